@@ -1,0 +1,8 @@
+//! uniffi bindings for libxmpptls (filled by the mobile issue)
+//!
+//! This crate only translates; all logic lives in the `xmpptls` core.
+
+/// The version of the core this binding wraps.
+pub fn core_version() -> &'static str {
+    xmpptls::VERSION
+}

@@ -1,0 +1,215 @@
+//! The one error type of the core, with stable numeric codes.
+//!
+//! Every binding (C result codes, the JS `code` property, uniffi error variants)
+//! takes its numbers from [`Error::code`], so a number once given is never
+//! reused or renumbered. Codes are grouped by hundreds: 1xx input (XML, JID,
+//! base64, sizes), 2xx XTLS protocol, 3xx TLS and trust, 4xx limits, 5xx usage.
+
+use std::fmt;
+
+use crate::xml::XmlError;
+use crate::xtls::wire::StanzaError;
+
+/// Why a peer certificate was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrustError {
+    /// The peer presented no certificate.
+    NoCertificate,
+    /// PKIX path validation to the configured roots failed.
+    Pkix(String),
+    /// The certificate does not name the peer (no matching XmppAddr / DNS-ID).
+    IdentityMismatch {
+        /// The JID we expected the certificate to carry.
+        expected: String,
+    },
+    /// The certificate hash does not match the fingerprint announced in the
+    /// peer's XEP-0250 offer or pinned beforehand.
+    FingerprintMismatch,
+    /// Trust-on-first-use: the peer's key differs from the one seen before.
+    /// Both values are lowercase hex SHA-256 of the SubjectPublicKeyInfo.
+    PinChanged {
+        /// The pin stored earlier.
+        old: String,
+        /// The key the peer presented now.
+        new: String,
+    },
+    /// The trust mode has nothing to authenticate this peer with (for example
+    /// pinned-only mode and no pin for the peer).
+    UnknownPeer,
+    /// The certificate could not be parsed.
+    BadCertificate(String),
+}
+
+impl fmt::Display for TrustError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrustError::NoCertificate => f.write_str("peer presented no certificate"),
+            TrustError::Pkix(e) => write!(f, "certificate chain not valid: {e}"),
+            TrustError::IdentityMismatch { expected } => {
+                write!(f, "certificate does not name {expected}")
+            }
+            TrustError::FingerprintMismatch => {
+                f.write_str("certificate does not match the announced or pinned fingerprint")
+            }
+            TrustError::PinChanged { old, new } => write!(
+                f,
+                "peer key changed since first use (pinned {old}, presented {new})"
+            ),
+            TrustError::UnknownPeer => f.write_str("no trust anchor or pin for this peer"),
+            TrustError::BadCertificate(e) => write!(f, "certificate unreadable: {e}"),
+        }
+    }
+}
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// Malformed or refused XML (DOCTYPE, entities, comments, depth, size).
+    Xml(XmlError),
+    /// A JID that does not parse.
+    InvalidJid(String),
+    /// The text of a `<data/>` element is not base64.
+    Base64,
+    /// A payload exceeds a configured limit.
+    PayloadTooLarge {
+        /// Size seen, in octets.
+        size: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// An XTLS element that is not valid where it appeared (wrong IQ type,
+    /// missing `id`, unknown child).
+    BadRequest(String),
+    /// Data or close for a peer with which no tunnel exists.
+    NoTunnel(String),
+    /// `<data/>` arrived before the tunnel was agreed with start/proceed.
+    DataBeforeProceed,
+    /// A second start for a peer that already has a tunnel being set up or
+    /// established.
+    DuplicateStart,
+    /// An IQ result or error in the XTLS id space that answers nothing we sent.
+    UnexpectedIq,
+    /// The peer answered our start (or data) with a stanza error.
+    PeerRefused(StanzaError),
+    /// A TLS method other than `x509` (the spec's `openpgp` and `srp` have no
+    /// rustls implementation).
+    UnsupportedMethod(String),
+    /// TLS failed (handshake or record layer); the message is rustls's.
+    Tls(String),
+    /// The peer's certificate was not accepted.
+    Trust(TrustError),
+    /// An inner stanza's `from`/`to` contradicts the IQ that carried it.
+    RoutingMismatch {
+        /// `from`/`to` value found in the inner stanza.
+        found: String,
+        /// What the carrying IQ says.
+        expected: String,
+    },
+    /// The payload is not a `<message/>`, `<presence/>` or `<iq/>` stanza.
+    NotAStanza(String),
+    /// The endpoint has XTLS disabled.
+    Disabled,
+    /// An XTLS IQ addressed to another JID than this endpoint's.
+    WrongRecipient(String),
+    /// The endpoint already manages its configured maximum of tunnels.
+    TooManyTunnels {
+        /// The configured maximum.
+        limit: usize,
+    },
+    /// Buffered data would exceed the configured bound.
+    BufferFull {
+        /// The configured bound in octets.
+        limit: usize,
+    },
+    /// The tunnel was closed (by either side or after an error) or is closing.
+    TunnelClosed,
+    /// Invalid configuration or identity material.
+    Config(String),
+}
+
+impl Error {
+    /// The stable numeric code of this error, shared by every binding.
+    pub fn code(&self) -> u32 {
+        match self {
+            Error::Xml(_) => 100,
+            Error::InvalidJid(_) => 101,
+            Error::Base64 => 102,
+            Error::PayloadTooLarge { .. } => 103,
+            Error::NotAStanza(_) => 104,
+            Error::BadRequest(_) => 200,
+            Error::NoTunnel(_) => 201,
+            Error::DataBeforeProceed => 202,
+            Error::DuplicateStart => 203,
+            Error::UnexpectedIq => 204,
+            Error::PeerRefused(_) => 205,
+            Error::UnsupportedMethod(_) => 206,
+            Error::RoutingMismatch { .. } => 207,
+            Error::Disabled => 208,
+            Error::WrongRecipient(_) => 209,
+            Error::TunnelClosed => 210,
+            Error::Tls(_) => 300,
+            Error::Trust(_) => 301,
+            Error::TooManyTunnels { .. } => 400,
+            Error::BufferFull { .. } => 401,
+            Error::Config(_) => 500,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Xml(e) => write!(f, "XML: {e}"),
+            Error::InvalidJid(j) => write!(f, "invalid JID {j}"),
+            Error::Base64 => f.write_str("<data/> is not valid base64"),
+            Error::PayloadTooLarge { size, limit } => {
+                write!(f, "payload of {size} octets exceeds the limit of {limit}")
+            }
+            Error::BadRequest(why) => write!(f, "bad XTLS request: {why}"),
+            Error::NoTunnel(peer) => write!(f, "no XTLS tunnel with {peer}"),
+            Error::DataBeforeProceed => f.write_str("<data/> before the tunnel was agreed"),
+            Error::DuplicateStart => f.write_str("start for a peer that already has a tunnel"),
+            Error::UnexpectedIq => f.write_str("IQ result or error that answers nothing sent"),
+            Error::PeerRefused(e) => write!(f, "peer refused: {e}"),
+            Error::UnsupportedMethod(m) => write!(
+                f,
+                "TLS method {m:?} is not supported (only x509; rustls has no OpenPGP or SRP)"
+            ),
+            Error::Tls(e) => write!(f, "TLS: {e}"),
+            Error::Trust(e) => write!(f, "peer not trusted: {e}"),
+            Error::RoutingMismatch { found, expected } => write!(
+                f,
+                "inner stanza addressed {found} but the carrying IQ says {expected}"
+            ),
+            Error::NotAStanza(name) => write!(f, "<{name}/> is not an XMPP stanza"),
+            Error::Disabled => f.write_str("XTLS is disabled on this endpoint"),
+            Error::WrongRecipient(to) => write!(f, "XTLS IQ addressed to {to}, not to us"),
+            Error::TooManyTunnels { limit } => write!(f, "tunnel limit of {limit} reached"),
+            Error::BufferFull { limit } => write!(f, "buffer limit of {limit} octets reached"),
+            Error::TunnelClosed => f.write_str("the tunnel is closed"),
+            Error::Config(e) => write!(f, "configuration: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<XmlError> for Error {
+    fn from(e: XmlError) -> Self {
+        Error::Xml(e)
+    }
+}
+
+impl From<TrustError> for Error {
+    fn from(e: TrustError) -> Self {
+        Error::Trust(e)
+    }
+}
+
+impl From<rustls::Error> for Error {
+    fn from(e: rustls::Error) -> Self {
+        Error::Tls(e.to_string())
+    }
+}

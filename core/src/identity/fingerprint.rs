@@ -1,0 +1,69 @@
+//! SHA-256 fingerprints of certificates and of their public keys.
+
+use ring::digest::{digest, SHA256};
+use rustls_pki_types::CertificateDer;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::error::TrustError;
+
+/// SHA-256 of the whole certificate DER (XEP-0250 offers, RFC 6698 selector 0).
+pub fn cert_sha256(cert: &CertificateDer<'_>) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest(&SHA256, cert.as_ref()).as_ref());
+    out
+}
+
+/// SHA-256 of the certificate's SubjectPublicKeyInfo (RFC 7469 pins, RFC 6698
+/// selector 1): stable across renewals with the same key.
+pub fn spki_sha256(cert: &CertificateDer<'_>) -> Result<[u8; 32], TrustError> {
+    let (_, parsed) = X509Certificate::from_der(cert.as_ref())
+        .map_err(|e| TrustError::BadCertificate(e.to_string()))?;
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest(&SHA256, parsed.public_key().raw).as_ref());
+    Ok(out)
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+/// Reads a SHA-256 fingerprint written as hex, upper or lower case, with or
+/// without `:` separators (the forms people copy from tools). `None` when it
+/// is not 32 octets of hex.
+pub fn parse_hex_sha256(s: &str) -> Option<[u8; 32]> {
+    let digits: Vec<u8> = s.trim().bytes().filter(|&b| b != b':').collect();
+    if digits.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in digits.chunks(2).enumerate() {
+        let hi = (pair[0] as char).to_digit(16)?;
+        let lo = (pair[1] as char).to_digit(16)?;
+        out[i] = u8::try_from(hi * 16 + lo).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip() {
+        let v: Vec<u8> = (0..32).collect();
+        let h = hex(&v);
+        assert_eq!(&h[..6], "000102");
+        assert_eq!(parse_hex_sha256(&h).unwrap().to_vec(), v);
+        let colons: Vec<String> = v.iter().map(|b| format!("{b:02X}")).collect();
+        assert_eq!(parse_hex_sha256(&colons.join(":")).unwrap().to_vec(), v);
+        assert_eq!(parse_hex_sha256("abcd"), None);
+        assert_eq!(parse_hex_sha256(&"zz".repeat(32)), None);
+    }
+}

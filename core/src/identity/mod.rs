@@ -1,0 +1,83 @@
+//! Certificates and keys: our own identity, fingerprints, and the identifiers a
+//! certificate presents (RFC 6120 §13.7.1.4 XmppAddr, RFC 6125 DNS-ID/SRV-ID).
+
+mod fingerprint;
+mod presented;
+mod selfsigned;
+
+pub use fingerprint::{cert_sha256, hex, parse_hex_sha256, spki_sha256};
+pub use presented::{PresentedIds, OID_SRV_NAME, OID_XMPP_ADDR};
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::error::Error;
+
+/// A certificate chain (leaf first) and its private key: what we present in
+/// the TLS handshake of a tunnel.
+#[derive(Debug)]
+pub struct Identity {
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+}
+
+impl Clone for Identity {
+    fn clone(&self) -> Self {
+        Identity {
+            chain: self.chain.clone(),
+            key: self.key.clone_key(),
+        }
+    }
+}
+
+impl Identity {
+    /// An identity from DER parts. The chain must not be empty.
+    pub fn new(
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> Result<Self, Error> {
+        if chain.is_empty() {
+            return Err(Error::Config("empty certificate chain".into()));
+        }
+        Ok(Identity { chain, key })
+    }
+
+    /// An identity from PEM text: the certificate chain (leaf first) and the
+    /// private key (PKCS#8, SEC1 or PKCS#1).
+    pub fn from_pem(chain_pem: &[u8], key_pem: &[u8]) -> Result<Self, Error> {
+        let chain = CertificateDer::pem_slice_iter(chain_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Config(format!("certificate PEM: {e}")))?;
+        let key = PrivateKeyDer::from_pem_slice(key_pem)
+            .map_err(|e| Error::Config(format!("private key PEM: {e}")))?;
+        Identity::new(chain, key)
+    }
+
+    /// The chain, leaf first.
+    pub fn chain(&self) -> &[CertificateDer<'static>] {
+        &self.chain
+    }
+
+    /// The private key.
+    pub fn key(&self) -> &PrivateKeyDer<'static> {
+        &self.key
+    }
+
+    /// The leaf certificate.
+    pub fn leaf(&self) -> &CertificateDer<'static> {
+        // `new` guarantees a non-empty chain.
+        &self.chain[0]
+    }
+
+    /// Lowercase hex SHA-256 of the leaf certificate: the value we announce in
+    /// the XEP-0250 `<keyinfo><name/>` of our offers.
+    pub fn certificate_fingerprint(&self) -> String {
+        hex(&cert_sha256(self.leaf()))
+    }
+
+    /// Lowercase hex SHA-256 of the leaf's SubjectPublicKeyInfo: the pin other
+    /// parties store for us (pinned and trust-on-first-use modes).
+    pub fn spki_fingerprint(&self) -> Result<String, Error> {
+        Ok(hex(&spki_sha256(self.leaf()).map_err(Error::Trust)?))
+    }
+}

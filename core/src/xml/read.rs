@@ -1,0 +1,248 @@
+//! Reading one stanza into an [`Element`] with quick-xml's namespace reader.
+
+use quick_xml::encoding::Decoder;
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::NsReader;
+
+use super::{Element, Node, XmlError};
+
+/// Bounds applied while reading one stanza. Input larger than `max_bytes` is
+/// refused before any parsing, so memory is bounded by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct XmlLimits {
+    /// Largest stanza in octets.
+    pub max_bytes: usize,
+    /// Deepest element nesting (the root is depth 1).
+    pub max_depth: usize,
+    /// Most attributes on a single element.
+    pub max_attributes: usize,
+}
+
+impl Default for XmlLimits {
+    /// 128 KiB stanzas (half of the 256 KiB common server limit), depth 32,
+    /// 64 attributes.
+    fn default() -> Self {
+        XmlLimits {
+            max_bytes: 128 * 1024,
+            max_depth: 32,
+            max_attributes: 64,
+        }
+    }
+}
+
+fn malformed(e: impl std::fmt::Display) -> XmlError {
+    XmlError::Malformed(e.to_string())
+}
+
+fn start_element(
+    decoder: Decoder,
+    ns: ResolveResult<'_>,
+    e: &BytesStart<'_>,
+    limits: &XmlLimits,
+) -> Result<Element, XmlError> {
+    let ns = match ns {
+        ResolveResult::Bound(n) => std::str::from_utf8(n.into_inner())
+            .map_err(malformed)?
+            .to_owned(),
+        ResolveResult::Unbound => String::new(),
+        ResolveResult::Unknown(p) => {
+            return Err(XmlError::UnboundPrefix(
+                String::from_utf8_lossy(&p).into_owned(),
+            ))
+        }
+    };
+    let local = e.local_name();
+    let name = std::str::from_utf8(local.as_ref())
+        .map_err(malformed)?
+        .to_owned();
+    let mut el = Element {
+        name,
+        ns,
+        attrs: Vec::new(),
+        children: Vec::new(),
+    };
+    for attr in e.attributes() {
+        let attr = attr.map_err(malformed)?;
+        let key = attr.key;
+        if key.as_namespace_binding().is_some() {
+            continue;
+        }
+        if el.attrs.len() >= limits.max_attributes {
+            return Err(XmlError::TooManyAttributes);
+        }
+        let k = std::str::from_utf8(key.as_ref()).map_err(malformed)?;
+        let v = attr.decode_and_unescape_value(decoder).map_err(malformed)?;
+        el.attrs.push((k.to_owned(), v.into_owned()));
+    }
+    Ok(el)
+}
+
+fn push_text(stack: &mut [Element], text: &str) {
+    if let Some(top) = stack.last_mut() {
+        match top.children.last_mut() {
+            Some(Node::Text(t)) => t.push_str(text),
+            _ => top.children.push(Node::Text(text.to_owned())),
+        }
+    }
+}
+
+/// Parses exactly one element from `input`.
+///
+/// Leading and trailing whitespace is allowed; anything else outside the root
+/// element, and every DOCTYPE, comment, processing instruction (the XML
+/// declaration included) or non-predefined entity, is refused.
+pub fn parse(input: &[u8], limits: &XmlLimits) -> Result<Element, XmlError> {
+    if input.len() > limits.max_bytes {
+        return Err(XmlError::TooLarge);
+    }
+    let mut reader = NsReader::from_reader(input);
+    reader.config_mut().check_end_names = true;
+    let decoder = reader.decoder();
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    loop {
+        let (ns, ev) = reader.read_resolved_event().map_err(malformed)?;
+        match ev {
+            Event::Start(e) => {
+                if root.is_some() {
+                    return Err(XmlError::NotOneElement);
+                }
+                if stack.len() >= limits.max_depth {
+                    return Err(XmlError::TooDeep);
+                }
+                let el = start_element(decoder, ns, &e, limits)?;
+                stack.push(el);
+            }
+            Event::Empty(e) => {
+                if root.is_some() {
+                    return Err(XmlError::NotOneElement);
+                }
+                if stack.len() >= limits.max_depth {
+                    return Err(XmlError::TooDeep);
+                }
+                let el = start_element(decoder, ns, &e, limits)?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(Node::Element(el)),
+                    None => root = Some(el),
+                }
+            }
+            Event::End(_) => {
+                let el = stack
+                    .pop()
+                    .ok_or_else(|| XmlError::Malformed("unmatched end tag".into()))?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(Node::Element(el)),
+                    None => root = Some(el),
+                }
+            }
+            Event::Text(t) => {
+                let text = t.decode().map_err(malformed)?;
+                if stack.is_empty() {
+                    if !text.trim().is_empty() {
+                        return Err(XmlError::NotOneElement);
+                    }
+                } else {
+                    push_text(&mut stack, &text);
+                }
+            }
+            Event::CData(c) => {
+                if stack.is_empty() {
+                    return Err(XmlError::NotOneElement);
+                }
+                let text = std::str::from_utf8(&c).map_err(malformed)?;
+                push_text(&mut stack, text);
+            }
+            Event::GeneralRef(r) => {
+                if stack.is_empty() {
+                    return Err(XmlError::NotOneElement);
+                }
+                let resolved = match r.resolve_char_ref().map_err(malformed)? {
+                    Some(ch) => ch.to_string(),
+                    None => {
+                        let name = r.decode().map_err(malformed)?;
+                        resolve_predefined_entity(&name)
+                            .ok_or(XmlError::Forbidden("an entity reference"))?
+                            .to_owned()
+                    }
+                };
+                push_text(&mut stack, &resolved);
+            }
+            Event::DocType(_) => return Err(XmlError::Forbidden("a DOCTYPE")),
+            Event::Comment(_) => return Err(XmlError::Forbidden("a comment")),
+            Event::PI(_) | Event::Decl(_) => {
+                return Err(XmlError::Forbidden("a processing instruction"))
+            }
+            Event::Eof => break,
+        }
+    }
+    if !stack.is_empty() {
+        return Err(XmlError::Malformed("unexpected end of input".into()));
+    }
+    root.ok_or(XmlError::NotOneElement)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Element, XmlError> {
+        parse(s.as_bytes(), &XmlLimits::default())
+    }
+
+    #[test]
+    fn namespaces_and_text() {
+        let e = p("<iq type='set' xmlns='jabber:client'><data xmlns='urn:x' a='&lt;&#65;'>aGk=\n</data></iq>").unwrap();
+        assert_eq!(e.ns, "jabber:client");
+        assert_eq!(e.attr("type"), Some("set"));
+        let d = e.child("data", "urn:x").unwrap();
+        assert_eq!(d.attr("a"), Some("<A"));
+        assert_eq!(d.text(), "aGk=\n");
+        let pre = p("<a xmlns:x='urn:y'><x:b/></a>").unwrap();
+        assert!(pre.child("b", "urn:y").is_some());
+    }
+
+    #[test]
+    fn refuses_dangerous_constructs() {
+        let bomb =
+            "<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;\">]><a>&lol2;</a>";
+        assert_eq!(p(bomb), Err(XmlError::Forbidden("a DOCTYPE")));
+        assert_eq!(
+            p("<a>&lol;</a>"),
+            Err(XmlError::Forbidden("an entity reference"))
+        );
+        assert_eq!(
+            p("<a><!-- c --></a>"),
+            Err(XmlError::Forbidden("a comment"))
+        );
+        assert!(matches!(
+            p("<?xml version='1.0'?><a/>"),
+            Err(XmlError::Forbidden(_))
+        ));
+        assert!(matches!(p("<a><?pi x?></a>"), Err(XmlError::Forbidden(_))));
+    }
+
+    #[test]
+    fn refuses_bad_shapes() {
+        assert_eq!(p(""), Err(XmlError::NotOneElement));
+        assert_eq!(p("<a/><b/>"), Err(XmlError::NotOneElement));
+        assert_eq!(p("<a/>junk"), Err(XmlError::NotOneElement));
+        assert!(matches!(p("<a>"), Err(XmlError::Malformed(_))));
+        assert!(matches!(p("<a></b>"), Err(XmlError::Malformed(_))));
+        assert!(matches!(p("<a x='1' x='2'/>"), Err(XmlError::Malformed(_))));
+        assert_eq!(p("<p:a/>"), Err(XmlError::UnboundPrefix("p".into())));
+        let deep = "<a>".repeat(40) + &"</a>".repeat(40);
+        assert_eq!(p(&deep), Err(XmlError::TooDeep));
+        let limits = XmlLimits {
+            max_bytes: 10,
+            ..XmlLimits::default()
+        };
+        assert_eq!(
+            parse(b"<a>0123456789</a>", &limits),
+            Err(XmlError::TooLarge)
+        );
+        let attrs: String = (0..70).map(|i| format!(" a{i}='x'")).collect();
+        assert_eq!(p(&format!("<a{attrs}/>")), Err(XmlError::TooManyAttributes));
+    }
+}

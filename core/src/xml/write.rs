@@ -1,0 +1,94 @@
+//! Writing an [`Element`] back to XML text.
+
+use super::{Element, Node};
+
+fn escape_into(out: &mut String, s: &str, attr: bool) {
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'\'' if attr => "&apos;",
+            b'"' if attr => "&quot;",
+            _ => continue,
+        };
+        out.push_str(&s[last..i]);
+        out.push_str(rep);
+        last = i + 1;
+    }
+    out.push_str(&s[last..]);
+}
+
+impl Element {
+    /// Serialises this element. `context_ns` is the default namespace in force
+    /// where the element is written (for a stanza in a client stream,
+    /// `jabber:client`); an `xmlns` is written only where the element's
+    /// namespace differs from its context.
+    pub fn write_to(&self, out: &mut String, context_ns: &str) {
+        out.push('<');
+        out.push_str(&self.name);
+        if self.ns != context_ns && !(context_ns == "jabber:client" && self.ns.is_empty()) {
+            out.push_str(" xmlns='");
+            escape_into(out, &self.ns, true);
+            out.push('\'');
+        }
+        for (k, v) in &self.attrs {
+            out.push(' ');
+            out.push_str(k);
+            out.push_str("='");
+            escape_into(out, v, true);
+            out.push('\'');
+        }
+        if self.children.is_empty() {
+            out.push_str("/>");
+            return;
+        }
+        out.push('>');
+        let inner_ns = if self.ns.is_empty() && context_ns == "jabber:client" {
+            context_ns
+        } else {
+            &self.ns
+        };
+        for child in &self.children {
+            match child {
+                Node::Element(e) => e.write_to(out, inner_ns),
+                Node::Text(t) => escape_into(out, t, false),
+            }
+        }
+        out.push_str("</");
+        out.push_str(&self.name);
+        out.push('>');
+    }
+
+    /// Serialises this element as a stanza of a client stream (no `xmlns` for
+    /// `jabber:client`, which the stream declares).
+    pub fn to_xml(&self) -> String {
+        let mut out = String::with_capacity(64);
+        self.write_to(&mut out, "jabber:client");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::xml::{parse, XmlLimits};
+
+    #[test]
+    fn round_trip_escapes_and_namespaces() {
+        let src = "<message to='a&amp;b' type='chat'><body>1 &lt; 2 &amp; &quot;q&quot;</body><active xmlns='http://jabber.org/protocol/chatstates'/></message>";
+        let e = parse(src.as_bytes(), &XmlLimits::default()).unwrap();
+        let out = e.to_xml();
+        assert_eq!(
+            out,
+            "<message to='a&amp;b' type='chat'><body>1 &lt; 2 &amp; \"q\"</body><active xmlns='http://jabber.org/protocol/chatstates'/></message>"
+        );
+        assert_eq!(parse(out.as_bytes(), &XmlLimits::default()).unwrap(), e);
+        let jc = parse(
+            b"<iq xmlns='jabber:client'><q xmlns='x'/></iq>",
+            &XmlLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(jc.to_xml(), "<iq><q xmlns='x'/></iq>");
+    }
+}

@@ -1,0 +1,100 @@
+//! Endpoint configuration and every limit, each with its default and reason.
+
+use super::trust::TrustMode;
+use crate::identity::Identity;
+use crate::jid::Jid;
+
+/// Bounds that keep a tunnel's memory and stanza sizes in check. Every one is
+/// enforced; exceeding one gives a typed error, never unbounded growth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Octets of TLS data in one `<data/>` before base64. Default 32 KiB, so a
+    /// data IQ is about 44 KiB: room for two full TLS records (a 16 KiB stanza
+    /// plus framing) yet far below the 256 KiB at which Prosody and others
+    /// close the stream.
+    pub max_data_bytes: usize,
+    /// Data IQs sent and not yet acknowledged, per tunnel (the window).
+    /// Default 16: a real server answers several times faster with IQs in
+    /// flight than one at a time.
+    pub max_in_flight: usize,
+    /// Octets buffered per tunnel: plaintext waiting for the handshake plus TLS
+    /// data waiting for the window. Default 1 MiB; `send` fails with
+    /// `BufferFull` beyond it.
+    pub max_buffered_bytes: usize,
+    /// Largest incoming stanza, and largest stanza inside a tunnel. Default
+    /// 128 KiB.
+    pub max_stanza_bytes: usize,
+    /// Tunnels one endpoint keeps at once. Default 64; further starts get
+    /// `resource-constraint`.
+    pub max_tunnels: usize,
+    /// TLS sessions remembered for resumption (client and server side each).
+    /// Default 256.
+    pub resumption_sessions: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_data_bytes: 32 * 1024,
+            max_in_flight: 16,
+            max_buffered_bytes: 1024 * 1024,
+            max_stanza_bytes: 128 * 1024,
+            max_tunnels: 64,
+            resumption_sessions: 256,
+        }
+    }
+}
+
+/// Which TLS versions tunnels negotiate. Both choices use only ECDHE key
+/// exchange with AEAD ciphers (RFC 7525 §4.2); see the crate documentation
+/// for why the XTLS spec's mandatory 3DES/CBC suites are not offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TlsVersions {
+    /// TLS 1.3, and TLS 1.2 with ECDHE+AEAD suites (the default).
+    #[default]
+    Tls12And13,
+    /// TLS 1.3 only.
+    Tls13Only,
+}
+
+/// Everything an [`Endpoint`](super::Endpoint) needs.
+#[derive(Debug, Clone)]
+pub struct EndpointConfig {
+    /// Our full JID: the `to` of every XTLS IQ we accept and the `from` we
+    /// write.
+    pub jid: Jid,
+    /// Certificate and key presented in tunnels.
+    pub identity: Identity,
+    /// How peers' certificates are trusted.
+    pub trust: TrustMode,
+    /// Limits.
+    pub limits: Limits,
+    /// TLS versions.
+    pub versions: TlsVersions,
+    /// Put a XEP-0250 offer with our certificate hash in start and proceed
+    /// (default true).
+    pub send_offer: bool,
+    /// Remove `from`/`to` from stanzas before encrypting them (XTLS §4.4 lets
+    /// the receiver restore them from the carrying IQ). Default true: it hides
+    /// nothing the server does not see, but saves octets.
+    pub strip_routing: bool,
+    /// Accept incoming starts (default true). When false, starts are answered
+    /// with `service-unavailable` as if XTLS were not implemented.
+    pub enabled: bool,
+}
+
+impl EndpointConfig {
+    /// A configuration with default limits, both TLS versions, offers on.
+    pub fn new(jid: Jid, identity: Identity, trust: TrustMode) -> Self {
+        EndpointConfig {
+            jid,
+            identity,
+            trust,
+            limits: Limits::default(),
+            versions: TlsVersions::default(),
+            send_offer: true,
+            strip_routing: true,
+            enabled: true,
+        }
+    }
+}

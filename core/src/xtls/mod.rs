@@ -1,0 +1,23 @@
+//! XTLS: TLS sessions between two XMPP entities, carried base64-encoded in
+//! `<data/>` IQs (ProtoXEP "XMPP Transport Layer Security", `urn:xmpp:tmp:xtls`).
+//!
+//! [`Endpoint`] is the entry point. See the crate documentation for the
+//! deliberate deviations from the spec (cipher suites, routing checks).
+
+mod config;
+pub mod disco;
+mod endpoint;
+mod event;
+mod io;
+pub mod router;
+mod tls;
+mod trust;
+mod tunnel;
+pub mod wire;
+
+pub use config::{EndpointConfig, Limits, TlsVersions};
+pub use endpoint::{Endpoint, Incoming};
+pub use event::{CloseReason, Event, Role, TunnelInfo};
+pub use io::MAX_STALE_IDS;
+pub use trust::{PeerAuth, TrustMode};
+pub use tunnel::TunnelState;

@@ -1,0 +1,136 @@
+//! rustls configuration for tunnels: versions and suites (RFC 7525), our
+//! certificate, resumption stores, and the caller-driven clock.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::client::{ClientSessionMemoryCache, ResolvesClientCert, Resumption, Tls12Resumption};
+use rustls::crypto::CryptoProvider;
+use rustls::server::{ClientHello, ResolvesServerCert, ServerSessionMemoryCache};
+use rustls::sign::CertifiedKey;
+use rustls::time_provider::TimeProvider;
+use rustls::{ClientConfig, ServerConfig, SignatureScheme, SupportedProtocolVersion};
+use rustls_pki_types::UnixTime;
+
+use super::config::{EndpointConfig, TlsVersions};
+use super::trust::XtlsVerifier;
+use crate::error::Error;
+
+/// The clock rustls reads: the last `now` the caller passed in. The core never
+/// reads the system time itself.
+#[derive(Debug, Default)]
+pub(crate) struct Clock(AtomicU64);
+
+impl Clock {
+    pub(crate) fn set(&self, now: UnixTime) {
+        self.0.store(now.as_secs(), Ordering::Relaxed);
+    }
+}
+
+impl TimeProvider for Clock {
+    fn current_time(&self) -> Option<UnixTime> {
+        Some(UnixTime::since_unix_epoch(Duration::from_secs(
+            self.0.load(Ordering::Relaxed),
+        )))
+    }
+}
+
+/// Our certificate, for both TLS roles.
+#[derive(Debug)]
+struct OwnCert(Arc<CertifiedKey>);
+
+impl ResolvesClientCert for OwnCert {
+    fn resolve(&self, _hints: &[&[u8]], _schemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+impl ResolvesServerCert for OwnCert {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+}
+
+/// Everything shared by the tunnels of one endpoint.
+#[derive(Debug)]
+pub(crate) struct TlsSetup {
+    pub provider: Arc<CryptoProvider>,
+    pub clock: Arc<Clock>,
+    versions: &'static [&'static SupportedProtocolVersion],
+    cert: Arc<OwnCert>,
+    client_sessions: Arc<ClientSessionMemoryCache>,
+    server_sessions: Arc<ServerSessionMemoryCache>,
+}
+
+static TLS12_AND_13: &[&SupportedProtocolVersion] =
+    &[&rustls::version::TLS13, &rustls::version::TLS12];
+static TLS13_ONLY: &[&SupportedProtocolVersion] = &[&rustls::version::TLS13];
+
+/// The ring provider restricted to what RFC 7525 §4.2 recommends. ring's
+/// suites are already exactly TLS 1.3 AEAD and TLS 1.2 ECDHE with AES-GCM or
+/// ChaCha20-Poly1305; the filter keeps it so if the provider ever grows.
+pub(crate) fn provider() -> CryptoProvider {
+    let mut p = rustls::crypto::ring::default_provider();
+    p.cipher_suites.retain(|s| {
+        let name = format!("{:?}", s.suite());
+        name.starts_with("TLS13_")
+            || (name.starts_with("TLS_ECDHE_")
+                && (name.contains("_GCM_") || name.contains("CHACHA20_POLY1305")))
+    });
+    p
+}
+
+impl TlsSetup {
+    pub(crate) fn new(config: &EndpointConfig) -> Result<Self, Error> {
+        let provider = Arc::new(provider());
+        let key = provider
+            .key_provider
+            .load_private_key(config.identity.key().clone_key())?;
+        let certified = CertifiedKey::new(config.identity.chain().to_vec(), key);
+        Ok(TlsSetup {
+            provider,
+            clock: Arc::new(Clock::default()),
+            versions: match config.versions {
+                TlsVersions::Tls12And13 => TLS12_AND_13,
+                TlsVersions::Tls13Only => TLS13_ONLY,
+            },
+            cert: Arc::new(OwnCert(Arc::new(certified))),
+            client_sessions: Arc::new(ClientSessionMemoryCache::new(
+                config.limits.resumption_sessions,
+            )),
+            server_sessions: ServerSessionMemoryCache::new(config.limits.resumption_sessions),
+        })
+    }
+
+    /// A client configuration for one tunnel (the verifier knows the peer).
+    pub(crate) fn client(&self, verifier: Arc<XtlsVerifier>) -> Result<Arc<ClientConfig>, Error> {
+        let mut c = ClientConfig::builder_with_details(self.provider.clone(), self.clock.clone())
+            .with_protocol_versions(self.versions)?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_client_cert_resolver(self.cert.clone());
+        // RFC 7525 §3.4 and the IETF 88 slides: session IDs rather than
+        // tickets for TLS 1.2; TLS 1.3 resumption uses the server's stateful
+        // store. Sessions are keyed per peer (see `session_name`).
+        c.resumption = Resumption::store(self.client_sessions.clone())
+            .tls12_resumption(Tls12Resumption::SessionIdOnly);
+        // No SNI: the server name is a per-peer key, not a host name.
+        c.enable_sni = false;
+        Ok(Arc::new(c))
+    }
+
+    /// A server configuration for one tunnel that requires a client
+    /// certificate (XTLS §4.3: mutual authentication is desired).
+    pub(crate) fn server(&self, verifier: Arc<XtlsVerifier>) -> Result<Arc<ServerConfig>, Error> {
+        let mut s = ServerConfig::builder_with_details(self.provider.clone(), self.clock.clone())
+            .with_protocol_versions(self.versions)?
+            .with_client_cert_verifier(verifier)
+            .with_cert_resolver(self.cert.clone());
+        s.session_storage = self.server_sessions.clone();
+        Ok(Arc::new(s))
+    }
+}

@@ -1,0 +1,346 @@
+//! How a tunnel decides to trust the peer's certificate, and the rustls
+//! verifiers that apply that decision inside the handshake.
+//!
+//! XTLS §7 asks for certificates "generated and validated in accordance with"
+//! RFC 6120 (§13.7.1.4: a client certificate names the JID as XmppAddr). Most
+//! XMPP clients have no CA-issued certificate, so besides PKIX we offer
+//! fingerprint pinning and trust on first use, with XEP-0250 offer hashes
+//! checked in every mode.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, SignatureScheme};
+use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
+
+use crate::error::{Error, TrustError};
+use crate::identity::{cert_sha256, hex, parse_hex_sha256, spki_sha256, PresentedIds};
+use crate::jid::Jid;
+use crate::pins::{PinStatus, PinStore};
+
+/// How peers' certificates are trusted.
+#[derive(Debug, Clone)]
+pub enum TrustMode {
+    /// PKIX: the chain must lead to one of these roots (DER certificates) and
+    /// the leaf must name the peer's bare JID as XmppAddr (RFC 6120
+    /// §13.7.1.4), or for a JID without localpart, its domain as DNS-ID.
+    Pkix(Vec<CertificateDer<'static>>),
+    /// Only peers whose SPKI SHA-256 is pinned in advance (keys: bare JIDs).
+    /// A start from a peer without a pin is refused with `not-acceptable`.
+    Pinned(PinStore),
+    /// Accept the certificate whose hash the peer announced in its XEP-0250
+    /// offer. The offer travels in clear through the servers, so this
+    /// authenticates the peer only as far as the servers are trusted; it is
+    /// the XTLS spec's own model. A peer that sends no offer is refused.
+    Offer,
+    /// Trust on first use: the first key seen for a bare JID is pinned, a
+    /// different key later fails the handshake with
+    /// [`TrustError::PinChanged`]. The store is the endpoint's
+    /// ([`Endpoint::pins`](super::Endpoint::pins)).
+    TrustOnFirstUse(PinStore),
+}
+
+/// How the peer of a tunnel was authenticated (RFC 7590 §3.6: make it visible).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerAuth {
+    /// PKIX chain to a configured root, identity matched.
+    Pkix {
+        /// The identifier that matched, e.g. `xmpp:romeo@montague.lit`.
+        matched: String,
+    },
+    /// The key was pinned beforehand.
+    Pinned,
+    /// The certificate matched the hash in the peer's XEP-0250 offer.
+    Offer,
+    /// Trust on first use; `first_use` says the key was just pinned.
+    TrustOnFirstUse {
+        /// True when this handshake pinned the key.
+        first_use: bool,
+    },
+}
+
+impl fmt::Display for PeerAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PeerAuth::Pkix { matched } => write!(f, "PKIX certificate chain, identity {matched}"),
+            PeerAuth::Pinned => f.write_str("pinned public key"),
+            PeerAuth::Offer => f.write_str("certificate hash from the XEP-0250 offer"),
+            PeerAuth::TrustOnFirstUse { first_use: true } => {
+                f.write_str("trust on first use (key pinned now)")
+            }
+            PeerAuth::TrustOnFirstUse { first_use: false } => {
+                f.write_str("trust on first use (key matches pin)")
+            }
+        }
+    }
+}
+
+/// Root anchors prepared once per endpoint.
+#[derive(Debug)]
+pub(crate) struct Anchors(Vec<TrustAnchor<'static>>);
+
+impl Anchors {
+    pub(crate) fn new(roots: &[CertificateDer<'static>]) -> Result<Self, Error> {
+        roots
+            .iter()
+            .map(|r| {
+                webpki::anchor_from_trusted_cert(r)
+                    .map(|a| a.to_owned())
+                    .map_err(|e| Error::Config(format!("root certificate: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Anchors)
+    }
+}
+
+/// What one tunnel checks about its peer. Immutable once the tunnel exists,
+/// so the verifiers need no locks.
+#[derive(Debug)]
+pub(crate) struct PeerCheck {
+    pub peer: Jid,
+    /// The peer acts as TLS server (we initiated).
+    pub peer_is_server: bool,
+    pub kind: CheckKind,
+    /// Certificate hashes from the peer's XEP-0250 offer, if it made one.
+    pub offer_hashes: Vec<[u8; 32]>,
+    pub algs: WebPkiSupportedAlgorithms,
+}
+
+#[derive(Debug)]
+pub(crate) enum CheckKind {
+    Pkix(Arc<Anchors>),
+    /// Pins the peer must match (pinned mode).
+    Pinned(Vec<String>),
+    Offer,
+    /// Pins known at tunnel creation (empty on first use).
+    Tofu(Vec<String>),
+}
+
+impl PeerCheck {
+    /// Decides whether `chain` authenticates the peer at time `now`.
+    pub(crate) fn authenticate(
+        &self,
+        chain: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<PeerAuth, TrustError> {
+        let leaf = chain.first().ok_or(TrustError::NoCertificate)?;
+        let cert_hash = cert_sha256(leaf);
+        // XTLS §4.2: an offered hash must match whatever the trust mode.
+        if !self.offer_hashes.is_empty() && !self.offer_hashes.contains(&cert_hash) {
+            return Err(TrustError::FingerprintMismatch);
+        }
+        let spki = || spki_sha256(leaf).map(|s| hex(&s));
+        match &self.kind {
+            CheckKind::Offer => {
+                if self.offer_hashes.is_empty() {
+                    Err(TrustError::UnknownPeer)
+                } else {
+                    Ok(PeerAuth::Offer)
+                }
+            }
+            CheckKind::Pinned(pins) => {
+                let spki = spki()?;
+                if pins.iter().any(|p| p.eq_ignore_ascii_case(&spki)) {
+                    Ok(PeerAuth::Pinned)
+                } else if pins.is_empty() {
+                    Err(TrustError::UnknownPeer)
+                } else {
+                    Err(TrustError::FingerprintMismatch)
+                }
+            }
+            CheckKind::Tofu(pins) => {
+                let spki = spki()?;
+                let mut store = PinStore::new();
+                for p in pins {
+                    store.add(self.peer.bare_str(), p);
+                }
+                match store.check(self.peer.bare_str(), &spki) {
+                    PinStatus::New => Ok(PeerAuth::TrustOnFirstUse { first_use: true }),
+                    PinStatus::Match => Ok(PeerAuth::TrustOnFirstUse { first_use: false }),
+                    PinStatus::Changed { old, new } => Err(TrustError::PinChanged { old, new }),
+                }
+            }
+            CheckKind::Pkix(anchors) => self.pkix(anchors, leaf, &chain[1..], now),
+        }
+    }
+
+    fn pkix(
+        &self,
+        anchors: &Anchors,
+        leaf: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<PeerAuth, TrustError> {
+        let ee = webpki::EndEntityCert::try_from(leaf)
+            .map_err(|e| TrustError::BadCertificate(e.to_string()))?;
+        let usage = if self.peer_is_server {
+            webpki::KeyUsage::server_auth()
+        } else {
+            webpki::KeyUsage::client_auth()
+        };
+        ee.verify_for_usage(
+            self.algs.all,
+            &anchors.0,
+            intermediates,
+            now,
+            usage,
+            None,
+            None,
+        )
+        .map_err(|e| TrustError::Pkix(format!("{e:?}")))?;
+        let ids = PresentedIds::from_der(leaf)?;
+        let bare = self.peer.bare_str();
+        let domain_eq = |a: &str, b: &str| {
+            a.trim_end_matches('.')
+                .eq_ignore_ascii_case(b.trim_end_matches('.'))
+        };
+        let addr_eq = |a: &str| match (a.split_once('@'), bare.split_once('@')) {
+            (Some((la, da)), Some((lb, db))) => la == lb && domain_eq(da, db),
+            (None, None) => domain_eq(a, bare),
+            _ => false,
+        };
+        if let Some(a) = ids.xmpp_addr.iter().find(|a| addr_eq(a)) {
+            return Ok(PeerAuth::Pkix {
+                matched: format!("XmppAddr {a}"),
+            });
+        }
+        if self.peer.local().is_none() {
+            if let Some(d) = ids.dns.iter().find(|d| domain_eq(d, self.peer.domain())) {
+                return Ok(PeerAuth::Pkix {
+                    matched: format!("DNS-ID {d}"),
+                });
+            }
+        }
+        Err(TrustError::IdentityMismatch {
+            expected: bare.to_owned(),
+        })
+    }
+}
+
+/// Parses the offer hashes we can use; `None` when an offer named a hash we
+/// cannot read (then the offer cannot be verified and the tunnel is refused).
+pub(crate) fn offer_hashes(names: &[String]) -> Option<Vec<[u8; 32]>> {
+    names.iter().map(|n| parse_hex_sha256(n)).collect()
+}
+
+fn to_rustls(e: &TrustError) -> rustls::Error {
+    rustls::Error::InvalidCertificate(match e {
+        TrustError::NoCertificate | TrustError::BadCertificate(_) => CertificateError::BadEncoding,
+        TrustError::IdentityMismatch { .. } => CertificateError::NotValidForName,
+        TrustError::Pkix(_) => CertificateError::UnknownIssuer,
+        _ => CertificateError::ApplicationVerificationFailure,
+    })
+}
+
+/// Verifies the peer inside the handshake and keeps the typed outcome for the
+/// tunnel (rustls only carries its own error type).
+#[derive(Debug)]
+pub(crate) struct XtlsVerifier {
+    check: PeerCheck,
+    pub outcome: OnceLock<Result<PeerAuth, TrustError>>,
+}
+
+impl XtlsVerifier {
+    pub(crate) fn new(check: PeerCheck) -> Arc<Self> {
+        Arc::new(XtlsVerifier {
+            check,
+            outcome: OnceLock::new(),
+        })
+    }
+
+    pub(crate) fn check(&self) -> &PeerCheck {
+        &self.check
+    }
+
+    fn verify(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<(), rustls::Error> {
+        let mut chain = Vec::with_capacity(1 + intermediates.len());
+        chain.push(end_entity.clone());
+        chain.extend(intermediates.iter().cloned());
+        let result = self.check.authenticate(&chain, now);
+        let out = result.as_ref().map(|_| ()).map_err(to_rustls);
+        let _ = self.outcome.set(result);
+        out
+    }
+}
+
+impl ServerCertVerifier for XtlsVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.verify(end_entity, intermediates, now)
+            .map(|()| ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.check.algs)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.check.algs)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.check.algs.supported_schemes()
+    }
+}
+
+impl ClientCertVerifier for XtlsVerifier {
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &[]
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        self.verify(end_entity, intermediates, now)
+            .map(|()| ClientCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.check.algs)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.check.algs)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.check.algs.supported_schemes()
+    }
+}

@@ -1,0 +1,415 @@
+//! One tunnel's state machine around a rustls connection: handshake, TLS
+//! records to and from `<data/>` (XTLS §4.3), the window of unacknowledged
+//! data IQs, inner stanza framing and routing (§4.4), and close (§4.5).
+
+use std::collections::VecDeque;
+use std::io::{ErrorKind, Read, Write};
+use std::sync::Arc;
+
+use rustls::{Connection, HandshakeKind};
+use rustls_pki_types::UnixTime;
+
+use super::config::Limits;
+use super::event::{Event, Role, TunnelInfo};
+use super::io::{Io, PendingKind};
+use super::trust::{PeerAuth, XtlsVerifier};
+use super::wire::{self, Payload, XtlsIq};
+use crate::error::Error;
+use crate::identity::{cert_sha256, hex, spki_sha256};
+use crate::jid::Jid;
+use crate::xml::{self, Element, StanzaFramer, XmlLimits};
+
+/// Where a tunnel is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TunnelState {
+    /// We sent `<start/>` and wait for `<proceed/>`.
+    Starting,
+    /// start/proceed done; the TLS handshake runs.
+    Handshaking,
+    /// The handshake completed and the peer is authenticated.
+    Established,
+    /// We are closing: flushing data, then `<close/>`, then waiting for
+    /// `<closed/>`.
+    Closing,
+}
+
+/// One XTLS tunnel.
+#[derive(Debug)]
+pub(crate) struct Tunnel {
+    pub peer: Jid,
+    local: Jid,
+    pub role: Role,
+    pub state: TunnelState,
+    tls: Option<Connection>,
+    verifier: Option<Arc<XtlsVerifier>>,
+    limits: Limits,
+    xml_limits: XmlLimits,
+    strip_routing: bool,
+    /// Our start IQ, while Starting.
+    pub start_id: Option<String>,
+    /// Our close IQ, once sent.
+    close_id: Option<String>,
+    sent_data: bool,
+    /// Whether any data arrived (the first must name the method).
+    got_data: bool,
+    /// Plaintext stanzas waiting for the handshake.
+    queued: VecDeque<Vec<u8>>,
+    queued_bytes: usize,
+    /// TLS octets produced and not yet sent (window full).
+    out_tls: Vec<u8>,
+    in_flight: usize,
+    framer: StanzaFramer,
+    pub info: Option<TunnelInfo>,
+    /// Set when this handshake pinned a key on first use: (bare JID, SPKI).
+    pub new_pin: Option<(String, String)>,
+}
+
+impl Tunnel {
+    pub(crate) fn new(
+        peer: Jid,
+        local: Jid,
+        role: Role,
+        limits: Limits,
+        strip_routing: bool,
+    ) -> Self {
+        Tunnel {
+            peer,
+            local,
+            role,
+            state: TunnelState::Starting,
+            tls: None,
+            verifier: None,
+            xml_limits: XmlLimits {
+                max_bytes: limits.max_stanza_bytes,
+                ..XmlLimits::default()
+            },
+            limits,
+            strip_routing,
+            start_id: None,
+            close_id: None,
+            sent_data: false,
+            got_data: false,
+            queued: VecDeque::new(),
+            queued_bytes: 0,
+            out_tls: Vec::new(),
+            in_flight: 0,
+            framer: StanzaFramer::new(limits.max_stanza_bytes),
+            info: None,
+            new_pin: None,
+        }
+    }
+
+    /// Gives the tunnel its TLS connection (after proceed, or when accepting a
+    /// start) and sends whatever TLS wants to send first (the ClientHello).
+    pub(crate) fn attach_tls(&mut self, tls: Connection, verifier: Arc<XtlsVerifier>, io: &mut Io) {
+        self.tls = Some(tls);
+        self.verifier = Some(verifier);
+        self.state = TunnelState::Handshaking;
+        self.flush(io);
+    }
+
+    /// Moves plaintext queued in another tunnel object (a start we abandoned
+    /// after losing a simultaneous start) into this one.
+    pub(crate) fn adopt_queue(&mut self, other: &mut Tunnel) {
+        self.queued = std::mem::take(&mut other.queued);
+        self.queued_bytes = other.queued_bytes;
+    }
+
+    fn buffered(&self) -> usize {
+        self.queued_bytes + self.out_tls.len()
+    }
+
+    /// Queues or encrypts one outgoing stanza (already checked and stripped).
+    pub(crate) fn send(&mut self, plain: Vec<u8>, io: &mut Io) -> Result<(), Error> {
+        if self.state == TunnelState::Closing {
+            return Err(Error::TunnelClosed);
+        }
+        if self.buffered() + plain.len() > self.limits.max_buffered_bytes {
+            return Err(Error::BufferFull {
+                limit: self.limits.max_buffered_bytes,
+            });
+        }
+        match (&mut self.tls, self.state) {
+            (Some(tls), TunnelState::Established) => {
+                tls.writer()
+                    .write_all(&plain)
+                    .map_err(|e| Error::Tls(e.to_string()))?;
+                self.flush(io);
+            }
+            _ => {
+                self.queued_bytes += plain.len();
+                self.queued.push_back(plain);
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a graceful close: TLS close_notify, remaining data, `<close/>`.
+    pub(crate) fn close(&mut self, io: &mut Io) {
+        if self.state == TunnelState::Closing {
+            return;
+        }
+        self.state = TunnelState::Closing;
+        if let Some(tls) = &mut self.tls {
+            tls.send_close_notify();
+        }
+        self.flush(io);
+    }
+
+    /// Handles an acknowledgement of one of our data IQs.
+    pub(crate) fn on_ack(&mut self, io: &mut Io) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        self.flush(io);
+    }
+
+    /// Handles one incoming `<data/>`.
+    pub(crate) fn on_data(
+        &mut self,
+        method: Option<&str>,
+        base64: &str,
+        now: UnixTime,
+        io: &mut Io,
+    ) -> Result<(), Error> {
+        if self.tls.is_none() {
+            return Err(Error::DataBeforeProceed);
+        }
+        // §4.3: the first stanza carries 'method'; x509 is the only one rustls
+        // can do. A missing method is read as x509.
+        if let Some(m) = method {
+            if m != wire::METHOD_X509 {
+                return Err(Error::UnsupportedMethod(m.to_owned()));
+            }
+        }
+        self.got_data = true;
+        let bytes =
+            base64_simd::forgiving_decode_to_vec(base64.as_bytes()).map_err(|_| Error::Base64)?;
+        let mut rest = &bytes[..];
+        while !rest.is_empty() {
+            let Some(tls) = self.tls.as_mut() else {
+                return Err(Error::TunnelClosed);
+            };
+            let was_handshaking = tls.is_handshaking();
+            tls.read_tls(&mut rest)
+                .map_err(|e| Error::Tls(e.to_string()))?;
+            let processed = tls.process_new_packets();
+            let done_now = was_handshaking && !tls.is_handshaking();
+            if let Err(e) = processed {
+                return Err(self.tls_failure(e));
+            }
+            if done_now && self.state == TunnelState::Handshaking {
+                self.handshake_done(now, io)?;
+            }
+            self.drain_plaintext(io)?;
+        }
+        self.flush(io);
+        Ok(())
+    }
+
+    /// Prefers the verifier's typed trust error over rustls's message.
+    fn tls_failure(&self, e: rustls::Error) -> Error {
+        if let Some(Err(t)) = self.verifier.as_ref().and_then(|v| v.outcome.get()) {
+            return Error::Trust(t.clone());
+        }
+        Error::Tls(e.to_string())
+    }
+
+    fn handshake_done(&mut self, now: UnixTime, io: &mut Io) -> Result<(), Error> {
+        let (Some(tls), Some(verifier)) = (&self.tls, &self.verifier) else {
+            return Err(Error::TunnelClosed);
+        };
+        let chain = tls.peer_certificates().unwrap_or(&[]);
+        let resumed = tls.handshake_kind() == Some(HandshakeKind::Resumed);
+        // A resumed session skipped the verifier: check the stored peer
+        // certificate against this peer again (a ticket from one JID must not
+        // authenticate another).
+        let auth = match verifier.outcome.get() {
+            Some(result) if !resumed => result.clone(),
+            _ => verifier.check().authenticate(chain, now),
+        }?;
+        let leaf = chain
+            .first()
+            .ok_or(Error::Trust(crate::error::TrustError::NoCertificate))?;
+        let spki = hex(&spki_sha256(leaf)?);
+        if auth == (PeerAuth::TrustOnFirstUse { first_use: true }) {
+            self.new_pin = Some((self.peer.bare_str().to_owned(), spki.clone()));
+        }
+        let suite = tls
+            .negotiated_cipher_suite()
+            .map(|s| iana_suite_name(&format!("{:?}", s.suite())))
+            .unwrap_or_default();
+        let info = TunnelInfo {
+            role: self.role,
+            tls_version: match tls.protocol_version() {
+                Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".into(),
+                Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".into(),
+                other => format!("{other:?}"),
+            },
+            cipher_suite: suite,
+            kx_group: tls
+                .negotiated_key_exchange_group()
+                .map(|g| format!("{:?}", g.name()))
+                .unwrap_or_default(),
+            resumed,
+            peer_auth: auth,
+            peer_certificate_sha256: hex(&cert_sha256(leaf)),
+            peer_spki_sha256: spki,
+            offer_verified: !verifier.check().offer_hashes.is_empty(),
+        };
+        self.state = TunnelState::Established;
+        self.info = Some(info.clone());
+        io.events.push_back(Event::Established {
+            peer: self.peer.clone(),
+            info,
+        });
+        // Stanzas the application sent before the handshake completed.
+        while let Some(p) = self.queued.pop_front() {
+            self.queued_bytes -= p.len();
+            if let Some(tls) = &mut self.tls {
+                tls.writer()
+                    .write_all(&p)
+                    .map_err(|e| Error::Tls(e.to_string()))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn drain_plaintext(&mut self, io: &mut Io) -> Result<(), Error> {
+        let Some(tls) = &mut self.tls else {
+            return Ok(());
+        };
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            match tls.reader().read(&mut buf) {
+                Ok(0) => break, // close_notify: the peer's <close/> follows
+                Ok(n) => {
+                    self.framer.push(&buf[..n]);
+                    if self.framer.buffered() > self.limits.max_buffered_bytes {
+                        return Err(Error::BufferFull {
+                            limit: self.limits.max_buffered_bytes,
+                        });
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) => return Err(Error::Tls(e.to_string())),
+            }
+        }
+        while let Some(raw) = self.framer.next_stanza()? {
+            match self.restore_routing(&raw) {
+                Ok(stanza) => io.events.push_back(Event::Stanza {
+                    peer: self.peer.clone(),
+                    stanza,
+                }),
+                Err(error) => io.events.push_back(Event::StanzaRejected {
+                    peer: self.peer.clone(),
+                    error,
+                }),
+            }
+        }
+        Ok(())
+    }
+
+    /// XTLS §4.4 on receipt: fill in missing `from`/`to` from the carrying IQ
+    /// and refuse a stanza whose addresses contradict it.
+    fn restore_routing(&self, raw: &[u8]) -> Result<String, Error> {
+        let mut el = xml::parse(raw, &self.xml_limits)?;
+        check_stanza(&el)?;
+        check_address(&el, "from", &self.peer)?;
+        check_address(&el, "to", &self.local)?;
+        if el.attr("from").is_none() {
+            el.set_attr("from", self.peer.as_str());
+        }
+        if el.attr("to").is_none() {
+            el.set_attr("to", self.local.as_str());
+        }
+        Ok(el.to_xml())
+    }
+
+    /// XTLS §4.4 on sending: check the stanza and strip its routing.
+    pub(crate) fn prepare_outgoing(&self, stanza: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut el = xml::parse(stanza, &self.xml_limits)?;
+        check_stanza(&el)?;
+        check_address(&el, "from", &self.local)?;
+        check_address(&el, "to", &self.peer)?;
+        if self.strip_routing {
+            el.remove_attr("from");
+            el.remove_attr("to");
+        }
+        Ok(el.to_xml().into_bytes())
+    }
+
+    /// Moves TLS output into data IQs while the window allows; sends
+    /// `<close/>` once a closing tunnel has nothing left.
+    pub(crate) fn flush(&mut self, io: &mut Io) {
+        if let Some(tls) = &mut self.tls {
+            while tls.wants_write() {
+                match tls.write_tls(&mut self.out_tls) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        }
+        let mut start = 0;
+        while start < self.out_tls.len() && self.in_flight < self.limits.max_in_flight {
+            let end = self.out_tls.len().min(start + self.limits.max_data_bytes);
+            let method =
+                (!self.sent_data && self.role == Role::Initiator).then_some(wire::METHOD_X509);
+            self.sent_data = true;
+            let id = io.next_id();
+            let xml = wire::data_iq_xml(
+                self.local.as_str(),
+                self.peer.as_str(),
+                &id,
+                method,
+                &self.out_tls[start..end],
+            );
+            io.expect(id, self.peer.clone(), PendingKind::Data);
+            io.transmits.push_back(xml);
+            self.in_flight += 1;
+            start = end;
+        }
+        self.out_tls.drain(..start);
+        if self.state == TunnelState::Closing
+            && self.close_id.is_none()
+            && self.out_tls.is_empty()
+            && self.in_flight == 0
+        {
+            let id = io.next_id();
+            let iq = XtlsIq {
+                from: Some(self.local.to_string()),
+                to: Some(self.peer.to_string()),
+                id: id.clone(),
+                payload: Payload::Close,
+            };
+            io.expect(id.clone(), self.peer.clone(), PendingKind::Close);
+            io.transmits.push_back(iq.to_xml());
+            self.close_id = Some(id);
+        }
+    }
+}
+
+fn check_stanza(el: &Element) -> Result<(), Error> {
+    let ns_ok = el.ns.is_empty() || el.ns == "jabber:client" || el.ns == "jabber:server";
+    if ns_ok && matches!(el.name.as_str(), "message" | "presence" | "iq") {
+        Ok(())
+    } else {
+        Err(Error::NotAStanza(el.name.clone()))
+    }
+}
+
+fn check_address(el: &Element, attr: &str, expected: &Jid) -> Result<(), Error> {
+    match el.attr(attr) {
+        Some(v) if !expected.is_or_bare_of(v) => Err(Error::RoutingMismatch {
+            found: format!("{attr}='{v}'"),
+            expected: expected.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// rustls names TLS 1.3 suites `TLS13_*`; IANA names them `TLS_*`.
+pub(crate) fn iana_suite_name(rustls_name: &str) -> String {
+    match rustls_name.strip_prefix("TLS13_") {
+        Some(rest) => format!("TLS_{rest}"),
+        None => rustls_name.to_owned(),
+    }
+}

@@ -1,0 +1,478 @@
+//! The XTLS elements and their IQ envelopes, read from and written to XML
+//! (ProtoXEP "XMPP Transport Layer Security" v0.0.5 §4, §9 schema).
+
+use std::fmt;
+
+use crate::error::Error;
+use crate::xml::{Element, Node};
+
+/// The XTLS namespace (§10: temporary until the XSF assigns `urn:xmpp:xtls:0`).
+pub const NS: &str = "urn:xmpp:tmp:xtls";
+/// The XEP-0250 offer namespace used inside start/proceed (§4.2).
+pub const NS_C2CTLS: &str = "urn:xmpp:tmp:c2ctls";
+/// The namespace of `<keyinfo/>` inside an offer (XEP-0189).
+pub const NS_PUBKEY: &str = "urn:xmpp:tmp:pubkey";
+/// Stanza error conditions (RFC 6120 §8.3.3).
+pub const NS_STANZAS: &str = "urn:ietf:params:xml:ns:xmpp-stanzas";
+/// The only TLS method this implementation supports in `<data method=''/>`.
+pub const METHOD_X509: &str = "x509";
+
+/// The `type` of an IQ stanza (RFC 6120 §8.2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IqType {
+    /// `get`
+    Get,
+    /// `set`
+    Set,
+    /// `result`
+    Result,
+    /// `error`
+    Error,
+}
+
+impl IqType {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "get" => IqType::Get,
+            "set" => IqType::Set,
+            "result" => IqType::Result,
+            "error" => IqType::Error,
+            _ => return None,
+        })
+    }
+
+    /// The attribute value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IqType::Get => "get",
+            IqType::Set => "set",
+            IqType::Result => "result",
+            IqType::Error => "error",
+        }
+    }
+}
+
+/// The stanza error conditions XTLS uses (RFC 6120 §8.3.3), and any other the
+/// peer might send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Condition {
+    /// The responder does not support XTLS (§4.1).
+    ServiceUnavailable,
+    /// The responder will not use XTLS with us (§4.1), or refuses the offer.
+    NotAcceptable,
+    /// Lower-priority simultaneous start (§4.1).
+    Conflict,
+    /// Close for an unknown tunnel (§4.5).
+    ItemNotFound,
+    /// Malformed XTLS request or TLS data.
+    BadRequest,
+    /// A TLS method we do not implement.
+    FeatureNotImplemented,
+    /// Too many tunnels.
+    ResourceConstraint,
+    /// Data before proceed, or a start while a tunnel exists.
+    UnexpectedRequest,
+    /// Any other condition, by element name.
+    Other(String),
+}
+
+impl Condition {
+    /// The element name of the condition.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Condition::ServiceUnavailable => "service-unavailable",
+            Condition::NotAcceptable => "not-acceptable",
+            Condition::Conflict => "conflict",
+            Condition::ItemNotFound => "item-not-found",
+            Condition::BadRequest => "bad-request",
+            Condition::FeatureNotImplemented => "feature-not-implemented",
+            Condition::ResourceConstraint => "resource-constraint",
+            Condition::UnexpectedRequest => "unexpected-request",
+            Condition::Other(s) => s,
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "service-unavailable" => Condition::ServiceUnavailable,
+            "not-acceptable" => Condition::NotAcceptable,
+            "conflict" => Condition::Conflict,
+            "item-not-found" => Condition::ItemNotFound,
+            "bad-request" => Condition::BadRequest,
+            "feature-not-implemented" => Condition::FeatureNotImplemented,
+            "resource-constraint" => Condition::ResourceConstraint,
+            "unexpected-request" => Condition::UnexpectedRequest,
+            other => Condition::Other(other.to_owned()),
+        }
+    }
+
+    /// The error `type` RFC 6120 §8.3.3 gives for this condition.
+    pub fn default_type(&self) -> &'static str {
+        match self {
+            Condition::BadRequest => "modify",
+            Condition::ResourceConstraint | Condition::UnexpectedRequest => "wait",
+            _ => "cancel",
+        }
+    }
+}
+
+/// A stanza error as carried in `<error/>` (RFC 6120 §8.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StanzaError {
+    /// The defined condition.
+    pub condition: Condition,
+    /// `cancel`, `modify`, `wait`, `auth` or `continue`.
+    pub kind: String,
+    /// Human-readable `<text/>`, if any.
+    pub text: Option<String>,
+}
+
+impl StanzaError {
+    /// An error with the condition's default type.
+    pub fn new(condition: Condition, text: Option<String>) -> Self {
+        StanzaError {
+            kind: condition.default_type().to_owned(),
+            condition,
+            text,
+        }
+    }
+
+    fn to_element(&self) -> Element {
+        let mut e = Element::new("error", "jabber:client")
+            .with_attr("type", &self.kind)
+            .with_child(Element::new(self.condition.as_str(), NS_STANZAS));
+        if let Some(t) = &self.text {
+            e = e.with_child(Element::new("text", NS_STANZAS).with_text(t));
+        }
+        e
+    }
+
+    fn from_element(e: &Element) -> Self {
+        let mut condition = Condition::Other("undefined-condition".into());
+        let mut text = None;
+        for c in e.elements().filter(|c| c.ns == NS_STANZAS) {
+            if c.name == "text" {
+                text = Some(c.text());
+            } else {
+                condition = Condition::parse(&c.name);
+            }
+        }
+        StanzaError {
+            condition,
+            kind: e.attr("type").unwrap_or("cancel").to_owned(),
+            text,
+        }
+    }
+}
+
+impl fmt::Display for StanzaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.condition.as_str(), self.kind)?;
+        if let Some(t) = &self.text {
+            write!(f, ": {t}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A XEP-0250 offer as carried in `<start/>` and `<proceed/>` (§4.2).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Offer {
+    /// The `<keyinfo><name/>` values: hashes of the offerer's X.509
+    /// certificate. We write lowercase hex SHA-256 of the certificate DER.
+    pub x509_hashes: Vec<String>,
+    /// Whether `<srp/>` was offered (never by us: rustls has no SRP).
+    pub srp: bool,
+}
+
+impl Offer {
+    fn from_element(e: &Element) -> Self {
+        let mut offer = Offer::default();
+        for c in e.elements() {
+            if c.is("keyinfo", NS_PUBKEY) {
+                for n in c.elements().filter(|n| n.name == "name") {
+                    offer.x509_hashes.push(n.text().trim().to_owned());
+                }
+            } else if c.name == "srp" {
+                offer.srp = true;
+            }
+        }
+        offer
+    }
+
+    fn to_element(&self) -> Element {
+        let mut e = Element::new("offer", NS_C2CTLS);
+        for h in &self.x509_hashes {
+            e = e.with_child(
+                Element::new("keyinfo", NS_PUBKEY)
+                    .with_child(Element::new("name", NS_PUBKEY).with_text(h)),
+            );
+        }
+        if self.srp {
+            e = e.with_child(Element::new("srp", NS_C2CTLS));
+        }
+        e
+    }
+}
+
+/// What an XTLS-relevant IQ carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// IQ-set `<start/>`, optionally with an offer.
+    Start(Option<Offer>),
+    /// IQ-result `<proceed/>`, optionally with an offer.
+    Proceed(Option<Offer>),
+    /// IQ-set `<data/>`: base64 text as received (whitespace allowed) and the
+    /// `method` attribute.
+    Data {
+        /// The `method` attribute (present on the first data of a tunnel).
+        method: Option<String>,
+        /// The base64 text.
+        base64: String,
+    },
+    /// IQ-set `<close/>`.
+    Close,
+    /// IQ-result `<closed/>`.
+    Closed,
+    /// An empty IQ-result (acknowledgement).
+    Ack,
+    /// An IQ-error.
+    Error(StanzaError),
+}
+
+/// An IQ stanza with an XTLS payload, or an IQ result/error that may answer an
+/// XTLS request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XtlsIq {
+    /// `from`, as stamped by the server.
+    pub from: Option<String>,
+    /// `to`.
+    pub to: Option<String>,
+    /// `id`.
+    pub id: String,
+    /// The payload.
+    pub payload: Payload,
+}
+
+/// Reads an IQ element. Returns `Ok(None)` when it is not ours to handle
+/// (another namespace, not an IQ, a get): the host library keeps it.
+pub fn read_iq(mut iq: Element) -> Result<Option<XtlsIq>, Error> {
+    if iq.name != "iq"
+        || !(iq.ns.is_empty() || iq.ns == "jabber:client" || iq.ns == "jabber:server")
+    {
+        return Ok(None);
+    }
+    let Some(kind) = iq.attr("type").and_then(IqType::parse) else {
+        return Ok(None);
+    };
+    let xtls_child = iq.elements().find(|c| c.ns == NS).map(|c| c.name.clone());
+    let id = iq.attr("id").map(str::to_owned);
+    let from = iq.attr("from").map(str::to_owned);
+    let to = iq.attr("to").map(str::to_owned);
+    let payload = match kind {
+        IqType::Get => return Ok(None),
+        IqType::Error => {
+            let err = iq
+                .child("error", &iq.ns)
+                .or_else(|| iq.elements().find(|e| e.name == "error"))
+                .map(StanzaError::from_element)
+                .unwrap_or_else(|| {
+                    StanzaError::new(Condition::Other("undefined-condition".into()), None)
+                });
+            Payload::Error(err)
+        }
+        IqType::Result => match xtls_child.as_deref() {
+            Some("proceed") => Payload::Proceed(
+                iq.child("proceed", NS)
+                    .and_then(|p| p.child("offer", NS_C2CTLS))
+                    .map(Offer::from_element),
+            ),
+            Some("closed") => Payload::Closed,
+            Some(other) => return Err(Error::BadRequest(format!("<{other}/> in an IQ-result"))),
+            None => Payload::Ack,
+        },
+        IqType::Set => match xtls_child.as_deref() {
+            None => return Ok(None),
+            Some("start") => Payload::Start(
+                iq.child("start", NS)
+                    .and_then(|p| p.child("offer", NS_C2CTLS))
+                    .map(Offer::from_element),
+            ),
+            Some("close") => Payload::Close,
+            Some("data") => {
+                let Some(Node::Element(data)) = iq
+                    .children
+                    .iter_mut()
+                    .find(|n| matches!(n, Node::Element(e) if e.is("data", NS)))
+                else {
+                    return Err(Error::BadRequest("data element vanished".into()));
+                };
+                Payload::Data {
+                    method: data.attr("method").map(str::to_owned),
+                    base64: data.take_text(),
+                }
+            }
+            Some(other) => return Err(Error::BadRequest(format!("<{other}/> in an IQ-set"))),
+        },
+    };
+    let id = id.ok_or_else(|| Error::BadRequest("IQ without id".into()))?;
+    Ok(Some(XtlsIq {
+        from,
+        to,
+        id,
+        payload,
+    }))
+}
+
+impl XtlsIq {
+    /// The IQ type this payload travels in.
+    pub fn iq_type(&self) -> IqType {
+        match self.payload {
+            Payload::Start(_) | Payload::Data { .. } | Payload::Close => IqType::Set,
+            Payload::Proceed(_) | Payload::Closed | Payload::Ack => IqType::Result,
+            Payload::Error(_) => IqType::Error,
+        }
+    }
+
+    /// Writes the IQ as XML text (a stanza of a client stream).
+    pub fn to_xml(&self) -> String {
+        if let Payload::Data { method, base64 } = &self.payload {
+            // The data path: formatted directly, without building a tree.
+            let mut out = String::with_capacity(base64.len() + 160);
+            self.write_head(&mut out);
+            out.push_str("<data xmlns='urn:xmpp:tmp:xtls'");
+            if let Some(m) = method {
+                out.push_str(" method='");
+                out.push_str(m);
+                out.push('\'');
+            }
+            out.push('>');
+            out.push_str(base64);
+            out.push_str("</data></iq>");
+            return out;
+        }
+        self.to_element().to_xml()
+    }
+
+    fn write_head(&self, out: &mut String) {
+        let mut e = Element::new("iq", "jabber:client");
+        self.set_envelope(&mut e);
+        let mut s = e.to_xml();
+        s.truncate(s.len() - 2);
+        out.push_str(&s);
+        out.push('>');
+    }
+
+    fn set_envelope(&self, e: &mut Element) {
+        e.set_attr("type", self.iq_type().as_str());
+        e.set_attr("id", &self.id);
+        if let Some(f) = &self.from {
+            e.set_attr("from", f);
+        }
+        if let Some(t) = &self.to {
+            e.set_attr("to", t);
+        }
+    }
+
+    /// The IQ as an element tree.
+    pub fn to_element(&self) -> Element {
+        let mut e = Element::new("iq", "jabber:client");
+        self.set_envelope(&mut e);
+        let with_offer = |name: &str, offer: &Option<Offer>| {
+            let mut el = Element::new(name, NS);
+            if let Some(o) = offer {
+                el = el.with_child(o.to_element());
+            }
+            el
+        };
+        let child = match &self.payload {
+            Payload::Start(o) => Some(with_offer("start", o)),
+            Payload::Proceed(o) => Some(with_offer("proceed", o)),
+            Payload::Data { method, base64 } => {
+                let mut d = Element::new("data", NS).with_text(base64);
+                if let Some(m) = method {
+                    d.set_attr("method", m);
+                }
+                Some(d)
+            }
+            Payload::Close => Some(Element::new("close", NS)),
+            Payload::Closed => Some(Element::new("closed", NS)),
+            Payload::Ack => None,
+            Payload::Error(err) => Some(err.to_element()),
+        };
+        if let Some(c) = child {
+            e = e.with_child(c);
+        }
+        e
+    }
+}
+
+/// Writes a data IQ-set carrying `raw` TLS octets, encoding base64 straight
+/// into the stanza text (the hot path: one pass, no intermediate copies).
+pub fn data_iq_xml(from: &str, to: &str, id: &str, method: Option<&str>, raw: &[u8]) -> String {
+    let head = XtlsIq {
+        from: Some(from.to_owned()),
+        to: Some(to.to_owned()),
+        id: id.to_owned(),
+        payload: Payload::Data {
+            method: method.map(str::to_owned),
+            base64: String::new(),
+        },
+    }
+    .to_xml();
+    // `head` ends with "></data></iq>"; the base64 goes between.
+    let tail = "</data></iq>";
+    let mut out = String::with_capacity(head.len() + raw.len() / 3 * 4 + 8);
+    out.push_str(&head[..head.len() - tail.len()]);
+    base64_simd::STANDARD.encode_append(raw, &mut out);
+    out.push_str(tail);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xml::{parse, XmlLimits};
+
+    fn read(s: &str) -> Option<XtlsIq> {
+        read_iq(parse(s.as_bytes(), &XmlLimits::default()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn data_fast_path_equals_tree_writer() {
+        let iq = XtlsIq {
+            from: Some("a@b/c".into()),
+            to: Some("d@e/f".into()),
+            id: "x'1".into(),
+            payload: Payload::Data {
+                method: Some("x509".into()),
+                base64: "AAEC".into(),
+            },
+        };
+        assert_eq!(iq.to_xml(), iq.to_element().to_xml());
+        assert_eq!(read(&iq.to_xml()), Some(iq));
+    }
+
+    #[test]
+    fn not_ours() {
+        assert_eq!(
+            read("<iq type='get' id='1'><start xmlns='urn:xmpp:tmp:xtls'/></iq>"),
+            None
+        );
+        assert_eq!(
+            read("<iq type='set' id='1'><query xmlns='jabber:iq:roster'/></iq>"),
+            None
+        );
+        assert_eq!(
+            read("<message><start xmlns='urn:xmpp:tmp:xtls'/></message>"),
+            None
+        );
+        let e = parse(
+            b"<iq type='set'><start xmlns='urn:xmpp:tmp:xtls'/></iq>",
+            &XmlLimits::default(),
+        )
+        .unwrap();
+        assert!(matches!(read_iq(e), Err(Error::BadRequest(_))));
+    }
+}
