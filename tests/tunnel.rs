@@ -1,1 +1,714 @@
+//! Endpoints through the in-memory router: handshakes in every trust mode,
+//! messages both ways, three parties, close, resumption, conflict, and the
+//! error paths of a tunnel.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use xmpptls::xtls::router::MemoryRouter;
+use xmpptls::xtls::wire::Condition;
+use xmpptls::{
+    CloseReason, Error, Event, Identity, PeerAuth, PinStore, Role, TlsVersions, TrustError,
+    TrustMode, TunnelInfo, TunnelState, UnixTime,
+};
+use xmpptls_integration::*;
+
+fn established(evs: &[Event]) -> Option<TunnelInfo> {
+    evs.iter().find_map(|e| match e {
+        Event::Established { info, .. } => Some(info.clone()),
+        _ => None,
+    })
+}
+
+fn closed(evs: &[Event]) -> Option<CloseReason> {
+    evs.iter().find_map(|e| match e {
+        Event::Closed { reason, .. } => Some(reason.clone()),
+        _ => None,
+    })
+}
+
+/// Opens romeo → juliet and returns both sides' events.
+fn handshake(r: &mut MemoryRouter) -> (Vec<Event>, Vec<Event>) {
+    r.get_mut(&jid(ROMEO))
+        .unwrap()
+        .open(&jid(JULIET), now())
+        .unwrap();
+    r.run(now()).unwrap();
+    (events(r, ROMEO), events(r, JULIET))
+}
+
+fn send(r: &mut MemoryRouter, from: &str, to: &str, body: &str) {
+    let s = format!("<message type='chat'><body>{body}</body></message>");
+    r.get_mut(&jid(from))
+        .unwrap()
+        .send(&jid(to), s.as_bytes())
+        .unwrap();
+}
+
+#[test]
+fn offer_mode_handshake_and_messages_both_ways() {
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::Offer),
+        endpoint(JULIET, TrustMode::Offer),
+    ]);
+    let (re, je) = handshake(&mut r);
+    let (ri, ji) = (established(&re).unwrap(), established(&je).unwrap());
+    assert_eq!(ri.role, Role::Initiator);
+    assert_eq!(ji.role, Role::Responder);
+    assert_eq!(ri.tls_version, "TLSv1.3");
+    assert_eq!(ri.cipher_suite, ji.cipher_suite);
+    assert!(ri.cipher_suite.starts_with("TLS_AES_") || ri.cipher_suite.starts_with("TLS_CHACHA20"));
+    assert_eq!(ri.peer_auth, PeerAuth::Offer);
+    assert_eq!(ji.peer_auth, PeerAuth::Offer);
+    assert!(ri.offer_verified && ji.offer_verified);
+    assert!(!ri.resumed);
+    // Each side saw the other's real certificate.
+    assert_eq!(
+        Some(ri.peer_certificate_sha256.as_str()),
+        r.get(&jid(JULIET)).unwrap().offer_fingerprint()
+    );
+    assert_eq!(
+        Some(ji.peer_certificate_sha256.as_str()),
+        r.get(&jid(ROMEO)).unwrap().offer_fingerprint()
+    );
+
+    send(&mut r, ROMEO, JULIET, "But soft!");
+    send(&mut r, JULIET, ROMEO, "Wherefore art thou");
+    r.run(now()).unwrap();
+    let to_juliet = stanzas(&events(&mut r, JULIET));
+    let to_romeo = stanzas(&events(&mut r, ROMEO));
+    assert_eq!(to_juliet.len(), 1);
+    assert_same_xml(
+        &to_juliet[0],
+        &format!(
+            "<message type='chat' from='{ROMEO}' to='{JULIET}'><body>But soft!</body></message>"
+        ),
+    );
+    assert_same_xml(
+        &to_romeo[0],
+        &format!("<message type='chat' from='{JULIET}' to='{ROMEO}'><body>Wherefore art thou</body></message>"),
+    );
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert!(
+        r.log.iter().all(|w| !w.stanza.contains("soft")),
+        "plaintext leaked"
+    );
+}
+
+#[test]
+fn tls12_tunnel_uses_ecdhe_aead() {
+    let mut r = router(vec![
+        endpoint_with(ROMEO, TrustMode::Offer, |c| {
+            c.versions = TlsVersions::Tls12Only
+        }),
+        endpoint(JULIET, TrustMode::Offer),
+    ]);
+    let (re, _) = handshake(&mut r);
+    let info = established(&re).unwrap();
+    assert_eq!(info.tls_version, "TLSv1.2");
+    assert!(
+        info.cipher_suite.starts_with("TLS_ECDHE_ECDSA_WITH_"),
+        "{}",
+        info.cipher_suite
+    );
+    assert!(info.cipher_suite.contains("GCM") || info.cipher_suite.contains("CHACHA20_POLY1305"));
+    send(&mut r, JULIET, ROMEO, "1.2");
+    r.run(now()).unwrap();
+    assert_eq!(stanzas(&events(&mut r, ROMEO)).len(), 1);
+}
+
+#[test]
+fn version_mismatch_fails_cleanly() {
+    let mut r = router(vec![
+        endpoint_with(ROMEO, TrustMode::Offer, |c| {
+            c.versions = TlsVersions::Tls12Only
+        }),
+        endpoint_with(JULIET, TrustMode::Offer, |c| {
+            c.versions = TlsVersions::Tls13Only
+        }),
+    ]);
+    let (re, je) = handshake(&mut r);
+    assert!(
+        matches!(closed(&je), Some(CloseReason::Error(Error::Tls(_)))),
+        "{je:?}"
+    );
+    assert!(
+        matches!(closed(&re), Some(CloseReason::Error(Error::PeerRefused(_)))),
+        "{re:?}"
+    );
+    assert_eq!(r.get(&jid(ROMEO)).unwrap().tunnel_count(), 0);
+    assert_eq!(r.get(&jid(JULIET)).unwrap().tunnel_count(), 0);
+}
+
+#[test]
+fn three_endpoints_keep_tunnels_apart() {
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::Offer),
+        endpoint(JULIET, TrustMode::Offer),
+        endpoint(NURSE, TrustMode::Offer),
+    ]);
+    for (a, b) in [(ROMEO, JULIET), (ROMEO, NURSE), (NURSE, JULIET)] {
+        r.get_mut(&jid(a)).unwrap().open(&jid(b), now()).unwrap();
+    }
+    r.run(now()).unwrap();
+    for (a, b) in [
+        (ROMEO, JULIET),
+        (ROMEO, NURSE),
+        (JULIET, ROMEO),
+        (JULIET, NURSE),
+        (NURSE, ROMEO),
+        (NURSE, JULIET),
+    ] {
+        send(&mut r, a, b, &format!("{a} to {b}"));
+    }
+    r.run(now()).unwrap();
+    for me in [ROMEO, JULIET, NURSE] {
+        let evs = events(&mut r, me);
+        assert_eq!(
+            evs.iter()
+                .filter(|e| matches!(e, Event::Established { .. }))
+                .count(),
+            2
+        );
+        let got = stanzas(&evs);
+        assert_eq!(got.len(), 2, "{me}: {got:?}");
+        for s in got {
+            let el = parse(&s);
+            let from = el.attr("from").unwrap();
+            assert_eq!(el.attr("to"), Some(me));
+            assert!(s.contains(&format!("{from} to {me}")), "{s}");
+        }
+    }
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+}
+
+#[test]
+fn large_and_many_stanzas_cross_the_window() {
+    let mut r = router(vec![
+        endpoint_with(ROMEO, TrustMode::Offer, |c| {
+            c.limits.max_in_flight = 2;
+            c.limits.max_data_bytes = 4096;
+        }),
+        endpoint(JULIET, TrustMode::Offer),
+    ]);
+    handshake(&mut r);
+    let big = "x".repeat(60_000);
+    for i in 0..20 {
+        send(&mut r, ROMEO, JULIET, &format!("{i}:{big}"));
+        if i % 5 == 4 {
+            r.run(now()).unwrap();
+        }
+    }
+    let got = stanzas(&events(&mut r, JULIET));
+    assert_eq!(got.len(), 20);
+    for (i, s) in got.iter().enumerate() {
+        assert!(s.contains(&format!("<body>{i}:xxx")));
+    }
+    // The window held: no data IQ carried more than 4096 octets.
+    let max_b64 = r
+        .log
+        .iter()
+        .filter(|w| w.from == ROMEO && w.stanza.contains("<data "))
+        .map(|w| parse(&w.stanza).elements().next().unwrap().text().len())
+        .max()
+        .unwrap();
+    assert!(max_b64 <= 4096 / 3 * 4 + 4, "{max_b64}");
+}
+
+#[test]
+fn close_both_sides_and_send_after_close() {
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::Offer),
+        endpoint(JULIET, TrustMode::Offer),
+    ]);
+    handshake(&mut r);
+    send(&mut r, ROMEO, JULIET, "last words");
+    r.get_mut(&jid(ROMEO)).unwrap().close(&jid(JULIET)).unwrap();
+    // Closing: no more sending.
+    let late = r
+        .get_mut(&jid(ROMEO))
+        .unwrap()
+        .send(&jid(JULIET), b"<message/>");
+    assert_eq!(late, Err(Error::TunnelClosed));
+    r.run(now()).unwrap();
+    let je = events(&mut r, JULIET);
+    assert_eq!(stanzas(&je).len(), 1, "data sent before close arrives");
+    assert_eq!(closed(&je), Some(CloseReason::Peer));
+    assert_eq!(closed(&events(&mut r, ROMEO)), Some(CloseReason::Local));
+    assert_eq!(
+        r.get_mut(&jid(JULIET))
+            .unwrap()
+            .send(&jid(ROMEO), b"<message/>"),
+        Err(Error::NoTunnel(ROMEO.into()))
+    );
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+}
+
+#[test]
+fn reopen_resumes_the_tls_session() {
+    for versions in [TlsVersions::Tls13Only, TlsVersions::Tls12Only] {
+        let mut r = router(vec![
+            endpoint_with(ROMEO, TrustMode::TrustOnFirstUse(PinStore::new()), |c| {
+                c.versions = versions
+            }),
+            endpoint(JULIET, TrustMode::TrustOnFirstUse(PinStore::new())),
+        ]);
+        let (re, _) = handshake(&mut r);
+        assert!(!established(&re).unwrap().resumed);
+        r.get_mut(&jid(ROMEO)).unwrap().close(&jid(JULIET)).unwrap();
+        r.run(now()).unwrap();
+        let (re, je) = handshake(&mut r);
+        let (ri, ji) = (established(&re).unwrap(), established(&je).unwrap());
+        assert!(ri.resumed && ji.resumed, "{versions:?} {ri:?} {ji:?}");
+        // Resumption re-checks the stored certificates against the pins.
+        assert_eq!(ri.peer_auth, PeerAuth::TrustOnFirstUse { first_use: false });
+        assert_eq!(ji.peer_auth, PeerAuth::TrustOnFirstUse { first_use: false });
+        send(&mut r, JULIET, ROMEO, "again");
+        r.run(now()).unwrap();
+        assert_eq!(stanzas(&events(&mut r, ROMEO)).len(), 1);
+    }
+}
+
+#[test]
+fn sessions_are_not_shared_between_peers() {
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::Offer),
+        endpoint(JULIET, TrustMode::Offer),
+        endpoint(NURSE, TrustMode::Offer),
+    ]);
+    handshake(&mut r);
+    r.get_mut(&jid(ROMEO))
+        .unwrap()
+        .open(&jid(NURSE), now())
+        .unwrap();
+    r.run(now()).unwrap();
+    let info = established(&events(&mut r, ROMEO)).unwrap();
+    assert!(
+        !info.resumed,
+        "a session with juliet must not resume with the nurse"
+    );
+}
+
+fn simultaneous(order_romeo_first: bool) {
+    let (a, b) = (
+        endpoint(ROMEO, TrustMode::Offer),
+        endpoint(JULIET, TrustMode::Offer),
+    );
+    let mut r = if order_romeo_first {
+        router(vec![a, b])
+    } else {
+        router(vec![b, a])
+    };
+    r.get_mut(&jid(ROMEO))
+        .unwrap()
+        .open(&jid(JULIET), now())
+        .unwrap();
+    r.get_mut(&jid(JULIET))
+        .unwrap()
+        .open(&jid(ROMEO), now())
+        .unwrap();
+    // Both queue a message before anything is routed.
+    send(&mut r, ROMEO, JULIET, "from romeo");
+    send(&mut r, JULIET, ROMEO, "from juliet");
+    r.run(now()).unwrap();
+    let (re, je) = (events(&mut r, ROMEO), events(&mut r, JULIET));
+    // juliet@capulet.lit sorts before romeo@montague.lit: her start wins.
+    assert_eq!(established(&je).unwrap().role, Role::Initiator);
+    assert_eq!(established(&re).unwrap().role, Role::Responder);
+    let conflicts = r
+        .log
+        .iter()
+        .filter(|w| w.from == JULIET && w.stanza.contains("<conflict "))
+        .count();
+    assert_eq!(conflicts, 1);
+    assert_eq!(stanzas(&re).len(), 1);
+    assert_eq!(
+        stanzas(&je).len(),
+        1,
+        "romeo's queued stanza survives his lost start"
+    );
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+}
+
+#[test]
+fn simultaneous_start_romeo_routed_first() {
+    simultaneous(true);
+}
+
+#[test]
+fn simultaneous_start_juliet_routed_first() {
+    simultaneous(false);
+}
+
+#[test]
+fn refused_start_closes_with_the_peers_condition() {
+    let mut off = endpoint(JULIET, TrustMode::Offer);
+    off.set_enabled(false);
+    let mut r = router(vec![endpoint(ROMEO, TrustMode::Offer), off]);
+    let (re, _) = handshake(&mut r);
+    match closed(&re) {
+        Some(CloseReason::Error(Error::PeerRefused(e))) => {
+            assert_eq!(e.condition, Condition::ServiceUnavailable)
+        }
+        other => panic!("{other:?}"),
+    }
+    // Pinned-only responder and an unknown initiator: not-acceptable.
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::Offer),
+        endpoint(JULIET, TrustMode::Pinned(PinStore::new())),
+    ]);
+    let (re, _) = handshake(&mut r);
+    match closed(&re) {
+        Some(CloseReason::Error(Error::PeerRefused(e))) => {
+            assert_eq!(e.condition, Condition::NotAcceptable)
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn pinned_mode_accepts_known_keys_only() {
+    let (rj, jj) = (jid(ROMEO), jid(JULIET));
+    let (rid, jid_) = (
+        Identity::self_signed(&rj).unwrap(),
+        Identity::self_signed(&jj).unwrap(),
+    );
+    let mut rp = PinStore::new();
+    rp.add(jj.bare_str(), &jid_.spki_fingerprint().unwrap());
+    let mut jp = PinStore::new();
+    jp.add(rj.bare_str(), &rid.spki_fingerprint().unwrap());
+    let mut r = router(vec![
+        endpoint_with_identity(rj.clone(), rid, TrustMode::Pinned(rp), |c| {
+            c.send_offer = false
+        }),
+        endpoint_with_identity(jj.clone(), jid_, TrustMode::Pinned(jp.clone()), |c| {
+            c.send_offer = false
+        }),
+    ]);
+    let (re, je) = handshake(&mut r);
+    assert_eq!(established(&re).unwrap().peer_auth, PeerAuth::Pinned);
+    assert_eq!(established(&je).unwrap().peer_auth, PeerAuth::Pinned);
+    assert!(!established(&re).unwrap().offer_verified);
+
+    // An impostor with another key for romeo's JID is refused in the handshake.
+    let mut r = router(vec![
+        endpoint_with(ROMEO, TrustMode::Offer, |_| {}),
+        endpoint_with_identity(
+            jj,
+            Identity::self_signed(&jid(JULIET)).unwrap(),
+            TrustMode::Pinned(jp),
+            |_| {},
+        ),
+    ]);
+    let (_, je) = handshake(&mut r);
+    assert_eq!(
+        closed(&je),
+        Some(CloseReason::Error(Error::Trust(
+            TrustError::FingerprintMismatch
+        )))
+    );
+    // Opening to an unpinned peer fails at once.
+    let mut lone = endpoint(ROMEO, TrustMode::Pinned(PinStore::new()));
+    assert_eq!(
+        lone.open(&jid(NURSE), now()),
+        Err(Error::Trust(TrustError::UnknownPeer))
+    );
+}
+
+#[test]
+fn trust_on_first_use_pins_and_reports_a_changed_key() {
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::TrustOnFirstUse(PinStore::new())),
+        endpoint(JULIET, TrustMode::TrustOnFirstUse(PinStore::new())),
+    ]);
+    let (re, je) = handshake(&mut r);
+    let ri = established(&re).unwrap();
+    assert_eq!(ri.peer_auth, PeerAuth::TrustOnFirstUse { first_use: true });
+    assert_eq!(
+        established(&je).unwrap().peer_auth,
+        PeerAuth::TrustOnFirstUse { first_use: true }
+    );
+    let juliet_pins = r.get(&jid(JULIET)).unwrap().pins().clone();
+    assert_eq!(juliet_pins.get("romeo@montague.lit").len(), 1);
+    assert_eq!(
+        r.get(&jid(ROMEO)).unwrap().pins().get("juliet@capulet.lit"),
+        [ri.peer_spki_sha256.clone()]
+    );
+
+    // Romeo comes back with a new key (new device or an attacker): Juliet,
+    // who pinned the old one, refuses and says what changed.
+    r.remove(&jid(ROMEO));
+    r.get_mut(&jid(JULIET))
+        .unwrap()
+        .peer_unavailable(&jid(ROMEO));
+    let _ = events(&mut r, JULIET);
+    let newcomer = endpoint(ROMEO, TrustMode::TrustOnFirstUse(PinStore::new()));
+    r.add(newcomer);
+    let (re, je) = handshake(&mut r);
+    match closed(&je) {
+        Some(CloseReason::Error(Error::Trust(TrustError::PinChanged { old, new }))) => {
+            assert_eq!(old, juliet_pins.get("romeo@montague.lit")[0]);
+            assert_ne!(old, new);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(closed(&re).is_some());
+    // The user accepts the new key: forget the pin, and it works again.
+    r.get_mut(&jid(JULIET))
+        .unwrap()
+        .pins_mut()
+        .remove("romeo@montague.lit");
+    let (re, _) = handshake(&mut r);
+    assert!(established(&re).is_some());
+}
+
+#[test]
+fn offer_hash_mismatch_is_refused() {
+    // Mallory replaces Juliet's announced hash with her own in transit; the
+    // real certificate then does not match the offer.
+    let mut romeo = endpoint(ROMEO, TrustMode::TrustOnFirstUse(PinStore::new()));
+    let mut juliet = endpoint(JULIET, TrustMode::TrustOnFirstUse(PinStore::new()));
+    romeo.open(&jid(JULIET), now()).unwrap();
+    let start = romeo.poll_transmit().unwrap();
+    juliet.handle_incoming(start.as_bytes(), now()).unwrap();
+    let proceed = juliet.poll_transmit().unwrap();
+    let real = juliet.offer_fingerprint().unwrap().to_owned();
+    let forged = proceed.replace(&real, &"ab".repeat(32));
+    assert_ne!(forged, proceed);
+    romeo.handle_incoming(forged.as_bytes(), now()).unwrap();
+    // Run the handshake by hand.
+    let mut romeo_err = None;
+    for _ in 0..10 {
+        while let Some(s) = romeo.poll_transmit() {
+            let _ = juliet.handle_incoming(s.as_bytes(), now());
+        }
+        while let Some(s) = juliet.poll_transmit() {
+            if let Err(e) = romeo.handle_incoming(s.as_bytes(), now()) {
+                romeo_err = Some(e);
+            }
+        }
+    }
+    assert_eq!(
+        romeo_err,
+        Some(Error::Trust(TrustError::FingerprintMismatch))
+    );
+    assert_eq!(romeo.tunnel_state(&jid(JULIET)), None);
+    assert!(
+        romeo.pins().get("juliet@capulet.lit").is_empty(),
+        "nothing pinned from a failed handshake"
+    );
+}
+
+#[test]
+fn pkix_mode_checks_chain_and_xmppaddr() {
+    let ca = TestCa::new("Verona CA");
+    let roots = TrustMode::Pkix(vec![ca.cert.clone()]);
+    let good = |who: &str, name: &str| {
+        endpoint_with_identity(jid(who), ca.issue(name, 2025, 2030), roots.clone(), |c| {
+            c.send_offer = false
+        })
+    };
+    let mut r = router(vec![
+        good(ROMEO, "romeo@montague.lit"),
+        good(JULIET, "juliet@capulet.lit"),
+    ]);
+    let (re, je) = handshake(&mut r);
+    assert_eq!(
+        established(&re).unwrap().peer_auth,
+        PeerAuth::Pkix {
+            matched: "XmppAddr juliet@capulet.lit".into()
+        }
+    );
+    assert_eq!(
+        established(&je).unwrap().peer_auth,
+        PeerAuth::Pkix {
+            matched: "XmppAddr romeo@montague.lit".into()
+        }
+    );
+
+    // A valid certificate for someone else is refused.
+    let mut r = router(vec![
+        good(ROMEO, "romeo@montague.lit"),
+        good(JULIET, "nurse@capulet.lit"),
+    ]);
+    let (re, _) = handshake(&mut r);
+    assert_eq!(
+        closed(&re),
+        Some(CloseReason::Error(Error::Trust(
+            TrustError::IdentityMismatch {
+                expected: "juliet@capulet.lit".into()
+            }
+        )))
+    );
+
+    // Expired, or from another CA: refused.
+    let other = TestCa::new("Mantua CA");
+    for bad in [
+        ca.issue("juliet@capulet.lit", 2020, 2021),
+        other.issue("juliet@capulet.lit", 2025, 2030),
+    ] {
+        let mut r = router(vec![
+            good(ROMEO, "romeo@montague.lit"),
+            endpoint_with_identity(jid(JULIET), bad, roots.clone(), |_| {}),
+        ]);
+        let (re, _) = handshake(&mut r);
+        assert!(
+            matches!(
+                closed(&re),
+                Some(CloseReason::Error(Error::Trust(TrustError::Pkix(_))))
+            ),
+            "{re:?}"
+        );
+    }
+}
+
+#[test]
+fn the_clock_is_the_callers() {
+    // The same certificates fail when the caller says it is 2031.
+    let ca = TestCa::new("Verona CA");
+    let roots = TrustMode::Pkix(vec![ca.cert.clone()]);
+    let mut r = router(vec![
+        endpoint_with_identity(
+            jid(ROMEO),
+            ca.issue("romeo@montague.lit", 2025, 2030),
+            roots.clone(),
+            |_| {},
+        ),
+        endpoint_with_identity(
+            jid(JULIET),
+            ca.issue("juliet@capulet.lit", 2025, 2030),
+            roots,
+            |_| {},
+        ),
+    ]);
+    let later = UnixTime::since_unix_epoch(Duration::from_secs(1_924_992_000)); // 2031
+    r.get_mut(&jid(ROMEO))
+        .unwrap()
+        .open(&jid(JULIET), later)
+        .unwrap();
+    r.run(later).unwrap();
+    assert!(matches!(
+        closed(&events(&mut r, ROMEO)),
+        Some(CloseReason::Error(Error::Trust(TrustError::Pkix(_))))
+    ));
+}
+
+#[test]
+fn peer_unavailable_tears_down() {
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::Offer),
+        endpoint(JULIET, TrustMode::Offer),
+        endpoint(NURSE, TrustMode::Offer),
+    ]);
+    handshake(&mut r);
+    r.get_mut(&jid(NURSE))
+        .unwrap()
+        .open(&jid(JULIET), now())
+        .unwrap();
+    r.run(now()).unwrap();
+    let _ = events(&mut r, JULIET);
+    // Bare JID: every resource of romeo.
+    r.get_mut(&jid(JULIET))
+        .unwrap()
+        .peer_unavailable(&jid("romeo@montague.lit"));
+    assert_eq!(
+        closed(&events(&mut r, JULIET)),
+        Some(CloseReason::PeerUnavailable)
+    );
+    assert_eq!(
+        r.get(&jid(JULIET)).unwrap().tunnel_state(&jid(NURSE)),
+        Some(TunnelState::Established)
+    );
+    // Juliet goes offline; the server bounces romeo's data with
+    // service-unavailable, which ends his tunnel.
+    r.remove(&jid(JULIET));
+    send(&mut r, ROMEO, JULIET, "hello?");
+    r.run(now()).unwrap();
+    match closed(&events(&mut r, ROMEO)) {
+        Some(CloseReason::Error(Error::PeerRefused(e))) => {
+            assert_eq!(e.condition, Condition::ServiceUnavailable)
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn outgoing_routing_must_match_the_tunnel() {
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::Offer),
+        endpoint(JULIET, TrustMode::Offer),
+    ]);
+    handshake(&mut r);
+    let romeo = r.get_mut(&jid(ROMEO)).unwrap();
+    let to_nurse = format!("<message to='{NURSE}'><body>x</body></message>");
+    assert!(matches!(
+        romeo.send(&jid(JULIET), to_nurse.as_bytes()),
+        Err(Error::RoutingMismatch { .. })
+    ));
+    let forged = format!("<message from='{NURSE}'><body>x</body></message>");
+    assert!(matches!(
+        romeo.send(&jid(JULIET), forged.as_bytes()),
+        Err(Error::RoutingMismatch { .. })
+    ));
+    assert!(matches!(
+        romeo.send(&jid(JULIET), b"<query xmlns='x'/>"),
+        Err(Error::NotAStanza(_))
+    ));
+    // Bare JIDs are consistent with the tunnel and accepted.
+    let bare =
+        "<message to='juliet@capulet.lit' from='romeo@montague.lit'><body>ok</body></message>";
+    romeo.send(&jid(JULIET), bare.as_bytes()).unwrap();
+    r.run(now()).unwrap();
+    let got = stanzas(&events(&mut r, JULIET));
+    assert_eq!(got.len(), 1);
+    // Stripped before encryption, restored from the carrying IQ.
+    assert_eq!(parse(&got[0]).attr("to"), Some(JULIET));
+}
+
+#[test]
+fn buffered_plaintext_is_bounded() {
+    let mut romeo = endpoint_with(ROMEO, TrustMode::Offer, |c| {
+        c.limits.max_buffered_bytes = 10_000
+    });
+    romeo.open(&jid(JULIET), now()).unwrap();
+    let s = format!("<message><body>{}</body></message>", "y".repeat(4000));
+    romeo.send(&jid(JULIET), s.as_bytes()).unwrap();
+    romeo.send(&jid(JULIET), s.as_bytes()).unwrap();
+    assert_eq!(
+        romeo.send(&jid(JULIET), s.as_bytes()),
+        Err(Error::BufferFull { limit: 10_000 })
+    );
+}
+
+#[test]
+fn tunnel_limit_is_enforced() {
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::Offer),
+        endpoint_with(JULIET, TrustMode::Offer, |c| c.limits.max_tunnels = 1),
+        endpoint(NURSE, TrustMode::Offer),
+    ]);
+    handshake(&mut r);
+    r.get_mut(&jid(NURSE))
+        .unwrap()
+        .open(&jid(JULIET), now())
+        .unwrap();
+    r.run(now()).unwrap();
+    match closed(&events(&mut r, NURSE)) {
+        Some(CloseReason::Error(Error::PeerRefused(e))) => {
+            assert_eq!(e.condition, Condition::ResourceConstraint)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(r
+        .errors
+        .iter()
+        .any(|(j, e)| j.as_str() == JULIET && *e == Error::TooManyTunnels { limit: 1 }));
+    let mut lone = endpoint_with(ROMEO, TrustMode::Offer, |c| c.limits.max_tunnels = 1);
+    lone.open(&jid(JULIET), now()).unwrap();
+    assert_eq!(
+        lone.open(&jid(NURSE), now()),
+        Err(Error::TooManyTunnels { limit: 1 })
+    );
+    assert_eq!(lone.open(&jid(JULIET), now()), Err(Error::DuplicateStart));
+}

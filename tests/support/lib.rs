@@ -1,1 +1,201 @@
-//! x
+//! Shared helpers of the workspace integration tests: endpoints, an in-memory
+//! router, a test CA, the spec fixtures, and XML comparison.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, OtherNameValue, SanType,
+};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use xmpptls::xml::{self, Element, Node, XmlLimits};
+use xmpptls::xtls::router::MemoryRouter;
+use xmpptls::{Endpoint, EndpointConfig, Event, Identity, Jid, TrustMode, UnixTime};
+
+pub const ROMEO: &str = "romeo@montague.lit/orchard";
+pub const JULIET: &str = "juliet@capulet.lit/balcony";
+pub const NURSE: &str = "nurse@capulet.lit/chamber";
+
+/// 2026-11-22T00:00:00Z: a fixed clock for deterministic tests.
+pub fn now() -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(1_795_305_600))
+}
+
+pub fn jid(s: &str) -> Jid {
+    Jid::parse(s).unwrap()
+}
+
+/// An endpoint with a self-signed identity; `tweak` adjusts the config.
+pub fn endpoint_with(
+    j: &str,
+    trust: TrustMode,
+    tweak: impl FnOnce(&mut EndpointConfig),
+) -> Endpoint {
+    let j = jid(j);
+    let id = Identity::self_signed(&j).unwrap();
+    endpoint_with_identity(j, id, trust, tweak)
+}
+
+pub fn endpoint_with_identity(
+    j: Jid,
+    id: Identity,
+    trust: TrustMode,
+    tweak: impl FnOnce(&mut EndpointConfig),
+) -> Endpoint {
+    let mut cfg = EndpointConfig::new(j, id, trust);
+    tweak(&mut cfg);
+    Endpoint::new(cfg).unwrap()
+}
+
+pub fn endpoint(j: &str, trust: TrustMode) -> Endpoint {
+    endpoint_with(j, trust, |_| {})
+}
+
+/// A router with the given endpoints, recording the wire.
+pub fn router(eps: Vec<Endpoint>) -> MemoryRouter {
+    let mut r = MemoryRouter::new();
+    r.record = true;
+    for e in eps {
+        r.add(e);
+    }
+    r
+}
+
+/// All pending events of one endpoint.
+pub fn events(r: &mut MemoryRouter, j: &str) -> Vec<Event> {
+    let ep = r.get_mut(&jid(j)).unwrap();
+    std::iter::from_fn(|| ep.poll_event()).collect()
+}
+
+/// The stanzas an endpoint queued, parsed.
+pub fn transmits(ep: &mut Endpoint) -> Vec<Element> {
+    std::iter::from_fn(|| ep.poll_transmit())
+        .map(|s| xml::parse(s.as_bytes(), &XmlLimits::default()).unwrap())
+        .collect()
+}
+
+/// The decrypted stanzas among events.
+pub fn stanzas(evs: &[Event]) -> Vec<String> {
+    evs.iter()
+        .filter_map(|e| match e {
+            Event::Stanza { stanza, .. } => Some(stanza.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn fixture(name: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/xtls")
+        .join(format!("{name}.xml"));
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Every fixture, by name.
+pub fn all_fixtures() -> Vec<(String, String)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/xtls");
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (
+                p.file_stem().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// An element normalised for comparison: whitespace-only text dropped, text
+/// trimmed, attributes sorted, `jabber:client` treated as no namespace, and
+/// the legacy `code` attribute of `<error/>` ignored.
+pub fn normalise(mut e: Element) -> Element {
+    if e.ns == "jabber:client" {
+        e.ns.clear();
+    }
+    if e.name == "error" {
+        e.remove_attr("code");
+    }
+    e.attrs.sort();
+    e.children = e
+        .children
+        .into_iter()
+        .filter_map(|n| match n {
+            Node::Text(t) if t.trim().is_empty() => None,
+            Node::Text(t) => Some(Node::Text(t.trim().to_owned())),
+            Node::Element(c) => Some(Node::Element(normalise(c))),
+        })
+        .collect();
+    e
+}
+
+pub fn parse(s: &str) -> Element {
+    xml::parse(s.as_bytes(), &XmlLimits::default()).unwrap()
+}
+
+/// Asserts two stanzas are the same XML (after [`normalise`]).
+pub fn assert_same_xml(actual: &str, expected: &str) {
+    assert_eq!(
+        normalise(parse(actual)),
+        normalise(parse(expected)),
+        "\nactual:   {actual}\nexpected: {expected}"
+    );
+}
+
+/// A test CA issuing XMPP certificates with XmppAddr (and optional DNS) SANs.
+pub struct TestCa {
+    pub cert: CertificateDer<'static>,
+    params: CertificateParams,
+    key: KeyPair,
+}
+
+impl TestCa {
+    pub fn new(name: &str) -> Self {
+        let mut params = CertificateParams::default();
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, name);
+        params.distinguished_name = dn;
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        TestCa {
+            cert: CertificateDer::from(cert.der().to_vec()),
+            params,
+            key,
+        }
+    }
+
+    /// Issues a leaf naming `xmpp_addr` as XmppAddr, valid from `not_before`
+    /// to `not_after` (years).
+    pub fn issue(&self, xmpp_addr: &str, not_before: i32, not_after: i32) -> Identity {
+        let mut p = CertificateParams::default();
+        p.not_before = rcgen::date_time_ymd(not_before, 1, 1);
+        p.not_after = rcgen::date_time_ymd(not_after, 1, 1);
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, xmpp_addr);
+        p.distinguished_name = dn;
+        p.subject_alt_names = vec![SanType::OtherName((
+            vec![1, 3, 6, 1, 5, 5, 7, 8, 5],
+            OtherNameValue::Utf8String(xmpp_addr.to_owned()),
+        ))];
+        p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        p.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        let key = KeyPair::generate().unwrap();
+        let issuer = Issuer::from_params(&self.params, &self.key);
+        let cert = p.signed_by(&key, &issuer).unwrap();
+        Identity::new(
+            vec![CertificateDer::from(cert.der().to_vec())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .unwrap()
+    }
+}

@@ -55,6 +55,8 @@ pub enum TlsVersions {
     Tls12And13,
     /// TLS 1.3 only.
     Tls13Only,
+    /// TLS 1.2 only (ECDHE+AEAD): for peers whose TLS library lacks 1.3.
+    Tls12Only,
 }
 
 /// Everything an [`Endpoint`](super::Endpoint) needs.

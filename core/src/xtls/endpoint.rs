@@ -12,7 +12,7 @@ use super::config::{EndpointConfig, Limits};
 use super::event::{CloseReason, Event, Role, TunnelInfo};
 use super::io::{Io, PendingKind};
 use super::tls::TlsSetup;
-use super::trust::{offer_hashes, Anchors, CheckKind, PeerCheck, TrustMode, XtlsVerifier};
+use super::trust::{offer_hashes, Anchors, CheckKind, PeerCheck, PeerSlot, TrustMode};
 use super::tunnel::{Tunnel, TunnelState};
 use super::wire::{self, Condition, Offer, Payload, StanzaError, XtlsIq};
 use crate::error::{Error, TrustError};
@@ -247,7 +247,12 @@ impl Endpoint {
     }
 
     fn remove(&mut self, peer: &Jid, reason: CloseReason) {
-        if self.tunnels.remove(peer).is_some() {
+        if let Some(t) = self.tunnels.remove(peer) {
+            if t.role == Role::Initiator {
+                if let Ok(name) = session_name(peer) {
+                    self.tls.registry.unregister(&name.to_str());
+                }
+            }
             self.io.retire(peer);
             self.io.events.push_back(Event::Closed {
                 peer: peer.clone(),
@@ -467,8 +472,8 @@ impl Endpoint {
             }
         }
         let check = self.check_for(peer, false, offer.as_ref())?;
-        let verifier = XtlsVerifier::new(check);
-        let conn = ServerConnection::new(self.tls.server(verifier.clone())?)?;
+        let slot = PeerSlot::new(check);
+        let conn = ServerConnection::new(self.tls.server(slot.clone())?)?;
         let mut t = Tunnel::new(
             peer.clone(),
             self.local.clone(),
@@ -480,7 +485,7 @@ impl Endpoint {
             t.adopt_queue(&mut old);
         }
         self.reply(peer, id, Payload::Proceed(self.offer.clone()));
-        t.attach_tls(Connection::Server(conn), verifier, &mut self.io);
+        t.attach_tls(Connection::Server(conn), slot, &mut self.io);
         self.tunnels.insert(peer.clone(), t);
         Ok(())
     }
@@ -501,15 +506,16 @@ impl Endpoint {
                 return Err(e);
             }
         };
-        let verifier = XtlsVerifier::new(check);
-        let config = self.tls.client(verifier.clone())?;
-        let conn = ClientConnection::new(config, session_name(peer)?)?;
+        let slot = PeerSlot::new(check);
+        let name = session_name(peer)?;
+        self.tls.registry.register(&name.to_str(), slot.clone());
+        let conn = ClientConnection::new(self.tls.client(), name)?;
         let t = self
             .tunnels
             .get_mut(peer)
             .ok_or_else(|| Error::NoTunnel(peer.to_string()))?;
         t.start_id = None;
-        t.attach_tls(Connection::Client(conn), verifier, &mut self.io);
+        t.attach_tls(Connection::Client(conn), slot, &mut self.io);
         Ok(())
     }
 

@@ -14,7 +14,7 @@ use rustls::{ClientConfig, ServerConfig, SignatureScheme, SupportedProtocolVersi
 use rustls_pki_types::UnixTime;
 
 use super::config::{EndpointConfig, TlsVersions};
-use super::trust::XtlsVerifier;
+use super::trust::{ClientVerifier, PeerRegistry, PeerSlot};
 use crate::error::Error;
 
 /// The clock rustls reads: the last `now` the caller passed in. The core never
@@ -62,13 +62,16 @@ pub(crate) struct TlsSetup {
     pub clock: Arc<Clock>,
     versions: &'static [&'static SupportedProtocolVersion],
     cert: Arc<OwnCert>,
-    client_sessions: Arc<ClientSessionMemoryCache>,
     server_sessions: Arc<ServerSessionMemoryCache>,
+    /// The one client configuration (see [`PeerRegistry`] for why one).
+    client: Arc<ClientConfig>,
+    pub registry: Arc<PeerRegistry>,
 }
 
 static TLS12_AND_13: &[&SupportedProtocolVersion] =
     &[&rustls::version::TLS13, &rustls::version::TLS12];
 static TLS13_ONLY: &[&SupportedProtocolVersion] = &[&rustls::version::TLS13];
+static TLS12_ONLY: &[&SupportedProtocolVersion] = &[&rustls::version::TLS12];
 
 /// The ring provider restricted to what RFC 7525 §4.2 recommends. ring's
 /// suites are already exactly TLS 1.3 AEAD and TLS 1.2 ECDHE with AES-GCM or
@@ -91,44 +94,50 @@ impl TlsSetup {
             .key_provider
             .load_private_key(config.identity.key().clone_key())?;
         let certified = CertifiedKey::new(config.identity.chain().to_vec(), key);
-        Ok(TlsSetup {
-            provider,
-            clock: Arc::new(Clock::default()),
-            versions: match config.versions {
-                TlsVersions::Tls12And13 => TLS12_AND_13,
-                TlsVersions::Tls13Only => TLS13_ONLY,
-            },
-            cert: Arc::new(OwnCert(Arc::new(certified))),
-            client_sessions: Arc::new(ClientSessionMemoryCache::new(
-                config.limits.resumption_sessions,
-            )),
-            server_sessions: ServerSessionMemoryCache::new(config.limits.resumption_sessions),
-        })
-    }
-
-    /// A client configuration for one tunnel (the verifier knows the peer).
-    pub(crate) fn client(&self, verifier: Arc<XtlsVerifier>) -> Result<Arc<ClientConfig>, Error> {
-        let mut c = ClientConfig::builder_with_details(self.provider.clone(), self.clock.clone())
-            .with_protocol_versions(self.versions)?
+        let versions = match config.versions {
+            TlsVersions::Tls12And13 => TLS12_AND_13,
+            TlsVersions::Tls13Only => TLS13_ONLY,
+            TlsVersions::Tls12Only => TLS12_ONLY,
+        };
+        let clock = Arc::new(Clock::default());
+        let cert = Arc::new(OwnCert(Arc::new(certified)));
+        let registry = PeerRegistry::new(provider.signature_verification_algorithms);
+        let mut c = ClientConfig::builder_with_details(provider.clone(), clock.clone())
+            .with_protocol_versions(versions)?
             .dangerous()
-            .with_custom_certificate_verifier(verifier)
-            .with_client_cert_resolver(self.cert.clone());
+            .with_custom_certificate_verifier(registry.clone())
+            .with_client_cert_resolver(cert.clone());
         // RFC 7525 §3.4 and the IETF 88 slides: session IDs rather than
         // tickets for TLS 1.2; TLS 1.3 resumption uses the server's stateful
         // store. Sessions are keyed per peer (see `session_name`).
-        c.resumption = Resumption::store(self.client_sessions.clone())
-            .tls12_resumption(Tls12Resumption::SessionIdOnly);
+        c.resumption = Resumption::store(Arc::new(ClientSessionMemoryCache::new(
+            config.limits.resumption_sessions,
+        )))
+        .tls12_resumption(Tls12Resumption::SessionIdOnly);
         // No SNI: the server name is a per-peer key, not a host name.
         c.enable_sni = false;
-        Ok(Arc::new(c))
+        Ok(TlsSetup {
+            provider,
+            clock,
+            versions,
+            cert,
+            server_sessions: ServerSessionMemoryCache::new(config.limits.resumption_sessions),
+            client: Arc::new(c),
+            registry,
+        })
+    }
+
+    /// The client configuration; register the tunnel's check first.
+    pub(crate) fn client(&self) -> Arc<ClientConfig> {
+        self.client.clone()
     }
 
     /// A server configuration for one tunnel that requires a client
     /// certificate (XTLS §4.3: mutual authentication is desired).
-    pub(crate) fn server(&self, verifier: Arc<XtlsVerifier>) -> Result<Arc<ServerConfig>, Error> {
+    pub(crate) fn server(&self, slot: Arc<PeerSlot>) -> Result<Arc<ServerConfig>, Error> {
         let mut s = ServerConfig::builder_with_details(self.provider.clone(), self.clock.clone())
             .with_protocol_versions(self.versions)?
-            .with_client_cert_verifier(verifier)
+            .with_client_cert_verifier(Arc::new(ClientVerifier(slot)))
             .with_cert_resolver(self.cert.clone());
         s.session_storage = self.server_sessions.clone();
         Ok(Arc::new(s))

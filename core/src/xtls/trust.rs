@@ -7,8 +7,9 @@
 //! fingerprint pinning and trust on first use, with XEP-0250 offer hashes
 //! checked in every mode.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
@@ -235,24 +236,32 @@ fn to_rustls(e: &TrustError) -> rustls::Error {
     })
 }
 
-/// Verifies the peer inside the handshake and keeps the typed outcome for the
-/// tunnel (rustls only carries its own error type).
+/// One tunnel's check plus the typed outcome of the handshake's verification
+/// (rustls itself only carries its own error type).
 #[derive(Debug)]
-pub(crate) struct XtlsVerifier {
+pub(crate) struct PeerSlot {
     check: PeerCheck,
-    pub outcome: OnceLock<Result<PeerAuth, TrustError>>,
+    outcome: Mutex<Option<Result<PeerAuth, TrustError>>>,
 }
 
-impl XtlsVerifier {
+impl PeerSlot {
     pub(crate) fn new(check: PeerCheck) -> Arc<Self> {
-        Arc::new(XtlsVerifier {
+        Arc::new(PeerSlot {
             check,
-            outcome: OnceLock::new(),
+            outcome: Mutex::new(None),
         })
     }
 
     pub(crate) fn check(&self) -> &PeerCheck {
         &self.check
+    }
+
+    /// What the verifier decided in this handshake, if it ran.
+    pub(crate) fn outcome(&self) -> Option<Result<PeerAuth, TrustError>> {
+        self.outcome
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     fn verify(
@@ -266,21 +275,66 @@ impl XtlsVerifier {
         chain.extend(intermediates.iter().cloned());
         let result = self.check.authenticate(&chain, now);
         let out = result.as_ref().map(|_| ()).map_err(to_rustls);
-        let _ = self.outcome.set(result);
+        *self
+            .outcome
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
         out
     }
 }
 
-impl ServerCertVerifier for XtlsVerifier {
+/// The server-certificate verifier of an endpoint's client role. There is one
+/// per endpoint because rustls resumes a session only with the verifier that
+/// established it; it finds each tunnel's check by the per-peer server name.
+#[derive(Debug)]
+pub(crate) struct PeerRegistry {
+    slots: Mutex<HashMap<String, Arc<PeerSlot>>>,
+    algs: WebPkiSupportedAlgorithms,
+}
+
+impl PeerRegistry {
+    pub(crate) fn new(algs: WebPkiSupportedAlgorithms) -> Arc<Self> {
+        Arc::new(PeerRegistry {
+            slots: Mutex::new(HashMap::new()),
+            algs,
+        })
+    }
+
+    fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<PeerSlot>>> {
+        self.slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Registers the check of the tunnel whose session name is `name`.
+    pub(crate) fn register(&self, name: &str, slot: Arc<PeerSlot>) {
+        self.slots().insert(name.to_owned(), slot);
+    }
+
+    /// Forgets a tunnel's check (the tunnel is gone).
+    pub(crate) fn unregister(&self, name: &str) {
+        self.slots().remove(name);
+    }
+}
+
+impl ServerCertVerifier for PeerRegistry {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
+        server_name: &ServerName<'_>,
         _ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        self.verify(end_entity, intermediates, now)
+        let name = server_name.to_str();
+        let slot =
+            self.slots()
+                .get(name.as_ref())
+                .cloned()
+                .ok_or(rustls::Error::InvalidCertificate(
+                    CertificateError::ApplicationVerificationFailure,
+                ))?;
+        slot.verify(end_entity, intermediates, now)
             .map(|()| ServerCertVerified::assertion())
     }
 
@@ -290,7 +344,7 @@ impl ServerCertVerifier for XtlsVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.check.algs)
+        verify_tls12_signature(message, cert, dss, &self.algs)
     }
 
     fn verify_tls13_signature(
@@ -299,15 +353,20 @@ impl ServerCertVerifier for XtlsVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.check.algs)
+        verify_tls13_signature(message, cert, dss, &self.algs)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.check.algs.supported_schemes()
+        self.algs.supported_schemes()
     }
 }
 
-impl ClientCertVerifier for XtlsVerifier {
+/// The client-certificate verifier of one responder tunnel (rustls servers
+/// have no same-verifier rule for resumption, so it can be per tunnel).
+#[derive(Debug)]
+pub(crate) struct ClientVerifier(pub Arc<PeerSlot>);
+
+impl ClientCertVerifier for ClientVerifier {
     fn root_hint_subjects(&self) -> &[DistinguishedName] {
         &[]
     }
@@ -318,7 +377,8 @@ impl ClientCertVerifier for XtlsVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        self.verify(end_entity, intermediates, now)
+        self.0
+            .verify(end_entity, intermediates, now)
             .map(|()| ClientCertVerified::assertion())
     }
 
@@ -328,7 +388,7 @@ impl ClientCertVerifier for XtlsVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.check.algs)
+        verify_tls12_signature(message, cert, dss, &self.0.check.algs)
     }
 
     fn verify_tls13_signature(
@@ -337,10 +397,10 @@ impl ClientCertVerifier for XtlsVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.check.algs)
+        verify_tls13_signature(message, cert, dss, &self.0.check.algs)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.check.algs.supported_schemes()
+        self.0.check.algs.supported_schemes()
     }
 }

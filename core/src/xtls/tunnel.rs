@@ -12,7 +12,7 @@ use rustls_pki_types::UnixTime;
 use super::config::Limits;
 use super::event::{Event, Role, TunnelInfo};
 use super::io::{Io, PendingKind};
-use super::trust::{PeerAuth, XtlsVerifier};
+use super::trust::{PeerAuth, PeerSlot};
 use super::wire::{self, Payload, XtlsIq};
 use crate::error::Error;
 use crate::identity::{cert_sha256, hex, spki_sha256};
@@ -41,7 +41,7 @@ pub(crate) struct Tunnel {
     pub role: Role,
     pub state: TunnelState,
     tls: Option<Connection>,
-    verifier: Option<Arc<XtlsVerifier>>,
+    slot: Option<Arc<PeerSlot>>,
     limits: Limits,
     xml_limits: XmlLimits,
     strip_routing: bool,
@@ -78,7 +78,7 @@ impl Tunnel {
             role,
             state: TunnelState::Starting,
             tls: None,
-            verifier: None,
+            slot: None,
             xml_limits: XmlLimits {
                 max_bytes: limits.max_stanza_bytes,
                 ..XmlLimits::default()
@@ -101,9 +101,9 @@ impl Tunnel {
 
     /// Gives the tunnel its TLS connection (after proceed, or when accepting a
     /// start) and sends whatever TLS wants to send first (the ClientHello).
-    pub(crate) fn attach_tls(&mut self, tls: Connection, verifier: Arc<XtlsVerifier>, io: &mut Io) {
+    pub(crate) fn attach_tls(&mut self, tls: Connection, slot: Arc<PeerSlot>, io: &mut Io) {
         self.tls = Some(tls);
-        self.verifier = Some(verifier);
+        self.slot = Some(slot);
         self.state = TunnelState::Handshaking;
         self.flush(io);
     }
@@ -207,14 +207,14 @@ impl Tunnel {
 
     /// Prefers the verifier's typed trust error over rustls's message.
     fn tls_failure(&self, e: rustls::Error) -> Error {
-        if let Some(Err(t)) = self.verifier.as_ref().and_then(|v| v.outcome.get()) {
-            return Error::Trust(t.clone());
+        if let Some(Err(t)) = self.slot.as_ref().and_then(|v| v.outcome()) {
+            return Error::Trust(t);
         }
         Error::Tls(e.to_string())
     }
 
     fn handshake_done(&mut self, now: UnixTime, io: &mut Io) -> Result<(), Error> {
-        let (Some(tls), Some(verifier)) = (&self.tls, &self.verifier) else {
+        let (Some(tls), Some(slot)) = (&self.tls, &self.slot) else {
             return Err(Error::TunnelClosed);
         };
         let chain = tls.peer_certificates().unwrap_or(&[]);
@@ -222,9 +222,9 @@ impl Tunnel {
         // A resumed session skipped the verifier: check the stored peer
         // certificate against this peer again (a ticket from one JID must not
         // authenticate another).
-        let auth = match verifier.outcome.get() {
-            Some(result) if !resumed => result.clone(),
-            _ => verifier.check().authenticate(chain, now),
+        let auth = match slot.outcome() {
+            Some(result) if !resumed => result,
+            _ => slot.check().authenticate(chain, now),
         }?;
         let leaf = chain
             .first()
@@ -253,7 +253,7 @@ impl Tunnel {
             peer_auth: auth,
             peer_certificate_sha256: hex(&cert_sha256(leaf)),
             peer_spki_sha256: spki,
-            offer_verified: !verifier.check().offer_hashes.is_empty(),
+            offer_verified: !slot.check().offer_hashes.is_empty(),
         };
         self.state = TunnelState::Established;
         self.info = Some(info.clone());
