@@ -283,7 +283,7 @@ impl Endpoint {
     /// in a tunnel has closed it ([`Event::Closed`]).
     pub fn handle_incoming(&mut self, stanza: &[u8], now: UnixTime) -> Result<Incoming, Error> {
         self.tls.clock.set(now);
-        if !looks_like_iq(stanza) {
+        if is_message_or_presence(stanza) {
             return Ok(Incoming::NotXtls);
         }
         let el = xml::parse(stanza, &self.xml_limits)?;
@@ -595,13 +595,13 @@ fn session_name(peer: &Jid) -> Result<ServerName<'static>, Error> {
     ServerName::try_from(name).map_err(|e| Error::Config(e.to_string()))
 }
 
-/// Cheap pre-filter: only IQs can be XTLS, so messages and presences (the
-/// bulk of traffic) are handed back without parsing.
-fn looks_like_iq(stanza: &[u8]) -> bool {
+/// Cheap pre-filter: messages and presences (the bulk of traffic) cannot be
+/// XTLS and are handed back without parsing. Everything else, including input
+/// that starts with a DOCTYPE or garbage, goes through the strict parser.
+fn is_message_or_presence(stanza: &[u8]) -> bool {
     let s = stanza.trim_ascii_start();
-    s.starts_with(b"<iq")
-        || s.iter().take(64).position(|&b| b == b':').is_some_and(|c| {
-            // A prefixed element such as <client:iq>.
-            s.get(c + 1..c + 3) == Some(b"iq")
-        })
+    [&b"<message"[..], b"<presence"].iter().any(|tag| {
+        s.starts_with(tag)
+            && matches!(s.get(tag.len()), Some(b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/'))
+    })
 }

@@ -413,3 +413,56 @@ pub(crate) fn iana_suite_name(rustls_name: &str) -> String {
         None => rustls_name.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tunnel() -> Tunnel {
+        Tunnel::new(
+            Jid::parse("romeo@montague.lit/orchard").unwrap(),
+            Jid::parse("juliet@capulet.lit/balcony").unwrap(),
+            Role::Responder,
+            Limits::default(),
+            true,
+        )
+    }
+
+    #[test]
+    fn received_routing_is_restored_or_rejected() {
+        let t = tunnel();
+        let ok = t.restore_routing(b"<message><body>hi</body></message>").unwrap();
+        assert_eq!(
+            ok,
+            "<message from='romeo@montague.lit/orchard' to='juliet@capulet.lit/balcony'><body>hi</body></message>"
+        );
+        // The peer (authenticated as romeo) forges a stanza from the nurse.
+        let forged = t.restore_routing(b"<message from='nurse@capulet.lit/chamber'><body>x</body></message>");
+        assert!(matches!(forged, Err(Error::RoutingMismatch { .. })));
+        let misaddressed = t.restore_routing(b"<message to='nurse@capulet.lit'><body>x</body></message>");
+        assert!(matches!(misaddressed, Err(Error::RoutingMismatch { .. })));
+        // Bare forms of the right JIDs are consistent and kept.
+        let bare = t.restore_routing(b"<iq type='get' id='1' from='romeo@montague.lit'/>").unwrap();
+        assert!(bare.contains("from='romeo@montague.lit'"));
+        assert!(matches!(t.restore_routing(b"<stream:features xmlns:stream='s'/>"), Err(Error::NotAStanza(_))));
+        assert!(matches!(t.restore_routing(b"<message><!-- x --></message>"), Err(Error::Xml(_))));
+    }
+
+    #[test]
+    fn outgoing_routing_is_stripped() {
+        let t = tunnel();
+        let out = t
+            .prepare_outgoing(b"<message from='juliet@capulet.lit/balcony' to='romeo@montague.lit/orchard'><body>b</body></message>")
+            .unwrap();
+        assert_eq!(out, b"<message><body>b</body></message>");
+    }
+
+    #[test]
+    fn iana_names() {
+        assert_eq!(iana_suite_name("TLS13_AES_256_GCM_SHA384"), "TLS_AES_256_GCM_SHA384");
+        assert_eq!(
+            iana_suite_name("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+        );
+    }
+}

@@ -1,0 +1,40 @@
+//! An endpoint fed arbitrary stanza sequences (split on NUL bytes), after a
+//! real start from a peer, with the peer's real handshake traffic mixed in:
+//! no panic, no hang, bounded state.
+#![no_main]
+
+use std::time::Duration;
+
+use libfuzzer_sys::fuzz_target;
+use xmpptls::{Endpoint, EndpointConfig, Identity, Jid, TrustMode, UnixTime};
+
+fn endpoint(jid: &str) -> Endpoint {
+    let jid = Jid::parse(jid).expect("jid");
+    let id = Identity::self_signed(&jid).expect("identity");
+    let mut cfg = EndpointConfig::new(jid, id, TrustMode::Offer);
+    cfg.limits.max_tunnels = 4;
+    cfg.limits.max_stanza_bytes = 8192;
+    Endpoint::new(cfg).expect("endpoint")
+}
+
+fuzz_target!(|data: &[u8]| {
+    let now = UnixTime::since_unix_epoch(Duration::from_secs(1_795_305_600));
+    let mut romeo = endpoint("romeo@montague.lit/orchard");
+    let mut juliet = endpoint("juliet@capulet.lit/balcony");
+    let _ = romeo.open(&Jid::parse("juliet@capulet.lit/balcony").expect("jid"), now);
+    for (i, stanza) in data.split(|&b| b == 0).enumerate() {
+        // Interleave: a fuzzed stanza, then whatever romeo has to say.
+        let _ = juliet.handle_incoming(stanza, now);
+        if i % 2 == 0 {
+            while let Some(s) = romeo.poll_transmit() {
+                let _ = juliet.handle_incoming(s.as_bytes(), now);
+            }
+            while let Some(s) = juliet.poll_transmit() {
+                let _ = romeo.handle_incoming(s.as_bytes(), now);
+            }
+        }
+        while juliet.poll_transmit().is_some() {}
+        while juliet.poll_event().is_some() {}
+        assert!(juliet.tunnel_count() <= 4);
+    }
+});

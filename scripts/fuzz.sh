@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs each cargo-fuzz target for a bounded time (default 60 s each), seeded
+# with the XTLS spec examples. Not part of the default test run.
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(stanza_parser endpoint_sequence)
+
+# cargo-fuzz needs a nightly compiler for the sanitizer flags.
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+
+for t in "${targets[@]}"; do
+  corpus=fuzz/corpus/$t
+  mkdir -p "$corpus"
+  cp tests/fixtures/xtls/*.xml "$corpus/"
+  if [ "$t" = endpoint_sequence ]; then
+    # One seed with several stanzas separated by NUL, as the target splits them.
+    for f in tests/fixtures/xtls/*.xml; do cat "$f"; printf '\0'; done > "$corpus/all-examples"
+  fi
+  echo "== fuzzing $t for ${secs}s"
+  cargo +nightly fuzz run "$t" "$corpus" -- -max_total_time="$secs" -max_len=16384
+done

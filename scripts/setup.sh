@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything libxmpptls needs on a fresh Debian machine. Idempotent:
+# each step checks before it installs, so re-running is cheap and safe.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '== %s\n' "$*"; }
+
+# Rust: the machine's rustup toolchain, or rustup itself when missing.
+if ! command -v cargo >/dev/null 2>&1; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    say "installing rustup (stable)"
+    if command -v apt-get >/dev/null 2>&1; then
+      apt-get update -qq && apt-get install -y -qq rustup >/dev/null
+    fi
+    rustup default stable
+  fi
+fi
+say "rust: $(rustc --version)"
+
+# rustfmt and clippy keep the code clean in the test run.
+for comp in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$comp"; then
+    say "adding rustup component $comp"
+    rustup component add "$comp"
+  fi
+done
+
+# Fetch crates once, so the build and test steps need no network.
+say "fetching crates"
+cargo fetch --locked -q 2>/dev/null || cargo fetch -q
+
+say "setup done"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The full test suite: formatting, lints, docs, every test of the workspace,
+# and a compile check of the fuzz targets. README's test command; .ci/run
+# calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -q -- -D warnings
+
+step "cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked -q
+
+step "fuzz targets compile"
+cargo check --manifest-path fuzz/Cargo.toml --locked -q
+
+step "cargo test (workspace)"
+cargo test --workspace --locked
