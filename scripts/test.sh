@@ -2,7 +2,7 @@
 # The full test suite: formatting, lints, docs, every test of the workspace,
 # and a compile check of the fuzz targets. README's test command; .ci/run
 # calls exactly this.
-set -euo pipefail
+set -euo pipefail  # pipefail: a failing cargo test fails the run despite tee
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
@@ -21,4 +21,9 @@ step "fuzz targets compile"
 cargo check --manifest-path fuzz/Cargo.toml --locked -q
 
 step "cargo test (workspace)"
-cargo test --workspace --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked 2>&1 | tee "$log"
+# One closing line with the totals of every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
+     END { printf "\n%d passed, %d failed\n", p, f }' "$log"

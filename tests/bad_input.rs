@@ -36,7 +36,8 @@ fn juliet_after_start() -> Endpoint {
     let mut romeo = endpoint(ROMEO, TrustMode::Offer);
     romeo.open(&jid(JULIET), now()).unwrap();
     let mut j = juliet();
-    j.handle_incoming(romeo.poll_transmit().unwrap().as_bytes(), now()).unwrap();
+    j.handle_incoming(romeo.poll_transmit().unwrap().as_bytes(), now())
+        .unwrap();
     let _ = transmits(&mut j);
     j
 }
@@ -45,8 +46,14 @@ fn juliet_after_start() -> Endpoint {
 fn malformed_xml_and_forbidden_constructs() {
     let mut j = juliet();
     for (input, want) in [
-        ("<iq type='set' id='1'><start xmlns='urn:xmpp:tmp:xtls'>", "malformed"),
-        ("<iq type='set' id='1'><start xmlns='urn:xmpp:tmp:xtls'/></oops>", "malformed"),
+        (
+            "<iq type='set' id='1'><start xmlns='urn:xmpp:tmp:xtls'>",
+            "malformed",
+        ),
+        (
+            "<iq type='set' id='1'><start xmlns='urn:xmpp:tmp:xtls'/></oops>",
+            "malformed",
+        ),
         (
             "<!DOCTYPE iq [<!ENTITY a 'aaaa'>]><iq type='set' id='1'>&a;</iq>",
             "doctype",
@@ -64,9 +71,14 @@ fn malformed_xml_and_forbidden_constructs() {
 
 #[test]
 fn oversize_stanza_is_refused_before_parsing() {
-    let mut j = endpoint_with(JULIET, TrustMode::Offer, |c| c.limits.max_stanza_bytes = 1000);
+    let mut j = endpoint_with(JULIET, TrustMode::Offer, |c| {
+        c.limits.max_stanza_bytes = 1000
+    });
     let big = data_from_romeo(&"A".repeat(2000), None);
-    assert_eq!(j.handle_incoming(big.as_bytes(), now()), Err(Error::Xml(XmlError::TooLarge)));
+    assert_eq!(
+        j.handle_incoming(big.as_bytes(), now()),
+        Err(Error::Xml(XmlError::TooLarge))
+    );
 }
 
 #[test]
@@ -76,7 +88,13 @@ fn invalid_base64_fails_the_tunnel_with_bad_request() {
     assert_eq!(r, Err(Error::Base64));
     assert_eq!(answers, vec![Condition::BadRequest]);
     let evs: Vec<Event> = std::iter::from_fn(|| j.poll_event()).collect();
-    assert!(matches!(&evs[..], [Event::Closed { reason: CloseReason::Error(Error::Base64), .. }]));
+    assert!(matches!(
+        &evs[..],
+        [Event::Closed {
+            reason: CloseReason::Error(Error::Base64),
+            ..
+        }]
+    ));
     assert_eq!(j.tunnel_count(), 0);
 }
 
@@ -106,7 +124,12 @@ fn unsupported_methods_are_refused() {
     assert_eq!(answers, vec![Condition::NotAcceptable]);
     // The spec's own offer (x509 hash plus SRP) is fine: SRP is ignored, the
     // hash is checked; it is not hex SHA-256, so the start is a bad request.
-    let (r, answers) = feed(&mut j, &fixture("initiating-xtls-with-xep-0250-offer").replace("romeo@montague.net/orchard", ROMEO).replace("juliet@capulet.com/balcony", JULIET));
+    let (r, answers) = feed(
+        &mut j,
+        &fixture("initiating-xtls-with-xep-0250-offer")
+            .replace("romeo@montague.net/orchard", ROMEO)
+            .replace("juliet@capulet.com/balcony", JULIET),
+    );
     assert!(matches!(r, Err(Error::BadRequest(_))), "{r:?}");
     assert_eq!(answers, vec![Condition::BadRequest]);
 }
@@ -133,9 +156,13 @@ fn data_before_proceed_and_without_tunnel() {
 #[test]
 fn duplicate_start_keeps_the_existing_tunnel() {
     let mut r = router(vec![endpoint(ROMEO, TrustMode::Offer), juliet()]);
-    r.get_mut(&jid(ROMEO)).unwrap().open(&jid(JULIET), now()).unwrap();
+    r.get_mut(&jid(ROMEO))
+        .unwrap()
+        .open(&jid(JULIET), now())
+        .unwrap();
     r.run(now()).unwrap();
-    let again = format!("<iq type='set' id='dup' to='{JULIET}'><start xmlns='urn:xmpp:tmp:xtls'/></iq>");
+    let again =
+        format!("<iq type='set' id='dup' to='{JULIET}'><start xmlns='urn:xmpp:tmp:xtls'/></iq>");
     let res = r.inject(ROMEO, &jid(JULIET), &again, now());
     assert_eq!(res, Err(Error::DuplicateStart));
     let j = r.get_mut(&jid(JULIET)).unwrap();
@@ -159,19 +186,36 @@ fn unexpected_iq_results() {
     let our_id = start.attr("id").unwrap().to_owned();
     let prefix = &our_id[..our_id.rfind('-').unwrap() + 1];
     let stale = format!("<iq type='result' id='{prefix}999' from='{ROMEO}'/>");
-    assert_eq!(j.handle_incoming(stale.as_bytes(), now()), Err(Error::UnexpectedIq));
+    assert_eq!(
+        j.handle_incoming(stale.as_bytes(), now()),
+        Err(Error::UnexpectedIq)
+    );
     // A proceed/closed that answers nothing is ours and unexpected.
-    for s in ["<proceed xmlns='urn:xmpp:tmp:xtls'/>", "<closed xmlns='urn:xmpp:tmp:xtls'/>"] {
+    for s in [
+        "<proceed xmlns='urn:xmpp:tmp:xtls'/>",
+        "<closed xmlns='urn:xmpp:tmp:xtls'/>",
+    ] {
         let iq = format!("<iq type='result' id='zz' from='{ROMEO}'>{s}</iq>");
-        assert_eq!(j.handle_incoming(iq.as_bytes(), now()), Err(Error::UnexpectedIq));
+        assert_eq!(
+            j.handle_incoming(iq.as_bytes(), now()),
+            Err(Error::UnexpectedIq)
+        );
     }
     // The right id from the wrong JID does not count as an answer.
-    let spoof = format!("<iq type='result' id='{our_id}' from='{NURSE}'><proceed xmlns='urn:xmpp:tmp:xtls'/></iq>");
-    assert_eq!(j.handle_incoming(spoof.as_bytes(), now()), Err(Error::UnexpectedIq));
+    let spoof = format!(
+        "<iq type='result' id='{our_id}' from='{NURSE}'><proceed xmlns='urn:xmpp:tmp:xtls'/></iq>"
+    );
+    assert_eq!(
+        j.handle_incoming(spoof.as_bytes(), now()),
+        Err(Error::UnexpectedIq)
+    );
     assert_eq!(j.tunnel_state(&jid(ROMEO)), Some(TunnelState::Starting));
     // Someone else's IQ result is the host's business.
     let foreign = format!("<iq type='result' id='roster1' from='{ROMEO}'/>");
-    assert_eq!(j.handle_incoming(foreign.as_bytes(), now()), Ok(Incoming::NotXtls));
+    assert_eq!(
+        j.handle_incoming(foreign.as_bytes(), now()),
+        Ok(Incoming::NotXtls)
+    );
 }
 
 #[test]
@@ -185,7 +229,11 @@ fn non_xtls_stanzas_are_handed_back_untouched() {
         // Even broken non-IQ input is not parsed: it is not ours.
         "<message><unclosed>",
     ] {
-        assert_eq!(j.handle_incoming(s.as_bytes(), now()), Ok(Incoming::NotXtls), "{s}");
+        assert_eq!(
+            j.handle_incoming(s.as_bytes(), now()),
+            Ok(Incoming::NotXtls),
+            "{s}"
+        );
     }
     assert!(j.poll_transmit().is_none());
 }
@@ -193,14 +241,28 @@ fn non_xtls_stanzas_are_handed_back_untouched() {
 #[test]
 fn wrong_recipient_and_missing_from() {
     let mut j = juliet();
-    let to_other = format!("<iq type='set' id='1' from='{ROMEO}' to='{NURSE}'><start xmlns='urn:xmpp:tmp:xtls'/></iq>");
-    assert_eq!(j.handle_incoming(to_other.as_bytes(), now()), Err(Error::WrongRecipient(NURSE.into())));
+    let to_other = format!(
+        "<iq type='set' id='1' from='{ROMEO}' to='{NURSE}'><start xmlns='urn:xmpp:tmp:xtls'/></iq>"
+    );
+    assert_eq!(
+        j.handle_incoming(to_other.as_bytes(), now()),
+        Err(Error::WrongRecipient(NURSE.into()))
+    );
     let no_from = "<iq type='set' id='1'><start xmlns='urn:xmpp:tmp:xtls'/></iq>";
-    assert!(matches!(j.handle_incoming(no_from.as_bytes(), now()), Err(Error::BadRequest(_))));
+    assert!(matches!(
+        j.handle_incoming(no_from.as_bytes(), now()),
+        Err(Error::BadRequest(_))
+    ));
     let bad_from = "<iq type='set' id='1' from='@@'><start xmlns='urn:xmpp:tmp:xtls'/></iq>";
-    assert!(matches!(j.handle_incoming(bad_from.as_bytes(), now()), Err(Error::InvalidJid(_))));
+    assert!(matches!(
+        j.handle_incoming(bad_from.as_bytes(), now()),
+        Err(Error::InvalidJid(_))
+    ));
     let no_id = format!("<iq type='set' from='{ROMEO}'><close xmlns='urn:xmpp:tmp:xtls'/></iq>");
-    assert!(matches!(j.handle_incoming(no_id.as_bytes(), now()), Err(Error::BadRequest(_))));
+    assert!(matches!(
+        j.handle_incoming(no_id.as_bytes(), now()),
+        Err(Error::BadRequest(_))
+    ));
     assert_eq!(j.tunnel_count(), 0);
 }
 
@@ -210,8 +272,14 @@ fn wrong_recipient_and_missing_from() {
 fn mutated_traffic_never_panics() {
     let mut seeds: Vec<String> = all_fixtures().into_iter().map(|(_, s)| s).collect();
     let mut r = router(vec![endpoint(ROMEO, TrustMode::Offer), juliet()]);
-    r.get_mut(&jid(ROMEO)).unwrap().open(&jid(JULIET), now()).unwrap();
-    r.get_mut(&jid(ROMEO)).unwrap().send(&jid(JULIET), b"<message><body>x</body></message>").unwrap();
+    r.get_mut(&jid(ROMEO))
+        .unwrap()
+        .open(&jid(JULIET), now())
+        .unwrap();
+    r.get_mut(&jid(ROMEO))
+        .unwrap()
+        .send(&jid(JULIET), b"<message><body>x</body></message>")
+        .unwrap();
     r.run(now()).unwrap();
     seeds.extend(r.log.iter().map(|w| w.stanza.clone()));
     let mut rng = 0x2545_f491_4f6c_dd1du64;

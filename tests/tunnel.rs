@@ -433,7 +433,7 @@ fn trust_on_first_use_pins_and_reports_a_changed_key() {
     assert_eq!(juliet_pins.get("romeo@montague.lit").len(), 1);
     assert_eq!(
         r.get(&jid(ROMEO)).unwrap().pins().get("juliet@capulet.lit"),
-        [ri.peer_spki_sha256.clone()]
+        std::slice::from_ref(&ri.peer_spki_sha256)
     );
 
     // Romeo comes back with a new key (new device or an attacker): Juliet,

@@ -16,8 +16,14 @@ const JULIET: &str = "juliet@capulet.lit/balcony";
 const LINES: [(&str, &str); 4] = [
     (ROMEO, "But soft, what light through yonder window breaks?"),
     (JULIET, "O Romeo, Romeo, wherefore art thou Romeo?"),
-    (ROMEO, "I take thee at thy word: call me but love, and I'll be new baptized."),
-    (JULIET, "Good night, good night! Parting is such sweet sorrow."),
+    (
+        ROMEO,
+        "I take thee at thy word: call me but love, and I'll be new baptized.",
+    ),
+    (
+        JULIET,
+        "Good night, good night! Parting is such sweet sorrow.",
+    ),
 ];
 
 struct Out {
@@ -85,7 +91,11 @@ fn who(jid: &str) -> &str {
 fn print_wire(out: &Out, log: &[WireRecord]) {
     for w in log {
         let short = abbreviate(&w.stanza);
-        out.text(&format!("  {:>6} → {:<6} {short}", who(&w.from), who(&w.to)));
+        out.text(&format!(
+            "  {:>6} → {:<6} {short}",
+            who(&w.from),
+            who(&w.to)
+        ));
         out.obj(json!({"event": "wire", "from": w.from, "to": w.to, "stanza": short}));
     }
 }
@@ -101,7 +111,12 @@ fn info_json(side: &str, peer: &str, i: &TunnelInfo) -> serde_json::Value {
 }
 
 /// Drains events of both sides, printing them; returns (messages, infos).
-fn drain(out: &Out, r: &mut MemoryRouter, delivered: &mut usize, infos: &mut Vec<TunnelInfo>) -> Result<(), Error> {
+fn drain(
+    out: &Out,
+    r: &mut MemoryRouter,
+    delivered: &mut usize,
+    infos: &mut Vec<TunnelInfo>,
+) -> Result<(), Error> {
     for me in [ROMEO, JULIET] {
         let ep = r
             .get_mut(&Jid::parse(me)?)
@@ -116,11 +131,19 @@ fn drain(out: &Out, r: &mut MemoryRouter, delivered: &mut usize, infos: &mut Vec
                         info.tls_version,
                         info.cipher_suite,
                         info.kx_group,
-                        if info.resumed { "resumed session" } else { "full handshake" },
+                        if info.resumed {
+                            "resumed session"
+                        } else {
+                            "full handshake"
+                        },
                         who(me),
                         who(peer.as_str()),
                         info.peer_auth,
-                        if info.offer_verified { " + XEP-0250 offer hash verified" } else { "" },
+                        if info.offer_verified {
+                            " + XEP-0250 offer hash verified"
+                        } else {
+                            ""
+                        },
                     ));
                     out.obj(info_json(me, peer.as_str(), &info));
                     infos.push(info);
@@ -131,7 +154,11 @@ fn drain(out: &Out, r: &mut MemoryRouter, delivered: &mut usize, infos: &mut Vec
                         .ok()
                         .and_then(|e| e.elements().find(|c| c.name == "body").map(Element::text))
                         .unwrap_or_default();
-                    out.text(&format!("  {} received from {}: “{body}”", who(me), who(peer.as_str())));
+                    out.text(&format!(
+                        "  {} received from {}: “{body}”",
+                        who(me),
+                        who(peer.as_str())
+                    ));
                     out.text(&format!("         {stanza}"));
                     out.obj(json!({"event": "message", "to": me, "from": peer.as_str(), "stanza": stanza, "body": body}));
                 }
@@ -142,14 +169,22 @@ fn drain(out: &Out, r: &mut MemoryRouter, delivered: &mut usize, infos: &mut Vec
                         CloseReason::PeerUnavailable => "peer unavailable".to_owned(),
                         CloseReason::Error(e) => format!("error: {e}"),
                     };
-                    out.text(&format!("  {}: tunnel with {} {why}", who(me), who(peer.as_str())));
+                    out.text(&format!(
+                        "  {}: tunnel with {} {why}",
+                        who(me),
+                        who(peer.as_str())
+                    ));
                     out.obj(json!({"event": "closed", "side": me, "peer": peer.as_str(), "reason": why}));
                     if let CloseReason::Error(e) = reason {
                         return Err(e);
                     }
                 }
                 Event::StanzaRejected { peer, error } => {
-                    out.text(&format!("  {}: rejected a stanza from {}: {error}", who(me), who(peer.as_str())));
+                    out.text(&format!(
+                        "  {}: rejected a stanza from {}: {error}",
+                        who(me),
+                        who(peer.as_str())
+                    ));
                     out.obj(json!({"event": "rejected", "side": me, "peer": peer.as_str(), "error": error.to_string()}));
                 }
                 _ => {}
@@ -159,7 +194,13 @@ fn drain(out: &Out, r: &mut MemoryRouter, delivered: &mut usize, infos: &mut Vec
     Ok(())
 }
 
-fn step(out: &Out, r: &mut MemoryRouter, title: &str, delivered: &mut usize, infos: &mut Vec<TunnelInfo>) -> Result<(), Error> {
+fn step(
+    out: &Out,
+    r: &mut MemoryRouter,
+    title: &str,
+    delivered: &mut usize,
+    infos: &mut Vec<TunnelInfo>,
+) -> Result<(), Error> {
     out.text(&format!("\n== {title}"));
     r.log.clear();
     r.run(now())?;
@@ -172,7 +213,8 @@ fn step(out: &Out, r: &mut MemoryRouter, title: &str, delivered: &mut usize, inf
 }
 
 fn ep<'a>(r: &'a mut MemoryRouter, j: &Jid) -> Result<&'a mut Endpoint, Error> {
-    r.get_mut(j).ok_or_else(|| Error::Config("endpoint missing".into()))
+    r.get_mut(j)
+        .ok_or_else(|| Error::Config("endpoint missing".into()))
 }
 
 /// Runs the demo.
@@ -183,35 +225,73 @@ pub fn run(json: bool) -> Result<(), Error> {
     r.record = true;
     r.add(endpoint(ROMEO)?);
     r.add(endpoint(JULIET)?);
-    out.text("XTLS demo (urn:xmpp:tmp:xtls): romeo@montague.lit/orchard ⇄ juliet@capulet.lit/balcony");
-    out.text("Each side has a self-signed certificate naming its JID (XmppAddr); trust on first use,");
-    out.text("with the certificate hash of each side's XEP-0250 offer checked against the handshake.");
+    out.text(
+        "XTLS demo (urn:xmpp:tmp:xtls): romeo@montague.lit/orchard ⇄ juliet@capulet.lit/balcony",
+    );
+    out.text(
+        "Each side has a self-signed certificate naming its JID (XmppAddr); trust on first use,",
+    );
+    out.text(
+        "with the certificate hash of each side's XEP-0250 offer checked against the handshake.",
+    );
 
     let (mut delivered, mut infos) = (0usize, Vec::new());
     ep(&mut r, &romeo)?.open(&juliet, now())?;
-    step(&out, &mut r, "start/proceed and the TLS handshake in <data/> IQs", &mut delivered, &mut infos)?;
+    step(
+        &out,
+        &mut r,
+        "start/proceed and the TLS handshake in <data/> IQs",
+        &mut delivered,
+        &mut infos,
+    )?;
 
     for (from, body) in LINES {
-        let (me, peer) = if from == ROMEO { (&romeo, &juliet) } else { (&juliet, &romeo) };
+        let (me, peer) = if from == ROMEO {
+            (&romeo, &juliet)
+        } else {
+            (&juliet, &romeo)
+        };
         let stanza = format!("<message type='chat'><body>{body}</body></message>");
         ep(&mut r, me)?.send(peer, stanza.as_bytes())?;
     }
-    step(&out, &mut r, "encrypted messages (routing stripped, restored by the receiver)", &mut delivered, &mut infos)?;
+    step(
+        &out,
+        &mut r,
+        "encrypted messages (routing stripped, restored by the receiver)",
+        &mut delivered,
+        &mut infos,
+    )?;
 
     ep(&mut r, &romeo)?.close(&juliet)?;
     step(&out, &mut r, "close/closed", &mut delivered, &mut infos)?;
 
     ep(&mut r, &romeo)?.open(&juliet, now())?;
-    step(&out, &mut r, "re-open: TLS session resumption", &mut delivered, &mut infos)?;
-    ep(&mut r, &juliet)?.send(&romeo, b"<message type='chat'><body>Again, so soon?</body></message>")?;
+    step(
+        &out,
+        &mut r,
+        "re-open: TLS session resumption",
+        &mut delivered,
+        &mut infos,
+    )?;
+    ep(&mut r, &juliet)?.send(
+        &romeo,
+        b"<message type='chat'><body>Again, so soon?</body></message>",
+    )?;
     ep(&mut r, &romeo)?.close(&juliet)?;
-    step(&out, &mut r, "one more message, then close", &mut delivered, &mut infos)?;
+    step(
+        &out,
+        &mut r,
+        "one more message, then close",
+        &mut delivered,
+        &mut infos,
+    )?;
 
     let first = infos
         .first()
         .ok_or_else(|| Error::Config("no tunnel was established".into()))?;
     let resumed = infos.iter().skip(2).all(|i| i.resumed);
-    let open = r.get(&romeo).map_or(0, Endpoint::tunnel_count) + r.get(&juliet).map_or(0, Endpoint::tunnel_count);
+    let open = r.get(&romeo).map_or(0, Endpoint::tunnel_count)
+        + r.get(&juliet).map_or(0, Endpoint::tunnel_count);
     out.text(&format!(
         "\nSummary: {delivered} messages delivered over {} {}; re-open {}; {} stanzas routed; tunnel {}.",
         first.tls_version,

@@ -10,28 +10,48 @@ fn demo(args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
 fn json_lines_end_with_the_summary() {
     let text = demo(&["--json"]);
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let summary = lines.last().unwrap();
     assert_eq!(summary["tunnel"], "closed");
     assert_eq!(summary["messages_delivered"], 5);
     assert_eq!(summary["tls_version"], "TLSv1.3");
-    assert!(summary["cipher_suite"].as_str().unwrap().starts_with("TLS_"));
+    assert!(summary["cipher_suite"]
+        .as_str()
+        .unwrap()
+        .starts_with("TLS_"));
     assert_eq!(summary["resumed_on_reopen"], true);
     // The wire never carries the plaintext, and base64 is abbreviated.
     let wire: Vec<&serde_json::Value> = lines.iter().filter(|l| l["event"] == "wire").collect();
     assert!(wire.len() > 10);
-    assert!(wire.iter().all(|w| !w["stanza"].as_str().unwrap().contains("yonder")));
-    assert!(wire.iter().any(|w| w["stanza"].as_str().unwrap().contains("chars]</data>")));
-    let messages: Vec<&serde_json::Value> = lines.iter().filter(|l| l["event"] == "message").collect();
-    assert!(messages.iter().any(|m| m["body"].as_str().unwrap().contains("yonder window")));
-    let est: Vec<&serde_json::Value> = lines.iter().filter(|l| l["event"] == "established").collect();
+    assert!(wire
+        .iter()
+        .all(|w| !w["stanza"].as_str().unwrap().contains("yonder")));
+    assert!(wire
+        .iter()
+        .any(|w| w["stanza"].as_str().unwrap().contains("chars]</data>")));
+    let messages: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l["event"] == "message").collect();
+    assert!(messages
+        .iter()
+        .any(|m| m["body"].as_str().unwrap().contains("yonder window")));
+    let est: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["event"] == "established")
+        .collect();
     assert_eq!(est.len(), 4);
     assert!(est.iter().all(|e| e["offer_verified"] == true));
 }

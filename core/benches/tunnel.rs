@@ -1,1 +1,420 @@
-fn main() {}
+//! XTLS tunnel against raw rustls, measured in the same run with the same
+//! suites, keys and mutual authentication: handshake cost, plaintext
+//! throughput for 1 KiB and 16 KiB stanzas, and bytes held by an idle
+//! established tunnel. Prints the ratios at the end.
+//!
+//! `cargo bench -p xmpptls --bench tunnel`
+
+// A counting global allocator measures idle memory; it needs `unsafe impl`.
+// The core itself denies unsafe code; this bench binary is not the core.
+#![allow(
+    unsafe_code,
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, DistinguishedName, ServerConfig,
+    ServerConnection, SignatureScheme,
+};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use xmpptls::identity::cert_sha256;
+use xmpptls::{Endpoint, EndpointConfig, Event, Identity, Jid, TrustMode};
+
+struct Counting;
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        LIVE.fetch_add(n as isize - l.size() as isize, Ordering::Relaxed);
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+const ROMEO: &str = "romeo@montague.lit/orchard";
+const JULIET: &str = "juliet@capulet.lit/balcony";
+
+fn now() -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(1_795_305_600))
+}
+
+// ---------- raw rustls, configured like a tunnel ----------
+
+/// Accepts exactly one certificate (by SHA-256), as the tunnel's offer mode
+/// does, and checks handshake signatures with the provider's algorithms.
+#[derive(Debug)]
+struct Pin(CryptoProvider, [u8; 32]);
+
+impl Pin {
+    fn ok(&self, c: &CertificateDer<'_>) -> Result<(), rustls::Error> {
+        if cert_sha256(c) == self.1 {
+            Ok(())
+        } else {
+            Err(rustls::Error::General("pin".into()))
+        }
+    }
+}
+
+impl ServerCertVerifier for Pin {
+    fn verify_server_cert(
+        &self,
+        c: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.ok(c).map(|()| ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+impl ClientCertVerifier for Pin {
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &[]
+    }
+    fn verify_client_cert(
+        &self,
+        c: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        self.ok(c).map(|()| ClientCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+struct Raw {
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+}
+
+fn raw_configs(romeo: &Identity, juliet: &Identity) -> Raw {
+    let p = || rustls::crypto::ring::default_provider();
+    let mut client = ClientConfig::builder_with_provider(Arc::new(p()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(Pin(p(), cert_sha256(juliet.leaf()))))
+        .with_client_auth_cert(romeo.chain().to_vec(), romeo.key().clone_key())
+        .unwrap();
+    client.resumption = rustls::client::Resumption::disabled();
+    let mut server = ServerConfig::builder_with_provider(Arc::new(p()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(Arc::new(Pin(p(), cert_sha256(romeo.leaf()))))
+        .with_single_cert(juliet.chain().to_vec(), juliet.key().clone_key())
+        .unwrap();
+    server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    server.send_tls13_tickets = 0;
+    Raw {
+        client: Arc::new(client),
+        server: Arc::new(server),
+    }
+}
+
+fn transfer(from: &mut impl DerefConn, to: &mut impl DerefConn, buf: &mut Vec<u8>) -> bool {
+    buf.clear();
+    while from.conn().wants_write() {
+        from.conn().write_tls(buf).unwrap();
+    }
+    if buf.is_empty() {
+        return false;
+    }
+    let mut rest = &buf[..];
+    while !rest.is_empty() {
+        to.conn().read_tls(&mut rest).unwrap();
+        to.conn().process_new_packets().unwrap();
+    }
+    true
+}
+
+trait DerefConn {
+    fn conn(&mut self) -> &mut rustls::ConnectionCommon<Self::Data>;
+    type Data;
+}
+impl DerefConn for ClientConnection {
+    type Data = rustls::client::ClientConnectionData;
+    fn conn(&mut self) -> &mut rustls::ConnectionCommon<Self::Data> {
+        self
+    }
+}
+impl DerefConn for ServerConnection {
+    type Data = rustls::server::ServerConnectionData;
+    fn conn(&mut self) -> &mut rustls::ConnectionCommon<Self::Data> {
+        self
+    }
+}
+
+fn raw_pair(raw: &Raw, buf: &mut Vec<u8>) -> (ClientConnection, ServerConnection) {
+    let mut c = ClientConnection::new(
+        raw.client.clone(),
+        ServerName::try_from("capulet.lit").unwrap(),
+    )
+    .unwrap();
+    let mut s = ServerConnection::new(raw.server.clone()).unwrap();
+    while c.is_handshaking() || s.is_handshaking() {
+        let a = transfer(&mut c, &mut s, buf);
+        let b = transfer(&mut s, &mut c, buf);
+        assert!(a || b, "raw handshake stalled");
+    }
+    (c, s)
+}
+
+fn raw_send(
+    c: &mut ClientConnection,
+    s: &mut ServerConnection,
+    payload: &[u8],
+    buf: &mut Vec<u8>,
+    out: &mut [u8],
+) {
+    c.writer().write_all(payload).unwrap();
+    transfer(c, s, buf);
+    let mut got = 0;
+    while got < payload.len() {
+        got += s.reader().read(out).unwrap();
+    }
+}
+
+// ---------- the XTLS tunnel ----------
+
+fn endpoints(romeo: &Identity, juliet: &Identity) -> (Endpoint, Endpoint, Jid, Jid) {
+    let (rj, jj) = (Jid::parse(ROMEO).unwrap(), Jid::parse(JULIET).unwrap());
+    let mk = |j: &Jid, id: &Identity| {
+        let mut cfg = EndpointConfig::new(j.clone(), id.clone(), TrustMode::Offer);
+        cfg.limits.resumption_sessions = 0;
+        Endpoint::new(cfg).unwrap()
+    };
+    (mk(&rj, romeo), mk(&jj, juliet), rj, jj)
+}
+
+/// Moves stanzas both ways until quiet; returns stanzas delivered to juliet.
+fn pump(a: &mut Endpoint, b: &mut Endpoint) -> usize {
+    let mut delivered = 0;
+    loop {
+        let mut moved = false;
+        while let Some(s) = a.poll_transmit() {
+            b.handle_incoming(s.as_bytes(), now()).unwrap();
+            moved = true;
+        }
+        while let Some(s) = b.poll_transmit() {
+            a.handle_incoming(s.as_bytes(), now()).unwrap();
+            moved = true;
+        }
+        while let Some(ev) = b.poll_event() {
+            if matches!(ev, Event::Stanza { .. }) {
+                delivered += 1;
+            }
+        }
+        while a.poll_event().is_some() {}
+        if !moved {
+            return delivered;
+        }
+    }
+}
+
+/// start/proceed and the full TLS handshake; both sides then drop the tunnel
+/// without stanzas (as on an unavailable presence) for the next iteration.
+fn xtls_handshake(r: &mut Endpoint, j: &mut Endpoint, jj: &Jid) {
+    r.open(jj, now()).unwrap();
+    pump(r, j);
+    let rj = r.local_jid().clone();
+    r.peer_unavailable(jj);
+    j.peer_unavailable(&rj);
+    while r.poll_event().is_some() {}
+    while j.poll_event().is_some() {}
+}
+
+fn stanza(size: usize) -> Vec<u8> {
+    let head = "<message type='chat'><body>";
+    let tail = "</body></message>";
+    let mut s = String::from(head);
+    s.push_str(&"x".repeat(size - head.len() - tail.len()));
+    s.push_str(tail);
+    s.into_bytes()
+}
+
+fn time<F: FnMut()>(iters: u32, mut f: F) -> Duration {
+    // Best of five runs: the least disturbed by the other core's work.
+    (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..iters {
+                f();
+            }
+            t.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+fn main() {
+    let romeo = Identity::self_signed(&Jid::parse(ROMEO).unwrap()).unwrap();
+    let juliet = Identity::self_signed(&Jid::parse(JULIET).unwrap()).unwrap();
+    let raw = raw_configs(&romeo, &juliet);
+    let mut buf = Vec::with_capacity(1 << 16);
+    let mut out = vec![0u8; 1 << 16];
+
+    // XMPPTLS_BENCH_RATIOS_ONLY=1 skips criterion and prints the ratios only.
+    let mut c = Criterion::default().configure_from_args();
+    if std::env::var_os("XMPPTLS_BENCH_RATIOS_ONLY").is_none() {
+        let mut g = c.benchmark_group("handshake");
+        g.bench_function("raw_rustls", |b| {
+            b.iter(|| black_box(raw_pair(&raw, &mut buf)))
+        });
+        let (mut r, mut j, _, jj) = endpoints(&romeo, &juliet);
+        g.bench_function("xtls_tunnel", |b| {
+            b.iter(|| xtls_handshake(&mut r, &mut j, &jj))
+        });
+        g.finish();
+        criterion_throughput(&mut c, &raw, &romeo, &juliet, &mut buf, &mut out);
+    }
+    ratios(&raw, &romeo, &juliet, &mut buf, &mut out);
+}
+
+fn criterion_throughput(
+    c: &mut Criterion,
+    raw: &Raw,
+    romeo: &Identity,
+    juliet: &Identity,
+    buf: &mut Vec<u8>,
+    out: &mut [u8],
+) {
+    for size in [1024usize, 16 * 1024] {
+        let payload = stanza(size);
+        let mut g = c.benchmark_group(format!("throughput_{}k", size / 1024));
+        g.throughput(Throughput::Bytes(size as u64));
+        let (mut cc, mut sc) = raw_pair(raw, buf);
+        g.bench_function("raw_rustls", |b| {
+            b.iter(|| raw_send(&mut cc, &mut sc, &payload, buf, out))
+        });
+        let (mut r, mut j, _, jj) = endpoints(romeo, juliet);
+        r.open(&jj, now()).unwrap();
+        pump(&mut r, &mut j);
+        g.bench_function("xtls_tunnel", |b| {
+            b.iter(|| {
+                r.send(&jj, &payload).unwrap();
+                assert_eq!(pump(&mut r, &mut j), 1);
+            })
+        });
+        g.finish();
+    }
+    c.final_summary();
+}
+
+/// Ratios, measured again here in one process so they compare like with like.
+fn ratios(raw: &Raw, romeo: &Identity, juliet: &Identity, buf: &mut Vec<u8>, out: &mut [u8]) {
+    println!("\n== ratios (XTLS tunnel / raw rustls, same run) ==");
+    let raw_hs = time(200, || {
+        black_box(raw_pair(raw, buf));
+    });
+    let (mut r, mut j, _, jj) = endpoints(romeo, juliet);
+    let xtls_hs = time(200, || xtls_handshake(&mut r, &mut j, &jj));
+    println!(
+        "handshake: raw {:.0} µs, xtls {:.0} µs, ratio {:.3} (target <= 1.15)",
+        raw_hs.as_secs_f64() * 1e6 / 200.0,
+        xtls_hs.as_secs_f64() * 1e6 / 200.0,
+        xtls_hs.as_secs_f64() / raw_hs.as_secs_f64()
+    );
+    for size in [1024usize, 16 * 1024] {
+        let payload = stanza(size);
+        let n = (64 * 1024 * 1024 / size) as u32;
+        let (mut cc, mut sc) = raw_pair(raw, buf);
+        let raw_t = time(n, || raw_send(&mut cc, &mut sc, &payload, buf, out));
+        let (mut r, mut j, _, jj) = endpoints(romeo, juliet);
+        r.open(&jj, now()).unwrap();
+        pump(&mut r, &mut j);
+        let x_t = time(n, || {
+            r.send(&jj, &payload).unwrap();
+            pump(&mut r, &mut j);
+        });
+        let mb = |t: Duration| (size as f64 * f64::from(n)) / t.as_secs_f64() / 1e6;
+        println!(
+            "throughput {:>2} KiB stanzas: raw {:.0} MB/s, xtls {:.0} MB/s, ratio {:.3}{}",
+            size / 1024,
+            mb(raw_t),
+            mb(x_t),
+            mb(x_t) / mb(raw_t),
+            if size == 16 * 1024 {
+                " (target >= 0.5)"
+            } else {
+                ""
+            }
+        );
+    }
+    // Idle memory: what an established tunnel holds, both sides together,
+    // against an established raw client+server pair.
+    let before = LIVE.load(Ordering::Relaxed);
+    let pair = raw_pair(raw, buf);
+    let raw_bytes = LIVE.load(Ordering::Relaxed) - before;
+    let (mut r, mut j, _, jj) = endpoints(romeo, juliet);
+    let before = LIVE.load(Ordering::Relaxed);
+    r.open(&jj, now()).unwrap();
+    pump(&mut r, &mut j);
+    let xtls_bytes = LIVE.load(Ordering::Relaxed) - before;
+    println!(
+        "idle established tunnel: raw pair {raw_bytes} B, xtls {xtls_bytes} B, ratio {:.3} (target <= 1.5)",
+        xtls_bytes as f64 / raw_bytes as f64
+    );
+    drop(pair);
+}

@@ -54,7 +54,7 @@ impl StanzaFramer {
     fn token_at(&self, i: usize) -> Result<Token, XmlError> {
         let rest = &self.buf[i..];
         if rest.first() != Some(&b'<') {
-            let end = rest.iter().position(|&b| b == b'<').map(|p| i + p);
+            let end = memchr::memchr(b'<', rest).map(|p| i + p);
             return Ok(match end {
                 Some(e) => Token::Text(e),
                 None => Token::Incomplete,

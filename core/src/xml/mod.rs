@@ -9,11 +9,13 @@
 mod element;
 mod frame;
 mod read;
+mod splice;
 mod write;
 
 pub use element::{Element, Node};
 pub use frame::StanzaFramer;
 pub use read::{parse, XmlLimits};
+pub use splice::splice_root_attrs;
 
 use std::fmt;
 

@@ -1,7 +1,7 @@
 //! Reading one stanza into an [`Element`] with quick-xml's namespace reader.
 
 use quick_xml::encoding::Decoder;
-use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::escape::{resolve_predefined_entity, unescape};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
@@ -43,9 +43,12 @@ fn start_element(
     limits: &XmlLimits,
 ) -> Result<Element, XmlError> {
     let ns = match ns {
-        ResolveResult::Bound(n) => std::str::from_utf8(n.into_inner())
-            .map_err(malformed)?
-            .to_owned(),
+        // quick-xml hands the namespace over as written: unescape it like
+        // any attribute value, or a round trip would double-escape it.
+        ResolveResult::Bound(n) => {
+            let raw = std::str::from_utf8(n.into_inner()).map_err(malformed)?;
+            unescape(raw).map_err(malformed)?.into_owned()
+        }
         ResolveResult::Unbound => String::new(),
         ResolveResult::Unknown(p) => {
             return Err(XmlError::UnboundPrefix(
@@ -201,6 +204,16 @@ mod tests {
         assert_eq!(d.text(), "aGk=\n");
         let pre = p("<a xmlns:x='urn:y'><x:b/></a>").unwrap();
         assert!(pre.child("b", "urn:y").is_some());
+    }
+
+    #[test]
+    fn escaped_namespace_round_trips() {
+        // Found by the stanza_parser fuzz target.
+        let e = p("<a xmlns='urn:&lt;x&#62;'><b/></a>").unwrap();
+        assert_eq!(e.ns, "urn:<x>");
+        let again = p(&e.to_xml()).unwrap();
+        assert_eq!(again, e);
+        assert!(p("<a xmlns='&nope;'/>").is_err());
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub struct Limits {
     /// `resource-constraint`.
     pub max_tunnels: usize,
     /// TLS sessions remembered for resumption (client and server side each).
-    /// Default 256.
+    /// Default 256; 0 turns resumption off.
     pub resumption_sessions: usize,
 }
 

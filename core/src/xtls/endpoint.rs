@@ -602,6 +602,9 @@ fn is_message_or_presence(stanza: &[u8]) -> bool {
     let s = stanza.trim_ascii_start();
     [&b"<message"[..], b"<presence"].iter().any(|tag| {
         s.starts_with(tag)
-            && matches!(s.get(tag.len()), Some(b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/'))
+            && matches!(
+                s.get(tag.len()),
+                Some(b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/')
+            )
     })
 }

@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use rustls::client::{ClientSessionMemoryCache, ResolvesClientCert, Resumption, Tls12Resumption};
 use rustls::crypto::CryptoProvider;
-use rustls::server::{ClientHello, ResolvesServerCert, ServerSessionMemoryCache};
+use rustls::server::{
+    ClientHello, NoServerSessionStorage, ResolvesServerCert, ServerSessionMemoryCache,
+    StoresServerSessions,
+};
 use rustls::sign::CertifiedKey;
 use rustls::time_provider::TimeProvider;
 use rustls::{ClientConfig, ServerConfig, SignatureScheme, SupportedProtocolVersion};
@@ -62,7 +65,7 @@ pub(crate) struct TlsSetup {
     pub clock: Arc<Clock>,
     versions: &'static [&'static SupportedProtocolVersion],
     cert: Arc<OwnCert>,
-    server_sessions: Arc<ServerSessionMemoryCache>,
+    server_sessions: Arc<dyn StoresServerSessions>,
     /// The one client configuration (see [`PeerRegistry`] for why one).
     client: Arc<ClientConfig>,
     pub registry: Arc<PeerRegistry>,
@@ -110,10 +113,13 @@ impl TlsSetup {
         // RFC 7525 §3.4 and the IETF 88 slides: session IDs rather than
         // tickets for TLS 1.2; TLS 1.3 resumption uses the server's stateful
         // store. Sessions are keyed per peer (see `session_name`).
-        c.resumption = Resumption::store(Arc::new(ClientSessionMemoryCache::new(
-            config.limits.resumption_sessions,
-        )))
-        .tls12_resumption(Tls12Resumption::SessionIdOnly);
+        let sessions = config.limits.resumption_sessions;
+        c.resumption = if sessions == 0 {
+            Resumption::disabled()
+        } else {
+            Resumption::store(Arc::new(ClientSessionMemoryCache::new(sessions)))
+                .tls12_resumption(Tls12Resumption::SessionIdOnly)
+        };
         // No SNI: the server name is a per-peer key, not a host name.
         c.enable_sni = false;
         Ok(TlsSetup {
@@ -121,7 +127,11 @@ impl TlsSetup {
             clock,
             versions,
             cert,
-            server_sessions: ServerSessionMemoryCache::new(config.limits.resumption_sessions),
+            server_sessions: if sessions == 0 {
+                Arc::new(NoServerSessionStorage {})
+            } else {
+                ServerSessionMemoryCache::new(sessions)
+            },
             client: Arc::new(c),
             registry,
         })
@@ -140,6 +150,9 @@ impl TlsSetup {
             .with_client_cert_verifier(Arc::new(ClientVerifier(slot)))
             .with_cert_resolver(self.cert.clone());
         s.session_storage = self.server_sessions.clone();
+        if !self.server_sessions.can_cache() {
+            s.send_tls13_tickets = 0;
+        }
         Ok(Arc::new(s))
     }
 }

@@ -50,8 +50,6 @@ pub(crate) struct Tunnel {
     /// Our close IQ, once sent.
     close_id: Option<String>,
     sent_data: bool,
-    /// Whether any data arrived (the first must name the method).
-    got_data: bool,
     /// Plaintext stanzas waiting for the handshake.
     queued: VecDeque<Vec<u8>>,
     queued_bytes: usize,
@@ -88,7 +86,6 @@ impl Tunnel {
             start_id: None,
             close_id: None,
             sent_data: false,
-            got_data: false,
             queued: VecDeque::new(),
             queued_bytes: 0,
             out_tls: Vec::new(),
@@ -180,7 +177,6 @@ impl Tunnel {
                 return Err(Error::UnsupportedMethod(m.to_owned()));
             }
         }
-        self.got_data = true;
         let bytes =
             base64_simd::forgiving_decode_to_vec(base64.as_bytes()).map_err(|_| Error::Base64)?;
         let mut rest = &bytes[..];
@@ -311,30 +307,35 @@ impl Tunnel {
     /// XTLS §4.4 on receipt: fill in missing `from`/`to` from the carrying IQ
     /// and refuse a stanza whose addresses contradict it.
     fn restore_routing(&self, raw: &[u8]) -> Result<String, Error> {
-        let mut el = xml::parse(raw, &self.xml_limits)?;
+        let el = xml::parse(raw, &self.xml_limits)?;
         check_stanza(&el)?;
         check_address(&el, "from", &self.peer)?;
         check_address(&el, "to", &self.local)?;
+        let mut add = Vec::with_capacity(2);
         if el.attr("from").is_none() {
-            el.set_attr("from", self.peer.as_str());
+            add.push(("from", self.peer.as_str()));
         }
         if el.attr("to").is_none() {
-            el.set_attr("to", self.local.as_str());
+            add.push(("to", self.local.as_str()));
         }
-        Ok(el.to_xml())
+        let spliced = xml::splice_root_attrs(raw, &[], &add)
+            .ok_or_else(|| Error::NotAStanza(el.name.clone()))?;
+        String::from_utf8(spliced).map_err(|_| Error::NotAStanza(el.name))
     }
 
-    /// XTLS §4.4 on sending: check the stanza and strip its routing.
+    /// XTLS §4.4 on sending: check the stanza and strip its routing (in the
+    /// original text; the stanza is not rebuilt).
     pub(crate) fn prepare_outgoing(&self, stanza: &[u8]) -> Result<Vec<u8>, Error> {
-        let mut el = xml::parse(stanza, &self.xml_limits)?;
+        let el = xml::parse(stanza, &self.xml_limits)?;
         check_stanza(&el)?;
         check_address(&el, "from", &self.local)?;
         check_address(&el, "to", &self.peer)?;
-        if self.strip_routing {
-            el.remove_attr("from");
-            el.remove_attr("to");
+        let raw = stanza.trim_ascii();
+        let has_routing = el.attr("from").is_some() || el.attr("to").is_some();
+        if !(self.strip_routing && has_routing) {
+            return Ok(raw.to_vec());
         }
-        Ok(el.to_xml().into_bytes())
+        xml::splice_root_attrs(raw, &["from", "to"], &[]).ok_or(Error::NotAStanza(el.name))
     }
 
     /// Moves TLS output into data IQs while the window allows; sends
@@ -368,6 +369,10 @@ impl Tunnel {
             start = end;
         }
         self.out_tls.drain(..start);
+        if self.out_tls.is_empty() {
+            // An idle tunnel holds no buffer capacity.
+            self.out_tls = Vec::new();
+        }
         if self.state == TunnelState::Closing
             && self.close_id.is_none()
             && self.out_tls.is_empty()
@@ -431,21 +436,33 @@ mod tests {
     #[test]
     fn received_routing_is_restored_or_rejected() {
         let t = tunnel();
-        let ok = t.restore_routing(b"<message><body>hi</body></message>").unwrap();
+        let ok = t
+            .restore_routing(b"<message><body>hi</body></message>")
+            .unwrap();
         assert_eq!(
             ok,
             "<message from='romeo@montague.lit/orchard' to='juliet@capulet.lit/balcony'><body>hi</body></message>"
         );
         // The peer (authenticated as romeo) forges a stanza from the nurse.
-        let forged = t.restore_routing(b"<message from='nurse@capulet.lit/chamber'><body>x</body></message>");
+        let forged = t
+            .restore_routing(b"<message from='nurse@capulet.lit/chamber'><body>x</body></message>");
         assert!(matches!(forged, Err(Error::RoutingMismatch { .. })));
-        let misaddressed = t.restore_routing(b"<message to='nurse@capulet.lit'><body>x</body></message>");
+        let misaddressed =
+            t.restore_routing(b"<message to='nurse@capulet.lit'><body>x</body></message>");
         assert!(matches!(misaddressed, Err(Error::RoutingMismatch { .. })));
         // Bare forms of the right JIDs are consistent and kept.
-        let bare = t.restore_routing(b"<iq type='get' id='1' from='romeo@montague.lit'/>").unwrap();
+        let bare = t
+            .restore_routing(b"<iq type='get' id='1' from='romeo@montague.lit'/>")
+            .unwrap();
         assert!(bare.contains("from='romeo@montague.lit'"));
-        assert!(matches!(t.restore_routing(b"<stream:features xmlns:stream='s'/>"), Err(Error::NotAStanza(_))));
-        assert!(matches!(t.restore_routing(b"<message><!-- x --></message>"), Err(Error::Xml(_))));
+        assert!(matches!(
+            t.restore_routing(b"<stream:features xmlns:stream='s'/>"),
+            Err(Error::NotAStanza(_))
+        ));
+        assert!(matches!(
+            t.restore_routing(b"<message><!-- x --></message>"),
+            Err(Error::Xml(_))
+        ));
     }
 
     #[test]
@@ -459,7 +476,10 @@ mod tests {
 
     #[test]
     fn iana_names() {
-        assert_eq!(iana_suite_name("TLS13_AES_256_GCM_SHA384"), "TLS_AES_256_GCM_SHA384");
+        assert_eq!(
+            iana_suite_name("TLS13_AES_256_GCM_SHA384"),
+            "TLS_AES_256_GCM_SHA384"
+        );
         assert_eq!(
             iana_suite_name("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
