@@ -28,6 +28,14 @@ fn closed(evs: &[Event]) -> Option<CloseReason> {
     })
 }
 
+/// Asserts the tunnel closed because the peer answered with `condition`.
+fn assert_refused(evs: &[Event], condition: Condition) {
+    match closed(evs) {
+        Some(CloseReason::Error(Error::PeerRefused(e))) => assert_eq!(e.condition, condition),
+        other => panic!("{other:?}"),
+    }
+}
+
 /// Opens romeo → juliet and returns both sides' events.
 fn handshake(r: &mut MemoryRouter) -> (Vec<Event>, Vec<Event>) {
     r.get_mut(&jid(ROMEO))
@@ -347,24 +355,14 @@ fn refused_start_closes_with_the_peers_condition() {
     off.set_enabled(false);
     let mut r = router(vec![endpoint(ROMEO, TrustMode::Offer), off]);
     let (re, _) = handshake(&mut r);
-    match closed(&re) {
-        Some(CloseReason::Error(Error::PeerRefused(e))) => {
-            assert_eq!(e.condition, Condition::ServiceUnavailable)
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_refused(&re, Condition::ServiceUnavailable);
     // Pinned-only responder and an unknown initiator: not-acceptable.
     let mut r = router(vec![
         endpoint(ROMEO, TrustMode::Offer),
         endpoint(JULIET, TrustMode::Pinned(PinStore::new())),
     ]);
     let (re, _) = handshake(&mut r);
-    match closed(&re) {
-        Some(CloseReason::Error(Error::PeerRefused(e))) => {
-            assert_eq!(e.condition, Condition::NotAcceptable)
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_refused(&re, Condition::NotAcceptable);
 }
 
 #[test]
@@ -625,12 +623,7 @@ fn peer_unavailable_tears_down() {
     r.remove(&jid(JULIET));
     send(&mut r, ROMEO, JULIET, "hello?");
     r.run(now()).unwrap();
-    match closed(&events(&mut r, ROMEO)) {
-        Some(CloseReason::Error(Error::PeerRefused(e))) => {
-            assert_eq!(e.condition, Condition::ServiceUnavailable)
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_refused(&events(&mut r, ROMEO), Condition::ServiceUnavailable);
 }
 
 #[test]
@@ -694,12 +687,7 @@ fn tunnel_limit_is_enforced() {
         .open(&jid(JULIET), now())
         .unwrap();
     r.run(now()).unwrap();
-    match closed(&events(&mut r, NURSE)) {
-        Some(CloseReason::Error(Error::PeerRefused(e))) => {
-            assert_eq!(e.condition, Condition::ResourceConstraint)
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_refused(&events(&mut r, NURSE), Condition::ResourceConstraint);
     assert!(r
         .errors
         .iter()

@@ -23,6 +23,18 @@ pub enum PinStatus {
     },
 }
 
+/// Compares a presented key with a list of pins (no pins: `New`).
+pub fn status(pins: &[String], spki_hex: &str) -> PinStatus {
+    match pins.first() {
+        None => PinStatus::New,
+        Some(_) if pins.iter().any(|p| p.eq_ignore_ascii_case(spki_hex)) => PinStatus::Match,
+        Some(old) => PinStatus::Changed {
+            old: old.clone(),
+            new: spki_hex.to_owned(),
+        },
+    }
+}
+
 /// An in-memory pin store; the application loads and saves it with
 /// [`PinStore::entries`] and [`PinStore::add`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,14 +50,7 @@ impl PinStore {
 
     /// Compares `spki_hex` with the pins of `key`.
     pub fn check(&self, key: &str, spki_hex: &str) -> PinStatus {
-        match self.pins.get(key) {
-            None => PinStatus::New,
-            Some(p) if p.iter().any(|x| x.eq_ignore_ascii_case(spki_hex)) => PinStatus::Match,
-            Some(p) => PinStatus::Changed {
-                old: p.first().cloned().unwrap_or_default(),
-                new: spki_hex.to_owned(),
-            },
-        }
+        status(self.get(key), spki_hex)
     }
 
     /// Adds a pin (no duplicates).

@@ -110,9 +110,9 @@ impl MemoryRouter {
     }
 
     fn deliver(&mut self, sender: &Jid, stanza: &str, now: UnixTime) -> Result<(), Error> {
-        let el = xml::parse(stanza.as_bytes(), &XmlLimits::default())?;
+        let mut el = xml::parse(stanza.as_bytes(), &XmlLimits::default())?;
         let to = el.attr("to").unwrap_or_default().to_owned();
-        let stamped = stamp(stanza, sender.as_str())?;
+        let stamped = stamp_element(&mut el, stanza, sender.as_str());
         if self.record {
             self.log.push(WireRecord {
                 from: sender.to_string(),
@@ -155,9 +155,14 @@ impl MemoryRouter {
 /// Sets `from` on a stanza as the sender's server does.
 fn stamp(stanza: &str, from: &str) -> Result<String, Error> {
     let mut el = xml::parse(stanza.as_bytes(), &XmlLimits::default())?;
+    Ok(stamp_element(&mut el, stanza, from))
+}
+
+/// [`stamp`] for a stanza already parsed into `el`.
+fn stamp_element(el: &mut xml::Element, stanza: &str, from: &str) -> String {
     if el.attr("from") == Some(from) {
-        return Ok(stanza.to_owned());
+        return stanza.to_owned();
     }
     el.set_attr("from", from);
-    Ok(el.to_xml())
+    el.to_xml()
 }

@@ -20,7 +20,7 @@ use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use crate::error::{Error, TrustError};
 use crate::identity::{cert_sha256, hex, parse_hex_sha256, spki_sha256, PresentedIds};
 use crate::jid::Jid;
-use crate::pins::{PinStatus, PinStore};
+use crate::pins::{self, PinStatus, PinStore};
 
 /// How peers' certificates are trusted.
 #[derive(Debug, Clone)]
@@ -142,28 +142,16 @@ impl PeerCheck {
                     Ok(PeerAuth::Offer)
                 }
             }
-            CheckKind::Pinned(pins) => {
-                let spki = spki()?;
-                if pins.iter().any(|p| p.eq_ignore_ascii_case(&spki)) {
-                    Ok(PeerAuth::Pinned)
-                } else if pins.is_empty() {
-                    Err(TrustError::UnknownPeer)
-                } else {
-                    Err(TrustError::FingerprintMismatch)
-                }
-            }
-            CheckKind::Tofu(pins) => {
-                let spki = spki()?;
-                let mut store = PinStore::new();
-                for p in pins {
-                    store.add(self.peer.bare_str(), p);
-                }
-                match store.check(self.peer.bare_str(), &spki) {
-                    PinStatus::New => Ok(PeerAuth::TrustOnFirstUse { first_use: true }),
-                    PinStatus::Match => Ok(PeerAuth::TrustOnFirstUse { first_use: false }),
-                    PinStatus::Changed { old, new } => Err(TrustError::PinChanged { old, new }),
-                }
-            }
+            CheckKind::Pinned(pins) => match pins::status(pins, &spki()?) {
+                PinStatus::Match => Ok(PeerAuth::Pinned),
+                PinStatus::New => Err(TrustError::UnknownPeer),
+                PinStatus::Changed { .. } => Err(TrustError::FingerprintMismatch),
+            },
+            CheckKind::Tofu(pins) => match pins::status(pins, &spki()?) {
+                PinStatus::New => Ok(PeerAuth::TrustOnFirstUse { first_use: true }),
+                PinStatus::Match => Ok(PeerAuth::TrustOnFirstUse { first_use: false }),
+                PinStatus::Changed { old, new } => Err(TrustError::PinChanged { old, new }),
+            },
             CheckKind::Pkix(anchors) => self.pkix(anchors, leaf, &chain[1..], now),
         }
     }
