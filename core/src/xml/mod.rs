@@ -14,7 +14,7 @@ mod write;
 
 pub use element::{Element, Node};
 pub use frame::StanzaFramer;
-pub use read::{parse, XmlLimits};
+pub use read::{check, parse, XmlLimits};
 pub use splice::splice_root_attrs;
 
 use std::fmt;

@@ -97,68 +97,91 @@ fn push_text(stack: &mut [Element], text: &str) {
 /// element, and every DOCTYPE, comment, processing instruction (the XML
 /// declaration included) or non-predefined entity, is refused.
 pub fn parse(input: &[u8], limits: &XmlLimits) -> Result<Element, XmlError> {
+    walk(input, limits, true)
+}
+
+/// Checks `input` exactly as [`parse`] does (same refusals and limits) but
+/// keeps only the root element's name, namespace and attributes: no children
+/// and no copies of text. For stanzas that pass through unchanged, where only
+/// the root matters (routing, stanza kind). Taking `&str` means the caller
+/// has validated UTF-8 once for the whole stanza, so text is not decoded.
+pub fn check(input: &str, limits: &XmlLimits) -> Result<Element, XmlError> {
+    walk(input.as_bytes(), limits, false)
+}
+
+fn walk(input: &[u8], limits: &XmlLimits, build: bool) -> Result<Element, XmlError> {
     if input.len() > limits.max_bytes {
         return Err(XmlError::TooLarge);
     }
     let mut reader = NsReader::from_reader(input);
     reader.config_mut().check_end_names = true;
     let decoder = reader.decoder();
+    // With `build`, every open element; without, only the root, and `depth`
+    // counts the open elements below it.
     let mut stack: Vec<Element> = Vec::new();
+    let mut depth = 0usize;
     let mut root: Option<Element> = None;
     loop {
         let (ns, ev) = reader.read_resolved_event().map_err(malformed)?;
+        let open = depth > 0;
         match ev {
+            Event::Start(_) | Event::Empty(_) if root.is_some() => {
+                return Err(XmlError::NotOneElement);
+            }
             Event::Start(e) => {
-                if root.is_some() {
-                    return Err(XmlError::NotOneElement);
-                }
-                if stack.len() >= limits.max_depth {
+                if depth >= limits.max_depth {
                     return Err(XmlError::TooDeep);
                 }
                 let el = start_element(decoder, ns, &e, limits)?;
-                stack.push(el);
+                if build || !open {
+                    stack.push(el);
+                }
+                depth += 1;
             }
             Event::Empty(e) => {
-                if root.is_some() {
-                    return Err(XmlError::NotOneElement);
-                }
-                if stack.len() >= limits.max_depth {
+                if depth >= limits.max_depth {
                     return Err(XmlError::TooDeep);
                 }
                 let el = start_element(decoder, ns, &e, limits)?;
                 match stack.last_mut() {
-                    Some(parent) => parent.children.push(Node::Element(el)),
                     None => root = Some(el),
+                    Some(parent) if build => parent.children.push(Node::Element(el)),
+                    Some(_) => {}
                 }
             }
             Event::End(_) => {
-                let el = stack
-                    .pop()
+                depth = depth
+                    .checked_sub(1)
                     .ok_or_else(|| XmlError::Malformed("unmatched end tag".into()))?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(Node::Element(el)),
-                    None => root = Some(el),
+                if build || depth == 0 {
+                    let el = stack
+                        .pop()
+                        .ok_or_else(|| XmlError::Malformed("unmatched end tag".into()))?;
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(Node::Element(el)),
+                        None => root = Some(el),
+                    }
                 }
             }
             Event::Text(t) => {
-                let text = t.decode().map_err(malformed)?;
-                if stack.is_empty() {
-                    if !text.trim().is_empty() {
+                if !open {
+                    if !t.iter().all(u8::is_ascii_whitespace) {
                         return Err(XmlError::NotOneElement);
                     }
-                } else {
-                    push_text(&mut stack, &text);
+                } else if build {
+                    push_text(&mut stack, &t.decode().map_err(malformed)?);
                 }
             }
             Event::CData(c) => {
-                if stack.is_empty() {
+                if !open {
                     return Err(XmlError::NotOneElement);
                 }
-                let text = std::str::from_utf8(&c).map_err(malformed)?;
-                push_text(&mut stack, text);
+                if build {
+                    push_text(&mut stack, std::str::from_utf8(&c).map_err(malformed)?);
+                }
             }
             Event::GeneralRef(r) => {
-                if stack.is_empty() {
+                if !open {
                     return Err(XmlError::NotOneElement);
                 }
                 let resolved = match r.resolve_char_ref().map_err(malformed)? {
@@ -170,7 +193,9 @@ pub fn parse(input: &[u8], limits: &XmlLimits) -> Result<Element, XmlError> {
                             .to_owned()
                     }
                 };
-                push_text(&mut stack, &resolved);
+                if build {
+                    push_text(&mut stack, &resolved);
+                }
             }
             Event::DocType(_) => return Err(XmlError::Forbidden("a DOCTYPE")),
             Event::Comment(_) => return Err(XmlError::Forbidden("a comment")),
@@ -180,7 +205,7 @@ pub fn parse(input: &[u8], limits: &XmlLimits) -> Result<Element, XmlError> {
             Event::Eof => break,
         }
     }
-    if !stack.is_empty() {
+    if depth != 0 {
         return Err(XmlError::Malformed("unexpected end of input".into()));
     }
     root.ok_or(XmlError::NotOneElement)
@@ -234,6 +259,42 @@ mod tests {
             Err(XmlError::Forbidden(_))
         ));
         assert!(matches!(p("<a><?pi x?></a>"), Err(XmlError::Forbidden(_))));
+    }
+
+    #[test]
+    fn check_refuses_what_parse_refuses() {
+        let cases = [
+            "<a><b x='1'>t &amp; &#65;<![CDATA[c]]></b><c/></a>",
+            "<!DOCTYPE a><a/>",
+            "<a>&lol;</a>",
+            "<a><!-- c --></a>",
+            "<a/><b/>",
+            "<a></b>",
+            "<a><b>",
+            "<p:a/>",
+            "<a><p:b/></a>",
+            "<a x='1' x='2'/>",
+            "</a>",
+            "<a/>junk",
+        ];
+        for c in cases {
+            let full = p(c);
+            let root = check(c, &XmlLimits::default());
+            match (&full, &root) {
+                (Ok(f), Ok(r)) => {
+                    assert_eq!(
+                        (&f.name, &f.ns, &f.attrs),
+                        (&r.name, &r.ns, &r.attrs),
+                        "{c}"
+                    );
+                    assert!(r.children.is_empty());
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b, "{c}"),
+                _ => panic!("{c}: parse {full:?} vs check {root:?}"),
+            }
+        }
+        let deep = "<a>".repeat(40) + &"</a>".repeat(40);
+        assert_eq!(check(&deep, &XmlLimits::default()), Err(XmlError::TooDeep));
     }
 
     #[test]

@@ -41,27 +41,27 @@ fn attributes(raw: &[u8]) -> Option<(usize, Vec<AttrSpan<'_>>)> {
 /// Returns `raw` with the root's attributes named in `remove` dropped and
 /// `add` inserted after the element name. `raw` must be a stanza that the
 /// strict reader accepted. `None` if the start tag cannot be read.
-pub fn splice_root_attrs(raw: &[u8], remove: &[&str], add: &[(&str, &str)]) -> Option<Vec<u8>> {
-    let (name_end, attrs) = attributes(raw)?;
-    let mut out = Vec::with_capacity(raw.len() + 96);
-    out.extend_from_slice(&raw[..name_end]);
-    let mut extra = String::new();
+pub fn splice_root_attrs(raw: &str, remove: &[&str], add: &[(&str, &str)]) -> Option<String> {
+    let (name_end, attrs) = attributes(raw.as_bytes())?;
+    let mut out = String::with_capacity(raw.len() + 96);
+    // Every offset found is at an ASCII delimiter, so slicing is on char
+    // boundaries; `get` keeps that a checked fact rather than an assumption.
+    out.push_str(raw.get(..name_end)?);
     for (k, v) in add {
-        extra.push(' ');
-        extra.push_str(k);
-        extra.push_str("='");
-        escape_into(&mut extra, v, true);
-        extra.push('\'');
+        out.push(' ');
+        out.push_str(k);
+        out.push_str("='");
+        escape_into(&mut out, v, true);
+        out.push('\'');
     }
-    out.extend_from_slice(extra.as_bytes());
     let mut pos = name_end;
     for (name, start, end) in attrs {
         if remove.iter().any(|r| r.as_bytes() == name) {
-            out.extend_from_slice(&raw[pos..start]);
+            out.push_str(raw.get(pos..start)?);
             pos = end;
         }
     }
-    out.extend_from_slice(&raw[pos..]);
+    out.push_str(raw.get(pos..)?);
     Some(out)
 }
 
@@ -72,17 +72,22 @@ mod tests {
 
     #[test]
     fn adds_and_removes() {
-        let raw = b"<message to='a@b/c' type=\"chat\" from='x'><body a='1'>hi</body></message>";
+        let raw = "<message to='a@b/c' type=\"chat\" from='x'><body a='1'>hi</body></message>";
         let out = splice_root_attrs(raw, &["to", "from"], &[]).unwrap();
         assert_eq!(
             out,
-            b"<message type=\"chat\"><body a='1'>hi</body></message>"
+            "<message type=\"chat\"><body a='1'>hi</body></message>"
         );
-        let out = splice_root_attrs(b"<presence/>", &[], &[("from", "o'k")]).unwrap();
-        assert_eq!(out, b"<presence from='o&apos;k'/>");
-        let ns = b"<message xmlns:f='urn:f' to='t'><f:x/></message>";
+        let out = splice_root_attrs("<presence/>", &[], &[("from", "o'k")]).unwrap();
+        assert_eq!(out, "<presence from='o&apos;k'/>");
+        let ns = "<message xmlns:f='urn:f' to='t'><f:x/></message>";
         let out = splice_root_attrs(ns, &["to"], &[("to", "u")]).unwrap();
-        assert_eq!(out, b"<message to='u' xmlns:f='urn:f'><f:x/></message>");
-        assert!(parse(&out, &XmlLimits::default()).is_ok());
+        assert_eq!(out, "<message to='u' xmlns:f='urn:f'><f:x/></message>");
+        assert!(parse(out.as_bytes(), &XmlLimits::default()).is_ok());
+        let utf = "<message to='é'><body>ü</body></message>";
+        assert_eq!(
+            splice_root_attrs(utf, &["to"], &[]).unwrap(),
+            "<message><body>ü</body></message>"
+        );
     }
 }

@@ -217,7 +217,7 @@ impl Endpoint {
             .get_mut(peer)
             .ok_or_else(|| Error::NoTunnel(peer.to_string()))?;
         let plain = t.prepare_outgoing(stanza)?;
-        t.send(plain, &mut self.io)
+        t.send(&plain, &mut self.io)
     }
 
     /// Closes the tunnel with `peer` gracefully (XTLS §4.5): pending data is

@@ -2,6 +2,7 @@
 //! records to and from `<data/>` (XTLS §4.3), the window of unacknowledged
 //! data IQs, inner stanza framing and routing (§4.4), and close (§4.5).
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
 use std::sync::Arc;
@@ -117,7 +118,7 @@ impl Tunnel {
     }
 
     /// Queues or encrypts one outgoing stanza (already checked and stripped).
-    pub(crate) fn send(&mut self, plain: Vec<u8>, io: &mut Io) -> Result<(), Error> {
+    pub(crate) fn send(&mut self, plain: &[u8], io: &mut Io) -> Result<(), Error> {
         if self.state == TunnelState::Closing {
             return Err(Error::TunnelClosed);
         }
@@ -129,13 +130,13 @@ impl Tunnel {
         match (&mut self.tls, self.state) {
             (Some(tls), TunnelState::Established) => {
                 tls.writer()
-                    .write_all(&plain)
+                    .write_all(plain)
                     .map_err(|e| Error::Tls(e.to_string()))?;
                 self.flush(io);
             }
             _ => {
                 self.queued_bytes += plain.len();
-                self.queued.push_back(plain);
+                self.queued.push_back(plain.to_vec());
             }
         }
         Ok(())
@@ -180,6 +181,7 @@ impl Tunnel {
         let bytes =
             base64_simd::forgiving_decode_to_vec(base64.as_bytes()).map_err(|_| Error::Base64)?;
         let mut rest = &bytes[..];
+        let mut scratch = [0u8; 16 * 1024];
         while !rest.is_empty() {
             let Some(tls) = self.tls.as_mut() else {
                 return Err(Error::TunnelClosed);
@@ -195,7 +197,7 @@ impl Tunnel {
             if done_now && self.state == TunnelState::Handshaking {
                 self.handshake_done(now, io)?;
             }
-            self.drain_plaintext(io)?;
+            self.drain_plaintext(&mut scratch, io)?;
         }
         self.flush(io);
         Ok(())
@@ -269,13 +271,14 @@ impl Tunnel {
         Ok(())
     }
 
-    fn drain_plaintext(&mut self, io: &mut Io) -> Result<(), Error> {
+    /// Moves decrypted plaintext into the framer (through `buf`, one scratch
+    /// buffer per incoming `<data/>`) and delivers every complete stanza.
+    fn drain_plaintext(&mut self, buf: &mut [u8], io: &mut Io) -> Result<(), Error> {
         let Some(tls) = &mut self.tls else {
             return Ok(());
         };
-        let mut buf = [0u8; 16 * 1024];
         loop {
-            match tls.reader().read(&mut buf) {
+            match tls.reader().read(buf) {
                 Ok(0) => break, // close_notify: the peer's <close/> follows
                 Ok(n) => {
                     self.framer.push(&buf[..n]);
@@ -307,7 +310,8 @@ impl Tunnel {
     /// XTLS §4.4 on receipt: fill in missing `from`/`to` from the carrying IQ
     /// and refuse a stanza whose addresses contradict it.
     fn restore_routing(&self, raw: &[u8]) -> Result<String, Error> {
-        let el = xml::parse(raw, &self.xml_limits)?;
+        let text = utf8(raw)?;
+        let el = xml::check(text, &self.xml_limits)?;
         check_stanza(&el)?;
         check_address(&el, "from", &self.peer)?;
         check_address(&el, "to", &self.local)?;
@@ -318,24 +322,25 @@ impl Tunnel {
         if el.attr("to").is_none() {
             add.push(("to", self.local.as_str()));
         }
-        let spliced = xml::splice_root_attrs(raw, &[], &add)
-            .ok_or_else(|| Error::NotAStanza(el.name.clone()))?;
-        String::from_utf8(spliced).map_err(|_| Error::NotAStanza(el.name))
+        xml::splice_root_attrs(text, &[], &add).ok_or(Error::NotAStanza(el.name))
     }
 
     /// XTLS §4.4 on sending: check the stanza and strip its routing (in the
-    /// original text; the stanza is not rebuilt).
-    pub(crate) fn prepare_outgoing(&self, stanza: &[u8]) -> Result<Vec<u8>, Error> {
-        let el = xml::parse(stanza, &self.xml_limits)?;
+    /// original text; the stanza is not rebuilt, and not copied when there is
+    /// nothing to strip).
+    pub(crate) fn prepare_outgoing<'s>(&self, stanza: &'s [u8]) -> Result<Cow<'s, [u8]>, Error> {
+        let text = utf8(stanza.trim_ascii())?;
+        let el = xml::check(text, &self.xml_limits)?;
         check_stanza(&el)?;
         check_address(&el, "from", &self.local)?;
         check_address(&el, "to", &self.peer)?;
-        let raw = stanza.trim_ascii();
         let has_routing = el.attr("from").is_some() || el.attr("to").is_some();
         if !(self.strip_routing && has_routing) {
-            return Ok(raw.to_vec());
+            return Ok(Cow::Borrowed(text.as_bytes()));
         }
-        xml::splice_root_attrs(raw, &["from", "to"], &[]).ok_or(Error::NotAStanza(el.name))
+        xml::splice_root_attrs(text, &["from", "to"], &[])
+            .map(|s| Cow::Owned(s.into_bytes()))
+            .ok_or(Error::NotAStanza(el.name))
     }
 
     /// Moves TLS output into data IQs while the window allows; sends
@@ -390,6 +395,10 @@ impl Tunnel {
             self.close_id = Some(id);
         }
     }
+}
+
+fn utf8(raw: &[u8]) -> Result<&str, Error> {
+    std::str::from_utf8(raw).map_err(|e| Error::Xml(xml::XmlError::Malformed(e.to_string())))
 }
 
 fn check_stanza(el: &Element) -> Result<(), Error> {
@@ -471,7 +480,9 @@ mod tests {
         let out = t
             .prepare_outgoing(b"<message from='juliet@capulet.lit/balcony' to='romeo@montague.lit/orchard'><body>b</body></message>")
             .unwrap();
-        assert_eq!(out, b"<message><body>b</body></message>");
+        assert_eq!(&*out, b"<message><body>b</body></message>");
+        let untouched = t.prepare_outgoing(b" <presence/>\n").unwrap();
+        assert!(matches!(untouched, Cow::Borrowed(b"<presence/>")));
     }
 
     #[test]
