@@ -2,7 +2,6 @@
 
 use ring::digest::{digest, SHA256};
 use rustls_pki_types::CertificateDer;
-use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::error::TrustError;
 
@@ -14,12 +13,13 @@ pub fn cert_sha256(cert: &CertificateDer<'_>) -> [u8; 32] {
 }
 
 /// SHA-256 of the certificate's SubjectPublicKeyInfo (RFC 7469 pins, RFC 6698
-/// selector 1): stable across renewals with the same key.
+/// selector 1): stable across renewals with the same key. Read with
+/// rustls-webpki's light parser (this runs in every handshake).
 pub fn spki_sha256(cert: &CertificateDer<'_>) -> Result<[u8; 32], TrustError> {
-    let (_, parsed) = X509Certificate::from_der(cert.as_ref())
-        .map_err(|e| TrustError::BadCertificate(e.to_string()))?;
+    let ee = webpki::EndEntityCert::try_from(cert)
+        .map_err(|e| TrustError::BadCertificate(format!("{e:?}")))?;
     let mut out = [0u8; 32];
-    out.copy_from_slice(digest(&SHA256, parsed.public_key().raw).as_ref());
+    out.copy_from_slice(digest(&SHA256, ee.subject_public_key_info().as_ref()).as_ref());
     Ok(out)
 }
 
@@ -54,6 +54,20 @@ pub fn parse_hex_sha256(s: &str) -> Option<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spki_is_the_whole_subject_public_key_info() {
+        use x509_parser::prelude::{FromDer, X509Certificate};
+        let jid = crate::jid::Jid::parse("a@b").unwrap();
+        let id = crate::identity::Identity::self_signed(&jid).unwrap();
+        let (_, parsed) = X509Certificate::from_der(id.leaf().as_ref()).unwrap();
+        let expected = digest(&SHA256, parsed.public_key().raw);
+        assert_eq!(
+            spki_sha256(id.leaf()).unwrap().as_slice(),
+            expected.as_ref()
+        );
+        assert!(spki_sha256(&CertificateDer::from(vec![0x30, 0x00])).is_err());
+    }
 
     #[test]
     fn hex_round_trip() {
