@@ -17,6 +17,8 @@ for t in "${targets[@]}"; do
   corpus=fuzz/corpus/$t
   mkdir -p "$corpus"
   cp tests/fixtures/xtls/*.xml "$corpus/"
+  # Inputs that once found a bug stay in the corpus.
+  for r in fuzz/regressions/"$t"-*; do [ -e "$r" ] && cp "$r" "$corpus/"; done
   if [ "$t" = endpoint_sequence ]; then
     # One seed with several stanzas separated by NUL, as the target splits them.
     for f in tests/fixtures/xtls/*.xml; do cat "$f"; printf '\0'; done > "$corpus/all-examples"

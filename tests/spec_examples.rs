@@ -302,3 +302,76 @@ fn strip_text(s: &str) -> String {
     }
     e.to_xml()
 }
+
+/// Replaces the base64 text of `<data/>` and the id, so a real stanza can be
+/// compared with the spec's placeholder example.
+fn as_example(stanza: &str, id: &str, text: &str) -> String {
+    let mut e = parse(stanza);
+    e.set_attr("id", id);
+    for n in &mut e.children {
+        if let xmpptls::xml::Node::Element(d) = n {
+            d.children = vec![xmpptls::xml::Node::Text(text.into())];
+        }
+    }
+    e.to_xml()
+}
+
+#[test]
+fn handshake_and_data_stanzas_like_the_spec() {
+    // §4.3 uses romeo@montague.lit/orchard and juliet@capulet.lit/chamber.
+    let (romeo, juliet) = (
+        jid("romeo@montague.lit/orchard"),
+        jid("juliet@capulet.lit/chamber"),
+    );
+    let mut r = router(vec![
+        endpoint(romeo.as_str(), TrustMode::Offer),
+        endpoint(juliet.as_str(), TrustMode::Offer),
+    ]);
+    r.get_mut(&romeo).unwrap().open(&juliet, now()).unwrap();
+    r.run(now()).unwrap();
+    let data: Vec<_> = r
+        .log
+        .iter()
+        .filter(|w| w.stanza.contains("<data "))
+        .collect();
+    // "TLS Handshake (1)": the initiator's first data names the method.
+    let first = data.iter().find(|w| w.from == romeo.as_str()).unwrap();
+    assert_same_xml(
+        &as_example(&first.stanza, "xtls_3", "base_64(TLS-Handshake-Messages)"),
+        &fixture("tls-handshake-1"),
+    );
+    // "TLS Handshake (2)": an empty result acknowledges it, then the
+    // responder's data follows without a method.
+    let first_id = parse(&first.stanza).attr("id").unwrap().to_owned();
+    let ack = r
+        .log
+        .iter()
+        .find(|w| w.from == juliet.as_str() && parse(&w.stanza).attr("id") == Some(&first_id))
+        .unwrap();
+    let mut framer = StanzaFramer::new(1 << 16);
+    framer.push(fixture("tls-handshake-2").as_bytes());
+    let spec_ack = String::from_utf8(framer.next_stanza().unwrap().unwrap()).unwrap();
+    let spec_data = String::from_utf8(framer.next_stanza().unwrap().unwrap()).unwrap();
+    assert_same_xml(&as_example(&ack.stanza, "xtls_3", ""), &spec_ack);
+    let reply = data.iter().find(|w| w.from == juliet.as_str()).unwrap();
+    assert_same_xml(
+        &as_example(
+            &reply.stanza,
+            "xtls_4",
+            "base_64(TLS-Server-Handshake-Messages)",
+        ),
+        &spec_data,
+    );
+    // "Sender Generates XTLS Tunnel Data": later data has no method.
+    r.log.clear();
+    r.get_mut(&romeo)
+        .unwrap()
+        .send(&juliet, fixture("a-stanza-to-send").as_bytes())
+        .unwrap();
+    r.run(now()).unwrap();
+    let sent = r.log.iter().find(|w| w.stanza.contains("<data ")).unwrap();
+    assert_same_xml(
+        &as_example(&sent.stanza, "xtls_3", "base_64(TLS-Encrypted-Message)"),
+        &fixture("sender-generates-xtls-tunnel-data"),
+    );
+}
