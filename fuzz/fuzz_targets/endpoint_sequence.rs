@@ -3,14 +3,26 @@
 //! no panic, no hang, bounded state.
 #![no_main]
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use xmpptls::{Endpoint, EndpointConfig, Identity, Jid, TrustMode, UnixTime};
 
+/// Key generation is slow next to the code under test: one identity per JID
+/// for the whole run.
+fn identity(jid: &Jid) -> Identity {
+    static IDS: OnceLock<[Identity; 2]> = OnceLock::new();
+    let ids = IDS.get_or_init(|| {
+        ["romeo@montague.lit", "juliet@capulet.lit"]
+            .map(|j| Identity::self_signed(&Jid::parse(j).expect("jid")).expect("identity"))
+    });
+    ids[usize::from(jid.bare_str().starts_with("juliet"))].clone()
+}
+
 fn endpoint(jid: &str) -> Endpoint {
     let jid = Jid::parse(jid).expect("jid");
-    let id = Identity::self_signed(&jid).expect("identity");
+    let id = identity(&jid);
     let mut cfg = EndpointConfig::new(jid, id, TrustMode::Offer);
     cfg.limits.max_tunnels = 4;
     cfg.limits.max_stanza_bytes = 8192;

@@ -56,6 +56,12 @@ fn start_element(
             ))
         }
     };
+    if !valid_name(e.name().as_ref()) {
+        return Err(XmlError::Malformed(format!(
+            "invalid element name {:?}",
+            String::from_utf8_lossy(e.name().as_ref())
+        )));
+    }
     let local = e.local_name();
     let name = std::str::from_utf8(local.as_ref())
         .map_err(malformed)?
@@ -72,6 +78,9 @@ fn start_element(
         if key.as_namespace_binding().is_some() {
             continue;
         }
+        if !valid_name(key.as_ref()) {
+            return Err(XmlError::Malformed("invalid attribute name".into()));
+        }
         if el.attrs.len() >= limits.max_attributes {
             return Err(XmlError::TooManyAttributes);
         }
@@ -80,6 +89,24 @@ fn start_element(
         el.attrs.push((k.to_owned(), v.into_owned()));
     }
     Ok(el)
+}
+
+/// XML 1.0 §2.3 `Name`, as far as it matters for safety: not empty, no
+/// character that delimits markup, and not starting with a digit, `-` or
+/// `.`. (quick-xml reads `< />` as an element with an empty name.)
+fn valid_name(name: &[u8]) -> bool {
+    match name.first() {
+        None => false,
+        Some(b'-' | b'.' | b'0'..=b'9') => false,
+        Some(_) => !name.iter().any(|&b| {
+            b.is_ascii_whitespace()
+                || b.is_ascii_control()
+                || matches!(
+                    b,
+                    b'<' | b'>' | b'&' | b'\'' | b'"' | b'=' | b'/' | b'!' | b'?'
+                )
+        }),
+    }
 }
 
 fn push_text(stack: &mut [Element], text: &str) {
@@ -239,6 +266,20 @@ mod tests {
         let again = p(&e.to_xml()).unwrap();
         assert_eq!(again, e);
         assert!(p("<a xmlns='&nope;'/>").is_err());
+    }
+
+    #[test]
+    fn refuses_invalid_names() {
+        // Found by the stanza_parser fuzz target: "< \t/>" read as an element
+        // with an empty name, written back as "</>".
+        for bad in ["< \t/>", "<1a/>", "<-a/>", "<a\u{1}b/>", "<a b\u{1}='1'/>"] {
+            assert!(matches!(p(bad), Err(XmlError::Malformed(_))), "{bad:?}");
+            assert!(matches!(
+                check(bad, &XmlLimits::default()),
+                Err(XmlError::Malformed(_))
+            ));
+        }
+        assert!(p("<a:b xmlns:a='u' c-d.e_f='1'><é/></a:b>").is_ok());
     }
 
     #[test]
