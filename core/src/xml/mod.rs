@@ -16,6 +16,7 @@ pub use element::{Element, Node};
 pub use frame::StanzaFramer;
 pub use read::{check, parse, XmlLimits};
 pub use splice::splice_root_attrs;
+pub(crate) use write::escape_into;
 
 use std::fmt;
 

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::error::Error;
-use crate::xml::{Element, Node};
+use crate::xml::{escape_into, Element, Node};
 
 /// The XTLS namespace (§10: temporary until the XSF assigns `urn:xmpp:xtls:0`).
 pub const NS: &str = "urn:xmpp:tmp:xtls";
@@ -335,50 +335,44 @@ impl XtlsIq {
         }
     }
 
-    /// Writes the IQ as XML text (a stanza of a client stream).
+    /// Writes the IQ as XML text (a stanza of a client stream), straight into
+    /// one string: these are the most frequent stanzas of a tunnel.
     pub fn to_xml(&self) -> String {
-        if let Payload::Data { method, base64 } = &self.payload {
-            // The data path: formatted directly, without building a tree.
-            let mut out = String::with_capacity(base64.len() + 160);
-            self.write_head(&mut out);
-            out.push_str("<data xmlns='urn:xmpp:tmp:xtls'");
-            if let Some(m) = method {
-                out.push_str(" method='");
-                out.push_str(m);
-                out.push('\'');
+        let data_len = match &self.payload {
+            Payload::Data { base64, .. } => base64.len(),
+            _ => 0,
+        };
+        let mut out = String::with_capacity(data_len + 192);
+        write_iq_open(
+            &mut out,
+            self.iq_type(),
+            &self.id,
+            self.from.as_deref(),
+            self.to.as_deref(),
+        );
+        match &self.payload {
+            Payload::Ack => {
+                out.push_str("/>");
+                return out;
             }
-            out.push('>');
-            out.push_str(base64);
-            out.push_str("</data></iq>");
-            return out;
+            Payload::Data { method, base64 } => {
+                write_data_open(&mut out, method.as_deref());
+                out.push_str(base64);
+                out.push_str("</data>");
+            }
+            _ => {
+                out.push('>');
+                if let Some(child) = self.child() {
+                    child.write_to(&mut out, "jabber:client");
+                }
+            }
         }
-        self.to_element().to_xml()
+        out.push_str("</iq>");
+        out
     }
 
-    fn write_head(&self, out: &mut String) {
-        let mut e = Element::new("iq", "jabber:client");
-        self.set_envelope(&mut e);
-        let mut s = e.to_xml();
-        s.truncate(s.len() - 2);
-        out.push_str(&s);
-        out.push('>');
-    }
-
-    fn set_envelope(&self, e: &mut Element) {
-        e.set_attr("type", self.iq_type().as_str());
-        e.set_attr("id", &self.id);
-        if let Some(f) = &self.from {
-            e.set_attr("from", f);
-        }
-        if let Some(t) = &self.to {
-            e.set_attr("to", t);
-        }
-    }
-
-    /// The IQ as an element tree.
-    pub fn to_element(&self) -> Element {
-        let mut e = Element::new("iq", "jabber:client");
-        self.set_envelope(&mut e);
+    /// The payload element, if the IQ has one.
+    fn child(&self) -> Option<Element> {
         let with_offer = |name: &str, offer: &Option<Offer>| {
             let mut el = Element::new(name, NS);
             if let Some(o) = offer {
@@ -386,7 +380,7 @@ impl XtlsIq {
             }
             el
         };
-        let child = match &self.payload {
+        match &self.payload {
             Payload::Start(o) => Some(with_offer("start", o)),
             Payload::Proceed(o) => Some(with_offer("proceed", o)),
             Payload::Data { method, base64 } => {
@@ -400,33 +394,63 @@ impl XtlsIq {
             Payload::Closed => Some(Element::new("closed", NS)),
             Payload::Ack => None,
             Payload::Error(err) => Some(err.to_element()),
-        };
-        if let Some(c) = child {
+        }
+    }
+
+    /// The IQ as an element tree.
+    pub fn to_element(&self) -> Element {
+        let mut e = Element::new("iq", "jabber:client");
+        e.set_attr("type", self.iq_type().as_str());
+        e.set_attr("id", &self.id);
+        if let Some(f) = &self.from {
+            e.set_attr("from", f);
+        }
+        if let Some(t) = &self.to {
+            e.set_attr("to", t);
+        }
+        if let Some(c) = self.child() {
             e = e.with_child(c);
         }
         e
     }
 }
 
+/// `<iq type='…' id='…' from='…' to='…'` (no closing `>`): the attribute
+/// order and escaping of [`XtlsIq::to_element`]'s writer.
+fn write_iq_open(out: &mut String, kind: IqType, id: &str, from: Option<&str>, to: Option<&str>) {
+    out.push_str("<iq type='");
+    out.push_str(kind.as_str());
+    for (name, value) in [("id", Some(id)), ("from", from), ("to", to)] {
+        if let Some(v) = value {
+            out.push_str("' ");
+            out.push_str(name);
+            out.push_str("='");
+            escape_into(out, v, true);
+        }
+    }
+    out.push('\'');
+}
+
+/// `><data xmlns='urn:xmpp:tmp:xtls' method='…'>`: closes the IQ's start tag
+/// and opens its `<data/>`.
+fn write_data_open(out: &mut String, method: Option<&str>) {
+    out.push_str("><data xmlns='urn:xmpp:tmp:xtls'");
+    if let Some(m) = method {
+        out.push_str(" method='");
+        escape_into(out, m, true);
+        out.push('\'');
+    }
+    out.push('>');
+}
+
 /// Writes a data IQ-set carrying `raw` TLS octets, encoding base64 straight
 /// into the stanza text (the hot path: one pass, no intermediate copies).
 pub fn data_iq_xml(from: &str, to: &str, id: &str, method: Option<&str>, raw: &[u8]) -> String {
-    let head = XtlsIq {
-        from: Some(from.to_owned()),
-        to: Some(to.to_owned()),
-        id: id.to_owned(),
-        payload: Payload::Data {
-            method: method.map(str::to_owned),
-            base64: String::new(),
-        },
-    }
-    .to_xml();
-    // `head` ends with "></data></iq>"; the base64 goes between.
-    let tail = "</data></iq>";
-    let mut out = String::with_capacity(head.len() + raw.len() / 3 * 4 + 8);
-    out.push_str(&head[..head.len() - tail.len()]);
+    let mut out = String::with_capacity(raw.len() / 3 * 4 + 200);
+    write_iq_open(&mut out, IqType::Set, id, Some(from), Some(to));
+    write_data_open(&mut out, method);
     base64_simd::STANDARD.encode_append(raw, &mut out);
-    out.push_str(tail);
+    out.push_str("</data></iq>");
     out
 }
 
@@ -451,7 +475,32 @@ mod tests {
             },
         };
         assert_eq!(iq.to_xml(), iq.to_element().to_xml());
-        assert_eq!(read(&iq.to_xml()), Some(iq));
+        assert_eq!(read(&iq.to_xml()), Some(iq.clone()));
+        assert_eq!(
+            data_iq_xml("a@b/c", "d@e/f", "x'1", Some("x509"), &[0, 1, 2]),
+            iq.to_xml()
+        );
+        let offer = Some(Offer {
+            x509_hashes: vec!["ab".into()],
+            srp: true,
+        });
+        for payload in [
+            Payload::Start(offer.clone()),
+            Payload::Proceed(offer),
+            Payload::Start(None),
+            Payload::Close,
+            Payload::Closed,
+            Payload::Ack,
+            Payload::Error(StanzaError::new(Condition::Conflict, Some("<x>".into()))),
+        ] {
+            let iq = XtlsIq {
+                from: None,
+                to: Some("d@e/f".into()),
+                id: "i\"d".into(),
+                payload,
+            };
+            assert_eq!(iq.to_xml(), iq.to_element().to_xml(), "{:?}", iq.payload);
+        }
     }
 
     #[test]
