@@ -11,6 +11,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "generated cipher suite table is current"
+python3 scripts/gen-suites.py --check
+
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -q -- -D warnings
 

@@ -43,6 +43,7 @@ pub mod error;
 pub mod identity;
 pub mod jid;
 pub mod pins;
+pub mod policy;
 pub mod xml;
 pub mod xtls;
 

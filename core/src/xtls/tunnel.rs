@@ -18,6 +18,7 @@ use super::wire::{self, Payload, XtlsIq};
 use crate::error::Error;
 use crate::identity::{cert_sha256, hex, spki_sha256};
 use crate::jid::Jid;
+use crate::policy::suites;
 use crate::xml::{self, Element, StanzaFramer, XmlLimits};
 
 /// Where a tunnel is in its life.
@@ -231,9 +232,15 @@ impl Tunnel {
         if auth == (PeerAuth::TrustOnFirstUse { first_use: true }) {
             self.new_pin = Some((self.peer.bare_str().to_owned(), spki.clone()));
         }
+        // The IANA name from the registry (rustls spells TLS 1.3 suites TLS13_).
         let suite = tls
             .negotiated_cipher_suite()
-            .map(|s| iana_suite_name(&format!("{:?}", s.suite())))
+            .map(|s| {
+                let code = u16::from(s.suite());
+                suites::by_code(code)
+                    .map(|known| known.name.to_owned())
+                    .unwrap_or_else(|| format!("{:?}", s.suite()))
+            })
             .unwrap_or_default();
         let info = TunnelInfo {
             role: self.role,
@@ -420,14 +427,6 @@ fn check_address(el: &Element, attr: &str, expected: &Jid) -> Result<(), Error> 
     }
 }
 
-/// rustls names TLS 1.3 suites `TLS13_*`; IANA names them `TLS_*`.
-pub(crate) fn iana_suite_name(rustls_name: &str) -> String {
-    match rustls_name.strip_prefix("TLS13_") {
-        Some(rest) => format!("TLS_{rest}"),
-        None => rustls_name.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,17 +482,5 @@ mod tests {
         assert_eq!(&*out, b"<message><body>b</body></message>");
         let untouched = t.prepare_outgoing(b" <presence/>\n").unwrap();
         assert!(matches!(untouched, Cow::Borrowed(b"<presence/>")));
-    }
-
-    #[test]
-    fn iana_names() {
-        assert_eq!(
-            iana_suite_name("TLS13_AES_256_GCM_SHA384"),
-            "TLS_AES_256_GCM_SHA384"
-        );
-        assert_eq!(
-            iana_suite_name("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
-            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
-        );
     }
 }
