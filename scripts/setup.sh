@@ -28,6 +28,12 @@ for comp in rustfmt clippy; do
   fi
 done
 
+# python3 runs scripts/gen-suites.py (the cipher suite table check).
+if ! command -v python3 >/dev/null 2>&1; then
+  say "installing python3"
+  apt-get update -qq && apt-get install -y -qq python3 >/dev/null
+fi
+
 # Fetch crates once, so the build and test steps need no network.
 say "fetching crates"
 cargo fetch --locked -q 2>/dev/null || cargo fetch -q
