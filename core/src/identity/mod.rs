@@ -1,11 +1,14 @@
-//! Certificates and keys: our own identity, fingerprints, and the identifiers a
-//! certificate presents (RFC 6120 §13.7.1.4 XmppAddr, RFC 6125 DNS-ID/SRV-ID).
+//! Certificates and keys: our own identity, fingerprints, the identifiers a
+//! certificate presents (RFC 6120 §13.7.1.4 XmppAddr, RFC 6125 DNS-ID/SRV-ID)
+//! and matching them against the service we wanted (RFC 6125/9525).
 
 mod fingerprint;
+pub mod matching;
 mod presented;
 mod selfsigned;
 
 pub use fingerprint::{cert_sha256, hex, parse_hex_sha256, spki_sha256};
+pub use matching::{match_identity, Matched, ReferenceIdentity, Service};
 pub use presented::{PresentedIds, OID_SRV_NAME, OID_XMPP_ADDR};
 
 use rustls_pki_types::pem::PemObject;

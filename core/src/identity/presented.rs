@@ -56,6 +56,17 @@ fn other_name_string(mut der: &[u8]) -> Option<String> {
     None
 }
 
+/// An iPAddress SAN as text (4 or 16 octets; anything else as hex).
+fn ip_text(octets: &[u8]) -> String {
+    if let Ok(v4) = <[u8; 4]>::try_from(octets) {
+        std::net::Ipv4Addr::from(v4).to_string()
+    } else if let Ok(v6) = <[u8; 16]>::try_from(octets) {
+        std::net::Ipv6Addr::from(v6).to_string()
+    } else {
+        crate::identity::hex(octets)
+    }
+}
+
 impl PresentedIds {
     /// Reads the identifiers of a DER certificate.
     pub fn from_der(cert: &CertificateDer<'_>) -> Result<Self, TrustError> {
@@ -70,7 +81,7 @@ impl PresentedIds {
                 match name {
                     GeneralName::DNSName(d) => ids.dns.push((*d).to_owned()),
                     GeneralName::URI(u) => ids.uri.push((*u).to_owned()),
-                    GeneralName::IPAddress(ip) => ids.ip.push(format!("{ip:02x?}")),
+                    GeneralName::IPAddress(ip) => ids.ip.push(ip_text(ip)),
                     GeneralName::OtherName(oid, value) => {
                         let arcs: Option<Vec<u64>> = oid.iter().map(|i| i.collect());
                         let Some(s) = other_name_string(value) else {
@@ -98,6 +109,19 @@ impl PresentedIds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ip_addresses_as_text() {
+        assert_eq!(ip_text(&[192, 0, 2, 1]), "192.0.2.1");
+        let mut v6 = [0u8; 16];
+        v6[0] = 0x20;
+        v6[1] = 0x01;
+        v6[2] = 0x0d;
+        v6[3] = 0xb8;
+        v6[15] = 1;
+        assert_eq!(ip_text(&v6), "2001:db8::1");
+        assert_eq!(ip_text(&[1, 2, 3]), "010203");
+    }
 
     #[test]
     fn other_name_forms() {

@@ -18,6 +18,7 @@ use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Signatu
 use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 
 use crate::error::{Error, TrustError};
+use crate::identity::matching::normalize_domain;
 use crate::identity::{cert_sha256, hex, parse_hex_sha256, spki_sha256, PresentedIds};
 use crate::jid::Jid;
 use crate::pins::{self, PinStatus, PinStore};
@@ -182,9 +183,11 @@ impl PeerCheck {
         .map_err(|e| TrustError::Pkix(format!("{e:?}")))?;
         let ids = PresentedIds::from_der(leaf)?;
         let bare = self.peer.bare_str();
-        let domain_eq = |a: &str, b: &str| {
-            a.trim_end_matches('.')
-                .eq_ignore_ascii_case(b.trim_end_matches('.'))
+        // Domains compare as RFC 6125 says: IDNA A-labels, case-insensitive,
+        // no trailing dot (the same rule as certificate identity matching).
+        let domain_eq = |a: &str, b: &str| match (normalize_domain(a), normalize_domain(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
         };
         let addr_eq = |a: &str| match (a.split_once('@'), bare.split_once('@')) {
             (Some((la, da)), Some((lb, db))) => la == lb && domain_eq(da, db),

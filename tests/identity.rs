@@ -1,0 +1,108 @@
+//! Certificate identity end to end: real certificates (rcgen) with every SAN
+//! type, read by `PresentedIds`, matched by RFC 6125/9525 + RFC 6120 rules.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair, OtherNameValue, SanType};
+use rustls_pki_types::CertificateDer;
+use xmpptls::identity::{match_identity, Matched, PresentedIds, ReferenceIdentity, Service};
+
+const XMPP_ADDR: [u64; 9] = [1, 3, 6, 1, 5, 5, 7, 8, 5];
+const SRV_NAME: [u64; 9] = [1, 3, 6, 1, 5, 5, 7, 8, 7];
+
+fn cert(cn: &str, sans: Vec<SanType>) -> CertificateDer<'static> {
+    let mut p = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, cn);
+    p.distinguished_name = dn;
+    p.subject_alt_names = sans;
+    let key = KeyPair::generate().unwrap();
+    CertificateDer::from(p.self_signed(&key).unwrap().der().to_vec())
+}
+
+fn other(oid: [u64; 9], v: &str) -> SanType {
+    SanType::OtherName((oid.to_vec(), OtherNameValue::Utf8String(v.into())))
+}
+
+fn dns(v: &str) -> SanType {
+    SanType::DnsName(v.try_into().unwrap())
+}
+
+fn check(c: &CertificateDer<'_>, domain: &str, service: Service, cn: bool) -> Option<Matched> {
+    let ids = PresentedIds::from_der(c).unwrap();
+    match_identity(&ids, &ReferenceIdentity::new(domain, service).unwrap(), cn)
+}
+
+#[test]
+fn every_san_type_is_read_and_matched() {
+    let c = cert(
+        "ignored.example",
+        vec![
+            dns("chat.example.net"),
+            dns("*.muc.example.net"),
+            other(SRV_NAME, "_xmpp-server.example.net"),
+            other(XMPP_ADDR, "example.net"),
+            SanType::URI("xmpp:example.org".try_into().unwrap()),
+            SanType::IpAddress("192.0.2.7".parse().unwrap()),
+        ],
+    );
+    let ids = PresentedIds::from_der(&c).unwrap();
+    assert_eq!(ids.dns, ["chat.example.net", "*.muc.example.net"]);
+    assert_eq!(ids.srv, ["_xmpp-server.example.net"]);
+    assert_eq!(ids.xmpp_addr, ["example.net"]);
+    assert_eq!(ids.uri, ["xmpp:example.org"]);
+    assert_eq!(ids.ip, ["192.0.2.7"]);
+    assert_eq!(ids.cn, ["ignored.example"]);
+
+    use Service::*;
+    assert_eq!(
+        check(&c, "chat.example.net", XmppClient, false),
+        Some(Matched::DnsId("chat.example.net".into()))
+    );
+    assert_eq!(
+        check(&c, "rooms.muc.example.net", XmppClient, false),
+        Some(Matched::WildcardDnsId("*.muc.example.net".into()))
+    );
+    assert_eq!(
+        check(&c, "example.net", XmppServer, false),
+        Some(Matched::SrvId("_xmpp-server.example.net".into()))
+    );
+    // For xmpp-client the SRV-ID does not apply, but the XmppAddr does.
+    assert_eq!(
+        check(&c, "example.net", XmppClient, false),
+        Some(Matched::XmppAddr("example.net".into()))
+    );
+    // URI-ID, IP and a CN next to SANs never match.
+    assert_eq!(check(&c, "example.org", XmppClient, true), None);
+    assert_eq!(check(&c, "ignored.example", XmppClient, true), None);
+    assert_eq!(
+        check(&c, "muc.example.net", XmppClient, false),
+        None,
+        "wildcard never matches its apex"
+    );
+}
+
+#[test]
+fn cn_fallback_is_off_by_default() {
+    let c = cert("legacy.example", vec![]);
+    assert_eq!(
+        check(&c, "legacy.example", Service::XmppClient, false),
+        None
+    );
+    assert_eq!(
+        check(&c, "legacy.example", Service::XmppClient, true),
+        Some(Matched::CnId("legacy.example".into()))
+    );
+}
+
+#[test]
+fn hosted_domain_on_a_providers_certificate_does_not_match() {
+    let c = cert(
+        "hosting.example.net",
+        vec![
+            dns("hosting.example.net"),
+            other(XMPP_ADDR, "hosting.example.net"),
+        ],
+    );
+    assert_eq!(check(&c, "shire.example", Service::XmppClient, true), None);
+}
