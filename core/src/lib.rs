@@ -39,6 +39,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod channel_binding;
 pub mod error;
 pub mod identity;
 pub mod jid;
