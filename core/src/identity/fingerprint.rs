@@ -16,11 +16,17 @@ pub fn cert_sha256(cert: &CertificateDer<'_>) -> [u8; 32] {
 /// selector 1): stable across renewals with the same key. Read with
 /// rustls-webpki's light parser (this runs in every handshake).
 pub fn spki_sha256(cert: &CertificateDer<'_>) -> Result<[u8; 32], TrustError> {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest(&SHA256, &spki_der(cert)?).as_ref());
+    Ok(out)
+}
+
+/// The certificate's SubjectPublicKeyInfo, DER with its outer SEQUENCE
+/// (RFC 6698 selector 1).
+pub fn spki_der(cert: &CertificateDer<'_>) -> Result<Vec<u8>, TrustError> {
     let ee = webpki::EndEntityCert::try_from(cert)
         .map_err(|e| TrustError::BadCertificate(format!("{e:?}")))?;
-    let mut out = [0u8; 32];
-    out.copy_from_slice(digest(&SHA256, ee.subject_public_key_info().as_ref()).as_ref());
-    Ok(out)
+    Ok(ee.subject_public_key_info().as_ref().to_vec())
 }
 
 /// Lowercase hex.

@@ -4,10 +4,11 @@
 
 mod fingerprint;
 pub mod matching;
+pub mod pkix;
 mod presented;
 mod selfsigned;
 
-pub use fingerprint::{cert_sha256, hex, parse_hex_sha256, spki_sha256};
+pub use fingerprint::{cert_sha256, hex, parse_hex_sha256, spki_der, spki_sha256};
 pub use matching::{match_identity, Matched, ReferenceIdentity, Service};
 pub use presented::{PresentedIds, OID_SRV_NAME, OID_XMPP_ADDR};
 

@@ -12,11 +12,12 @@ use super::config::{EndpointConfig, Limits};
 use super::event::{CloseReason, Event, Role, TunnelInfo};
 use super::io::{Io, PendingKind};
 use super::tls::TlsSetup;
-use super::trust::{offer_hashes, Anchors, CheckKind, PeerCheck, PeerSlot, TrustMode};
+use super::trust::{offer_hashes, CheckKind, PeerCheck, PeerSlot, TrustMode};
 use super::tunnel::{Tunnel, TunnelState};
 use super::wire::{self, Condition, Offer, Payload, StanzaError, XtlsIq};
 use crate::error::{Error, TrustError};
 use crate::identity::hex;
+use crate::identity::pkix::Roots;
 use crate::jid::Jid;
 use crate::pins::PinStore;
 use crate::xml::{self, XmlLimits};
@@ -75,7 +76,7 @@ pub struct Endpoint {
 
 #[derive(Debug)]
 enum Trust {
-    Pkix(Arc<Anchors>),
+    Pkix(Arc<Roots>),
     Pinned,
     Offer,
     Tofu,
@@ -88,7 +89,9 @@ impl Endpoint {
         let tls = TlsSetup::new(&config)?;
         let (trust, pins) = match config.trust {
             TrustMode::Pkix(roots) => (
-                Trust::Pkix(Arc::new(Anchors::new(&roots)?)),
+                Trust::Pkix(Arc::new(
+                    Roots::new(&roots).map_err(|e| Error::Config(e.to_string()))?,
+                )),
                 PinStore::new(),
             ),
             TrustMode::Pinned(p) => (Trust::Pinned, p),

@@ -15,10 +15,11 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, SignatureScheme};
-use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
-use crate::error::{Error, TrustError};
+use crate::error::TrustError;
 use crate::identity::matching::normalize_domain;
+use crate::identity::pkix::{verify_chain, Purpose, Roots};
 use crate::identity::{cert_sha256, hex, parse_hex_sha256, spki_sha256, PresentedIds};
 use crate::jid::Jid;
 use crate::pins::{self, PinStatus, PinStore};
@@ -80,24 +81,6 @@ impl fmt::Display for PeerAuth {
     }
 }
 
-/// Root anchors prepared once per endpoint.
-#[derive(Debug)]
-pub(crate) struct Anchors(Vec<TrustAnchor<'static>>);
-
-impl Anchors {
-    pub(crate) fn new(roots: &[CertificateDer<'static>]) -> Result<Self, Error> {
-        roots
-            .iter()
-            .map(|r| {
-                webpki::anchor_from_trusted_cert(r)
-                    .map(|a| a.to_owned())
-                    .map_err(|e| Error::Config(format!("root certificate: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Anchors)
-    }
-}
-
 /// What one tunnel checks about its peer. Immutable once the tunnel exists,
 /// so the verifiers need no locks.
 #[derive(Debug)]
@@ -113,7 +96,7 @@ pub(crate) struct PeerCheck {
 
 #[derive(Debug)]
 pub(crate) enum CheckKind {
-    Pkix(Arc<Anchors>),
+    Pkix(Arc<Roots>),
     /// Pins the peer must match (pinned mode).
     Pinned(Vec<String>),
     Offer,
@@ -153,34 +136,23 @@ impl PeerCheck {
                 PinStatus::Match => Ok(PeerAuth::TrustOnFirstUse { first_use: false }),
                 PinStatus::Changed { old, new } => Err(TrustError::PinChanged { old, new }),
             },
-            CheckKind::Pkix(anchors) => self.pkix(anchors, leaf, &chain[1..], now),
+            CheckKind::Pkix(roots) => self.pkix(roots, chain, now),
         }
     }
 
     fn pkix(
         &self,
-        anchors: &Anchors,
-        leaf: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
+        roots: &Roots,
+        chain: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<PeerAuth, TrustError> {
-        let ee = webpki::EndEntityCert::try_from(leaf)
-            .map_err(|e| TrustError::BadCertificate(e.to_string()))?;
-        let usage = if self.peer_is_server {
-            webpki::KeyUsage::server_auth()
+        let purpose = if self.peer_is_server {
+            Purpose::ServerAuth
         } else {
-            webpki::KeyUsage::client_auth()
+            Purpose::ClientAuth
         };
-        ee.verify_for_usage(
-            self.algs.all,
-            &anchors.0,
-            intermediates,
-            now,
-            usage,
-            None,
-            None,
-        )
-        .map_err(|e| TrustError::Pkix(format!("{e:?}")))?;
+        verify_chain(chain, roots, now, purpose, &self.algs)?;
+        let leaf = chain.first().ok_or(TrustError::NoCertificate)?;
         let ids = PresentedIds::from_der(leaf)?;
         let bare = self.peer.bare_str();
         // Domains compare as RFC 6125 says: IDNA A-labels, case-insensitive,
