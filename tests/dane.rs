@@ -113,7 +113,7 @@ fn srv_target_name_delegates_a_hosted_domain() {
 #[test]
 fn pkix_usages_need_roots_and_a_valid_path() {
     let s = setup("example.net");
-    let roots = Roots::new(&[s.ca.cert.clone()]).unwrap();
+    let roots = Roots::new(std::slice::from_ref(&s.ca.cert)).unwrap();
     let ee = rec(&s.chain[0], 1, 1, 1);
     let ta = rec(&s.chain[1], 0, 0, 1);
     for r in [&ee, &ta] {
@@ -138,7 +138,7 @@ fn pkix_usages_need_roots_and_a_valid_path() {
         }
     }
     let other = TestCa::new("Other CA");
-    let wrong_roots = Roots::new(&[other.cert.clone()]).unwrap();
+    let wrong_roots = Roots::new(std::slice::from_ref(&other.cert)).unwrap();
     assert!(matches!(
         verify(
             &[ee],
