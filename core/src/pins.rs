@@ -7,6 +7,16 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::{json, Value};
+
+use crate::identity::{parse_hex_sha256, Service};
+
+/// Version of the JSON form written by [`PinStore::to_json`].
+pub const PIN_STORE_VERSION: u64 = 1;
+
+/// Largest pin store JSON accepted by [`PinStore::from_json`], in octets.
+pub const MAX_PIN_STORE_BYTES: usize = 16 * 1024 * 1024;
+
 /// What the store says about a presented key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PinStatus {
@@ -78,11 +88,78 @@ impl PinStore {
             .iter()
             .flat_map(|(k, v)| v.iter().map(move |p| (k.as_str(), p.as_str())))
     }
+
+    /// The key for a server's pins: `xmpp-client:example.net` (the domain
+    /// as given; callers should pass it normalised).
+    pub fn service_key(domain: &str, service: Service) -> String {
+        format!(
+            "{}:{}",
+            service.as_str(),
+            domain.trim_end_matches('.').to_ascii_lowercase()
+        )
+    }
+
+    /// The store as JSON: `{"version":1,"pins":{"<key>":["<hex>",…]}}`.
+    pub fn to_json(&self) -> String {
+        json!({ "version": PIN_STORE_VERSION, "pins": self.pins }).to_string()
+    }
+
+    /// Reads a store written by [`PinStore::to_json`]. Every pin must be 64
+    /// hex digits (SHA-256); anything else is refused rather than dropped.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        if text.len() > MAX_PIN_STORE_BYTES {
+            return Err("pin store too large".into());
+        }
+        let v: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if v.get("version").and_then(Value::as_u64) != Some(PIN_STORE_VERSION) {
+            return Err(format!("pin store version is not {PIN_STORE_VERSION}"));
+        }
+        let pins = v
+            .get("pins")
+            .and_then(Value::as_object)
+            .ok_or("no 'pins' object")?;
+        let mut store = PinStore::new();
+        for (key, list) in pins {
+            let list = list
+                .as_array()
+                .ok_or_else(|| format!("pins of {key} are not a list"))?;
+            for pin in list {
+                let pin = pin
+                    .as_str()
+                    .filter(|p| parse_hex_sha256(p).is_some())
+                    .ok_or_else(|| format!("a pin of {key} is not hex SHA-256"))?;
+                store.add(key, pin);
+            }
+        }
+        Ok(store)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_round_trip_and_refusals() {
+        let mut s = PinStore::new();
+        let (a, b) = ("ab".repeat(32), "CD".repeat(32));
+        s.add("romeo@montague.lit", &a);
+        s.add(
+            &PinStore::service_key("Example.NET.", Service::XmppClient),
+            &b,
+        );
+        let text = s.to_json();
+        assert!(text.contains("\"xmpp-client:example.net\""));
+        assert_eq!(PinStore::from_json(&text), Ok(s));
+        assert!(PinStore::from_json("{\"version\":2,\"pins\":{}}").is_err());
+        assert!(PinStore::from_json("{\"version\":1,\"pins\":{\"k\":[\"zz\"]}}").is_err());
+        assert!(PinStore::from_json("{\"version\":1,\"pins\":{\"k\":\"x\"}}").is_err());
+        assert!(PinStore::from_json("not json").is_err());
+        assert_eq!(
+            PinStore::from_json("{\"version\":1,\"pins\":{}}"),
+            Ok(PinStore::new())
+        );
+    }
 
     #[test]
     fn new_match_changed() {
