@@ -1,5 +1,7 @@
 //! `xmpptls`: the command-line edge of libxmpptls (the only place with IO).
+//! Exit codes: 0 success, 1 a check failed, 2 bad input or arguments.
 
+mod certs;
 mod demo;
 
 use std::process::ExitCode;
@@ -24,18 +26,105 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Inspect a server certificate chain (PEM, leaf first): details,
+    /// PKIX validation to --ca roots, and RFC 6125/6120 identity for a
+    /// domain and service. Exit 0 only when everything asked for holds.
+    Cert {
+        /// PEM file with the chain, leaf first.
+        chain: String,
+        /// PEM file with trusted roots; validates the chain.
+        #[arg(long)]
+        ca: Option<String>,
+        /// Check at this time (RFC 3339) instead of now.
+        #[arg(long)]
+        at: Option<String>,
+        /// The XMPP domain the certificate should name.
+        #[arg(long)]
+        domain: String,
+        /// xmpp-client or xmpp-server.
+        #[arg(long, default_value = "xmpp-client")]
+        service: String,
+        /// Accept the subject CN when the certificate has no usable SAN.
+        #[arg(long)]
+        cn_fallback: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the POSH document (RFC 7711) for a certificate.
+    Posh {
+        /// PEM file; the first certificate is used.
+        cert: String,
+        /// Seconds the document may be cached.
+        #[arg(long, default_value_t = 86400)]
+        expires: u64,
+    },
+    /// Print TLSA record data (RFC 6698) for a certificate.
+    Tlsa {
+        /// PEM file; the first certificate (usages 1, 3) or the last (0, 2).
+        cert: String,
+        /// Certificate usage 0-3.
+        #[arg(long, default_value_t = 3)]
+        usage: u8,
+        /// Selector 0 (certificate) or 1 (public key).
+        #[arg(long, default_value_t = 1)]
+        selector: u8,
+        /// Matching type 0 (exact), 1 (SHA-256), 2 (SHA-512).
+        #[arg(long, default_value_t = 1)]
+        matching: u8,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Demo { json } => demo::run(json),
-    };
-    match result {
+    let usage = |r: Result<(), certs::Usage>| match r {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(certs::Usage(e)) => {
             eprintln!("xmpptls: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(2)
         }
+    };
+    match cli.command {
+        Command::Demo { json } => match demo::run(json) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xmpptls: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Cert {
+            chain,
+            ca,
+            at,
+            domain,
+            service,
+            cn_fallback,
+            json,
+        } => {
+            let args = certs::CertArgs {
+                chain: &chain,
+                ca: ca.as_deref(),
+                at: at.as_deref(),
+                domain: &domain,
+                service: &service,
+                cn_fallback,
+                json,
+            };
+            match certs::cert(&args) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(certs::Usage(e)) => {
+                    eprintln!("xmpptls: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Posh { cert, expires } => usage(certs::posh(&cert, expires)),
+        Command::Tlsa {
+            cert,
+            usage: u,
+            selector,
+            matching,
+        } => usage(certs::tlsa(&cert, u, selector, matching)),
     }
 }

@@ -53,7 +53,7 @@ pub use error::{Error, TrustError};
 pub use identity::Identity;
 pub use jid::Jid;
 pub use pins::{PinStatus, PinStore};
-pub use rustls_pki_types::UnixTime;
+pub use rustls_pki_types::{CertificateDer, UnixTime};
 pub use xtls::{
     CloseReason, Endpoint, EndpointConfig, Event, Incoming, Limits, PeerAuth, Role, TlsVersions,
     TrustMode, TunnelInfo, TunnelState,

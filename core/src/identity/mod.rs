@@ -3,12 +3,14 @@
 //! and matching them against the service we wanted (RFC 6125/9525).
 
 mod fingerprint;
+mod info;
 pub mod matching;
 pub mod pkix;
 mod presented;
 mod selfsigned;
 
 pub use fingerprint::{cert_sha256, hex, parse_hex_sha256, spki_der, spki_sha256};
+pub use info::CertificateInfo;
 pub use matching::{match_identity, Matched, ReferenceIdentity, Service};
 pub use presented::{PresentedIds, OID_SRV_NAME, OID_XMPP_ADDR};
 
@@ -16,6 +18,18 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::error::Error;
+
+/// Every certificate in PEM text (`-----BEGIN CERTIFICATE-----` blocks), in
+/// order. Other PEM blocks are skipped; no certificate at all is an error.
+pub fn certificates_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::Config(format!("certificate PEM: {e}")))?;
+    if certs.is_empty() {
+        return Err(Error::Config("no certificate in the PEM text".into()));
+    }
+    Ok(certs)
+}
 
 /// A certificate chain (leaf first) and its private key: what we present in
 /// the TLS handshake of a tunnel.
@@ -49,9 +63,7 @@ impl Identity {
     /// An identity from PEM text: the certificate chain (leaf first) and the
     /// private key (PKCS#8, SEC1 or PKCS#1).
     pub fn from_pem(chain_pem: &[u8], key_pem: &[u8]) -> Result<Self, Error> {
-        let chain = CertificateDer::pem_slice_iter(chain_pem)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::Config(format!("certificate PEM: {e}")))?;
+        let chain = certificates_from_pem(chain_pem)?;
         let key = PrivateKeyDer::from_pem_slice(key_pem)
             .map_err(|e| Error::Config(format!("private key PEM: {e}")))?;
         Identity::new(chain, key)

@@ -1,0 +1,93 @@
+//! What a person wants to see of a certificate (RFC 7590 §3.6: show "details
+//! about the server certificate"): subject, issuer, validity, identifiers by
+//! type, fingerprints.
+
+use rustls_pki_types::CertificateDer;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use super::{cert_sha256, hex, spki_sha256, PresentedIds};
+use crate::error::TrustError;
+
+/// Readable details of one certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateInfo {
+    /// Subject distinguished name (RFC 4514 string).
+    pub subject: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// Start of validity, seconds since the Unix epoch.
+    pub not_before: i64,
+    /// End of validity, seconds since the Unix epoch.
+    pub not_after: i64,
+    /// Start of validity, RFC 3339 (UTC).
+    pub not_before_text: String,
+    /// End of validity, RFC 3339 (UTC).
+    pub not_after_text: String,
+    /// Signature algorithm OID.
+    pub signature_algorithm: String,
+    /// Presented identifiers by type.
+    pub ids: PresentedIds,
+    /// Whether the certificate is a CA (basicConstraints cA).
+    pub is_ca: bool,
+    /// Lowercase hex SHA-256 of the certificate.
+    pub sha256: String,
+    /// Lowercase hex SHA-256 of the SubjectPublicKeyInfo (the pin).
+    pub spki_sha256: String,
+}
+
+impl CertificateInfo {
+    /// Reads the details of a DER certificate.
+    pub fn from_der(cert: &CertificateDer<'_>) -> Result<Self, TrustError> {
+        let (_, c) = X509Certificate::from_der(cert.as_ref())
+            .map_err(|e| TrustError::BadCertificate(e.to_string()))?;
+        let validity = c.validity();
+        let rfc3339 = |t: &x509_parser::time::ASN1Time| {
+            t.to_datetime()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_else(|_| t.to_string())
+        };
+        Ok(CertificateInfo {
+            subject: c.subject().to_string(),
+            issuer: c.issuer().to_string(),
+            serial: hex(c.raw_serial()),
+            not_before: validity.not_before.timestamp(),
+            not_after: validity.not_after.timestamp(),
+            not_before_text: rfc3339(&validity.not_before),
+            not_after_text: rfc3339(&validity.not_after),
+            signature_algorithm: c.signature_algorithm.algorithm.to_id_string(),
+            ids: PresentedIds::from_der(cert)?,
+            is_ca: c.is_ca(),
+            sha256: hex(&cert_sha256(cert)),
+            spki_sha256: hex(&spki_sha256(cert)?),
+        })
+    }
+
+    /// Whether `now` (seconds since the epoch) is inside the validity period.
+    pub fn valid_at(&self, now: i64) -> bool {
+        self.not_before <= now && now <= self.not_after
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_of_a_self_signed_identity() {
+        let jid = crate::jid::Jid::parse("romeo@montague.lit").unwrap();
+        let id = crate::identity::Identity::self_signed(&jid).unwrap();
+        let info = CertificateInfo::from_der(id.leaf()).unwrap();
+        assert_eq!(info.subject, "CN=romeo@montague.lit");
+        assert_eq!(info.subject, info.issuer);
+        assert_eq!(info.ids.xmpp_addr, ["romeo@montague.lit"]);
+        assert_eq!(info.sha256, id.certificate_fingerprint());
+        assert_eq!(info.spki_sha256, id.spki_fingerprint().unwrap());
+        assert_eq!(info.signature_algorithm, "1.2.840.10045.4.3.2");
+        assert!(!info.is_ca);
+        assert!(info.valid_at(1_795_305_600));
+        assert!(info.not_before_text.ends_with('Z'));
+        assert!(CertificateInfo::from_der(&CertificateDer::from(vec![1, 2, 3])).is_err());
+    }
+}
