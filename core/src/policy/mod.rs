@@ -1,6 +1,232 @@
-//! TLS policy for XMPP (RFC 7590, which pulls in RFC 7525 by reference).
+//! TLS policy for XMPP (RFC 7590, which pulls in RFC 7525 by reference):
+//! what a connection must look like, graded by [`evaluate`] into a
+//! [`Verdict`] with [`Finding`]s a person can read.
 //!
-//! This module starts with what every other policy check stands on: the
-//! complete TLS cipher suite registry and its classification.
+//! ```
+//! use xmpptls::policy::{evaluate, AuthMethod, Negotiated, Policy, TlsVersion, Verdict};
+//! let n = Negotiated {
+//!     encrypted: true,
+//!     version: Some(TlsVersion::Tls12),
+//!     suite: Some(0x000a), // TLS_RSA_WITH_3DES_EDE_CBC_SHA
+//!     authentication: Some(AuthMethod::Pkix),
+//!     ..Negotiated::default()
+//! };
+//! let e = evaluate(&Policy::strict(), &n);
+//! assert_eq!(e.verdict, Verdict::Fail);
+//! assert!(e.findings.iter().any(|f| f.code == "suite-forbidden"));
+//! ```
 
+mod evaluate;
 pub mod suites;
+
+use std::fmt;
+
+pub use evaluate::{evaluate, Evaluation, Finding, Negotiated, Severity, Verdict};
+use suites::Class;
+
+/// A TLS (or SSL) protocol version, ordered oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TlsVersion {
+    /// SSL 2.0 (0x0200).
+    Ssl2,
+    /// SSL 3.0 (0x0300).
+    Ssl3,
+    /// TLS 1.0 (0x0301).
+    Tls10,
+    /// TLS 1.1 (0x0302).
+    Tls11,
+    /// TLS 1.2 (0x0303).
+    Tls12,
+    /// TLS 1.3 (0x0304).
+    Tls13,
+}
+
+impl TlsVersion {
+    /// From the wire code (`0x0303` for TLS 1.2).
+    pub fn from_code(code: u16) -> Option<Self> {
+        Some(match code {
+            0x0002 | 0x0200 => TlsVersion::Ssl2,
+            0x0300 => TlsVersion::Ssl3,
+            0x0301 => TlsVersion::Tls10,
+            0x0302 => TlsVersion::Tls11,
+            0x0303 => TlsVersion::Tls12,
+            0x0304 => TlsVersion::Tls13,
+            _ => return None,
+        })
+    }
+
+    /// From names as stacks print them: `TLSv1.2`, `TLS 1.2`, `tls1_2`, `SSLv3`.
+    pub fn parse(name: &str) -> Option<Self> {
+        let n: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        Some(match n.as_str() {
+            "sslv2" | "ssl2" | "ssl20" => TlsVersion::Ssl2,
+            "sslv3" | "ssl3" | "ssl30" => TlsVersion::Ssl3,
+            "tlsv1" | "tlsv10" | "tls1" | "tls10" => TlsVersion::Tls10,
+            "tlsv11" | "tls11" => TlsVersion::Tls11,
+            "tlsv12" | "tls12" => TlsVersion::Tls12,
+            "tlsv13" | "tls13" => TlsVersion::Tls13,
+            _ => return None,
+        })
+    }
+
+    /// `TLSv1.2` style name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsVersion::Ssl2 => "SSLv2",
+            TlsVersion::Ssl3 => "SSLv3",
+            TlsVersion::Tls10 => "TLSv1.0",
+            TlsVersion::Tls11 => "TLSv1.1",
+            TlsVersion::Tls12 => "TLSv1.2",
+            TlsVersion::Tls13 => "TLSv1.3",
+        }
+    }
+}
+
+impl fmt::Display for TlsVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a peer was authenticated (RFC 7590 §3.4, RFC 7711, RFC 7673).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthMethod {
+    /// PKIX certificate chain and RFC 6125 identity.
+    Pkix,
+    /// DANE TLSA records.
+    Dane,
+    /// POSH document.
+    Posh,
+    /// A pinned key (configured or trust on first use).
+    Pinned,
+    /// Server Dialback (XEP-0220): DNS-based, not certificate-based.
+    Dialback,
+}
+
+impl AuthMethod {
+    /// `pkix`, `dane`, `posh`, `pinned`, `dialback`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Pkix => "pkix",
+            AuthMethod::Dane => "dane",
+            AuthMethod::Posh => "posh",
+            AuthMethod::Pinned => "pinned",
+            AuthMethod::Dialback => "dialback",
+        }
+    }
+}
+
+impl fmt::Display for AuthMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How TLS session resumption may be used (RFC 7525 §3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResumptionMode {
+    /// Session IDs for TLS 1.2 (tickets are reported), TLS 1.3 PSK
+    /// resumption: the IETF 88 XMPP recommendation. The default.
+    SessionIdsOnly,
+    /// Session tickets are acceptable too.
+    TicketsAllowed,
+    /// No resumption at all.
+    Disabled,
+}
+
+/// What a connection must look like. Build one from a preset and change the
+/// fields you need; every field is documented with its default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// A name for reports (`strict`, `tls13-only`, `opportunistic-s2s`).
+    pub name: String,
+    /// Oldest acceptable version. Strict: TLS 1.2 (RFC 7525 §3.1.1).
+    pub min_version: TlsVersion,
+    /// Weakest acceptable suite class. Strict: recommended (forward
+    /// secrecy + AEAD, RFC 7525 §4.2); not-recommended suites then fail.
+    pub min_suite_class: Class,
+    /// Code points accepted regardless of class (still never forbidden ones).
+    pub allowed_suites: Vec<u16>,
+    /// Code points refused regardless of class.
+    pub denied_suites: Vec<u16>,
+    /// Refuse unencrypted streams (RFC 7590 §3.1). Default true.
+    pub require_encryption: bool,
+    /// Refuse unauthenticated peers. True except for opportunistic s2s.
+    pub require_authentication: bool,
+    /// Authentication methods accepted.
+    pub allowed_auth: Vec<AuthMethod>,
+    /// Accept a CN-ID when a certificate has no usable SAN (RFC 6125 §6.4.4;
+    /// RFC 9525 removed it). Default false.
+    pub cn_fallback: bool,
+    /// Session resumption (RFC 7525 §3.4).
+    pub resumption: ResumptionMode,
+    /// Smallest RSA/DSA key in bits (RFC 7525 §4.5: 2048).
+    pub min_rsa_bits: u32,
+    /// Smallest finite-field Diffie-Hellman group in bits (RFC 7525 §4.5: 2048).
+    pub min_dh_bits: u32,
+    /// Smallest elliptic-curve key or group in bits (RFC 7525 §4.5: 192;
+    /// we default to 224, since every curve in use is at least that).
+    pub min_ec_bits: u32,
+}
+
+impl Policy {
+    /// The default: TLS 1.2+ with forward secrecy and AEAD, or TLS 1.3;
+    /// peers authenticated by PKIX, DANE, POSH or a pin; no CN fallback;
+    /// session IDs over tickets.
+    pub fn strict() -> Self {
+        Policy {
+            name: "strict".into(),
+            min_version: TlsVersion::Tls12,
+            min_suite_class: Class::Recommended,
+            allowed_suites: Vec::new(),
+            denied_suites: Vec::new(),
+            require_encryption: true,
+            require_authentication: true,
+            allowed_auth: vec![
+                AuthMethod::Pkix,
+                AuthMethod::Dane,
+                AuthMethod::Posh,
+                AuthMethod::Pinned,
+            ],
+            cn_fallback: false,
+            resumption: ResumptionMode::SessionIdsOnly,
+            min_rsa_bits: 2048,
+            min_dh_bits: 2048,
+            min_ec_bits: 224,
+        }
+    }
+
+    /// Strict, and TLS 1.3 only.
+    pub fn tls13_only() -> Self {
+        Policy {
+            name: "tls13-only".into(),
+            min_version: TlsVersion::Tls13,
+            ..Policy::strict()
+        }
+    }
+
+    /// Server-to-server as deployed (RFC 7590 §3.4): encryption required,
+    /// authentication may come from Server Dialback, which is reported as a
+    /// warning rather than failing the connection; unauthenticated is a
+    /// warning too.
+    pub fn opportunistic_s2s() -> Self {
+        let mut p = Policy::strict();
+        p.name = "opportunistic-s2s".into();
+        p.require_authentication = false;
+        p.allowed_auth.push(AuthMethod::Dialback);
+        p
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy::strict()
+    }
+}
+
+#[cfg(test)]
+mod tests;
