@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use xmpptls::identity::Matched;
 use xmpptls::xtls::router::MemoryRouter;
 use xmpptls::xtls::wire::Condition;
 use xmpptls::{
@@ -16,7 +17,7 @@ use xmpptls_integration::*;
 
 fn established(evs: &[Event]) -> Option<TunnelInfo> {
     evs.iter().find_map(|e| match e {
-        Event::Established { info, .. } => Some(info.clone()),
+        Event::Established { info, .. } => Some((**info).clone()),
         _ => None,
     })
 }
@@ -515,13 +516,13 @@ fn pkix_mode_checks_chain_and_xmppaddr() {
     assert_eq!(
         established(&re).unwrap().peer_auth,
         PeerAuth::Pkix {
-            matched: "XmppAddr juliet@capulet.lit".into()
+            matched: Matched::XmppAddr("juliet@capulet.lit".into())
         }
     );
     assert_eq!(
         established(&je).unwrap().peer_auth,
         PeerAuth::Pkix {
-            matched: "XmppAddr romeo@montague.lit".into()
+            matched: Matched::XmppAddr("romeo@montague.lit".into())
         }
     );
 
@@ -699,4 +700,72 @@ fn tunnel_limit_is_enforced() {
         Err(Error::TooManyTunnels { limit: 1 })
     );
     assert_eq!(lone.open(&jid(JULIET), now()), Err(Error::DuplicateStart));
+}
+
+#[test]
+fn tunnel_events_carry_the_connection_report() {
+    use xmpptls::policy::{Policy, Verdict};
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::TrustOnFirstUse(PinStore::new())),
+        endpoint_with(JULIET, TrustMode::Offer, |c| c.policy = Policy::strict()),
+    ]);
+    let (re, je) = handshake(&mut r);
+    let (ri, ji) = (established(&re).unwrap(), established(&je).unwrap());
+    // Romeo (default xtls policy, TOFU): a clean pass, key pinned now.
+    assert_eq!(ri.report.evaluation.verdict, Verdict::Pass);
+    let v: serde_json::Value = serde_json::from_str(&ri.report.to_json()).unwrap();
+    assert_eq!(v["peer"], JULIET);
+    assert_eq!(v["tls_version"], "TLSv1.3");
+    assert_eq!(v["cipher_suite"], ri.cipher_suite.as_str());
+    assert_eq!(v["authentication"], "pinned");
+    assert_eq!(v["pin"]["status"], "new");
+    assert_eq!(
+        v["certificate"]["san"]["xmpp_addr"][0],
+        "juliet@capulet.lit"
+    );
+    // Juliet asked for the strict policy, which does not accept the offer
+    // hash as authentication: her report says so.
+    assert_eq!(ji.report.evaluation.verdict, Verdict::Fail);
+    assert!(ji
+        .report
+        .evaluation
+        .findings
+        .iter()
+        .any(|f| f.code == "auth-method-not-allowed"));
+    // Re-open: the pin now matches, the session is resumed.
+    r.get_mut(&jid(ROMEO)).unwrap().close(&jid(JULIET)).unwrap();
+    r.run(now()).unwrap();
+    let (re, _) = handshake(&mut r);
+    let v = established(&re).unwrap().report.to_json_value();
+    assert_eq!(
+        (v["pin"]["status"].as_str(), v["resumed"].as_bool()),
+        (Some("match"), Some(true))
+    );
+}
+
+#[test]
+fn pkix_tunnel_report_names_the_identity() {
+    let ca = TestCa::new("Verona CA");
+    let roots = TrustMode::Pkix(vec![ca.cert.clone()]);
+    let mut r = router(vec![
+        endpoint_with_identity(
+            jid(ROMEO),
+            ca.issue("romeo@montague.lit", 2025, 2030),
+            roots.clone(),
+            |_| {},
+        ),
+        endpoint_with_identity(
+            jid(JULIET),
+            ca.issue("juliet@capulet.lit", 2025, 2030),
+            roots,
+            |_| {},
+        ),
+    ]);
+    let (re, _) = handshake(&mut r);
+    let v = established(&re).unwrap().report.to_json_value();
+    assert_eq!(v["authentication"], "pkix");
+    assert_eq!(v["identity"]["type"], "XmppAddr");
+    assert_eq!(v["identity"]["presented"], "juliet@capulet.lit");
+    assert_eq!(v["certificate"]["issuer"], "CN=Verona CA");
+    assert_eq!(v["verdict"], "pass");
 }

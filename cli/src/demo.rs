@@ -107,6 +107,7 @@ fn info_json(side: &str, peer: &str, i: &TunnelInfo) -> serde_json::Value {
         "tls_version": i.tls_version, "cipher_suite": i.cipher_suite, "kx_group": i.kx_group,
         "resumed": i.resumed, "peer_auth": i.peer_auth.to_string(),
         "offer_verified": i.offer_verified, "peer_spki_sha256": i.peer_spki_sha256,
+        "report": i.report.to_json_value(),
     })
 }
 
@@ -125,7 +126,7 @@ fn drain(
             match ev {
                 Event::Established { peer, info } => {
                     out.text(&format!(
-                        "  {} ⇄ {}: {} {} ({}), {}; {} authenticated {} by {}{}",
+                        "  {} ⇄ {}: {} {} ({}), {}; {} authenticated {} by {}{}; policy verdict: {}",
                         who(me),
                         who(peer.as_str()),
                         info.tls_version,
@@ -144,9 +145,10 @@ fn drain(
                         } else {
                             ""
                         },
+                        info.report.evaluation.verdict,
                     ));
                     out.obj(info_json(me, peer.as_str(), &info));
-                    infos.push(info);
+                    infos.push(*info);
                 }
                 Event::Stanza { peer, stanza } => {
                     *delivered += 1;

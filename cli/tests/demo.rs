@@ -54,6 +54,11 @@ fn json_lines_end_with_the_summary() {
         .collect();
     assert_eq!(est.len(), 4);
     assert!(est.iter().all(|e| e["offer_verified"] == true));
+    assert!(
+        est.iter().all(|e| e["report"]["verdict"] == "pass"),
+        "{est:?}"
+    );
+    assert_eq!(est[0]["report"]["pin"]["status"], "new");
 }
 
 #[test]
@@ -63,5 +68,6 @@ fn text_output_names_version_suite_and_authentication() {
     assert!(text.contains("romeo authenticated juliet by trust on first use"));
     assert!(text.contains("juliet received from romeo: “But soft"));
     assert!(text.contains("resumed session"));
+    assert!(text.contains("policy verdict: pass"));
     assert!(text.contains("tunnel closed."));
 }

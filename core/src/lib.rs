@@ -46,6 +46,7 @@ pub mod identity;
 pub mod jid;
 pub mod pins;
 pub mod policy;
+pub mod report;
 pub mod xml;
 pub mod xtls;
 
@@ -53,6 +54,7 @@ pub use error::{Error, TrustError};
 pub use identity::Identity;
 pub use jid::Jid;
 pub use pins::{PinStatus, PinStore};
+pub use report::ConnectionReport;
 pub use rustls_pki_types::{CertificateDer, UnixTime};
 pub use xtls::{
     CloseReason, Endpoint, EndpointConfig, Event, Incoming, Limits, PeerAuth, Role, TlsVersions,

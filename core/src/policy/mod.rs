@@ -105,6 +105,9 @@ pub enum AuthMethod {
     Pinned,
     /// Server Dialback (XEP-0220): DNS-based, not certificate-based.
     Dialback,
+    /// The certificate hash announced in an XTLS XEP-0250 offer, which
+    /// travels through the servers (as strong as they are).
+    Offer,
 }
 
 impl AuthMethod {
@@ -116,6 +119,7 @@ impl AuthMethod {
             AuthMethod::Posh => "posh",
             AuthMethod::Pinned => "pinned",
             AuthMethod::Dialback => "dialback",
+            AuthMethod::Offer => "offer",
         }
     }
 }
@@ -198,6 +202,16 @@ impl Policy {
             min_dh_bits: 2048,
             min_ec_bits: 224,
         }
+    }
+
+    /// Strict, also accepting the XTLS spec's own model of authenticating a
+    /// peer by the certificate hash of its XEP-0250 offer. The default policy
+    /// XTLS tunnels are reported against.
+    pub fn xtls() -> Self {
+        let mut p = Policy::strict();
+        p.name = "xtls".into();
+        p.allowed_auth.push(AuthMethod::Offer);
+        p
     }
 
     /// Strict, and TLS 1.3 only.

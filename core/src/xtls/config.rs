@@ -3,6 +3,7 @@
 use super::trust::TrustMode;
 use crate::identity::Identity;
 use crate::jid::Jid;
+use crate::policy::Policy;
 
 /// Bounds that keep a tunnel's memory and stanza sizes in check. Every one is
 /// enforced; exceeding one gives a typed error, never unbounded growth.
@@ -83,6 +84,9 @@ pub struct EndpointConfig {
     /// Accept incoming starts (default true). When false, starts are answered
     /// with `service-unavailable` as if XTLS were not implemented.
     pub enabled: bool,
+    /// The policy each tunnel's [`ConnectionReport`](crate::ConnectionReport)
+    /// is graded against (default [`Policy::xtls`]).
+    pub policy: Policy,
 }
 
 impl EndpointConfig {
@@ -97,6 +101,7 @@ impl EndpointConfig {
             send_offer: true,
             strip_routing: true,
             enabled: true,
+            policy: Policy::xtls(),
         }
     }
 }

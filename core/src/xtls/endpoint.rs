@@ -20,6 +20,7 @@ use crate::identity::hex;
 use crate::identity::pkix::Roots;
 use crate::jid::Jid;
 use crate::pins::PinStore;
+use crate::policy::Policy;
 use crate::xml::{self, XmlLimits};
 
 /// What [`Endpoint::handle_incoming`] did with a stanza.
@@ -66,6 +67,7 @@ pub struct Endpoint {
     xml_limits: XmlLimits,
     strip_routing: bool,
     enabled: bool,
+    policy: Arc<Policy>,
     trust: Trust,
     pins: PinStore,
     offer: Option<Offer>,
@@ -116,6 +118,7 @@ impl Endpoint {
             limits: config.limits,
             strip_routing: config.strip_routing,
             enabled: config.enabled,
+            policy: Arc::new(config.policy),
             trust,
             pins,
             offer,
@@ -193,6 +196,7 @@ impl Endpoint {
             self.local.clone(),
             Role::Initiator,
             self.limits,
+            self.policy.clone(),
             self.strip_routing,
         );
         let id = self.io.next_id();
@@ -482,6 +486,7 @@ impl Endpoint {
             self.local.clone(),
             Role::Responder,
             self.limits,
+            self.policy.clone(),
             self.strip_routing,
         );
         if let Some(mut old) = abandoned {

@@ -4,6 +4,7 @@
 use super::trust::PeerAuth;
 use crate::error::Error;
 use crate::jid::Jid;
+use crate::report::ConnectionReport;
 
 /// Which side of the tunnel we are (XTLS §3: initiator = TLS client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,9 @@ pub struct TunnelInfo {
     pub peer_spki_sha256: String,
     /// The peer's XEP-0250 offer named its certificate and it matched.
     pub offer_verified: bool,
+    /// The RFC 7590 §3.6 report of the tunnel, graded against the
+    /// endpoint's policy.
+    pub report: ConnectionReport,
 }
 
 /// Why a tunnel ended.
@@ -59,8 +63,9 @@ pub enum Event {
     Established {
         /// The peer.
         peer: Jid,
-        /// What was negotiated.
-        info: TunnelInfo,
+        /// What was negotiated, and the connection report (boxed: it is
+        /// much larger than the other events).
+        info: Box<TunnelInfo>,
     },
     /// A stanza arrived through the tunnel, routing restored (XTLS §4.4).
     Stanza {

@@ -20,9 +20,11 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use crate::error::TrustError;
 use crate::identity::matching::normalize_domain;
 use crate::identity::pkix::{verify_chain, Purpose, Roots};
+use crate::identity::Matched;
 use crate::identity::{cert_sha256, hex, parse_hex_sha256, spki_sha256, PresentedIds};
 use crate::jid::Jid;
 use crate::pins::{self, PinStatus, PinStore};
+use crate::policy::AuthMethod;
 
 /// How peers' certificates are trusted.
 #[derive(Debug, Clone)]
@@ -51,8 +53,9 @@ pub enum TrustMode {
 pub enum PeerAuth {
     /// PKIX chain to a configured root, identity matched.
     Pkix {
-        /// The identifier that matched, e.g. `xmpp:romeo@montague.lit`.
-        matched: String,
+        /// The identifier that matched (XmppAddr for a user, DNS-ID for a
+        /// domain JID).
+        matched: Matched,
     },
     /// The key was pinned beforehand.
     Pinned,
@@ -63,6 +66,17 @@ pub enum PeerAuth {
         /// True when this handshake pinned the key.
         first_use: bool,
     },
+}
+
+impl PeerAuth {
+    /// The authentication method, as reports and policies name it.
+    pub fn method(&self) -> AuthMethod {
+        match self {
+            PeerAuth::Pkix { .. } => AuthMethod::Pkix,
+            PeerAuth::Pinned | PeerAuth::TrustOnFirstUse { .. } => AuthMethod::Pinned,
+            PeerAuth::Offer => AuthMethod::Offer,
+        }
+    }
 }
 
 impl fmt::Display for PeerAuth {
@@ -168,13 +182,13 @@ impl PeerCheck {
         };
         if let Some(a) = ids.xmpp_addr.iter().find(|a| addr_eq(a)) {
             return Ok(PeerAuth::Pkix {
-                matched: format!("XmppAddr {a}"),
+                matched: Matched::XmppAddr(a.clone()),
             });
         }
         if self.peer.local().is_none() {
             if let Some(d) = ids.dns.iter().find(|d| domain_eq(d, self.peer.domain())) {
                 return Ok(PeerAuth::Pkix {
-                    matched: format!("DNS-ID {d}"),
+                    matched: Matched::DnsId(d.clone()),
                 });
             }
         }

@@ -18,7 +18,9 @@ use super::wire::{self, Payload, XtlsIq};
 use crate::error::Error;
 use crate::identity::{cert_sha256, hex, spki_sha256};
 use crate::jid::Jid;
-use crate::policy::suites;
+use crate::pins::PinStatus;
+use crate::policy::{suites, Negotiated, Policy, TlsVersion};
+use crate::report::ConnectionReport;
 use crate::xml::{self, Element, StanzaFramer, XmlLimits};
 
 /// Where a tunnel is in its life.
@@ -45,6 +47,7 @@ pub(crate) struct Tunnel {
     tls: Option<Connection>,
     slot: Option<Arc<PeerSlot>>,
     limits: Limits,
+    policy: Arc<Policy>,
     xml_limits: XmlLimits,
     strip_routing: bool,
     /// Our start IQ, while Starting.
@@ -70,6 +73,7 @@ impl Tunnel {
         local: Jid,
         role: Role,
         limits: Limits,
+        policy: Arc<Policy>,
         strip_routing: bool,
     ) -> Self {
         Tunnel {
@@ -84,6 +88,7 @@ impl Tunnel {
                 ..XmlLimits::default()
             },
             limits,
+            policy,
             strip_routing,
             start_id: None,
             close_id: None,
@@ -242,13 +247,42 @@ impl Tunnel {
                     .unwrap_or_else(|| format!("{:?}", s.suite()))
             })
             .unwrap_or_default();
+        let version = tls
+            .protocol_version()
+            .and_then(|v| TlsVersion::from_code(u16::from(v)));
+        let pin = match auth {
+            PeerAuth::TrustOnFirstUse { first_use: true } => Some(PinStatus::New),
+            PeerAuth::TrustOnFirstUse { first_use: false } | PeerAuth::Pinned => {
+                Some(PinStatus::Match)
+            }
+            _ => None,
+        };
+        let identity = match &auth {
+            PeerAuth::Pkix { matched } => Some(matched.clone()),
+            _ => None,
+        };
+        let negotiated = Negotiated {
+            encrypted: true,
+            version,
+            suite: tls.negotiated_cipher_suite().map(|s| u16::from(s.suite())),
+            kx_group: tls
+                .negotiated_key_exchange_group()
+                .map(|g| format!("{:?}", g.name())),
+            resumed,
+            authentication: Some(auth.method()),
+            ..Negotiated::default()
+        };
+        let report = ConnectionReport::new(
+            self.peer.as_str(),
+            &self.policy,
+            negotiated,
+            chain,
+            identity,
+            pin,
+        );
         let info = TunnelInfo {
             role: self.role,
-            tls_version: match tls.protocol_version() {
-                Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".into(),
-                Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".into(),
-                other => format!("{other:?}"),
-            },
+            tls_version: version.map(|v| v.as_str().to_owned()).unwrap_or_default(),
             cipher_suite: suite,
             kx_group: tls
                 .negotiated_key_exchange_group()
@@ -259,12 +293,13 @@ impl Tunnel {
             peer_certificate_sha256: hex(&cert_sha256(leaf)),
             peer_spki_sha256: spki,
             offer_verified: !slot.check().offer_hashes.is_empty(),
+            report,
         };
         self.state = TunnelState::Established;
         self.info = Some(info.clone());
         io.events.push_back(Event::Established {
             peer: self.peer.clone(),
-            info,
+            info: Box::new(info),
         });
         // Stanzas the application sent before the handshake completed.
         while let Some(p) = self.queued.pop_front() {
@@ -437,6 +472,7 @@ mod tests {
             Jid::parse("juliet@capulet.lit/balcony").unwrap(),
             Role::Responder,
             Limits::default(),
+            Arc::new(Policy::xtls()),
             true,
         )
     }

@@ -1,0 +1,272 @@
+//! The connection report RFC 7590 §3.6 asks software to show: is the stream
+//! encrypted, with what, how was the peer authenticated, what does its
+//! certificate say, did its key change, and what does the policy think.
+//!
+//! [`ConnectionReport::to_json`] has stable field names (documented in the
+//! README, never renamed); [`ConnectionReport::to_text`] is for people.
+
+use serde_json::{json, Value};
+
+use crate::identity::{CertificateInfo, Matched};
+use crate::pins::PinStatus;
+use crate::policy::suites::{self, Class};
+use crate::policy::{evaluate, Evaluation, Finding, Negotiated, Policy, Severity, Verdict};
+use crate::CertificateDer;
+
+/// Everything a person (or a log) needs about one TLS connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionReport {
+    /// Who the report is about (domain or JID).
+    pub peer: String,
+    /// What was negotiated, as given.
+    pub negotiated: Negotiated,
+    /// The identifier that matched the reference identity, if checked.
+    pub identity: Option<Matched>,
+    /// The peer's end-entity certificate, if there was one.
+    pub certificate: Option<CertificateInfo>,
+    /// How the peer's key compares with the pins, if pins are kept.
+    pub pin: Option<PinStatus>,
+    /// The policy's name.
+    pub policy: String,
+    /// Verdict and findings (pin findings included).
+    pub evaluation: Evaluation,
+}
+
+impl ConnectionReport {
+    /// Builds the report: evaluates `negotiated` against `policy` and adds
+    /// what the pin store says (a changed key is a warning, RFC 7590 §3.6).
+    pub fn new(
+        peer: &str,
+        policy: &Policy,
+        negotiated: Negotiated,
+        chain: &[CertificateDer<'_>],
+        identity: Option<Matched>,
+        pin: Option<PinStatus>,
+    ) -> Self {
+        let mut evaluation = evaluate(policy, &negotiated);
+        if let Some(PinStatus::Changed { old, new }) = &pin {
+            evaluation.findings.push(Finding {
+                code: "pin-changed",
+                severity: Severity::Warning,
+                rfc: "RFC 7590 §3.6",
+                message: format!("the peer's key changed: pinned {old}, presented {new}; make sure the change is expected"),
+            });
+            if evaluation.verdict == Verdict::Pass {
+                evaluation.verdict = Verdict::Warn;
+            }
+        }
+        ConnectionReport {
+            peer: peer.to_owned(),
+            certificate: chain
+                .first()
+                .and_then(|c| CertificateInfo::from_der(c).ok()),
+            negotiated,
+            identity,
+            pin,
+            policy: policy.name.clone(),
+            evaluation,
+        }
+    }
+
+    fn suite(&self) -> Option<&'static suites::Suite> {
+        self.negotiated.suite.and_then(suites::by_code)
+    }
+
+    /// The report as JSON. Field names are stable; absent facts are `null`.
+    pub fn to_json_value(&self) -> Value {
+        let n = &self.negotiated;
+        let suite = self.suite();
+        json!({
+            "peer": self.peer,
+            "encrypted": n.encrypted,
+            "tls_version": n.version.map(|v| v.as_str()),
+            "cipher_suite": suite.map(|s| s.name),
+            "cipher_suite_code": n.suite.map(|c| format!("0x{c:04x}")),
+            "cipher_suite_class": suite.map(|s| suites::classify(s).class.as_str()),
+            "key_exchange": n.kx_group,
+            "resumed": n.resumed,
+            "authentication": n.authentication.map_or("none", |a| a.as_str()),
+            "identity": self.identity.as_ref().map(|m| json!({"type": m.kind(), "presented": m.presented()})),
+            "certificate": self.certificate.as_ref().map(|c| json!({
+                "subject": c.subject, "issuer": c.issuer, "serial": c.serial,
+                "not_before": c.not_before_text, "not_after": c.not_after_text,
+                "sha256": c.sha256, "spki_sha256": c.spki_sha256,
+                "san": {"dns": c.ids.dns, "srv": c.ids.srv, "xmpp_addr": c.ids.xmpp_addr, "uri": c.ids.uri, "ip": c.ids.ip},
+                "cn": c.ids.cn,
+            })),
+            "pin": self.pin.as_ref().map(|p| match p {
+                PinStatus::New => json!({"status": "new"}),
+                PinStatus::Match => json!({"status": "match"}),
+                PinStatus::Changed { old, new } => json!({"status": "changed", "old": old, "new": new}),
+            }),
+            "policy": self.policy,
+            "verdict": self.evaluation.verdict.as_str(),
+            "findings": self.evaluation.findings.iter().map(|f| json!({
+                "code": f.code, "severity": f.severity.as_str(), "rfc": f.rfc, "message": f.message,
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The report as a JSON string.
+    pub fn to_json(&self) -> String {
+        self.to_json_value().to_string()
+    }
+
+    /// The report for people, one fact per line.
+    pub fn to_text(&self) -> String {
+        let n = &self.negotiated;
+        let mut out = format!("Connection to {}\n", self.peer);
+        if !n.encrypted {
+            out.push_str("  Encryption      NONE\n");
+        } else {
+            let suite = self.suite();
+            out.push_str(&format!(
+                "  Encryption      {} {}{}\n",
+                n.version.map_or("TLS (version unknown)", |v| v.as_str()),
+                suite.map_or("(suite unknown)", |s| s.name),
+                suite.map_or(String::new(), |s| {
+                    let c = suites::classify(s).class;
+                    if c == Class::Preferred || c == Class::Recommended {
+                        format!(" ({c})")
+                    } else {
+                        format!(" ({c}!)")
+                    }
+                })
+            ));
+            if let Some(g) = &n.kx_group {
+                out.push_str(&format!("  Key exchange    {g}\n"));
+            }
+        }
+        out.push_str(&format!(
+            "  Authenticated   {}\n",
+            match n.authentication {
+                Some(a) => match &self.identity {
+                    Some(m) => format!("{a} ({m})"),
+                    None => a.to_string(),
+                },
+                None => "NO".into(),
+            }
+        ));
+        if let Some(c) = &self.certificate {
+            out.push_str(&format!(
+                "  Certificate     {} (issued by {})\n",
+                c.subject, c.issuer
+            ));
+            out.push_str(&format!(
+                "  Valid           {} to {}\n",
+                c.not_before_text, c.not_after_text
+            ));
+            out.push_str(&format!("  Key (SPKI)      sha256:{}\n", c.spki_sha256));
+        }
+        match &self.pin {
+            Some(PinStatus::New) => out.push_str("  Pin             new key, now pinned\n"),
+            Some(PinStatus::Match) => out.push_str("  Pin             matches the pinned key\n"),
+            Some(PinStatus::Changed { .. }) => {
+                out.push_str("  Pin             KEY CHANGED since last time\n")
+            }
+            None => {}
+        }
+        out.push_str(&format!(
+            "  Verdict         {} (policy {})\n",
+            self.evaluation.verdict, self.policy
+        ));
+        for f in &self.evaluation.findings {
+            out.push_str(&format!(
+                "  - [{}] {}: {} ({})\n",
+                f.severity.as_str(),
+                f.code,
+                f.message,
+                f.rfc
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{AuthMethod, TlsVersion};
+    use crate::{Identity, Jid};
+
+    fn negotiated() -> Negotiated {
+        Negotiated {
+            encrypted: true,
+            version: Some(TlsVersion::Tls13),
+            suite: Some(0x1302),
+            kx_group: Some("X25519".into()),
+            authentication: Some(AuthMethod::Pkix),
+            ..Negotiated::default()
+        }
+    }
+
+    #[test]
+    fn json_has_the_stable_fields() {
+        let id = Identity::self_signed(&Jid::parse("example.net").unwrap()).unwrap();
+        let r = ConnectionReport::new(
+            "example.net",
+            &Policy::strict(),
+            negotiated(),
+            id.chain(),
+            Some(Matched::XmppAddr("example.net".into())),
+            Some(PinStatus::Match),
+        );
+        let v: Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(v["encrypted"], true);
+        assert_eq!(v["tls_version"], "TLSv1.3");
+        assert_eq!(v["cipher_suite"], "TLS_AES_256_GCM_SHA384");
+        assert_eq!(v["cipher_suite_code"], "0x1302");
+        assert_eq!(v["cipher_suite_class"], "preferred");
+        assert_eq!(v["authentication"], "pkix");
+        assert_eq!(v["identity"]["type"], "XmppAddr");
+        assert_eq!(v["certificate"]["san"]["xmpp_addr"][0], "example.net");
+        assert_eq!(
+            v["certificate"]["spki_sha256"],
+            id.spki_fingerprint().unwrap()
+        );
+        assert_eq!(v["pin"]["status"], "match");
+        assert_eq!(v["verdict"], "pass");
+        assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+        assert!(r
+            .to_text()
+            .contains("Encryption      TLSv1.3 TLS_AES_256_GCM_SHA384 (preferred)"));
+    }
+
+    #[test]
+    fn a_changed_pin_warns() {
+        let r = ConnectionReport::new(
+            "example.net",
+            &Policy::strict(),
+            negotiated(),
+            &[],
+            None,
+            Some(PinStatus::Changed {
+                old: "aa".into(),
+                new: "bb".into(),
+            }),
+        );
+        assert_eq!(r.evaluation.verdict, Verdict::Warn);
+        assert_eq!(r.evaluation.findings[0].code, "pin-changed");
+        let v = r.to_json_value();
+        assert_eq!(v["pin"]["old"], "aa");
+        assert!(v["certificate"].is_null());
+        assert!(r.to_text().contains("KEY CHANGED"));
+    }
+
+    #[test]
+    fn plaintext_is_reported_as_such() {
+        let r = ConnectionReport::new(
+            "example.net",
+            &Policy::strict(),
+            Negotiated::default(),
+            &[],
+            None,
+            None,
+        );
+        assert_eq!(r.evaluation.verdict, Verdict::Fail);
+        let v = r.to_json_value();
+        assert_eq!(v["encrypted"], false);
+        assert_eq!(v["authentication"], "none");
+        assert!(r.to_text().contains("Encryption      NONE"));
+    }
+}
