@@ -47,6 +47,7 @@ pub mod jid;
 pub mod pins;
 pub mod policy;
 pub mod report;
+pub mod starttls;
 pub mod xml;
 pub mod xtls;
 
