@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 
 pub mod channel_binding;
+pub mod client;
 pub mod dna;
 pub mod error;
 pub mod identity;

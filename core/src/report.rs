@@ -43,19 +43,12 @@ impl ConnectionReport {
         identity: Option<Matched>,
         pin: Option<PinStatus>,
     ) -> Self {
-        let mut evaluation = evaluate(policy, &negotiated);
-        if let Some(PinStatus::Changed { old, new }) = &pin {
-            evaluation.findings.push(Finding {
-                code: "pin-changed",
-                severity: Severity::Warning,
-                rfc: "RFC 7590 §3.6",
-                message: format!("the peer's key changed: pinned {old}, presented {new}; make sure the change is expected"),
-            });
-            if evaluation.verdict == Verdict::Pass {
-                evaluation.verdict = Verdict::Warn;
-            }
-        }
-        ConnectionReport {
+        let evaluation = evaluate(policy, &negotiated);
+        let changed = match &pin {
+            Some(PinStatus::Changed { old, new }) => Some((old.clone(), new.clone())),
+            _ => None,
+        };
+        let mut report = ConnectionReport {
             peer: peer.to_owned(),
             certificate: chain
                 .first()
@@ -65,7 +58,30 @@ impl ConnectionReport {
             pin,
             policy: policy.name.clone(),
             evaluation,
+        };
+        if let Some((old, new)) = changed {
+            report.add_finding(Finding {
+                code: "pin-changed",
+                severity: Severity::Warning,
+                rfc: "RFC 7590 §3.6",
+                message: format!(
+                    "the peer's key changed: pinned {old}, presented {new}; make sure the change is expected"
+                ),
+            });
         }
+        report
+    }
+
+    /// Adds a finding made outside [`evaluate`] (certificate checks, pins,
+    /// a failed handshake) and raises the verdict to match its severity.
+    pub fn add_finding(&mut self, finding: Finding) {
+        let floor = match finding.severity {
+            Severity::Error => Verdict::Fail,
+            Severity::Warning => Verdict::Warn,
+            Severity::Info => Verdict::Pass,
+        };
+        self.evaluation.verdict = self.evaluation.verdict.max(floor);
+        self.evaluation.findings.push(finding);
     }
 
     fn suite(&self) -> Option<&'static suites::Suite> {

@@ -19,5 +19,6 @@ pub use config::{EndpointConfig, Limits, TlsVersions};
 pub use endpoint::{Endpoint, Incoming};
 pub use event::{CloseReason, Event, Role, TunnelInfo};
 pub use io::MAX_STALE_IDS;
+pub(crate) use tls::provider;
 pub use trust::{PeerAuth, TrustMode};
 pub use tunnel::TunnelState;

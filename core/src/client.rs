@@ -1,0 +1,326 @@
+//! A sans-IO TLS client for an XMPP stream (after STARTTLS, or XEP-0368
+//! direct TLS) that checks the server the XMPP way and grades the result:
+//! PKIX to caller-given roots, RFC 6125/6120 identity for the domain and
+//! service, then [`ConnectionReport`] under a [`Policy`].
+//!
+//! Bytes from the socket go into [`ClientSession::read_tls`]; bytes for the
+//! socket come out of [`ClientSession::write_tls`]. In [`Mode::Enforce`] an
+//! untrusted certificate fails the handshake (what a client should do); in
+//! [`Mode::Inspect`] the handshake completes and the report says what is
+//! wrong (what a checking tool does). Servers this client cannot talk to at
+//! all (no TLS 1.2+, no forward-secret AEAD suite) are reported too.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
+use rustls::{
+    AlertDescription, CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct,
+    PeerIncompatible, SignatureScheme,
+};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+
+use crate::error::Error;
+use crate::identity::pkix::{verify_chain, Purpose, Roots};
+use crate::identity::{match_identity, Matched, PresentedIds, ReferenceIdentity, Service};
+use crate::policy::{AuthMethod, Finding, Negotiated, Policy, Severity, TlsVersion};
+use crate::report::ConnectionReport;
+use crate::starttls;
+
+/// What to do with a server that fails the checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Fail the handshake (a client about to log in).
+    Enforce,
+    /// Complete the handshake and report (a checking tool).
+    Inspect,
+}
+
+/// What the certificate checks found.
+#[derive(Debug, Clone, Default)]
+struct Checks {
+    chain: Option<Vec<CertificateDer<'static>>>,
+    pkix: Option<Result<(), String>>,
+    identity: Option<Matched>,
+}
+
+#[derive(Debug)]
+struct XmppVerifier {
+    roots: Roots,
+    reference: ReferenceIdentity,
+    cn_fallback: bool,
+    mode: Mode,
+    algs: WebPkiSupportedAlgorithms,
+    checks: Mutex<Checks>,
+}
+
+impl ServerCertVerifier for XmppVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let mut chain = vec![end_entity.clone().into_owned()];
+        chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        let pkix = if self.roots.is_empty() {
+            Err("no trusted roots were given".to_owned())
+        } else {
+            verify_chain(&chain, &self.roots, now, Purpose::ServerAuth, &self.algs)
+                .map_err(|e| e.to_string())
+        };
+        let identity = PresentedIds::from_der(end_entity)
+            .ok()
+            .and_then(|ids| match_identity(&ids, &self.reference, self.cn_fallback));
+        let trusted = pkix.is_ok() && identity.is_some();
+        *self.checks.lock().unwrap_or_else(PoisonError::into_inner) = Checks {
+            chain: Some(chain),
+            pkix: Some(pkix),
+            identity,
+        };
+        match (trusted, self.mode) {
+            (true, _) | (false, Mode::Inspect) => Ok(ServerCertVerified::assertion()),
+            (false, Mode::Enforce) => Err(rustls::Error::InvalidCertificate(
+                CertificateError::ApplicationVerificationFailure,
+            )),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.algs)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.algs)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algs.supported_schemes()
+    }
+}
+
+/// Settings of a [`ClientSession`].
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// The XMPP domain (reference identity).
+    pub domain: String,
+    /// `xmpp-client` or `xmpp-server`.
+    pub service: Service,
+    /// Trusted roots (DER). Empty: nothing is PKIX-trusted.
+    pub roots: Vec<CertificateDer<'static>>,
+    /// The policy the report is graded against (its `cn_fallback` applies).
+    pub policy: Policy,
+    /// XEP-0368 direct TLS: offer the ALPN id of the service.
+    pub direct_tls: bool,
+    /// Enforce or inspect.
+    pub mode: Mode,
+}
+
+/// One TLS client connection to an XMPP server.
+#[derive(Debug)]
+pub struct ClientSession {
+    conn: ClientConnection,
+    verifier: Arc<XmppVerifier>,
+    settings: ClientSettings,
+    failure: Option<rustls::Error>,
+}
+
+impl ClientSession {
+    /// A session ready to send its ClientHello (see [`ClientSession::write_tls`]).
+    pub fn new(settings: ClientSettings) -> Result<Self, Error> {
+        let reference = ReferenceIdentity::new(&settings.domain, settings.service)
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let provider = Arc::new(crate::xtls::provider());
+        let verifier = Arc::new(XmppVerifier {
+            roots: Roots::new(&settings.roots).map_err(|e| Error::Config(e.to_string()))?,
+            reference,
+            cn_fallback: settings.policy.cn_fallback,
+            mode: settings.mode,
+            algs: provider.signature_verification_algorithms,
+            checks: Mutex::new(Checks::default()),
+        });
+        let versions: &[&rustls::SupportedProtocolVersion] =
+            if settings.policy.min_version >= TlsVersion::Tls13 {
+                &[&rustls::version::TLS13]
+            } else {
+                &[&rustls::version::TLS13, &rustls::version::TLS12]
+            };
+        let mut config = ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(versions)?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier.clone())
+            .with_no_client_auth();
+        if settings.direct_tls {
+            config.alpn_protocols = vec![starttls::alpn(settings.service).to_vec()];
+        }
+        let name = ServerName::try_from(settings.domain.clone())
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let conn = ClientConnection::new(Arc::new(config), name)?;
+        Ok(ClientSession {
+            conn,
+            verifier,
+            settings,
+            failure: None,
+        })
+    }
+
+    /// Feeds bytes received from the server.
+    pub fn read_tls(&mut self, mut data: &[u8]) -> Result<(), Error> {
+        while !data.is_empty() {
+            self.conn
+                .read_tls(&mut data)
+                .map_err(|e| Error::Tls(e.to_string()))?;
+            if let Err(e) = self.conn.process_new_packets() {
+                self.failure = Some(e.clone());
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends bytes to send to the server; returns how many.
+    pub fn write_tls(&mut self, out: &mut Vec<u8>) -> usize {
+        let before = out.len();
+        while self.conn.wants_write() {
+            if self.conn.write_tls(out).is_err() {
+                break;
+            }
+        }
+        out.len() - before
+    }
+
+    /// The handshake is still running (and has not failed).
+    pub fn is_handshaking(&self) -> bool {
+        self.failure.is_none() && self.conn.is_handshaking()
+    }
+
+    /// The handshake or the connection failed.
+    pub fn failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// Queues application data (XML) to encrypt.
+    pub fn write_plaintext(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.conn
+            .writer()
+            .write_all(data)
+            .map_err(|e| Error::Tls(e.to_string()))
+    }
+
+    /// Moves decrypted application data into `out`.
+    pub fn read_plaintext(&mut self, out: &mut Vec<u8>) -> Result<usize, Error> {
+        match self.conn.reader().read_to_end(out) {
+            Ok(n) => Ok(n),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(0),
+            Err(e) => Err(Error::Tls(e.to_string())),
+        }
+    }
+
+    /// The ALPN protocol the server chose (direct TLS).
+    pub fn alpn(&self) -> Option<&[u8]> {
+        self.conn.alpn_protocol()
+    }
+
+    /// The report: what was negotiated and how the server fared, or why no
+    /// TLS session could be made.
+    pub fn report(&self) -> ConnectionReport {
+        let checks = self
+            .verifier
+            .checks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let chain = checks.chain.clone().unwrap_or_default();
+        let established = !self.conn.is_handshaking() && self.failure.is_none();
+        let authenticated =
+            established && checks.identity.is_some() && matches!(checks.pkix, Some(Ok(())));
+        let negotiated = Negotiated {
+            encrypted: established,
+            version: self
+                .conn
+                .protocol_version()
+                .and_then(|v| TlsVersion::from_code(u16::from(v))),
+            suite: self
+                .conn
+                .negotiated_cipher_suite()
+                .map(|s| u16::from(s.suite())),
+            kx_group: self
+                .conn
+                .negotiated_key_exchange_group()
+                .map(|g| format!("{:?}", g.name())),
+            authentication: authenticated.then_some(AuthMethod::Pkix),
+            ..Negotiated::default()
+        };
+        let mut report = ConnectionReport::new(
+            &self.settings.domain,
+            &self.settings.policy,
+            negotiated,
+            &chain,
+            checks.identity.clone(),
+            None,
+        );
+        if let Some(Err(why)) = &checks.pkix {
+            report.add_finding(finding(
+                "certificate-untrusted",
+                "RFC 6120 §13.7.2; RFC 5280",
+                format!("the certificate chain is not trusted: {why}"),
+            ));
+        }
+        if checks.chain.is_some() && checks.identity.is_none() {
+            report.add_finding(finding(
+                "identity-mismatch",
+                "RFC 6125 §6; RFC 6120 §13.7.1.2",
+                format!(
+                    "the certificate does not name {} for {}",
+                    self.settings.domain,
+                    self.settings.service.as_str()
+                ),
+            ));
+        }
+        if let Some(e) = &self.failure {
+            let (code, message) = describe_failure(e);
+            report.add_finding(finding(code, "RFC 7525 §3–4", message));
+        }
+        report
+    }
+}
+
+fn finding(code: &'static str, rfc: &'static str, message: String) -> Finding {
+    Finding {
+        code,
+        severity: Severity::Error,
+        rfc,
+        message,
+    }
+}
+
+/// Names the handshake failures a checking tool meets.
+fn describe_failure(e: &rustls::Error) -> (&'static str, String) {
+    match e {
+        rustls::Error::AlertReceived(AlertDescription::ProtocolVersion)
+        | rustls::Error::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13) => (
+            "version-unsupported",
+            "the server speaks no TLS version we accept (TLS 1.2 or 1.3): it is limited to deprecated versions".into(),
+        ),
+        rustls::Error::AlertReceived(AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity)
+        | rustls::Error::PeerIncompatible(PeerIncompatible::NoCipherSuitesInCommon) => (
+            "suite-unsupported",
+            "the server offers no cipher suite we accept: none with forward secrecy and AEAD".into(),
+        ),
+        rustls::Error::InvalidCertificate(_) => ("certificate-rejected", format!("the handshake was stopped because the certificate is not trusted ({e})")),
+        other => ("handshake-failed", format!("the TLS handshake failed: {other}")),
+    }
+}
