@@ -28,10 +28,14 @@ for comp in rustfmt clippy; do
   fi
 done
 
-# python3 runs scripts/gen-suites.py (the cipher suite table check).
-if ! command -v python3 >/dev/null 2>&1; then
-  say "installing python3"
-  apt-get update -qq && apt-get install -y -qq python3 >/dev/null
+# python3 runs scripts/gen-suites.py (the cipher suite table check);
+# openssl plays the weak TLS servers in the 'xmpptls check' tests.
+missing=""
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+if [ -n "$missing" ]; then
+  say "installing$missing"
+  apt-get update -qq && apt-get install -y -qq $missing >/dev/null
 fi
 
 # Fetch crates once, so the build and test steps need no network.

@@ -2,6 +2,7 @@
 //! Exit codes: 0 success, 1 a check failed, 2 bad input or arguments.
 
 mod certs;
+mod check;
 mod demo;
 
 use std::process::ExitCode;
@@ -48,6 +49,28 @@ enum Command {
         #[arg(long)]
         cn_fallback: bool,
         /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Connect to an XMPP server, negotiate STARTTLS (or direct TLS) and
+    /// print the RFC 7590 §3.6 report. Exit 0 unless the verdict is fail.
+    Check {
+        /// HOST or HOST:PORT (default port 5222/5223/5269/5270 by service
+        /// and --direct-tls).
+        target: String,
+        /// The XMPP domain to check the certificate for.
+        #[arg(long)]
+        domain: String,
+        /// xmpp-client or xmpp-server.
+        #[arg(long, default_value = "xmpp-client")]
+        service: String,
+        /// TLS from the first byte (XEP-0368) instead of STARTTLS.
+        #[arg(long)]
+        direct_tls: bool,
+        /// PEM file with trusted roots (without it nothing is PKIX-trusted).
+        #[arg(long)]
+        ca: Option<String>,
+        /// Print the report as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -111,6 +134,31 @@ fn main() -> ExitCode {
                 json,
             };
             match certs::cert(&args) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(certs::Usage(e)) => {
+                    eprintln!("xmpptls: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Check {
+            target,
+            domain,
+            service,
+            direct_tls,
+            ca,
+            json,
+        } => {
+            let args = check::CheckArgs {
+                target: &target,
+                domain: &domain,
+                service: &service,
+                direct_tls,
+                ca: ca.as_deref(),
+                json,
+            };
+            match check::check(&args) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,
                 Err(certs::Usage(e)) => {

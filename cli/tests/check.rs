@@ -1,0 +1,285 @@
+//! `xmpptls check` against real servers on 127.0.0.1: an in-process XMPP
+//! server speaking STARTTLS (and one speaking direct TLS with ALPN), and
+//! weak `openssl s_server`s that must get a fail verdict with the right
+//! finding and no crash.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair, SanType,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
+
+fn tmp(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("xmpptls-check-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A CA (written to ca.pem) and a server identity for example.net.
+fn pki(dir: &Path) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
+    let mut ca = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, "Check CA");
+    ca.distinguished_name = dn;
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+    let mut leaf = CertificateParams::default();
+    leaf.subject_alt_names = vec![
+        SanType::DnsName("example.net".try_into().unwrap()),
+        SanType::OtherName((
+            vec![1, 3, 6, 1, 5, 5, 7, 8, 5],
+            rcgen::OtherNameValue::Utf8String("example.net".into()),
+        )),
+    ];
+    let key = KeyPair::generate().unwrap();
+    let cert = leaf
+        .signed_by(&key, &Issuer::from_params(&ca, &ca_key))
+        .unwrap();
+    (
+        vec![CertificateDer::from(cert.der().to_vec())],
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    )
+}
+
+/// Serves one connection: stream header, features (with or without
+/// STARTTLS), <proceed/>, then TLS and a stream header inside it.
+fn xmpp_server(direct: bool, offer_starttls: bool) -> (u16, PathBuf, std::thread::JoinHandle<()>) {
+    let dir = tmp(if direct {
+        "direct"
+    } else if offer_starttls {
+        "starttls"
+    } else {
+        "stripped"
+    });
+    let (chain, key) = pki(&dir);
+    let mut config =
+        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+    if direct {
+        config.alpn_protocols = vec![b"xmpp-client".to_vec()];
+    }
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (mut sock, _) = listener.accept().unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        if !direct {
+            let mut buf = [0u8; 4096];
+            let n = sock.read(&mut buf).unwrap();
+            assert!(String::from_utf8_lossy(&buf[..n]).contains("<stream:stream"));
+            let features = if offer_starttls {
+                "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>"
+            } else {
+                "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>"
+            };
+            write!(sock, "<?xml version='1.0'?><stream:stream from='example.net' id='s1' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>{features}").unwrap();
+            let n = sock.read(&mut buf).unwrap();
+            assert!(String::from_utf8_lossy(&buf[..n])
+                .contains("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"));
+            sock.write_all(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+                .unwrap();
+        }
+        let conn = ServerConnection::new(config).unwrap();
+        let mut tls = StreamOwned::new(conn, sock);
+        // Completing the handshake is all a check needs; read until the
+        // client goes away.
+        let mut buf = [0u8; 1024];
+        let _ = tls.read(&mut buf);
+        if direct {
+            assert_eq!(tls.conn.alpn_protocol(), Some(&b"xmpp-client"[..]));
+        }
+    });
+    (port, dir, handle)
+}
+
+fn check(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_xmpptls"))
+        .arg("check")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn starttls_server_with_trusted_named_certificate_passes() {
+    let (port, dir, handle) = xmpp_server(false, true);
+    let ca = dir.join("ca.pem");
+    let (code, out) = check(&[
+        &format!("127.0.0.1:{port}"),
+        "--domain",
+        "example.net",
+        "--ca",
+        ca.to_str().unwrap(),
+        "--json",
+    ]);
+    handle.join().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(v["verdict"], "pass");
+    assert_eq!(v["encrypted"], true);
+    assert_eq!(v["tls_version"], "TLSv1.3");
+    assert_eq!(v["authentication"], "pkix");
+    assert_eq!(v["identity"]["type"], "DNS-ID");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn direct_tls_uses_alpn_and_reports_untrusted_without_roots() {
+    let (port, dir, handle) = xmpp_server(true, true);
+    let (code, out) = check(&[
+        &format!("127.0.0.1:{port}"),
+        "--domain",
+        "example.net",
+        "--direct-tls",
+    ]);
+    handle.join().unwrap();
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("certificate-untrusted"), "{out}");
+    assert!(out.contains("Encryption      TLSv1.3"), "{out}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn stripped_starttls_is_tried_and_reported() {
+    let (port, dir, handle) = xmpp_server(false, false);
+    let ca = dir.join("ca.pem");
+    let (code, out) = check(&[
+        &format!("127.0.0.1:{port}"),
+        "--domain",
+        "example.net",
+        "--ca",
+        ca.to_str().unwrap(),
+        "--json",
+    ]);
+    handle.join().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(code, 0, "warn is not fail: {out}");
+    assert_eq!(v["verdict"], "warn");
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "starttls-not-offered"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+struct Openssl(Child);
+
+impl Drop for Openssl {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// An `openssl s_server` on a free port with an RSA certificate and extra
+/// arguments; waits until it accepts connections.
+fn openssl_server(dir: &Path, extra: &[&str]) -> (Openssl, u16) {
+    let key = dir.join("rsa.key");
+    let cert = dir.join("rsa.pem");
+    if !cert.exists() {
+        let st = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=example.net",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl is installed by scripts/setup.sh");
+        assert!(st.success());
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // Two connections: the readiness probe below, then the check.
+    let child = Command::new("openssl")
+        .args(["s_server", "-quiet", "-naccept", "2", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let guard = Openssl(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "openssl s_server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (guard, port)
+}
+
+#[test]
+fn weak_servers_fail_with_the_right_finding() {
+    let dir = tmp("weak");
+    for (extra, finding) in [
+        (
+            &["-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"][..],
+            "version-unsupported",
+        ),
+        (
+            &["-tls1_2", "-cipher", "AES128-GCM-SHA256"][..],
+            "suite-unsupported",
+        ),
+    ] {
+        let (_server, port) = openssl_server(&dir, extra);
+        let (code, out) = check(&[
+            &format!("127.0.0.1:{port}"),
+            "--domain",
+            "example.net",
+            "--direct-tls",
+            "--json",
+        ]);
+        assert_eq!(code, 1, "{extra:?}: {out}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["verdict"], "fail");
+        assert_eq!(v["encrypted"], false);
+        let codes: Vec<_> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(codes.iter().any(|c| c == finding), "{extra:?}: {codes:?}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
