@@ -29,13 +29,22 @@ for comp in rustfmt clippy; do
 done
 
 # python3 runs scripts/gen-suites.py (the cipher suite table check);
-# openssl plays the weak TLS servers in the 'xmpptls check' tests.
+# openssl plays the weak TLS servers in the 'xmpptls check' tests, and
+# Prosody the real XMPP server of the end-to-end test (started by the test
+# itself, as its own user, via setpriv from util-linux).
 missing=""
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+command -v prosody >/dev/null 2>&1 || missing="$missing prosody lua-event"
+command -v setpriv >/dev/null 2>&1 || missing="$missing util-linux"
 if [ -n "$missing" ]; then
   say "installing$missing"
-  apt-get update -qq && apt-get install -y -qq $missing >/dev/null
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
+# The package may start a system Prosody; the tests start their own.
+if pgrep -u prosody -x lua5.4 >/dev/null 2>&1 || pgrep -x prosody >/dev/null 2>&1; then
+  say "stopping the system Prosody"
+  (service prosody stop || pkill -u prosody) >/dev/null 2>&1 || true
 fi
 
 # Fetch crates once, so the build and test steps need no network.
