@@ -194,3 +194,58 @@ fn untrusted_root_is_reported() {
     // The name still matched, and the report says which identifier did.
     assert_eq!(r.to_json_value()["identity"]["presented"], "example.net");
 }
+
+#[test]
+fn xmpp_verifier_works_in_a_plain_rustls_client() {
+    use rustls::ClientConnection;
+    use xmpptls::client::XmppVerifier;
+    let ca = TestCa::new("XMPP CA");
+    let id = ca.issue("example.net", 2025, 2030);
+    let connect = |domain: &str| {
+        let verifier = Arc::new(
+            XmppVerifier::new(
+                domain,
+                Service::XmppClient,
+                std::slice::from_ref(&ca.cert),
+                false,
+                Mode::Enforce,
+            )
+            .unwrap(),
+        );
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(verifier.clone())
+        .with_no_client_auth();
+        let name = rustls::pki_types::ServerName::try_from(domain.to_owned()).unwrap();
+        let mut c = ClientConnection::new(Arc::new(config), name).unwrap();
+        let mut s = server(&id, false);
+        let mut ok = true;
+        for _ in 0..4 {
+            let mut buf = Vec::new();
+            while c.wants_write() {
+                c.write_tls(&mut buf).unwrap();
+            }
+            s.read_tls(&mut &buf[..]).unwrap();
+            let _ = s.process_new_packets();
+            let mut back = Vec::new();
+            while s.wants_write() {
+                s.write_tls(&mut back).unwrap();
+            }
+            c.read_tls(&mut &back[..]).unwrap();
+            if c.process_new_packets().is_err() {
+                ok = false;
+                break;
+            }
+        }
+        (ok && !c.is_handshaking(), verifier.matched())
+    };
+    let (ok, matched) = connect("example.net");
+    assert!(ok);
+    assert_eq!(matched.unwrap().kind(), "XmppAddr");
+    let (ok, _) = connect("other.example");
+    assert!(!ok, "enforce mode refuses a certificate for another domain");
+}

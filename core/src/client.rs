@@ -45,14 +45,49 @@ struct Checks {
     identity: Option<Matched>,
 }
 
+/// A rustls [`ServerCertVerifier`] for XMPP: PKIX to the given roots plus
+/// RFC 6125/6120 identity for a domain and service. Use it in your own
+/// rustls `ClientConfig` (through `dangerous().with_custom_certificate_verifier`)
+/// to get XMPP-correct checks with any IO; [`ClientSession`] uses it too.
 #[derive(Debug)]
-struct XmppVerifier {
+pub struct XmppVerifier {
     roots: Roots,
     reference: ReferenceIdentity,
     cn_fallback: bool,
     mode: Mode,
     algs: WebPkiSupportedAlgorithms,
     checks: Mutex<Checks>,
+}
+
+impl XmppVerifier {
+    /// A verifier for `domain` and `service`, trusting `roots`.
+    /// `cn_fallback` allows a CN-ID when no usable SAN exists.
+    pub fn new(
+        domain: &str,
+        service: Service,
+        roots: &[CertificateDer<'_>],
+        cn_fallback: bool,
+        mode: Mode,
+    ) -> Result<Self, Error> {
+        Ok(XmppVerifier {
+            roots: Roots::new(roots).map_err(|e| Error::Config(e.to_string()))?,
+            reference: ReferenceIdentity::new(domain, service)
+                .map_err(|e| Error::Config(e.to_string()))?,
+            cn_fallback,
+            mode,
+            algs: crate::xtls::provider().signature_verification_algorithms,
+            checks: Mutex::new(Checks::default()),
+        })
+    }
+
+    /// The identifier that matched in the last verification, if any.
+    pub fn matched(&self) -> Option<Matched> {
+        self.checks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .identity
+            .clone()
+    }
 }
 
 impl ServerCertVerifier for XmppVerifier {
@@ -141,17 +176,14 @@ pub struct ClientSession {
 impl ClientSession {
     /// A session ready to send its ClientHello (see [`ClientSession::write_tls`]).
     pub fn new(settings: ClientSettings) -> Result<Self, Error> {
-        let reference = ReferenceIdentity::new(&settings.domain, settings.service)
-            .map_err(|e| Error::Config(e.to_string()))?;
         let provider = Arc::new(crate::xtls::provider());
-        let verifier = Arc::new(XmppVerifier {
-            roots: Roots::new(&settings.roots).map_err(|e| Error::Config(e.to_string()))?,
-            reference,
-            cn_fallback: settings.policy.cn_fallback,
-            mode: settings.mode,
-            algs: provider.signature_verification_algorithms,
-            checks: Mutex::new(Checks::default()),
-        });
+        let verifier = Arc::new(XmppVerifier::new(
+            &settings.domain,
+            settings.service,
+            &settings.roots,
+            settings.policy.cn_fallback,
+            settings.mode,
+        )?);
         let versions: &[&rustls::SupportedProtocolVersion] =
             if settings.policy.min_version >= TlsVersion::Tls13 {
                 &[&rustls::version::TLS13]
