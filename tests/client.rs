@@ -249,3 +249,58 @@ fn xmpp_verifier_works_in_a_plain_rustls_client() {
     let (ok, _) = connect("other.example");
     assert!(!ok, "enforce mode refuses a certificate for another domain");
 }
+
+#[test]
+fn name_constraints_apply_to_other_name_identifiers() {
+    // A CA constrained to good.example must not vouch for evil.example,
+    // whether the name is a DNS-ID (webpki refuses it) or an XmppAddr or
+    // SRV-ID (otherNames webpki does not constrain: we do).
+    use rcgen::{OtherNameValue, SanType};
+    let ca = TestCa::with_constraints("Constrained CA", &["good.example"]);
+    let xmpp_addr = |d: &str| {
+        SanType::OtherName((
+            vec![1, 3, 6, 1, 5, 5, 7, 8, 5],
+            OtherNameValue::Utf8String(d.into()),
+        ))
+    };
+    let srv = |d: &str| {
+        SanType::OtherName((
+            vec![1, 3, 6, 1, 5, 5, 7, 8, 7],
+            OtherNameValue::Utf8String(format!("_xmpp-client.{d}")),
+        ))
+    };
+    let run = |id: &Identity, domain: &str, mode: Mode| {
+        let (c, _) = handshake(
+            ClientSession::new(settings(domain, vec![ca.cert.clone()], mode)).unwrap(),
+            server(id, false),
+        );
+        c
+    };
+    for sans in [vec![xmpp_addr("evil.example")], vec![srv("evil.example")]] {
+        let evil = ca.issue_with(sans, "evil.example", 2025, 2030);
+        let c = run(&evil, "evil.example", Mode::Inspect);
+        let r = c.report();
+        assert_eq!(r.evaluation.verdict, Verdict::Fail, "{}", r.to_text());
+        let untrusted = r
+            .evaluation
+            .findings
+            .iter()
+            .find(|f| f.code == "certificate-untrusted")
+            .unwrap();
+        assert!(
+            untrusted.message.contains("do not permit evil.example"),
+            "{}",
+            untrusted.message
+        );
+        assert!(run(&evil, "evil.example", Mode::Enforce).failed());
+    }
+    // Inside the subtree: fine, by XmppAddr and by SRV-ID.
+    for sans in [
+        vec![xmpp_addr("xmpp.good.example")],
+        vec![srv("xmpp.good.example")],
+    ] {
+        let good = ca.issue_with(sans, "xmpp.good.example", 2025, 2030);
+        let r = run(&good, "xmpp.good.example", Mode::Enforce).report();
+        assert_eq!(r.evaluation.verdict, Verdict::Pass, "{}", r.to_text());
+    }
+}

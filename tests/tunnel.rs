@@ -769,3 +769,32 @@ fn pkix_tunnel_report_names_the_identity() {
     assert_eq!(v["certificate"]["issuer"], "CN=Verona CA");
     assert_eq!(v["verdict"], "pass");
 }
+
+#[test]
+fn pkix_tunnel_respects_name_constraints() {
+    // The CA may only vouch for montague.lit: juliet@capulet.lit's
+    // certificate from it is refused, romeo's is fine.
+    let ca = TestCa::with_constraints("Montague CA", &["montague.lit"]);
+    let roots = TrustMode::Pkix(vec![ca.cert.clone()]);
+    let mut r = router(vec![
+        endpoint_with_identity(
+            jid(ROMEO),
+            ca.issue("romeo@montague.lit", 2025, 2030),
+            roots.clone(),
+            |_| {},
+        ),
+        endpoint_with_identity(
+            jid(JULIET),
+            ca.issue("juliet@capulet.lit", 2025, 2030),
+            roots,
+            |_| {},
+        ),
+    ]);
+    let (re, _) = handshake(&mut r);
+    match closed(&re) {
+        Some(CloseReason::Error(Error::Trust(TrustError::Pkix(why)))) => {
+            assert!(why.contains("do not permit capulet.lit"), "{why}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -67,13 +67,16 @@ pub fn cert(a: &CertArgs<'_>) -> Result<bool, Usage> {
         None => None,
         Some(ca) => {
             let roots = Roots::new(&read_certs(ca)?).map_err(|e| Usage(format!("{ca}: {e}")))?;
-            Some(verify_chain(
-                &chain,
-                &roots,
-                now,
-                Purpose::ServerAuth,
-                &default_algorithms(),
-            ))
+            Some(
+                verify_chain(
+                    &chain,
+                    &roots,
+                    now,
+                    Purpose::ServerAuth,
+                    &default_algorithms(),
+                )
+                .and_then(|constraints| constraints.check(reference.domain())),
+            )
         }
     };
     let valid_now = info.valid_at(i64::try_from(now.as_secs()).unwrap_or(i64::MAX));

@@ -104,7 +104,10 @@ impl ServerCertVerifier for XmppVerifier {
         let pkix = if self.roots.is_empty() {
             Err("no trusted roots were given".to_owned())
         } else {
+            // The chain's name constraints must allow the domain we accept,
+            // whichever identifier type names it (webpki checks DNS-IDs only).
             verify_chain(&chain, &self.roots, now, Purpose::ServerAuth, &self.algs)
+                .and_then(|constraints| constraints.check(self.reference.domain()))
                 .map_err(|e| e.to_string())
         };
         let identity = PresentedIds::from_der(end_entity)

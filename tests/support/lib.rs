@@ -156,7 +156,22 @@ pub struct TestCa {
 
 impl TestCa {
     pub fn new(name: &str) -> Self {
+        Self::with_constraints(name, &[])
+    }
+
+    /// A CA whose name constraints permit only these DNS subtrees (none:
+    /// unconstrained).
+    pub fn with_constraints(name: &str, permitted_dns: &[&str]) -> Self {
         let mut params = CertificateParams::default();
+        if !permitted_dns.is_empty() {
+            params.name_constraints = Some(rcgen::NameConstraints {
+                permitted_subtrees: permitted_dns
+                    .iter()
+                    .map(|d| rcgen::GeneralSubtree::DnsName((*d).into()))
+                    .collect(),
+                excluded_subtrees: Vec::new(),
+            });
+        }
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CommonName, name);
         params.distinguished_name = dn;
@@ -174,16 +189,32 @@ impl TestCa {
     /// Issues a leaf naming `xmpp_addr` as XmppAddr, valid from `not_before`
     /// to `not_after` (years).
     pub fn issue(&self, xmpp_addr: &str, not_before: i32, not_after: i32) -> Identity {
+        self.issue_with(
+            vec![SanType::OtherName((
+                vec![1, 3, 6, 1, 5, 5, 7, 8, 5],
+                OtherNameValue::Utf8String(xmpp_addr.to_owned()),
+            ))],
+            xmpp_addr,
+            not_before,
+            not_after,
+        )
+    }
+
+    /// Issues a leaf with exactly these SANs.
+    pub fn issue_with(
+        &self,
+        sans: Vec<SanType>,
+        cn: &str,
+        not_before: i32,
+        not_after: i32,
+    ) -> Identity {
         let mut p = CertificateParams::default();
         p.not_before = rcgen::date_time_ymd(not_before, 1, 1);
         p.not_after = rcgen::date_time_ymd(not_after, 1, 1);
         let mut dn = DistinguishedName::new();
-        dn.push(DnType::CommonName, xmpp_addr);
+        dn.push(DnType::CommonName, cn);
         p.distinguished_name = dn;
-        p.subject_alt_names = vec![SanType::OtherName((
-            vec![1, 3, 6, 1, 5, 5, 7, 8, 5],
-            OtherNameValue::Utf8String(xmpp_addr.to_owned()),
-        ))];
+        p.subject_alt_names = sans;
         p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         p.extended_key_usages = vec![
             ExtendedKeyUsagePurpose::ServerAuth,

@@ -27,7 +27,7 @@ use std::fmt;
 use ring::digest::{digest, SHA256, SHA512};
 use rustls_pki_types::{CertificateDer, UnixTime};
 
-use crate::identity::pkix::{default_algorithms, verify_chain, Purpose, Roots};
+use crate::identity::pkix::{default_algorithms, verify_chain, NameConstraints, Purpose, Roots};
 use crate::identity::{
     hex, match_identity, spki_der, Matched, PresentedIds, ReferenceIdentity, Service,
 };
@@ -226,9 +226,10 @@ fn check_record(
                 .ok_or("no certificate in the chain matches")?
                 + 1;
             let anchor = Roots::new(&chain[ta..=ta]).map_err(|e| e.to_string())?;
-            verify_chain(&chain[..ta], &anchor, ctx.now, Purpose::ServerAuth, &algs)
-                .map_err(|e| e.to_string())?;
-            names(leaf, ctx).map(Some)
+            let constraints =
+                verify_chain(&chain[..ta], &anchor, ctx.now, Purpose::ServerAuth, &algs)
+                    .map_err(|e| e.to_string())?;
+            names(leaf, ctx, &constraints).map(Some)
         }
         0 | 1 => {
             let matched = if r.usage == 1 {
@@ -240,20 +241,28 @@ fn check_record(
                 return Err("no certificate in the chain matches".into());
             }
             let roots = ctx.roots.ok_or("PKIX usage but no roots were given")?;
-            verify_chain(chain, roots, ctx.now, Purpose::ServerAuth, &algs)
+            let constraints = verify_chain(chain, roots, ctx.now, Purpose::ServerAuth, &algs)
                 .map_err(|e| e.to_string())?;
-            names(leaf, ctx).map(Some)
+            names(leaf, ctx, &constraints).map(Some)
         }
         _ => Err("unknown usage".into()),
     }
 }
 
-/// RFC 7673 §4.2: the service domain or the SRV target host.
-fn names(leaf: &CertificateDer<'_>, ctx: &DaneContext<'_>) -> Result<Matched, String> {
+/// RFC 7673 §4.2: the service domain or the SRV target host, allowed by
+/// the path's name constraints.
+fn names(
+    leaf: &CertificateDer<'_>,
+    ctx: &DaneContext<'_>,
+    constraints: &NameConstraints,
+) -> Result<Matched, String> {
     let ids = PresentedIds::from_der(leaf).map_err(|e| e.to_string())?;
     for domain in std::iter::once(ctx.service_domain).chain(ctx.srv_target) {
         if let Ok(reference) = ReferenceIdentity::new(domain, ctx.service) {
             if let Some(m) = match_identity(&ids, &reference, false) {
+                constraints
+                    .check(reference.domain())
+                    .map_err(|e| e.to_string())?;
                 return Ok(m);
             }
         }

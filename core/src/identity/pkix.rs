@@ -1,31 +1,114 @@
 //! PKIX path validation (RFC 5280) with rustls-webpki, at a time the caller
-//! gives, to roots the caller gives. Shared by the XTLS PKIX trust mode and
-//! DANE (usages 0 and 2 validate a path too).
+//! gives, to roots the caller gives. Shared by the XTLS PKIX trust mode, the
+//! XMPP client verifier and DANE (usages 0 and 2 validate a path too).
+//!
+//! Validation also returns the dNSName **name constraints** of the path
+//! (RFC 5280 §4.2.1.10). rustls-webpki applies them to DNS-IDs itself, but
+//! not to the domains inside SRV-ID and XmppAddr otherNames: whoever accepts
+//! a certificate by one of those must call [`NameConstraints::check`] with
+//! the domain it accepted, so a constrained CA cannot vouch for names
+//! outside its subtree however it encodes them.
 
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
+use x509_parser::extensions::GeneralName;
+use x509_parser::prelude::{FromDer, X509Certificate};
 
+use super::matching::normalize_domain;
 use crate::error::TrustError;
 
-/// Trust anchors, parsed once.
+/// The dNSName subtrees one CA permits and excludes (lower case).
+type Subtrees = (Vec<String>, Vec<String>);
+
+/// Trust anchors, parsed once, with each root's own name constraints.
 #[derive(Debug, Clone)]
-pub struct Roots(Vec<TrustAnchor<'static>>);
+pub struct Roots {
+    anchors: Vec<TrustAnchor<'static>>,
+    constraints: Vec<Option<Subtrees>>,
+}
 
 impl Roots {
     /// Anchors from DER root certificates.
     pub fn new(roots: &[CertificateDer<'_>]) -> Result<Self, TrustError> {
-        roots
-            .iter()
-            .map(|r| {
-                webpki::anchor_from_trusted_cert(r)
-                    .map(|a| a.to_owned())
-                    .map_err(|e| TrustError::BadCertificate(format!("root certificate: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Roots)
+        let mut anchors = Vec::with_capacity(roots.len());
+        let mut constraints = Vec::with_capacity(roots.len());
+        for r in roots {
+            let a = webpki::anchor_from_trusted_cert(r)
+                .map_err(|e| TrustError::BadCertificate(format!("root certificate: {e}")))?;
+            anchors.push(a.to_owned());
+            constraints.push(dns_subtrees(r)?);
+        }
+        Ok(Roots {
+            anchors,
+            constraints,
+        })
     }
 
     /// No anchors at all.
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+}
+
+/// The dNSName constraints of one certificate, if it has any.
+fn dns_subtrees(cert: &CertificateDer<'_>) -> Result<Option<Subtrees>, TrustError> {
+    let (_, c) = X509Certificate::from_der(cert.as_ref())
+        .map_err(|e| TrustError::BadCertificate(e.to_string()))?;
+    let Some(nc) = c
+        .name_constraints()
+        .map_err(|e| TrustError::BadCertificate(e.to_string()))?
+    else {
+        return Ok(None);
+    };
+    let dns = |list: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| -> Vec<String> {
+        list.iter()
+            .flatten()
+            .filter_map(|s| match s.base {
+                GeneralName::DNSName(d) => Some(d.trim_start_matches('.').to_ascii_lowercase()),
+                _ => None,
+            })
+            .collect()
+    };
+    Ok(Some((
+        dns(&nc.value.permitted_subtrees),
+        dns(&nc.value.excluded_subtrees),
+    )))
+}
+
+/// The name constraints of a validated path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameConstraints(Vec<Subtrees>);
+
+fn within(domain: &str, base: &str) -> bool {
+    domain == base
+        || domain
+            .strip_suffix(base)
+            .is_some_and(|rest| rest.ends_with('.'))
+}
+
+impl NameConstraints {
+    /// Whether every CA of the path allows `domain` (RFC 5280 §4.2.1.10:
+    /// the name is the base or below it; excluded subtrees win).
+    pub fn check(&self, domain: &str) -> Result<(), TrustError> {
+        let d = normalize_domain(domain)
+            .ok_or_else(|| TrustError::Pkix(format!("{domain} is not a domain")))?;
+        for (permitted, excluded) in &self.0 {
+            if let Some(base) = excluded.iter().find(|b| within(&d, b)) {
+                return Err(TrustError::Pkix(format!(
+                    "name constraints of the chain exclude {d} ({base})"
+                )));
+            }
+            if !permitted.is_empty() && !permitted.iter().any(|b| within(&d, b)) {
+                return Err(TrustError::Pkix(format!(
+                    "name constraints of the chain do not permit {d} (only {})",
+                    permitted.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// True when the path has no dNSName constraints.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -46,15 +129,16 @@ pub fn default_algorithms() -> WebPkiSupportedAlgorithms {
 }
 
 /// Validates the path from `chain[0]` (the end entity) through the rest of
-/// `chain` to one of `roots`, at `now`, for `purpose`. Names are not
-/// checked here: see [`match_identity`](super::match_identity).
+/// `chain` to one of `roots`, at `now`, for `purpose`, and returns the name
+/// constraints of the path. Names are not checked here: see
+/// [`match_identity`](super::match_identity) and [`NameConstraints::check`].
 pub fn verify_chain(
     chain: &[CertificateDer<'_>],
     roots: &Roots,
     now: UnixTime,
     purpose: Purpose,
     algs: &WebPkiSupportedAlgorithms,
-) -> Result<(), TrustError> {
+) -> Result<NameConstraints, TrustError> {
     let (leaf, intermediates) = chain.split_first().ok_or(TrustError::NoCertificate)?;
     let ee = webpki::EndEntityCert::try_from(leaf)
         .map_err(|e| TrustError::BadCertificate(e.to_string()))?;
@@ -62,7 +146,56 @@ pub fn verify_chain(
         Purpose::ServerAuth => webpki::KeyUsage::server_auth(),
         Purpose::ClientAuth => webpki::KeyUsage::client_auth(),
     };
-    ee.verify_for_usage(algs.all, &roots.0, intermediates, now, usage, None, None)
-        .map(|_| ())
-        .map_err(|e| TrustError::Pkix(format!("{e:?}")))
+    let path = ee
+        .verify_for_usage(
+            algs.all,
+            &roots.anchors,
+            intermediates,
+            now,
+            usage,
+            None,
+            None,
+        )
+        .map_err(|e| TrustError::Pkix(format!("{e:?}")))?;
+    let mut sets = Vec::new();
+    for cert in path.intermediate_certificates() {
+        if let Some(s) = dns_subtrees(&cert.der())? {
+            sets.push(s);
+        }
+    }
+    let anchor = path.anchor();
+    let used = roots.anchors.iter().position(|a| {
+        a.subject == anchor.subject && a.subject_public_key_info == anchor.subject_public_key_info
+    });
+    if let Some(Some(s)) = used.and_then(|i| roots.constraints.get(i)) {
+        sets.push(s.clone());
+    }
+    Ok(NameConstraints(sets))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subtree_rules() {
+        let nc = NameConstraints(vec![(
+            vec!["good.example".into()],
+            vec!["bad.good.example".into()],
+        )]);
+        assert!(nc.check("good.example").is_ok());
+        assert!(nc.check("xmpp.good.example").is_ok());
+        assert!(nc.check("GOOD.example.").is_ok());
+        assert!(
+            nc.check("notgood.example").is_err(),
+            "a label boundary is required"
+        );
+        assert!(nc.check("evil.example").is_err());
+        assert!(nc.check("bad.good.example").is_err());
+        assert!(nc.check("x.bad.good.example").is_err());
+        assert!(NameConstraints::default().check("anything.example").is_ok());
+        let excl_only = NameConstraints(vec![(vec![], vec!["evil.example".into()])]);
+        assert!(excl_only.check("fine.example").is_ok());
+        assert!(excl_only.check("a.evil.example").is_err());
+    }
 }

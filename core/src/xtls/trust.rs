@@ -165,7 +165,10 @@ impl PeerCheck {
         } else {
             Purpose::ClientAuth
         };
-        verify_chain(chain, roots, now, purpose, &self.algs)?;
+        let constraints = verify_chain(chain, roots, now, purpose, &self.algs)?;
+        // webpki applies name constraints to DNS-IDs only; the peer's JID
+        // domain must be allowed whatever identifier names it.
+        constraints.check(self.peer.domain())?;
         let leaf = chain.first().ok_or(TrustError::NoCertificate)?;
         let ids = PresentedIds::from_der(leaf)?;
         let bare = self.peer.bare_str();
