@@ -55,7 +55,7 @@ pub mod xtls;
 pub use error::{Error, TrustError};
 pub use identity::Identity;
 pub use jid::Jid;
-pub use pins::{PinStatus, PinStore};
+pub use pins::{PinStatus, PinStorage, PinStore};
 pub use report::ConnectionReport;
 pub use rustls_pki_types::{CertificateDer, UnixTime};
 pub use xtls::{

@@ -45,6 +45,28 @@ pub fn status(pins: &[String], spki_hex: &str) -> PinStatus {
     }
 }
 
+/// Where pins live. Implement it to keep pins in the application's own
+/// storage (a database, the platform keychain, a file); [`PinStore`] is the
+/// in-memory implementation. Keys are as in [`PinStore`].
+pub trait PinStorage {
+    /// The pins of `key` (empty when none).
+    fn pins(&self, key: &str) -> Vec<String>;
+    /// Replaces the pins of `key`.
+    fn set_pins(&mut self, key: &str, pins: Vec<String>);
+}
+
+/// Trust on first use over any storage: compares `spki_hex` with the pins of
+/// `key`, pins it when it is the first, and leaves a changed key unpinned
+/// (the caller shows the change, RFC 7590 §3.6, and decides).
+pub fn check_and_pin(storage: &mut dyn PinStorage, key: &str, spki_hex: &str) -> PinStatus {
+    let pins = storage.pins(key);
+    let status = status(&pins, spki_hex);
+    if status == PinStatus::New {
+        storage.set_pins(key, vec![spki_hex.to_ascii_lowercase()]);
+    }
+    status
+}
+
 /// An in-memory pin store; the application loads and saves it with
 /// [`PinStore::entries`] and [`PinStore::add`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -135,9 +157,59 @@ impl PinStore {
     }
 }
 
+impl PinStorage for PinStore {
+    fn pins(&self, key: &str) -> Vec<String> {
+        self.get(key).to_vec()
+    }
+
+    fn set_pins(&mut self, key: &str, pins: Vec<String>) {
+        self.remove(key);
+        for p in pins {
+            self.add(key, &p);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Storage that records every write, as an app's database would see it.
+    #[derive(Default)]
+    struct Recording {
+        map: BTreeMap<String, Vec<String>>,
+        writes: usize,
+    }
+
+    impl PinStorage for Recording {
+        fn pins(&self, key: &str) -> Vec<String> {
+            self.map.get(key).cloned().unwrap_or_default()
+        }
+        fn set_pins(&mut self, key: &str, pins: Vec<String>) {
+            self.writes += 1;
+            self.map.insert(key.to_owned(), pins);
+        }
+    }
+
+    #[test]
+    fn pluggable_storage_gets_first_use_pins_only() {
+        let mut db = Recording::default();
+        let key = PinStore::service_key("example.net", Service::XmppClient);
+        assert_eq!(check_and_pin(&mut db, &key, "AA"), PinStatus::New);
+        assert_eq!(db.map[&key], ["aa"]);
+        assert_eq!(check_and_pin(&mut db, &key, "aa"), PinStatus::Match);
+        assert_eq!(
+            check_and_pin(&mut db, &key, "bb"),
+            PinStatus::Changed {
+                old: "aa".into(),
+                new: "bb".into()
+            }
+        );
+        assert_eq!(db.writes, 1, "a changed key is not pinned silently");
+        let mut mem = PinStore::new();
+        assert_eq!(check_and_pin(&mut mem, "k", "cc"), PinStatus::New);
+        assert_eq!(mem.get("k"), ["cc"]);
+    }
 
     #[test]
     fn json_round_trip_and_refusals() {
