@@ -297,13 +297,13 @@ impl ClientSession {
                 .negotiated_key_exchange_group()
                 .map(|g| format!("{:?}", g.name())),
             authentication: authenticated.then_some(AuthMethod::Pkix),
+            peer_chain: chain,
             ..Negotiated::default()
         };
         let mut report = ConnectionReport::new(
             &self.settings.domain,
             &self.settings.policy,
             negotiated,
-            &chain,
             checks.identity.clone(),
             None,
         );

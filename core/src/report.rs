@@ -11,7 +11,6 @@ use crate::identity::{CertificateInfo, Matched};
 use crate::pins::PinStatus;
 use crate::policy::suites::{self, Class};
 use crate::policy::{evaluate, Evaluation, Finding, Negotiated, Policy, Severity, Verdict};
-use crate::CertificateDer;
 
 /// Everything a person (or a log) needs about one TLS connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,13 +32,13 @@ pub struct ConnectionReport {
 }
 
 impl ConnectionReport {
-    /// Builds the report: evaluates `negotiated` against `policy` and adds
+    /// Builds the report: evaluates `negotiated` (its `peer_chain` gives the
+    /// certificate details) against `policy` and adds
     /// what the pin store says (a changed key is a warning, RFC 7590 §3.6).
     pub fn new(
         peer: &str,
         policy: &Policy,
         negotiated: Negotiated,
-        chain: &[CertificateDer<'_>],
         identity: Option<Matched>,
         pin: Option<PinStatus>,
     ) -> Self {
@@ -50,7 +49,8 @@ impl ConnectionReport {
         };
         let mut report = ConnectionReport {
             peer: peer.to_owned(),
-            certificate: chain
+            certificate: negotiated
+                .peer_chain
                 .first()
                 .and_then(|c| CertificateInfo::from_der(c).ok()),
             negotiated,
@@ -107,6 +107,7 @@ impl ConnectionReport {
                 "subject": c.subject, "issuer": c.issuer, "serial": c.serial,
                 "not_before": c.not_before_text, "not_after": c.not_after_text,
                 "sha256": c.sha256, "spki_sha256": c.spki_sha256,
+                "key_type": c.key_type, "key_bits": c.key_bits,
                 "san": {"dns": c.ids.dns, "srv": c.ids.srv, "xmpp_addr": c.ids.xmpp_addr, "uri": c.ids.uri, "ip": c.ids.ip},
                 "cn": c.ids.cn,
             })),
@@ -222,8 +223,10 @@ mod tests {
         let r = ConnectionReport::new(
             "example.net",
             &Policy::strict(),
-            negotiated(),
-            id.chain(),
+            Negotiated {
+                peer_chain: id.chain().to_vec(),
+                ..negotiated()
+            },
             Some(Matched::XmppAddr("example.net".into())),
             Some(PinStatus::Match),
         );
@@ -254,7 +257,6 @@ mod tests {
             "example.net",
             &Policy::strict(),
             negotiated(),
-            &[],
             None,
             Some(PinStatus::Changed {
                 old: "aa".into(),
@@ -275,7 +277,6 @@ mod tests {
             "example.net",
             &Policy::strict(),
             Negotiated::default(),
-            &[],
             None,
             None,
         );

@@ -31,6 +31,10 @@ pub struct CertificateInfo {
     pub ids: PresentedIds,
     /// Whether the certificate is a CA (basicConstraints cA).
     pub is_ca: bool,
+    /// Public key algorithm: `RSA`, `ECDSA`, `Ed25519`, `Ed448`, `DSA`, or the OID.
+    pub key_type: String,
+    /// Public key size in bits (RSA modulus, EC field; 0 when unknown).
+    pub key_bits: u32,
     /// Lowercase hex SHA-256 of the certificate.
     pub sha256: String,
     /// Lowercase hex SHA-256 of the SubjectPublicKeyInfo (the pin).
@@ -48,6 +52,23 @@ impl CertificateInfo {
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_else(|_| t.to_string())
         };
+        let spki = c.public_key();
+        let key_type = match spki.algorithm.algorithm.to_id_string().as_str() {
+            "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => "RSA".to_owned(),
+            "1.2.840.10045.2.1" => "ECDSA".to_owned(),
+            "1.3.101.112" => "Ed25519".to_owned(),
+            "1.3.101.113" => "Ed448".to_owned(),
+            "1.2.840.10040.4.1" => "DSA".to_owned(),
+            other => other.to_owned(),
+        };
+        let key_bits = match key_type.as_str() {
+            "Ed25519" => 256,
+            "Ed448" => 456,
+            _ => spki
+                .parsed()
+                .map(|k| u32::try_from(k.key_size()).unwrap_or(0))
+                .unwrap_or(0),
+        };
         Ok(CertificateInfo {
             subject: c.subject().to_string(),
             issuer: c.issuer().to_string(),
@@ -59,6 +80,8 @@ impl CertificateInfo {
             signature_algorithm: c.signature_algorithm.algorithm.to_id_string(),
             ids: PresentedIds::from_der(cert)?,
             is_ca: c.is_ca(),
+            key_type,
+            key_bits,
             sha256: hex(&cert_sha256(cert)),
             spki_sha256: hex(&spki_sha256(cert)?),
         })
@@ -86,6 +109,7 @@ mod tests {
         assert_eq!(info.spki_sha256, id.spki_fingerprint().unwrap());
         assert_eq!(info.signature_algorithm, "1.2.840.10045.4.3.2");
         assert!(!info.is_ca);
+        assert_eq!((info.key_type.as_str(), info.key_bits), ("ECDSA", 256));
         assert!(info.valid_at(1_795_305_600));
         assert!(info.not_before_text.ends_with('Z'));
         assert!(CertificateInfo::from_der(&CertificateDer::from(vec![1, 2, 3])).is_err());

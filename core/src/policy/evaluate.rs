@@ -5,8 +5,11 @@
 
 use std::fmt;
 
+use rustls_pki_types::CertificateDer;
+
 use super::suites::{self, Class};
 use super::{AuthMethod, Policy, ResumptionMode, TlsVersion};
+use crate::identity::CertificateInfo;
 
 /// What a TLS connection negotiated, as any TLS stack can report it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -35,6 +38,22 @@ pub struct Negotiated {
     pub extended_master_secret: Option<bool>,
     /// How the caller authenticated the peer (`None`: not at all).
     pub authentication: Option<AuthMethod>,
+    /// The peer's certificate chain (DER, end entity first), if any. When
+    /// `peer_key_type`/`peer_key_bits` are not given they are read from it.
+    pub peer_chain: Vec<CertificateDer<'static>>,
+}
+
+impl Negotiated {
+    /// Sets the suite by name: IANA (`TLS_AES_128_GCM_SHA256`), rustls
+    /// (`TLS13_AES_128_GCM_SHA256`) or OpenSSL (`ECDHE-RSA-AES128-GCM-SHA256`,
+    /// as `SSL_CIPHER_get_name` prints it). Unknown names are an error.
+    pub fn set_suite_name(&mut self, name: &str) -> Result<(), String> {
+        let s = suites::by_name(name)
+            .or_else(|| suites::by_openssl_name(name))
+            .ok_or_else(|| format!("unknown cipher suite {name}"))?;
+        self.suite = Some(s.code);
+        Ok(())
+    }
 }
 
 /// How serious a finding is.
@@ -327,7 +346,18 @@ fn key_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
             );
         }
     }
-    if let (Some(kind), Some(bits)) = (n.peer_key_type.as_deref(), n.peer_key_bits) {
+    let from_chain = n
+        .peer_chain
+        .first()
+        .and_then(|c| CertificateInfo::from_der(c).ok());
+    let kind = n
+        .peer_key_type
+        .clone()
+        .or_else(|| from_chain.as_ref().map(|c| c.key_type.clone()));
+    let bits = n
+        .peer_key_bits
+        .or_else(|| from_chain.as_ref().map(|c| c.key_bits).filter(|b| *b > 0));
+    if let (Some(kind), Some(bits)) = (kind.as_deref(), bits) {
         let kind_l = kind.to_ascii_lowercase();
         if (kind_l == "rsa" || kind_l == "dsa") && bits < policy.min_rsa_bits {
             out.add(

@@ -239,3 +239,37 @@ fn encryption_and_authentication() {
         );
     }
 }
+
+#[test]
+fn suite_by_name_and_peer_key_from_the_chain() {
+    let mut n = Negotiated::default();
+    n.set_suite_name("ECDHE-RSA-AES128-GCM-SHA256").unwrap();
+    assert_eq!(n.suite, Some(0xc02f));
+    n.set_suite_name("TLS13_AES_256_GCM_SHA384").unwrap();
+    assert_eq!(n.suite, Some(0x1302));
+    n.set_suite_name("tls_chacha20_poly1305_sha256").unwrap();
+    assert_eq!(n.suite, Some(0x1303));
+    assert!(n.set_suite_name("bogus").is_err());
+
+    // The stack reported no key: it is read from the chain (ECDSA P-256).
+    let id = crate::Identity::self_signed(&crate::Jid::parse("example.net").unwrap()).unwrap();
+    let from_chain = with(|n| {
+        n.peer_key_type = None;
+        n.peer_key_bits = None;
+        n.kx_bits = None; // only the key is under test here
+        n.peer_chain = id.chain().to_vec();
+    });
+    assert_eq!(
+        evaluate(&Policy::strict(), &from_chain).verdict,
+        Verdict::Pass
+    );
+    let mut p384 = Policy::strict();
+    p384.min_ec_bits = 384;
+    let e = evaluate(&p384, &from_chain);
+    assert_eq!(codes(&e), ["weak-peer-key"]);
+    assert!(
+        e.findings[0].message.contains("ECDSA key of 256 bits"),
+        "{}",
+        e.findings[0].message
+    );
+}

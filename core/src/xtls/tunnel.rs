@@ -270,16 +270,11 @@ impl Tunnel {
                 .map(|g| format!("{:?}", g.name())),
             resumed,
             authentication: Some(auth.method()),
+            peer_chain: chain.iter().map(|c| c.clone().into_owned()).collect(),
             ..Negotiated::default()
         };
-        let report = ConnectionReport::new(
-            self.peer.as_str(),
-            &self.policy,
-            negotiated,
-            chain,
-            identity,
-            pin,
-        );
+        let report =
+            ConnectionReport::new(self.peer.as_str(), &self.policy, negotiated, identity, pin);
         let info = TunnelInfo {
             role: self.role,
             tls_version: version.map(|v| v.as_str().to_owned()).unwrap_or_default(),

@@ -86,6 +86,80 @@ pub fn by_name(name: &str) -> Option<&'static Suite> {
         .find(|s| s.name.eq_ignore_ascii_case(&iana))
 }
 
+/// The suite with this OpenSSL name (`ECDHE-RSA-AES128-GCM-SHA256`,
+/// `AES256-SHA`, `DHE-RSA-CHACHA20-POLY1305`), for stacks that report
+/// OpenSSL's names. Covers the naming scheme of OpenSSL's TLS 1.2 suites
+/// with RSA/ECDSA/DHE/ECDHE/PSK key exchange; TLS 1.3 names are IANA's.
+pub fn by_openssl_name(name: &str) -> Option<&'static Suite> {
+    let n = name.trim().to_ascii_uppercase();
+    if n.starts_with("TLS_") || n.starts_with("TLS13_") {
+        return by_name(&n);
+    }
+    let mut parts: Vec<&str> = n.split('-').collect();
+    // Key exchange and authentication prefix.
+    let kx = match parts.as_slice() {
+        ["ECDHE", "RSA", ..] => {
+            parts.drain(..2);
+            "ECDHE_RSA"
+        }
+        ["ECDHE", "ECDSA", ..] => {
+            parts.drain(..2);
+            "ECDHE_ECDSA"
+        }
+        ["ECDHE", "PSK", ..] => {
+            parts.drain(..2);
+            "ECDHE_PSK"
+        }
+        ["DHE", "RSA", ..] | ["EDH", "RSA", ..] => {
+            parts.drain(..2);
+            "DHE_RSA"
+        }
+        ["DHE", "DSS", ..] | ["EDH", "DSS", ..] => {
+            parts.drain(..2);
+            "DHE_DSS"
+        }
+        ["DHE", "PSK", ..] => {
+            parts.drain(..2);
+            "DHE_PSK"
+        }
+        ["RSA", "PSK", ..] => {
+            parts.drain(..2);
+            "RSA_PSK"
+        }
+        ["PSK", ..] => {
+            parts.drain(..1);
+            "PSK"
+        }
+        _ => "RSA",
+    };
+    let (mac, cipher_parts) = match parts.split_last()? {
+        (m, rest) if ["SHA", "SHA256", "SHA384", "MD5"].contains(m) => (*m, rest.to_vec()),
+        _ => ("", parts.clone()),
+    };
+    let cipher = match cipher_parts.join("-").as_str() {
+        "AES128" => "AES_128_CBC".to_owned(),
+        "AES256" => "AES_256_CBC".to_owned(),
+        "AES128-GCM" => "AES_128_GCM".to_owned(),
+        "AES256-GCM" => "AES_256_GCM".to_owned(),
+        "AES128-CCM" => "AES_128_CCM".to_owned(),
+        "AES256-CCM" => "AES_256_CCM".to_owned(),
+        "CHACHA20-POLY1305" => "CHACHA20_POLY1305".to_owned(),
+        "DES-CBC3" => "3DES_EDE_CBC".to_owned(),
+        "RC4" => "RC4_128".to_owned(),
+        "CAMELLIA128" => "CAMELLIA_128_CBC".to_owned(),
+        "CAMELLIA256" => "CAMELLIA_256_CBC".to_owned(),
+        "NULL" => "NULL".to_owned(),
+        _ => return None,
+    };
+    let suffix = match (mac, cipher.as_str()) {
+        ("", "CHACHA20_POLY1305") => "_SHA256".to_owned(),
+        ("", c) if c.ends_with("CCM") => String::new(),
+        ("", _) => return None,
+        (m, _) => format!("_{m}"),
+    };
+    by_name(&format!("TLS_{kx}_WITH_{cipher}{suffix}"))
+}
+
 /// How acceptable a suite is for XMPP, strictest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Class {

@@ -155,3 +155,48 @@ fn every_entry_gets_a_class_with_reason_and_source() {
     assert!(counts[&Class::Forbidden] > counts[&Class::Preferred]);
     assert!(counts[&Class::Preferred] >= 10);
 }
+
+#[test]
+fn openssl_names_map_to_iana_suites() {
+    for (openssl, iana) in [
+        (
+            "ECDHE-RSA-AES128-GCM-SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        ),
+        (
+            "ECDHE-ECDSA-AES256-GCM-SHA384",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        ),
+        (
+            "ECDHE-RSA-CHACHA20-POLY1305",
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        ),
+        (
+            "DHE-RSA-AES256-GCM-SHA384",
+            "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+        ),
+        (
+            "ECDHE-RSA-AES128-SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+        ),
+        ("ECDHE-ECDSA-AES128-CCM", "TLS_ECDHE_ECDSA_WITH_AES_128_CCM"),
+        ("AES128-GCM-SHA256", "TLS_RSA_WITH_AES_128_GCM_SHA256"),
+        ("AES256-SHA", "TLS_RSA_WITH_AES_256_CBC_SHA"),
+        ("DES-CBC3-SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"),
+        ("EDH-RSA-DES-CBC3-SHA", "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA"),
+        ("RC4-MD5", "TLS_RSA_WITH_RC4_128_MD5"),
+        ("TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384"),
+    ] {
+        assert_eq!(
+            by_openssl_name(openssl).map(|s| s.name),
+            Some(iana),
+            "{openssl}"
+        );
+    }
+    assert_eq!(by_openssl_name("NOT-A-SUITE"), None);
+    assert_eq!(
+        by_openssl_name("AES128"),
+        None,
+        "a cipher without MAC is not a suite name"
+    );
+}
