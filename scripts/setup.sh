@@ -37,6 +37,10 @@ command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 command -v prosody >/dev/null 2>&1 || missing="$missing prosody lua-event"
 command -v setpriv >/dev/null 2>&1 || missing="$missing util-linux"
+# The C library's tests: the system C compiler, pkg-config, valgrind.
+command -v cc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
+command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
 if [ -n "$missing" ]; then
   say "installing$missing"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
@@ -45,6 +49,14 @@ fi
 if pgrep -u prosody -x lua5.4 >/dev/null 2>&1 || pgrep -x prosody >/dev/null 2>&1; then
   say "stopping the system Prosody"
   (service prosody stop || pkill -u prosody) >/dev/null 2>&1 || true
+fi
+
+# cbindgen generates include/xmpptls.h; one pinned version, so the committed
+# header and a fresh generation can be compared.
+cbindgen_version=0.29.4
+if [ "$(cbindgen --version 2>/dev/null | awk '{print $2}')" != "$cbindgen_version" ]; then
+  say "installing cbindgen $cbindgen_version"
+  cargo install -q cbindgen --version "=$cbindgen_version" --locked
 fi
 
 # Fetch crates once, so the build and test steps need no network.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The full test suite: formatting, lints, docs, every test of the workspace,
-# and a compile check of the fuzz targets. README's test command; .ci/run
+# The full test suite: formatting, lints, docs, generated files current,
+# every test of the workspace, the C library's tests, and a compile check of
+# the fuzz targets. README's test command; .ci/run
 # calls exactly this.
 set -euo pipefail  # pipefail: a failing cargo test fails the run despite tee
 cd "$(dirname "$0")/.."
@@ -13,6 +14,9 @@ cargo fmt --all -- --check
 
 step "generated cipher suite table is current"
 python3 scripts/gen-suites.py --check
+
+step "C header is current"
+scripts/gen-header.sh --check
 
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -q -- -D warnings
@@ -27,6 +31,10 @@ step "cargo test (workspace)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
+
+step "C library tests (system C compiler, installed header and library)"
+scripts/test-c.sh 2>&1 | tee -a "$log"
 # One closing line with the totals of every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
+     /^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
      END { printf "\n%d passed, %d failed\n", p, f }' "$log"

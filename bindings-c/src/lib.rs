@@ -1,8 +1,44 @@
-//! C ABI for libxmpptls (filled by the C bindings issue)
+//! libxmpptls: the XTLS tunnel of the `xmpptls` core behind a C ABI.
 //!
-//! This crate only translates; all logic lives in the `xmpptls` core.
+//! Conventions (as rustls-ffi): opaque handles made by `xmpptls_*_new` and
+//! released by `xmpptls_*_free` (NULL is fine); every fallible function
+//! returns an `xmpptls_result`; out-parameters are written only on success;
+//! byte and string results go into caller buffers whose needed size a
+//! `*_len` function tells first; no panic crosses the boundary (it becomes
+//! `XMPPTLS_PANIC`). Handles are not thread-safe: use one from one thread
+//! at a time (they may move between threads).
+//!
+//! This crate only translates; all logic lives in the core.
 
-/// The version of the core this binding wraps.
+#![allow(non_camel_case_types)]
+
+mod endpoint;
+mod ffi;
+mod result;
+
+pub use endpoint::*;
+pub use result::*;
+
+/// The library version, as a static NUL-terminated string.
+#[no_mangle]
+pub extern "C" fn xmpptls_version() -> *const std::ffi::c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// Panics inside the library (test builds only, feature `test-panic`), to
+/// prove that the panic is caught and reported as `XMPPTLS_PANIC`.
+#[cfg(feature = "test-panic")]
+#[no_mangle]
+pub extern "C" fn xmpptls_test_panic() -> xmpptls_result {
+    ffi::guard(|| {
+        #[allow(clippy::panic)]
+        {
+            panic!("deliberate panic for the C tests")
+        }
+    })
+}
+
+/// The core version this library wraps (for Rust callers and tests).
 pub fn core_version() -> &'static str {
     xmpptls::VERSION
 }

@@ -1,0 +1,449 @@
+//! The XTLS endpoint and its events for C (see the core's `Endpoint`).
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use xmpptls::{
+    CloseReason, Endpoint, EndpointConfig, Event, Identity, Jid, PinStore, TrustMode, UnixTime,
+};
+
+use crate::ffi::{bytes_arg, guard, set, str_arg, write_out};
+use crate::result::*;
+
+/// Trust the certificate whose hash the peer's XEP-0250 offer announces.
+pub const XMPPTLS_TRUST_OFFER: u32 = 0;
+/// Trust on first use: pin the first key per bare JID, refuse a changed key.
+pub const XMPPTLS_TRUST_ON_FIRST_USE: u32 = 1;
+
+/// Event kinds returned by `xmpptls_event_kind`.
+pub const XMPPTLS_EVENT_ESTABLISHED: u32 = 1;
+/// A decrypted stanza (routing restored): `xmpptls_event_text` gives it.
+pub const XMPPTLS_EVENT_STANZA: u32 = 2;
+/// An inner stanza was refused: `xmpptls_event_text` gives the reason.
+pub const XMPPTLS_EVENT_STANZA_REJECTED: u32 = 3;
+/// The tunnel ended: `xmpptls_event_text` gives the reason.
+pub const XMPPTLS_EVENT_CLOSED: u32 = 4;
+
+/// An XTLS endpoint for one local full JID (opaque).
+pub struct xmpptls_endpoint {
+    inner: Endpoint,
+    /// The next stanza to send, taken from the core when its length was asked.
+    next: Option<String>,
+}
+
+/// One event of an endpoint (opaque; free with `xmpptls_event_free`).
+pub struct xmpptls_event {
+    kind: u32,
+    peer: String,
+    text: String,
+}
+
+fn now(secs: u64) -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(secs))
+}
+
+fn jid(s: &str) -> Result<Jid, xmpptls_result> {
+    Jid::parse(s).map_err(|e| code(&e))
+}
+
+/// Creates an endpoint for `jid` with a freshly generated self-signed
+/// identity (XmppAddr = the bare JID) and the trust mode `trust`
+/// (`XMPPTLS_TRUST_OFFER` or `XMPPTLS_TRUST_ON_FIRST_USE`).
+///
+/// # Safety
+/// `jid_str` is a NUL-terminated string; `out` points to writable storage.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_new(
+    jid_str: *const c_char,
+    trust: u32,
+    out: *mut *mut xmpptls_endpoint,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        let j = match unsafe { str_arg(jid_str) }.and_then(jid) {
+            Ok(j) => j,
+            Err(e) => return e,
+        };
+        if out.is_null() {
+            return XMPPTLS_NULL_PARAMETER;
+        }
+        let trust = match trust {
+            XMPPTLS_TRUST_OFFER => TrustMode::Offer,
+            XMPPTLS_TRUST_ON_FIRST_USE => TrustMode::TrustOnFirstUse(PinStore::new()),
+            _ => return XMPPTLS_INVALID_PARAMETER,
+        };
+        let endpoint = Identity::self_signed(&j)
+            .and_then(|id| Endpoint::new(EndpointConfig::new(j, id, trust)));
+        match endpoint {
+            Ok(inner) => {
+                let boxed = Box::into_raw(Box::new(xmpptls_endpoint { inner, next: None }));
+                // SAFETY: `out` is non-NULL and writable.
+                unsafe { set(out, boxed) }
+            }
+            Err(e) => code(&e),
+        }
+    })
+}
+
+/// Frees an endpoint (NULL is ignored).
+///
+/// # Safety
+/// `ep` is NULL or was returned by `xmpptls_endpoint_new` and not freed.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_free(ep: *mut xmpptls_endpoint) {
+    let _ = guard(|| {
+        if !ep.is_null() {
+            // SAFETY: made by Box::into_raw in xmpptls_endpoint_new.
+            drop(unsafe { Box::from_raw(ep) });
+        }
+        XMPPTLS_OK
+    });
+}
+
+/// Runs `f` on a live endpoint.
+///
+/// # Safety
+/// `ep` is NULL or a live endpoint used by one thread at a time.
+unsafe fn with_ep(
+    ep: *mut xmpptls_endpoint,
+    f: impl FnOnce(&mut xmpptls_endpoint) -> xmpptls_result,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the caller's contract.
+        match unsafe { ep.as_mut() } {
+            Some(e) => f(e),
+            None => XMPPTLS_NULL_PARAMETER,
+        }
+    })
+}
+
+/// Processes one incoming stanza (`len` octets). `*handled` is set to 1
+/// when it was XTLS, 0 when the host library should process it itself.
+/// Errors in XTLS input are returned as codes; answers the protocol needs
+/// have been queued for `xmpptls_endpoint_poll_transmit`.
+///
+/// # Safety
+/// `ep` is a live endpoint; `stanza` points to `len` octets; `handled` to an int.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_handle_incoming(
+    ep: *mut xmpptls_endpoint,
+    stanza: *const u8,
+    len: usize,
+    now_unix_secs: u64,
+    handled: *mut i32,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_ep(ep, |e| {
+            let bytes = match bytes_arg(stanza, len) {
+                Ok(b) => b,
+                Err(c) => return c,
+            };
+            if handled.is_null() {
+                return XMPPTLS_NULL_PARAMETER;
+            }
+            match e.inner.handle_incoming(bytes, now(now_unix_secs)) {
+                Ok(x) => set(handled, i32::from(x == xmpptls::Incoming::Handled)),
+                Err(err) => code(&err),
+            }
+        })
+    }
+}
+
+/// Opens a tunnel to the full JID `peer`.
+///
+/// # Safety
+/// `ep` is a live endpoint; `peer` a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_open(
+    ep: *mut xmpptls_endpoint,
+    peer: *const c_char,
+    now_unix_secs: u64,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_ep(ep, |e| match str_arg(peer).and_then(jid) {
+            Ok(p) => e
+                .inner
+                .open(&p, now(now_unix_secs))
+                .map_or_else(|err| code(&err), |()| XMPPTLS_OK),
+            Err(c) => c,
+        })
+    }
+}
+
+/// Sends a stanza (`len` octets of XML) through the tunnel with `peer`.
+///
+/// # Safety
+/// `ep` is a live endpoint; `peer` NUL-terminated; `stanza` `len` octets.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_send(
+    ep: *mut xmpptls_endpoint,
+    peer: *const c_char,
+    stanza: *const u8,
+    len: usize,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_ep(ep, |e| {
+            let p = match str_arg(peer).and_then(jid) {
+                Ok(p) => p,
+                Err(c) => return c,
+            };
+            match bytes_arg(stanza, len) {
+                Ok(b) => e
+                    .inner
+                    .send(&p, b)
+                    .map_or_else(|err| code(&err), |()| XMPPTLS_OK),
+                Err(c) => c,
+            }
+        })
+    }
+}
+
+/// Closes the tunnel with `peer` gracefully.
+///
+/// # Safety
+/// `ep` is a live endpoint; `peer` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_close(
+    ep: *mut xmpptls_endpoint,
+    peer: *const c_char,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_ep(ep, |e| match str_arg(peer).and_then(jid) {
+            Ok(p) => e
+                .inner
+                .close(&p)
+                .map_or_else(|err| code(&err), |()| XMPPTLS_OK),
+            Err(c) => c,
+        })
+    }
+}
+
+/// Tears down the tunnels with `peer` (a bare JID: all its resources).
+///
+/// # Safety
+/// `ep` is a live endpoint; `peer` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_peer_unavailable(
+    ep: *mut xmpptls_endpoint,
+    peer: *const c_char,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_ep(ep, |e| match str_arg(peer).and_then(jid) {
+            Ok(p) => {
+                e.inner.peer_unavailable(&p);
+                XMPPTLS_OK
+            }
+            Err(c) => c,
+        })
+    }
+}
+
+/// The length of the next stanza to send (without NUL), or `XMPPTLS_EMPTY`.
+///
+/// # Safety
+/// `ep` is a live endpoint; `len` points to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_transmit_len(
+    ep: *mut xmpptls_endpoint,
+    len: *mut usize,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_ep(ep, |e| {
+            if e.next.is_none() {
+                e.next = e.inner.poll_transmit();
+            }
+            match &e.next {
+                Some(s) => set(len, s.len()),
+                None => XMPPTLS_EMPTY,
+            }
+        })
+    }
+}
+
+/// Takes the next stanza to send into `buf` (NUL-terminated; `buf_len` must
+/// be at least the `xmpptls_endpoint_transmit_len` plus one), or returns
+/// `XMPPTLS_EMPTY`. On `XMPPTLS_BUFFER_TOO_SMALL` the stanza stays queued.
+///
+/// # Safety
+/// `ep` is a live endpoint; `buf` has `buf_len` writable octets; `written` a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_poll_transmit(
+    ep: *mut xmpptls_endpoint,
+    buf: *mut u8,
+    buf_len: usize,
+    written: *mut usize,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_ep(ep, |e| {
+            if e.next.is_none() {
+                e.next = e.inner.poll_transmit();
+            }
+            let Some(s) = &e.next else {
+                return XMPPTLS_EMPTY;
+            };
+            let r = write_out(s.as_bytes(), buf, buf_len, written);
+            if r == XMPPTLS_OK {
+                e.next = None;
+            }
+            r
+        })
+    }
+}
+
+/// Takes the next event into `*out` (free it with `xmpptls_event_free`), or
+/// returns `XMPPTLS_EMPTY`.
+///
+/// # Safety
+/// `ep` is a live endpoint; `out` points to writable storage.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_poll_event(
+    ep: *mut xmpptls_endpoint,
+    out: *mut *mut xmpptls_event,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_ep(ep, |e| {
+            if out.is_null() {
+                return XMPPTLS_NULL_PARAMETER;
+            }
+            let Some(ev) = e.inner.poll_event() else {
+                return XMPPTLS_EMPTY;
+            };
+            let event = match ev {
+                Event::Established { peer, info } => xmpptls_event {
+                    kind: XMPPTLS_EVENT_ESTABLISHED,
+                    peer: peer.to_string(),
+                    text: info.report.to_json(),
+                },
+                Event::Stanza { peer, stanza } => xmpptls_event {
+                    kind: XMPPTLS_EVENT_STANZA,
+                    peer: peer.to_string(),
+                    text: stanza,
+                },
+                Event::StanzaRejected { peer, error } => xmpptls_event {
+                    kind: XMPPTLS_EVENT_STANZA_REJECTED,
+                    peer: peer.to_string(),
+                    text: error.to_string(),
+                },
+                Event::Closed { peer, reason } => xmpptls_event {
+                    kind: XMPPTLS_EVENT_CLOSED,
+                    peer: peer.to_string(),
+                    text: match reason {
+                        CloseReason::Local => "closed by us".into(),
+                        CloseReason::Peer => "closed by the peer".into(),
+                        CloseReason::PeerUnavailable => "peer unavailable".into(),
+                        CloseReason::Error(err) => err.to_string(),
+                    },
+                },
+                _ => return XMPPTLS_EMPTY,
+            };
+            set(out, Box::into_raw(Box::new(event)))
+        })
+    }
+}
+
+/// The kind of an event (`XMPPTLS_EVENT_*`); 0 for NULL.
+///
+/// # Safety
+/// `ev` is NULL or a live event.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_event_kind(ev: *const xmpptls_event) -> u32 {
+    let mut kind = 0;
+    let _ = guard(|| {
+        // SAFETY: per the function's contract.
+        if let Some(e) = unsafe { ev.as_ref() } {
+            kind = e.kind;
+        }
+        XMPPTLS_OK
+    });
+    kind
+}
+
+/// Length (without NUL) of the event's peer JID and of its text.
+///
+/// # Safety
+/// `ev` is a live event; the out-pointers point to `size_t`s.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_event_lens(
+    ev: *const xmpptls_event,
+    peer_len: *mut usize,
+    text_len: *mut usize,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        let Some(e) = (unsafe { ev.as_ref() }) else {
+            return XMPPTLS_NULL_PARAMETER;
+        };
+        if peer_len.is_null() || text_len.is_null() {
+            return XMPPTLS_NULL_PARAMETER;
+        }
+        // SAFETY: both checked non-NULL above.
+        unsafe {
+            set(peer_len, e.peer.len());
+            set(text_len, e.text.len())
+        }
+    })
+}
+
+/// Copies the event's peer JID (NUL-terminated) into `buf`.
+///
+/// # Safety
+/// `ev` is a live event; `buf` has `len` writable octets; `written` a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_event_peer(
+    ev: *const xmpptls_event,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        match unsafe { ev.as_ref() } {
+            Some(e) => unsafe { write_out(e.peer.as_bytes(), buf.cast(), len, written) },
+            None => XMPPTLS_NULL_PARAMETER,
+        }
+    })
+}
+
+/// Copies the event's text (NUL-terminated) into `buf`: the report JSON for
+/// `ESTABLISHED`, the stanza for `STANZA`, the reason otherwise.
+///
+/// # Safety
+/// `ev` is a live event; `buf` has `len` writable octets; `written` a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_event_text(
+    ev: *const xmpptls_event,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        match unsafe { ev.as_ref() } {
+            Some(e) => unsafe { write_out(e.text.as_bytes(), buf.cast(), len, written) },
+            None => XMPPTLS_NULL_PARAMETER,
+        }
+    })
+}
+
+/// Frees an event (NULL is ignored).
+///
+/// # Safety
+/// `ev` is NULL or was returned by `xmpptls_endpoint_poll_event` and not freed.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_event_free(ev: *mut xmpptls_event) {
+    let _ = guard(|| {
+        if !ev.is_null() {
+            // SAFETY: made by Box::into_raw in xmpptls_endpoint_poll_event.
+            drop(unsafe { Box::from_raw(ev) });
+        }
+        XMPPTLS_OK
+    });
+}

@@ -1,0 +1,81 @@
+//! The pieces every entry point uses: catching panics, reading C strings
+//! and byte ranges, writing into caller buffers.
+
+use std::ffi::{c_char, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::result::*;
+
+/// Runs `f`, turning a panic into `XMPPTLS_PANIC`.
+pub(crate) fn guard(f: impl FnOnce() -> xmpptls_result) -> xmpptls_result {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(XMPPTLS_PANIC)
+}
+
+/// A NUL-terminated UTF-8 string from C.
+///
+/// # Safety
+/// `p` is NULL or points to a NUL-terminated string that outlives the use.
+pub(crate) unsafe fn str_arg<'a>(p: *const c_char) -> Result<&'a str, xmpptls_result> {
+    if p.is_null() {
+        return Err(XMPPTLS_NULL_PARAMETER);
+    }
+    // SAFETY: non-NULL and NUL-terminated per the caller's contract.
+    unsafe { CStr::from_ptr(p) }
+        .to_str()
+        .map_err(|_| XMPPTLS_INVALID_PARAMETER)
+}
+
+/// `len` octets from C (NULL is allowed only with `len == 0`).
+///
+/// # Safety
+/// `p` points to `len` readable octets.
+pub(crate) unsafe fn bytes_arg<'a>(p: *const u8, len: usize) -> Result<&'a [u8], xmpptls_result> {
+    if p.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(XMPPTLS_NULL_PARAMETER)
+        };
+    }
+    // SAFETY: the caller gives `len` readable octets at `p`.
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
+/// Copies `data` into the caller's buffer, NUL-terminated: `len` must be at
+/// least `data.len() + 1`. Writes `*written = data.len()` on success only.
+///
+/// # Safety
+/// `buf` points to `len` writable octets, `written` to a `size_t`.
+pub(crate) unsafe fn write_out(
+    data: &[u8],
+    buf: *mut u8,
+    len: usize,
+    written: *mut usize,
+) -> xmpptls_result {
+    if buf.is_null() || written.is_null() {
+        return XMPPTLS_NULL_PARAMETER;
+    }
+    if len < data.len() + 1 {
+        return XMPPTLS_BUFFER_TOO_SMALL;
+    }
+    // SAFETY: `len` >= data.len() + 1 writable octets at `buf`.
+    unsafe {
+        std::ptr::copy_nonoverlapping(data.as_ptr(), buf, data.len());
+        *buf.add(data.len()) = 0;
+        *written = data.len();
+    }
+    XMPPTLS_OK
+}
+
+/// Writes a value through a non-NULL out-pointer.
+///
+/// # Safety
+/// `out` is NULL or points to a writable `T`.
+pub(crate) unsafe fn set<T>(out: *mut T, v: T) -> xmpptls_result {
+    if out.is_null() {
+        return XMPPTLS_NULL_PARAMETER;
+    }
+    // SAFETY: non-NULL and writable per the caller's contract.
+    unsafe { out.write(v) };
+    XMPPTLS_OK
+}

@@ -1,0 +1,136 @@
+//! Result codes. Codes below 100 are the C layer's own; from 100 on they
+//! are the core's stable `Error::code` values, passed through unchanged.
+
+use std::ffi::c_char;
+
+use crate::ffi;
+
+/// A result code: `XMPPTLS_OK` or the reason a call failed.
+pub type xmpptls_result = u32;
+
+/// Success.
+pub const XMPPTLS_OK: xmpptls_result = 0;
+/// A required pointer argument was NULL.
+pub const XMPPTLS_NULL_PARAMETER: xmpptls_result = 1;
+/// An argument is invalid (not UTF-8, not a JID, unknown constant).
+pub const XMPPTLS_INVALID_PARAMETER: xmpptls_result = 2;
+/// The caller's buffer is too small; ask the matching `*_len` function.
+pub const XMPPTLS_BUFFER_TOO_SMALL: xmpptls_result = 3;
+/// A panic inside the library was caught (a bug: please report it).
+pub const XMPPTLS_PANIC: xmpptls_result = 4;
+/// Nothing to return (no stanza to send, no event).
+pub const XMPPTLS_EMPTY: xmpptls_result = 5;
+/// Malformed or refused XML (core code 100).
+pub const XMPPTLS_ERR_XML: xmpptls_result = 100;
+/// Invalid JID (101).
+pub const XMPPTLS_ERR_INVALID_JID: xmpptls_result = 101;
+/// Invalid base64 in `<data/>` (102).
+pub const XMPPTLS_ERR_BASE64: xmpptls_result = 102;
+/// A payload exceeds a limit (103).
+pub const XMPPTLS_ERR_PAYLOAD_TOO_LARGE: xmpptls_result = 103;
+/// Not an XMPP stanza (104).
+pub const XMPPTLS_ERR_NOT_A_STANZA: xmpptls_result = 104;
+/// Bad XTLS request (200).
+pub const XMPPTLS_ERR_BAD_REQUEST: xmpptls_result = 200;
+/// No tunnel with that peer (201).
+pub const XMPPTLS_ERR_NO_TUNNEL: xmpptls_result = 201;
+/// Data before the tunnel was agreed (202).
+pub const XMPPTLS_ERR_DATA_BEFORE_PROCEED: xmpptls_result = 202;
+/// Duplicate start (203).
+pub const XMPPTLS_ERR_DUPLICATE_START: xmpptls_result = 203;
+/// Unexpected IQ result or error (204).
+pub const XMPPTLS_ERR_UNEXPECTED_IQ: xmpptls_result = 204;
+/// The peer refused (205).
+pub const XMPPTLS_ERR_PEER_REFUSED: xmpptls_result = 205;
+/// Unsupported TLS method (206).
+pub const XMPPTLS_ERR_UNSUPPORTED_METHOD: xmpptls_result = 206;
+/// Inner stanza routing contradicts the IQ (207).
+pub const XMPPTLS_ERR_ROUTING_MISMATCH: xmpptls_result = 207;
+/// XTLS disabled (208).
+pub const XMPPTLS_ERR_DISABLED: xmpptls_result = 208;
+/// Addressed to another JID (209).
+pub const XMPPTLS_ERR_WRONG_RECIPIENT: xmpptls_result = 209;
+/// The tunnel is closed or closing (210).
+pub const XMPPTLS_ERR_TUNNEL_CLOSED: xmpptls_result = 210;
+/// TLS failed (300).
+pub const XMPPTLS_ERR_TLS: xmpptls_result = 300;
+/// The peer is not trusted (301).
+pub const XMPPTLS_ERR_TRUST: xmpptls_result = 301;
+/// Tunnel limit reached (400).
+pub const XMPPTLS_ERR_TOO_MANY_TUNNELS: xmpptls_result = 400;
+/// Buffer limit reached (401).
+pub const XMPPTLS_ERR_BUFFER_FULL: xmpptls_result = 401;
+/// Invalid configuration (500).
+pub const XMPPTLS_ERR_CONFIG: xmpptls_result = 500;
+
+fn message(code: xmpptls_result) -> &'static str {
+    match code {
+        XMPPTLS_OK => "success",
+        XMPPTLS_NULL_PARAMETER => "a required pointer argument was NULL",
+        XMPPTLS_INVALID_PARAMETER => {
+            "an argument is invalid (not UTF-8, not a JID or an unknown constant)"
+        }
+        XMPPTLS_BUFFER_TOO_SMALL => {
+            "the buffer is too small; ask the matching *_len function for the size"
+        }
+        XMPPTLS_PANIC => "a panic inside libxmpptls was caught (a bug: please report it)",
+        XMPPTLS_EMPTY => "nothing to return",
+        XMPPTLS_ERR_XML => "malformed or refused XML (DOCTYPE, entity, comment, depth or size)",
+        XMPPTLS_ERR_INVALID_JID => "invalid JID",
+        XMPPTLS_ERR_BASE64 => "<data/> is not valid base64",
+        XMPPTLS_ERR_PAYLOAD_TOO_LARGE => "payload exceeds a configured limit",
+        XMPPTLS_ERR_NOT_A_STANZA => "not a <message/>, <presence/> or <iq/> stanza",
+        XMPPTLS_ERR_BAD_REQUEST => "bad XTLS request",
+        XMPPTLS_ERR_NO_TUNNEL => "no XTLS tunnel with that peer",
+        XMPPTLS_ERR_DATA_BEFORE_PROCEED => "<data/> before the tunnel was agreed",
+        XMPPTLS_ERR_DUPLICATE_START => "start for a peer that already has a tunnel",
+        XMPPTLS_ERR_UNEXPECTED_IQ => "IQ result or error that answers nothing sent",
+        XMPPTLS_ERR_PEER_REFUSED => "the peer refused",
+        XMPPTLS_ERR_UNSUPPORTED_METHOD => "TLS method not supported (only x509)",
+        XMPPTLS_ERR_ROUTING_MISMATCH => "inner stanza routing contradicts the carrying IQ",
+        XMPPTLS_ERR_DISABLED => "XTLS is disabled on this endpoint",
+        XMPPTLS_ERR_WRONG_RECIPIENT => "XTLS IQ addressed to another JID",
+        XMPPTLS_ERR_TUNNEL_CLOSED => "the tunnel is closed",
+        XMPPTLS_ERR_TLS => "TLS failed",
+        XMPPTLS_ERR_TRUST => "the peer is not trusted",
+        XMPPTLS_ERR_TOO_MANY_TUNNELS => "tunnel limit reached",
+        XMPPTLS_ERR_BUFFER_FULL => "buffer limit reached",
+        XMPPTLS_ERR_CONFIG => "invalid configuration",
+        _ => "unknown result code",
+    }
+}
+
+/// Writes the description of `code` into `buf` (NUL-terminated, truncated
+/// to fit; at most `len` octets including the NUL) and its length without
+/// the NUL into `*written`.
+///
+/// # Safety
+/// `buf` must point to `len` writable octets; `written` to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_result_message(
+    code: xmpptls_result,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> xmpptls_result {
+    ffi::guard(|| {
+        if buf.is_null() || written.is_null() || len == 0 {
+            return XMPPTLS_NULL_PARAMETER;
+        }
+        let text = message(code).as_bytes();
+        let n = text.len().min(len - 1);
+        // SAFETY: the caller gives `len` writable octets at `buf` and a
+        // writable `written`; we write n + 1 <= len octets.
+        unsafe {
+            std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), n);
+            *buf.add(n) = 0;
+            *written = n;
+        }
+        XMPPTLS_OK
+    })
+}
+
+/// The C code of a core error (they are the same numbers).
+pub(crate) fn code(e: &xmpptls::Error) -> xmpptls_result {
+    e.code()
+}

@@ -1,0 +1,239 @@
+/*
+ * C tests of libxmpptls, compiled with the system C compiler against the
+ * installed header and library (scripts/test-c.sh). Two endpoints in one
+ * process play romeo and juliet; this file is their "server".
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The test-only panic hook is declared only when this is defined. */
+#define XMPPTLS_TEST_PANIC 1
+#include <xmpptls.h>
+
+#define ROMEO "romeo@montague.lit/orchard"
+#define JULIET "juliet@capulet.lit/balcony"
+#define NOW 1795305600ULL
+
+static int passed, failed;
+
+#define CHECK(cond)                                                        \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      return 1;                                                            \
+    }                                                                      \
+  } while (0)
+
+#define RUN(test)                                  \
+  do {                                             \
+    if (test() == 0) {                             \
+      passed++;                                    \
+      printf("ok   %s\n", #test);                  \
+    } else {                                       \
+      failed++;                                    \
+      printf("FAIL %s\n", #test);                  \
+    }                                              \
+  } while (0)
+
+/* Moves every queued stanza from `from` to `to`; returns how many. */
+static int pump_one(xmpptls_endpoint *from, xmpptls_endpoint *to) {
+  int moved = 0;
+  size_t len;
+  while (xmpptls_endpoint_transmit_len(from, &len) == XMPPTLS_OK) {
+    char *buf = malloc(len + 1);
+    size_t written = 0;
+    if (xmpptls_endpoint_poll_transmit(from, (uint8_t *)buf, len + 1, &written) != XMPPTLS_OK) {
+      free(buf);
+      return -1;
+    }
+    int handled = -1;
+    xmpptls_result r = xmpptls_endpoint_handle_incoming(to, (const uint8_t *)buf, written, NOW, &handled);
+    free(buf);
+    if (r != XMPPTLS_OK || handled != 1) return -1;
+    moved++;
+  }
+  return moved;
+}
+
+static int pump(xmpptls_endpoint *a, xmpptls_endpoint *b) {
+  for (int round = 0; round < 100; round++) {
+    int x = pump_one(a, b), y = pump_one(b, a);
+    if (x < 0 || y < 0) return -1;
+    if (x == 0 && y == 0) return 0;
+  }
+  return -1;
+}
+
+/* Takes the next event: kind, peer and text (malloc'ed, caller frees). */
+static uint32_t next_event(xmpptls_endpoint *ep, char **peer, char **text) {
+  xmpptls_event *ev = NULL;
+  if (xmpptls_endpoint_poll_event(ep, &ev) != XMPPTLS_OK) return 0;
+  size_t plen = 0, tlen = 0, w = 0;
+  uint32_t kind = xmpptls_event_kind(ev);
+  if (xmpptls_event_lens(ev, &plen, &tlen) != XMPPTLS_OK) kind = 0;
+  *peer = malloc(plen + 1);
+  *text = malloc(tlen + 1);
+  if (xmpptls_event_peer(ev, *peer, plen + 1, &w) != XMPPTLS_OK || w != plen) kind = 0;
+  if (xmpptls_event_text(ev, *text, tlen + 1, &w) != XMPPTLS_OK || w != tlen) kind = 0;
+  xmpptls_event_free(ev);
+  return kind;
+}
+
+/* Drains events, counting kinds; remembers a text containing `want`. */
+static int drain(xmpptls_endpoint *ep, int counts[5], const char *want, int *found) {
+  char *peer, *text;
+  uint32_t kind;
+  while ((kind = next_event(ep, &peer, &text)) != 0) {
+    if (kind > 4) return -1;
+    counts[kind]++;
+    if (want && strstr(text, want)) *found = 1;
+    free(peer);
+    free(text);
+  }
+  return 0;
+}
+
+static int test_version_and_messages(void) {
+  CHECK(strcmp(xmpptls_version(), "0.1.0") == 0);
+  char buf[128];
+  size_t w = 0;
+  CHECK(xmpptls_result_message(XMPPTLS_ERR_BASE64, buf, sizeof buf, &w) == XMPPTLS_OK);
+  CHECK(strstr(buf, "base64") != NULL && w == strlen(buf));
+  /* Truncated to the buffer, still NUL-terminated. */
+  CHECK(xmpptls_result_message(XMPPTLS_ERR_BASE64, buf, 5, &w) == XMPPTLS_OK);
+  CHECK(w == 4 && buf[4] == '\0');
+  CHECK(xmpptls_result_message(9999, buf, sizeof buf, &w) == XMPPTLS_OK);
+  CHECK(strstr(buf, "unknown") != NULL);
+  CHECK(xmpptls_result_message(XMPPTLS_OK, NULL, 10, &w) == XMPPTLS_NULL_PARAMETER);
+  return 0;
+}
+
+static int test_tunnel_messages_both_ways_and_close(void) {
+  xmpptls_endpoint *romeo = NULL, *juliet = NULL;
+  CHECK(xmpptls_endpoint_new(ROMEO, XMPPTLS_TRUST_ON_FIRST_USE, &romeo) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  const char *m1 = "<message type='chat'><body>But soft!</body></message>";
+  CHECK(xmpptls_endpoint_send(romeo, JULIET, (const uint8_t *)m1, strlen(m1)) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == 0);
+  const char *m2 = "<message type='chat'><body>Wherefore art thou</body></message>";
+  CHECK(xmpptls_endpoint_send(juliet, ROMEO, (const uint8_t *)m2, strlen(m2)) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == 0);
+
+  int rc[5] = {0}, jc[5] = {0}, found_r = 0, found_j = 0;
+  CHECK(drain(romeo, rc, "Wherefore art thou", &found_r) == 0);
+  CHECK(drain(juliet, jc, "But soft!", &found_j) == 0);
+  CHECK(rc[XMPPTLS_EVENT_ESTABLISHED] == 1 && jc[XMPPTLS_EVENT_ESTABLISHED] == 1);
+  CHECK(rc[XMPPTLS_EVENT_STANZA] == 1 && jc[XMPPTLS_EVENT_STANZA] == 1);
+  CHECK(found_r && found_j);
+
+  CHECK(xmpptls_endpoint_close(romeo, JULIET) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == 0);
+  int rc2[5] = {0}, jc2[5] = {0}, f = 0;
+  CHECK(drain(romeo, rc2, "closed by us", &f) == 0 && f == 1);
+  CHECK(drain(juliet, jc2, NULL, &f) == 0 && jc2[XMPPTLS_EVENT_CLOSED] == 1);
+  CHECK(xmpptls_endpoint_send(romeo, JULIET, (const uint8_t *)m1, strlen(m1)) == XMPPTLS_ERR_NO_TUNNEL);
+
+  xmpptls_endpoint_free(romeo);
+  xmpptls_endpoint_free(juliet);
+  return 0;
+}
+
+static int test_report_json_in_established_event(void) {
+  xmpptls_endpoint *romeo = NULL, *juliet = NULL;
+  CHECK(xmpptls_endpoint_new(ROMEO, XMPPTLS_TRUST_OFFER, &romeo) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == 0);
+  char *peer, *text;
+  CHECK(next_event(romeo, &peer, &text) == XMPPTLS_EVENT_ESTABLISHED);
+  CHECK(strcmp(peer, JULIET) == 0);
+  CHECK(strstr(text, "\"tls_version\":\"TLSv1.3\"") != NULL);
+  CHECK(strstr(text, "\"verdict\":\"pass\"") != NULL);
+  free(peer);
+  free(text);
+  xmpptls_endpoint_free(romeo);
+  xmpptls_endpoint_free(juliet);
+  return 0;
+}
+
+static int test_simultaneous_start(void) {
+  xmpptls_endpoint *romeo = NULL, *juliet = NULL;
+  CHECK(xmpptls_endpoint_new(ROMEO, XMPPTLS_TRUST_OFFER, &romeo) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_open(juliet, ROMEO, NOW) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == 0);
+  int rc[5] = {0}, jc[5] = {0}, f = 0;
+  CHECK(drain(romeo, rc, NULL, &f) == 0 && drain(juliet, jc, NULL, &f) == 0);
+  CHECK(rc[XMPPTLS_EVENT_ESTABLISHED] == 1 && jc[XMPPTLS_EVENT_ESTABLISHED] == 1);
+  CHECK(rc[XMPPTLS_EVENT_CLOSED] == 0 && jc[XMPPTLS_EVENT_CLOSED] == 0);
+  xmpptls_endpoint_free(romeo);
+  xmpptls_endpoint_free(juliet);
+  return 0;
+}
+
+static int test_bad_input_and_null_arguments(void) {
+  xmpptls_endpoint *juliet = NULL;
+  CHECK(xmpptls_endpoint_new("not a jid@", XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_ERR_INVALID_JID);
+  CHECK(juliet == NULL); /* out-parameters only on success */
+  CHECK(xmpptls_endpoint_new(JULIET, 42, &juliet) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_endpoint_new("\xff\xfe", XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_endpoint_new(NULL, XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_NULL_PARAMETER);
+  CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_OFFER, NULL) == XMPPTLS_NULL_PARAMETER);
+  CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_OK);
+
+  int handled = -1;
+  const char *bad_xml = "<iq type='set' id='1'><start xmlns='urn:xmpp:tmp:xtls'>";
+  CHECK(xmpptls_endpoint_handle_incoming(juliet, (const uint8_t *)bad_xml, strlen(bad_xml), NOW, &handled) == XMPPTLS_ERR_XML);
+  CHECK(handled == -1);
+  const char *bomb = "<!DOCTYPE iq [<!ENTITY a 'a'>]><iq type='set' id='1'>&a;</iq>";
+  CHECK(xmpptls_endpoint_handle_incoming(juliet, (const uint8_t *)bomb, strlen(bomb), NOW, &handled) == XMPPTLS_ERR_XML);
+  const char *base64 = "<iq type='set' id='d' from='" ROMEO "' to='" JULIET "'><data xmlns='urn:xmpp:tmp:xtls'>!!!</data></iq>";
+  CHECK(xmpptls_endpoint_handle_incoming(juliet, (const uint8_t *)base64, strlen(base64), NOW, &handled) == XMPPTLS_ERR_NO_TUNNEL);
+  const char *msg = "<message><body>not ours</body></message>";
+  CHECK(xmpptls_endpoint_handle_incoming(juliet, (const uint8_t *)msg, strlen(msg), NOW, &handled) == XMPPTLS_OK);
+  CHECK(handled == 0);
+  CHECK(xmpptls_endpoint_handle_incoming(juliet, NULL, 5, NOW, &handled) == XMPPTLS_NULL_PARAMETER);
+  CHECK(xmpptls_endpoint_handle_incoming(NULL, (const uint8_t *)msg, strlen(msg), NOW, &handled) == XMPPTLS_NULL_PARAMETER);
+  CHECK(xmpptls_endpoint_handle_incoming(juliet, (const uint8_t *)msg, strlen(msg), NOW, NULL) == XMPPTLS_NULL_PARAMETER);
+  CHECK(xmpptls_endpoint_open(juliet, NULL, NOW) == XMPPTLS_NULL_PARAMETER);
+  CHECK(xmpptls_endpoint_open(juliet, "@bad", NOW) == XMPPTLS_ERR_INVALID_JID);
+
+  /* The item-not-found answer to the data is queued: a too-small buffer
+   * does not consume it. */
+  size_t len = 0, w = 0;
+  CHECK(xmpptls_endpoint_transmit_len(juliet, &len) == XMPPTLS_OK && len > 10);
+  char small[8];
+  CHECK(xmpptls_endpoint_poll_transmit(juliet, (uint8_t *)small, sizeof small, &w) == XMPPTLS_BUFFER_TOO_SMALL);
+  char *big = malloc(len + 1);
+  CHECK(xmpptls_endpoint_poll_transmit(juliet, (uint8_t *)big, len + 1, &w) == XMPPTLS_OK && w == len);
+  CHECK(strstr(big, "item-not-found") != NULL);
+  free(big);
+  CHECK(xmpptls_endpoint_transmit_len(juliet, &len) == XMPPTLS_EMPTY);
+  xmpptls_event *ev = NULL;
+  CHECK(xmpptls_endpoint_poll_event(juliet, &ev) == XMPPTLS_EMPTY && ev == NULL);
+  CHECK(xmpptls_event_kind(NULL) == 0);
+  xmpptls_event_free(NULL);
+  xmpptls_endpoint_free(NULL);
+  xmpptls_endpoint_free(juliet);
+  return 0;
+}
+
+static int test_no_panic_crosses_the_boundary(void) {
+  CHECK(xmpptls_test_panic() == XMPPTLS_PANIC);
+  return 0;
+}
+
+int main(void) {
+  RUN(test_version_and_messages);
+  RUN(test_tunnel_messages_both_ways_and_close);
+  RUN(test_report_json_in_established_event);
+  RUN(test_simultaneous_start);
+  RUN(test_bad_input_and_null_arguments);
+  RUN(test_no_panic_crosses_the_boundary);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}

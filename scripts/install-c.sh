@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds libxmpptls and installs header, shared library (soname
+# libxmpptls.so.0), static library and pkg-config file under PREFIX.
+#   scripts/install-c.sh PREFIX [--debug] [--features F]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+prefix=${1:?usage: scripts/install-c.sh PREFIX [--debug] [--features F]}
+shift
+profile=release
+features=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --debug) profile=debug ;;
+    --features) features=(--features "$2"); shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+flags=(-p xmpptls-c --locked "${features[@]}")
+[ "$profile" = release ] && flags+=(--release)
+cargo build -q "${flags[@]}"
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+major=${version%%.*}
+target=${CARGO_TARGET_DIR:-target}/$profile
+# The system libraries the static library needs, as rustc reports them.
+static_libs=$(cargo rustc -q "${flags[@]}" --lib --crate-type staticlib -- --print native-static-libs 2>&1 \
+  | sed -n 's/.*native-static-libs: //p' | tail -1)
+
+mkdir -p "$prefix/include" "$prefix/lib/pkgconfig"
+install -m 644 include/xmpptls.h "$prefix/include/xmpptls.h"
+install -m 755 "$target/libxmpptls_c.so" "$prefix/lib/libxmpptls.so.$version"
+ln -sf "libxmpptls.so.$version" "$prefix/lib/libxmpptls.so.$major"
+ln -sf "libxmpptls.so.$major" "$prefix/lib/libxmpptls.so"
+install -m 644 "$target/libxmpptls_c.a" "$prefix/lib/libxmpptls.a"
+cat > "$prefix/lib/pkgconfig/xmpptls.pc" <<PC
+prefix=$prefix
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+
+Name: xmpptls
+Description: TLS in XMPP, safe and visible: XTLS tunnels and RFC 7590 checks
+Version: $version
+Libs: -L\${libdir} -lxmpptls
+Libs.private: $static_libs
+Cflags: -I\${includedir}
+PC
+echo "installed libxmpptls $version ($profile) under $prefix"
