@@ -49,14 +49,111 @@
 // The tunnel ended: `xmpptls_event_text` gives the reason.
 #define XMPPTLS_EVENT_CLOSED 4
 
+// Policy presets for `xmpptls_evaluate`.
+#define XMPPTLS_POLICY_STRICT 0
+
+// TLS 1.3 only.
+#define XMPPTLS_POLICY_TLS13_ONLY 1
+
+// Server-to-server with dialback accepted (RFC 7590 §3.4).
+#define XMPPTLS_POLICY_OPPORTUNISTIC_S2S 2
+
+// How the caller authenticated the peer (`xmpptls_negotiated.authentication`).
+#define XMPPTLS_AUTH_NONE 0
+
+// PKIX chain and RFC 6125 identity.
+#define XMPPTLS_AUTH_PKIX 1
+
+// DANE.
+#define XMPPTLS_AUTH_DANE 2
+
+// POSH.
+#define XMPPTLS_AUTH_POSH 3
+
+// A pinned key.
+#define XMPPTLS_AUTH_PINNED 4
+
+// Server Dialback.
+#define XMPPTLS_AUTH_DIALBACK 5
+
+// Verdicts (`xmpptls_report_verdict`).
+#define XMPPTLS_VERDICT_PASS 0
+
+// Acceptable with warnings.
+#define XMPPTLS_VERDICT_WARN 1
+
+// Against the policy.
+#define XMPPTLS_VERDICT_FAIL 2
+
+// Services for identity checks.
+#define XMPPTLS_SERVICE_CLIENT 0
+
+// `xmpp-server`.
+#define XMPPTLS_SERVICE_SERVER 1
+
+// Identity match kinds (`xmpptls_check_identity`).
+#define XMPPTLS_MATCH_DNS_ID 1
+
+// A wildcard DNS-ID.
+#define XMPPTLS_MATCH_WILDCARD_DNS_ID 2
+
+// An SRV-ID.
+#define XMPPTLS_MATCH_SRV_ID 3
+
+// An XmppAddr.
+#define XMPPTLS_MATCH_XMPP_ADDR 4
+
+// The subject CN (only with CN fallback).
+#define XMPPTLS_MATCH_CN_ID 5
+
 // An XTLS endpoint for one local full JID (opaque).
 typedef struct xmpptls_endpoint xmpptls_endpoint;
 
 // One event of an endpoint (opaque; free with `xmpptls_event_free`).
 typedef struct xmpptls_event xmpptls_event;
 
+// The graded connection (opaque; free with `xmpptls_report_free`).
+typedef struct xmpptls_report xmpptls_report;
+
 // A result code: `XMPPTLS_OK` or the reason a call failed.
 typedef uint32_t xmpptls_result;
+
+// One DER certificate.
+typedef struct xmpptls_der {
+  // The octets.
+  const uint8_t *data;
+  // Their number.
+  size_t len;
+} xmpptls_der;
+
+// What a TLS connection negotiated, as the caller's TLS stack reports it.
+// Zero means "not reported" for every numeric field.
+typedef struct xmpptls_negotiated {
+  // 1 when TLS is in use.
+  int32_t encrypted;
+  // Wire version code, e.g. 0x0303 for TLS 1.2, 0x0304 for TLS 1.3.
+  uint16_t version;
+  // Cipher suite code point (OpenSSL: `SSL_CIPHER_get_protocol_id`).
+  uint16_t suite;
+  // Key exchange size in bits (DH modulus or EC curve).
+  uint32_t kx_bits;
+  // Peer key size in bits (0: read it from the chain).
+  uint32_t peer_key_bits;
+  // 1 when TLS compression is on.
+  int32_t compression;
+  // 1 when the session was resumed.
+  int32_t resumed;
+  // 1 when resumption used a session ticket.
+  int32_t ticket;
+  // Extended master secret: 1 yes, 0 no, -1 not reported.
+  int32_t extended_master_secret;
+  // `XMPPTLS_AUTH_*`.
+  uint32_t authentication;
+  // The peer's chain, end entity first (may be NULL with length 0).
+  const struct xmpptls_der *peer_chain;
+  // Number of certificates in `peer_chain`.
+  size_t peer_chain_len;
+} xmpptls_negotiated;
 
 // Success.
 #define XMPPTLS_OK 0
@@ -272,6 +369,62 @@ xmpptls_result xmpptls_event_text(const struct xmpptls_event *ev,
 // # Safety
 // `ev` is NULL or was returned by `xmpptls_endpoint_poll_event` and not freed.
 void xmpptls_event_free(struct xmpptls_event *ev);
+
+// Grades `n` under the policy preset `policy` and returns the report.
+//
+// # Safety
+// `n` points to a valid struct whose chain pointers are valid; `peer` is a
+// NUL-terminated string; `out` is writable.
+xmpptls_result xmpptls_evaluate(uint32_t policy,
+                                const char *peer,
+                                const struct xmpptls_negotiated *n,
+                                struct xmpptls_report **out);
+
+// The verdict of a report (`XMPPTLS_VERDICT_*`); FAIL for NULL.
+//
+// # Safety
+// `r` is NULL or a live report.
+uint32_t xmpptls_report_verdict(const struct xmpptls_report *r);
+
+// The number of findings of a report (0 for NULL).
+//
+// # Safety
+// `r` is NULL or a live report.
+size_t xmpptls_report_findings(const struct xmpptls_report *r);
+
+// Length (without NUL) of the report's JSON.
+//
+// # Safety
+// `r` is a live report; `len` points to a `size_t`.
+xmpptls_result xmpptls_report_json_len(const struct xmpptls_report *r, size_t *len);
+
+// Copies the report's JSON (stable field names, see the README) into `buf`.
+//
+// # Safety
+// `r` is a live report; `buf` has `len` writable octets; `written` a `size_t`.
+xmpptls_result xmpptls_report_json(const struct xmpptls_report *r,
+                                   char *buf,
+                                   size_t len,
+                                   size_t *written);
+
+// Frees a report (NULL is ignored).
+//
+// # Safety
+// `r` is NULL or was returned by `xmpptls_evaluate` and not freed.
+void xmpptls_report_free(struct xmpptls_report *r);
+
+// Checks whether the DER certificate names `domain` for `service`
+// (`XMPPTLS_SERVICE_*`) by RFC 6125/9525 and RFC 6120 rules. On success
+// `*matched` is the `XMPPTLS_MATCH_*` kind, or 0 when nothing matched.
+//
+// # Safety
+// `der` points to `len` octets; `domain` is NUL-terminated; `matched` is writable.
+xmpptls_result xmpptls_check_identity(const uint8_t *der,
+                                      size_t len,
+                                      const char *domain,
+                                      uint32_t service,
+                                      int32_t cn_fallback,
+                                      uint32_t *matched);
 
 // Writes the description of `code` into `buf` (NUL-terminated, truncated
 // to fit; at most `len` octets including the NUL) and its length without

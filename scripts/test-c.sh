@@ -18,20 +18,29 @@ prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 scripts/install-c.sh "$prefix" --debug --features test-panic >/dev/null
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+# Certificates for the policy tests: EC P-256 with DNS-ID and SRV-ID, and a
+# weak RSA-1024 one.
+certs="$prefix/certs"
+mkdir -p "$certs"
+printf 'subjectAltName = DNS:example.net, otherName:1.3.6.1.5.5.7.8.7;IA5STRING:_xmpp-client.example.net\n' > "$certs/ext.cnf"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=example.net \
+  -keyout "$certs/ec.key" -outform DER -out "$certs/ec.der" -addext "subjectAltName = DNS:example.net, otherName:1.3.6.1.5.5.7.8.7;IA5STRING:_xmpp-client.example.net" 2>/dev/null
+openssl req -x509 -newkey rsa:1024 -nodes -days 2 -subj /CN=example.net \
+  -keyout "$certs/rsa.key" -outform DER -out "$certs/rsa1024.der" -addext "subjectAltName = DNS:example.net" 2>/dev/null
 cc=${CC:-cc}
 src=bindings-c/tests/c/test_xmpptls.c
 $cc -std=c11 -Wall -Wextra -Werror "$src" $(pkg-config --cflags --libs xmpptls) -o "$prefix/test_dynamic"
 $cc -std=c11 -Wall -Wextra -Werror "$src" $(pkg-config --cflags xmpptls) "$prefix/lib/libxmpptls.a" \
   $(pkg-config --static --libs-only-l xmpptls | sed 's/-lxmpptls//') -o "$prefix/test_static"
 echo "== C tests (shared library)"
-LD_LIBRARY_PATH="$prefix/lib" "$prefix/test_dynamic"
+LD_LIBRARY_PATH="$prefix/lib" "$prefix/test_dynamic" "$certs"
 echo "== C tests (static library)"
-"$prefix/test_static"
+"$prefix/test_static" "$certs"
 echo "== C tests under valgrind"
 LD_LIBRARY_PATH="$prefix/lib" valgrind -q --error-exitcode=1 --undef-value-errors=no --leak-check=full \
   --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
-  "$prefix/test_dynamic"
+  "$prefix/test_dynamic" "$certs"
 echo "== C tests under AddressSanitizer + LeakSanitizer"
 $cc -std=c11 -g -fsanitize=address,undefined -fno-omit-frame-pointer "$src" \
   $(pkg-config --cflags --libs xmpptls) -o "$prefix/test_asan"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LD_LIBRARY_PATH="$prefix/lib" "$prefix/test_asan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LD_LIBRARY_PATH="$prefix/lib" "$prefix/test_asan" "$certs"

@@ -14,9 +14,11 @@
 
 mod endpoint;
 mod ffi;
+mod policy;
 mod result;
 
 pub use endpoint::*;
+pub use policy::*;
 pub use result::*;
 
 /// The library version, as a static NUL-terminated string.

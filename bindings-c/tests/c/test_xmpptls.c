@@ -17,6 +17,35 @@
 #define NOW 1795305600ULL
 
 static int passed, failed;
+static const char *cert_dir;
+
+/* Reads a whole file; *len gets its size. Caller frees. */
+static uint8_t *read_file(const char *name, size_t *len) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", cert_dir, name);
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *buf = malloc((size_t)n);
+  *len = fread(buf, 1, (size_t)n, f);
+  fclose(f);
+  return buf;
+}
+
+/* Grades `n` and returns verdict; *json gets the report JSON (caller frees). */
+static int grade(uint32_t policy, const xmpptls_negotiated *n, char **json) {
+  xmpptls_report *r = NULL;
+  if (xmpptls_evaluate(policy, "example.net", n, &r) != XMPPTLS_OK) return -1;
+  size_t len = 0, w = 0;
+  if (xmpptls_report_json_len(r, &len) != XMPPTLS_OK) return -1;
+  *json = malloc(len + 1);
+  if (xmpptls_report_json(r, *json, len + 1, &w) != XMPPTLS_OK || w != len) return -1;
+  int v = (int)xmpptls_report_verdict(r);
+  xmpptls_report_free(r);
+  return v;
+}
 
 #define CHECK(cond)                                                        \
   do {                                                                     \
@@ -222,17 +251,91 @@ static int test_bad_input_and_null_arguments(void) {
   return 0;
 }
 
+static int test_evaluate_a_connection_made_by_another_stack(void) {
+  size_t ec_len = 0, rsa_len = 0;
+  uint8_t *ec = read_file("ec.der", &ec_len), *rsa = read_file("rsa1024.der", &rsa_len);
+  CHECK(ec && rsa);
+  xmpptls_der ec_chain[1] = {{ec, ec_len}}, rsa_chain[1] = {{rsa, rsa_len}};
+  char *json = NULL;
+
+  /* TLS 1.3, AES-256-GCM, PKIX-authenticated, EC P-256 key: pass. */
+  xmpptls_negotiated good = {1, 0x0304, 0x1302, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_PKIX, ec_chain, 1};
+  CHECK(grade(XMPPTLS_POLICY_STRICT, &good, &json) == XMPPTLS_VERDICT_PASS);
+  CHECK(strstr(json, "\"cipher_suite\":\"TLS_AES_256_GCM_SHA384\"") && strstr(json, "\"key_bits\":256"));
+  free(json);
+
+  /* The XTLS spec's mandatory 3DES suite: fail, suite-forbidden. */
+  xmpptls_negotiated des = {1, 0x0303, 0x000a, 0, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, ec_chain, 1};
+  CHECK(grade(XMPPTLS_POLICY_STRICT, &des, &json) == XMPPTLS_VERDICT_FAIL);
+  CHECK(strstr(json, "suite-forbidden") != NULL);
+  free(json);
+
+  /* A 1024-bit RSA key, read from the chain: fail, weak-peer-key. */
+  xmpptls_negotiated weak = {1, 0x0303, 0xc02f, 256, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, rsa_chain, 1};
+  CHECK(grade(XMPPTLS_POLICY_STRICT, &weak, &json) == XMPPTLS_VERDICT_FAIL);
+  CHECK(strstr(json, "weak-peer-key") != NULL && strstr(json, "RSA key of 1024 bits") != NULL);
+  free(json);
+
+  /* Dialback between servers: a warning under the opportunistic policy. */
+  xmpptls_negotiated db = {1, 0x0304, 0x1301, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_DIALBACK, NULL, 0};
+  CHECK(grade(XMPPTLS_POLICY_OPPORTUNISTIC_S2S, &db, &json) == XMPPTLS_VERDICT_WARN);
+  CHECK(strstr(json, "dialback-only") != NULL);
+  free(json);
+
+  xmpptls_report *r = NULL;
+  CHECK(xmpptls_evaluate(99, "example.net", &good, &r) == XMPPTLS_INVALID_PARAMETER && r == NULL);
+  CHECK(xmpptls_evaluate(XMPPTLS_POLICY_STRICT, "example.net", NULL, &r) == XMPPTLS_NULL_PARAMETER);
+  xmpptls_negotiated broken = good;
+  broken.peer_chain = NULL;
+  CHECK(xmpptls_evaluate(XMPPTLS_POLICY_STRICT, "example.net", &broken, &r) == XMPPTLS_NULL_PARAMETER);
+  CHECK(xmpptls_report_verdict(NULL) == XMPPTLS_VERDICT_FAIL && xmpptls_report_findings(NULL) == 0);
+  xmpptls_report_free(NULL);
+  free(ec);
+  free(rsa);
+  return 0;
+}
+
+static int test_certificate_identity(void) {
+  size_t len = 0;
+  uint8_t *ec = read_file("ec.der", &len);
+  CHECK(ec);
+  uint32_t m = 99;
+  CHECK(xmpptls_check_identity(ec, len, "example.net", XMPPTLS_SERVICE_CLIENT, 0, &m) == XMPPTLS_OK);
+  CHECK(m == XMPPTLS_MATCH_DNS_ID);
+  CHECK(xmpptls_check_identity(ec, len, "EXAMPLE.NET.", XMPPTLS_SERVICE_SERVER, 0, &m) == XMPPTLS_OK);
+  CHECK(m == XMPPTLS_MATCH_DNS_ID);
+  /* A hosted domain is not named by the provider's certificate. */
+  CHECK(xmpptls_check_identity(ec, len, "shire.example", XMPPTLS_SERVICE_CLIENT, 1, &m) == XMPPTLS_OK);
+  CHECK(m == 0);
+  uint8_t garbage[3] = {1, 2, 3};
+  m = 99;
+  CHECK(xmpptls_check_identity(garbage, 3, "example.net", XMPPTLS_SERVICE_CLIENT, 0, &m) == XMPPTLS_ERR_TRUST);
+  CHECK(m == 99);
+  CHECK(xmpptls_check_identity(ec, len, "example.net", 7, 0, &m) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_check_identity(ec, len, "bad domain", XMPPTLS_SERVICE_CLIENT, 0, &m) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_check_identity(ec, len, "example.net", XMPPTLS_SERVICE_CLIENT, 0, NULL) == XMPPTLS_NULL_PARAMETER);
+  free(ec);
+  return 0;
+}
+
 static int test_no_panic_crosses_the_boundary(void) {
   CHECK(xmpptls_test_panic() == XMPPTLS_PANIC);
   return 0;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s CERT_DIR\n", argv[0]);
+    return 2;
+  }
+  cert_dir = argv[1];
   RUN(test_version_and_messages);
   RUN(test_tunnel_messages_both_ways_and_close);
   RUN(test_report_json_in_established_event);
   RUN(test_simultaneous_start);
   RUN(test_bad_input_and_null_arguments);
+  RUN(test_evaluate_a_connection_made_by_another_stack);
+  RUN(test_certificate_identity);
   RUN(test_no_panic_crosses_the_boundary);
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;

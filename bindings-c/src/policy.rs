@@ -1,0 +1,318 @@
+//! The policy checks for C: grade a connection made by any TLS stack
+//! (OpenSSL, GnuTLS, …) and check a certificate's identity.
+
+use std::ffi::c_char;
+
+use xmpptls::identity::{match_identity, PresentedIds, ReferenceIdentity, Service};
+use xmpptls::policy::{AuthMethod, Negotiated, Policy, TlsVersion, Verdict};
+use xmpptls::{CertificateDer, ConnectionReport};
+
+use crate::ffi::{bytes_arg, guard, set, str_arg, write_out};
+use crate::result::*;
+
+/// Policy presets for `xmpptls_evaluate`.
+pub const XMPPTLS_POLICY_STRICT: u32 = 0;
+/// TLS 1.3 only.
+pub const XMPPTLS_POLICY_TLS13_ONLY: u32 = 1;
+/// Server-to-server with dialback accepted (RFC 7590 §3.4).
+pub const XMPPTLS_POLICY_OPPORTUNISTIC_S2S: u32 = 2;
+
+/// How the caller authenticated the peer (`xmpptls_negotiated.authentication`).
+pub const XMPPTLS_AUTH_NONE: u32 = 0;
+/// PKIX chain and RFC 6125 identity.
+pub const XMPPTLS_AUTH_PKIX: u32 = 1;
+/// DANE.
+pub const XMPPTLS_AUTH_DANE: u32 = 2;
+/// POSH.
+pub const XMPPTLS_AUTH_POSH: u32 = 3;
+/// A pinned key.
+pub const XMPPTLS_AUTH_PINNED: u32 = 4;
+/// Server Dialback.
+pub const XMPPTLS_AUTH_DIALBACK: u32 = 5;
+
+/// Verdicts (`xmpptls_report_verdict`).
+pub const XMPPTLS_VERDICT_PASS: u32 = 0;
+/// Acceptable with warnings.
+pub const XMPPTLS_VERDICT_WARN: u32 = 1;
+/// Against the policy.
+pub const XMPPTLS_VERDICT_FAIL: u32 = 2;
+
+/// Services for identity checks.
+pub const XMPPTLS_SERVICE_CLIENT: u32 = 0;
+/// `xmpp-server`.
+pub const XMPPTLS_SERVICE_SERVER: u32 = 1;
+
+/// Identity match kinds (`xmpptls_check_identity`).
+pub const XMPPTLS_MATCH_DNS_ID: u32 = 1;
+/// A wildcard DNS-ID.
+pub const XMPPTLS_MATCH_WILDCARD_DNS_ID: u32 = 2;
+/// An SRV-ID.
+pub const XMPPTLS_MATCH_SRV_ID: u32 = 3;
+/// An XmppAddr.
+pub const XMPPTLS_MATCH_XMPP_ADDR: u32 = 4;
+/// The subject CN (only with CN fallback).
+pub const XMPPTLS_MATCH_CN_ID: u32 = 5;
+
+/// One DER certificate.
+#[repr(C)]
+pub struct xmpptls_der {
+    /// The octets.
+    pub data: *const u8,
+    /// Their number.
+    pub len: usize,
+}
+
+/// What a TLS connection negotiated, as the caller's TLS stack reports it.
+/// Zero means "not reported" for every numeric field.
+#[repr(C)]
+pub struct xmpptls_negotiated {
+    /// 1 when TLS is in use.
+    pub encrypted: i32,
+    /// Wire version code, e.g. 0x0303 for TLS 1.2, 0x0304 for TLS 1.3.
+    pub version: u16,
+    /// Cipher suite code point (OpenSSL: `SSL_CIPHER_get_protocol_id`).
+    pub suite: u16,
+    /// Key exchange size in bits (DH modulus or EC curve).
+    pub kx_bits: u32,
+    /// Peer key size in bits (0: read it from the chain).
+    pub peer_key_bits: u32,
+    /// 1 when TLS compression is on.
+    pub compression: i32,
+    /// 1 when the session was resumed.
+    pub resumed: i32,
+    /// 1 when resumption used a session ticket.
+    pub ticket: i32,
+    /// Extended master secret: 1 yes, 0 no, -1 not reported.
+    pub extended_master_secret: i32,
+    /// `XMPPTLS_AUTH_*`.
+    pub authentication: u32,
+    /// The peer's chain, end entity first (may be NULL with length 0).
+    pub peer_chain: *const xmpptls_der,
+    /// Number of certificates in `peer_chain`.
+    pub peer_chain_len: usize,
+}
+
+/// The graded connection (opaque; free with `xmpptls_report_free`).
+pub struct xmpptls_report {
+    inner: ConnectionReport,
+    json: String,
+}
+
+/// Grades `n` under the policy preset `policy` and returns the report.
+///
+/// # Safety
+/// `n` points to a valid struct whose chain pointers are valid; `peer` is a
+/// NUL-terminated string; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_evaluate(
+    policy: u32,
+    peer: *const c_char,
+    n: *const xmpptls_negotiated,
+    out: *mut *mut xmpptls_report,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        let (peer, n) = match (unsafe { str_arg(peer) }, unsafe { n.as_ref() }) {
+            (Ok(p), Some(n)) => (p, n),
+            (Err(e), _) => return e,
+            (_, None) => return XMPPTLS_NULL_PARAMETER,
+        };
+        if out.is_null() {
+            return XMPPTLS_NULL_PARAMETER;
+        }
+        let policy = match policy {
+            XMPPTLS_POLICY_STRICT => Policy::strict(),
+            XMPPTLS_POLICY_TLS13_ONLY => Policy::tls13_only(),
+            XMPPTLS_POLICY_OPPORTUNISTIC_S2S => Policy::opportunistic_s2s(),
+            _ => return XMPPTLS_INVALID_PARAMETER,
+        };
+        let authentication = match n.authentication {
+            XMPPTLS_AUTH_NONE => None,
+            XMPPTLS_AUTH_PKIX => Some(AuthMethod::Pkix),
+            XMPPTLS_AUTH_DANE => Some(AuthMethod::Dane),
+            XMPPTLS_AUTH_POSH => Some(AuthMethod::Posh),
+            XMPPTLS_AUTH_PINNED => Some(AuthMethod::Pinned),
+            XMPPTLS_AUTH_DIALBACK => Some(AuthMethod::Dialback),
+            _ => return XMPPTLS_INVALID_PARAMETER,
+        };
+        let mut chain = Vec::new();
+        if n.peer_chain_len > 0 {
+            if n.peer_chain.is_null() {
+                return XMPPTLS_NULL_PARAMETER;
+            }
+            // SAFETY: `peer_chain` points to `peer_chain_len` entries.
+            let ders = unsafe { std::slice::from_raw_parts(n.peer_chain, n.peer_chain_len) };
+            for d in ders {
+                // SAFETY: each entry points to `len` readable octets.
+                match unsafe { bytes_arg(d.data, d.len) } {
+                    Ok(b) => chain.push(CertificateDer::from(b.to_vec())),
+                    Err(e) => return e,
+                }
+            }
+        }
+        let negotiated = Negotiated {
+            encrypted: n.encrypted != 0,
+            version: TlsVersion::from_code(n.version),
+            suite: (n.suite != 0).then_some(n.suite),
+            kx_group: None,
+            kx_bits: (n.kx_bits != 0).then_some(n.kx_bits),
+            peer_key_type: None,
+            peer_key_bits: (n.peer_key_bits != 0).then_some(n.peer_key_bits),
+            compression: n.compression != 0,
+            resumed: n.resumed != 0,
+            ticket: n.ticket != 0,
+            extended_master_secret: match n.extended_master_secret {
+                1 => Some(true),
+                0 => Some(false),
+                _ => None,
+            },
+            authentication,
+            peer_chain: chain,
+        };
+        let inner = ConnectionReport::new(peer, &policy, negotiated, None, None);
+        let json = inner.to_json();
+        // SAFETY: `out` is non-NULL and writable.
+        unsafe { set(out, Box::into_raw(Box::new(xmpptls_report { inner, json }))) }
+    })
+}
+
+/// The verdict of a report (`XMPPTLS_VERDICT_*`); FAIL for NULL.
+///
+/// # Safety
+/// `r` is NULL or a live report.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_report_verdict(r: *const xmpptls_report) -> u32 {
+    let mut v = XMPPTLS_VERDICT_FAIL;
+    let _ = guard(|| {
+        // SAFETY: per the function's contract.
+        if let Some(r) = unsafe { r.as_ref() } {
+            v = match r.inner.evaluation.verdict {
+                Verdict::Pass => XMPPTLS_VERDICT_PASS,
+                Verdict::Warn => XMPPTLS_VERDICT_WARN,
+                Verdict::Fail => XMPPTLS_VERDICT_FAIL,
+            };
+        }
+        XMPPTLS_OK
+    });
+    v
+}
+
+/// The number of findings of a report (0 for NULL).
+///
+/// # Safety
+/// `r` is NULL or a live report.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_report_findings(r: *const xmpptls_report) -> usize {
+    let mut n = 0;
+    let _ = guard(|| {
+        // SAFETY: per the function's contract.
+        if let Some(r) = unsafe { r.as_ref() } {
+            n = r.inner.evaluation.findings.len();
+        }
+        XMPPTLS_OK
+    });
+    n
+}
+
+/// Length (without NUL) of the report's JSON.
+///
+/// # Safety
+/// `r` is a live report; `len` points to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_report_json_len(
+    r: *const xmpptls_report,
+    len: *mut usize,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        match unsafe { r.as_ref() } {
+            Some(r) => unsafe { set(len, r.json.len()) },
+            None => XMPPTLS_NULL_PARAMETER,
+        }
+    })
+}
+
+/// Copies the report's JSON (stable field names, see the README) into `buf`.
+///
+/// # Safety
+/// `r` is a live report; `buf` has `len` writable octets; `written` a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_report_json(
+    r: *const xmpptls_report,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        match unsafe { r.as_ref() } {
+            Some(r) => unsafe { write_out(r.json.as_bytes(), buf.cast(), len, written) },
+            None => XMPPTLS_NULL_PARAMETER,
+        }
+    })
+}
+
+/// Frees a report (NULL is ignored).
+///
+/// # Safety
+/// `r` is NULL or was returned by `xmpptls_evaluate` and not freed.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_report_free(r: *mut xmpptls_report) {
+    let _ = guard(|| {
+        if !r.is_null() {
+            // SAFETY: made by Box::into_raw in xmpptls_evaluate.
+            drop(unsafe { Box::from_raw(r) });
+        }
+        XMPPTLS_OK
+    });
+}
+
+/// Checks whether the DER certificate names `domain` for `service`
+/// (`XMPPTLS_SERVICE_*`) by RFC 6125/9525 and RFC 6120 rules. On success
+/// `*matched` is the `XMPPTLS_MATCH_*` kind, or 0 when nothing matched.
+///
+/// # Safety
+/// `der` points to `len` octets; `domain` is NUL-terminated; `matched` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_check_identity(
+    der: *const u8,
+    len: usize,
+    domain: *const c_char,
+    service: u32,
+    cn_fallback: i32,
+    matched: *mut u32,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        let (bytes, domain) = match (unsafe { bytes_arg(der, len) }, unsafe { str_arg(domain) }) {
+            (Ok(b), Ok(d)) => (b, d),
+            (Err(e), _) | (_, Err(e)) => return e,
+        };
+        if matched.is_null() {
+            return XMPPTLS_NULL_PARAMETER;
+        }
+        let service = match service {
+            XMPPTLS_SERVICE_CLIENT => Service::XmppClient,
+            XMPPTLS_SERVICE_SERVER => Service::XmppServer,
+            _ => return XMPPTLS_INVALID_PARAMETER,
+        };
+        let Ok(reference) = ReferenceIdentity::new(domain, service) else {
+            return XMPPTLS_INVALID_PARAMETER;
+        };
+        let ids = match PresentedIds::from_der(&CertificateDer::from(bytes)) {
+            Ok(ids) => ids,
+            Err(e) => return code(&xmpptls::Error::Trust(e)),
+        };
+        use xmpptls::identity::Matched::*;
+        let kind = match match_identity(&ids, &reference, cn_fallback != 0) {
+            None => 0,
+            Some(DnsId(_)) => XMPPTLS_MATCH_DNS_ID,
+            Some(WildcardDnsId(_)) => XMPPTLS_MATCH_WILDCARD_DNS_ID,
+            Some(SrvId(_)) => XMPPTLS_MATCH_SRV_ID,
+            Some(XmppAddr(_)) => XMPPTLS_MATCH_XMPP_ADDR,
+            Some(CnId(_)) => XMPPTLS_MATCH_CN_ID,
+        };
+        // SAFETY: checked non-NULL.
+        unsafe { set(matched, kind) }
+    })
+}
