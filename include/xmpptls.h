@@ -413,6 +413,18 @@ xmpptls_result xmpptls_report_json(const struct xmpptls_report *r,
 // `r` is NULL or was returned by `xmpptls_evaluate` and not freed.
 void xmpptls_report_free(struct xmpptls_report *r);
 
+// Like `xmpptls_check_identity` for the first certificate of PEM text
+// (`len` octets, e.g. a server's chain file).
+//
+// # Safety
+// `pem` points to `len` octets; `domain` is NUL-terminated; `matched` is writable.
+xmpptls_result xmpptls_check_identity_pem(const uint8_t *pem,
+                                          size_t len,
+                                          const char *domain,
+                                          uint32_t service,
+                                          int32_t cn_fallback,
+                                          uint32_t *matched);
+
 // Checks whether the DER certificate names `domain` for `service`
 // (`XMPPTLS_SERVICE_*`) by RFC 6125/9525 and RFC 6120 rules. On success
 // `*matched` is the `XMPPTLS_MATCH_*` kind, or 0 when nothing matched.

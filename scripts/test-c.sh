@@ -40,6 +40,19 @@ echo "== C tests under valgrind"
 LD_LIBRARY_PATH="$prefix/lib" valgrind -q --error-exitcode=1 --undef-value-errors=no --leak-check=full \
   --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
   "$prefix/test_dynamic" "$certs"
+echo "== examples (bindings-c/examples), built as the README shows"
+for ex in tunnel check_cert; do
+  $cc -std=c11 -Wall -Wextra -Werror "bindings-c/examples/$ex.c" $(pkg-config --cflags --libs xmpptls) -o "$prefix/$ex"
+done
+LD_LIBRARY_PATH="$prefix/lib" "$prefix/tunnel" | grep -q "juliet: from romeo@montague.lit/orchard: <message" \
+  || { echo "examples/tunnel did not deliver the message" >&2; exit 1; }
+openssl x509 -inform DER -in "$certs/ec.der" -out "$certs/ec.pem"
+LD_LIBRARY_PATH="$prefix/lib" "$prefix/check_cert" "$certs/ec.pem" example.net | grep -q "by a DNS-ID" \
+  || { echo "examples/check_cert did not match" >&2; exit 1; }
+if LD_LIBRARY_PATH="$prefix/lib" "$prefix/check_cert" "$certs/ec.pem" shire.example >/dev/null; then
+  echo "examples/check_cert accepted a wrong domain" >&2; exit 1
+fi
+echo "examples ok"
 echo "== C tests under AddressSanitizer + LeakSanitizer"
 $cc -std=c11 -g -fsanitize=address,undefined -fno-omit-frame-pointer "$src" \
   $(pkg-config --cflags --libs xmpptls) -o "$prefix/test_asan"

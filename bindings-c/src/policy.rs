@@ -267,6 +267,47 @@ pub unsafe extern "C" fn xmpptls_report_free(r: *mut xmpptls_report) {
     });
 }
 
+/// Like `xmpptls_check_identity` for the first certificate of PEM text
+/// (`len` octets, e.g. a server's chain file).
+///
+/// # Safety
+/// `pem` points to `len` octets; `domain` is NUL-terminated; `matched` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_check_identity_pem(
+    pem: *const u8,
+    len: usize,
+    domain: *const c_char,
+    service: u32,
+    cn_fallback: i32,
+    matched: *mut u32,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        let bytes = match unsafe { bytes_arg(pem, len) } {
+            Ok(b) => b,
+            Err(e) => return e,
+        };
+        let certs = match xmpptls::identity::certificates_from_pem(bytes) {
+            Ok(c) => c,
+            Err(e) => return code(&e),
+        };
+        let Some(leaf) = certs.first() else {
+            return XMPPTLS_ERR_CONFIG;
+        };
+        // SAFETY: `leaf` is a live slice; the other arguments per contract.
+        unsafe {
+            xmpptls_check_identity(
+                leaf.as_ptr(),
+                leaf.len(),
+                domain,
+                service,
+                cn_fallback,
+                matched,
+            )
+        }
+    })
+}
+
 /// Checks whether the DER certificate names `domain` for `service`
 /// (`XMPPTLS_SERVICE_*`) by RFC 6125/9525 and RFC 6120 rules. On success
 /// `*matched` is the `XMPPTLS_MATCH_*` kind, or 0 when nothing matched.

@@ -1,0 +1,85 @@
+/*
+ * Two XMPP clients open an XTLS tunnel through an in-process "server"
+ * (this loop moves each stanza to the other endpoint, as a server would)
+ * and exchange an encrypted message.
+ *
+ *   cc tunnel.c $(pkg-config --cflags --libs xmpptls) -o tunnel && ./tunnel
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <xmpptls.h>
+
+static void die(const char *what, xmpptls_result r) {
+  char msg[256];
+  size_t n;
+  xmpptls_result_message(r, msg, sizeof msg, &n);
+  fprintf(stderr, "%s: %s (%u)\n", what, msg, r);
+  exit(1);
+}
+
+/* What an XMPP library would do with its stream: send each stanza on. */
+static int route(xmpptls_endpoint *from, xmpptls_endpoint *to, uint64_t now) {
+  int moved = 0;
+  size_t len, written;
+  while (xmpptls_endpoint_transmit_len(from, &len) == XMPPTLS_OK) {
+    char *stanza = malloc(len + 1);
+    xmpptls_result r = xmpptls_endpoint_poll_transmit(from, (uint8_t *)stanza, len + 1, &written);
+    if (r != XMPPTLS_OK) die("poll_transmit", r);
+    int handled;
+    r = xmpptls_endpoint_handle_incoming(to, (const uint8_t *)stanza, written, now, &handled);
+    if (r != XMPPTLS_OK) die("handle_incoming", r);
+    free(stanza);
+    moved++;
+  }
+  return moved;
+}
+
+static void show_events(const char *who, xmpptls_endpoint *ep) {
+  xmpptls_event *ev;
+  while (xmpptls_endpoint_poll_event(ep, &ev) == XMPPTLS_OK) {
+    size_t plen, tlen, w;
+    xmpptls_event_lens(ev, &plen, &tlen);
+    char *peer = malloc(plen + 1), *text = malloc(tlen + 1);
+    xmpptls_event_peer(ev, peer, plen + 1, &w);
+    xmpptls_event_text(ev, text, tlen + 1, &w);
+    switch (xmpptls_event_kind(ev)) {
+      case XMPPTLS_EVENT_ESTABLISHED: printf("%s: tunnel with %s established\n  report: %s\n", who, peer, text); break;
+      case XMPPTLS_EVENT_STANZA: printf("%s: from %s: %s\n", who, peer, text); break;
+      default: printf("%s: %s: %s\n", who, peer, text);
+    }
+    free(peer);
+    free(text);
+    xmpptls_event_free(ev);
+  }
+}
+
+int main(void) {
+  const char *romeo_jid = "romeo@montague.lit/orchard", *juliet_jid = "juliet@capulet.lit/balcony";
+  uint64_t now = (uint64_t)time(NULL);
+  xmpptls_endpoint *romeo, *juliet;
+  xmpptls_result r;
+  if ((r = xmpptls_endpoint_new(romeo_jid, XMPPTLS_TRUST_ON_FIRST_USE, &romeo)) != XMPPTLS_OK) die("romeo", r);
+  if ((r = xmpptls_endpoint_new(juliet_jid, XMPPTLS_TRUST_ON_FIRST_USE, &juliet)) != XMPPTLS_OK) die("juliet", r);
+
+  if ((r = xmpptls_endpoint_open(romeo, juliet_jid, now)) != XMPPTLS_OK) die("open", r);
+  const char *msg = "<message type='chat'><body>But soft, what light through yonder window breaks?</body></message>";
+  if ((r = xmpptls_endpoint_send(romeo, juliet_jid, (const uint8_t *)msg, strlen(msg))) != XMPPTLS_OK) die("send", r);
+  while (route(romeo, juliet, now) + route(juliet, romeo, now) > 0) {
+  }
+  show_events("romeo", romeo);
+  show_events("juliet", juliet);
+
+  xmpptls_endpoint_close(romeo, juliet_jid);
+  while (route(romeo, juliet, now) + route(juliet, romeo, now) > 0) {
+  }
+  show_events("romeo", romeo);
+  show_events("juliet", juliet);
+  xmpptls_endpoint_free(romeo);
+  xmpptls_endpoint_free(juliet);
+  printf("libxmpptls %s\n", xmpptls_version());
+  return 0;
+}
