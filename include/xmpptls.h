@@ -324,6 +324,23 @@ xmpptls_result xmpptls_endpoint_poll_transmit(struct xmpptls_endpoint *ep,
                                               size_t buf_len,
                                               size_t *written);
 
+// Borrows the next stanza to send without copying: `*data` and `*len`
+// stay valid until the next call on this endpoint. Call
+// `xmpptls_endpoint_consume_transmit` once it is sent. `XMPPTLS_EMPTY`
+// when nothing is queued. (Not NUL-terminated.)
+//
+// # Safety
+// `ep` is a live endpoint; `data` and `len` are writable.
+xmpptls_result xmpptls_endpoint_peek_transmit(struct xmpptls_endpoint *ep,
+                                              const uint8_t **data,
+                                              size_t *len);
+
+// Drops the stanza `xmpptls_endpoint_peek_transmit` showed (it was sent).
+//
+// # Safety
+// `ep` is a live endpoint.
+xmpptls_result xmpptls_endpoint_consume_transmit(struct xmpptls_endpoint *ep);
+
 // Takes the next event into `*out` (free it with `xmpptls_event_free`), or
 // returns `XMPPTLS_EMPTY`.
 //
@@ -363,6 +380,15 @@ xmpptls_result xmpptls_event_text(const struct xmpptls_event *ev,
                                   char *buf,
                                   size_t len,
                                   size_t *written);
+
+// Borrows the event's text without copying: `*data`/`*len` stay valid
+// until the event is freed. (Not NUL-terminated.)
+//
+// # Safety
+// `ev` is a live event; `data` and `len` are writable.
+xmpptls_result xmpptls_event_text_ptr(const struct xmpptls_event *ev,
+                                      const uint8_t **data,
+                                      size_t *len);
 
 // Frees an event (NULL is ignored).
 //

@@ -28,3 +28,5 @@ if [ "$mode" = ratios ]; then
 else
   cargo bench -q -p xmpptls --bench tunnel
 fi
+# What the C layer adds (libxmpptls used through its extern "C" functions).
+cargo bench -q -p xmpptls-c --bench overhead

@@ -297,6 +297,56 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_transmit(
     }
 }
 
+/// Borrows the next stanza to send without copying: `*data` and `*len`
+/// stay valid until the next call on this endpoint. Call
+/// `xmpptls_endpoint_consume_transmit` once it is sent. `XMPPTLS_EMPTY`
+/// when nothing is queued. (Not NUL-terminated.)
+///
+/// # Safety
+/// `ep` is a live endpoint; `data` and `len` are writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_peek_transmit(
+    ep: *mut xmpptls_endpoint,
+    data: *mut *const u8,
+    len: *mut usize,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_ep(ep, |e| {
+            if data.is_null() || len.is_null() {
+                return XMPPTLS_NULL_PARAMETER;
+            }
+            if e.next.is_none() {
+                e.next = e.inner.poll_transmit();
+            }
+            match &e.next {
+                Some(s) => {
+                    set(data, s.as_ptr());
+                    set(len, s.len())
+                }
+                None => XMPPTLS_EMPTY,
+            }
+        })
+    }
+}
+
+/// Drops the stanza `xmpptls_endpoint_peek_transmit` showed (it was sent).
+///
+/// # Safety
+/// `ep` is a live endpoint.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_consume_transmit(
+    ep: *mut xmpptls_endpoint,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_ep(ep, |e| match e.next.take() {
+            Some(_) => XMPPTLS_OK,
+            None => XMPPTLS_EMPTY,
+        })
+    }
+}
+
 /// Takes the next event into `*out` (free it with `xmpptls_event_free`), or
 /// returns `XMPPTLS_EMPTY`.
 ///
@@ -429,6 +479,33 @@ pub unsafe extern "C" fn xmpptls_event_text(
         match unsafe { ev.as_ref() } {
             Some(e) => unsafe { write_out(e.text.as_bytes(), buf.cast(), len, written) },
             None => XMPPTLS_NULL_PARAMETER,
+        }
+    })
+}
+
+/// Borrows the event's text without copying: `*data`/`*len` stay valid
+/// until the event is freed. (Not NUL-terminated.)
+///
+/// # Safety
+/// `ev` is a live event; `data` and `len` are writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_event_text_ptr(
+    ev: *const xmpptls_event,
+    data: *mut *const u8,
+    len: *mut usize,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        let Some(e) = (unsafe { ev.as_ref() }) else {
+            return XMPPTLS_NULL_PARAMETER;
+        };
+        if data.is_null() || len.is_null() {
+            return XMPPTLS_NULL_PARAMETER;
+        }
+        // SAFETY: both checked non-NULL.
+        unsafe {
+            set(data, e.text.as_ptr());
+            set(len, e.text.len())
         }
     })
 }
