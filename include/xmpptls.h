@@ -31,6 +31,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+// PKIX to the roots added with `xmpptls_endpoint_config_add_root_pem`,
+// the peer's bare JID as XmppAddr.
+#define XMPPTLS_TRUST_PKIX 2
+
+// Only peers whose key was pinned with `xmpptls_endpoint_config_add_pin`.
+#define XMPPTLS_TRUST_PINNED 3
+
 // Trust the certificate whose hash the peer's XEP-0250 offer announces.
 #define XMPPTLS_TRUST_OFFER 0
 
@@ -109,6 +116,9 @@
 // An XTLS endpoint for one local full JID (opaque).
 typedef struct xmpptls_endpoint xmpptls_endpoint;
 
+// Settings for `xmpptls_endpoint_new_with_config` (opaque).
+typedef struct xmpptls_endpoint_config xmpptls_endpoint_config;
+
 // One event of an endpoint (opaque; free with `xmpptls_event_free`).
 typedef struct xmpptls_event xmpptls_event;
 
@@ -117,6 +127,11 @@ typedef struct xmpptls_report xmpptls_report;
 
 // A result code: `XMPPTLS_OK` or the reason a call failed.
 typedef uint32_t xmpptls_result;
+
+// Called when trust on first use pins a peer's key, with the bare JID and
+// the SPKI SHA-256 (hex, NUL-terminated); the application stores it and
+// adds it back with `xmpptls_endpoint_config_add_pin` next time.
+typedef void (*xmpptls_pin_callback)(void *userdata, const char *bare_jid, const char *spki_sha256);
 
 // One DER certificate.
 typedef struct xmpptls_der {
@@ -249,6 +264,67 @@ const char *xmpptls_version(void);
 xmpptls_result xmpptls_test_panic(void);
 #endif
 
+// A configuration for the full JID `jid`: self-signed identity, trust on
+// first use, no roots, no pins, until changed.
+//
+// # Safety
+// `jid_str` is NUL-terminated; `out` is writable.
+xmpptls_result xmpptls_endpoint_config_new(const char *jid_str,
+                                           struct xmpptls_endpoint_config **out);
+
+// Frees a configuration (NULL is ignored).
+//
+// # Safety
+// `cfg` is NULL or a live configuration.
+void xmpptls_endpoint_config_free(struct xmpptls_endpoint_config *cfg);
+
+// Uses this certificate chain (PEM, leaf first) and private key (PEM).
+//
+// # Safety
+// `cfg` is live; the PEM pointers point to the given lengths.
+xmpptls_result xmpptls_endpoint_config_set_identity_pem(struct xmpptls_endpoint_config *cfg,
+                                                        const uint8_t *chain_pem,
+                                                        size_t chain_len,
+                                                        const uint8_t *key_pem,
+                                                        size_t key_len);
+
+// Sets the trust mode: `XMPPTLS_TRUST_OFFER`, `_ON_FIRST_USE`, `_PKIX`, `_PINNED`.
+//
+// # Safety
+// `cfg` is live.
+xmpptls_result xmpptls_endpoint_config_set_trust(struct xmpptls_endpoint_config *cfg,
+                                                 uint32_t trust);
+
+// Adds trusted roots (PEM, one or more certificates) for `XMPPTLS_TRUST_PKIX`.
+//
+// # Safety
+// `cfg` is live; `pem` points to `len` octets.
+xmpptls_result xmpptls_endpoint_config_add_root_pem(struct xmpptls_endpoint_config *cfg,
+                                                    const uint8_t *pem,
+                                                    size_t len);
+
+// Adds a pin (SPKI SHA-256, hex) for a bare JID: the known keys for
+// `XMPPTLS_TRUST_PINNED`, or pins saved from earlier first uses.
+//
+// # Safety
+// `cfg` is live; both strings are NUL-terminated.
+xmpptls_result xmpptls_endpoint_config_add_pin(struct xmpptls_endpoint_config *cfg,
+                                               const char *bare_jid,
+                                               const char *spki_sha256);
+
+// Creates an endpoint from a configuration (the configuration stays the
+// caller's to free). `callback` (may be NULL) is called with `userdata`
+// whenever trust on first use pins a key, when the application polls the
+// `ESTABLISHED` event.
+//
+// # Safety
+// `cfg` is live; `out` is writable; `callback`, if set, is safe to call
+// with `userdata` from the thread that polls events.
+xmpptls_result xmpptls_endpoint_new_with_config(const struct xmpptls_endpoint_config *cfg,
+                                                xmpptls_pin_callback callback,
+                                                void *userdata,
+                                                struct xmpptls_endpoint **out);
+
 // Creates an endpoint for `jid` with a freshly generated self-signed
 // identity (XmppAddr = the bare JID) and the trust mode `trust`
 // (`XMPPTLS_TRUST_OFFER` or `XMPPTLS_TRUST_ON_FIRST_USE`).
@@ -323,6 +399,22 @@ xmpptls_result xmpptls_endpoint_poll_transmit(struct xmpptls_endpoint *ep,
                                               uint8_t *buf,
                                               size_t buf_len,
                                               size_t *written);
+
+// Length (without NUL) of the endpoint's pin store as JSON
+// (`{"version":1,"pins":{bare JID:[hex,…]}}`).
+//
+// # Safety
+// `ep` is a live endpoint; `len` is writable.
+xmpptls_result xmpptls_endpoint_pins_json_len(struct xmpptls_endpoint *ep, size_t *len);
+
+// Copies the pin store as JSON into `buf`, to persist it.
+//
+// # Safety
+// `ep` is a live endpoint; `buf` has `len` writable octets; `written` a `size_t`.
+xmpptls_result xmpptls_endpoint_pins_json(struct xmpptls_endpoint *ep,
+                                          char *buf,
+                                          size_t len,
+                                          size_t *written);
 
 // Borrows the next stanza to send without copying: `*data` and `*len`
 // stay valid until the next call on this endpoint. Call

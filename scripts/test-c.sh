@@ -25,6 +25,17 @@ mkdir -p "$certs"
 printf 'subjectAltName = DNS:example.net, otherName:1.3.6.1.5.5.7.8.7;IA5STRING:_xmpp-client.example.net\n' > "$certs/ext.cnf"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=example.net \
   -keyout "$certs/ec.key" -outform DER -out "$certs/ec.der" -addext "subjectAltName = DNS:example.net, otherName:1.3.6.1.5.5.7.8.7;IA5STRING:_xmpp-client.example.net" 2>/dev/null
+# A test CA and XmppAddr certificates for romeo and juliet (PKIX tunnels).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=C-Test-CA \
+  -keyout "$certs/ca.key" -out "$certs/ca.pem" 2>/dev/null
+for who in romeo@montague.lit juliet@capulet.lit; do
+  name=${who%%@*}
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$who" \
+    -keyout "$certs/$name.key" -out "$certs/$name.csr" 2>/dev/null
+  printf 'subjectAltName = otherName:1.3.6.1.5.5.7.8.5;UTF8:%s\nextendedKeyUsage = serverAuth, clientAuth\nbasicConstraints = CA:FALSE\n' "$who" > "$certs/$name.ext"
+  openssl x509 -req -in "$certs/$name.csr" -CA "$certs/ca.pem" -CAkey "$certs/ca.key" -CAcreateserial \
+    -days 2 -extfile "$certs/$name.ext" -out "$certs/$name.pem" 2>/dev/null
+done
 openssl req -x509 -newkey rsa:1024 -nodes -days 2 -subj /CN=example.net \
   -keyout "$certs/rsa.key" -outform DER -out "$certs/rsa1024.der" -addext "subjectAltName = DNS:example.net" 2>/dev/null
 cc=${CC:-cc}

@@ -1,12 +1,11 @@
 //! The XTLS endpoint and its events for C (see the core's `Endpoint`).
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void, CString};
 use std::time::Duration;
 
-use xmpptls::{
-    CloseReason, Endpoint, EndpointConfig, Event, Identity, Jid, PinStore, TrustMode, UnixTime,
-};
+use xmpptls::{CloseReason, Endpoint, Event, Jid, PeerAuth, UnixTime};
 
+use crate::config::{xmpptls_endpoint_config, xmpptls_pin_callback};
 use crate::ffi::{bytes_arg, guard, set, str_arg, write_out};
 use crate::result::*;
 
@@ -29,6 +28,35 @@ pub struct xmpptls_endpoint {
     inner: Endpoint,
     /// The next stanza to send, taken from the core when its length was asked.
     next: Option<String>,
+    /// Told about keys pinned on first use (see `xmpptls_endpoint_new_with_config`).
+    callback: xmpptls_pin_callback,
+    userdata: *mut c_void,
+}
+
+impl xmpptls_endpoint {
+    pub(crate) fn with_callback(
+        inner: Endpoint,
+        callback: xmpptls_pin_callback,
+        userdata: *mut c_void,
+    ) -> Self {
+        xmpptls_endpoint {
+            inner,
+            next: None,
+            callback,
+            userdata,
+        }
+    }
+
+    /// Tells the application about a key pinned on first use.
+    fn pinned(&self, peer: &Jid, spki: &str) {
+        let Some(cb) = self.callback else { return };
+        let (Ok(jid), Ok(pin)) = (CString::new(peer.bare_str()), CString::new(spki)) else {
+            return;
+        };
+        // SAFETY: the application gave this callback and userdata for
+        // exactly this call; both strings live until it returns.
+        unsafe { cb(self.userdata, jid.as_ptr(), pin.as_ptr()) };
+    }
 }
 
 /// One event of an endpoint (opaque; free with `xmpptls_event_free`).
@@ -42,7 +70,7 @@ fn now(secs: u64) -> UnixTime {
     UnixTime::since_unix_epoch(Duration::from_secs(secs))
 }
 
-fn jid(s: &str) -> Result<Jid, xmpptls_result> {
+pub(crate) fn jid(s: &str) -> Result<Jid, xmpptls_result> {
     Jid::parse(s).map_err(|e| code(&e))
 }
 
@@ -67,20 +95,13 @@ pub unsafe extern "C" fn xmpptls_endpoint_new(
         if out.is_null() {
             return XMPPTLS_NULL_PARAMETER;
         }
-        let trust = match trust {
-            XMPPTLS_TRUST_OFFER => TrustMode::Offer,
-            XMPPTLS_TRUST_ON_FIRST_USE => TrustMode::TrustOnFirstUse(PinStore::new()),
-            _ => return XMPPTLS_INVALID_PARAMETER,
-        };
-        let endpoint = Identity::self_signed(&j)
-            .and_then(|id| Endpoint::new(EndpointConfig::new(j, id, trust)));
-        match endpoint {
-            Ok(inner) => {
-                let boxed = Box::into_raw(Box::new(xmpptls_endpoint { inner, next: None }));
-                // SAFETY: `out` is non-NULL and writable.
-                unsafe { set(out, boxed) }
-            }
-            Err(e) => code(&e),
+        if trust > XMPPTLS_TRUST_ON_FIRST_USE {
+            return XMPPTLS_INVALID_PARAMETER;
+        }
+        match xmpptls_endpoint_config::new(j, trust).build(None, std::ptr::null_mut()) {
+            // SAFETY: `out` is non-NULL and writable.
+            Ok(ep) => unsafe { set(out, Box::into_raw(Box::new(ep))) },
+            Err(e) => e,
         }
     })
 }
@@ -297,6 +318,44 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_transmit(
     }
 }
 
+/// Length (without NUL) of the endpoint's pin store as JSON
+/// (`{"version":1,"pins":{bare JID:[hex,…]}}`).
+///
+/// # Safety
+/// `ep` is a live endpoint; `len` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_pins_json_len(
+    ep: *mut xmpptls_endpoint,
+    len: *mut usize,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe { with_ep(ep, |e| set(len, e.inner.pins().to_json().len())) }
+}
+
+/// Copies the pin store as JSON into `buf`, to persist it.
+///
+/// # Safety
+/// `ep` is a live endpoint; `buf` has `len` writable octets; `written` a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_pins_json(
+    ep: *mut xmpptls_endpoint,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_ep(ep, |e| {
+            write_out(
+                e.inner.pins().to_json().as_bytes(),
+                buf.cast(),
+                len,
+                written,
+            )
+        })
+    }
+}
+
 /// Borrows the next stanza to send without copying: `*data` and `*len`
 /// stay valid until the next call on this endpoint. Call
 /// `xmpptls_endpoint_consume_transmit` once it is sent. `XMPPTLS_EMPTY`
@@ -367,11 +426,16 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_event(
                 return XMPPTLS_EMPTY;
             };
             let event = match ev {
-                Event::Established { peer, info } => xmpptls_event {
-                    kind: XMPPTLS_EVENT_ESTABLISHED,
-                    peer: peer.to_string(),
-                    text: info.report.to_json(),
-                },
+                Event::Established { peer, info } => {
+                    if info.peer_auth == (PeerAuth::TrustOnFirstUse { first_use: true }) {
+                        e.pinned(&peer, &info.peer_spki_sha256);
+                    }
+                    xmpptls_event {
+                        kind: XMPPTLS_EVENT_ESTABLISHED,
+                        peer: peer.to_string(),
+                        text: info.report.to_json(),
+                    }
+                }
                 Event::Stanza { peer, stanza } => xmpptls_event {
                     kind: XMPPTLS_EVENT_STANZA,
                     peer: peer.to_string(),

@@ -12,11 +12,13 @@
 
 #![allow(non_camel_case_types)]
 
+mod config;
 mod endpoint;
 mod ffi;
 mod policy;
 mod result;
 
+pub use config::*;
 pub use endpoint::*;
 pub use policy::*;
 pub use result::*;

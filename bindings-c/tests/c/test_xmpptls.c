@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The test-only panic hook is declared only when this is defined. */
 #define XMPPTLS_TEST_PANIC 1
@@ -15,7 +16,8 @@
 
 #define ROMEO "romeo@montague.lit/orchard"
 #define JULIET "juliet@capulet.lit/balcony"
-#define NOW 1795305600ULL
+/* The wall clock: test-c.sh makes the PKIX test certificates at run time. */
+#define NOW ((uint64_t)time(NULL))
 
 static int passed, failed;
 static const char *cert_dir;
@@ -67,7 +69,11 @@ static int grade(uint32_t policy, const xmpptls_negotiated *n, char **json) {
     }                                              \
   } while (0)
 
-/* Moves every queued stanza from `from` to `to`; returns how many. */
+/* The result of the last handle_incoming that failed in pump_one. */
+static xmpptls_result pump_error;
+
+/* Moves every queued stanza from `from` to `to`; returns how many, or -1
+ * (with pump_error set when `to` refused a stanza). */
 static int pump_one(xmpptls_endpoint *from, xmpptls_endpoint *to) {
   int moved = 0;
   size_t len;
@@ -81,7 +87,10 @@ static int pump_one(xmpptls_endpoint *from, xmpptls_endpoint *to) {
     int handled = -1;
     xmpptls_result r = xmpptls_endpoint_handle_incoming(to, (const uint8_t *)buf, written, NOW, &handled);
     free(buf);
-    if (r != XMPPTLS_OK || handled != 1) return -1;
+    if (r != XMPPTLS_OK || handled != 1) {
+      pump_error = r;
+      return -1;
+    }
     moved++;
   }
   return moved;
@@ -352,6 +361,115 @@ static int test_borrowed_views(void) {
   return 0;
 }
 
+/* Pin callback: remembers the last pin and counts calls. */
+struct pins_seen {
+  int calls;
+  char jid[128];
+  char pin[80];
+};
+
+static void on_pin(void *userdata, const char *bare_jid, const char *spki) {
+  struct pins_seen *p = userdata;
+  p->calls++;
+  snprintf(p->jid, sizeof p->jid, "%s", bare_jid);
+  snprintf(p->pin, sizeof p->pin, "%s", spki);
+}
+
+static int test_trust_on_first_use_with_persistence_callback(void) {
+  struct pins_seen seen = {0};
+  xmpptls_endpoint_config *cfg = NULL;
+  xmpptls_endpoint *romeo = NULL, *juliet = NULL;
+  CHECK(xmpptls_endpoint_config_new(ROMEO, &cfg) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_config_set_trust(cfg, XMPPTLS_TRUST_ON_FIRST_USE) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new_with_config(cfg, on_pin, &seen, &romeo) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == 0);
+  int c[5] = {0}, f = 0;
+  CHECK(drain(romeo, c, NULL, &f) == 0 && c[XMPPTLS_EVENT_ESTABLISHED] == 1);
+  CHECK(seen.calls == 1 && strcmp(seen.jid, "juliet@capulet.lit") == 0 && strlen(seen.pin) == 64);
+  size_t len = 0, w = 0;
+  CHECK(xmpptls_endpoint_pins_json_len(romeo, &len) == XMPPTLS_OK);
+  char *json = malloc(len + 1);
+  CHECK(xmpptls_endpoint_pins_json(romeo, json, len + 1, &w) == XMPPTLS_OK && strstr(json, seen.pin) != NULL);
+  free(json);
+  xmpptls_endpoint_free(romeo);
+
+  /* Next run: the saved pin is added back; the same key matches and no
+   * new pin is reported. */
+  struct pins_seen again = {0};
+  CHECK(xmpptls_endpoint_config_add_pin(cfg, "juliet@capulet.lit", seen.pin) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new_with_config(cfg, on_pin, &again, &romeo) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  xmpptls_endpoint_peer_unavailable(juliet, ROMEO);
+  CHECK(pump(romeo, juliet) == 0);
+  int c2[5] = {0};
+  CHECK(drain(romeo, c2, "\"status\":\"match\"", &f) == 0 && f == 1);
+  CHECK(again.calls == 0);
+  xmpptls_endpoint_free(romeo);
+
+  /* Pinned-only with a wrong pin: juliet's first handshake flight is
+   * refused and the tunnel closes. */
+  xmpptls_endpoint_config *pinned = NULL;
+  CHECK(xmpptls_endpoint_config_new(ROMEO, &pinned) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_config_set_trust(pinned, XMPPTLS_TRUST_PINNED) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_config_add_pin(pinned, "juliet@capulet.lit",
+        "0000000000000000000000000000000000000000000000000000000000000000") == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new_with_config(pinned, NULL, NULL, &romeo) == XMPPTLS_OK);
+  xmpptls_endpoint_peer_unavailable(juliet, ROMEO);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == -1 && pump_error == XMPPTLS_ERR_TRUST);
+  int c3[5] = {0};
+  CHECK(drain(romeo, c3, NULL, &f) == 0 && c3[XMPPTLS_EVENT_ESTABLISHED] == 0 && c3[XMPPTLS_EVENT_CLOSED] == 1);
+
+  CHECK(xmpptls_endpoint_config_set_trust(cfg, 99) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_endpoint_config_add_pin(cfg, "a@b", "not hex") == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_endpoint_config_set_identity_pem(cfg, (const uint8_t *)"junk", 4, (const uint8_t *)"junk", 4) == XMPPTLS_ERR_CONFIG);
+  CHECK(xmpptls_endpoint_new_with_config(NULL, NULL, NULL, &romeo) == XMPPTLS_NULL_PARAMETER);
+  xmpptls_endpoint_config_free(cfg);
+  xmpptls_endpoint_config_free(pinned);
+  xmpptls_endpoint_config_free(NULL);
+  xmpptls_endpoint_free(romeo);
+  xmpptls_endpoint_free(juliet);
+  return 0;
+}
+
+static xmpptls_endpoint *pkix_endpoint(const char *jid, const char *name) {
+  char file[64];
+  size_t chain_len = 0, key_len = 0, ca_len = 0;
+  snprintf(file, sizeof file, "%s.pem", name);
+  uint8_t *chain = read_file(file, &chain_len);
+  snprintf(file, sizeof file, "%s.key", name);
+  uint8_t *key = read_file(file, &key_len);
+  uint8_t *ca = read_file("ca.pem", &ca_len);
+  xmpptls_endpoint_config *cfg = NULL;
+  xmpptls_endpoint *ep = NULL;
+  if (chain && key && ca && xmpptls_endpoint_config_new(jid, &cfg) == XMPPTLS_OK &&
+      xmpptls_endpoint_config_set_identity_pem(cfg, chain, chain_len, key, key_len) == XMPPTLS_OK &&
+      xmpptls_endpoint_config_add_root_pem(cfg, ca, ca_len) == XMPPTLS_OK &&
+      xmpptls_endpoint_config_set_trust(cfg, XMPPTLS_TRUST_PKIX) == XMPPTLS_OK) {
+    if (xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &ep) != XMPPTLS_OK) ep = NULL;
+  }
+  xmpptls_endpoint_config_free(cfg);
+  free(chain);
+  free(key);
+  free(ca);
+  return ep;
+}
+
+static int test_pkix_tunnel_with_pem_identities(void) {
+  xmpptls_endpoint *romeo = pkix_endpoint(ROMEO, "romeo"), *juliet = pkix_endpoint(JULIET, "juliet");
+  CHECK(romeo && juliet);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == 0);
+  int c[5] = {0}, f = 0;
+  CHECK(drain(romeo, c, "\"authentication\":\"pkix\"", &f) == 0 && f == 1);
+  CHECK(c[XMPPTLS_EVENT_ESTABLISHED] == 1);
+  xmpptls_endpoint_free(romeo);
+  xmpptls_endpoint_free(juliet);
+  return 0;
+}
+
 static int test_no_panic_crosses_the_boundary(void) {
   CHECK(xmpptls_test_panic() == XMPPTLS_PANIC);
   return 0;
@@ -371,6 +489,8 @@ int main(int argc, char **argv) {
   RUN(test_evaluate_a_connection_made_by_another_stack);
   RUN(test_certificate_identity);
   RUN(test_borrowed_views);
+  RUN(test_trust_on_first_use_with_persistence_callback);
+  RUN(test_pkix_tunnel_with_pem_identities);
   RUN(test_no_panic_crosses_the_boundary);
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;

@@ -1,0 +1,254 @@
+//! Endpoint configuration for C: identity from PEM, trust mode, PKIX roots,
+//! pins; and the pin callback that lets the application persist pins.
+
+use std::ffi::{c_char, c_void};
+
+use xmpptls::identity::certificates_from_pem;
+use xmpptls::{CertificateDer, EndpointConfig, Identity, Jid, PinStore, TrustMode};
+
+use crate::endpoint::{jid, xmpptls_endpoint, XMPPTLS_TRUST_OFFER, XMPPTLS_TRUST_ON_FIRST_USE};
+use crate::ffi::{bytes_arg, guard, set, str_arg};
+use crate::result::*;
+
+/// PKIX to the roots added with `xmpptls_endpoint_config_add_root_pem`,
+/// the peer's bare JID as XmppAddr.
+pub const XMPPTLS_TRUST_PKIX: u32 = 2;
+/// Only peers whose key was pinned with `xmpptls_endpoint_config_add_pin`.
+pub const XMPPTLS_TRUST_PINNED: u32 = 3;
+
+/// Called when trust on first use pins a peer's key, with the bare JID and
+/// the SPKI SHA-256 (hex, NUL-terminated); the application stores it and
+/// adds it back with `xmpptls_endpoint_config_add_pin` next time.
+pub type xmpptls_pin_callback = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        bare_jid: *const c_char,
+        spki_sha256: *const c_char,
+    ),
+>;
+
+/// Settings for `xmpptls_endpoint_new_with_config` (opaque).
+pub struct xmpptls_endpoint_config {
+    jid: Jid,
+    identity: Option<Identity>,
+    trust: u32,
+    roots: Vec<CertificateDer<'static>>,
+    pins: PinStore,
+}
+
+impl xmpptls_endpoint_config {
+    /// The defaults of `xmpptls_endpoint_config_new`, with trust mode `trust`.
+    pub(crate) fn new(jid: Jid, trust: u32) -> Self {
+        xmpptls_endpoint_config {
+            jid,
+            identity: None,
+            trust,
+            roots: Vec::new(),
+            pins: PinStore::new(),
+        }
+    }
+
+    /// The endpoint these settings describe; `callback` hears of keys
+    /// pinned on first use.
+    pub(crate) fn build(
+        &self,
+        callback: xmpptls_pin_callback,
+        userdata: *mut c_void,
+    ) -> Result<xmpptls_endpoint, xmpptls_result> {
+        let identity = match &self.identity {
+            Some(id) => id.clone(),
+            None => Identity::self_signed(&self.jid).map_err(|e| code(&e))?,
+        };
+        let trust = match self.trust {
+            XMPPTLS_TRUST_OFFER => TrustMode::Offer,
+            XMPPTLS_TRUST_ON_FIRST_USE => TrustMode::TrustOnFirstUse(self.pins.clone()),
+            XMPPTLS_TRUST_PKIX => TrustMode::Pkix(self.roots.clone()),
+            _ => TrustMode::Pinned(self.pins.clone()),
+        };
+        let inner = xmpptls::Endpoint::new(EndpointConfig::new(self.jid.clone(), identity, trust))
+            .map_err(|e| code(&e))?;
+        Ok(xmpptls_endpoint::with_callback(inner, callback, userdata))
+    }
+}
+
+/// A configuration for the full JID `jid`: self-signed identity, trust on
+/// first use, no roots, no pins, until changed.
+///
+/// # Safety
+/// `jid_str` is NUL-terminated; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_new(
+    jid_str: *const c_char,
+    out: *mut *mut xmpptls_endpoint_config,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        let j = match unsafe { str_arg(jid_str) }.and_then(jid) {
+            Ok(j) => j,
+            Err(e) => return e,
+        };
+        let cfg = xmpptls_endpoint_config::new(j, XMPPTLS_TRUST_ON_FIRST_USE);
+        // SAFETY: per the function's contract.
+        unsafe { set(out, Box::into_raw(Box::new(cfg))) }
+    })
+}
+
+/// Frees a configuration (NULL is ignored).
+///
+/// # Safety
+/// `cfg` is NULL or a live configuration.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_free(cfg: *mut xmpptls_endpoint_config) {
+    let _ = guard(|| {
+        if !cfg.is_null() {
+            // SAFETY: made by Box::into_raw in xmpptls_endpoint_config_new.
+            drop(unsafe { Box::from_raw(cfg) });
+        }
+        XMPPTLS_OK
+    });
+}
+
+unsafe fn with_cfg(
+    cfg: *mut xmpptls_endpoint_config,
+    f: impl FnOnce(&mut xmpptls_endpoint_config) -> xmpptls_result,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the caller's contract.
+        match unsafe { cfg.as_mut() } {
+            Some(c) => f(c),
+            None => XMPPTLS_NULL_PARAMETER,
+        }
+    })
+}
+
+/// Uses this certificate chain (PEM, leaf first) and private key (PEM).
+///
+/// # Safety
+/// `cfg` is live; the PEM pointers point to the given lengths.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_set_identity_pem(
+    cfg: *mut xmpptls_endpoint_config,
+    chain_pem: *const u8,
+    chain_len: usize,
+    key_pem: *const u8,
+    key_len: usize,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_cfg(cfg, |c| {
+            match (bytes_arg(chain_pem, chain_len), bytes_arg(key_pem, key_len)) {
+                (Ok(chain), Ok(key)) => match Identity::from_pem(chain, key) {
+                    Ok(id) => {
+                        c.identity = Some(id);
+                        XMPPTLS_OK
+                    }
+                    Err(e) => code(&e),
+                },
+                (Err(e), _) | (_, Err(e)) => e,
+            }
+        })
+    }
+}
+
+/// Sets the trust mode: `XMPPTLS_TRUST_OFFER`, `_ON_FIRST_USE`, `_PKIX`, `_PINNED`.
+///
+/// # Safety
+/// `cfg` is live.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_set_trust(
+    cfg: *mut xmpptls_endpoint_config,
+    trust: u32,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_cfg(cfg, |c| {
+            if trust > XMPPTLS_TRUST_PINNED {
+                return XMPPTLS_INVALID_PARAMETER;
+            }
+            c.trust = trust;
+            XMPPTLS_OK
+        })
+    }
+}
+
+/// Adds trusted roots (PEM, one or more certificates) for `XMPPTLS_TRUST_PKIX`.
+///
+/// # Safety
+/// `cfg` is live; `pem` points to `len` octets.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_add_root_pem(
+    cfg: *mut xmpptls_endpoint_config,
+    pem: *const u8,
+    len: usize,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_cfg(cfg, |c| {
+            match bytes_arg(pem, len).map(certificates_from_pem) {
+                Ok(Ok(certs)) => {
+                    c.roots.extend(certs);
+                    XMPPTLS_OK
+                }
+                Ok(Err(e)) => code(&e),
+                Err(e) => e,
+            }
+        })
+    }
+}
+
+/// Adds a pin (SPKI SHA-256, hex) for a bare JID: the known keys for
+/// `XMPPTLS_TRUST_PINNED`, or pins saved from earlier first uses.
+///
+/// # Safety
+/// `cfg` is live; both strings are NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_add_pin(
+    cfg: *mut xmpptls_endpoint_config,
+    bare_jid: *const c_char,
+    spki_sha256: *const c_char,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_cfg(cfg, |c| match (str_arg(bare_jid), str_arg(spki_sha256)) {
+            (Ok(j), Ok(p)) => {
+                if xmpptls::identity::parse_hex_sha256(p).is_none() {
+                    return XMPPTLS_INVALID_PARAMETER;
+                }
+                c.pins.add(j, p);
+                XMPPTLS_OK
+            }
+            (Err(e), _) | (_, Err(e)) => e,
+        })
+    }
+}
+
+/// Creates an endpoint from a configuration (the configuration stays the
+/// caller's to free). `callback` (may be NULL) is called with `userdata`
+/// whenever trust on first use pins a key, when the application polls the
+/// `ESTABLISHED` event.
+///
+/// # Safety
+/// `cfg` is live; `out` is writable; `callback`, if set, is safe to call
+/// with `userdata` from the thread that polls events.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_new_with_config(
+    cfg: *const xmpptls_endpoint_config,
+    callback: xmpptls_pin_callback,
+    userdata: *mut c_void,
+    out: *mut *mut xmpptls_endpoint,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        let Some(c) = (unsafe { cfg.as_ref() }) else {
+            return XMPPTLS_NULL_PARAMETER;
+        };
+        if out.is_null() {
+            return XMPPTLS_NULL_PARAMETER;
+        }
+        match c.build(callback, userdata) {
+            // SAFETY: checked non-NULL.
+            Ok(ep) => unsafe { set(out, Box::into_raw(Box::new(ep))) },
+            Err(e) => e,
+        }
+    })
+}
