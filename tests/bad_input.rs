@@ -156,10 +156,7 @@ fn data_before_proceed_and_without_tunnel() {
 #[test]
 fn duplicate_start_keeps_the_existing_tunnel() {
     let mut r = router(vec![endpoint(ROMEO, TrustMode::Offer), juliet()]);
-    r.get_mut(&jid(ROMEO))
-        .unwrap()
-        .open(&jid(JULIET), now())
-        .unwrap();
+    open(&mut r, ROMEO, JULIET, now());
     r.run(now()).unwrap();
     let again =
         format!("<iq type='set' id='dup' to='{JULIET}'><start xmlns='urn:xmpp:tmp:xtls'/></iq>");
@@ -272,10 +269,7 @@ fn wrong_recipient_and_missing_from() {
 fn mutated_traffic_never_panics() {
     let mut seeds: Vec<String> = all_fixtures().into_iter().map(|(_, s)| s).collect();
     let mut r = router(vec![endpoint(ROMEO, TrustMode::Offer), juliet()]);
-    r.get_mut(&jid(ROMEO))
-        .unwrap()
-        .open(&jid(JULIET), now())
-        .unwrap();
+    open(&mut r, ROMEO, JULIET, now());
     r.get_mut(&jid(ROMEO))
         .unwrap()
         .send(&jid(JULIET), b"<message><body>x</body></message>")

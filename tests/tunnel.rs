@@ -39,10 +39,7 @@ fn assert_refused(evs: &[Event], condition: Condition) {
 
 /// Opens romeo → juliet and returns both sides' events.
 fn handshake(r: &mut MemoryRouter) -> (Vec<Event>, Vec<Event>) {
-    r.get_mut(&jid(ROMEO))
-        .unwrap()
-        .open(&jid(JULIET), now())
-        .unwrap();
+    open(r, ROMEO, JULIET, now());
     r.run(now()).unwrap();
     (events(r, ROMEO), events(r, JULIET))
 }
@@ -158,7 +155,7 @@ fn three_endpoints_keep_tunnels_apart() {
         endpoint(NURSE, TrustMode::Offer),
     ]);
     for (a, b) in [(ROMEO, JULIET), (ROMEO, NURSE), (NURSE, JULIET)] {
-        r.get_mut(&jid(a)).unwrap().open(&jid(b), now()).unwrap();
+        open(&mut r, a, b, now());
     }
     r.run(now()).unwrap();
     for (a, b) in [
@@ -287,10 +284,7 @@ fn sessions_are_not_shared_between_peers() {
         endpoint(NURSE, TrustMode::Offer),
     ]);
     handshake(&mut r);
-    r.get_mut(&jid(ROMEO))
-        .unwrap()
-        .open(&jid(NURSE), now())
-        .unwrap();
+    open(&mut r, ROMEO, NURSE, now());
     r.run(now()).unwrap();
     let info = established(&events(&mut r, ROMEO)).unwrap();
     assert!(
@@ -309,14 +303,8 @@ fn simultaneous(order_romeo_first: bool) {
     } else {
         router(vec![b, a])
     };
-    r.get_mut(&jid(ROMEO))
-        .unwrap()
-        .open(&jid(JULIET), now())
-        .unwrap();
-    r.get_mut(&jid(JULIET))
-        .unwrap()
-        .open(&jid(ROMEO), now())
-        .unwrap();
+    open(&mut r, ROMEO, JULIET, now());
+    open(&mut r, JULIET, ROMEO, now());
     // Both queue a message before anything is routed.
     send(&mut r, ROMEO, JULIET, "from romeo");
     send(&mut r, JULIET, ROMEO, "from juliet");
@@ -582,10 +570,7 @@ fn the_clock_is_the_callers() {
         ),
     ]);
     let later = UnixTime::since_unix_epoch(Duration::from_secs(1_924_992_000)); // 2031
-    r.get_mut(&jid(ROMEO))
-        .unwrap()
-        .open(&jid(JULIET), later)
-        .unwrap();
+    open(&mut r, ROMEO, JULIET, later);
     r.run(later).unwrap();
     assert!(matches!(
         closed(&events(&mut r, ROMEO)),
@@ -601,10 +586,7 @@ fn peer_unavailable_tears_down() {
         endpoint(NURSE, TrustMode::Offer),
     ]);
     handshake(&mut r);
-    r.get_mut(&jid(NURSE))
-        .unwrap()
-        .open(&jid(JULIET), now())
-        .unwrap();
+    open(&mut r, NURSE, JULIET, now());
     r.run(now()).unwrap();
     let _ = events(&mut r, JULIET);
     // Bare JID: every resource of romeo.
@@ -683,10 +665,7 @@ fn tunnel_limit_is_enforced() {
         endpoint(NURSE, TrustMode::Offer),
     ]);
     handshake(&mut r);
-    r.get_mut(&jid(NURSE))
-        .unwrap()
-        .open(&jid(JULIET), now())
-        .unwrap();
+    open(&mut r, NURSE, JULIET, now());
     r.run(now()).unwrap();
     assert_refused(&events(&mut r, NURSE), Condition::ResourceConstraint);
     assert!(r

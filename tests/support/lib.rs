@@ -64,6 +64,11 @@ pub fn router(eps: Vec<Endpoint>) -> MemoryRouter {
     r
 }
 
+/// `from` opens a tunnel to `to` at `at`; nothing is routed until `r.run`.
+pub fn open(r: &mut MemoryRouter, from: &str, to: &str, at: UnixTime) {
+    r.get_mut(&jid(from)).unwrap().open(&jid(to), at).unwrap();
+}
+
 /// All pending events of one endpoint.
 pub fn events(r: &mut MemoryRouter, j: &str) -> Vec<Event> {
     let ep = r.get_mut(&jid(j)).unwrap();
