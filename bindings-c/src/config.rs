@@ -7,7 +7,7 @@ use xmpptls::identity::certificates_from_pem;
 use xmpptls::{CertificateDer, EndpointConfig, Identity, Jid, PinStore, TrustMode};
 
 use crate::endpoint::{jid, xmpptls_endpoint, XMPPTLS_TRUST_OFFER, XMPPTLS_TRUST_ON_FIRST_USE};
-use crate::ffi::{bytes_arg, guard, set, str_arg};
+use crate::ffi::{bytes_arg, free_box, guard, set, str_arg, with_mut};
 use crate::result::*;
 
 /// PKIX to the roots added with `xmpptls_endpoint_config_add_root_pem`,
@@ -99,26 +99,8 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_new(
 /// `cfg` is NULL or a live configuration.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_endpoint_config_free(cfg: *mut xmpptls_endpoint_config) {
-    let _ = guard(|| {
-        if !cfg.is_null() {
-            // SAFETY: made by Box::into_raw in xmpptls_endpoint_config_new.
-            drop(unsafe { Box::from_raw(cfg) });
-        }
-        XMPPTLS_OK
-    });
-}
-
-unsafe fn with_cfg(
-    cfg: *mut xmpptls_endpoint_config,
-    f: impl FnOnce(&mut xmpptls_endpoint_config) -> xmpptls_result,
-) -> xmpptls_result {
-    guard(|| {
-        // SAFETY: per the caller's contract.
-        match unsafe { cfg.as_mut() } {
-            Some(c) => f(c),
-            None => XMPPTLS_NULL_PARAMETER,
-        }
-    })
+    // SAFETY: made by Box::into_raw in xmpptls_endpoint_config_new (per the contract).
+    unsafe { free_box(cfg) }
 }
 
 /// Uses this certificate chain (PEM, leaf first) and private key (PEM).
@@ -135,7 +117,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_identity_pem(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_cfg(cfg, |c| {
+        with_mut(cfg, |c| {
             match (bytes_arg(chain_pem, chain_len), bytes_arg(key_pem, key_len)) {
                 (Ok(chain), Ok(key)) => match Identity::from_pem(chain, key) {
                     Ok(id) => {
@@ -161,7 +143,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_trust(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_cfg(cfg, |c| {
+        with_mut(cfg, |c| {
             if trust > XMPPTLS_TRUST_PINNED {
                 return XMPPTLS_INVALID_PARAMETER;
             }
@@ -183,7 +165,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_add_root_pem(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_cfg(cfg, |c| {
+        with_mut(cfg, |c| {
             match bytes_arg(pem, len).map(certificates_from_pem) {
                 Ok(Ok(certs)) => {
                     c.roots.extend(certs);
@@ -209,7 +191,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_add_pin(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_cfg(cfg, |c| match (str_arg(bare_jid), str_arg(spki_sha256)) {
+        with_mut(cfg, |c| match (str_arg(bare_jid), str_arg(spki_sha256)) {
             (Ok(j), Ok(p)) => {
                 if xmpptls::identity::parse_hex_sha256(p).is_none() {
                     return XMPPTLS_INVALID_PARAMETER;

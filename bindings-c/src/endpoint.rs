@@ -6,7 +6,7 @@ use std::time::Duration;
 use xmpptls::{CloseReason, Endpoint, Event, Jid, PeerAuth, UnixTime};
 
 use crate::config::{xmpptls_endpoint_config, xmpptls_pin_callback};
-use crate::ffi::{bytes_arg, guard, set, str_arg, write_out};
+use crate::ffi::{bytes_arg, free_box, guard, set, str_arg, with_mut, write_out};
 use crate::result::*;
 
 /// Trust the certificate whose hash the peer's XEP-0250 offer announces.
@@ -112,30 +112,8 @@ pub unsafe extern "C" fn xmpptls_endpoint_new(
 /// `ep` is NULL or was returned by `xmpptls_endpoint_new` and not freed.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_endpoint_free(ep: *mut xmpptls_endpoint) {
-    let _ = guard(|| {
-        if !ep.is_null() {
-            // SAFETY: made by Box::into_raw in xmpptls_endpoint_new.
-            drop(unsafe { Box::from_raw(ep) });
-        }
-        XMPPTLS_OK
-    });
-}
-
-/// Runs `f` on a live endpoint.
-///
-/// # Safety
-/// `ep` is NULL or a live endpoint used by one thread at a time.
-unsafe fn with_ep(
-    ep: *mut xmpptls_endpoint,
-    f: impl FnOnce(&mut xmpptls_endpoint) -> xmpptls_result,
-) -> xmpptls_result {
-    guard(|| {
-        // SAFETY: per the caller's contract.
-        match unsafe { ep.as_mut() } {
-            Some(e) => f(e),
-            None => XMPPTLS_NULL_PARAMETER,
-        }
-    })
+    // SAFETY: made by Box::into_raw in xmpptls_endpoint_new (per the contract).
+    unsafe { free_box(ep) }
 }
 
 /// Processes one incoming stanza (`len` octets). `*handled` is set to 1
@@ -155,7 +133,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_handle_incoming(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_ep(ep, |e| {
+        with_mut(ep, |e| {
             let bytes = match bytes_arg(stanza, len) {
                 Ok(b) => b,
                 Err(c) => return c,
@@ -183,7 +161,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_open(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_ep(ep, |e| match str_arg(peer).and_then(jid) {
+        with_mut(ep, |e| match str_arg(peer).and_then(jid) {
             Ok(p) => e
                 .inner
                 .open(&p, now(now_unix_secs))
@@ -206,7 +184,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_send(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_ep(ep, |e| {
+        with_mut(ep, |e| {
             let p = match str_arg(peer).and_then(jid) {
                 Ok(p) => p,
                 Err(c) => return c,
@@ -233,7 +211,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_close(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_ep(ep, |e| match str_arg(peer).and_then(jid) {
+        with_mut(ep, |e| match str_arg(peer).and_then(jid) {
             Ok(p) => e
                 .inner
                 .close(&p)
@@ -254,7 +232,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_peer_unavailable(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_ep(ep, |e| match str_arg(peer).and_then(jid) {
+        with_mut(ep, |e| match str_arg(peer).and_then(jid) {
             Ok(p) => {
                 e.inner.peer_unavailable(&p);
                 XMPPTLS_OK
@@ -275,7 +253,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_transmit_len(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_ep(ep, |e| {
+        with_mut(ep, |e| {
             if e.next.is_none() {
                 e.next = e.inner.poll_transmit();
             }
@@ -302,7 +280,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_transmit(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_ep(ep, |e| {
+        with_mut(ep, |e| {
             if e.next.is_none() {
                 e.next = e.inner.poll_transmit();
             }
@@ -329,7 +307,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_pins_json_len(
     len: *mut usize,
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
-    unsafe { with_ep(ep, |e| set(len, e.inner.pins().to_json().len())) }
+    unsafe { with_mut(ep, |e| set(len, e.inner.pins().to_json().len())) }
 }
 
 /// Copies the pin store as JSON into `buf`, to persist it.
@@ -345,7 +323,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_pins_json(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_ep(ep, |e| {
+        with_mut(ep, |e| {
             write_out(
                 e.inner.pins().to_json().as_bytes(),
                 buf.cast(),
@@ -371,7 +349,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_peek_transmit(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_ep(ep, |e| {
+        with_mut(ep, |e| {
             if data.is_null() || len.is_null() {
                 return XMPPTLS_NULL_PARAMETER;
             }
@@ -399,7 +377,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_consume_transmit(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_ep(ep, |e| match e.next.take() {
+        with_mut(ep, |e| match e.next.take() {
             Some(_) => XMPPTLS_OK,
             None => XMPPTLS_EMPTY,
         })
@@ -418,7 +396,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_event(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_ep(ep, |e| {
+        with_mut(ep, |e| {
             if out.is_null() {
                 return XMPPTLS_NULL_PARAMETER;
             }
@@ -580,11 +558,6 @@ pub unsafe extern "C" fn xmpptls_event_text_ptr(
 /// `ev` is NULL or was returned by `xmpptls_endpoint_poll_event` and not freed.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_event_free(ev: *mut xmpptls_event) {
-    let _ = guard(|| {
-        if !ev.is_null() {
-            // SAFETY: made by Box::into_raw in xmpptls_endpoint_poll_event.
-            drop(unsafe { Box::from_raw(ev) });
-        }
-        XMPPTLS_OK
-    });
+    // SAFETY: made by Box::into_raw in xmpptls_endpoint_poll_event (per the contract).
+    unsafe { free_box(ev) }
 }

@@ -79,3 +79,35 @@ pub(crate) unsafe fn set<T>(out: *mut T, v: T) -> xmpptls_result {
     unsafe { out.write(v) };
     XMPPTLS_OK
 }
+
+/// Runs `f` on the handle behind `p` (`XMPPTLS_NULL_PARAMETER` when NULL),
+/// inside [`guard`].
+///
+/// # Safety
+/// `p` is NULL or points to a live handle not used elsewhere during the call.
+pub(crate) unsafe fn with_mut<T>(
+    p: *mut T,
+    f: impl FnOnce(&mut T) -> xmpptls_result,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the caller's contract.
+        match unsafe { p.as_mut() } {
+            Some(h) => f(h),
+            None => XMPPTLS_NULL_PARAMETER,
+        }
+    })
+}
+
+/// Frees a handle made by `Box::into_raw` (NULL is ignored), inside [`guard`].
+///
+/// # Safety
+/// `p` is NULL or came from `Box::into_raw` of a `Box<T>` and was not freed.
+pub(crate) unsafe fn free_box<T>(p: *mut T) {
+    let _ = guard(|| {
+        if !p.is_null() {
+            // SAFETY: per the caller's contract.
+            drop(unsafe { Box::from_raw(p) });
+        }
+        XMPPTLS_OK
+    });
+}

@@ -7,7 +7,7 @@ use xmpptls::identity::{match_identity, PresentedIds, ReferenceIdentity, Service
 use xmpptls::policy::{AuthMethod, Negotiated, Policy, TlsVersion, Verdict};
 use xmpptls::{CertificateDer, ConnectionReport};
 
-use crate::ffi::{bytes_arg, guard, set, str_arg, write_out};
+use crate::ffi::{bytes_arg, free_box, guard, set, str_arg, write_out};
 use crate::result::*;
 
 /// Policy presets for `xmpptls_evaluate`.
@@ -258,13 +258,8 @@ pub unsafe extern "C" fn xmpptls_report_json(
 /// `r` is NULL or was returned by `xmpptls_evaluate` and not freed.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_report_free(r: *mut xmpptls_report) {
-    let _ = guard(|| {
-        if !r.is_null() {
-            // SAFETY: made by Box::into_raw in xmpptls_evaluate.
-            drop(unsafe { Box::from_raw(r) });
-        }
-        XMPPTLS_OK
-    });
+    // SAFETY: made by Box::into_raw in xmpptls_evaluate (per the contract).
+    unsafe { free_box(r) }
 }
 
 /// Like `xmpptls_check_identity` for the first certificate of PEM text
