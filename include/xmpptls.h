@@ -31,6 +31,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+// The largest `tls-server-end-point` value (SHA-512), plus the NUL that
+// `xmpptls_tls_server_end_point` appends: a buffer this big always fits.
+#define XMPPTLS_TLS_SERVER_END_POINT_MAX 65
+
 // PKIX to the roots added with `xmpptls_endpoint_config_add_root_pem`,
 // the peer's bare JID as XmppAddr.
 #define XMPPTLS_TRUST_PKIX 2
@@ -113,6 +117,22 @@
 // The subject CN (only with CN fallback).
 #define XMPPTLS_MATCH_CN_ID 5
 
+// Send STARTTLS: the server offered it.
+#define XMPPTLS_FEATURES_STARTTLS 1
+
+// Send STARTTLS: the server offered it and marked it `<required/>`.
+#define XMPPTLS_FEATURES_STARTTLS_REQUIRED 2
+
+// Send STARTTLS although the server did not offer it: the offer may have
+// been stripped by an attacker (report it).
+#define XMPPTLS_FEATURES_STARTTLS_NOT_OFFERED 3
+
+// Continue without TLS (only when `require_tls` was 0).
+#define XMPPTLS_FEATURES_PLAINTEXT 4
+
+// Stop: TLS is required and was not offered.
+#define XMPPTLS_FEATURES_REFUSE 5
+
 // An XTLS endpoint for one local full JID (opaque).
 typedef struct xmpptls_endpoint xmpptls_endpoint;
 
@@ -187,6 +207,10 @@ typedef struct xmpptls_negotiated {
 
 // Nothing to return (no stanza to send, no event).
 #define XMPPTLS_EMPTY 5
+
+// The operation is not defined for this input (e.g. `tls-server-end-point`
+// for an Ed25519 certificate, RFC 5929 §4.1).
+#define XMPPTLS_UNSUPPORTED 6
 
 // Malformed or refused XML (core code 100).
 #define XMPPTLS_ERR_XML 100
@@ -263,6 +287,22 @@ const char *xmpptls_version(void);
 // prove that the panic is caught and reported as `XMPPTLS_PANIC`.
 xmpptls_result xmpptls_test_panic(void);
 #endif
+
+// `tls-server-end-point` (RFC 5929 §4.1) of the server's end-entity
+// certificate (DER): the certificate hashed with its signature's hash
+// (MD5 and SHA-1 raised to SHA-256). The value goes into `buf` (followed
+// by a NUL octet, as every buffer result) and its length into `*written`.
+// `XMPPTLS_UNSUPPORTED` when RFC 5929 defines no hash (Ed25519, Ed448);
+// `XMPPTLS_ERR_TRUST` when the certificate cannot be parsed.
+//
+// # Safety
+// `der` points to `len` octets; `buf` to `buf_len` writable octets;
+// `written` is writable.
+xmpptls_result xmpptls_tls_server_end_point(const uint8_t *der,
+                                            size_t len,
+                                            uint8_t *buf,
+                                            size_t buf_len,
+                                            size_t *written);
 
 // A configuration for the full JID `jid`: self-signed identity, trust on
 // first use, no roots, no pins, until changed.
@@ -563,6 +603,27 @@ xmpptls_result xmpptls_check_identity(const uint8_t *der,
 // # Safety
 // `buf` must point to `len` writable octets; `written` to a `size_t`.
 xmpptls_result xmpptls_result_message(xmpptls_result code, char *buf, size_t len, size_t *written);
+
+// Reads `<stream:features/>` (`len` octets; the `stream` prefix may be
+// undeclared) and writes one `XMPPTLS_FEATURES_*` decision to `*decision`.
+// `require_tls` (RFC 7590 §3.1: never plaintext) and
+// `attempt_when_not_offered` (try STARTTLS anyway) are booleans.
+//
+// # Safety
+// `features` points to `len` octets; `decision` is writable.
+xmpptls_result xmpptls_starttls_on_features(const uint8_t *features,
+                                            size_t len,
+                                            int32_t require_tls,
+                                            int32_t attempt_when_not_offered,
+                                            uint32_t *decision);
+
+// Reads the server's answer to `<starttls/>`: `*proceed` is 1 for
+// `<proceed/>` (start the TLS handshake on the same connection) and 0 for
+// `<failure/>` (the server closes the stream). Anything else is an error.
+//
+// # Safety
+// `answer` points to `len` octets; `proceed` is writable.
+xmpptls_result xmpptls_starttls_on_answer(const uint8_t *answer, size_t len, int32_t *proceed);
 
 #ifdef __cplusplus
 }  // extern "C"

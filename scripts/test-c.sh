@@ -36,6 +36,14 @@ for who in romeo@montague.lit juliet@capulet.lit; do
   openssl x509 -req -in "$certs/$name.csr" -CA "$certs/ca.pem" -CAkey "$certs/ca.key" -CAcreateserial \
     -days 2 -extfile "$certs/$name.ext" -out "$certs/$name.pem" 2>/dev/null
 done
+# Channel binding: a P-384 certificate signed with SHA-384 and an Ed25519
+# one, with openssl's own digests of the DER to compare against.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -sha384 -nodes -days 2 -subj /CN=example.net \
+  -keyout "$certs/p384.key" -outform DER -out "$certs/p384.der" 2>/dev/null
+openssl req -x509 -newkey ed25519 -nodes -days 2 -subj /CN=example.net \
+  -keyout "$certs/ed25519.key" -outform DER -out "$certs/ed25519.der" 2>/dev/null
+openssl dgst -sha256 -binary "$certs/ec.der" > "$certs/ec.sha256"
+openssl dgst -sha384 -binary "$certs/p384.der" > "$certs/p384.sha384"
 openssl req -x509 -newkey rsa:1024 -nodes -days 2 -subj /CN=example.net \
   -keyout "$certs/rsa.key" -outform DER -out "$certs/rsa1024.der" -addext "subjectAltName = DNS:example.net" 2>/dev/null
 cc=${CC:-cc}

@@ -1,4 +1,5 @@
-//! libxmpptls: the XTLS tunnel of the `xmpptls` core behind a C ABI.
+//! libxmpptls: the XTLS tunnel and the TLS policy checks of the `xmpptls`
+//! core behind a C ABI.
 //!
 //! Conventions (as rustls-ffi): opaque handles made by `xmpptls_*_new` and
 //! released by `xmpptls_*_free` (NULL is fine); every fallible function
@@ -12,16 +13,20 @@
 
 #![allow(non_camel_case_types)]
 
+mod channel_binding;
 mod config;
 mod endpoint;
 mod ffi;
 mod policy;
 mod result;
+mod starttls;
 
+pub use channel_binding::*;
 pub use config::*;
 pub use endpoint::*;
 pub use policy::*;
 pub use result::*;
+pub use starttls::*;
 
 /// The library version, as a static NUL-terminated string.
 #[no_mangle]

@@ -20,6 +20,9 @@ pub const XMPPTLS_BUFFER_TOO_SMALL: xmpptls_result = 3;
 pub const XMPPTLS_PANIC: xmpptls_result = 4;
 /// Nothing to return (no stanza to send, no event).
 pub const XMPPTLS_EMPTY: xmpptls_result = 5;
+/// The operation is not defined for this input (e.g. `tls-server-end-point`
+/// for an Ed25519 certificate, RFC 5929 §4.1).
+pub const XMPPTLS_UNSUPPORTED: xmpptls_result = 6;
 /// Malformed or refused XML (core code 100).
 pub const XMPPTLS_ERR_XML: xmpptls_result = 100;
 /// Invalid JID (101).
@@ -75,6 +78,7 @@ fn message(code: xmpptls_result) -> &'static str {
         }
         XMPPTLS_PANIC => "a panic inside libxmpptls was caught (a bug: please report it)",
         XMPPTLS_EMPTY => "nothing to return",
+        XMPPTLS_UNSUPPORTED => "not defined for this input",
         XMPPTLS_ERR_XML => "malformed or refused XML (DOCTYPE, entity, comment, depth or size)",
         XMPPTLS_ERR_INVALID_JID => "invalid JID",
         XMPPTLS_ERR_BASE64 => "<data/> is not valid base64",

@@ -470,6 +470,59 @@ static int test_pkix_tunnel_with_pem_identities(void) {
   return 0;
 }
 
+/* RFC 5929 §4.1: the certificate hashed with its signature's hash,
+ * compared with openssl's digest of the same DER. */
+static int test_tls_server_end_point(void) {
+  const char *cases[][2] = {{"ec.der", "ec.sha256"}, {"p384.der", "p384.sha384"}};
+  uint8_t out[XMPPTLS_TLS_SERVER_END_POINT_MAX];
+  size_t w = 0;
+  for (size_t i = 0; i < 2; i++) {
+    size_t der_len = 0, want_len = 0;
+    uint8_t *der = read_file(cases[i][0], &der_len), *want = read_file(cases[i][1], &want_len);
+    CHECK(der && want);
+    CHECK(xmpptls_tls_server_end_point(der, der_len, out, sizeof out, &w) == XMPPTLS_OK);
+    CHECK(w == want_len && memcmp(out, want, w) == 0);
+    CHECK(xmpptls_tls_server_end_point(der, der_len, out, w, &w) == XMPPTLS_BUFFER_TOO_SMALL);
+    free(der);
+    free(want);
+  }
+  size_t ed_len = 0;
+  uint8_t *ed = read_file("ed25519.der", &ed_len);
+  CHECK(ed);
+  CHECK(xmpptls_tls_server_end_point(ed, ed_len, out, sizeof out, &w) == XMPPTLS_UNSUPPORTED);
+  free(ed);
+  CHECK(xmpptls_tls_server_end_point((const uint8_t *)"junk", 4, out, sizeof out, &w) == XMPPTLS_ERR_TRUST);
+  CHECK(xmpptls_tls_server_end_point(NULL, 4, out, sizeof out, &w) == XMPPTLS_NULL_PARAMETER);
+  return 0;
+}
+
+/* RFC 6120 §5.4 and RFC 7590 §3.1: offered, required, stripped. */
+static int test_starttls_decisions(void) {
+  const char *offered = "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>";
+  const char *required = "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>";
+  const char *stripped = "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
+#define FEATURES(text, req, attempt, d) xmpptls_starttls_on_features((const uint8_t *)(text), strlen(text), req, attempt, d)
+  uint32_t d = 0;
+  CHECK(FEATURES(offered, 1, 1, &d) == XMPPTLS_OK && d == XMPPTLS_FEATURES_STARTTLS);
+  CHECK(FEATURES(required, 1, 1, &d) == XMPPTLS_OK && d == XMPPTLS_FEATURES_STARTTLS_REQUIRED);
+  CHECK(FEATURES(stripped, 1, 1, &d) == XMPPTLS_OK && d == XMPPTLS_FEATURES_STARTTLS_NOT_OFFERED);
+  CHECK(FEATURES(stripped, 1, 0, &d) == XMPPTLS_OK && d == XMPPTLS_FEATURES_REFUSE);
+  CHECK(FEATURES(stripped, 0, 0, &d) == XMPPTLS_OK && d == XMPPTLS_FEATURES_PLAINTEXT);
+  d = 77;
+  CHECK(FEATURES("<message/>", 1, 1, &d) == XMPPTLS_ERR_NOT_A_STANZA && d == 77);
+  CHECK(FEATURES(offered, 1, 1, NULL) == XMPPTLS_NULL_PARAMETER);
+#undef FEATURES
+  const char *proceed = "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
+  const char *failure = "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
+  const char *other = "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>";
+  int p = -1;
+  CHECK(xmpptls_starttls_on_answer((const uint8_t *)proceed, strlen(proceed), &p) == XMPPTLS_OK && p == 1);
+  CHECK(xmpptls_starttls_on_answer((const uint8_t *)failure, strlen(failure), &p) == XMPPTLS_OK && p == 0);
+  p = -1;
+  CHECK(xmpptls_starttls_on_answer((const uint8_t *)other, strlen(other), &p) == XMPPTLS_ERR_BAD_REQUEST && p == -1);
+  return 0;
+}
+
 static int test_no_panic_crosses_the_boundary(void) {
   CHECK(xmpptls_test_panic() == XMPPTLS_PANIC);
   return 0;
@@ -491,6 +544,8 @@ int main(int argc, char **argv) {
   RUN(test_borrowed_views);
   RUN(test_trust_on_first_use_with_persistence_callback);
   RUN(test_pkix_tunnel_with_pem_identities);
+  RUN(test_tls_server_end_point);
+  RUN(test_starttls_decisions);
   RUN(test_no_panic_crosses_the_boundary);
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
