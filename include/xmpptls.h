@@ -42,6 +42,17 @@
 // Only peers whose key was pinned with `xmpptls_endpoint_config_add_pin`.
 #define XMPPTLS_TRUST_PINNED 3
 
+// No DNSSEC-secure record with known parameters: DANE does not apply and
+// the connection falls back to PKIX (RFC 6698 §4.1).
+#define XMPPTLS_DANE_NOT_APPLICABLE 1
+
+// A record authenticated the chain.
+#define XMPPTLS_DANE_AUTHENTICATED 2
+
+// Usable records exist and none matched: the connection must not proceed
+// (RFC 6698 §2.1.1).
+#define XMPPTLS_DANE_FAILED 3
+
 // Trust the certificate whose hash the peer's XEP-0250 offer announces.
 #define XMPPTLS_TRUST_OFFER 0
 
@@ -364,6 +375,34 @@ xmpptls_result xmpptls_endpoint_new_with_config(const struct xmpptls_endpoint_co
                                                 xmpptls_pin_callback callback,
                                                 void *userdata,
                                                 struct xmpptls_endpoint **out);
+
+// Checks the TLSA RRset (`count` wire-format RDATAs, `rdata[i]` of
+// `rdata_len[i]` octets: the shape libunbound returns) against `chain`
+// (end entity first). `dnssec_secure` says DNSSEC validated the RRset.
+// `service_domain` is the XMPP domain, `srv_target` the SRV target host
+// connected to (NULL without SRV), `service` an `XMPPTLS_SERVICE_*`.
+// `roots` are the PKIX anchors for usages 0 and 1 (may be empty). `now`
+// is seconds since the Unix epoch. `*outcome` gets an `XMPPTLS_DANE_*`
+// value; `*record` the index of the matching record, written only when
+// the outcome is `XMPPTLS_DANE_AUTHENTICATED`.
+//
+// # Safety
+// Every array points to its stated number of entries, each entry to its
+// octets; strings are NUL-terminated; `outcome` and `record` are writable.
+xmpptls_result xmpptls_dane_verify(const uint8_t *const *rdata,
+                                   const size_t *rdata_len,
+                                   size_t count,
+                                   int32_t dnssec_secure,
+                                   const struct xmpptls_der *chain,
+                                   size_t chain_len,
+                                   const char *service_domain,
+                                   const char *srv_target,
+                                   uint32_t service,
+                                   const struct xmpptls_der *roots,
+                                   size_t roots_len,
+                                   uint64_t now,
+                                   uint32_t *outcome,
+                                   size_t *record);
 
 // Creates an endpoint for `jid` with a freshly generated self-signed
 // identity (XmppAddr = the bare JID) and the trust mode `trust`

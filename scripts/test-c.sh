@@ -43,6 +43,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -sha384 -nodes -da
 openssl req -x509 -newkey ed25519 -nodes -days 2 -subj /CN=example.net \
   -keyout "$certs/ed25519.key" -outform DER -out "$certs/ed25519.der" 2>/dev/null
 openssl dgst -sha256 -binary "$certs/ec.der" > "$certs/ec.sha256"
+# DANE-EE 3 1 1: SHA-256 of the EC certificate's SubjectPublicKeyInfo.
+openssl x509 -inform DER -in "$certs/ec.der" -pubkey -noout | openssl pkey -pubin -outform DER \
+  | openssl dgst -sha256 -binary > "$certs/ec.spki.sha256"
 openssl dgst -sha384 -binary "$certs/p384.der" > "$certs/p384.sha384"
 openssl req -x509 -newkey rsa:1024 -nodes -days 2 -subj /CN=example.net \
   -keyout "$certs/rsa.key" -outform DER -out "$certs/rsa1024.der" -addext "subjectAltName = DNS:example.net" 2>/dev/null

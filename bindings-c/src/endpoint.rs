@@ -1,12 +1,11 @@
 //! The XTLS endpoint and its events for C (see the core's `Endpoint`).
 
 use std::ffi::{c_char, c_void, CString};
-use std::time::Duration;
 
-use xmpptls::{CloseReason, Endpoint, Event, Jid, PeerAuth, UnixTime};
+use xmpptls::{CloseReason, Endpoint, Event, Jid, PeerAuth};
 
 use crate::config::{xmpptls_endpoint_config, xmpptls_pin_callback};
-use crate::ffi::{bytes_arg, free_box, guard, set, str_arg, with_mut, write_out};
+use crate::ffi::{bytes_arg, free_box, guard, seconds, set, str_arg, with_mut, write_out};
 use crate::result::*;
 
 /// Trust the certificate whose hash the peer's XEP-0250 offer announces.
@@ -64,10 +63,6 @@ pub struct xmpptls_event {
     kind: u32,
     peer: String,
     text: String,
-}
-
-fn now(secs: u64) -> UnixTime {
-    UnixTime::since_unix_epoch(Duration::from_secs(secs))
 }
 
 pub(crate) fn jid(s: &str) -> Result<Jid, xmpptls_result> {
@@ -141,7 +136,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_handle_incoming(
             if handled.is_null() {
                 return XMPPTLS_NULL_PARAMETER;
             }
-            match e.inner.handle_incoming(bytes, now(now_unix_secs)) {
+            match e.inner.handle_incoming(bytes, seconds(now_unix_secs)) {
                 Ok(x) => set(handled, i32::from(x == xmpptls::Incoming::Handled)),
                 Err(err) => code(&err),
             }
@@ -164,7 +159,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_open(
         with_mut(ep, |e| match str_arg(peer).and_then(jid) {
             Ok(p) => e
                 .inner
-                .open(&p, now(now_unix_secs))
+                .open(&p, seconds(now_unix_secs))
                 .map_or_else(|err| code(&err), |()| XMPPTLS_OK),
             Err(c) => c,
         })

@@ -4,6 +4,11 @@
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use std::time::Duration;
+
+use xmpptls::{CertificateDer, UnixTime};
+
+use crate::policy::xmpptls_der;
 use crate::result::*;
 
 /// Runs `f`, turning a panic into `XMPPTLS_PANIC`.
@@ -110,4 +115,32 @@ pub(crate) unsafe fn free_box<T>(p: *mut T) {
         }
         XMPPTLS_OK
     });
+}
+
+/// `count` DER certificates from a C array (NULL is allowed only with
+/// `count == 0`), copied.
+///
+/// # Safety
+/// `p` points to `count` entries, each pointing to its `len` octets.
+pub(crate) unsafe fn der_list(
+    p: *const xmpptls_der,
+    count: usize,
+) -> Result<Vec<CertificateDer<'static>>, xmpptls_result> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if p.is_null() {
+        return Err(XMPPTLS_NULL_PARAMETER);
+    }
+    // SAFETY: `p` points to `count` entries per the caller's contract.
+    let ders = unsafe { std::slice::from_raw_parts(p, count) };
+    ders.iter()
+        // SAFETY: each entry points to `len` readable octets.
+        .map(|d| unsafe { bytes_arg(d.data, d.len) }.map(|b| CertificateDer::from(b.to_vec())))
+        .collect()
+}
+
+/// A time from C: seconds since the Unix epoch.
+pub(crate) fn seconds(secs: u64) -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(secs))
 }

@@ -15,6 +15,7 @@
 
 mod channel_binding;
 mod config;
+mod dane;
 mod endpoint;
 mod ffi;
 mod policy;
@@ -23,6 +24,7 @@ mod starttls;
 
 pub use channel_binding::*;
 pub use config::*;
+pub use dane::*;
 pub use endpoint::*;
 pub use policy::*;
 pub use result::*;

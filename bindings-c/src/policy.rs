@@ -7,7 +7,7 @@ use xmpptls::identity::{match_identity, PresentedIds, ReferenceIdentity, Service
 use xmpptls::policy::{AuthMethod, Negotiated, Policy, TlsVersion, Verdict};
 use xmpptls::{CertificateDer, ConnectionReport};
 
-use crate::ffi::{bytes_arg, free_box, guard, set, str_arg, write_out};
+use crate::ffi::{bytes_arg, der_list, free_box, guard, set, str_arg, write_out};
 use crate::result::*;
 
 /// Policy presets for `xmpptls_evaluate`.
@@ -52,6 +52,15 @@ pub const XMPPTLS_MATCH_SRV_ID: u32 = 3;
 pub const XMPPTLS_MATCH_XMPP_ADDR: u32 = 4;
 /// The subject CN (only with CN fallback).
 pub const XMPPTLS_MATCH_CN_ID: u32 = 5;
+
+/// `XMPPTLS_SERVICE_CLIENT` or `_SERVER` as the core's `Service`.
+pub(crate) fn service_arg(service: u32) -> Result<Service, xmpptls_result> {
+    match service {
+        XMPPTLS_SERVICE_CLIENT => Ok(Service::XmppClient),
+        XMPPTLS_SERVICE_SERVER => Ok(Service::XmppServer),
+        _ => Err(XMPPTLS_INVALID_PARAMETER),
+    }
+}
 
 /// One DER certificate.
 #[repr(C)]
@@ -135,21 +144,11 @@ pub unsafe extern "C" fn xmpptls_evaluate(
             XMPPTLS_AUTH_DIALBACK => Some(AuthMethod::Dialback),
             _ => return XMPPTLS_INVALID_PARAMETER,
         };
-        let mut chain = Vec::new();
-        if n.peer_chain_len > 0 {
-            if n.peer_chain.is_null() {
-                return XMPPTLS_NULL_PARAMETER;
-            }
-            // SAFETY: `peer_chain` points to `peer_chain_len` entries.
-            let ders = unsafe { std::slice::from_raw_parts(n.peer_chain, n.peer_chain_len) };
-            for d in ders {
-                // SAFETY: each entry points to `len` readable octets.
-                match unsafe { bytes_arg(d.data, d.len) } {
-                    Ok(b) => chain.push(CertificateDer::from(b.to_vec())),
-                    Err(e) => return e,
-                }
-            }
-        }
+        // SAFETY: `peer_chain` points to `peer_chain_len` entries.
+        let chain = match unsafe { der_list(n.peer_chain, n.peer_chain_len) } {
+            Ok(c) => c,
+            Err(e) => return e,
+        };
         let negotiated = Negotiated {
             encrypted: n.encrypted != 0,
             version: TlsVersion::from_code(n.version),
@@ -327,10 +326,9 @@ pub unsafe extern "C" fn xmpptls_check_identity(
         if matched.is_null() {
             return XMPPTLS_NULL_PARAMETER;
         }
-        let service = match service {
-            XMPPTLS_SERVICE_CLIENT => Service::XmppClient,
-            XMPPTLS_SERVICE_SERVER => Service::XmppServer,
-            _ => return XMPPTLS_INVALID_PARAMETER,
+        let service = match service_arg(service) {
+            Ok(s) => s,
+            Err(e) => return e,
         };
         let Ok(reference) = ReferenceIdentity::new(domain, service) else {
             return XMPPTLS_INVALID_PARAMETER;

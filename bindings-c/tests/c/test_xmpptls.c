@@ -496,6 +496,35 @@ static int test_tls_server_end_point(void) {
   return 0;
 }
 
+/* RFC 6698 / RFC 7671: a DANE-EE 3 1 1 record of the EC certificate's key,
+ * after a record that does not match; only a DNSSEC-secure RRset counts. */
+static int test_dane(void) {
+  size_t der_len = 0, hash_len = 0;
+  uint8_t *der = read_file("ec.der", &der_len), *hash = read_file("ec.spki.sha256", &hash_len);
+  CHECK(der && hash && hash_len == 32);
+  uint8_t wrong[35] = {3, 1, 1}, right[35] = {3, 1, 1};
+  memcpy(right + 3, hash, 32);
+  const uint8_t *rdata[2] = {wrong, right};
+  size_t rdata_len[2] = {35, 35};
+  xmpptls_der chain[1] = {{der, der_len}};
+  uint32_t outcome = 0;
+  size_t record = 99;
+#define DANE(n, secure) xmpptls_dane_verify(rdata, rdata_len, n, secure, chain, 1, "example.net", \
+                                            "xmpp.example.net", XMPPTLS_SERVICE_CLIENT, NULL, 0, NOW, &outcome, &record)
+  CHECK(DANE(2, 1) == XMPPTLS_OK && outcome == XMPPTLS_DANE_AUTHENTICATED && record == 1);
+  record = 99;
+  CHECK(DANE(2, 0) == XMPPTLS_OK && outcome == XMPPTLS_DANE_NOT_APPLICABLE && record == 99);
+  CHECK(DANE(1, 1) == XMPPTLS_OK && outcome == XMPPTLS_DANE_FAILED && record == 99);
+  rdata_len[0] = 3;
+  CHECK(DANE(2, 1) == XMPPTLS_INVALID_PARAMETER);
+#undef DANE
+  CHECK(xmpptls_dane_verify(NULL, rdata_len, 2, 1, chain, 1, "example.net", NULL, XMPPTLS_SERVICE_CLIENT,
+                            NULL, 0, NOW, &outcome, &record) == XMPPTLS_NULL_PARAMETER);
+  free(der);
+  free(hash);
+  return 0;
+}
+
 /* RFC 6120 §5.4 and RFC 7590 §3.1: offered, required, stripped. */
 static int test_starttls_decisions(void) {
   const char *offered = "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>";
@@ -546,6 +575,7 @@ int main(int argc, char **argv) {
   RUN(test_pkix_tunnel_with_pem_identities);
   RUN(test_tls_server_end_point);
   RUN(test_starttls_decisions);
+  RUN(test_dane);
   RUN(test_no_panic_crosses_the_boundary);
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
