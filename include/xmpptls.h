@@ -128,6 +128,30 @@
 // The subject CN (only with CN fallback).
 #define XMPPTLS_MATCH_CN_ID 5
 
+// A fingerprint matches the certificate.
+#define XMPPTLS_POSH_MATCH 1
+
+// No fingerprint matches the certificate.
+#define XMPPTLS_POSH_NO_MATCH 2
+
+// The document is older than its `expires` allows.
+#define XMPPTLS_POSH_EXPIRED 3
+
+// No fingerprint uses SHA-256, SHA-384 or SHA-512.
+#define XMPPTLS_POSH_NO_USABLE_FINGERPRINT 4
+
+// A document is not POSH (bad JSON or shape, bad base64, over 64 KiB).
+#define XMPPTLS_POSH_MALFORMED 5
+
+// A redirect to a URL that is not `https://`.
+#define XMPPTLS_POSH_INSECURE_REDIRECT 6
+
+// The document redirects and the followed document was not given.
+#define XMPPTLS_POSH_REDIRECT_NOT_FOLLOWED 7
+
+// The followed document redirects again (RFC 7711 §3.2 allows one).
+#define XMPPTLS_POSH_TOO_MANY_REDIRECTS 8
+
 // Send STARTTLS: the server offered it.
 #define XMPPTLS_FEATURES_STARTTLS 1
 
@@ -634,6 +658,39 @@ xmpptls_result xmpptls_check_identity(const uint8_t *der,
                                       uint32_t service,
                                       int32_t cn_fallback,
                                       uint32_t *matched);
+
+// The URL a POSH document redirects to, NUL-terminated, into `buf`
+// (`len + 1` octets always fit). `XMPPTLS_EMPTY` when the document lists
+// fingerprints; `XMPPTLS_INVALID_PARAMETER` when it is not POSH (then
+// `xmpptls_posh_verify` tells why).
+//
+// # Safety
+// `doc` points to `len` octets; `buf` to `buf_len` writable octets;
+// `written` is writable.
+xmpptls_result xmpptls_posh_redirect_url(const uint8_t *doc,
+                                         size_t len,
+                                         uint8_t *buf,
+                                         size_t buf_len,
+                                         size_t *written);
+
+// Checks the server's end-entity certificate (DER) against the POSH
+// document `doc` fetched at `fetched_at` and, when it redirects, the
+// document `followed` fetched from its URL (NULL otherwise). Times are
+// seconds since the Unix epoch. `*outcome` gets an `XMPPTLS_POSH_*`
+// value: only `XMPPTLS_POSH_MATCH` authenticates the server.
+//
+// # Safety
+// `doc`, `followed` (if not NULL) and `der` point to their lengths;
+// `outcome` is writable.
+xmpptls_result xmpptls_posh_verify(const uint8_t *doc,
+                                   size_t doc_len,
+                                   const uint8_t *followed,
+                                   size_t followed_len,
+                                   const uint8_t *der,
+                                   size_t der_len,
+                                   uint64_t fetched_at,
+                                   uint64_t now,
+                                   uint32_t *outcome);
 
 // Writes the description of `code` into `buf` (NUL-terminated, truncated
 // to fit; at most `len` octets including the NUL) and its length without

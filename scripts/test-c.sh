@@ -43,6 +43,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -sha384 -nodes -da
 openssl req -x509 -newkey ed25519 -nodes -days 2 -subj /CN=example.net \
   -keyout "$certs/ed25519.key" -outform DER -out "$certs/ed25519.der" 2>/dev/null
 openssl dgst -sha256 -binary "$certs/ec.der" > "$certs/ec.sha256"
+openssl base64 -A < "$certs/ec.sha256" > "$certs/ec.sha256.b64"
 # DANE-EE 3 1 1: SHA-256 of the EC certificate's SubjectPublicKeyInfo.
 openssl x509 -inform DER -in "$certs/ec.der" -pubkey -noout | openssl pkey -pubin -outform DER \
   | openssl dgst -sha256 -binary > "$certs/ec.spki.sha256"

@@ -19,6 +19,7 @@ mod dane;
 mod endpoint;
 mod ffi;
 mod policy;
+mod posh;
 mod result;
 mod starttls;
 
@@ -27,6 +28,7 @@ pub use config::*;
 pub use dane::*;
 pub use endpoint::*;
 pub use policy::*;
+pub use posh::*;
 pub use result::*;
 pub use starttls::*;
 

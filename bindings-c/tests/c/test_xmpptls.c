@@ -525,6 +525,50 @@ static int test_dane(void) {
   return 0;
 }
 
+static xmpptls_result posh_check(const char *doc, const char *followed, const uint8_t *der, size_t der_len,
+                                 uint64_t fetched_at, uint32_t *outcome) {
+  return xmpptls_posh_verify((const uint8_t *)doc, strlen(doc), (const uint8_t *)followed,
+                             followed ? strlen(followed) : 0, der, der_len, fetched_at, NOW, outcome);
+}
+
+/* RFC 7711: a document with the EC certificate's SHA-256 (base64 by
+ * openssl), expiry, one redirect and the ways a document can be wrong. */
+static int test_posh(void) {
+  size_t der_len = 0, other_len = 0, b64_len = 0;
+  uint8_t *der = read_file("ec.der", &der_len), *other = read_file("p384.der", &other_len);
+  char *b64 = (char *)read_file("ec.sha256.b64", &b64_len);
+  CHECK(der && other && b64);
+  char doc[256];
+  snprintf(doc, sizeof doc, "{\"fingerprints\":[{\"sha-256\":\"%.*s\"}],\"expires\":3600}", (int)b64_len, b64);
+  const char *redirect = "{\"url\":\"https://hosting.example/posh/xmpp-client.json\",\"expires\":600}";
+  const char *insecure = "{\"url\":\"http://hosting.example/posh.json\",\"expires\":600}";
+  const char *md5_only = "{\"fingerprints\":[{\"md5\":\"AAAAAAAAAAAAAAAAAAAAAA==\"}],\"expires\":600}";
+  uint32_t o = 0;
+#define POSH(d, f, cert, cert_len, at) posh_check(d, f, cert, cert_len, at, &o)
+  CHECK(POSH(doc, NULL, der, der_len, NOW) == XMPPTLS_OK && o == XMPPTLS_POSH_MATCH);
+  CHECK(POSH(doc, NULL, other, other_len, NOW) == XMPPTLS_OK && o == XMPPTLS_POSH_NO_MATCH);
+  CHECK(POSH(doc, NULL, der, der_len, NOW - 7200) == XMPPTLS_OK && o == XMPPTLS_POSH_EXPIRED);
+  CHECK(POSH(redirect, NULL, der, der_len, NOW) == XMPPTLS_OK && o == XMPPTLS_POSH_REDIRECT_NOT_FOLLOWED);
+  CHECK(POSH(redirect, doc, der, der_len, NOW) == XMPPTLS_OK && o == XMPPTLS_POSH_MATCH);
+  /* The redirect's shorter expiry applies to the pair. */
+  CHECK(POSH(redirect, doc, der, der_len, NOW - 1200) == XMPPTLS_OK && o == XMPPTLS_POSH_EXPIRED);
+  CHECK(POSH(redirect, redirect, der, der_len, NOW) == XMPPTLS_OK && o == XMPPTLS_POSH_TOO_MANY_REDIRECTS);
+  CHECK(POSH(insecure, NULL, der, der_len, NOW) == XMPPTLS_OK && o == XMPPTLS_POSH_INSECURE_REDIRECT);
+  CHECK(POSH(md5_only, NULL, der, der_len, NOW) == XMPPTLS_OK && o == XMPPTLS_POSH_NO_USABLE_FINGERPRINT);
+  CHECK(POSH("junk", NULL, der, der_len, NOW) == XMPPTLS_OK && o == XMPPTLS_POSH_MALFORMED);
+#undef POSH
+  char url[128];
+  size_t w = 0;
+  CHECK(xmpptls_posh_redirect_url((const uint8_t *)redirect, strlen(redirect), (uint8_t *)url, sizeof url, &w) == XMPPTLS_OK);
+  CHECK(strcmp(url, "https://hosting.example/posh/xmpp-client.json") == 0 && w == strlen(url));
+  CHECK(xmpptls_posh_redirect_url((const uint8_t *)doc, strlen(doc), (uint8_t *)url, sizeof url, &w) == XMPPTLS_EMPTY);
+  CHECK(xmpptls_posh_redirect_url((const uint8_t *)"junk", 4, (uint8_t *)url, sizeof url, &w) == XMPPTLS_INVALID_PARAMETER);
+  free(der);
+  free(other);
+  free(b64);
+  return 0;
+}
+
 /* RFC 6120 §5.4 and RFC 7590 §3.1: offered, required, stripped. */
 static int test_starttls_decisions(void) {
   const char *offered = "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>";
@@ -576,6 +620,7 @@ int main(int argc, char **argv) {
   RUN(test_tls_server_end_point);
   RUN(test_starttls_decisions);
   RUN(test_dane);
+  RUN(test_posh);
   RUN(test_no_panic_crosses_the_boundary);
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
