@@ -387,6 +387,17 @@ xmpptls_result xmpptls_endpoint_config_add_pin(struct xmpptls_endpoint_config *c
                                                const char *bare_jid,
                                                const char *spki_sha256);
 
+// Adds every pin of a pin store saved as JSON (the text of
+// `xmpptls_endpoint_pins_json`, `len` octets) to the configuration.
+// `XMPPTLS_INVALID_PARAMETER` for text that is not such a store (nothing
+// is added then).
+//
+// # Safety
+// `cfg` is live; `json` points to `len` octets.
+xmpptls_result xmpptls_endpoint_config_load_pins_json(struct xmpptls_endpoint_config *cfg,
+                                                      const uint8_t *json,
+                                                      size_t len);
+
 // Creates an endpoint from a configuration (the configuration stays the
 // caller's to free). `callback` (may be NULL) is called with `userdata`
 // whenever trust on first use pins a key, when the application polls the
@@ -427,6 +438,16 @@ xmpptls_result xmpptls_dane_verify(const uint8_t *const *rdata,
                                    uint64_t now,
                                    uint32_t *outcome,
                                    size_t *record);
+
+// The XTLS disco feature (`urn:xmpp:tmp:xtls`), a static NUL-terminated string.
+const char *xmpptls_disco_feature(void);
+
+// Whether a disco#info result (`len` octets) lists the XTLS feature:
+// `*supported` is 1 or 0 (0 also for an IQ that is not a result).
+//
+// # Safety
+// `response` points to `len` octets; `supported` is writable.
+xmpptls_result xmpptls_disco_supports_xtls(const uint8_t *response, size_t len, int32_t *supported);
 
 // Creates an endpoint for `jid` with a freshly generated self-signed
 // identity (XmppAddr = the bare JID) and the trust mode `trust`

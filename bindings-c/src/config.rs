@@ -204,6 +204,40 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_add_pin(
     }
 }
 
+/// Adds every pin of a pin store saved as JSON (the text of
+/// `xmpptls_endpoint_pins_json`, `len` octets) to the configuration.
+/// `XMPPTLS_INVALID_PARAMETER` for text that is not such a store (nothing
+/// is added then).
+///
+/// # Safety
+/// `cfg` is live; `json` points to `len` octets.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_load_pins_json(
+    cfg: *mut xmpptls_endpoint_config,
+    json: *const u8,
+    len: usize,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(cfg, |c| {
+            let text = match bytes_arg(json, len).map(std::str::from_utf8) {
+                Ok(Ok(t)) => t,
+                Ok(Err(_)) => return XMPPTLS_INVALID_PARAMETER,
+                Err(e) => return e,
+            };
+            match PinStore::from_json(text) {
+                Ok(store) => {
+                    for (jid, pin) in store.entries() {
+                        c.pins.add(jid, pin);
+                    }
+                    XMPPTLS_OK
+                }
+                Err(_) => XMPPTLS_INVALID_PARAMETER,
+            }
+        })
+    }
+}
+
 /// Creates an endpoint from a configuration (the configuration stays the
 /// caller's to free). `callback` (may be NULL) is called with `userdata`
 /// whenever trust on first use pins a key, when the application polls the

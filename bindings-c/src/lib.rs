@@ -16,6 +16,7 @@
 mod channel_binding;
 mod config;
 mod dane;
+mod disco;
 mod endpoint;
 mod ffi;
 mod policy;
@@ -26,6 +27,7 @@ mod starttls;
 pub use channel_binding::*;
 pub use config::*;
 pub use dane::*;
+pub use disco::*;
 pub use endpoint::*;
 pub use policy::*;
 pub use posh::*;

@@ -392,13 +392,14 @@ static int test_trust_on_first_use_with_persistence_callback(void) {
   CHECK(xmpptls_endpoint_pins_json_len(romeo, &len) == XMPPTLS_OK);
   char *json = malloc(len + 1);
   CHECK(xmpptls_endpoint_pins_json(romeo, json, len + 1, &w) == XMPPTLS_OK && strstr(json, seen.pin) != NULL);
-  free(json);
   xmpptls_endpoint_free(romeo);
 
-  /* Next run: the saved pin is added back; the same key matches and no
+  /* Next run: the saved store is loaded back; the same key matches and no
    * new pin is reported. */
   struct pins_seen again = {0};
-  CHECK(xmpptls_endpoint_config_add_pin(cfg, "juliet@capulet.lit", seen.pin) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_config_load_pins_json(cfg, (const uint8_t *)json, w) == XMPPTLS_OK);
+  free(json);
+  CHECK(xmpptls_endpoint_config_load_pins_json(cfg, (const uint8_t *)"{\"pins\":7}", 10) == XMPPTLS_INVALID_PARAMETER);
   CHECK(xmpptls_endpoint_new_with_config(cfg, on_pin, &again, &romeo) == XMPPTLS_OK);
   CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
   xmpptls_endpoint_peer_unavailable(juliet, ROMEO);
@@ -421,6 +422,23 @@ static int test_trust_on_first_use_with_persistence_callback(void) {
   CHECK(pump(romeo, juliet) == -1 && pump_error == XMPPTLS_ERR_TRUST);
   int c3[5] = {0};
   CHECK(drain(romeo, c3, NULL, &f) == 0 && c3[XMPPTLS_EVENT_ESTABLISHED] == 0 && c3[XMPPTLS_EVENT_CLOSED] == 1);
+
+  /* Trust on first use with a different key pinned: the change is refused
+   * and the closed event names both keys. */
+  xmpptls_endpoint_config *changed = NULL;
+  CHECK(xmpptls_endpoint_config_new(ROMEO, &changed) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_config_add_pin(changed, "juliet@capulet.lit",
+        "1111111111111111111111111111111111111111111111111111111111111111") == XMPPTLS_OK);
+  xmpptls_endpoint_free(romeo);
+  CHECK(xmpptls_endpoint_new_with_config(changed, on_pin, &again, &romeo) == XMPPTLS_OK);
+  xmpptls_endpoint_peer_unavailable(juliet, ROMEO);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == -1 && pump_error == XMPPTLS_ERR_TRUST);
+  int c4[5] = {0};
+  f = 0;
+  CHECK(drain(romeo, c4, "key changed since first use (pinned 1111", &f) == 0 && f == 1);
+  CHECK(c4[XMPPTLS_EVENT_CLOSED] == 1 && c4[XMPPTLS_EVENT_ESTABLISHED] == 0 && again.calls == 0);
+  xmpptls_endpoint_config_free(changed);
 
   CHECK(xmpptls_endpoint_config_set_trust(cfg, 99) == XMPPTLS_INVALID_PARAMETER);
   CHECK(xmpptls_endpoint_config_add_pin(cfg, "a@b", "not hex") == XMPPTLS_INVALID_PARAMETER);
@@ -569,6 +587,26 @@ static int test_posh(void) {
   return 0;
 }
 
+/* XTLS §6: the feature string, and reading a peer's disco#info answer. */
+static int test_disco(void) {
+  CHECK(strcmp(xmpptls_disco_feature(), "urn:xmpp:tmp:xtls") == 0);
+  const char *yes = "<iq type='result' id='d1' from='juliet@capulet.lit/balcony'>"
+                    "<query xmlns='http://jabber.org/protocol/disco#info'>"
+                    "<feature var='urn:xmpp:tmp:xtls'/></query></iq>";
+  const char *no = "<iq type='result' id='d1'><query xmlns='http://jabber.org/protocol/disco#info'>"
+                   "<feature var='urn:xmpp:ping'/></query></iq>";
+  const char *error = "<iq type='error' id='d1'><query xmlns='http://jabber.org/protocol/disco#info'>"
+                      "<feature var='urn:xmpp:tmp:xtls'/></query></iq>";
+  int s = -1;
+  CHECK(xmpptls_disco_supports_xtls((const uint8_t *)yes, strlen(yes), &s) == XMPPTLS_OK && s == 1);
+  CHECK(xmpptls_disco_supports_xtls((const uint8_t *)no, strlen(no), &s) == XMPPTLS_OK && s == 0);
+  s = -1;
+  CHECK(xmpptls_disco_supports_xtls((const uint8_t *)error, strlen(error), &s) == XMPPTLS_OK && s == 0);
+  s = -1;
+  CHECK(xmpptls_disco_supports_xtls((const uint8_t *)"<iq", 3, &s) == XMPPTLS_ERR_XML && s == -1);
+  return 0;
+}
+
 /* RFC 6120 §5.4 and RFC 7590 §3.1: offered, required, stripped. */
 static int test_starttls_decisions(void) {
   const char *offered = "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>";
@@ -621,6 +659,7 @@ int main(int argc, char **argv) {
   RUN(test_starttls_decisions);
   RUN(test_dane);
   RUN(test_posh);
+  RUN(test_disco);
   RUN(test_no_panic_crosses_the_boundary);
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
