@@ -107,6 +107,15 @@
 // Against the policy.
 #define XMPPTLS_VERDICT_FAIL 2
 
+// Severity of a finding: worth knowing, nothing wrong.
+#define XMPPTLS_SEVERITY_INFO 0
+
+// Weaker than recommended; the connection may proceed.
+#define XMPPTLS_SEVERITY_WARNING 1
+
+// Against the policy: the connection should not proceed.
+#define XMPPTLS_SEVERITY_ERROR 2
+
 // Services for identity checks.
 #define XMPPTLS_SERVICE_CLIENT 0
 
@@ -176,6 +185,10 @@ typedef struct xmpptls_endpoint_config xmpptls_endpoint_config;
 
 // One event of an endpoint (opaque; free with `xmpptls_event_free`).
 typedef struct xmpptls_event xmpptls_event;
+
+// A TLS policy (opaque; free with `xmpptls_policy_free`). Used by one
+// thread at a time; evaluations only read it.
+typedef struct xmpptls_policy xmpptls_policy;
 
 // The graded connection (opaque; free with `xmpptls_report_free`).
 typedef struct xmpptls_report xmpptls_report;
@@ -634,6 +647,19 @@ uint32_t xmpptls_report_verdict(const struct xmpptls_report *r);
 // `r` is NULL or a live report.
 size_t xmpptls_report_findings(const struct xmpptls_report *r);
 
+// Finding `index` of a report: its severity (`XMPPTLS_SEVERITY_*`), its
+// stable code (`version-unsupported`, … as listed in the README) and its
+// message, borrowed NUL-terminated strings valid until the report is freed.
+// `XMPPTLS_INVALID_PARAMETER` for an index past the last finding.
+//
+// # Safety
+// `r` is a live report; the out-pointers are writable.
+xmpptls_result xmpptls_report_finding(const struct xmpptls_report *r,
+                                      size_t index,
+                                      uint32_t *severity,
+                                      const char **code,
+                                      const char **message);
+
 // Length (without NUL) of the report's JSON.
 //
 // # Safety
@@ -679,6 +705,80 @@ xmpptls_result xmpptls_check_identity(const uint8_t *der,
                                       uint32_t service,
                                       int32_t cn_fallback,
                                       uint32_t *matched);
+
+// A policy starting as the preset `XMPPTLS_POLICY_*`.
+//
+// # Safety
+// `out` is writable.
+xmpptls_result xmpptls_policy_new(uint32_t preset_code, struct xmpptls_policy **out);
+
+// Frees a policy (NULL is ignored).
+//
+// # Safety
+// `p` is NULL or was made by `xmpptls_policy_new` and not freed.
+void xmpptls_policy_free(struct xmpptls_policy *p);
+
+// The oldest acceptable version as its code point (`0x0303` TLS 1.2,
+// `0x0304` TLS 1.3; RFC 7525 §3.1.1).
+//
+// # Safety
+// `p` is a live policy.
+xmpptls_result xmpptls_policy_set_min_version(struct xmpptls_policy *p, uint16_t version);
+
+// Whether unauthenticated peers fail (`require`) and whether plaintext
+// streams fail (`encryption`, RFC 7590 §3.1); booleans.
+//
+// # Safety
+// `p` is a live policy.
+xmpptls_result xmpptls_policy_set_required(struct xmpptls_policy *p,
+                                           int32_t authentication,
+                                           int32_t encryption);
+
+// The authentication methods accepted: a bit mask of
+// `1 << XMPPTLS_AUTH_*` (`XMPPTLS_AUTH_NONE`'s bit is ignored).
+//
+// # Safety
+// `p` is a live policy.
+xmpptls_result xmpptls_policy_set_allowed_auth(struct xmpptls_policy *p, uint32_t mask);
+
+// Smallest acceptable keys in bits: RSA/DSA, finite-field DH, elliptic
+// curve (RFC 7525 §4.5: 2048, 2048, 192).
+//
+// # Safety
+// `p` is a live policy.
+xmpptls_result xmpptls_policy_set_min_key_bits(struct xmpptls_policy *p,
+                                               uint32_t rsa,
+                                               uint32_t dh,
+                                               uint32_t ec);
+
+// Accepts a certificate's CN when it has no usable SAN (RFC 6125 §6.4.4;
+// RFC 9525 removed this); boolean.
+//
+// # Safety
+// `p` is a live policy.
+xmpptls_result xmpptls_policy_set_cn_fallback(struct xmpptls_policy *p, int32_t allow);
+
+// Refuses the cipher suite with IANA code point `suite` whatever its class.
+//
+// # Safety
+// `p` is a live policy.
+xmpptls_result xmpptls_policy_deny_suite(struct xmpptls_policy *p, uint16_t suite);
+
+// Accepts the cipher suite `suite` although its class is below the
+// policy's minimum (never a forbidden one, RFC 7525 §4.1).
+//
+// # Safety
+// `p` is a live policy.
+xmpptls_result xmpptls_policy_allow_suite(struct xmpptls_policy *p, uint16_t suite);
+
+// `xmpptls_evaluate` under the policy `p`.
+//
+// # Safety
+// `p` is a live policy; the rest as for `xmpptls_evaluate`.
+xmpptls_result xmpptls_evaluate_with_policy(const struct xmpptls_policy *p,
+                                            const char *peer,
+                                            const struct xmpptls_negotiated *n,
+                                            struct xmpptls_report **out);
 
 // The URL a POSH document redirects to, NUL-terminated, into `buf`
 // (`len + 1` octets always fit). `XMPPTLS_EMPTY` when the document lists

@@ -1,10 +1,10 @@
 //! The policy checks for C: grade a connection made by any TLS stack
 //! (OpenSSL, GnuTLS, …) and check a certificate's identity.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, CString};
 
 use xmpptls::identity::{match_identity, PresentedIds, ReferenceIdentity, Service};
-use xmpptls::policy::{AuthMethod, Negotiated, Policy, TlsVersion, Verdict};
+use xmpptls::policy::{AuthMethod, Negotiated, Policy, Severity, TlsVersion, Verdict};
 use xmpptls::{CertificateDer, ConnectionReport};
 
 use crate::ffi::{bytes_arg, der_list, free_box, guard, set, str_arg, write_out};
@@ -36,6 +36,13 @@ pub const XMPPTLS_VERDICT_PASS: u32 = 0;
 pub const XMPPTLS_VERDICT_WARN: u32 = 1;
 /// Against the policy.
 pub const XMPPTLS_VERDICT_FAIL: u32 = 2;
+
+/// Severity of a finding: worth knowing, nothing wrong.
+pub const XMPPTLS_SEVERITY_INFO: u32 = 0;
+/// Weaker than recommended; the connection may proceed.
+pub const XMPPTLS_SEVERITY_WARNING: u32 = 1;
+/// Against the policy: the connection should not proceed.
+pub const XMPPTLS_SEVERITY_ERROR: u32 = 2;
 
 /// Services for identity checks.
 pub const XMPPTLS_SERVICE_CLIENT: u32 = 0;
@@ -105,6 +112,49 @@ pub struct xmpptls_negotiated {
 pub struct xmpptls_report {
     inner: ConnectionReport,
     json: String,
+    /// Each finding's code and message, NUL-terminated for
+    /// `xmpptls_report_finding`.
+    findings: Vec<(CString, CString)>,
+}
+
+impl xmpptls_report {
+    fn new(inner: ConnectionReport) -> Self {
+        let c = |s: &str| CString::new(s.replace('\0', " ")).unwrap_or_default();
+        let findings = inner
+            .evaluation
+            .findings
+            .iter()
+            .map(|f| (c(f.code), c(&f.message)))
+            .collect();
+        xmpptls_report {
+            json: inner.to_json(),
+            inner,
+            findings,
+        }
+    }
+}
+
+/// `XMPPTLS_AUTH_*` as the core's method (`None` for `XMPPTLS_AUTH_NONE`).
+pub(crate) fn auth_method(code: u32) -> Result<Option<AuthMethod>, xmpptls_result> {
+    Ok(Some(match code {
+        XMPPTLS_AUTH_NONE => return Ok(None),
+        XMPPTLS_AUTH_PKIX => AuthMethod::Pkix,
+        XMPPTLS_AUTH_DANE => AuthMethod::Dane,
+        XMPPTLS_AUTH_POSH => AuthMethod::Posh,
+        XMPPTLS_AUTH_PINNED => AuthMethod::Pinned,
+        XMPPTLS_AUTH_DIALBACK => AuthMethod::Dialback,
+        _ => return Err(XMPPTLS_INVALID_PARAMETER),
+    }))
+}
+
+/// The policy preset `XMPPTLS_POLICY_*`.
+pub(crate) fn preset(policy: u32) -> Result<Policy, xmpptls_result> {
+    match policy {
+        XMPPTLS_POLICY_STRICT => Ok(Policy::strict()),
+        XMPPTLS_POLICY_TLS13_ONLY => Ok(Policy::tls13_only()),
+        XMPPTLS_POLICY_OPPORTUNISTIC_S2S => Ok(Policy::opportunistic_s2s()),
+        _ => Err(XMPPTLS_INVALID_PARAMETER),
+    }
 }
 
 /// Grades `n` under the policy preset `policy` and returns the report.
@@ -119,60 +169,63 @@ pub unsafe extern "C" fn xmpptls_evaluate(
     n: *const xmpptls_negotiated,
     out: *mut *mut xmpptls_report,
 ) -> xmpptls_result {
-    guard(|| {
+    guard(|| match preset(policy) {
         // SAFETY: per the function's contract.
-        let (peer, n) = match (unsafe { str_arg(peer) }, unsafe { n.as_ref() }) {
-            (Ok(p), Some(n)) => (p, n),
-            (Err(e), _) => return e,
-            (_, None) => return XMPPTLS_NULL_PARAMETER,
-        };
-        if out.is_null() {
-            return XMPPTLS_NULL_PARAMETER;
-        }
-        let policy = match policy {
-            XMPPTLS_POLICY_STRICT => Policy::strict(),
-            XMPPTLS_POLICY_TLS13_ONLY => Policy::tls13_only(),
-            XMPPTLS_POLICY_OPPORTUNISTIC_S2S => Policy::opportunistic_s2s(),
-            _ => return XMPPTLS_INVALID_PARAMETER,
-        };
-        let authentication = match n.authentication {
-            XMPPTLS_AUTH_NONE => None,
-            XMPPTLS_AUTH_PKIX => Some(AuthMethod::Pkix),
-            XMPPTLS_AUTH_DANE => Some(AuthMethod::Dane),
-            XMPPTLS_AUTH_POSH => Some(AuthMethod::Posh),
-            XMPPTLS_AUTH_PINNED => Some(AuthMethod::Pinned),
-            XMPPTLS_AUTH_DIALBACK => Some(AuthMethod::Dialback),
-            _ => return XMPPTLS_INVALID_PARAMETER,
-        };
-        // SAFETY: `peer_chain` points to `peer_chain_len` entries.
-        let chain = match unsafe { der_list(n.peer_chain, n.peer_chain_len) } {
-            Ok(c) => c,
-            Err(e) => return e,
-        };
-        let negotiated = Negotiated {
-            encrypted: n.encrypted != 0,
-            version: TlsVersion::from_code(n.version),
-            suite: (n.suite != 0).then_some(n.suite),
-            kx_group: None,
-            kx_bits: (n.kx_bits != 0).then_some(n.kx_bits),
-            peer_key_type: None,
-            peer_key_bits: (n.peer_key_bits != 0).then_some(n.peer_key_bits),
-            compression: n.compression != 0,
-            resumed: n.resumed != 0,
-            ticket: n.ticket != 0,
-            extended_master_secret: match n.extended_master_secret {
-                1 => Some(true),
-                0 => Some(false),
-                _ => None,
-            },
-            authentication,
-            peer_chain: chain,
-        };
-        let inner = ConnectionReport::new(peer, &policy, negotiated, None, None);
-        let json = inner.to_json();
-        // SAFETY: `out` is non-NULL and writable.
-        unsafe { set(out, Box::into_raw(Box::new(xmpptls_report { inner, json }))) }
+        Ok(p) => unsafe { evaluate_under(&p, peer, n, out) },
+        Err(e) => e,
     })
+}
+
+/// `xmpptls_evaluate` under any policy.
+///
+/// # Safety
+/// As `xmpptls_evaluate`.
+pub(crate) unsafe fn evaluate_under(
+    policy: &Policy,
+    peer: *const c_char,
+    n: *const xmpptls_negotiated,
+    out: *mut *mut xmpptls_report,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    let (peer, n) = match (unsafe { str_arg(peer) }, unsafe { n.as_ref() }) {
+        (Ok(p), Some(n)) => (p, n),
+        (Err(e), _) => return e,
+        (_, None) => return XMPPTLS_NULL_PARAMETER,
+    };
+    if out.is_null() {
+        return XMPPTLS_NULL_PARAMETER;
+    }
+    let authentication = match auth_method(n.authentication) {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    // SAFETY: `peer_chain` points to `peer_chain_len` entries.
+    let chain = match unsafe { der_list(n.peer_chain, n.peer_chain_len) } {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let negotiated = Negotiated {
+        encrypted: n.encrypted != 0,
+        version: TlsVersion::from_code(n.version),
+        suite: (n.suite != 0).then_some(n.suite),
+        kx_group: None,
+        kx_bits: (n.kx_bits != 0).then_some(n.kx_bits),
+        peer_key_type: None,
+        peer_key_bits: (n.peer_key_bits != 0).then_some(n.peer_key_bits),
+        compression: n.compression != 0,
+        resumed: n.resumed != 0,
+        ticket: n.ticket != 0,
+        extended_master_secret: match n.extended_master_secret {
+            1 => Some(true),
+            0 => Some(false),
+            _ => None,
+        },
+        authentication,
+        peer_chain: chain,
+    };
+    let inner = ConnectionReport::new(peer, policy, negotiated, None, None);
+    // SAFETY: `out` is non-NULL and writable.
+    unsafe { set(out, Box::into_raw(Box::new(xmpptls_report::new(inner)))) }
 }
 
 /// The verdict of a report (`XMPPTLS_VERDICT_*`); FAIL for NULL.
@@ -211,6 +264,49 @@ pub unsafe extern "C" fn xmpptls_report_findings(r: *const xmpptls_report) -> us
         XMPPTLS_OK
     });
     n
+}
+
+/// Finding `index` of a report: its severity (`XMPPTLS_SEVERITY_*`), its
+/// stable code (`version-unsupported`, … as listed in the README) and its
+/// message, borrowed NUL-terminated strings valid until the report is freed.
+/// `XMPPTLS_INVALID_PARAMETER` for an index past the last finding.
+///
+/// # Safety
+/// `r` is a live report; the out-pointers are writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_report_finding(
+    r: *const xmpptls_report,
+    index: usize,
+    severity: *mut u32,
+    code: *mut *const c_char,
+    message: *mut *const c_char,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        let Some(r) = (unsafe { r.as_ref() }) else {
+            return XMPPTLS_NULL_PARAMETER;
+        };
+        if severity.is_null() || code.is_null() || message.is_null() {
+            return XMPPTLS_NULL_PARAMETER;
+        }
+        let (Some(f), Some((c, m))) = (
+            r.inner.evaluation.findings.get(index),
+            r.findings.get(index),
+        ) else {
+            return XMPPTLS_INVALID_PARAMETER;
+        };
+        let sev = match f.severity {
+            Severity::Info => XMPPTLS_SEVERITY_INFO,
+            Severity::Warning => XMPPTLS_SEVERITY_WARNING,
+            Severity::Error => XMPPTLS_SEVERITY_ERROR,
+        };
+        // SAFETY: all three checked non-NULL; the strings live in the report.
+        unsafe {
+            set(severity, sev);
+            set(code, c.as_ptr());
+            set(message, m.as_ptr())
+        }
+    })
 }
 
 /// Length (without NUL) of the report's JSON.

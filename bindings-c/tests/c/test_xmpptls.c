@@ -305,6 +305,77 @@ static int test_evaluate_a_connection_made_by_another_stack(void) {
   return 0;
 }
 
+/* Evaluates under `p`; returns the severity of the finding `code` (-1 when
+ * absent, -2 on error) and the verdict through `verdict`. */
+static int finding(const xmpptls_policy *p, const xmpptls_negotiated *n, const char *code, uint32_t *verdict) {
+  xmpptls_report *r = NULL;
+  if (xmpptls_evaluate_with_policy(p, "example.net", n, &r) != XMPPTLS_OK) return -2;
+  *verdict = xmpptls_report_verdict(r);
+  int found = -1;
+  for (size_t i = 0; i < xmpptls_report_findings(r); i++) {
+    uint32_t sev = 99;
+    const char *c = NULL, *m = NULL;
+    if (xmpptls_report_finding(r, i, &sev, &c, &m) != XMPPTLS_OK || strlen(m) == 0) found = -2;
+    else if (strcmp(c, code) == 0) found = (int)sev;
+  }
+  uint32_t sev;
+  const char *c, *m;
+  if (xmpptls_report_finding(r, xmpptls_report_findings(r), &sev, &c, &m) != XMPPTLS_INVALID_PARAMETER) found = -2;
+  xmpptls_report_free(r);
+  return found;
+}
+
+/* The knobs beyond the presets, each shown changing a verdict. */
+static int test_policy_knobs(void) {
+  size_t ec_len = 0, rsa_len = 0;
+  uint8_t *ec = read_file("ec.der", &ec_len), *rsa = read_file("rsa1024.der", &rsa_len);
+  CHECK(ec && rsa);
+  xmpptls_der ec_chain[1] = {{ec, ec_len}}, rsa_chain[1] = {{rsa, rsa_len}};
+  xmpptls_negotiated tls13 = {1, 0x0304, 0x1302, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_PKIX, ec_chain, 1};
+  xmpptls_negotiated tls12 = {1, 0x0303, 0xc02b, 256, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, ec_chain, 1};
+  xmpptls_negotiated weak = {1, 0x0303, 0xc02f, 256, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, rsa_chain, 1};
+  xmpptls_policy *p = NULL;
+  uint32_t v = 99;
+  CHECK(xmpptls_policy_new(XMPPTLS_POLICY_STRICT, &p) == XMPPTLS_OK);
+  CHECK(finding(p, &tls12, "version-below-policy", &v) == -1 && v == XMPPTLS_VERDICT_PASS);
+  CHECK(xmpptls_policy_set_min_version(p, 0x0304) == XMPPTLS_OK);
+  CHECK(finding(p, &tls12, "version-below-policy", &v) == XMPPTLS_SEVERITY_ERROR && v == XMPPTLS_VERDICT_FAIL);
+  CHECK(finding(p, &tls13, "version-below-policy", &v) == -1 && v == XMPPTLS_VERDICT_PASS);
+  CHECK(xmpptls_policy_deny_suite(p, 0x1302) == XMPPTLS_OK);
+  CHECK(finding(p, &tls13, "suite-denied", &v) == XMPPTLS_SEVERITY_ERROR && v == XMPPTLS_VERDICT_FAIL);
+  CHECK(xmpptls_policy_allow_suite(p, 0x1302) == XMPPTLS_OK);
+  CHECK(finding(p, &tls13, "suite-denied", &v) == -1 && v == XMPPTLS_VERDICT_PASS);
+  CHECK(xmpptls_policy_set_allowed_auth(p, 1u << XMPPTLS_AUTH_DANE) == XMPPTLS_OK);
+  CHECK(finding(p, &tls13, "auth-method-not-allowed", &v) == XMPPTLS_SEVERITY_ERROR && v == XMPPTLS_VERDICT_FAIL);
+  CHECK(xmpptls_policy_set_allowed_auth(p, (1u << XMPPTLS_AUTH_DANE) | (1u << XMPPTLS_AUTH_PKIX)) == XMPPTLS_OK);
+  CHECK(finding(p, &tls13, "auth-method-not-allowed", &v) == -1 && v == XMPPTLS_VERDICT_PASS);
+  xmpptls_policy_free(p);
+
+  CHECK(xmpptls_policy_new(XMPPTLS_POLICY_STRICT, &p) == XMPPTLS_OK);
+  CHECK(finding(p, &weak, "weak-peer-key", &v) == XMPPTLS_SEVERITY_ERROR && v == XMPPTLS_VERDICT_FAIL);
+  CHECK(xmpptls_policy_set_min_key_bits(p, 1024, 2048, 224) == XMPPTLS_OK);
+  CHECK(finding(p, &weak, "weak-peer-key", &v) != XMPPTLS_SEVERITY_ERROR && v != XMPPTLS_VERDICT_FAIL);
+  xmpptls_negotiated anon = tls13;
+  anon.authentication = XMPPTLS_AUTH_NONE;
+  CHECK(finding(p, &anon, "not-authenticated", &v) == XMPPTLS_SEVERITY_ERROR && v == XMPPTLS_VERDICT_FAIL);
+  CHECK(xmpptls_policy_set_required(p, 0, 1) == XMPPTLS_OK);
+  CHECK(finding(p, &anon, "not-authenticated", &v) != XMPPTLS_SEVERITY_ERROR && v != XMPPTLS_VERDICT_FAIL);
+  CHECK(xmpptls_policy_set_cn_fallback(p, 1) == XMPPTLS_OK);
+
+  CHECK(xmpptls_policy_set_min_version(p, 0x9999) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_policy_set_allowed_auth(p, 1u << 9) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_policy_set_min_version(NULL, 0x0304) == XMPPTLS_NULL_PARAMETER);
+  xmpptls_policy *none = NULL;
+  CHECK(xmpptls_policy_new(99, &none) == XMPPTLS_INVALID_PARAMETER && none == NULL);
+  xmpptls_report *r = NULL;
+  CHECK(xmpptls_evaluate_with_policy(NULL, "example.net", &tls13, &r) == XMPPTLS_NULL_PARAMETER && r == NULL);
+  xmpptls_policy_free(p);
+  xmpptls_policy_free(NULL);
+  free(ec);
+  free(rsa);
+  return 0;
+}
+
 static int test_certificate_identity(void) {
   size_t len = 0;
   uint8_t *ec = read_file("ec.der", &len);
@@ -651,6 +722,7 @@ int main(int argc, char **argv) {
   RUN(test_simultaneous_start);
   RUN(test_bad_input_and_null_arguments);
   RUN(test_evaluate_a_connection_made_by_another_stack);
+  RUN(test_policy_knobs);
   RUN(test_certificate_identity);
   RUN(test_borrowed_views);
   RUN(test_trust_on_first_use_with_persistence_callback);
