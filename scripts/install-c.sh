@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds libxmpptls and installs header, shared library (soname
-# libxmpptls.so.0), static library and pkg-config file under PREFIX.
+# libxmpptls.so.0), static library and pkg-config file under PREFIX: what
+# cargo-c would do, without compiling cargo-c (cargo as a library) on every
+# fresh machine. The crate's own library name is xmpptls_c because the core
+# crate already produces libxmpptls.rlib.
 #   scripts/install-c.sh PREFIX [--debug] [--features F]
 set -euo pipefail
 cd "$(dirname "$0")/.."
