@@ -177,13 +177,17 @@
 // Stop: TLS is required and was not offered.
 #define XMPPTLS_FEATURES_REFUSE 5
 
-// An XTLS endpoint for one local full JID (opaque).
+// An XTLS endpoint for one local full JID (opaque). Used by one thread at
+// a time (it may move between threads); the pin callback runs on the
+// thread that polls events.
 typedef struct xmpptls_endpoint xmpptls_endpoint;
 
-// Settings for `xmpptls_endpoint_new_with_config` (opaque).
+// Settings for `xmpptls_endpoint_new_with_config` (opaque). Used by one
+// thread at a time; endpoints made from it do not refer back to it.
 typedef struct xmpptls_endpoint_config xmpptls_endpoint_config;
 
-// One event of an endpoint (opaque; free with `xmpptls_event_free`).
+// One event of an endpoint (opaque; free with `xmpptls_event_free`). It
+// owns its data: it outlives the endpoint and may be read from any thread.
 typedef struct xmpptls_event xmpptls_event;
 
 // A TLS policy (opaque; free with `xmpptls_policy_free`). Used by one
@@ -191,6 +195,7 @@ typedef struct xmpptls_event xmpptls_event;
 typedef struct xmpptls_policy xmpptls_policy;
 
 // The graded connection (opaque; free with `xmpptls_report_free`).
+// Immutable: several threads may read it at once.
 typedef struct xmpptls_report xmpptls_report;
 
 // A result code: `XMPPTLS_OK` or the reason a call failed.

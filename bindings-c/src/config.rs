@@ -27,7 +27,8 @@ pub type xmpptls_pin_callback = Option<
     ),
 >;
 
-/// Settings for `xmpptls_endpoint_new_with_config` (opaque).
+/// Settings for `xmpptls_endpoint_new_with_config` (opaque). Used by one
+/// thread at a time; endpoints made from it do not refer back to it.
 pub struct xmpptls_endpoint_config {
     jid: Jid,
     identity: Option<Identity>,

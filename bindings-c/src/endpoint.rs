@@ -22,7 +22,9 @@ pub const XMPPTLS_EVENT_STANZA_REJECTED: u32 = 3;
 /// The tunnel ended: `xmpptls_event_text` gives the reason.
 pub const XMPPTLS_EVENT_CLOSED: u32 = 4;
 
-/// An XTLS endpoint for one local full JID (opaque).
+/// An XTLS endpoint for one local full JID (opaque). Used by one thread at
+/// a time (it may move between threads); the pin callback runs on the
+/// thread that polls events.
 pub struct xmpptls_endpoint {
     inner: Endpoint,
     /// The next stanza to send, taken from the core when its length was asked.
@@ -58,7 +60,8 @@ impl xmpptls_endpoint {
     }
 }
 
-/// One event of an endpoint (opaque; free with `xmpptls_event_free`).
+/// One event of an endpoint (opaque; free with `xmpptls_event_free`). It
+/// owns its data: it outlives the endpoint and may be read from any thread.
 pub struct xmpptls_event {
     kind: u32,
     peer: String,

@@ -109,6 +109,7 @@ pub struct xmpptls_negotiated {
 }
 
 /// The graded connection (opaque; free with `xmpptls_report_free`).
+/// Immutable: several threads may read it at once.
 pub struct xmpptls_report {
     inner: ConnectionReport,
     json: String,
