@@ -106,3 +106,100 @@ fn hosted_domain_on_a_providers_certificate_does_not_match() {
     );
     assert_eq!(check(&c, "shire.example", Service::XmppClient, true), None);
 }
+
+/// What a platform's TLS callback hands over for a good TLS 1.3 connection.
+fn platform_connection(chain: Vec<CertificateDer<'static>>) -> xmpptls::policy::Negotiated {
+    xmpptls::policy::Negotiated {
+        encrypted: true,
+        version: Some(xmpptls::policy::TlsVersion::Tls13),
+        suite: Some(0x1301),
+        kx_group: Some("X25519".into()),
+        authentication: Some(xmpptls::policy::AuthMethod::Pkix),
+        peer_chain: chain,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn server_check_matches_srv_id_pins_and_warns_on_a_new_key() {
+    use xmpptls::policy::{Policy, Verdict};
+    use xmpptls::server_check::check_server;
+    use xmpptls::{PinStatus, PinStore};
+    let policy = Policy::strict();
+    let mut pins = PinStore::new();
+    // A hosting provider's certificate naming the domain only by SRV-ID: a
+    // platform's hostname check cannot match it, XMPP rules can.
+    let first = cert("x", vec![other(SRV_NAME, "_xmpp-client.im.example")]);
+    let r = check_server(
+        "im.example",
+        Service::XmppClient,
+        &policy,
+        platform_connection(vec![first.clone()]),
+        Some(&mut pins),
+    )
+    .unwrap();
+    assert_eq!(r.evaluation.verdict, Verdict::Pass, "{}", r.to_text());
+    assert!(matches!(r.identity, Some(Matched::SrvId(_))));
+    assert_eq!(r.pin, Some(PinStatus::New));
+    assert_eq!(pins.get("xmpp-client:im.example").len(), 1);
+    let again = platform_connection(vec![first]);
+    let r = check_server(
+        "IM.example.",
+        Service::XmppClient,
+        &policy,
+        again,
+        Some(&mut pins),
+    );
+    assert_eq!(r.unwrap().pin, Some(PinStatus::Match));
+
+    // Same name, another key: the platform accepts it, the pin warns.
+    let other_key = cert("x", vec![dns("im.example")]);
+    let r = check_server(
+        "im.example",
+        Service::XmppClient,
+        &policy,
+        platform_connection(vec![other_key]),
+        Some(&mut pins),
+    )
+    .unwrap();
+    assert!(matches!(r.pin, Some(PinStatus::Changed { .. })));
+    assert_eq!(r.evaluation.verdict, Verdict::Warn);
+    assert!(r
+        .evaluation
+        .findings
+        .iter()
+        .any(|f| f.code == "pin-changed"));
+    assert_eq!(pins.get("xmpp-client:im.example").len(), 1, "not re-pinned");
+}
+
+#[test]
+fn server_check_fails_a_certificate_for_another_domain() {
+    use xmpptls::policy::{Policy, Verdict};
+    let c = cert("im.example", vec![dns("other.example")]);
+    let r = xmpptls::server_check::check_server(
+        "im.example",
+        Service::XmppServer,
+        &Policy::strict(),
+        platform_connection(vec![c]),
+        None,
+    )
+    .unwrap();
+    assert_eq!(r.evaluation.verdict, Verdict::Fail);
+    assert!(r.identity.is_none() && r.pin.is_none());
+    assert!(r
+        .evaluation
+        .findings
+        .iter()
+        .any(|f| f.code == "identity-mismatch"));
+    let bad = xmpptls::server_check::check_server(
+        "not a domain",
+        Service::XmppServer,
+        &Policy::strict(),
+        platform_connection(vec![]),
+        None,
+    );
+    assert_eq!(
+        bad.unwrap_err().code(),
+        xmpptls::Error::Config(String::new()).code()
+    );
+}

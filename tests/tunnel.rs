@@ -450,6 +450,61 @@ fn trust_on_first_use_pins_and_reports_a_changed_key() {
     assert!(established(&re).is_some());
 }
 
+/// The application's storage, shared so the test can look inside.
+#[derive(Clone, Default)]
+struct SharedPins(std::sync::Arc<std::sync::Mutex<PinStore>>);
+
+impl xmpptls::PinStorage for SharedPins {
+    fn pins(&self, key: &str) -> Vec<String> {
+        self.0.lock().unwrap().get(key).to_vec()
+    }
+    fn set_pins(&mut self, key: &str, pins: Vec<String>) {
+        let mut store = self.0.lock().unwrap();
+        store.remove(key);
+        for p in pins {
+            store.add(key, &p);
+        }
+    }
+}
+
+#[test]
+fn pins_in_application_storage_outlive_the_endpoint() {
+    let storage = SharedPins::default();
+    let juliet_with = |s: &SharedPins| {
+        let mut ep = endpoint(JULIET, TrustMode::TrustOnFirstUse(PinStore::new()));
+        ep.set_pin_storage(Box::new(s.clone()));
+        ep
+    };
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::TrustOnFirstUse(PinStore::new())),
+        juliet_with(&storage),
+    ]);
+    let (_, je) = handshake(&mut r);
+    let first = established(&je).unwrap();
+    assert_eq!(
+        first.peer_auth,
+        PeerAuth::TrustOnFirstUse { first_use: true }
+    );
+    assert_eq!(
+        storage.0.lock().unwrap().get("romeo@montague.lit"),
+        std::slice::from_ref(&first.peer_spki_sha256)
+    );
+
+    // Juliet restarts: a new endpoint, the same storage. Romeo, now with a
+    // new key, is refused because the stored pin is read back.
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::TrustOnFirstUse(PinStore::new())),
+        juliet_with(&storage),
+    ]);
+    let (_, je) = handshake(&mut r);
+    match closed(&je) {
+        Some(CloseReason::Error(Error::Trust(TrustError::PinChanged { old, .. }))) => {
+            assert_eq!(old, first.peer_spki_sha256)
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn offer_hash_mismatch_is_refused() {
     // Mallory replaces Juliet's announced hash with her own in transit; the

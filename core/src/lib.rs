@@ -48,6 +48,7 @@ pub mod jid;
 pub mod pins;
 pub mod policy;
 pub mod report;
+pub mod server_check;
 pub mod starttls;
 pub mod xml;
 pub mod xtls;

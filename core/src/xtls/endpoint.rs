@@ -19,7 +19,7 @@ use crate::error::{Error, TrustError};
 use crate::identity::hex;
 use crate::identity::pkix::Roots;
 use crate::jid::Jid;
-use crate::pins::PinStore;
+use crate::pins::{PinStorage, PinStore};
 use crate::policy::Policy;
 use crate::xml::{self, XmlLimits};
 
@@ -70,10 +70,20 @@ pub struct Endpoint {
     policy: Arc<Policy>,
     trust: Trust,
     pins: PinStore,
+    storage: Option<ExternalPins>,
     offer: Option<Offer>,
     tls: TlsSetup,
     tunnels: HashMap<Jid, Tunnel>,
     io: Io,
+}
+
+/// The application's pin storage, set with [`Endpoint::set_pin_storage`].
+struct ExternalPins(Box<dyn PinStorage + Send>);
+
+impl std::fmt::Debug for ExternalPins {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExternalPins")
+    }
 }
 
 #[derive(Debug)]
@@ -121,6 +131,7 @@ impl Endpoint {
             policy: Arc::new(config.policy),
             trust,
             pins,
+            storage: None,
             offer,
             tls,
             tunnels: HashMap::new(),
@@ -149,6 +160,25 @@ impl Endpoint {
     /// accepted it.
     pub fn pins_mut(&mut self) -> &mut PinStore {
         &mut self.pins
+    }
+
+    /// Keeps pins in the application's own storage (a database, the platform
+    /// keychain) instead of the in-memory [`PinStore`] given in the trust
+    /// mode: pinned and trust-on-first-use modes read a peer's pins from it
+    /// when a tunnel starts and write a key pinned on first use to it (also
+    /// mirrored into [`Endpoint::pins`]). RFC 7590 §3.6 asks that a changed
+    /// key be noticed across restarts, which needs storage that outlives the
+    /// endpoint.
+    pub fn set_pin_storage(&mut self, storage: Box<dyn PinStorage + Send>) {
+        self.storage = Some(ExternalPins(storage));
+    }
+
+    /// The pins of a bare JID, from the application's storage if set.
+    fn pins_of(&self, bare: &str) -> Vec<String> {
+        match &self.storage {
+            Some(s) => s.0.pins(bare),
+            None => self.pins.get(bare).to_vec(),
+        }
     }
 
     /// The state of the tunnel with `peer`, if one exists.
@@ -188,7 +218,7 @@ impl Endpoint {
                 limit: self.limits.max_tunnels,
             });
         }
-        if matches!(self.trust, Trust::Pinned) && self.pins.get(peer.bare_str()).is_empty() {
+        if matches!(self.trust, Trust::Pinned) && self.pins_of(peer.bare_str()).is_empty() {
             return Err(Error::Trust(TrustError::UnknownPeer));
         }
         let mut t = Tunnel::new(
@@ -418,7 +448,7 @@ impl Endpoint {
         let kind = match &self.trust {
             Trust::Pkix(a) => CheckKind::Pkix(a.clone()),
             Trust::Pinned => {
-                let pins = self.pins.get(peer.bare_str()).to_vec();
+                let pins = self.pins_of(peer.bare_str());
                 if pins.is_empty() {
                     return Err(Error::Trust(TrustError::UnknownPeer));
                 }
@@ -430,7 +460,7 @@ impl Endpoint {
                 }
                 CheckKind::Offer
             }
-            Trust::Tofu => CheckKind::Tofu(self.pins.get(peer.bare_str()).to_vec()),
+            Trust::Tofu => CheckKind::Tofu(self.pins_of(peer.bare_str())),
         };
         Ok(PeerCheck {
             peer: peer.clone(),
@@ -581,6 +611,11 @@ impl Endpoint {
     /// use.
     fn after_progress(&mut self, peer: &Jid) {
         if let Some((bare, spki)) = self.tunnels.get_mut(peer).and_then(|t| t.new_pin.take()) {
+            if let Some(s) = &mut self.storage {
+                let mut pins = s.0.pins(&bare);
+                pins.push(spki.clone());
+                s.0.set_pins(&bare, pins);
+            }
             self.pins.add(&bare, &spki);
         }
     }
