@@ -41,6 +41,12 @@ command -v setpriv >/dev/null 2>&1 || missing="$missing util-linux"
 command -v cc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
+# The uniffi bindings' tests: a JVM and JNA for Kotlin, nm for the Swift
+# symbol check.
+command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
+[ -f /usr/share/java/jna.jar ] || missing="$missing libjna-java"
+command -v nm >/dev/null 2>&1 || missing="$missing binutils"
+command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 if [ -n "$missing" ]; then
   say "installing$missing"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
@@ -57,6 +63,24 @@ cbindgen_version=0.29.4
 if [ "$(cbindgen --version 2>/dev/null | awk '{print $2}')" != "$cbindgen_version" ]; then
   say "installing cbindgen $cbindgen_version"
   cargo install -q cbindgen --version "=$cbindgen_version" --locked
+fi
+
+# Kotlin compiler (npm's kotlin-compiler is the full JetBrains compiler with
+# the stdlib and kotlin-test), pinned, in the repository's .tools/.
+kotlin_version=2.4.20
+kotlin_dir=.tools/kotlin
+if [ "$(node -p "require('./$kotlin_dir/node_modules/kotlin-compiler/package.json').version" 2>/dev/null)" != "$kotlin_version" ]; then
+  say "installing kotlin-compiler $kotlin_version"
+  mkdir -p "$kotlin_dir"
+  npm install --silent --no-audit --no-fund --prefix "$kotlin_dir" "kotlin-compiler@$kotlin_version" >/dev/null
+fi
+
+# Python test tools: pytest for the Python bindings, tree-sitter-swift to
+# parse the generated Swift (no Swift compiler exists for these machines).
+if ! python3 -c 'import pytest, tree_sitter, tree_sitter_swift' 2>/dev/null; then
+  say "installing pytest and tree-sitter-swift"
+  python3 -m pip install -q --root-user-action=ignore \
+    "pytest==9.2.0" "tree-sitter==0.26.1" "tree-sitter-swift==0.7.4"
 fi
 
 # Fetch crates once, so the build and test steps need no network.

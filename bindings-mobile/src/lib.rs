@@ -1,8 +1,62 @@
-//! uniffi bindings for libxmpptls (filled by the mobile issue)
+//! # xmpptls-mobile
 //!
-//! This crate only translates; all logic lives in the `xmpptls` core.
+//! libxmpptls for Kotlin (Android), Swift (iOS, macOS) and Python through
+//! uniffi proc-macros. The crate only translates: every decision is the
+//! core's (`xmpptls`).
+//!
+//! * [`Endpoint`]: XTLS tunnels (ProtoXEP `urn:xmpp:tmp:xtls`) driven by the
+//!   app's XMPP library;
+//! * [`Policy`]: grade a connection (RFC 7590, RFC 7525), and
+//!   [`Policy::check_server`], the check from the platform's TLS callback
+//!   (XMPP identity, pins, report);
+//! * [`PinStore`] over the app's own [`PinStorage`];
+//! * [`Report`]: the RFC 7590 §3.6 report as records;
+//! * [`XmppTlsError`]: one flat error enum carrying the core's stable codes.
+//!
+//! Generate the bindings with `scripts/gen-mobile.sh` (the in-tree
+//! `uniffi-bindgen`, same uniffi version).
 
-/// The version of the core this binding wraps.
-pub fn core_version() -> &'static str {
-    xmpptls::VERSION
+mod endpoint;
+mod error;
+mod identity;
+mod pins;
+mod policy;
+mod report;
+
+pub use endpoint::{
+    CloseReason, Endpoint, EndpointSettings, Role, TlsVersions, TrustMode, TunnelEvent, TunnelInfo,
+    TunnelState,
+};
+pub use error::XmppTlsError;
+pub use identity::{
+    certificate_summary, certificates_from_pem, check_identity, generate_identity, IdentityPem,
+};
+pub use pins::{server_pin_key, PinStorage, PinStore};
+pub use policy::{AuthMethod, Negotiation, Policy, PolicyPreset, Service};
+pub use report::{
+    CertificateSummary, Finding, IdentityMatch, MatchKind, PinStatus, Report, Severity, Verdict,
+};
+
+uniffi::setup_scaffolding!();
+
+/// The library version.
+#[uniffi::export]
+pub fn library_version() -> String {
+    xmpptls::VERSION.to_owned()
+}
+
+/// The disco#info feature of XTLS (`urn:xmpp:tmp:xtls`, XTLS §5): add it to
+/// the app's disco answer.
+#[uniffi::export]
+pub fn xtls_disco_feature() -> String {
+    xmpptls::xtls::disco::FEATURE.to_owned()
+}
+
+/// Whether a disco#info result lists the XTLS feature (check before
+/// `openTunnel`).
+#[uniffi::export]
+pub fn supports_xtls(disco_info_result: String) -> Result<bool, XmppTlsError> {
+    Ok(xmpptls::xtls::disco::supports_xtls(
+        disco_info_result.as_bytes(),
+    )?)
 }

@@ -91,9 +91,47 @@ impl Identity {
         hex(&cert_sha256(self.leaf()))
     }
 
+    /// The identity as PEM text: the chain (leaf first) and the private key,
+    /// in the form [`Identity::from_pem`] reads back (RFC 7468). An
+    /// application stores these to keep its key, and so its pin at its
+    /// peers, across restarts.
+    pub fn to_pem(&self) -> (String, String) {
+        let mut chain = String::new();
+        for c in &self.chain {
+            pem_block(&mut chain, "CERTIFICATE", c.as_ref());
+        }
+        let (label, der) = match &self.key {
+            PrivateKeyDer::Pkcs1(k) => ("RSA PRIVATE KEY", k.secret_pkcs1_der()),
+            PrivateKeyDer::Sec1(k) => ("EC PRIVATE KEY", k.secret_sec1_der()),
+            PrivateKeyDer::Pkcs8(k) => ("PRIVATE KEY", k.secret_pkcs8_der()),
+            _ => ("PRIVATE KEY", &[][..]),
+        };
+        let mut key = String::new();
+        pem_block(&mut key, label, der);
+        (chain, key)
+    }
+
     /// Lowercase hex SHA-256 of the leaf's SubjectPublicKeyInfo: the pin other
     /// parties store for us (pinned and trust-on-first-use modes).
     pub fn spki_fingerprint(&self) -> Result<String, Error> {
         Ok(hex(&spki_sha256(self.leaf()).map_err(Error::Trust)?))
     }
+}
+
+/// Appends one RFC 7468 block: base64 in lines of 64 characters.
+fn pem_block(out: &mut String, label: &str, der: &[u8]) {
+    let b64 = base64_simd::STANDARD.encode_to_string(der);
+    out.push_str("-----BEGIN ");
+    out.push_str(label);
+    out.push_str("-----\n");
+    let mut rest = b64.as_str();
+    while !rest.is_empty() {
+        let (line, tail) = rest.split_at(rest.len().min(64));
+        out.push_str(line);
+        out.push('\n');
+        rest = tail;
+    }
+    out.push_str("-----END ");
+    out.push_str(label);
+    out.push_str("-----\n");
 }

@@ -57,4 +57,17 @@ mod tests {
         assert_eq!(id.certificate_fingerprint().len(), 64);
         assert_ne!(id.certificate_fingerprint(), id.spki_fingerprint().unwrap());
     }
+
+    #[test]
+    fn pem_round_trip_keeps_the_key() {
+        let jid = Jid::parse("juliet@capulet.lit/balcony").unwrap();
+        let id = Identity::self_signed(&jid).unwrap();
+        let (chain, key) = id.to_pem();
+        assert!(chain.starts_with("-----BEGIN CERTIFICATE-----\n"));
+        assert!(chain.lines().all(|l| l.len() <= 64));
+        assert!(key.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+        let back = Identity::from_pem(chain.as_bytes(), key.as_bytes()).unwrap();
+        assert_eq!(back.spki_fingerprint(), id.spki_fingerprint());
+        assert_eq!(back.key().secret_der(), id.key().secret_der());
+    }
 }

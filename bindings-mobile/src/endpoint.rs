@@ -1,0 +1,382 @@
+//! The XTLS tunnel endpoint as a uniffi object: stanzas in, stanzas and
+//! events out, time from the device clock.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use xmpptls::identity::certificates_from_pem;
+use xmpptls::xtls::TunnelState as CoreState;
+use xmpptls::{
+    CloseReason as CoreClose, EndpointConfig, Event, Identity, Incoming, PinStore as CorePins,
+    Role as CoreRole, TlsVersions as CoreVersions, TrustMode as CoreTrust, TunnelInfo as CoreInfo,
+    UnixTime,
+};
+
+use crate::error::{parse_jid, XmppTlsError};
+use crate::identity::IdentityPem;
+use crate::pins::{PinStore, SharedPins};
+use crate::report::Report;
+
+/// How peers' certificates are trusted (XTLS §4.2 and beyond).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum TrustMode {
+    /// The certificate hash in the peer's XEP-0250 offer (the spec's model;
+    /// as trustworthy as the servers that carry the offer).
+    Offer,
+    /// Trust on first use: the first key per bare JID is pinned; a changed
+    /// key fails the handshake with a `Trust` error.
+    TrustOnFirstUse,
+    /// PKIX to `roots_pem`, the peer's bare JID as XmppAddr.
+    Pkix,
+    /// Only peers pinned in the `PinStore` beforehand.
+    Pinned,
+}
+
+/// TLS versions of tunnels; all are ECDHE + AEAD only (RFC 7525 §4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum TlsVersions {
+    /// TLS 1.3 and 1.2.
+    Tls12And13,
+    /// TLS 1.3 only.
+    Tls13Only,
+    /// TLS 1.2 only.
+    Tls12Only,
+}
+
+/// Settings of an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EndpointSettings {
+    /// Our full JID.
+    pub jid: String,
+    /// How peers are trusted.
+    pub trust: TrustMode,
+    /// Our certificate and key; `null` generates a self-signed one (store
+    /// it with `generateIdentity` instead to keep the key across restarts).
+    #[uniffi(default = None)]
+    pub identity: Option<IdentityPem>,
+    /// Root certificates (PEM) for `TrustMode.PKIX`.
+    #[uniffi(default = None)]
+    pub roots_pem: Option<String>,
+    /// Versions; `null` for 1.3 and 1.2.
+    #[uniffi(default = None)]
+    pub versions: Option<TlsVersions>,
+    /// Announce our certificate hash in XEP-0250 offers.
+    #[uniffi(default = true)]
+    pub send_offer: bool,
+    /// Accept incoming tunnels (false: `service-unavailable`).
+    #[uniffi(default = true)]
+    pub enabled: bool,
+}
+
+/// Our side of a tunnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Role {
+    /// We opened it (TLS client).
+    Initiator,
+    /// The peer opened it (TLS server).
+    Responder,
+}
+
+/// The life of a tunnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum TunnelState {
+    /// `<start/>` sent or received, no `<proceed/>` yet.
+    Starting,
+    /// The TLS handshake is running.
+    Handshaking,
+    /// Stanzas flow.
+    Established,
+    /// `<close/>` sent, waiting for `<closed/>`.
+    Closing,
+}
+
+/// What a tunnel negotiated and how the peer was authenticated.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TunnelInfo {
+    /// Our role.
+    pub role: Role,
+    /// `TLSv1.3` or `TLSv1.2`.
+    pub tls_version: String,
+    /// IANA suite name.
+    pub cipher_suite: String,
+    /// Key exchange group.
+    pub kx_group: String,
+    /// The TLS session was resumed.
+    pub resumed: bool,
+    /// How the peer was authenticated, for people.
+    pub peer_auth: String,
+    /// This handshake pinned the peer's key (trust on first use).
+    pub first_use: bool,
+    /// Hex SHA-256 of the peer's certificate.
+    pub peer_certificate_sha256: String,
+    /// Hex SHA-256 of the peer's public key (its pin).
+    pub peer_spki_sha256: String,
+    /// The peer's XEP-0250 offer named its certificate and it matched.
+    pub offer_verified: bool,
+    /// The tunnel's RFC 7590 §3.6 report.
+    pub report: Report,
+}
+
+impl From<&CoreInfo> for TunnelInfo {
+    fn from(i: &CoreInfo) -> Self {
+        TunnelInfo {
+            role: match i.role {
+                CoreRole::Initiator => Role::Initiator,
+                CoreRole::Responder => Role::Responder,
+            },
+            tls_version: i.tls_version.clone(),
+            cipher_suite: i.cipher_suite.clone(),
+            kx_group: i.kx_group.clone(),
+            resumed: i.resumed,
+            peer_auth: i.peer_auth.to_string(),
+            first_use: matches!(
+                i.peer_auth,
+                xmpptls::PeerAuth::TrustOnFirstUse { first_use: true }
+            ),
+            peer_certificate_sha256: i.peer_certificate_sha256.clone(),
+            peer_spki_sha256: i.peer_spki_sha256.clone(),
+            offer_verified: i.offer_verified,
+            report: Report::from(&i.report),
+        }
+    }
+}
+
+/// Why a tunnel ended.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum CloseReason {
+    /// We closed it.
+    Local,
+    /// The peer closed it.
+    Peer,
+    /// The app reported the peer gone (`peerUnavailable`).
+    PeerUnavailable,
+    /// An error ended it (XTLS §4.5); the code is `XmppTlsError`'s.
+    Error {
+        /// The stable code.
+        code: u32,
+        /// What happened.
+        detail: String,
+    },
+}
+
+/// What an endpoint reports.
+// Events are serialised across the FFI, and uniffi has no type for a boxed
+// record field, so the large `Established` stays inline.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum TunnelEvent {
+    /// The handshake completed and the peer is authenticated.
+    Established {
+        /// The peer's full JID.
+        peer: String,
+        /// What was negotiated.
+        info: TunnelInfo,
+    },
+    /// A stanza arrived through the tunnel, `from`/`to` restored.
+    Stanza {
+        /// The peer's full JID.
+        peer: String,
+        /// The stanza's XML.
+        stanza: String,
+    },
+    /// A stanza inside the tunnel was refused (bad XML, forged routing).
+    StanzaRejected {
+        /// The peer's full JID.
+        peer: String,
+        /// The stable error code.
+        code: u32,
+        /// Why.
+        detail: String,
+    },
+    /// The tunnel ended.
+    Closed {
+        /// The peer's full JID.
+        peer: String,
+        /// Why.
+        reason: CloseReason,
+    },
+}
+
+impl TunnelEvent {
+    /// The binding's form of a core event (`None` for kinds added to the
+    /// core later and not yet translated).
+    fn from_core(e: Event) -> Option<Self> {
+        Some(match e {
+            Event::Established { peer, info } => TunnelEvent::Established {
+                peer: peer.to_string(),
+                info: TunnelInfo::from(&*info),
+            },
+            Event::Stanza { peer, stanza } => TunnelEvent::Stanza {
+                peer: peer.to_string(),
+                stanza,
+            },
+            Event::StanzaRejected { peer, error } => TunnelEvent::StanzaRejected {
+                peer: peer.to_string(),
+                code: error.code(),
+                detail: error.to_string(),
+            },
+            Event::Closed { peer, reason } => TunnelEvent::Closed {
+                peer: peer.to_string(),
+                reason: match reason {
+                    CoreClose::Local => CloseReason::Local,
+                    CoreClose::Peer => CloseReason::Peer,
+                    CoreClose::PeerUnavailable => CloseReason::PeerUnavailable,
+                    CoreClose::Error(e) => CloseReason::Error {
+                        code: e.code(),
+                        detail: e.to_string(),
+                    },
+                },
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// An XTLS endpoint for one full JID, managing tunnels to many peers.
+/// Feed it every IQ the XMPP library receives (`handleIncoming`), send what
+/// `pollTransmit` returns, act on `pollEvent`. Safe to share between
+/// threads; calls are serialised.
+#[derive(uniffi::Object)]
+pub struct Endpoint {
+    inner: Mutex<xmpptls::Endpoint>,
+    local_pin: String,
+}
+
+impl Endpoint {
+    fn lock(&self) -> MutexGuard<'_, xmpptls::Endpoint> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[uniffi::export]
+impl Endpoint {
+    /// An endpoint. `pins` is read by the `Pinned` and `TrustOnFirstUse`
+    /// modes and receives keys pinned on first use; without it pins live in
+    /// memory only.
+    #[uniffi::constructor]
+    pub fn new(
+        settings: EndpointSettings,
+        pins: Option<Arc<PinStore>>,
+    ) -> Result<Arc<Self>, XmppTlsError> {
+        let me = parse_jid(&settings.jid)?;
+        let identity = match &settings.identity {
+            Some(p) => Identity::from_pem(p.chain_pem.as_bytes(), p.key_pem.as_bytes())?,
+            None => Identity::self_signed(&me)?,
+        };
+        let local_pin = identity.spki_fingerprint()?;
+        let trust = match settings.trust {
+            TrustMode::Offer => CoreTrust::Offer,
+            TrustMode::TrustOnFirstUse => CoreTrust::TrustOnFirstUse(CorePins::new()),
+            TrustMode::Pinned => CoreTrust::Pinned(CorePins::new()),
+            TrustMode::Pkix => {
+                let pem = settings.roots_pem.as_deref().unwrap_or_default();
+                CoreTrust::Pkix(certificates_from_pem(pem.as_bytes())?)
+            }
+        };
+        let mut config = EndpointConfig::new(me, identity, trust);
+        config.versions = match settings.versions {
+            None | Some(TlsVersions::Tls12And13) => CoreVersions::Tls12And13,
+            Some(TlsVersions::Tls13Only) => CoreVersions::Tls13Only,
+            Some(TlsVersions::Tls12Only) => CoreVersions::Tls12Only,
+        };
+        config.send_offer = settings.send_offer;
+        config.enabled = settings.enabled;
+        let mut inner = xmpptls::Endpoint::new(config)?;
+        if let Some(p) = pins {
+            inner.set_pin_storage(Box::new(SharedPins(p)));
+        }
+        Ok(Arc::new(Endpoint {
+            inner: Mutex::new(inner),
+            local_pin,
+        }))
+    }
+
+    /// Our full JID.
+    pub fn jid(&self) -> String {
+        self.lock().local_jid().to_string()
+    }
+
+    /// Our public key's pin (hex SHA-256 of our SubjectPublicKeyInfo), for
+    /// a peer to confirm out of band.
+    pub fn local_pin(&self) -> String {
+        self.local_pin.clone()
+    }
+
+    /// Processes one received stanza. True when it was XTLS (consumed);
+    /// false when the XMPP library should process it as usual.
+    pub fn handle_incoming(&self, stanza: String) -> Result<bool, XmppTlsError> {
+        let got = self
+            .lock()
+            .handle_incoming(stanza.as_bytes(), UnixTime::now())?;
+        Ok(got == Incoming::Handled)
+    }
+
+    /// Opens a tunnel to `peer` (a full JID). Stanzas may be sent at once;
+    /// they wait for the handshake.
+    pub fn open_tunnel(&self, peer: String) -> Result<(), XmppTlsError> {
+        let peer = parse_jid(&peer)?;
+        Ok(self.lock().open(&peer, UnixTime::now())?)
+    }
+
+    /// Sends a stanza through the tunnel to `peer`.
+    pub fn send(&self, peer: String, stanza: String) -> Result<(), XmppTlsError> {
+        let peer = parse_jid(&peer)?;
+        Ok(self.lock().send(&peer, stanza.as_bytes())?)
+    }
+
+    /// Closes the tunnel to `peer` (XTLS §4.5).
+    pub fn close_tunnel(&self, peer: String) -> Result<(), XmppTlsError> {
+        let peer = parse_jid(&peer)?;
+        Ok(self.lock().close(&peer)?)
+    }
+
+    /// Tears down tunnels with `jid` after it went offline (a bare JID
+    /// covers all its resources).
+    pub fn peer_unavailable(&self, jid: String) -> Result<(), XmppTlsError> {
+        let peer = parse_jid(&jid)?;
+        self.lock().peer_unavailable(&peer);
+        Ok(())
+    }
+
+    /// Accepts or refuses (`service-unavailable`) incoming tunnels.
+    pub fn set_enabled(&self, enabled: bool) {
+        self.lock().set_enabled(enabled);
+    }
+
+    /// The next stanza to send through the XMPP connection.
+    pub fn poll_transmit(&self) -> Option<String> {
+        self.lock().poll_transmit()
+    }
+
+    /// The next event.
+    pub fn poll_event(&self) -> Option<TunnelEvent> {
+        let mut ep = self.lock();
+        while let Some(e) = ep.poll_event() {
+            if let Some(e) = TunnelEvent::from_core(e) {
+                return Some(e);
+            }
+        }
+        None
+    }
+
+    /// The state of the tunnel with `peer`, `null` when there is none.
+    pub fn tunnel_state(&self, peer: String) -> Result<Option<TunnelState>, XmppTlsError> {
+        let peer = parse_jid(&peer)?;
+        Ok(self.lock().tunnel_state(&peer).map(|s| match s {
+            CoreState::Starting => TunnelState::Starting,
+            CoreState::Handshaking => TunnelState::Handshaking,
+            CoreState::Established => TunnelState::Established,
+            CoreState::Closing => TunnelState::Closing,
+        }))
+    }
+
+    /// What the tunnel with `peer` negotiated, once established.
+    pub fn tunnel_info(&self, peer: String) -> Result<Option<TunnelInfo>, XmppTlsError> {
+        let peer = parse_jid(&peer)?;
+        Ok(self.lock().tunnel_info(&peer).map(TunnelInfo::from))
+    }
+
+    /// The number of tunnels in any state.
+    pub fn tunnel_count(&self) -> u32 {
+        u32::try_from(self.lock().tunnel_count()).unwrap_or(u32::MAX)
+    }
+}

@@ -1,0 +1,162 @@
+// The Swift bindings, the scenarios of the Kotlin and Python suites: run
+// with `swift test` in the package scripts/gen-mobile.sh assembles (see
+// Package.swift). The first call into the library runs uniffi's API
+// checksum checks, so stale bindings fail every test.
+import Foundation
+import XCTest
+@testable import XmppTls
+
+let romeoJid = "romeo@montague.lit/orchard"
+let julietJid = "juliet@capulet.lit/balcony"
+
+/// The app's own storage: a dictionary here, the Keychain in an app.
+final class DictStorage: PinStorage, @unchecked Sendable {
+    var map: [String: [String]] = [:]
+    func load(key: String) -> [String] { map[key] ?? [] }
+    func save(key: String, pins: [String]) { map[key] = pins }
+}
+
+func endpoint(_ jid: String, trust: TrustMode = .trustOnFirstUse,
+              pins: PinStore? = nil, identity: IdentityPem? = nil) throws -> Endpoint {
+    try Endpoint(settings: EndpointSettings(jid: jid, trust: trust, identity: identity), pins: pins)
+}
+
+/// Moves stanzas until quiet, like a server; returns the errors thrown.
+@discardableResult
+func route(_ eps: Endpoint...) -> [XmppTlsError] {
+    var byJid: [String: Endpoint] = [:]
+    for ep in eps { byJid[ep.jid()] = ep }
+    var errors: [XmppTlsError] = []
+    var moved = true
+    while moved {
+        moved = false
+        for ep in eps {
+            while let s = ep.pollTransmit() {
+                let to = s.components(separatedBy: "to=").dropFirst().first.map {
+                    String($0.dropFirst().prefix { $0 != "'" && $0 != "\"" })
+                } ?? ""
+                do {
+                    _ = try byJid[to]?.handleIncoming(stanza: s)
+                } catch let e as XmppTlsError {
+                    errors.append(e)
+                } catch {
+                    XCTFail("unexpected \(error)")
+                }
+                moved = true
+            }
+        }
+    }
+    return errors
+}
+
+func events(_ ep: Endpoint) -> [TunnelEvent] {
+    var out: [TunnelEvent] = []
+    while let e = ep.pollEvent() { out.append(e) }
+    return out
+}
+
+func message(_ body: String) -> String { "<message type='chat'><body>\(body)</body></message>" }
+
+final class XmppTlsTests: XCTestCase {
+    func testTunnelHandshakeAndMessagesBothWays() throws {
+        let romeo = try endpoint(romeoJid)
+        let juliet = try endpoint(julietJid)
+        try romeo.openTunnel(peer: julietJid)
+        try romeo.send(peer: julietJid, stanza: message("But soft!"))
+        route(romeo, juliet)
+        try juliet.send(peer: romeoJid, stanza: message("Ay me!"))
+        route(romeo, juliet)
+        guard case let .established(peer, info) = events(romeo).first else {
+            return XCTFail("not established")
+        }
+        XCTAssertEqual(peer, julietJid)
+        XCTAssertEqual(info.role, .initiator)
+        XCTAssertEqual(info.tlsVersion, "TLSv1.3")
+        XCTAssertTrue(info.firstUse)
+        XCTAssertEqual(info.peerSpkiSha256, juliet.localPin())
+        let got = events(juliet).compactMap { e -> String? in
+            if case let .stanza(_, stanza) = e { return stanza }
+            return nil
+        }
+        XCTAssertEqual(got.count, 1)
+        XCTAssertTrue(got[0].contains("But soft!"))
+        XCTAssertTrue(got[0].contains(romeoJid))
+        XCTAssertEqual(try romeo.tunnelState(peer: julietJid), .established)
+    }
+
+    func testCloseEndsTheTunnelOnBothSides() throws {
+        let romeo = try endpoint(romeoJid)
+        let juliet = try endpoint(julietJid)
+        try romeo.openTunnel(peer: julietJid)
+        route(romeo, juliet)
+        try romeo.closeTunnel(peer: julietJid)
+        route(romeo, juliet)
+        guard case let .closed(_, reason) = events(romeo).last else { return XCTFail() }
+        XCTAssertEqual(reason, .local)
+        guard case let .closed(_, peerReason) = events(juliet).last else { return XCTFail() }
+        XCTAssertEqual(peerReason, .peer)
+        XCTAssertNil(try romeo.tunnelState(peer: julietJid))
+        XCTAssertThrowsError(try romeo.send(peer: julietJid, stanza: message("late"))) { e in
+            guard case let XmppTlsError.Protocol(code, _) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(code, 201)
+        }
+    }
+
+    func testErrorsCarryStableCodes() throws {
+        let romeo = try endpoint(romeoJid)
+        XCTAssertThrowsError(try romeo.openTunnel(peer: "not a jid@@/")) { e in
+            guard case let XmppTlsError.Input(code, _) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(code, 101)
+        }
+        XCTAssertFalse(try romeo.handleIncoming(
+            stanza: "<message from='\(julietJid)' to='\(romeoJid)'><body>hi</body></message>"))
+        let pinned = try endpoint(romeoJid, trust: .pinned)
+        XCTAssertThrowsError(try pinned.openTunnel(peer: julietJid)) { e in
+            guard case let XmppTlsError.Trust(code, _) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(code, 301)
+        }
+    }
+
+    func testIdentityCheck() throws {
+        let der = try certificatesFromPem(pem: try generateIdentity(jid: "capulet.lit").chainPem)[0]
+        let m = try checkIdentity(certificate: der, domain: "capulet.lit", service: .xmppServer, cnFallback: false)
+        XCTAssertEqual(m, IdentityMatch(kind: .xmppAddr, presented: "capulet.lit"))
+        XCTAssertNil(try checkIdentity(certificate: der, domain: "montague.lit", service: .xmppServer, cnFallback: false))
+    }
+
+    func testPinsLiveInSwiftStorage() throws {
+        let storage = DictStorage()
+        let romeoId = try generateIdentity(jid: romeoJid)
+        let first = try endpoint(romeoJid, identity: romeoId)
+        let juliet = try endpoint(julietJid, pins: PinStore.withStorage(storage: storage))
+        try first.openTunnel(peer: julietJid)
+        route(first, juliet)
+        XCTAssertEqual(storage.map["romeo@montague.lit"], [first.localPin()])
+        let juliet2 = try endpoint(julietJid, pins: PinStore.withStorage(storage: storage))
+        let other = try endpoint(romeoJid)
+        try other.openTunnel(peer: julietJid)
+        let refused = route(other, juliet2)
+        XCTAssertEqual(refused.count, 1)
+        guard case .Trust = refused[0] else { return XCTFail("\(refused)") }
+    }
+
+    func testServerCheckAndReportFields() throws {
+        let storage = DictStorage()
+        let chain = try certificatesFromPem(pem: try generateIdentity(jid: "capulet.lit").chainPem)
+        let session = Negotiation(tlsVersion: "TLSv1.3", cipherSuite: "TLS_AES_128_GCM_SHA256",
+                                  kxGroup: "X25519", authentication: .pkix, peerChain: chain)
+        let policy = Policy(preset: .strict)
+        let r = try policy.checkServer(domain: "capulet.lit", service: .xmppClient,
+                                       negotiated: session, pins: PinStore.withStorage(storage: storage))
+        XCTAssertEqual(r.verdict, .pass, r.text)
+        XCTAssertEqual(r.tlsVersion, "TLSv1.3")
+        XCTAssertEqual(r.identity?.kind, .xmppAddr)
+        XCTAssertEqual(r.pin, .new)
+        XCTAssertEqual(storage.map[serverPinKey(domain: "capulet.lit", service: .xmppClient)],
+                       [r.certificate!.spkiSha256])
+        let weak = try policy.evaluate(peer: "legacy.example",
+            negotiated: Negotiation(tlsVersion: "TLSv1.0", cipherSuite: "TLS_RSA_WITH_3DES_EDE_CBC_SHA"))
+        XCTAssertEqual(weak.verdict, .fail)
+        XCTAssertTrue(weak.findings.contains { $0.code == "suite-forbidden" && $0.severity == .error })
+    }
+}

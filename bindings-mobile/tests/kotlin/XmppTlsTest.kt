@@ -1,0 +1,222 @@
+// The Kotlin bindings on the JVM (JNA), as an Android app uses them:
+// tunnels, errors, identity, pins in app storage, reports.
+// Run by scripts/test-mobile.sh against bindings generated from the fresh
+// library; loading the library runs uniffi's API checksum checks, so stale
+// bindings fail every test.
+import im.xmpptls.*
+import kotlin.test.*
+import kotlin.system.exitProcess
+
+const val ROMEO = "romeo@montague.lit/orchard"
+const val JULIET = "juliet@capulet.lit/balcony"
+
+/** The app's own storage: here a map, in an app a database. */
+class MapStorage : PinStorage {
+    val map = HashMap<String, List<String>>()
+    override fun load(key: String): List<String> = map[key] ?: emptyList()
+    override fun save(key: String, pins: List<String>) { map[key] = pins }
+}
+
+fun endpoint(jid: String, trust: TrustMode = TrustMode.TRUST_ON_FIRST_USE, pins: PinStore? = null) =
+    Endpoint(EndpointSettings(jid = jid, trust = trust), pins)
+
+/**
+ * Routes stanzas between the endpoints until quiet, like a server. A stanza
+ * that fails a tunnel throws (the tunnel then closes with an event); the
+ * errors are returned.
+ */
+fun route(vararg eps: Endpoint): List<XmppTlsException> {
+    val errors = mutableListOf<XmppTlsException>()
+    val byJid = eps.associateBy { it.jid() }
+    do {
+        var moved = false
+        for (ep in eps) {
+            while (true) {
+                val s = ep.pollTransmit() ?: break
+                val to = Regex("to=['\"]([^'\"]+)['\"]").find(s)!!.groupValues[1]
+                try {
+                    assertTrue(byJid.getValue(to).handleIncoming(s), "an XTLS stanza: $s")
+                } catch (e: XmppTlsException) {
+                    errors += e
+                }
+                moved = true
+            }
+        }
+    } while (moved)
+    return errors
+}
+
+fun events(ep: Endpoint): List<TunnelEvent> = generateSequence { ep.pollEvent() }.toList()
+
+fun message(body: String) = "<message type='chat'><body>$body</body></message>"
+
+fun tunnelPairHandshakeAndMessages() {
+    endpoint(ROMEO).use { romeo -> endpoint(JULIET).use { juliet ->
+        romeo.openTunnel(JULIET)
+        romeo.send(JULIET, message("But soft!"))
+        route(romeo, juliet)
+        juliet.send(ROMEO, message("Ay me!"))
+        route(romeo, juliet)
+        val re = events(romeo)
+        val je = events(juliet)
+        val info = (re.first() as TunnelEvent.Established).info
+        assertEquals(Role.INITIATOR, info.role)
+        assertEquals("TLSv1.3", info.tlsVersion)
+        assertTrue(info.firstUse)
+        assertEquals(juliet.localPin(), info.peerSpkiSha256)
+        assertEquals(Role.RESPONDER, (je.first() as TunnelEvent.Established).info.role)
+        val atJuliet = je.filterIsInstance<TunnelEvent.Stanza>().single()
+        assertEquals(ROMEO, atJuliet.peer)
+        assertContains(atJuliet.stanza, "But soft!")
+        assertTrue(Regex("from=['\"]$ROMEO['\"]").containsMatchIn(atJuliet.stanza), atJuliet.stanza)
+        assertContains(re.filterIsInstance<TunnelEvent.Stanza>().single().stanza, "Ay me!")
+        assertEquals(TunnelState.ESTABLISHED, romeo.tunnelState(JULIET))
+        assertEquals(1u, romeo.tunnelCount())
+    } }
+}
+
+fun closeEndsTheTunnelOnBothSides() {
+    val romeo = endpoint(ROMEO)
+    val juliet = endpoint(JULIET)
+    romeo.openTunnel(JULIET)
+    route(romeo, juliet)
+    romeo.closeTunnel(JULIET)
+    route(romeo, juliet)
+    assertEquals(CloseReason.Local, (events(romeo).last() as TunnelEvent.Closed).reason)
+    assertEquals(CloseReason.Peer, (events(juliet).last() as TunnelEvent.Closed).reason)
+    assertNull(romeo.tunnelState(JULIET))
+    val e = assertFailsWith<XmppTlsException.Protocol> { romeo.send(JULIET, message("late")) }
+    assertEquals(201u, e.code)
+    romeo.close(); juliet.close()
+}
+
+fun errorsCarryStableCodes() {
+    val romeo = endpoint(ROMEO)
+    val bad = assertFailsWith<XmppTlsException.Input> { romeo.openTunnel("not a jid@@/") }
+    assertEquals(101u, bad.code)
+    val xml = assertFailsWith<XmppTlsException.Input> {
+        romeo.handleIncoming("<!DOCTYPE x [<!ENTITY a 'b'>]><iq type='set' from='$JULIET' to='$ROMEO'/>")
+    }
+    assertEquals(100u, xml.code)
+    // Not XTLS: handed back to the XMPP library.
+    assertFalse(romeo.handleIncoming("<message from='$JULIET' to='$ROMEO'><body>hi</body></message>"))
+    val pinned = endpoint(ROMEO, TrustMode.PINNED)
+    val trust = assertFailsWith<XmppTlsException.Trust> { pinned.openTunnel(JULIET) }
+    assertEquals(301u, trust.code)
+    assertFailsWith<XmppTlsException.Config> {
+        Endpoint(EndpointSettings(jid = ROMEO, trust = TrustMode.OFFER,
+            identity = IdentityPem("not pem", "not pem")), null)
+    }
+    romeo.close(); pinned.close()
+}
+
+fun identityCheck() {
+    val id = generateIdentity("capulet.lit")
+    val der = certificatesFromPem(id.chainPem).single()
+    val m = checkIdentity(der, "capulet.lit", Service.XMPP_SERVER, false)
+    assertEquals(IdentityMatch(MatchKind.XMPP_ADDR, "capulet.lit"), m)
+    assertNull(checkIdentity(der, "montague.lit", Service.XMPP_SERVER, false))
+    val summary = certificateSummary(der)
+    assertEquals(listOf("capulet.lit"), summary.xmppAddrs)
+    assertEquals(64, summary.spkiSha256.length)
+    assertFailsWith<XmppTlsException> { checkIdentity(byteArrayOf(1, 2, 3), "capulet.lit", Service.XMPP_CLIENT, false) }
+}
+
+fun pinsLiveInKotlinStorage() {
+    val storage = MapStorage()
+    val pins = PinStore.withStorage(storage)
+    val romeoId = generateIdentity(ROMEO)
+    fun romeo(id: IdentityPem) = Endpoint(EndpointSettings(jid = ROMEO, trust = TrustMode.TRUST_ON_FIRST_USE, identity = id), null)
+    val first = romeo(romeoId)
+    val juliet = endpoint(JULIET, pins = pins)
+    first.openTunnel(JULIET)
+    route(first, juliet)
+    val romeoPin = first.localPin()
+    assertEquals(listOf(romeoPin), storage.map["romeo@montague.lit"])
+    // Juliet restarts with the same storage; Romeo comes back with another key.
+    first.close(); juliet.close()
+    val juliet2 = endpoint(JULIET, pins = PinStore.withStorage(storage))
+    val other = romeo(generateIdentity(ROMEO))
+    other.openTunnel(JULIET)
+    val refused = route(other, juliet2).single()
+    assertIs<XmppTlsException.Trust>(refused)
+    val closed = events(juliet2).filterIsInstance<TunnelEvent.Closed>().single()
+    val reason = closed.reason as CloseReason.Error
+    assertEquals(301u, reason.code)
+    assertContains(reason.detail, "changed")
+    // The same key as before is still welcome.
+    val back = romeo(romeoId)
+    juliet2.peerUnavailable(ROMEO)
+    back.openTunnel(JULIET)
+    route(back, juliet2)
+    assertIs<TunnelEvent.Established>(events(juliet2).last())
+    // The store's own API over the same storage.
+    assertEquals(PinStatus.Match, pins.check("romeo@montague.lit", romeoPin))
+    assertIs<PinStatus.Changed>(pins.check("romeo@montague.lit", other.localPin()))
+    pins.remove("romeo@montague.lit")
+    assertEquals(emptyList(), storage.map["romeo@montague.lit"])
+    other.close(); back.close(); juliet2.close()
+    // A closed object refuses use instead of touching freed memory.
+    assertFailsWith<IllegalStateException> { juliet2.localPin() }
+}
+
+fun serverCheckFromThePlatformCallbackAndReportFields() {
+    val storage = MapStorage()
+    val pins = PinStore.withStorage(storage)
+    val chain = certificatesFromPem(generateIdentity("capulet.lit").chainPem)
+    // What SSLSession hands an X509TrustManager on Android.
+    val session = Negotiation(tlsVersion = "TLSv1.3", cipherSuite = "TLS_AES_128_GCM_SHA256",
+        kxGroup = "X25519", authentication = AuthMethod.PKIX, peerChain = chain)
+    val policy = Policy(PolicyPreset.STRICT)
+    val r = policy.checkServer("capulet.lit", Service.XMPP_CLIENT, session, pins)
+    assertEquals(Verdict.PASS, r.verdict, r.text)
+    assertEquals("capulet.lit", r.peer)
+    assertTrue(r.encrypted)
+    assertEquals("TLSv1.3", r.tlsVersion)
+    assertEquals("TLS_AES_128_GCM_SHA256", r.cipherSuite)
+    assertEquals("pkix", r.authentication)
+    assertEquals(MatchKind.XMPP_ADDR, r.identity?.kind)
+    assertEquals(PinStatus.New, r.pin)
+    assertEquals("strict", r.policy)
+    assertEquals(chain.size, 1)
+    assertEquals(r.certificate?.spkiSha256, storage.map[serverPinKey("capulet.lit", Service.XMPP_CLIENT)]?.single())
+    assertContains(r.json, "\"verdict\":\"pass\"")
+    assertContains(r.text, "capulet.lit")
+    assertEquals(PinStatus.Match, policy.checkServer("capulet.lit", Service.XMPP_CLIENT, session, pins).pin)
+    // A weak legacy connection: every problem has a code, a severity and an RFC.
+    val weak = policy.evaluate("legacy.example", Negotiation(tlsVersion = "TLSv1.0",
+        cipherSuite = "TLS_RSA_WITH_3DES_EDE_CBC_SHA"))
+    assertEquals(Verdict.FAIL, weak.verdict)
+    val codes = weak.findings.map { it.code }
+    assertTrue("version-deprecated" in codes && "suite-forbidden" in codes, codes.toString())
+    assertTrue(weak.findings.all { it.rfc.startsWith("RFC") })
+    assertEquals(Severity.ERROR, weak.findings.first { it.code == "suite-forbidden" }.severity)
+    assertFailsWith<XmppTlsException.Config> { policy.evaluate("x", Negotiation(cipherSuite = "TLS_NO_SUCH_SUITE")) }
+    policy.close()
+}
+
+fun main() {
+    val tests = listOf(
+        ::tunnelPairHandshakeAndMessages,
+        ::closeEndsTheTunnelOnBothSides,
+        ::errorsCarryStableCodes,
+        ::identityCheck,
+        ::pinsLiveInKotlinStorage,
+        ::serverCheckFromThePlatformCallbackAndReportFields,
+    )
+    assertEquals(libraryVersion().isNotEmpty(), true)
+    assertEquals("urn:xmpp:tmp:xtls", xtlsDiscoFeature())
+    var failed = 0
+    for (t in tests) {
+        try {
+            t()
+            println("ok - kotlin ${t.name}")
+        } catch (e: Throwable) {
+            failed++
+            println("not ok - kotlin ${t.name}: $e")
+            e.printStackTrace()
+        }
+    }
+    println("kotlin: ${tests.size - failed} passed, $failed failed")
+    exitProcess(if (failed == 0) 0 else 1)
+}

@@ -1,0 +1,200 @@
+"""The Python bindings (uniffi), the scenarios of the Kotlin suite: tunnels,
+errors, identity, pins in the application's storage, reports. Run by
+scripts/test-mobile.sh with the freshly generated package on PYTHONPATH."""
+
+import importlib.util
+import re
+import shutil
+
+import pytest
+
+import xmpptls
+from xmpptls import xmpptls_mobile as generated
+
+ROMEO = "romeo@montague.lit/orchard"
+JULIET = "juliet@capulet.lit/balcony"
+
+
+def test_api_checksums_match_the_library():
+    # uniffi's Python bindings leave this call commented out; make it.
+    generated._uniffi_check_contract_api_version(generated._UniffiLib)
+    generated._uniffi_check_api_checksums(generated._UniffiLib)
+
+
+def test_stale_bindings_are_detected(tmp_path):
+    """Bindings generated from another version of the library fail the check."""
+    src = open(generated.__file__).read()
+    stale, n = re.subn(
+        r"(checksum_func_library_version\(\) != )(\d+)",
+        lambda m: m.group(1) + str((int(m.group(2)) + 1) % 65536),
+        src,
+    )
+    assert n == 1
+    pkg = tmp_path / "stale"
+    pkg.mkdir()
+    (pkg / "xmpptls_mobile.py").write_text(stale)
+    lib = re.sub(r"[^/]+$", "libxmpptls_mobile.so", generated.__file__)
+    shutil.copy(lib, pkg / "libxmpptls_mobile.so")
+    spec = importlib.util.spec_from_file_location("stale_bindings", pkg / "xmpptls_mobile.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(module.InternalError, match="checksum mismatch"):
+        module._uniffi_check_api_checksums(module._UniffiLib)
+
+
+class DictStorage(xmpptls.PinStorage):
+    """The application's own storage: a dict here, a database in a bot."""
+
+    def __init__(self):
+        self.map = {}
+
+    def load(self, key):
+        return self.map.get(key, [])
+
+    def save(self, key, pins):
+        self.map[key] = list(pins)
+
+
+def endpoint(jid, trust=xmpptls.TrustMode.TRUST_ON_FIRST_USE, pins=None, identity=None):
+    return xmpptls.Endpoint(xmpptls.EndpointSettings(jid=jid, trust=trust, identity=identity), pins)
+
+
+def route(*eps):
+    """Moves stanzas until quiet, like a server; returns the errors raised."""
+    by_jid = {ep.jid(): ep for ep in eps}
+    errors, moved = [], True
+    while moved:
+        moved = False
+        for ep in eps:
+            while (s := ep.poll_transmit()) is not None:
+                to = re.search(r"to=['\"]([^'\"]+)['\"]", s).group(1)
+                try:
+                    assert by_jid[to].handle_incoming(s)
+                except xmpptls.XmppTlsError as e:
+                    errors.append(e)
+                moved = True
+    return errors
+
+
+def events(ep):
+    out = []
+    while (e := ep.poll_event()) is not None:
+        out.append(e)
+    return out
+
+
+def message(body):
+    return f"<message type='chat'><body>{body}</body></message>"
+
+
+def test_tunnel_handshake_and_messages_both_ways():
+    romeo, juliet = endpoint(ROMEO), endpoint(JULIET)
+    romeo.open_tunnel(JULIET)
+    romeo.send(JULIET, message("But soft!"))
+    route(romeo, juliet)
+    juliet.send(ROMEO, message("Ay me!"))
+    route(romeo, juliet)
+    re_, je = events(romeo), events(juliet)
+    assert re_[0].is_ESTABLISHED()
+    info = re_[0].info
+    assert info.role == xmpptls.Role.INITIATOR and info.first_use
+    assert info.tls_version == "TLSv1.3"
+    assert info.peer_spki_sha256 == juliet.local_pin()
+    stanza = [e for e in je if e.is_STANZA()][0]
+    assert stanza.peer == ROMEO and "But soft!" in stanza.stanza
+    assert re.search(f"from=['\"]{ROMEO}['\"]", stanza.stanza)
+    assert "Ay me!" in [e for e in re_ if e.is_STANZA()][0].stanza
+    assert romeo.tunnel_state(JULIET) == xmpptls.TunnelState.ESTABLISHED
+    assert info.report.verdict == xmpptls.Verdict.PASS
+
+
+def test_close_ends_the_tunnel_on_both_sides():
+    romeo, juliet = endpoint(ROMEO), endpoint(JULIET)
+    romeo.open_tunnel(JULIET)
+    route(romeo, juliet)
+    romeo.close_tunnel(JULIET)
+    route(romeo, juliet)
+    assert events(romeo)[-1].reason.is_LOCAL()
+    assert events(juliet)[-1].reason.is_PEER()
+    assert romeo.tunnel_state(JULIET) is None
+    with pytest.raises(xmpptls.XmppTlsError.Protocol) as e:
+        romeo.send(JULIET, message("late"))
+    assert e.value.code == 201
+
+
+def test_errors_carry_stable_codes():
+    romeo = endpoint(ROMEO)
+    with pytest.raises(xmpptls.XmppTlsError.Input) as e:
+        romeo.open_tunnel("not a jid@@/")
+    assert e.value.code == 101
+    with pytest.raises(xmpptls.XmppTlsError.Input) as e:
+        romeo.handle_incoming(f"<!DOCTYPE x [<!ENTITY a 'b'>]><iq type='set' from='{JULIET}' to='{ROMEO}'/>")
+    assert e.value.code == 100
+    assert not romeo.handle_incoming(f"<message from='{JULIET}' to='{ROMEO}'><body>hi</body></message>")
+    with pytest.raises(xmpptls.XmppTlsError.Trust) as e:
+        endpoint(ROMEO, xmpptls.TrustMode.PINNED).open_tunnel(JULIET)
+    assert e.value.code == 301
+    with pytest.raises(xmpptls.XmppTlsError.Config):
+        endpoint(ROMEO, identity=xmpptls.IdentityPem(chain_pem="no", key_pem="no"))
+
+
+def test_identity_check():
+    der = xmpptls.certificates_from_pem(xmpptls.generate_identity("capulet.lit").chain_pem)[0]
+    m = xmpptls.check_identity(der, "capulet.lit", xmpptls.Service.XMPP_SERVER, False)
+    assert m == xmpptls.IdentityMatch(kind=xmpptls.MatchKind.XMPP_ADDR, presented="capulet.lit")
+    assert xmpptls.check_identity(der, "montague.lit", xmpptls.Service.XMPP_SERVER, False) is None
+    assert xmpptls.certificate_summary(der).xmpp_addrs == ["capulet.lit"]
+    with pytest.raises(xmpptls.XmppTlsError):
+        xmpptls.check_identity(b"\x01\x02", "capulet.lit", xmpptls.Service.XMPP_CLIENT, False)
+
+
+def test_pins_live_in_python_storage():
+    storage = DictStorage()
+    romeo_id = xmpptls.generate_identity(ROMEO)
+    first = endpoint(ROMEO, identity=romeo_id)
+    juliet = endpoint(JULIET, pins=xmpptls.PinStore.with_storage(storage))
+    first.open_tunnel(JULIET)
+    route(first, juliet)
+    romeo_pin = first.local_pin()
+    assert storage.map["romeo@montague.lit"] == [romeo_pin]
+    # Juliet restarts on the same storage; Romeo returns with another key.
+    juliet2 = endpoint(JULIET, pins=xmpptls.PinStore.with_storage(storage))
+    other = endpoint(ROMEO)
+    other.open_tunnel(JULIET)
+    [refused] = route(other, juliet2)
+    assert isinstance(refused, xmpptls.XmppTlsError.Trust)
+    closed = [e for e in events(juliet2) if e.is_CLOSED()][0]
+    assert closed.reason.is_ERROR() and closed.reason.code == 301
+    pins = xmpptls.PinStore.with_storage(storage)
+    assert pins.check("romeo@montague.lit", romeo_pin) == xmpptls.PinStatus.MATCH()
+    assert pins.check("romeo@montague.lit", other.local_pin()).is_CHANGED()
+
+
+def test_server_check_and_report_fields():
+    storage = DictStorage()
+    pins = xmpptls.PinStore.with_storage(storage)
+    chain = xmpptls.certificates_from_pem(xmpptls.generate_identity("capulet.lit").chain_pem)
+    session = xmpptls.Negotiation(
+        tls_version="TLSv1.3",
+        cipher_suite="TLS_AES_128_GCM_SHA256",
+        kx_group="X25519",
+        authentication=xmpptls.AuthMethod.PKIX,
+        peer_chain=chain,
+    )
+    policy = xmpptls.Policy(xmpptls.PolicyPreset.STRICT)
+    r = policy.check_server("capulet.lit", xmpptls.Service.XMPP_CLIENT, session, pins)
+    assert r.verdict == xmpptls.Verdict.PASS, r.text
+    assert (r.peer, r.encrypted, r.tls_version, r.cipher_suite, r.authentication, r.policy) == (
+        "capulet.lit", True, "TLSv1.3", "TLS_AES_128_GCM_SHA256", "pkix", "strict")
+    assert r.identity.kind == xmpptls.MatchKind.XMPP_ADDR
+    assert r.pin == xmpptls.PinStatus.NEW()
+    key = xmpptls.server_pin_key("capulet.lit", xmpptls.Service.XMPP_CLIENT)
+    assert storage.map[key] == [r.certificate.spki_sha256]
+    assert '"verdict":"pass"' in r.json
+    weak = policy.evaluate("legacy.example", xmpptls.Negotiation(
+        tls_version="TLSv1.0", cipher_suite="TLS_RSA_WITH_3DES_EDE_CBC_SHA"))
+    assert weak.verdict == xmpptls.Verdict.FAIL
+    codes = {f.code: f for f in weak.findings}
+    assert {"version-deprecated", "suite-forbidden"} <= codes.keys()
+    assert codes["suite-forbidden"].severity == xmpptls.Severity.ERROR
+    assert all(f.rfc.startswith("RFC") for f in weak.findings)
