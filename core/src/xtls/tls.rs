@@ -87,8 +87,23 @@ pub(crate) fn provider() -> CryptoProvider {
             || (name.starts_with("TLS_ECDHE_")
                 && (name.contains("_GCM_") || name.contains("CHACHA20_POLY1305")))
     });
+    prefer_chacha_without_aes_hardware(&mut p);
     p
 }
+
+/// On WebAssembly there is no AES instruction: ring's constant-time software
+/// AES-GCM is several times slower than ChaCha20-Poly1305 there (the case
+/// RFC 8439 §1 names), so a wasm endpoint offers ChaCha20-Poly1305 first.
+/// The client's order decides (rustls servers follow it), so a tunnel
+/// opened by a browser uses ChaCha20; natively AES-GCM stays first.
+#[cfg(target_arch = "wasm32")]
+fn prefer_chacha_without_aes_hardware(p: &mut CryptoProvider) {
+    p.cipher_suites
+        .sort_by_key(|s| !format!("{:?}", s.suite()).contains("CHACHA20"));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn prefer_chacha_without_aes_hardware(_: &mut CryptoProvider) {}
 
 impl TlsSetup {
     pub(crate) fn new(config: &EndpointConfig) -> Result<Self, Error> {
