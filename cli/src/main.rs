@@ -4,6 +4,7 @@
 mod certs;
 mod check;
 mod demo;
+mod throughput;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,17 @@ enum Command {
         /// One JSON object per line instead of text; the last is a summary.
         #[arg(long)]
         json: bool,
+    },
+    /// Tunnel throughput between two in-process endpoints (the native
+    /// figure next to the npm package's in scripts/bench-wasm.sh).
+    #[command(hide = true)]
+    Throughput {
+        /// Octets per stanza.
+        #[arg(long, default_value_t = 16384)]
+        size: usize,
+        /// Stanzas to send.
+        #[arg(long, default_value_t = 500)]
+        count: usize,
     },
     /// Inspect a server certificate chain (PEM, leaf first): details,
     /// PKIX validation to --ca roots, and RFC 6125/6120 identity for a
@@ -167,6 +179,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Throughput { size, count } => match throughput::run(size, count) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xmpptls: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Posh { cert, expires } => usage(certs::posh(&cert, expires)),
         Command::Tlsa {
             cert,
