@@ -47,6 +47,12 @@ command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
 [ -f /usr/share/java/jna.jar ] || missing="$missing libjna-java"
 command -v nm >/dev/null 2>&1 || missing="$missing binutils"
 command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+# The npm package: clang with the wasm32 target for ring's C, llvm-ar, and
+# Chromium for the browser test.
+command -v clang-22 >/dev/null 2>&1 || missing="$missing clang-22"
+command -v llvm-ar-22 >/dev/null 2>&1 || missing="$missing llvm-22"
+command -v wasm-ld-22 >/dev/null 2>&1 || missing="$missing lld-22"  # the Debian rustc-web route
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 if [ -n "$missing" ]; then
   say "installing$missing"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
@@ -73,6 +79,46 @@ if [ "$(node -p "require('./$kotlin_dir/node_modules/kotlin-compiler/package.jso
   say "installing kotlin-compiler $kotlin_version"
   mkdir -p "$kotlin_dir"
   npm install --silent --no-audit --no-fund --prefix "$kotlin_dir" "kotlin-compiler@$kotlin_version" >/dev/null
+fi
+
+# wasm32: rustup's target, or, where rustup cannot download it, Debian's
+# rustc-web (same compiler family, with its std sources) extracted into
+# .tools/rust-web; scripts/build-wasm.sh then builds std with -Zbuild-std.
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding rustup target wasm32-unknown-unknown"
+  if ! rustup target add wasm32-unknown-unknown; then
+    if [ ! -x .tools/rust-web/usr/bin/rustc ]; then
+      say "rustup cannot download: using Debian's rustc-web"
+      debs=$(mktemp -d)
+      (cd "$debs" && apt-get download rustc-web cargo-web libstd-rust-web-dev rust-web-src \
+         "$(apt-cache depends libstd-rust-web-dev | awk '/Depends: libstd-rust-web-[0-9]/ {print $2; exit}')")
+      mkdir -p .tools/rust-web
+      for deb in "$debs"/*.deb; do dpkg -x "$deb" .tools/rust-web; done
+      rm -rf "$debs"
+    fi
+  fi
+fi
+
+# wasm-bindgen's CLI must be exactly the crate's version (Cargo.lock).
+# Without --locked: the registry's copy of the CLI's own lock file can lag.
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wasm_bindgen_version" ]; then
+  say "installing wasm-bindgen-cli $wasm_bindgen_version"
+  cargo install -q wasm-bindgen-cli --version "=$wasm_bindgen_version"
+fi
+
+# npm tools in .tools/: binaryen's wasm-opt (Debian's 108 breaks
+# wasm-bindgen's reference types), pinned.
+binaryen_version=132.0.0
+if [ "$(node -p "require('./.tools/binaryen/node_modules/binaryen/package.json').version" 2>/dev/null)" != "$binaryen_version" ]; then
+  say "installing binaryen $binaryen_version (npm)"
+  mkdir -p .tools/binaryen
+  npm install --silent --no-audit --no-fund --prefix .tools/binaryen "binaryen@$binaryen_version" >/dev/null
+fi
+# The npm package's test dependencies (@xmpp/client, playwright-core).
+if [ ! -d bindings-wasm/tests/node_modules/@xmpp/client ] || [ bindings-wasm/tests/package-lock.json -nt bindings-wasm/tests/node_modules ]; then
+  say "installing the npm package's test dependencies"
+  (cd bindings-wasm/tests && npm ci --silent --no-audit --no-fund >/dev/null)
 fi
 
 # Python test tools: pytest for the Python bindings, tree-sitter-swift to

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full test suite: formatting, lints, docs, generated files current,
-# every test of the workspace, the C library's and the uniffi bindings'
-# tests, and a compile check of
+# every test of the workspace, the C library's, the uniffi bindings' and the
+# npm package's tests, and a compile check of
 # the fuzz targets. README's test command; .ci/run
 # calls exactly this.
 set -euo pipefail  # pipefail: a failing cargo test fails the run despite tee
@@ -37,6 +37,8 @@ step "C library tests (system C compiler, installed header and library)"
 scripts/test-c.sh 2>&1 | tee -a "$log"
 step "Kotlin, Python and Swift bindings (uniffi)"
 scripts/test-mobile.sh 2>&1 | tee -a "$log"
+step "npm package (wasm): Node, Prosody over WebSocket, Chromium"
+scripts/test-wasm.sh 2>&1 | tee -a "$log"
 # One closing line with the totals of every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
      /^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }

@@ -1,0 +1,153 @@
+// Attaches an XTLS Endpoint to an @xmpp/client (xmpp.js) connection:
+// incoming XTLS IQs go to the endpoint, what the endpoint has to send goes
+// out through the connection, and tunnel events surface as DOM-style events
+// (and an optional callback).
+//
+//   import { client } from "@xmpp/client";
+//   import { Endpoint } from "xmpptls";
+//   import { attachXtls } from "xmpptls/xmpp-client";
+//   const xmpp = client({ service: "wss://example.net/xmpp-websocket", ... });
+//   xmpp.on("online", (jid) => {
+//     const xtls = attachXtls(xmpp, new Endpoint(jid.toString()));
+//     xtls.addEventListener("stanza", (e) => console.log(e.detail.stanza));
+//     xtls.open("juliet@capulet.lit/balcony");
+//     xtls.send("juliet@capulet.lit/balcony", "<message><body>hi</body></message>");
+//   });
+import { Parser, Element } from "@xmpp/xml";
+
+const NS = "urn:xmpp:tmp:xtls";
+
+/** One tunnel event as a DOM event: `type` is the event's, `detail` the event. */
+export class XtlsEvent extends Event {
+  constructor(detail) {
+    super(detail.type);
+    this.detail = detail;
+  }
+}
+
+/** Reads one stanza of XML text into an @xmpp/xml Element. */
+function parseElement(text) {
+  const parser = new Parser();
+  let element;
+  parser.on("element", (el) => {
+    element = el;
+  });
+  parser.write(`<wrap>${text}</wrap>`);
+  return element;
+}
+
+function attr(text, name) {
+  const m = text.match(new RegExp(`\\s${name}=(?:'([^']*)'|"([^"]*)")`));
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
+/** The connection of one endpoint; see `attachXtls`. */
+export class XtlsAttachment extends EventTarget {
+  constructor(xmpp, endpoint, onEvent) {
+    super();
+    this.xmpp = xmpp;
+    this.endpoint = endpoint;
+    this.onEvent = onEvent;
+    this.writing = Promise.resolve();
+    this.detached = false;
+    xmpp.middleware.use((ctx, next) => this.#incoming(ctx, next));
+  }
+
+  /** Opens a tunnel to the full JID `peer`. */
+  open(peer) {
+    this.endpoint.open(peer);
+    return this.flush();
+  }
+
+  /** Sends a stanza (XML text) through the tunnel to `peer`. */
+  send(peer, stanza) {
+    this.endpoint.send(peer, typeof stanza === "string" ? stanza : stanza.toString());
+    return this.flush();
+  }
+
+  /** Closes the tunnel to `peer`. */
+  close(peer) {
+    this.endpoint.close(peer);
+    return this.flush();
+  }
+
+  /** Stops routing stanzas to the endpoint (the endpoint is not freed). */
+  detach() {
+    this.detached = true;
+  }
+
+  /**
+   * Writes what the endpoint has queued, in order, except `keep` (the reply
+   * the IQ handler returns itself); dispatches the endpoint's events.
+   * Resolves when the writes are done.
+   */
+  flush(keep) {
+    const out = [];
+    let kept;
+    for (let s = this.endpoint.pollTransmit(); s !== undefined; s = this.endpoint.pollTransmit()) {
+      if (!kept && keep && keep(s)) kept = s;
+      else out.push(s);
+    }
+    // As Elements through `send`: the connection adds what its framing
+    // needs (RFC 7395 frames carry the jabber:client namespace).
+    this.writing = this.writing.then(async () => {
+      for (const s of out) await this.xmpp.send(parseElement(s));
+    });
+    for (let e = this.endpoint.pollEvent(); e !== undefined; e = this.endpoint.pollEvent()) {
+      this.onEvent?.(e);
+      this.dispatchEvent(new XtlsEvent(e));
+    }
+    return kept === undefined ? this.writing : { kept, writing: this.writing };
+  }
+
+  async #incoming(ctx, next) {
+    const { stanza } = ctx;
+    if (this.detached) return next();
+    if (stanza.is("presence") && stanza.attrs.type === "unavailable" && stanza.attrs.from) {
+      this.endpoint.peerUnavailable(stanza.attrs.from);
+      this.flush();
+      return next();
+    }
+    if (!stanza.is("iq")) return next();
+    const query = stanza.attrs.type === "set" || stanza.attrs.type === "get";
+    if (query && !stanza.getChildElements().some((c) => c.attrs.xmlns === NS)) return next();
+
+    let handled = false;
+    let error;
+    try {
+      handled = this.endpoint.handleIncoming(stanza.toString());
+    } catch (e) {
+      handled = true; // an XTLS stanza that failed; the endpoint answered it
+      error = e;
+    }
+    if (!handled) return next();
+    // A query's reply goes back through @xmpp/client's IQ handler, which
+    // sends exactly one answer per query; everything else is written here.
+    const id = stanza.attrs.id;
+    const isReply = (s) =>
+      s.startsWith("<iq") && attr(s, "id") === id &&
+      ["result", "error"].includes(attr(s, "type"));
+    const flushed = this.flush(query ? isReply : undefined);
+    if (error) this.dispatchEvent(new XtlsEvent({ type: "error", error }));
+    if (!query) return undefined;
+    if (!flushed.kept) return undefined;
+    const reply = parseElement(flushed.kept);
+    if (reply.attrs.type === "error") return reply.getChild("error");
+    return reply.getChildElements()[0] ?? true;
+  }
+}
+
+/**
+ * Routes a client's XTLS IQs to `endpoint` and sends the endpoint's stanzas
+ * through the client. Returns an `XtlsAttachment` (an EventTarget) that
+ * dispatches "established", "stanza", "stanza-rejected", "closed" (each
+ * with the event in `detail`) and "error" (a stanza that failed, with the
+ * `XmppTlsError` in `detail.error`). `options.onEvent` hears every tunnel
+ * event as well. Use the attachment's `open`, `send`, `close`: they also
+ * write what the endpoint queued.
+ */
+export function attachXtls(xmpp, endpoint, options = {}) {
+  return new XtlsAttachment(xmpp, endpoint, options.onEvent);
+}
+
+export { Element };

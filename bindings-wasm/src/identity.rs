@@ -1,0 +1,93 @@
+//! Certificates from JavaScript: our own identity, the RFC 6125 / RFC 6120
+//! identity check, certificate facts, PEM.
+
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+use xmpptls::identity::{match_identity, CertificateInfo, PresentedIds, ReferenceIdentity};
+use xmpptls::{CertificateDer, Identity};
+
+use crate::error::{config_error, core_error, parse_jid};
+use crate::js::{bytes_list, to_js};
+use crate::policy::service;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_IDENTITY: &str = r#"
+/** Which presented identifier matched (RFC 6125 names). */
+/** The facts of a certificate: the `certificate` object of a `Report`. */
+export type CertificateInfo = NonNullable<Report["certificate"]>;
+
+export interface IdentityMatch {
+  type: "DNS-ID" | "DNS-ID (wildcard)" | "SRV-ID" | "XmppAddr" | "CN-ID";
+  presented: string;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `IdentityPem` in TypeScript.
+    #[wasm_bindgen(typescript_type = "IdentityPem")]
+    pub type JsIdentityPem;
+    /// `IdentityMatch | null` in TypeScript.
+    #[wasm_bindgen(typescript_type = "IdentityMatch | null")]
+    pub type MaybeIdentityMatch;
+    /// `Uint8Array[]` in TypeScript.
+    #[wasm_bindgen(typescript_type = "Uint8Array[]")]
+    pub type DerList;
+}
+
+/// An ECDSA P-256 key and a self-signed certificate naming the bare form
+/// of `jid` as XmppAddr (RFC 6120 §13.7.1.4), as PEM. Store it (IndexedDB)
+/// and pass it as `identity` so peers that pinned the key recognise it.
+#[wasm_bindgen(js_name = generateIdentity)]
+pub fn generate_identity(jid: &str) -> Result<JsIdentityPem, JsValue> {
+    let id = Identity::self_signed(&parse_jid(jid)?).map_err(core_error)?;
+    let (chain, key) = id.to_pem();
+    Ok(to_js(&json!({"chainPem": chain, "keyPem": key})).unchecked_into())
+}
+
+/// Which identifier of the DER certificate names `domain` for `service`
+/// ("xmpp-client" or "xmpp-server") by RFC 6125/9525 and RFC 6120 rules;
+/// `null` when none does.
+#[wasm_bindgen(js_name = checkIdentity)]
+pub fn check_identity(
+    der: &[u8],
+    domain: &str,
+    #[wasm_bindgen(js_name = "service", unchecked_param_type = "Service")] service_name: &str,
+    #[wasm_bindgen(js_name = "cnFallback")] cn_fallback: Option<bool>,
+) -> Result<MaybeIdentityMatch, JsValue> {
+    let reference = ReferenceIdentity::new(domain, service(service_name)?)
+        .map_err(|e| config_error(e.to_string()))?;
+    let ids = PresentedIds::from_der(&CertificateDer::from(der))
+        .map_err(|e| core_error(xmpptls::Error::Trust(e)))?;
+    Ok(
+        match match_identity(&ids, &reference, cn_fallback.unwrap_or(false)) {
+            Some(m) => to_js(&json!({"type": m.kind(), "presented": m.presented()})),
+            None => JsValue::NULL,
+        }
+        .unchecked_into(),
+    )
+}
+
+/// The facts of a DER certificate: subject, issuer, validity, SANs, pins
+/// (the `certificate` object of a `Report`).
+#[wasm_bindgen(js_name = certificateInfo, unchecked_return_type = "CertificateInfo")]
+pub fn certificate_info(der: &[u8]) -> Result<JsValue, JsValue> {
+    let c = CertificateInfo::from_der(&CertificateDer::from(der))
+        .map_err(|e| core_error(xmpptls::Error::Trust(e)))?;
+    Ok(to_js(&json!({
+        "subject": c.subject, "issuer": c.issuer, "serial": c.serial,
+        "not_before": c.not_before_text, "not_after": c.not_after_text,
+        "sha256": c.sha256, "spki_sha256": c.spki_sha256,
+        "key_type": c.key_type, "key_bits": c.key_bits,
+        "san": {"dns": c.ids.dns, "srv": c.ids.srv, "xmpp_addr": c.ids.xmpp_addr,
+                "uri": c.ids.uri, "ip": c.ids.ip},
+        "cn": c.ids.cn,
+    })))
+}
+
+/// The DER certificates in PEM text, in order.
+#[wasm_bindgen(js_name = certificatesFromPem)]
+pub fn certificates_from_pem(pem: &str) -> Result<DerList, JsValue> {
+    let certs = xmpptls::identity::certificates_from_pem(pem.as_bytes()).map_err(core_error)?;
+    Ok(bytes_list(&certs).unchecked_into())
+}

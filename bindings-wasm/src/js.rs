@@ -1,0 +1,107 @@
+//! Moving values between JavaScript and Rust: reading option objects and
+//! building result objects (through JSON, which keeps the shapes identical
+//! to the core's report JSON).
+
+use js_sys::{Array, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::error::config_error;
+
+/// `obj[key]`, `None` when `obj` is not an object or the value is
+/// `undefined`/`null`.
+pub(crate) fn field(obj: &JsValue, key: &str) -> Option<JsValue> {
+    if !obj.is_object() {
+        return None;
+    }
+    Reflect::get(obj, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// A string field; a value of another type is an error.
+pub(crate) fn string_field(obj: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
+    field(obj, key)
+        .map(|v| {
+            v.as_string()
+                .ok_or_else(|| config_error(format!("{key} must be a string")))
+        })
+        .transpose()
+}
+
+/// A boolean field; a value of another type is an error.
+pub(crate) fn bool_field(obj: &JsValue, key: &str) -> Result<Option<bool>, JsValue> {
+    field(obj, key)
+        .map(|v| {
+            v.as_bool()
+                .ok_or_else(|| config_error(format!("{key} must be a boolean")))
+        })
+        .transpose()
+}
+
+/// An array of `Uint8Array` field.
+pub(crate) fn bytes_list_field(obj: &JsValue, key: &str) -> Result<Vec<Vec<u8>>, JsValue> {
+    let Some(v) = field(obj, key) else {
+        return Ok(Vec::new());
+    };
+    if !Array::is_array(&v) {
+        return Err(config_error(format!(
+            "{key} must be an array of Uint8Array"
+        )));
+    }
+    Array::from(&v)
+        .iter()
+        .map(|item| {
+            item.dyn_into::<Uint8Array>()
+                .map(|a| a.to_vec())
+                .map_err(|_| config_error(format!("{key} must be an array of Uint8Array")))
+        })
+        .collect()
+}
+
+/// A JSON value as the equal JavaScript value.
+pub(crate) fn to_js(value: &serde_json::Value) -> JsValue {
+    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
+}
+
+/// DER certificates as an array of `Uint8Array`.
+pub(crate) fn bytes_list(items: &[impl AsRef<[u8]>]) -> JsValue {
+    items
+        .iter()
+        .map(|c| JsValue::from(Uint8Array::from(c.as_ref())))
+        .collect::<Array>()
+        .into()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The platform's `TextEncoder` (Node ≥ 11, every browser).
+    #[wasm_bindgen(js_name = TextEncoder)]
+    type JsTextEncoder;
+    #[wasm_bindgen(constructor, js_class = "TextEncoder")]
+    fn new() -> JsTextEncoder;
+    #[wasm_bindgen(method, js_class = "TextEncoder")]
+    fn encode(this: &JsTextEncoder, s: &js_sys::JsString) -> Uint8Array;
+}
+
+thread_local! {
+    static ENCODER: JsTextEncoder = JsTextEncoder::new();
+}
+
+/// The UTF-8 octets of a JS string. Stanzas are large ASCII strings: the
+/// native `TextEncoder` plus one copy into wasm memory is several times
+/// faster than wasm-bindgen's per-character `&str` conversion (measured in
+/// the package benchmark).
+pub(crate) fn utf8(s: &js_sys::JsString) -> Vec<u8> {
+    ENCODER.with(|e| e.encode(s).to_vec())
+}
+
+/// A plain object from string-valued pairs, without a JSON round trip (a
+/// stanza in an event would otherwise be escaped and parsed again).
+pub(crate) fn object(pairs: &[(&str, &str)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    o.into()
+}

@@ -1,0 +1,62 @@
+//! The RFC 7590 §3.6 report as a JavaScript object: the core's report JSON
+//! (stable field names, README) plus `text` for people.
+
+use serde_json::{json, Value};
+use xmpptls::ConnectionReport;
+
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const TS_REPORT: &str = r#"
+/** One finding of a policy check; `code` is stable (README). */
+export interface Finding {
+  code: string;
+  severity: "info" | "warning" | "error";
+  rfc: string;
+  message: string;
+}
+
+/** The RFC 7590 §3.6 connection report (the README's report JSON) plus `text`. */
+export interface Report {
+  peer: string;
+  encrypted: boolean;
+  tls_version: string | null;
+  cipher_suite: string | null;
+  cipher_suite_code: string | null;
+  cipher_suite_class: string | null;
+  key_exchange: string | null;
+  resumed: boolean;
+  authentication: string;
+  identity: { type: string; presented: string } | null;
+  certificate: {
+    subject: string; issuer: string; serial: string; not_before: string; not_after: string;
+    sha256: string; spki_sha256: string; key_type: string; key_bits: number;
+    san: { dns: string[]; srv: string[]; xmpp_addr: string[]; uri: string[]; ip: string[] };
+    cn: string[];
+  } | null;
+  pin: { status: "new" | "match" | "changed"; old?: string; new?: string } | null;
+  policy: string;
+  verdict: "pass" | "warn" | "fail";
+  findings: Finding[];
+  /** The report for people, one fact per line. */
+  text: string;
+}
+"#;
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `Report` in TypeScript.
+    #[wasm_bindgen(typescript_type = "Report")]
+    pub type JsReport;
+}
+
+/// The report's JSON value with `text` added.
+pub(crate) fn report_json(r: &ConnectionReport) -> Value {
+    let mut v = r.to_json_value();
+    v["text"] = json!(r.to_text());
+    v
+}
+
+/// The report as a JavaScript `Report`.
+pub(crate) fn to_js_report(r: &ConnectionReport) -> JsReport {
+    use wasm_bindgen::JsCast;
+    crate::js::to_js(&report_json(r)).unchecked_into()
+}

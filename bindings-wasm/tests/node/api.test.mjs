@@ -1,0 +1,229 @@
+// The npm package in Node (`node --test`), installed from its tarball:
+// tunnels, close, conflict, bad input, identity, pins, POSH, policy.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import {
+  Endpoint, Policy, PinStore, XmppTlsError, generateIdentity, checkIdentity, certificateInfo,
+  certificatesFromPem, poshRedirectUrl, poshVerify, xtlsFeature, supportsXtls, version,
+} from "xmpptls";
+import { ROMEO, JULIET, endpoint, route, events, message } from "./support.mjs";
+
+test("tunnel: handshake and messages both ways, routing restored", () => {
+  const romeo = endpoint(ROMEO);
+  const juliet = endpoint(JULIET);
+  romeo.open(JULIET);
+  romeo.send(JULIET, message("But soft!"));
+  assert.deepEqual(route(romeo, juliet), []);
+  juliet.send(ROMEO, message("Ay me!"));
+  route(romeo, juliet);
+  const [est, got] = events(romeo);
+  assert.equal(est.type, "established");
+  assert.equal(est.peer, JULIET);
+  assert.equal(est.info.role, "initiator");
+  assert.equal(est.info.tlsVersion, "TLSv1.3");
+  assert.equal(est.info.firstUse, true);
+  assert.equal(est.info.peerSpkiSha256, juliet.localPin);
+  assert.equal(est.info.report.verdict, "pass");
+  assert.equal(got.type, "stanza");
+  assert.match(got.stanza, /Ay me!/);
+  const atJuliet = events(juliet).filter((e) => e.type === "stanza");
+  assert.equal(atJuliet.length, 1);
+  assert.match(atJuliet[0].stanza, new RegExp(`from=["']${ROMEO}["']`));
+  assert.equal(romeo.tunnelState(JULIET), "established");
+  assert.equal(romeo.tunnelInfo(JULIET).cipherSuite, est.info.cipherSuite);
+  assert.equal(romeo.tunnelCount, 1);
+  romeo.free();
+  juliet.free();
+});
+
+test("tunnel: TLS 1.2 when asked, and XEP-0250 offers verified", () => {
+  const romeo = endpoint(ROMEO, { trust: "offer", versions: "1.2" });
+  const juliet = endpoint(JULIET, { trust: "offer" });
+  romeo.open(JULIET);
+  route(romeo, juliet);
+  const info = events(romeo)[0].info;
+  assert.equal(info.tlsVersion, "TLSv1.2");
+  assert.equal(info.offerVerified, true);
+  assert.equal(info.authentication, "offer");
+});
+
+test("close: both sides see the tunnel end; sending afterwards throws 201", () => {
+  const romeo = endpoint(ROMEO);
+  const juliet = endpoint(JULIET);
+  romeo.open(JULIET);
+  route(romeo, juliet);
+  romeo.close(JULIET);
+  route(romeo, juliet);
+  assert.equal(events(romeo).at(-1).reason, "local");
+  assert.equal(events(juliet).at(-1).reason, "peer");
+  assert.equal(romeo.tunnelState(JULIET), undefined);
+  assert.throws(() => romeo.send(JULIET, message("late")), (e) => e instanceof XmppTlsError && e.code === 201);
+});
+
+test("conflict: simultaneous starts resolve by i;octet JID order, both orders", () => {
+  for (const first of [ROMEO, JULIET]) {
+    const eps = { [ROMEO]: endpoint(ROMEO), [JULIET]: endpoint(JULIET) };
+    const second = first === ROMEO ? JULIET : ROMEO;
+    eps[first].open(second);
+    eps[second].open(first);
+    eps[ROMEO].send(JULIET, message("from romeo"));
+    route(eps[first], eps[second]);
+    const re = events(eps[ROMEO]);
+    const je = events(eps[JULIET]);
+    // juliet@capulet.lit sorts before romeo@montague.lit: her start wins.
+    assert.equal(re.find((e) => e.type === "established").info.role, "responder", `first ${first}`);
+    assert.equal(je.find((e) => e.type === "established").info.role, "initiator");
+    assert.match(je.find((e) => e.type === "stanza").stanza, /from romeo/);
+  }
+});
+
+test("bad input: typed errors, never a crash", () => {
+  const romeo = endpoint(ROMEO);
+  const code = (f) => {
+    try {
+      f();
+    } catch (e) {
+      assert.ok(e instanceof XmppTlsError && e instanceof Error, String(e));
+      assert.equal(e.name, "XmppTlsError");
+      return e.code;
+    }
+    assert.fail("no error");
+  };
+  assert.equal(code(() => romeo.open("not a jid@@/")), 101);
+  assert.equal(code(() => romeo.handleIncoming("<iq type='set'")), 100);
+  assert.equal(code(() => romeo.handleIncoming(
+    `<!DOCTYPE lol [<!ENTITY lol 'lol'>]><iq type='set' from='${JULIET}' to='${ROMEO}' id='1'/>`)), 100);
+  assert.equal(code(() => romeo.handleIncoming(
+    `<iq type='set' from='${JULIET}' to='${ROMEO}' id='d1'><data xmlns='urn:xmpp:tmp:xtls'>AAAA</data></iq>`)), 201);
+  // The IQ-set got its stanza error, as XMPP requires.
+  assert.match(romeo.pollTransmit(), /<item-not-found /);
+  const juliet = endpoint(JULIET);
+  romeo.open(JULIET);
+  const start = romeo.pollTransmit();
+  assert.match(start, /<start /);
+  juliet.handleIncoming(start);
+  juliet.pollTransmit(); // proceed
+  // A second start while a tunnel exists is answered with conflict (XTLS §4.1).
+  assert.equal(code(() => juliet.handleIncoming(start)), 203);
+  assert.match(juliet.pollTransmit(), /type=["']error["'][^]*<conflict /);
+  assert.equal(code(() => juliet.handleIncoming(
+    `<iq type='set' from='${ROMEO}' to='${JULIET}' id='d2'><data xmlns='urn:xmpp:tmp:xtls'>!!not base64!!</data></iq>`)), 102);
+  // Over the stanza limit (128 KiB): refused before parsing.
+  assert.throws(() => romeo.handleIncoming(`<iq type='set'>${"x".repeat(200 * 1024)}</iq>`),
+    (e) => e.code === 100 && /too large/.test(e.message));
+  assert.equal(code(() => new Endpoint(ROMEO, { trust: "nonsense" })), 500);
+  assert.equal(code(() => new Endpoint(ROMEO, { identity: { chainPem: "no", keyPem: "no" } })), 500);
+  assert.equal(code(() => endpoint(ROMEO, { trust: "pinned" }).open(JULIET)), 301);
+  // Not XTLS: handed back to the XMPP library.
+  assert.equal(romeo.handleIncoming(`<message from='${JULIET}' to='${ROMEO}'><body>hi</body></message>`), false);
+});
+
+test("identity: XmppAddr, DNS-ID and no match", () => {
+  const der = certificatesFromPem(generateIdentity("capulet.lit").chainPem)[0];
+  assert.ok(der instanceof Uint8Array);
+  assert.deepEqual(checkIdentity(der, "capulet.lit", "xmpp-server"), { type: "XmppAddr", presented: "capulet.lit" });
+  assert.equal(checkIdentity(der, "montague.lit", "xmpp-client"), null);
+  assert.throws(() => checkIdentity(der, "capulet.lit", "xmpp-web"), (e) => e.code === 500);
+  assert.throws(() => checkIdentity(new Uint8Array([1, 2, 3]), "capulet.lit", "xmpp-client"), (e) => e.code === 301);
+  const info = certificateInfo(der);
+  assert.deepEqual(info.san.xmpp_addr, ["capulet.lit"]);
+  assert.equal(info.spki_sha256.length, 64);
+});
+
+test("pins: a changed key is refused after a restart, the old one still works", () => {
+  const romeoId = generateIdentity(ROMEO);
+  const first = endpoint(ROMEO, { identity: romeoId });
+  const juliet = endpoint(JULIET);
+  first.open(JULIET);
+  route(first, juliet);
+  assert.equal(events(juliet)[0].info.firstUse, true);
+  const saved = juliet.pinsJson();
+  assert.match(saved, new RegExp(first.localPin));
+  // Juliet restarts with her saved pins; Romeo returns with another key.
+  const juliet2 = endpoint(JULIET, { pinsJson: saved });
+  const impostor = endpoint(ROMEO);
+  impostor.open(JULIET);
+  const [refused] = route(impostor, juliet2);
+  assert.equal(refused.code, 301);
+  const closed = events(juliet2).find((e) => e.type === "closed");
+  assert.equal(closed.reason, "error");
+  assert.equal(closed.code, 301);
+  assert.match(closed.message, /changed/);
+  juliet2.peerUnavailable(ROMEO);
+  const back = endpoint(ROMEO, { identity: romeoId });
+  back.open(JULIET);
+  route(back, juliet2);
+  const est = events(juliet2).find((e) => e.type === "established");
+  assert.equal(est.info.firstUse, false);
+  // The store for server checks, with JSON persistence.
+  const store = new PinStore();
+  assert.deepEqual(store.checkAndPin("xmpp-client:example.net", "aa".repeat(32)), { status: "new" });
+  const reloaded = PinStore.fromJSON(store.toJSON());
+  assert.deepEqual(reloaded.check("xmpp-client:example.net", "aa".repeat(32)), { status: "match" });
+  assert.deepEqual(reloaded.check("xmpp-client:example.net", "bb".repeat(32)),
+    { status: "changed", old: "aa".repeat(32), new: "bb".repeat(32) });
+  assert.throws(() => PinStore.fromJSON("{"), (e) => e.code === 500);
+});
+
+test("POSH: fingerprints, one redirect, expiry, mismatch", () => {
+  const der = certificatesFromPem(generateIdentity("example.net").chainPem)[0];
+  const other = certificatesFromPem(generateIdentity("example.net").chainPem)[0];
+  const sha256 = createHash("sha256").update(der).digest("base64");
+  const doc = JSON.stringify({ fingerprints: [{ "sha-256": sha256 }], expires: 3600 });
+  const now = Math.floor(Date.now() / 1000);
+  assert.deepEqual(poshVerify(doc, undefined, der, now), { ok: true, algorithm: "sha-256" });
+  assert.equal(poshVerify(doc, undefined, other, now).reason, "no-match");
+  assert.equal(poshVerify(doc, undefined, der, now - 7200, now).reason, "expired");
+  const redirect = JSON.stringify({ url: "https://hosting.example/.well-known/posh/xmpp-client.json", expires: 60 });
+  assert.equal(poshRedirectUrl(redirect), "https://hosting.example/.well-known/posh/xmpp-client.json");
+  assert.equal(poshRedirectUrl(doc), undefined);
+  assert.deepEqual(poshVerify(redirect, doc, der, now), { ok: true, algorithm: "sha-256" });
+  assert.equal(poshVerify(redirect, undefined, der, now).reason, "redirect-not-followed");
+  assert.equal(poshVerify(redirect, redirect, der, now).reason, "too-many-redirects");
+  const insecure = JSON.stringify({ url: "http://hosting.example/posh.json", expires: 60 });
+  assert.equal(poshVerify(insecure, doc, der, now).reason, "insecure-redirect");
+  assert.equal(poshVerify("not json", undefined, der, now).reason, "malformed");
+});
+
+test("policy: evaluate and checkServer produce the report", () => {
+  const policy = new Policy("strict");
+  assert.equal(policy.name, "strict");
+  const weak = policy.evaluate("legacy.example", { tlsVersion: "TLSv1.0", cipherSuite: "TLS_RSA_WITH_3DES_EDE_CBC_SHA" });
+  assert.equal(weak.verdict, "fail");
+  const codes = weak.findings.map((f) => f.code);
+  assert.ok(codes.includes("version-deprecated") && codes.includes("suite-forbidden"), codes.join());
+  assert.equal(weak.findings.find((f) => f.code === "suite-forbidden").severity, "error");
+  assert.match(weak.text, /legacy\.example/);
+  const chain = certificatesFromPem(generateIdentity("capulet.lit").chainPem);
+  const pins = new PinStore();
+  const good = { tlsVersion: "TLSv1.3", cipherSuite: "TLS_AES_128_GCM_SHA256", kxGroup: "X25519",
+    authentication: "pkix", peerChain: chain };
+  const r = policy.checkServer("capulet.lit", "xmpp-client", good, pins);
+  assert.equal(r.verdict, "pass", r.text);
+  assert.deepEqual(r.identity, { type: "XmppAddr", presented: "capulet.lit" });
+  assert.deepEqual(r.pin, { status: "new" });
+  assert.equal(r.cipher_suite, "TLS_AES_128_GCM_SHA256");
+  assert.equal(PinStore.serverKey("capulet.lit", "xmpp-client"), "xmpp-client:capulet.lit");
+  assert.deepEqual(pins.pins("xmpp-client:capulet.lit"), [r.certificate.spki_sha256]);
+  assert.deepEqual(policy.checkServer("capulet.lit", "xmpp-client", good, pins).pin, { status: "match" });
+  const wrong = policy.checkServer("montague.lit", "xmpp-client", good, new PinStore());
+  assert.equal(wrong.verdict, "fail");
+  assert.ok(wrong.findings.some((f) => f.code === "identity-mismatch"));
+  assert.throws(() => policy.evaluate("x", { cipherSuite: "TLS_NO_SUCH" }), (e) => e.code === 500);
+  assert.throws(() => new Policy("lax"), (e) => e.code === 500);
+});
+
+test("disco and version", () => {
+  assert.equal(xtlsFeature(), "urn:xmpp:tmp:xtls");
+  assert.equal(supportsXtls(
+    "<iq type='result' id='1'><query xmlns='http://jabber.org/protocol/disco#info'><feature var='urn:xmpp:tmp:xtls'/></query></iq>"), true);
+  assert.match(version(), /^\d+\.\d+\.\d+$/);
+});
+
+test("explicit free and Symbol.dispose", () => {
+  const ep = endpoint(ROMEO);
+  assert.equal(typeof ep[Symbol.dispose], "function");
+  ep[Symbol.dispose]();
+  assert.throws(() => ep.jid);
+});

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The npm package's benchmark: tunnel throughput in Node next to the native
+# core's (same loop, same run), the ratio (target >= 0.3), and the package
+# size. Needs the built package (scripts/build-wasm.sh) and the test
+# project's install (scripts/test-wasm.sh does both).
+#
+#   scripts/bench-wasm.sh [SIZE] [COUNT]     (default 16384 octets, 2000 stanzas)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size="${1:-16384}"
+count="${2:-2000}"
+cargo build -q --release --locked -p xmpptls-cli
+native=$(target/release/xmpptls throughput --size "$size" --count "$count")
+# Run from the test project, where the packed package is installed.
+cp bindings-wasm/bench/throughput.mjs bindings-wasm/tests/.throughput.mjs
+wasm=$(cd bindings-wasm/tests && node .throughput.mjs "$size" "$count")
+rm -f bindings-wasm/tests/.throughput.mjs
+echo "$native"
+echo "$wasm"
+pkg=target/npm/xmpptls
+raw=$(stat -c %s "$pkg/xmpptls_wasm_bg.wasm")
+gz=$(gzip -9c "$pkg/xmpptls_wasm_bg.wasm" | wc -c)
+js=$(cat "$pkg"/index.js "$pkg"/xmpptls_wasm.js "$pkg"/xmpp-client.js "$pkg"/snippets/*/js/*.js | gzip -9c | wc -c)
+python3 - "$native" "$wasm" "$raw" "$gz" "$js" <<'PY'
+import json, sys
+n, w = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+raw, gz, js = map(int, sys.argv[3:6])
+ratio = w["mb_per_s"] / n["mb_per_s"]
+print(f"{w['stanza_bytes']} B stanzas: native {n['mb_per_s']:.1f} MB/s, wasm {w['mb_per_s']:.1f} MB/s, "
+      f"ratio {ratio:.2f} (target >= 0.3)")
+print(f"package: wasm {raw} B ({raw / 1024:.0f} KiB), gzip -9 {gz} B ({gz / 1024:.0f} KiB); "
+      f"JS glue gzip {js} B; total gzip {(gz + js) / 1024:.0f} KiB (target <= 350 KiB)")
+PY

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds the npm package `xmpptls` (bindings-wasm) into OUT (default
+# target/npm/xmpptls): the wasm32 library in the size-first profile,
+# wasm-bindgen (ESM, --target web) at exactly the crate's version, wasm-opt
+# -Oz (binaryen), and the package files from bindings-wasm/npm/.
+#
+# Toolchain: rustup's wasm32-unknown-unknown target; when setup.sh could not
+# download it, Debian's rustc-web with its std sources in .tools/rust-web
+# (-Zbuild-std). ring's C needs clang with the wasm32 target (clang-22).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-target/npm/xmpptls}"
+target=wasm32-unknown-unknown
+export CC_wasm32_unknown_unknown="${CC_wasm32_unknown_unknown:-clang-22}"
+export AR_wasm32_unknown_unknown="${AR_wasm32_unknown_unknown:-llvm-ar-22}"
+# getrandom 0.3 takes randomness from crypto.getRandomValues only with this
+# cfg; simd128 lets base64-simd use wasm SIMD on the data path.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS='--cfg getrandom_backend="wasm_js" -C target-feature=+simd128'
+
+toolchain="${XMPPTLS_WASM_TOOLCHAIN:-}"   # "debian" forces the fallback
+if [ -z "$toolchain" ]; then
+  if rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+    toolchain=rustup
+  else
+    toolchain=debian
+  fi
+fi
+if [ "$toolchain" = rustup ]; then
+  cargo build -q --locked --target "$target" --profile wasm-release -p xmpptls-wasm
+elif [ -x .tools/rust-web/usr/bin/rustc ]; then
+  # Debian's rustc-web, extracted by setup.sh: build std for wasm32 from its
+  # sources (RUSTC_BOOTSTRAP lets a release compiler take -Zbuild-std).
+  # Debian ships no rust-lld: link with LLVM's wasm-ld (lld-22).
+  RUSTC="$PWD/.tools/rust-web/usr/bin/rustc" \
+  LD_LIBRARY_PATH="$PWD/.tools/rust-web/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+  RUSTC_BOOTSTRAP=1 \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22 \
+    cargo build -q --locked --target "$target" --profile wasm-release -p xmpptls-wasm \
+    -Zbuild-std=std,panic_abort
+else
+  echo "no wasm32 toolchain: run scripts/setup.sh" >&2
+  exit 1
+fi
+wasm="target/$target/wasm-release/xmpptls_wasm.wasm"
+
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print }' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')
+if [ "$want" != "$have" ]; then
+  echo "wasm-bindgen CLI $have differs from the crate's $want: run scripts/setup.sh" >&2
+  exit 1
+fi
+
+rm -rf "$out"
+mkdir -p "$out"
+wasm-bindgen --target web --out-dir "$out" --out-name xmpptls_wasm "$wasm"
+# binaryen from npm (setup.sh, .tools/binaryen): Debian's wasm-opt 108 breaks
+# wasm-bindgen's externref table (the module then fails to instantiate).
+wasm_opt="${WASM_OPT:-$PWD/.tools/binaryen/node_modules/.bin/wasm-opt}"
+"$wasm_opt" -Oz --enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+  --enable-mutable-globals --enable-reference-types "$out/xmpptls_wasm_bg.wasm" -o "$out/xmpptls_wasm_bg.wasm.opt"
+mv "$out/xmpptls_wasm_bg.wasm.opt" "$out/xmpptls_wasm_bg.wasm"
+
+cp bindings-wasm/npm/{package.json,index.d.ts,xmpp-client.js,xmpp-client.d.ts,README.md} "$out/"
+# The error class lives in a wasm-bindgen snippet whose folder name carries a
+# hash: point the entry point's re-export at it.
+error_module="./$(cd "$out" && ls snippets/*/js/error.js)"
+sed "s|__ERROR_MODULE__|$error_module|" bindings-wasm/npm/index.js > "$out/index.js"
+
+raw=$(stat -c %s "$out/xmpptls_wasm_bg.wasm")
+gz=$(gzip -9c "$out/xmpptls_wasm_bg.wasm" | wc -c)
+echo "package in $out: wasm $raw bytes, $gz gzipped"
