@@ -64,7 +64,9 @@ cp bindings-wasm/npm/{package.json,index.d.ts,xmpp-client.js,xmpp-client.d.ts,RE
 # The error class lives in a wasm-bindgen snippet whose folder name carries a
 # hash: point the entry point's re-export at it.
 error_module="./$(cd "$out" && ls snippets/*/js/error.js)"
-sed "s|__ERROR_MODULE__|$error_module|" bindings-wasm/npm/index.js > "$out/index.js"
+for entry in index.js node.js; do
+  sed "s|__ERROR_MODULE__|$error_module|" "bindings-wasm/npm/$entry" > "$out/$entry"
+done
 
 raw=$(stat -c %s "$out/xmpptls_wasm_bg.wasm")
 gz=$(gzip -9c "$out/xmpptls_wasm_bg.wasm" | wc -c)
