@@ -227,3 +227,54 @@ test("explicit free and Symbol.dispose", () => {
   ep[Symbol.dispose]();
   assert.throws(() => ep.jid);
 });
+
+test("mutated real traffic: every call returns or throws XmppTlsError, never traps", () => {
+  // Record a real tunnel's stanzas, then replay each with bytes changed into
+  // fresh endpoints. A Rust panic would surface as a WebAssembly trap
+  // (RuntimeError) and poison the module; a typed error is the only failure.
+  const romeo = endpoint(ROMEO);
+  const juliet = endpoint(JULIET);
+  romeo.open(JULIET);
+  romeo.send(JULIET, message("record me"));
+  const recorded = [];
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const [from, to] of [[romeo, juliet], [juliet, romeo]]) {
+      for (let s = from.pollTransmit(); s !== undefined; s = from.pollTransmit()) {
+        recorded.push(s);
+        to.handleIncoming(s);
+        moved = true;
+      }
+    }
+  }
+  assert.ok(recorded.length >= 6);
+  let seed = 42;
+  const rand = (n) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  const alphabet = "<>/'\"=&;x:AZaz09+ \u00e9\u{1F600}";
+  let typed = 0;
+  for (let round = 0; round < 300; round++) {
+    const target = endpoint(round % 2 ? ROMEO : JULIET);
+    for (const original of recorded) {
+      const chars = [...original];
+      for (let k = 0; k < 1 + rand(4); k++) chars[rand(chars.length)] = alphabet[rand(alphabet.length)];
+      try {
+        const r = target.handleIncoming(chars.join(""));
+        assert.equal(typeof r, "boolean");
+      } catch (e) {
+        assert.ok(e instanceof XmppTlsError, `not a typed error: ${e}`);
+        assert.equal(typeof e.code, "number");
+        typed++;
+      }
+      target.pollTransmit();
+      target.pollEvent();
+    }
+    target.free();
+  }
+  assert.ok(typed > 0, "some mutations must be refused");
+  // The module still works afterwards.
+  const a = endpoint(ROMEO);
+  const b = endpoint(JULIET);
+  a.open(JULIET);
+  assert.deepEqual(route(a, b), []);
+  assert.equal(events(b)[0].type, "established");
+});
