@@ -3,7 +3,10 @@
 machine without a Swift compiler can:
 
 1. every Swift file (generated bindings, tests, Package.swift) parses with
-   tree-sitter-swift without an error or missing node;
+   tree-sitter-swift without an error or missing node, and every call in
+   the Swift tests to a function or initialiser of the bindings passes
+   argument labels one of its declarations accepts (defaults may be left
+   out), so the tests are written against the API that was generated;
 2. the generated C header compiles (gcc, C11, -Wall -Werror);
 3. every function the header declares is exported by the library: a C
    program that takes the address of each one links against it, and `nm`
@@ -53,6 +56,84 @@ def swift_source(path: Path) -> bytes:
     return data
 
 
+def children(node, kind):
+    return [c for c in node.children if c.type == kind]
+
+
+def declarations(root):
+    """name -> [[(label, has_default), ...], ...] for funcs and inits."""
+    decls = {}
+
+    def params(node):
+        out = []
+        kids = node.children
+        for i, c in enumerate(kids):
+            if c.type != "parameter":
+                continue
+            names = children(c, "simple_identifier")
+            label = names[0].text.decode() if names else None
+            has_default = i + 1 < len(kids) and kids[i + 1].type == "="
+            out.append((None if label == "_" else label, has_default))
+        return out
+
+    def walk(node, owner):
+        if node.type == "class_declaration":
+            ids = children(node, "type_identifier")
+            owner = ids[0].text.decode() if ids else owner
+        if node.type == "function_declaration":
+            ids = children(node, "simple_identifier")
+            if ids:
+                decls.setdefault(ids[0].text.decode(), []).append(params(node))
+        if node.type == "init_declaration" and owner:
+            decls.setdefault(owner, []).append(params(node))
+        for c in node.children:
+            walk(c, owner)
+
+    walk(root, None)
+    return decls
+
+
+def calls(root):
+    """(name, [label or None, ...], line) of every call expression."""
+    out = []
+
+    def walk(node):
+        if node.type == "call_expression" and node.children:
+            callee = node.children[0]
+            if callee.type == "navigation_expression":
+                suffix = children(callee, "navigation_suffix")
+                ids = children(suffix[-1], "simple_identifier") if suffix else []
+                name = ids[-1].text.decode() if ids else None
+            elif callee.type == "simple_identifier":
+                name = callee.text.decode()
+            else:
+                name = None
+            labels = []
+            for suffix in children(node, "call_suffix"):
+                for args in children(suffix, "value_arguments"):
+                    for arg in children(args, "value_argument"):
+                        lab = children(arg, "value_argument_label")
+                        labels.append(lab[0].text.decode() if lab else None)
+            if name:
+                out.append((name, labels, node.start_point[0] + 1))
+        for c in node.children:
+            walk(c)
+
+    walk(root)
+    return out
+
+
+def accepts(decl, labels):
+    """Whether a declaration's parameters take these argument labels."""
+    i = 0
+    for label, has_default in decl:
+        if i < len(labels) and labels[i] == label:
+            i += 1
+        elif not has_default:
+            return False
+    return i == len(labels)
+
+
 def main(pkg: Path, libdir: Path):
     parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_swift.language()))
     swift_files = sorted(pkg.rglob("*.swift"))
@@ -63,6 +144,20 @@ def main(pkg: Path, libdir: Path):
         check(not errs, f"swift parses: {f.relative_to(pkg)}" + ("; " + "; ".join(errs[:5]) if errs else ""))
 
     generated = (pkg / "Sources/XmppTls/XmppTls.swift").read_text()
+    api = declarations(parser.parse(swift_source(pkg / "Sources/XmppTls/XmppTls.swift")).root_node)
+    for test_file in sorted((pkg / "Tests").rglob("*.swift")):
+        tree = parser.parse(swift_source(test_file))
+        checked, wrong = 0, []
+        local = declarations(tree.root_node)
+        for name, labels, line in calls(tree.root_node):
+            if name not in api or name in local:
+                continue
+            checked += 1
+            if not any(accepts(d, labels) for d in api[name]):
+                wrong.append(f"line {line}: {name}({', '.join(l or '_' for l in labels)})")
+        check(checked > 10 and not wrong,
+              f"swift tests call the bindings with valid labels: {test_file.name} ({checked} calls)"
+              + ("; " + "; ".join(wrong[:5]) if wrong else ""))
     for api in ["class Endpoint", "class PinStore", "class Policy", "protocol PinStorage",
                 "struct Report", "enum XmppTlsError", "func checkIdentity("]:
         check(api in generated, f"swift bindings declare {api}")
