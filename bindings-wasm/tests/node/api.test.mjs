@@ -278,3 +278,27 @@ test("mutated real traffic: every call returns or throws XmppTlsError, never tra
   assert.deepEqual(route(a, b), []);
   assert.equal(events(b)[0].type, "established");
 });
+
+test("time comes from Date and randomness from crypto.getRandomValues", () => {
+  const der = certificatesFromPem(generateIdentity("example.net").chainPem)[0];
+  const doc = JSON.stringify({ fingerprints: [{ "sha-256": createHash("sha256").update(der).digest("base64") }], expires: 3600 });
+  const fetchedAt = Math.floor(Date.now() / 1000);
+  assert.equal(poshVerify(doc, undefined, der, fetchedAt).ok, true);
+  const realNow = Date.now;
+  Date.now = () => realNow() + 2 * 3600 * 1000; // two hours later: past `expires`
+  try {
+    assert.equal(poshVerify(doc, undefined, der, fetchedAt).reason, "expired");
+  } finally {
+    Date.now = realNow;
+  }
+  const real = globalThis.crypto.getRandomValues;
+  let calls = 0;
+  globalThis.crypto.getRandomValues = (a) => { calls++; return real.call(globalThis.crypto, a); };
+  try {
+    generateIdentity("romeo@montague.lit");
+    new Endpoint(ROMEO).open(JULIET);
+  } finally {
+    globalThis.crypto.getRandomValues = real;
+  }
+  assert.ok(calls > 0, "key generation and the TLS client hello draw from crypto.getRandomValues");
+});
