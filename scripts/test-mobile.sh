@@ -29,6 +29,21 @@ else
   echo "not ok - kotlin compilation" | tee -a "$log"
 fi
 
+# Kotlin, stale bindings: one recorded checksum changed, the load must fail.
+stale="$out/kotlin-stale"
+rm -rf "$stale" && mkdir -p "$stale"
+sed -E 's/(checksum_func_library_version\(\) and 0xFFFF\) != )([0-9]+)/\1(\2 + 1)/' \
+  "$out/kotlin/im/xmpptls/xmpptls_mobile.kt" > "$stale/xmpptls_mobile.kt"
+if cmp -s "$stale/xmpptls_mobile.kt" "$out/kotlin/im/xmpptls/xmpptls_mobile.kt"; then
+  echo "not ok - kotlin stale bindings: the checksum line was not found" | tee -a "$log"
+elif "$kotlin_home/bin/kotlinc" -nowarn "$stale/xmpptls_mobile.kt" bindings-mobile/tests/kotlin/stale/StaleBindings.kt \
+     -cp "$jna" -d "$stale/stale.jar" 2>&1 | tail -30; then
+  java -Djna.library.path="$out/lib" -cp "$stale/stale.jar:$jna:$kotlin_home/lib/kotlin-stdlib.jar" \
+    StaleBindingsKt 2>&1 | tee -a "$log"
+else
+  echo "not ok - kotlin stale bindings: compilation" | tee -a "$log"
+fi
+
 # Python: pytest's one line per test, as ok / not ok.
 PYTHONPATH="$out/python" python3 -m pytest -q -rA -p no:cacheprovider bindings-mobile/tests/python 2>&1 \
   | tee /dev/stderr \

@@ -1,8 +1,9 @@
 // The Kotlin bindings on the JVM (JNA), as an Android app uses them:
 // tunnels, errors, identity, pins in app storage, reports.
 // Run by scripts/test-mobile.sh against bindings generated from the fresh
-// library; loading the library runs uniffi's API checksum checks, so stale
-// bindings fail every test.
+// library. uniffi 0.32's Kotlin runs its contract and API checksum checks
+// only from uniffiEnsureInitialized(), so main calls it first (apps should
+// too, at start-up): stale bindings then fail before any test.
 import im.xmpptls.*
 import kotlin.test.*
 import kotlin.system.exitProcess
@@ -204,6 +205,8 @@ fun main() {
         ::pinsLiveInKotlinStorage,
         ::serverCheckFromThePlatformCallbackAndReportFields,
     )
+    uniffiEnsureInitialized()
+    println("ok - kotlin bindings pass uniffi's contract and API checksum checks")
     assertEquals(libraryVersion().isNotEmpty(), true)
     assertEquals("urn:xmpp:tmp:xtls", xtlsDiscoFeature())
     var failed = 0

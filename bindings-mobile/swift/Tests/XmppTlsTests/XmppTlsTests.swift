@@ -1,7 +1,8 @@
 // The Swift bindings, the scenarios of the Kotlin and Python suites: run
 // with `swift test` in the package scripts/gen-mobile.sh assembles (see
-// Package.swift). The first call into the library runs uniffi's API
-// checksum checks, so stale bindings fail every test.
+// Package.swift). uniffi runs its contract and API checksum checks only from
+// uniffiEnsureXmpptlsMobileInitialized(), so setUp calls it first (apps
+// should too): stale bindings then stop the run.
 import Foundation
 import XCTest
 @testable import XmppTls
@@ -58,6 +59,11 @@ func events(_ ep: Endpoint) -> [TunnelEvent] {
 func message(_ body: String) -> String { "<message type='chat'><body>\(body)</body></message>" }
 
 final class XmppTlsTests: XCTestCase {
+    override class func setUp() {
+        super.setUp()
+        uniffiEnsureXmpptlsMobileInitialized()
+    }
+
     func testTunnelHandshakeAndMessagesBothWays() throws {
         let romeo = try endpoint(romeoJid)
         let juliet = try endpoint(julietJid)
