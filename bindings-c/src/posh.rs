@@ -108,12 +108,8 @@ pub unsafe extern "C" fn xmpptls_posh_verify(
                 Err(e) => return e,
             }
         };
-        let result = PoshDocument::parse(doc)
-            .and_then(|first| {
-                let second = followed.map(PoshDocument::parse).transpose()?;
-                posh::resolve(first, second)
-            })
-            .and_then(|keys| posh::verify(&keys, &cert, seconds(fetched_at), seconds(now)));
+        let result =
+            posh::verify_documents(doc, followed, &cert, seconds(fetched_at), seconds(now));
         let kind = match result {
             Ok(_) => XMPPTLS_POSH_MATCH,
             Err(e) => outcome_of(&e),

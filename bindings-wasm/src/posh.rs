@@ -62,15 +62,13 @@ pub fn posh_verify(
     let secs =
         |s: f64| UnixTime::since_unix_epoch(std::time::Duration::from_secs(s.max(0.0) as u64));
     let now = now.map_or_else(UnixTime::now, secs);
-    let result = PoshDocument::parse(document.as_bytes())
-        .and_then(|first| {
-            let second = followed
-                .as_deref()
-                .map(|f| PoshDocument::parse(f.as_bytes()))
-                .transpose()?;
-            posh::resolve(first, second)
-        })
-        .and_then(|keys| posh::verify(&keys, &CertificateDer::from(der), secs(fetched_at), now));
+    let result = posh::verify_documents(
+        document.as_bytes(),
+        followed.as_deref().map(str::as_bytes),
+        &CertificateDer::from(der),
+        secs(fetched_at),
+        now,
+    );
     let v = match result {
         Ok(algorithm) => json!({"ok": true, "algorithm": algorithm}),
         Err(e) => json!({"ok": false, "reason": reason(&e), "message": e.to_string()}),

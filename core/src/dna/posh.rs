@@ -235,6 +235,22 @@ pub fn verify(
     })
 }
 
+/// The whole check from the documents as fetched (RFC 7711 §3): `first` is
+/// the document at the well-known URL, `followed` the one its redirect
+/// points to (if it redirects), both fetched at `fetched_at`. Returns the
+/// algorithm whose fingerprint matched `cert`.
+pub fn verify_documents(
+    first: &[u8],
+    followed: Option<&[u8]>,
+    cert: &CertificateDer<'_>,
+    fetched_at: UnixTime,
+    now: UnixTime,
+) -> Result<String, PoshError> {
+    let first = PoshDocument::parse(first)?;
+    let followed = followed.map(PoshDocument::parse).transpose()?;
+    verify(&resolve(first, followed)?, cert, fetched_at, now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +266,23 @@ mod tests {
             .unwrap()
             .leaf()
             .clone()
+    }
+
+    #[test]
+    fn documents_are_checked_in_one_call() {
+        let c = cert("example.net");
+        let doc = PoshDocument::for_certificate(&c, 3600);
+        let redirect = br#"{"url":"https://hosting.example/posh.json","expires":60}"#;
+        let ok = verify_documents(redirect, Some(doc.as_bytes()), &c, t(1000), t(1030));
+        assert_eq!(ok.unwrap(), "sha-256");
+        // The redirect's own expiry (60 s) bounds the pair.
+        let late = verify_documents(redirect, Some(doc.as_bytes()), &c, t(1000), t(1100));
+        assert_eq!(late, Err(PoshError::Expired));
+        let other = cert("example.org");
+        assert_eq!(
+            verify_documents(doc.as_bytes(), None, &other, t(1000), t(1000)),
+            Err(PoshError::NoMatch)
+        );
     }
 
     #[test]
