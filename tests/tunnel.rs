@@ -456,14 +456,10 @@ struct SharedPins(std::sync::Arc<std::sync::Mutex<PinStore>>);
 
 impl xmpptls::PinStorage for SharedPins {
     fn pins(&self, key: &str) -> Vec<String> {
-        self.0.lock().unwrap().get(key).to_vec()
+        self.0.lock().unwrap().pins(key)
     }
     fn set_pins(&mut self, key: &str, pins: Vec<String>) {
-        let mut store = self.0.lock().unwrap();
-        store.remove(key);
-        for p in pins {
-            store.add(key, &p);
-        }
+        self.0.lock().unwrap().set_pins(key, pins)
     }
 }
 

@@ -27,19 +27,14 @@ enum Backing {
 impl xmpptls::PinStorage for Backing {
     fn pins(&self, key: &str) -> Vec<String> {
         match self {
-            Backing::Memory(m) => m.get(key).to_vec(),
+            Backing::Memory(m) => m.pins(key),
             Backing::App(s) => s.load(key.to_owned()),
         }
     }
 
     fn set_pins(&mut self, key: &str, pins: Vec<String>) {
         match self {
-            Backing::Memory(m) => {
-                m.remove(key);
-                for p in &pins {
-                    m.add(key, p);
-                }
-            }
+            Backing::Memory(m) => m.set_pins(key, pins),
             Backing::App(s) => s.save(key.to_owned(), pins),
         }
     }

@@ -315,14 +315,9 @@ impl ClientSession {
             ));
         }
         if checks.chain.is_some() && checks.identity.is_none() {
-            report.add_finding(finding(
-                "identity-mismatch",
-                "RFC 6125 §6; RFC 6120 §13.7.1.2",
-                format!(
-                    "the certificate does not name {} for {}",
-                    self.settings.domain,
-                    self.settings.service.as_str()
-                ),
+            report.add_finding(crate::report::identity_mismatch(
+                &self.settings.domain,
+                self.settings.service,
             ));
         }
         if let Some(e) = &self.failure {

@@ -31,6 +31,21 @@ pub struct ConnectionReport {
     pub evaluation: Evaluation,
 }
 
+/// The finding of a certificate that does not name `domain` for `service`
+/// (RFC 6125 §6, RFC 6120 §13.7.1.2), shared by every check that matches a
+/// server's identity.
+pub(crate) fn identity_mismatch(domain: &str, service: crate::identity::Service) -> Finding {
+    Finding {
+        code: "identity-mismatch",
+        severity: Severity::Error,
+        rfc: "RFC 6125 §6; RFC 6120 §13.7.1.2",
+        message: format!(
+            "the certificate does not name {domain} for {}",
+            service.as_str()
+        ),
+    }
+}
+
 impl ConnectionReport {
     /// Builds the report: evaluates `negotiated` (its `peer_chain` gives the
     /// certificate details) against `policy` and adds

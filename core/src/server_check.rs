@@ -59,15 +59,9 @@ pub fn check_server(
             rfc: "RFC 5280",
             message: format!("the server's certificate cannot be read: {e}"),
         }),
-        Some(Ok(_)) if identity.is_none() => report.add_finding(Finding {
-            code: "identity-mismatch",
-            severity: Severity::Error,
-            rfc: "RFC 6125 §6; RFC 6120 §13.7.1.2",
-            message: format!(
-                "the certificate does not name {domain} for {}",
-                service.as_str()
-            ),
-        }),
+        Some(Ok(_)) if identity.is_none() => {
+            report.add_finding(crate::report::identity_mismatch(domain, service))
+        }
         _ => {}
     }
     Ok(report)
