@@ -601,25 +601,24 @@ fn pkix_mode_checks_chain_and_xmppaddr() {
     }
 }
 
+/// Romeo and Juliet with certificates from `ca` valid 2025–2030, each
+/// trusting `ca` as the only PKIX root.
+fn pkix_router(ca: &TestCa) -> MemoryRouter {
+    let roots = TrustMode::Pkix(vec![ca.cert.clone()]);
+    let with_cert = |j: &str, bare: &str| {
+        endpoint_with_identity(jid(j), ca.issue(bare, 2025, 2030), roots.clone(), |_| {})
+    };
+    router(vec![
+        with_cert(ROMEO, "romeo@montague.lit"),
+        with_cert(JULIET, "juliet@capulet.lit"),
+    ])
+}
+
 #[test]
 fn the_clock_is_the_callers() {
     // The same certificates fail when the caller says it is 2031.
     let ca = TestCa::new("Verona CA");
-    let roots = TrustMode::Pkix(vec![ca.cert.clone()]);
-    let mut r = router(vec![
-        endpoint_with_identity(
-            jid(ROMEO),
-            ca.issue("romeo@montague.lit", 2025, 2030),
-            roots.clone(),
-            |_| {},
-        ),
-        endpoint_with_identity(
-            jid(JULIET),
-            ca.issue("juliet@capulet.lit", 2025, 2030),
-            roots,
-            |_| {},
-        ),
-    ]);
+    let mut r = pkix_router(&ca);
     let later = UnixTime::since_unix_epoch(Duration::from_secs(1_924_992_000)); // 2031
     open(&mut r, ROMEO, JULIET, later);
     r.run(later).unwrap();
@@ -776,21 +775,7 @@ fn tunnel_events_carry_the_connection_report() {
 #[test]
 fn pkix_tunnel_report_names_the_identity() {
     let ca = TestCa::new("Verona CA");
-    let roots = TrustMode::Pkix(vec![ca.cert.clone()]);
-    let mut r = router(vec![
-        endpoint_with_identity(
-            jid(ROMEO),
-            ca.issue("romeo@montague.lit", 2025, 2030),
-            roots.clone(),
-            |_| {},
-        ),
-        endpoint_with_identity(
-            jid(JULIET),
-            ca.issue("juliet@capulet.lit", 2025, 2030),
-            roots,
-            |_| {},
-        ),
-    ]);
+    let mut r = pkix_router(&ca);
     let (re, _) = handshake(&mut r);
     let v = established(&re).unwrap().report.to_json_value();
     assert_eq!(v["authentication"], "pkix");
@@ -805,21 +790,7 @@ fn pkix_tunnel_respects_name_constraints() {
     // The CA may only vouch for montague.lit: juliet@capulet.lit's
     // certificate from it is refused, romeo's is fine.
     let ca = TestCa::with_constraints("Montague CA", &["montague.lit"]);
-    let roots = TrustMode::Pkix(vec![ca.cert.clone()]);
-    let mut r = router(vec![
-        endpoint_with_identity(
-            jid(ROMEO),
-            ca.issue("romeo@montague.lit", 2025, 2030),
-            roots.clone(),
-            |_| {},
-        ),
-        endpoint_with_identity(
-            jid(JULIET),
-            ca.issue("juliet@capulet.lit", 2025, 2030),
-            roots,
-            |_| {},
-        ),
-    ]);
+    let mut r = pkix_router(&ca);
     let (re, _) = handshake(&mut r);
     match closed(&re) {
         Some(CloseReason::Error(Error::Trust(TrustError::Pkix(why)))) => {
