@@ -65,6 +65,10 @@ fn offer_mode_handshake_and_messages_both_ways() {
     assert_eq!(ri.tls_version, "TLSv1.3");
     assert_eq!(ri.cipher_suite, ji.cipher_suite);
     assert!(ri.cipher_suite.starts_with("TLS_AES_") || ri.cipher_suite.starts_with("TLS_CHACHA20"));
+    assert_eq!(
+        (ri.kx_group.as_str(), ji.kx_group.as_str()),
+        ("X25519", "X25519")
+    );
     assert_eq!(ri.peer_auth, PeerAuth::Offer);
     assert_eq!(ji.peer_auth, PeerAuth::Offer);
     assert!(ri.offer_verified && ji.offer_verified);

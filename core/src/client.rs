@@ -295,7 +295,7 @@ impl ClientSession {
             kx_group: self
                 .conn
                 .negotiated_key_exchange_group()
-                .map(|g| format!("{:?}", g.name())),
+                .map(|g| crate::xtls::tls::group_name(g.name())),
             authentication: authenticated.then_some(AuthMethod::Pkix),
             peer_chain: chain,
             ..Negotiated::default()

@@ -175,7 +175,8 @@ impl fmt::Display for Error {
             Error::PeerRefused(e) => write!(f, "peer refused: {e}"),
             Error::UnsupportedMethod(m) => write!(
                 f,
-                "TLS method {m:?} is not supported (only x509; rustls has no OpenPGP or SRP)"
+                "TLS method \"{}\" is not supported (only x509; rustls has no OpenPGP or SRP)",
+                m.escape_debug()
             ),
             Error::Tls(e) => write!(f, "TLS: {e}"),
             Error::Trust(e) => write!(f, "peer not trusted: {e}"),

@@ -30,7 +30,7 @@ impl Jid {
     /// Parses a JID, checking the RFC 7622 structure (non-empty parts, lengths,
     /// no characters forbidden in a localpart).
     pub fn parse(s: &str) -> Result<Self, Error> {
-        let bad = |why: &str| Error::InvalidJid(format!("{s:?}: {why}"));
+        let bad = |why: &str| Error::InvalidJid(format!("\"{}\": {why}", s.escape_debug()));
         if s.is_empty() {
             return Err(bad("empty"));
         }

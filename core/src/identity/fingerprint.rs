@@ -25,7 +25,7 @@ pub fn spki_sha256(cert: &CertificateDer<'_>) -> Result<[u8; 32], TrustError> {
 /// (RFC 6698 selector 1).
 pub fn spki_der(cert: &CertificateDer<'_>) -> Result<Vec<u8>, TrustError> {
     let ee = webpki::EndEntityCert::try_from(cert)
-        .map_err(|e| TrustError::BadCertificate(format!("{e:?}")))?;
+        .map_err(|e| TrustError::BadCertificate(super::pkix::describe(&e)))?;
     Ok(ee.subject_public_key_info().as_ref().to_vec())
 }
 

@@ -71,7 +71,7 @@ pub struct InvalidDomain(pub String);
 
 impl fmt::Display for InvalidDomain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "not a valid domain name: {:?}", self.0)
+        write!(f, "not a valid domain name: \"{}\"", self.0.escape_debug())
     }
 }
 

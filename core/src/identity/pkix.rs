@@ -141,7 +141,7 @@ pub fn verify_chain(
 ) -> Result<NameConstraints, TrustError> {
     let (leaf, intermediates) = chain.split_first().ok_or(TrustError::NoCertificate)?;
     let ee = webpki::EndEntityCert::try_from(leaf)
-        .map_err(|e| TrustError::BadCertificate(e.to_string()))?;
+        .map_err(|e| TrustError::BadCertificate(describe(&e)))?;
     let usage = match purpose {
         Purpose::ServerAuth => webpki::KeyUsage::server_auth(),
         Purpose::ClientAuth => webpki::KeyUsage::client_auth(),
@@ -156,7 +156,7 @@ pub fn verify_chain(
             None,
             None,
         )
-        .map_err(|e| TrustError::Pkix(format!("{e:?}")))?;
+        .map_err(|e| TrustError::Pkix(describe(&e)))?;
     let mut sets = Vec::new();
     for cert in path.intermediate_certificates() {
         if let Some(s) = dns_subtrees(&cert.der())? {
@@ -171,6 +171,42 @@ pub fn verify_chain(
         sets.push(s.clone());
     }
     Ok(NameConstraints(sets))
+}
+
+/// Why rustls-webpki rejected a certificate, in words. rustls-webpki's own
+/// `Display` prints the `Debug` form, which the browser build compiles out
+/// (`-Zfmt-debug=none`, see `scripts/build-wasm.sh`): the common reasons are
+/// spelled here so every build explains them.
+pub(crate) fn describe(e: &webpki::Error) -> String {
+    use webpki::Error as E;
+    let why = match e {
+        E::BadDer | E::BadDerTime => "malformed certificate (DER)",
+        E::CaUsedAsEndEntity => "a CA certificate is used as the end entity",
+        E::EndEntityUsedAsCa => "an end-entity certificate is used as a CA",
+        E::CertExpired { .. } => "certificate expired",
+        E::CertNotValidYet { .. } => "certificate not yet valid",
+        E::CertNotValidForName(_) => "certificate not valid for the name",
+        E::InvalidCertValidity => "certificate validity period is malformed",
+        E::InvalidSignatureForPublicKey => "a signature in the chain does not verify",
+        E::NameConstraintViolation => "a CA's name constraints exclude the certificate",
+        E::PathLenConstraintViolated => "a CA's path length constraint is exceeded",
+        E::RequiredEkuNotFoundContext(_) => "certificate lacks the required extended key usage",
+        E::UnknownIssuer => "unknown issuer: the chain does not reach a trusted root",
+        E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            "unsupported signature algorithm"
+        }
+        E::MaximumPathDepthExceeded | E::MaximumPathBuildCallsExceeded => {
+            "certificate path too long"
+        }
+        _ => "",
+    };
+    let detail = e.to_string();
+    match (why.is_empty(), detail.is_empty()) {
+        (false, _) => why.to_owned(),
+        (true, false) => detail,
+        (true, true) => "certificate path rejected".to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -197,5 +233,43 @@ mod tests {
         let excl_only = NameConstraints(vec![(vec![], vec!["evil.example".into()])]);
         assert!(excl_only.check("fine.example").is_ok());
         assert!(excl_only.check("a.evil.example").is_err());
+    }
+
+    /// Reasons are spelled out, not taken from webpki's `Debug` output
+    /// (which the browser build compiles out).
+    #[test]
+    fn rejection_reasons_are_words() {
+        let jid = crate::jid::Jid::parse("romeo@montague.lit").unwrap();
+        let leaf = crate::identity::Identity::self_signed(&jid).unwrap();
+        let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_795_305_600));
+        let algs = default_algorithms();
+        let chain = std::slice::from_ref(leaf.leaf());
+        let reason = |root_jid: &str| {
+            let root_jid = crate::jid::Jid::parse(root_jid).unwrap();
+            let root = crate::identity::Identity::self_signed(&root_jid).unwrap();
+            let roots = Roots::new(std::slice::from_ref(root.leaf())).unwrap();
+            verify_chain(chain, &roots, now, Purpose::ClientAuth, &algs).unwrap_err()
+        };
+        assert_eq!(
+            reason("juliet@capulet.lit"),
+            TrustError::Pkix("unknown issuer: the chain does not reach a trusted root".into())
+        );
+        // Same subject name, other key: the issuer is found, its signature fails.
+        assert_eq!(
+            reason("romeo@montague.lit"),
+            TrustError::Pkix("a signature in the chain does not verify".into())
+        );
+        let roots = Roots::new(chain).unwrap();
+        let bad = [CertificateDer::from(vec![0x30, 0x03, 1, 2, 3])];
+        let err = verify_chain(&bad, &roots, now, Purpose::ClientAuth, &algs).unwrap_err();
+        assert_eq!(
+            err,
+            TrustError::BadCertificate("malformed certificate (DER)".into())
+        );
+        assert!(!describe(&webpki::Error::CrlExpired {
+            time: now,
+            next_update: now
+        })
+        .is_empty());
     }
 }

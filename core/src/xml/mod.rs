@@ -49,7 +49,9 @@ impl fmt::Display for XmlError {
             XmlError::TooManyAttributes => f.write_str("too many attributes"),
             XmlError::TooLarge => f.write_str("stanza too large"),
             XmlError::NotOneElement => f.write_str("expected exactly one element"),
-            XmlError::UnboundPrefix(p) => write!(f, "undeclared namespace prefix {p:?}"),
+            XmlError::UnboundPrefix(p) => {
+                write!(f, "undeclared namespace prefix \"{}\"", p.escape_debug())
+            }
         }
     }
 }

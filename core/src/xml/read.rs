@@ -58,8 +58,8 @@ fn start_element(
     };
     if !valid_name(e.name().as_ref()) {
         return Err(XmlError::Malformed(format!(
-            "invalid element name {:?}",
-            String::from_utf8_lossy(e.name().as_ref())
+            "invalid element name \"{}\"",
+            String::from_utf8_lossy(e.name().as_ref()).escape_debug()
         )));
     }
     let local = e.local_name();

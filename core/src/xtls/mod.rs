@@ -10,7 +10,7 @@ mod endpoint;
 mod event;
 mod io;
 pub mod router;
-mod tls;
+pub(crate) mod tls;
 mod trust;
 mod tunnel;
 pub mod wire;

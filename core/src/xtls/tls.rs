@@ -19,6 +19,7 @@ use rustls_pki_types::UnixTime;
 use super::config::{EndpointConfig, TlsVersions};
 use super::trust::{ClientVerifier, PeerRegistry, PeerSlot};
 use crate::error::Error;
+use crate::policy::suites;
 
 /// The clock rustls reads: the last `now` the caller passed in. The core never
 /// reads the system time itself.
@@ -82,10 +83,8 @@ static TLS12_ONLY: &[&SupportedProtocolVersion] = &[&rustls::version::TLS12];
 pub(crate) fn provider() -> CryptoProvider {
     let mut p = rustls::crypto::ring::default_provider();
     p.cipher_suites.retain(|s| {
-        let name = format!("{:?}", s.suite());
-        name.starts_with("TLS13_")
-            || (name.starts_with("TLS_ECDHE_")
-                && (name.contains("_GCM_") || name.contains("CHACHA20_POLY1305")))
+        suites::by_code(u16::from(s.suite()))
+            .is_some_and(|known| known.tls13 || (known.kx == "ECDHE" && known.aead))
     });
     prefer_chacha_without_aes_hardware(&mut p);
     p
@@ -98,12 +97,23 @@ pub(crate) fn provider() -> CryptoProvider {
 /// opened by a browser uses ChaCha20; natively AES-GCM stays first.
 #[cfg(target_arch = "wasm32")]
 fn prefer_chacha_without_aes_hardware(p: &mut CryptoProvider) {
-    p.cipher_suites
-        .sort_by_key(|s| !format!("{:?}", s.suite()).contains("CHACHA20"));
+    p.cipher_suites.sort_by_key(|s| {
+        !suites::by_code(u16::from(s.suite())).is_some_and(|k| k.cipher.starts_with("CHACHA20"))
+    });
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 fn prefer_chacha_without_aes_hardware(_: &mut CryptoProvider) {}
+
+/// The name of a key exchange group as reports show it (rustls's spelling of
+/// the IANA "TLS Supported Groups" entries, e.g. `X25519`, `secp256r1`), or
+/// its code point in hex for a group rustls does not name.
+pub(crate) fn group_name(group: rustls::NamedGroup) -> String {
+    group
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("0x{:04x}", u16::from(group)))
+}
 
 impl TlsSetup {
     pub(crate) fn new(config: &EndpointConfig) -> Result<Self, Error> {
@@ -169,5 +179,32 @@ impl TlsSetup {
             s.send_tls13_tickets = 0;
         }
         Ok(Arc::new(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The registry, not rustls's `Debug` names, decides what is offered:
+    /// TLS 1.3 suites and TLS 1.2 ECDHE with an AEAD (RFC 7525 §4.2).
+    #[test]
+    fn offered_suites_are_tls13_or_ecdhe_aead() {
+        let p = provider();
+        let known: Vec<_> = p
+            .cipher_suites
+            .iter()
+            .map(|s| suites::by_code(u16::from(s.suite())).unwrap())
+            .collect();
+        assert_eq!(known.len(), 9);
+        assert!(known.iter().all(|k| k.tls13 || (k.kx == "ECDHE" && k.aead)));
+        assert_eq!(known.iter().filter(|k| k.tls13).count(), 3);
+    }
+
+    #[test]
+    fn group_names() {
+        assert_eq!(group_name(rustls::NamedGroup::X25519), "X25519");
+        assert_eq!(group_name(rustls::NamedGroup::secp384r1), "secp384r1");
+        assert_eq!(group_name(rustls::NamedGroup::from(0x1234)), "0x1234");
     }
 }

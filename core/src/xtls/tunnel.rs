@@ -13,6 +13,7 @@ use rustls_pki_types::UnixTime;
 use super::config::Limits;
 use super::event::{Event, Role, TunnelInfo};
 use super::io::{Io, PendingKind};
+use super::tls::group_name;
 use super::trust::{PeerAuth, PeerSlot};
 use super::wire::{self, Payload, XtlsIq};
 use crate::error::Error;
@@ -244,7 +245,7 @@ impl Tunnel {
                 let code = u16::from(s.suite());
                 suites::by_code(code)
                     .map(|known| known.name.to_owned())
-                    .unwrap_or_else(|| format!("{:?}", s.suite()))
+                    .unwrap_or_else(|| format!("0x{code:04x}"))
             })
             .unwrap_or_default();
         let version = tls
@@ -267,7 +268,7 @@ impl Tunnel {
             suite: tls.negotiated_cipher_suite().map(|s| u16::from(s.suite())),
             kx_group: tls
                 .negotiated_key_exchange_group()
-                .map(|g| format!("{:?}", g.name())),
+                .map(|g| group_name(g.name())),
             resumed,
             authentication: Some(auth.method()),
             peer_chain: chain.iter().map(|c| c.clone().into_owned()).collect(),
@@ -281,7 +282,7 @@ impl Tunnel {
             cipher_suite: suite,
             kx_group: tls
                 .negotiated_key_exchange_group()
-                .map(|g| format!("{:?}", g.name()))
+                .map(|g| group_name(g.name()))
                 .unwrap_or_default(),
             resumed,
             peer_auth: auth,
