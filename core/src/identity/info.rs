@@ -70,8 +70,8 @@ impl CertificateInfo {
                 .unwrap_or(0),
         };
         Ok(CertificateInfo {
-            subject: c.subject().to_string(),
-            issuer: c.issuer().to_string(),
+            subject: super::dn::to_rfc4514(c.subject()),
+            issuer: super::dn::to_rfc4514(c.issuer()),
             serial: hex(c.raw_serial()),
             not_before: validity.not_before.timestamp(),
             not_after: validity.not_after.timestamp(),

@@ -1,0 +1,187 @@
+//! Distinguished names as RFC 4514 strings, for the reports people read
+//! (RFC 7590 §3.6: "details about the server certificate").
+//!
+//! x509-parser's own `Display` of a name builds its whole OID registry for
+//! every call (about 26 KB of wasm) and does not follow RFC 4514's order or
+//! escaping; this is the RFC's algorithm over x509-parser's parsed name.
+
+use std::fmt::Write;
+
+use x509_parser::x509::{AttributeTypeAndValue, X509Name};
+
+/// RFC 4514 §3 short names (and RFC 4519's `serialNumber`), by OID.
+const SHORT_NAMES: &[(&str, &str)] = &[
+    ("2.5.4.3", "CN"),
+    ("2.5.4.5", "serialNumber"),
+    ("2.5.4.6", "C"),
+    ("2.5.4.7", "L"),
+    ("2.5.4.8", "ST"),
+    ("2.5.4.9", "STREET"),
+    ("2.5.4.10", "O"),
+    ("2.5.4.11", "OU"),
+    ("0.9.2342.19200300.100.1.1", "UID"),
+    ("0.9.2342.19200300.100.1.25", "DC"),
+];
+
+/// The RFC 4514 §2 string of `name`: RDNs last to first, separated by `,`;
+/// the values of one multi-valued RDN joined by `+`.
+pub(crate) fn to_rfc4514(name: &X509Name<'_>) -> String {
+    let rdns: Vec<_> = name.iter_rdn().collect();
+    let mut out = String::new();
+    for (i, rdn) in rdns.iter().rev().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        for (j, atv) in rdn.iter().enumerate() {
+            if j > 0 {
+                out.push('+');
+            }
+            push_attribute(&mut out, atv);
+        }
+    }
+    out
+}
+
+/// `type=value` (RFC 4514 §2.3): a short name with the escaped string, or the
+/// dotted OID (and any value that is not a string) as `#` and the hex of the
+/// value's DER.
+fn push_attribute(out: &mut String, atv: &AttributeTypeAndValue<'_>) {
+    let oid = atv.attr_type().to_id_string();
+    let short = SHORT_NAMES.iter().find(|(o, _)| *o == oid).map(|(_, s)| *s);
+    match (short, atv.as_str()) {
+        (Some(short), Ok(text)) => {
+            out.push_str(short);
+            out.push('=');
+            push_escaped(out, text);
+        }
+        (short, _) => {
+            out.push_str(short.unwrap_or(&oid));
+            out.push_str("=#");
+            let value = atv.attr_value();
+            let mut der = Vec::with_capacity(value.data.len() + 6);
+            push_header(&mut der, value, value.data.len());
+            der.extend_from_slice(value.data);
+            for b in der {
+                let _ = write!(out, "{b:02x}");
+            }
+        }
+    }
+}
+
+/// The DER identifier and length octets of `value` (X.690 §8.1.2, §8.1.3).
+fn push_header(der: &mut Vec<u8>, value: &x509_parser::der_parser::asn1_rs::Any<'_>, len: usize) {
+    let class = (value.header.class() as u8) << 6;
+    let constructed = if value.header.is_constructed() {
+        0x20
+    } else {
+        0
+    };
+    let tag = value.header.tag().0;
+    if tag < 31 {
+        der.push(class | constructed | tag as u8);
+    } else {
+        der.push(class | constructed | 0x1f);
+        let groups: Vec<u8> = (0..5)
+            .rev()
+            .map(|k| ((tag >> (7 * k)) & 0x7f) as u8)
+            .skip_while(|g| *g == 0)
+            .collect();
+        let last = groups.len().saturating_sub(1);
+        der.extend(
+            groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| if i < last { g | 0x80 } else { *g }),
+        );
+    }
+    if len < 0x80 {
+        der.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        der.push(0x80 | bytes.len() as u8);
+        der.extend(bytes);
+    }
+}
+
+/// RFC 4514 §2.4: a backslash before `"+,;<>\`, before a leading space or
+/// `#` and a trailing space; control characters as `\XX`.
+fn push_escaped(out: &mut String, text: &str) {
+    let last = text.chars().count().saturating_sub(1);
+    for (i, c) in text.chars().enumerate() {
+        match c {
+            '"' | '+' | ',' | ';' | '<' | '>' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' ' if i == 0 || i == last => out.push_str("\\ "),
+            '#' if i == 0 => out.push_str("\\#"),
+            c if c.is_control() && c.is_ascii() => {
+                let _ = write!(out, "\\{:02x}", c as u8);
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, KeyPair};
+    use x509_parser::prelude::{FromDer, X509Certificate};
+
+    fn subject_of(dn: DistinguishedName) -> String {
+        let mut p = CertificateParams::default();
+        p.distinguished_name = dn;
+        let cert = p.self_signed(&KeyPair::generate().unwrap()).unwrap();
+        let (_, c) = X509Certificate::from_der(cert.der()).unwrap();
+        to_rfc4514(c.subject())
+    }
+
+    #[test]
+    fn order_short_names_and_escaping() {
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CountryName, "FR");
+        dn.push(DnType::OrganizationName, "Capulet, Inc. <\"x\">");
+        dn.push(DnType::CommonName, " #juliet+romeo ");
+        dn.push(
+            DnType::CustomDnType(vec![1, 2, 840, 113549, 1, 9, 1]),
+            DnValue::Ia5String("a@b.example".try_into().unwrap()),
+        );
+        // RFC 4514 §2.1: the last RDN first.
+        assert_eq!(
+            subject_of(dn),
+            "1.2.840.113549.1.9.1=#160b6140622e6578616d706c65,\
+             CN=\\ #juliet\\+romeo\\ ,\
+             O=Capulet\\, Inc. \\<\\\"x\\\"\\>,\
+             C=FR"
+        );
+    }
+
+    #[test]
+    fn non_string_values_are_hex_der() {
+        let mut dn = DistinguishedName::new();
+        dn.push(
+            DnType::CommonName,
+            DnValue::BmpString("A".try_into().unwrap()),
+        );
+        assert_eq!(subject_of(dn), "CN=#1e020041");
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, "#first");
+        assert_eq!(subject_of(dn), "CN=\\#first", "a leading # is escaped");
+        // X.690 long-form length for a value over 127 octets.
+        let mut dn = DistinguishedName::new();
+        let long = "x".repeat(130);
+        dn.push(
+            DnType::CustomDnType(vec![2, 5, 4, 13]),
+            DnValue::Ia5String(long.as_str().try_into().unwrap()),
+        );
+        assert_eq!(
+            subject_of(dn),
+            format!("2.5.4.13=#168182{}", "78".repeat(130))
+        );
+    }
+}
