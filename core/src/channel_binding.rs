@@ -15,8 +15,6 @@
 
 use ring::digest::{digest, SHA256, SHA384, SHA512};
 use rustls_pki_types::CertificateDer;
-use x509_parser::prelude::{FromDer, X509Certificate};
-use x509_parser::signature_algorithm::SignatureAlgorithm;
 
 /// Length of a `tls-exporter` value (RFC 9266 §2).
 pub const TLS_EXPORTER_LEN: usize = 32;
@@ -64,6 +62,9 @@ fn hash_for(oid: &str) -> Option<&'static ring::digest::Algorithm> {
     })
 }
 
+/// `id-RSASSA-PSS` (RFC 4055 §3.1): the hash is in the parameters.
+const OID_RSASSA_PSS: &str = "1.2.840.113549.1.1.10";
+
 /// The hash algorithm OID inside a signature algorithm OID.
 fn hash_oid_of_signature(oid: &str) -> Option<&'static str> {
     Some(match oid {
@@ -88,15 +89,16 @@ fn hash_oid_of_signature(oid: &str) -> Option<&'static str> {
 /// `tls-server-end-point` for the server's end-entity certificate
 /// (RFC 5929 §4.1).
 pub fn tls_server_end_point(cert: &CertificateDer<'_>) -> Result<Vec<u8>, BindingError> {
-    let (_, c) = X509Certificate::from_der(cert.as_ref())
-        .map_err(|e| BindingError::BadCertificate(e.to_string()))?;
-    let alg = &c.signature_algorithm;
-    let sig_oid = alg.algorithm.to_id_string();
-    let hash_oid = match SignatureAlgorithm::try_from(alg) {
-        Ok(SignatureAlgorithm::RSASSA_PSS(params)) => params.hash_algorithm_oid().to_id_string(),
-        _ => hash_oid_of_signature(&sig_oid)
+    let c = crate::identity::x509::parse(cert.as_ref()).map_err(BindingError::BadCertificate)?;
+    let alg = c.signature_algorithm();
+    let sig_oid = alg.oid.to_string();
+    let hash_oid = if sig_oid == OID_RSASSA_PSS {
+        crate::identity::x509::pss_hash_oid(alg.parameters.as_ref())
             .ok_or_else(|| BindingError::UndefinedHash(sig_oid.clone()))?
-            .to_owned(),
+    } else {
+        hash_oid_of_signature(&sig_oid)
+            .ok_or_else(|| BindingError::UndefinedHash(sig_oid.clone()))?
+            .to_owned()
     };
     let hash = hash_for(&hash_oid).ok_or(BindingError::UndefinedHash(sig_oid))?;
     Ok(digest(hash, cert.as_ref()).as_ref().to_vec())

@@ -1,13 +1,14 @@
 //! Distinguished names as RFC 4514 strings, for the reports people read
 //! (RFC 7590 §3.6: "details about the server certificate").
 //!
-//! x509-parser's own `Display` of a name builds its whole OID registry for
-//! every call (about 26 KB of wasm) and does not follow RFC 4514's order or
-//! escaping; this is the RFC's algorithm over x509-parser's parsed name.
+//! x509-cert's own `Display` of a name would bring const-oid's database of
+//! every OID name into the binary; this is the RFC's algorithm with the
+//! short names RFC 4514 §3 lists.
 
 use std::fmt::Write;
 
-use x509_parser::x509::{AttributeTypeAndValue, X509Name};
+use x509_cert::attr::AttributeTypeAndValue;
+use x509_cert::name::Name;
 
 /// RFC 4514 §3 short names (and RFC 4519's `serialNumber`), by OID.
 const SHORT_NAMES: &[(&str, &str)] = &[
@@ -25,7 +26,7 @@ const SHORT_NAMES: &[(&str, &str)] = &[
 
 /// The RFC 4514 §2 string of `name`: RDNs last to first, separated by `,`;
 /// the values of one multi-valued RDN joined by `+`.
-pub(crate) fn to_rfc4514(name: &X509Name<'_>) -> String {
+pub(crate) fn to_rfc4514(name: &Name) -> String {
     let rdns: Vec<_> = name.iter_rdn().collect();
     let mut out = String::new();
     for (i, rdn) in rdns.iter().rev().enumerate() {
@@ -45,11 +46,11 @@ pub(crate) fn to_rfc4514(name: &X509Name<'_>) -> String {
 /// `type=value` (RFC 4514 §2.3): a short name with the escaped string, or the
 /// dotted OID (and any value that is not a string) as `#` and the hex of the
 /// value's DER.
-fn push_attribute(out: &mut String, atv: &AttributeTypeAndValue<'_>) {
-    let oid = atv.attr_type().to_id_string();
+fn push_attribute(out: &mut String, atv: &AttributeTypeAndValue) {
+    let oid = atv.oid.to_string();
     let short = SHORT_NAMES.iter().find(|(o, _)| *o == oid).map(|(_, s)| *s);
-    match (short, atv.as_str()) {
-        (Some(short), Ok(text)) => {
+    match (short, super::x509::text(&atv.value)) {
+        (Some(short), Some(text)) => {
             out.push_str(short);
             out.push('=');
             push_escaped(out, text);
@@ -57,53 +58,10 @@ fn push_attribute(out: &mut String, atv: &AttributeTypeAndValue<'_>) {
         (short, _) => {
             out.push_str(short.unwrap_or(&oid));
             out.push_str("=#");
-            let value = atv.attr_value();
-            let mut der = Vec::with_capacity(value.data.len() + 6);
-            push_header(&mut der, value, value.data.len());
-            der.extend_from_slice(value.data);
-            for b in der {
+            for b in super::x509::der_of(&atv.value) {
                 let _ = write!(out, "{b:02x}");
             }
         }
-    }
-}
-
-/// The DER identifier and length octets of `value` (X.690 §8.1.2, §8.1.3).
-fn push_header(der: &mut Vec<u8>, value: &x509_parser::der_parser::asn1_rs::Any<'_>, len: usize) {
-    let class = (value.header.class() as u8) << 6;
-    let constructed = if value.header.is_constructed() {
-        0x20
-    } else {
-        0
-    };
-    let tag = value.header.tag().0;
-    if tag < 31 {
-        der.push(class | constructed | tag as u8);
-    } else {
-        der.push(class | constructed | 0x1f);
-        let groups: Vec<u8> = (0..5)
-            .rev()
-            .map(|k| ((tag >> (7 * k)) & 0x7f) as u8)
-            .skip_while(|g| *g == 0)
-            .collect();
-        let last = groups.len().saturating_sub(1);
-        der.extend(
-            groups
-                .iter()
-                .enumerate()
-                .map(|(i, g)| if i < last { g | 0x80 } else { *g }),
-        );
-    }
-    if len < 0x80 {
-        der.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|b| *b == 0)
-            .collect();
-        der.push(0x80 | bytes.len() as u8);
-        der.extend(bytes);
     }
 }
 
@@ -131,14 +89,13 @@ fn push_escaped(out: &mut String, text: &str) {
 mod tests {
     use super::*;
     use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, KeyPair};
-    use x509_parser::prelude::{FromDer, X509Certificate};
 
     fn subject_of(dn: DistinguishedName) -> String {
         let mut p = CertificateParams::default();
         p.distinguished_name = dn;
         let cert = p.self_signed(&KeyPair::generate().unwrap()).unwrap();
-        let (_, c) = X509Certificate::from_der(cert.der()).unwrap();
-        to_rfc4514(c.subject())
+        let c = super::super::x509::parse(cert.der()).unwrap();
+        to_rfc4514(c.tbs_certificate().subject())
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! type, fingerprints.
 
 use rustls_pki_types::CertificateDer;
-use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::{cert_sha256, hex, spki_sha256, PresentedIds};
 use crate::error::TrustError;
@@ -44,16 +43,11 @@ pub struct CertificateInfo {
 impl CertificateInfo {
     /// Reads the details of a DER certificate.
     pub fn from_der(cert: &CertificateDer<'_>) -> Result<Self, TrustError> {
-        let (_, c) = X509Certificate::from_der(cert.as_ref())
-            .map_err(|e| TrustError::BadCertificate(e.to_string()))?;
-        let validity = c.validity();
-        let rfc3339 = |t: &x509_parser::time::ASN1Time| {
-            t.to_datetime()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_else(|_| t.to_string())
-        };
-        let spki = c.public_key();
-        let key_type = match spki.algorithm.algorithm.to_id_string().as_str() {
+        let c = super::x509::parse(cert.as_ref()).map_err(TrustError::BadCertificate)?;
+        let tbs = c.tbs_certificate();
+        let validity = tbs.validity();
+        let spki = tbs.subject_public_key_info();
+        let key_type = match spki.algorithm.oid.to_string().as_str() {
             "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => "RSA".to_owned(),
             "1.2.840.10045.2.1" => "ECDSA".to_owned(),
             "1.3.101.112" => "Ed25519".to_owned(),
@@ -61,25 +55,36 @@ impl CertificateInfo {
             "1.2.840.10040.4.1" => "DSA".to_owned(),
             other => other.to_owned(),
         };
+        let key = spki.subject_public_key.raw_bytes();
         let key_bits = match key_type.as_str() {
             "Ed25519" => 256,
             "Ed448" => 456,
-            _ => spki
-                .parsed()
-                .map(|k| u32::try_from(k.key_size()).unwrap_or(0))
-                .unwrap_or(0),
+            "RSA" => super::x509::rsa_modulus_bits(key).unwrap_or(0),
+            // The named curve (RFC 5480 §2.1.1.1), else the point's size.
+            "ECDSA" => match spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.decode_as::<x509_cert::der::asn1::ObjectIdentifier>().ok())
+            {
+                Some(curve) if curve.to_string() == "1.2.840.10045.3.1.7" => 256,
+                Some(curve) if curve.to_string() == "1.3.132.0.34" => 384,
+                Some(curve) if curve.to_string() == "1.3.132.0.35" => 521,
+                _ => u32::try_from(key.len().saturating_sub(1) / 2 * 8).unwrap_or(0),
+            },
+            _ => 0,
         };
         Ok(CertificateInfo {
-            subject: super::dn::to_rfc4514(c.subject()),
-            issuer: super::dn::to_rfc4514(c.issuer()),
-            serial: hex(c.raw_serial()),
-            not_before: validity.not_before.timestamp(),
-            not_after: validity.not_after.timestamp(),
-            not_before_text: rfc3339(&validity.not_before),
-            not_after_text: rfc3339(&validity.not_after),
-            signature_algorithm: c.signature_algorithm.algorithm.to_id_string(),
+            subject: super::dn::to_rfc4514(tbs.subject()),
+            issuer: super::dn::to_rfc4514(tbs.issuer()),
+            serial: hex(tbs.serial_number().as_bytes()),
+            not_before: super::x509::unix_seconds(&validity.not_before),
+            not_after: super::x509::unix_seconds(&validity.not_after),
+            not_before_text: super::x509::rfc3339(&validity.not_before),
+            not_after_text: super::x509::rfc3339(&validity.not_after),
+            signature_algorithm: c.signature_algorithm().oid.to_string(),
             ids: PresentedIds::from_der(cert)?,
-            is_ca: c.is_ca(),
+            is_ca: super::x509::is_ca(&c),
             key_type,
             key_bits,
             sha256: hex(&cert_sha256(cert)),
@@ -112,6 +117,11 @@ mod tests {
         assert_eq!((info.key_type.as_str(), info.key_bits), ("ECDSA", 256));
         assert!(info.valid_at(1_795_305_600));
         assert!(info.not_before_text.ends_with('Z'));
+        // rcgen's default validity: 1975-01-01 to 4096-01-01.
+        assert_eq!(
+            (info.not_before_text.as_str(), info.not_after_text.as_str()),
+            ("1975-01-01T00:00:00Z", "4096-01-01T00:00:00Z")
+        );
         assert!(CertificateInfo::from_der(&CertificateDer::from(vec![1, 2, 3])).is_err());
     }
 }

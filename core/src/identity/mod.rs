@@ -9,6 +9,7 @@ pub mod matching;
 pub mod pkix;
 mod presented;
 mod selfsigned;
+pub(crate) mod x509;
 
 pub use fingerprint::{cert_sha256, hex, parse_hex_sha256, spki_der, spki_sha256};
 pub use info::CertificateInfo;

@@ -11,8 +11,8 @@
 
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
-use x509_parser::extensions::GeneralName;
-use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_cert::ext::pkix::constraints::name::GeneralSubtrees;
+use x509_cert::ext::pkix::name::GeneralName;
 
 use super::matching::normalize_domain;
 use crate::error::TrustError;
@@ -52,26 +52,24 @@ impl Roots {
 
 /// The dNSName constraints of one certificate, if it has any.
 fn dns_subtrees(cert: &CertificateDer<'_>) -> Result<Option<Subtrees>, TrustError> {
-    let (_, c) = X509Certificate::from_der(cert.as_ref())
-        .map_err(|e| TrustError::BadCertificate(e.to_string()))?;
-    let Some(nc) = c
-        .name_constraints()
-        .map_err(|e| TrustError::BadCertificate(e.to_string()))?
-    else {
+    let c = super::x509::parse(cert.as_ref()).map_err(TrustError::BadCertificate)?;
+    let Some(nc) = super::x509::name_constraints(&c).map_err(TrustError::BadCertificate)? else {
         return Ok(None);
     };
-    let dns = |list: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| -> Vec<String> {
+    let dns = |list: &Option<GeneralSubtrees>| -> Vec<String> {
         list.iter()
             .flatten()
-            .filter_map(|s| match s.base {
-                GeneralName::DNSName(d) => Some(d.trim_start_matches('.').to_ascii_lowercase()),
+            .filter_map(|s| match &s.base {
+                GeneralName::DnsName(d) => {
+                    Some(d.to_string().trim_start_matches('.').to_ascii_lowercase())
+                }
                 _ => None,
             })
             .collect()
     };
     Ok(Some((
-        dns(&nc.value.permitted_subtrees),
-        dns(&nc.value.excluded_subtrees),
+        dns(&nc.permitted_subtrees),
+        dns(&nc.excluded_subtrees),
     )))
 }
 

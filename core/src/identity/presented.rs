@@ -1,8 +1,8 @@
 //! The identifiers a certificate presents (RFC 6125 §1.8, RFC 6120 §13.7.1.4).
 
 use rustls_pki_types::CertificateDer;
-use x509_parser::extensions::GeneralName;
-use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_cert::der::{Any, Tag, Tagged};
+use x509_cert::ext::pkix::name::GeneralName;
 
 use crate::error::TrustError;
 
@@ -28,32 +28,13 @@ pub struct PresentedIds {
     pub cn: Vec<String>,
 }
 
-/// Unwraps the otherName value: an optional `[0] EXPLICIT` wrapper around a
-/// UTF8String or IA5String, as x509-parser hands it over.
-fn other_name_string(mut der: &[u8]) -> Option<String> {
-    for _ in 0..2 {
-        let (&tag, rest) = der.split_first()?;
-        let (&len0, rest) = rest.split_first()?;
-        let (len, rest) = if len0 < 0x80 {
-            (usize::from(len0), rest)
-        } else {
-            let n = usize::from(len0 & 0x7f);
-            if n == 0 || n > 3 || rest.len() < n {
-                return None;
-            }
-            let len = rest[..n]
-                .iter()
-                .fold(0usize, |a, &b| (a << 8) | usize::from(b));
-            (len, &rest[n..])
-        };
-        let body = rest.get(..len)?;
-        match tag {
-            0xa0 => der = body,
-            0x0c | 0x16 => return String::from_utf8(body.to_vec()).ok(),
-            _ => return None,
-        }
+/// The text of an otherName value: XmppAddr is a UTF8String (RFC 6120
+/// §13.7.1.4), SRVName an IA5String (RFC 4985); anything else is skipped.
+fn other_name_text(value: &Any) -> Option<String> {
+    match value.tag() {
+        Tag::Utf8String | Tag::Ia5String => super::x509::text(value).map(str::to_owned),
+        _ => None,
     }
-    None
 }
 
 /// An iPAddress SAN as text (4 or 16 octets; anything else as hex).
@@ -70,38 +51,30 @@ fn ip_text(octets: &[u8]) -> String {
 impl PresentedIds {
     /// Reads the identifiers of a DER certificate.
     pub fn from_der(cert: &CertificateDer<'_>) -> Result<Self, TrustError> {
-        let (_, c) = X509Certificate::from_der(cert.as_ref())
-            .map_err(|e| TrustError::BadCertificate(e.to_string()))?;
+        let c = super::x509::parse(cert.as_ref()).map_err(TrustError::BadCertificate)?;
         let mut ids = PresentedIds::default();
-        let san = c
-            .subject_alternative_name()
-            .map_err(|e| TrustError::BadCertificate(e.to_string()))?;
-        if let Some(san) = san {
-            for name in &san.value.general_names {
-                match name {
-                    GeneralName::DNSName(d) => ids.dns.push((*d).to_owned()),
-                    GeneralName::URI(u) => ids.uri.push((*u).to_owned()),
-                    GeneralName::IPAddress(ip) => ids.ip.push(ip_text(ip)),
-                    GeneralName::OtherName(oid, value) => {
-                        let arcs: Option<Vec<u64>> = oid.iter().map(|i| i.collect());
-                        let Some(s) = other_name_string(value) else {
-                            continue;
-                        };
-                        match arcs.as_deref() {
-                            Some(a) if a == OID_XMPP_ADDR => ids.xmpp_addr.push(s),
-                            Some(a) if a == OID_SRV_NAME => ids.srv.push(s),
-                            _ => {}
-                        }
+        for name in super::x509::subject_alt_names(&c).map_err(TrustError::BadCertificate)? {
+            match name {
+                GeneralName::DnsName(d) => ids.dns.push(d.to_string()),
+                GeneralName::UniformResourceIdentifier(u) => ids.uri.push(u.to_string()),
+                GeneralName::IpAddress(ip) => ids.ip.push(ip_text(ip.as_bytes())),
+                GeneralName::OtherName(other) => {
+                    let arcs: Vec<u64> = other.type_id.arcs().map(u64::from).collect();
+                    let Some(text) = other_name_text(&other.value) else {
+                        continue;
+                    };
+                    match arcs.as_slice() {
+                        a if a == OID_XMPP_ADDR => ids.xmpp_addr.push(text),
+                        a if a == OID_SRV_NAME => ids.srv.push(text),
+                        _ => {}
                     }
-                    _ => {}
                 }
+                _ => {}
             }
         }
-        for cn in c.subject().iter_common_name() {
-            if let Ok(s) = cn.as_str() {
-                ids.cn.push(s.to_owned());
-            }
-        }
+        ids.cn = super::x509::attribute_texts(c.tbs_certificate().subject(), &super::x509::OID_CN)
+            .map(str::to_owned)
+            .collect();
         Ok(ids)
     }
 }
@@ -109,6 +82,7 @@ impl PresentedIds {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use x509_cert::der::Decode;
 
     #[test]
     fn ip_addresses_as_text() {
@@ -125,13 +99,21 @@ mod tests {
 
     #[test]
     fn other_name_forms() {
-        assert_eq!(other_name_string(&[0x0c, 2, b'h', b'i']), Some("hi".into()));
+        let any = |der: &[u8]| Any::from_der(der).unwrap();
         assert_eq!(
-            other_name_string(&[0xa0, 4, 0x16, 2, b'h', b'i']),
+            other_name_text(&any(&[0x0c, 2, b'h', b'i'])),
             Some("hi".into())
         );
-        assert_eq!(other_name_string(&[0x0c, 5, b'h']), None);
-        assert_eq!(other_name_string(&[0x02, 1, 1]), None);
-        assert_eq!(other_name_string(&[0xa0, 2, 0xa0, 0]), None);
+        assert_eq!(
+            other_name_text(&any(&[0x16, 2, b'h', b'i'])),
+            Some("hi".into())
+        );
+        assert_eq!(
+            other_name_text(&any(&[0x13, 2, b'h', b'i'])),
+            None,
+            "PrintableString"
+        );
+        assert_eq!(other_name_text(&any(&[0x02, 1, 1])), None);
+        assert_eq!(other_name_text(&any(&[0x0c, 1, 0xff])), None, "not UTF-8");
     }
 }
