@@ -22,6 +22,9 @@ scripts/gen-header.sh --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -q -- -D warnings
 
+step "cargo clippy, core without default features (the npm package's build)"
+cargo clippy -p xmpptls --no-default-features --all-targets --locked -q -- -D warnings
+
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked -q
 
@@ -32,6 +35,8 @@ step "cargo test (workspace)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
+step "core without default features (no idna tables, no TLS 1.2: the npm package's build)"
+cargo test -p xmpptls --no-default-features --lib --locked 2>&1 | tee -a "$log"
 
 step "C library tests (system C compiler, installed header and library)"
 scripts/test-c.sh 2>&1 | tee -a "$log"

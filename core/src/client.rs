@@ -187,12 +187,7 @@ impl ClientSession {
             settings.policy.cn_fallback,
             settings.mode,
         )?);
-        let versions: &[&rustls::SupportedProtocolVersion] =
-            if settings.policy.min_version >= TlsVersion::Tls13 {
-                &[&rustls::version::TLS13]
-            } else {
-                &[&rustls::version::TLS13, &rustls::version::TLS12]
-            };
+        let versions = offered_versions(settings.policy.min_version);
         let mut config = ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(versions)?
             .dangerous()
@@ -353,4 +348,20 @@ fn describe_failure(e: &rustls::Error) -> (&'static str, String) {
         rustls::Error::InvalidCertificate(_) => ("certificate-rejected", format!("the handshake was stopped because the certificate is not trusted ({e})")),
         other => ("handshake-failed", format!("the TLS handshake failed: {other}")),
     }
+}
+
+/// The versions the checking client offers: TLS 1.3, and TLS 1.2 too when
+/// the policy accepts it and the build has it (feature `tls12`).
+fn offered_versions(min: TlsVersion) -> &'static [&'static rustls::SupportedProtocolVersion] {
+    static TLS13_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13];
+    #[cfg(feature = "tls12")]
+    {
+        static BOTH: &[&rustls::SupportedProtocolVersion] =
+            &[&rustls::version::TLS13, &rustls::version::TLS12];
+        if min < TlsVersion::Tls13 {
+            return BOTH;
+        }
+    }
+    let _ = min;
+    TLS13_ONLY
 }

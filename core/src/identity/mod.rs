@@ -4,6 +4,7 @@
 
 mod dn;
 mod fingerprint;
+pub mod idn;
 mod info;
 pub mod matching;
 pub mod pkix;

@@ -72,10 +72,27 @@ pub(crate) struct TlsSetup {
     pub registry: Arc<PeerRegistry>,
 }
 
+#[cfg(feature = "tls12")]
 static TLS12_AND_13: &[&SupportedProtocolVersion] =
     &[&rustls::version::TLS13, &rustls::version::TLS12];
+/// A build without the `tls12` feature offers what it has.
+#[cfg(not(feature = "tls12"))]
+static TLS12_AND_13: &[&SupportedProtocolVersion] = TLS13_ONLY;
 static TLS13_ONLY: &[&SupportedProtocolVersion] = &[&rustls::version::TLS13];
-static TLS12_ONLY: &[&SupportedProtocolVersion] = &[&rustls::version::TLS12];
+
+/// TLS 1.2 alone, or a configuration error in a build without it.
+#[cfg(feature = "tls12")]
+fn tls12_only() -> Result<&'static [&'static SupportedProtocolVersion], Error> {
+    static TLS12_ONLY: &[&SupportedProtocolVersion] = &[&rustls::version::TLS12];
+    Ok(TLS12_ONLY)
+}
+
+#[cfg(not(feature = "tls12"))]
+fn tls12_only() -> Result<&'static [&'static SupportedProtocolVersion], Error> {
+    Err(Error::Config(
+        "TLS 1.2 only: this build has no TLS 1.2 (xmpptls feature \"tls12\")".into(),
+    ))
+}
 
 /// The ring provider restricted to what RFC 7525 §4.2 recommends. ring's
 /// suites are already exactly TLS 1.3 AEAD and TLS 1.2 ECDHE with AES-GCM or
@@ -125,7 +142,7 @@ impl TlsSetup {
         let versions = match config.versions {
             TlsVersions::Tls12And13 => TLS12_AND_13,
             TlsVersions::Tls13Only => TLS13_ONLY,
-            TlsVersions::Tls12Only => TLS12_ONLY,
+            TlsVersions::Tls12Only => tls12_only()?,
         };
         let clock = Arc::new(Clock::default());
         let cert = Arc::new(OwnCert(Arc::new(certified)));
@@ -196,7 +213,7 @@ mod tests {
             .iter()
             .map(|s| suites::by_code(u16::from(s.suite())).unwrap())
             .collect();
-        assert_eq!(known.len(), 9);
+        assert_eq!(known.len(), if cfg!(feature = "tls12") { 9 } else { 3 });
         assert!(known.iter().all(|k| k.tls13 || (k.kx == "ECDHE" && k.aead)));
         assert_eq!(known.iter().filter(|k| k.tls13).count(), 3);
     }
@@ -206,5 +223,20 @@ mod tests {
         assert_eq!(group_name(rustls::NamedGroup::X25519), "X25519");
         assert_eq!(group_name(rustls::NamedGroup::secp384r1), "secp384r1");
         assert_eq!(group_name(rustls::NamedGroup::from(0x1234)), "0x1234");
+    }
+
+    #[cfg(not(feature = "tls12"))]
+    #[test]
+    fn tls12_only_is_refused_without_the_feature() {
+        let jid = crate::jid::Jid::parse("romeo@montague.lit/orchard").unwrap();
+        let id = crate::identity::Identity::self_signed(&jid).unwrap();
+        let mut config = EndpointConfig::new(jid, id, crate::xtls::TrustMode::Offer);
+        config.versions = TlsVersions::Tls12Only;
+        assert!(matches!(TlsSetup::new(&config), Err(Error::Config(_))));
+        config.versions = TlsVersions::Tls12And13;
+        assert!(
+            TlsSetup::new(&config).is_ok(),
+            "both means what the build has"
+        );
     }
 }
