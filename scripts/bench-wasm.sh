@@ -17,10 +17,7 @@ wasm=$(cd bindings-wasm/tests && node .throughput.mjs "$size" "$count")
 rm -f bindings-wasm/tests/.throughput.mjs
 echo "$native"
 echo "$wasm"
-pkg=target/npm/xmpptls
-raw=$(stat -c %s "$pkg/xmpptls_wasm_bg.wasm")
-gz=$(gzip -9c "$pkg/xmpptls_wasm_bg.wasm" | wc -c)
-js=$(cat "$pkg"/index.js "$pkg"/xmpptls_wasm.js "$pkg"/xmpp-client.js "$pkg"/snippets/*/js/*.js | gzip -9c | wc -c)
+read -r raw gz js _ < <(scripts/package-size.sh)
 python3 - "$native" "$wasm" "$raw" "$gz" "$js" <<'PY'
 import json, sys
 n, w = json.loads(sys.argv[1]), json.loads(sys.argv[2])

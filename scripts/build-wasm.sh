@@ -4,9 +4,11 @@
 # wasm-bindgen (ESM, --target web) at exactly the crate's version, wasm-opt
 # -Oz (binaryen), and the package files from bindings-wasm/npm/.
 #
-# Toolchain: rustup's wasm32-unknown-unknown target; when setup.sh could not
-# download it, Debian's rustc-web with its std sources in .tools/rust-web
-# (-Zbuild-std). ring's C needs clang with the wasm32 target (clang-22).
+# std is built here too (-Zbuild-std), from rustup's rust-src or, when
+# setup.sh could not download that, from Debian's rustc-web and its sources
+# in .tools/rust-web. Both are release compilers: RUSTC_BOOTSTRAP=1 lets them
+# take the unstable size flags below, which the package's size target
+# (350 KiB gzip) needs. ring's C needs clang with the wasm32 target (clang-22).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-target/npm/xmpptls}"
@@ -14,29 +16,35 @@ target=wasm32-unknown-unknown
 export CC_wasm32_unknown_unknown="${CC_wasm32_unknown_unknown:-clang-22}"
 export AR_wasm32_unknown_unknown="${AR_wasm32_unknown_unknown:-llvm-ar-22}"
 # getrandom 0.3 takes randomness from crypto.getRandomValues only with this
-# cfg; simd128 lets base64-simd use wasm SIMD on the data path.
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS='--cfg getrandom_backend="wasm_js" -C target-feature=+simd128'
+# cfg; simd128 lets base64-simd use wasm SIMD on the data path. The rest
+# trades text nobody sees in a browser for size (measured, gzip):
+#   -Cpanic=immediate-abort   a panic traps at once, without formatting a
+#                             message (the core has no panics by lint) -15 KiB
+#   -Zlocation-detail=none    no file/line strings for panics
+#   -Zfmt-debug=none          Debug prints nothing (the core takes nothing
+#                             from Debug output; messages use Display) -15 KiB
+#   optimize_for_size         std's own size-first algorithms
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS='--cfg getrandom_backend="wasm_js" -C target-feature=+simd128 -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none'
+export RUSTC_BOOTSTRAP=1
+build_std=(-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size)
 
 toolchain="${XMPPTLS_WASM_TOOLCHAIN:-}"   # "debian" forces the fallback
 if [ -z "$toolchain" ]; then
-  if rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+  if rustup component list --installed 2>/dev/null | grep -q "^rust-src"; then
     toolchain=rustup
   else
     toolchain=debian
   fi
 fi
 if [ "$toolchain" = rustup ]; then
-  cargo build -q --locked --target "$target" --profile wasm-release -p xmpptls-wasm
+  cargo build -q --locked --target "$target" --profile wasm-release -p xmpptls-wasm "${build_std[@]}"
 elif [ -x .tools/rust-web/usr/bin/rustc ]; then
-  # Debian's rustc-web, extracted by setup.sh: build std for wasm32 from its
-  # sources (RUSTC_BOOTSTRAP lets a release compiler take -Zbuild-std).
-  # Debian ships no rust-lld: link with LLVM's wasm-ld (lld-22).
+  # Debian's rustc-web, extracted by setup.sh. Debian ships no rust-lld:
+  # link with LLVM's wasm-ld (lld-22).
   RUSTC="$PWD/.tools/rust-web/usr/bin/rustc" \
   LD_LIBRARY_PATH="$PWD/.tools/rust-web/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-  RUSTC_BOOTSTRAP=1 \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22 \
-    cargo build -q --locked --target "$target" --profile wasm-release -p xmpptls-wasm \
-    -Zbuild-std=std,panic_abort
+    cargo build -q --locked --target "$target" --profile wasm-release -p xmpptls-wasm "${build_std[@]}"
 else
   echo "no wasm32 toolchain: run scripts/setup.sh" >&2
   exit 1
@@ -56,7 +64,7 @@ wasm-bindgen --target web --out-dir "$out" --out-name xmpptls_wasm "$wasm"
 # binaryen from npm (setup.sh, .tools/binaryen): Debian's wasm-opt 108 breaks
 # wasm-bindgen's externref table (the module then fails to instantiate).
 wasm_opt="${WASM_OPT:-$PWD/.tools/binaryen/node_modules/.bin/wasm-opt}"
-"$wasm_opt" -Oz --enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+"$wasm_opt" -Oz --converge --strip-producers --strip-target-features --enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-mutable-globals --enable-reference-types "$out/xmpptls_wasm_bg.wasm" -o "$out/xmpptls_wasm_bg.wasm.opt"
 mv "$out/xmpptls_wasm_bg.wasm.opt" "$out/xmpptls_wasm_bg.wasm"
 

@@ -81,12 +81,13 @@ if [ "$(node -p "require('./$kotlin_dir/node_modules/kotlin-compiler/package.jso
   npm install --silent --no-audit --no-fund --prefix "$kotlin_dir" "kotlin-compiler@$kotlin_version" >/dev/null
 fi
 
-# wasm32: rustup's target, or, where rustup cannot download it, Debian's
-# rustc-web (same compiler family, with its std sources) extracted into
-# .tools/rust-web; scripts/build-wasm.sh then builds std with -Zbuild-std.
-if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  say "adding rustup target wasm32-unknown-unknown"
-  if ! rustup target add wasm32-unknown-unknown; then
+# wasm32: scripts/build-wasm.sh builds std itself (-Zbuild-std, size-first
+# settings), so it needs std's sources: rustup's rust-src component, or,
+# where rustup cannot download it, Debian's rustc-web (same compiler family)
+# with rust-web-src, extracted into .tools/rust-web.
+if ! rustup component list --installed 2>/dev/null | grep -q "^rust-src"; then
+  say "adding rustup component rust-src"
+  if ! rustup component add rust-src; then
     if [ ! -x .tools/rust-web/usr/bin/rustc ]; then
       say "rustup cannot download: using Debian's rustc-web"
       debs=$(mktemp -d)

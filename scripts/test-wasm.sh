@@ -8,7 +8,8 @@
 #   node/prosody.test.mjs   two @xmpp/client over WebSocket through a real
 #                           Prosody (started and stopped by the test)
 #   browser/browser.test.mjs  the package in headless Chromium
-# and type-checks bindings-wasm/tests/types/usage.ts with tsc --strict.
+# and type-checks bindings-wasm/tests/types/usage.ts with tsc --strict, and
+# checks the size budget (scripts/package-size.sh: 350 KiB gzip in all).
 # Prints "ok - …"/"not ok - …" per test and "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,13 @@ if ! scripts/build-wasm.sh "$pkg"; then
   echo "not ok - build the npm package"; echo "0 passed, 1 failed"; exit 1
 fi
 echo "ok - build the npm package" >> "$log"
+# Issue 5's size budget: wasm + JS glue, gzip -9, at most 350 KiB.
+read -r raw gz js total < <(scripts/package-size.sh "$pkg")
+if [ "$total" -le $((350 * 1024)) ]; then
+  echo "ok - package size $((total / 1024)) KiB gzip (wasm $((gz / 1024)) + JS $((js / 1024))) within 350 KiB" >> "$log"
+else
+  echo "not ok - package size $((total / 1024)) KiB gzip (wasm $((gz / 1024)) + JS $((js / 1024))) over 350 KiB" >> "$log"
+fi
 tarball=$(cd "$pkg" && npm pack --silent 2>/dev/null | tail -1)
 [ -f "$pkg/$tarball" ] && echo "ok - npm pack: $tarball" >> "$log" || echo "not ok - npm pack" >> "$log"
 tarball="$PWD/$pkg/$tarball"

@@ -28,7 +28,12 @@ export interface EndpointOptions {
   rootsPem?: string;
   /** Pins saved earlier with `pinsJson()` (trust "tofu" and "pinned"). */
   pinsJson?: string;
-  /** TLS versions (default "1.2+1.3"); always ECDHE + AEAD (RFC 7525). */
+  /**
+   * TLS versions: the package speaks TLS 1.3 only (XTLS peers are all
+   * libxmpptls, which speaks 1.3; leaving 1.2 out keeps the package small).
+   * "1.2+1.3" (the default) therefore means 1.3; "1.2" throws XmppTlsError
+   * code 500.
+   */
   versions?: "1.2+1.3" | "1.3" | "1.2";
   /** Announce our certificate hash in XEP-0250 offers (default true). */
   sendOffer?: boolean;

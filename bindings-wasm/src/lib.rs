@@ -13,6 +13,8 @@
 mod endpoint;
 mod error;
 mod identity;
+#[cfg(target_arch = "wasm32")]
+mod idna;
 mod js;
 mod pins;
 mod policy;

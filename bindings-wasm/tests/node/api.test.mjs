@@ -37,13 +37,16 @@ test("tunnel: handshake and messages both ways, routing restored", () => {
   juliet.free();
 });
 
-test("tunnel: TLS 1.2 when asked, and XEP-0250 offers verified", () => {
-  const romeo = endpoint(ROMEO, { trust: "offer", versions: "1.2" });
-  const juliet = endpoint(JULIET, { trust: "offer" });
+test("tunnel: TLS 1.3 only in the package, and XEP-0250 offers verified", () => {
+  assert.throws(() => endpoint(ROMEO, { versions: "1.2" }), (e) => e.code === 500 && /TLS 1\.2/.test(e.message));
+  const romeo = endpoint(ROMEO, { trust: "offer", versions: "1.2+1.3" });
+  const juliet = endpoint(JULIET, { trust: "offer", versions: "1.3" });
   romeo.open(JULIET);
   route(romeo, juliet);
   const info = events(romeo)[0].info;
-  assert.equal(info.tlsVersion, "TLSv1.2");
+  assert.equal(info.tlsVersion, "TLSv1.3");
+  assert.equal(info.cipherSuite, "TLS_CHACHA20_POLY1305_SHA256", "ChaCha20 first without AES hardware");
+  assert.equal(info.kxGroup, "X25519");
   assert.equal(info.offerVerified, true);
   assert.equal(info.authentication, "offer");
 });
@@ -129,6 +132,23 @@ test("identity: XmppAddr, DNS-ID and no match", () => {
   const info = certificateInfo(der);
   assert.deepEqual(info.san.xmpp_addr, ["capulet.lit"]);
   assert.equal(info.spki_sha256.length, 64);
+});
+
+// The package leaves ICU's tables out: U-labels are converted by the
+// platform's UTS 46 (the WHATWG URL parser), as the native build does with
+// the idna crate.
+test("identity: internationalized domains through the platform's UTS 46", () => {
+  const der = certificatesFromPem(generateIdentity("bücher.example").chainPem)[0];
+  const match = { type: "XmppAddr", presented: "bücher.example" };
+  for (const d of ["bücher.example", "BÜCHER.example", "xn--bcher-kva.example", "bücher.example."]) {
+    assert.deepEqual(checkIdentity(der, d, "xmpp-server"), match, d);
+  }
+  assert.equal(checkIdentity(der, "bucher.example", "xmpp-server"), null);
+  // Text the URL parser would read as more than a host is refused, never
+  // reinterpreted (userinfo, port, path, escapes, spaces).
+  for (const d of ["x@bücher.example", "bücher.example:5222", "bücher.example/x", "b%C3%BCcher.example", "bü cher.example"]) {
+    assert.throws(() => checkIdentity(der, d, "xmpp-server"), (e) => e.code === 500 && /not a valid domain/.test(e.message), d);
+  }
 });
 
 test("pins: a changed key is refused after a restart, the old one still works", () => {
