@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs each cargo-fuzz target for a bounded time (default 60 s each), seeded
-# with the XTLS spec examples. Not part of the default test run.
+# with the XTLS spec examples (the certificate target with OpenSSL-made
+# certificates). Not part of the default test run.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(stanza_parser endpoint_sequence)
+[ ${#targets[@]} -gt 0 ] || targets=(stanza_parser endpoint_sequence certificate)
 
 # cargo-fuzz needs a nightly compiler for the sanitizer flags.
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
@@ -16,7 +17,11 @@ command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 for t in "${targets[@]}"; do
   corpus=fuzz/corpus/$t
   mkdir -p "$corpus"
-  cp tests/fixtures/xtls/*.xml "$corpus/"
+  if [ "$t" = certificate ]; then
+    cp tests/fixtures/certs/*.der "$corpus/"
+  else
+    cp tests/fixtures/xtls/*.xml "$corpus/"
+  fi
   # Inputs that once found a bug stay in the corpus.
   for r in fuzz/regressions/"$t"-*; do [ -e "$r" ] && cp "$r" "$corpus/"; done
   if [ "$t" = endpoint_sequence ]; then

@@ -203,3 +203,62 @@ fn server_check_fails_a_certificate_for_another_domain() {
         xmpptls::Error::Config(String::new()).code()
     );
 }
+
+/// Certificates made by OpenSSL (an independent producer; see
+/// tests/fixtures/README.md) read through x509-cert: every SAN type, RFC 4514
+/// names with a multi-valued RDN and escapes, key sizes, CA flag, and the
+/// tls-server-end-point hash of an RSASSA-PSS signature (RFC 5929 §4.1).
+#[test]
+fn openssl_certificates_read_in_full() {
+    use xmpptls::identity::CertificateInfo;
+    let read = |name: &str| {
+        let der = std::fs::read(format!(
+            "{}/fixtures/certs/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        CertificateDer::from(der)
+    };
+
+    let leaf = read("p256-all-sans.der");
+    let info = CertificateInfo::from_der(&leaf).unwrap();
+    assert_eq!(
+        info.subject,
+        "OU=\\#ops+CN=xmpp.example,O=Capulet\\, Inc.,C=FR"
+    );
+    assert_eq!(info.issuer, info.subject);
+    assert_eq!(info.ids.dns, ["xmpp.example", "*.example"]);
+    assert_eq!(info.ids.ip, ["192.0.2.1", "2001:db8::1"]);
+    assert_eq!(info.ids.uri, ["xmpp:a@example"]);
+    assert_eq!(info.ids.xmpp_addr, ["juliet@capulet.lit"]);
+    assert_eq!(info.ids.srv, ["_xmpp-client.example"]);
+    assert_eq!(info.ids.cn, ["xmpp.example"]);
+    assert_eq!((info.key_type.as_str(), info.key_bits), ("ECDSA", 256));
+    assert!(!info.is_ca);
+    assert_eq!(info.not_after - info.not_before, 30 * 86_400);
+    let srv = ReferenceIdentity::new("example", Service::XmppClient).unwrap();
+    assert_eq!(
+        match_identity(&info.ids, &srv, false),
+        Some(Matched::SrvId("_xmpp-client.example".into()))
+    );
+
+    let p384 = CertificateInfo::from_der(&read("p384.der")).unwrap();
+    assert_eq!(p384.subject, "CN=p384,DC=example");
+    assert_eq!((p384.key_type.as_str(), p384.key_bits), ("ECDSA", 384));
+    assert_eq!(p384.signature_algorithm, "1.2.840.10045.4.3.3");
+
+    let ed = CertificateInfo::from_der(&read("ed25519.der")).unwrap();
+    assert_eq!((ed.key_type.as_str(), ed.key_bits), ("Ed25519", 256));
+
+    let ca_der = read("rsa-pss-ca.der");
+    let ca = CertificateInfo::from_der(&ca_der).unwrap();
+    assert!(ca.is_ca);
+    assert_eq!((ca.key_type.as_str(), ca.key_bits), ("RSA", 2048));
+    assert_eq!(ca.signature_algorithm, "1.2.840.113549.1.1.10");
+    let binding = xmpptls::channel_binding::tls_server_end_point(&ca_der).unwrap();
+    assert_eq!(
+        binding,
+        xmpptls::identity::cert_sha256(&ca_der),
+        "PSS with SHA-256"
+    );
+}
