@@ -10,7 +10,9 @@ use serde_json::{json, Value};
 use crate::identity::{CertificateInfo, Matched};
 use crate::pins::PinStatus;
 use crate::policy::suites::{self, Class};
-use crate::policy::{evaluate, Evaluation, Finding, Negotiated, Policy, Severity, Verdict};
+use crate::policy::{
+    evaluate_with_certificate, Evaluation, Finding, Negotiated, Policy, Severity, Verdict,
+};
 
 /// Everything a person (or a log) needs about one TLS connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,17 +59,18 @@ impl ConnectionReport {
         identity: Option<Matched>,
         pin: Option<PinStatus>,
     ) -> Self {
-        let evaluation = evaluate(policy, &negotiated);
+        let certificate = negotiated
+            .peer_chain
+            .first()
+            .and_then(|c| CertificateInfo::from_der(c).ok());
+        let evaluation = evaluate_with_certificate(policy, &negotiated, certificate.as_ref());
         let changed = match &pin {
             Some(PinStatus::Changed { old, new }) => Some((old.clone(), new.clone())),
             _ => None,
         };
         let mut report = ConnectionReport {
             peer: peer.to_owned(),
-            certificate: negotiated
-                .peer_chain
-                .first()
-                .and_then(|c| CertificateInfo::from_der(c).ok()),
+            certificate,
             negotiated,
             identity,
             pin,
@@ -87,7 +90,7 @@ impl ConnectionReport {
         report
     }
 
-    /// Adds a finding made outside [`evaluate`] (certificate checks, pins,
+    /// Adds a finding made outside [`evaluate`](crate::policy::evaluate) (certificate checks, pins,
     /// a failed handshake) and raises the verdict to match its severity.
     pub fn add_finding(&mut self, finding: Finding) {
         let floor = match finding.severity {

@@ -83,7 +83,7 @@ impl CertificateInfo {
             not_before_text: super::x509::rfc3339(&validity.not_before),
             not_after_text: super::x509::rfc3339(&validity.not_after),
             signature_algorithm: c.signature_algorithm().oid.to_string(),
-            ids: PresentedIds::from_der(cert)?,
+            ids: PresentedIds::from_certificate(&c)?,
             is_ca: super::x509::is_ca(&c),
             key_type,
             key_bits,

@@ -52,8 +52,13 @@ impl PresentedIds {
     /// Reads the identifiers of a DER certificate.
     pub fn from_der(cert: &CertificateDer<'_>) -> Result<Self, TrustError> {
         let c = super::x509::parse(cert.as_ref()).map_err(TrustError::BadCertificate)?;
+        Self::from_certificate(&c)
+    }
+
+    /// The identifiers of a certificate already decoded.
+    pub(crate) fn from_certificate(c: &super::x509::Certificate) -> Result<Self, TrustError> {
         let mut ids = PresentedIds::default();
-        for name in super::x509::subject_alt_names(&c).map_err(TrustError::BadCertificate)? {
+        for name in super::x509::subject_alt_names(c).map_err(TrustError::BadCertificate)? {
             match name {
                 GeneralName::DnsName(d) => ids.dns.push(d.to_string()),
                 GeneralName::UniformResourceIdentifier(u) => ids.uri.push(u.to_string()),

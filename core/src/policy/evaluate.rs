@@ -143,6 +143,16 @@ impl Out {
 
 /// Grades `n` against `policy`.
 pub fn evaluate(policy: &Policy, n: &Negotiated) -> Evaluation {
+    evaluate_with_certificate(policy, n, None)
+}
+
+/// [`evaluate`] with the peer certificate's details already read (the
+/// report reads them anyway), so the chain is not decoded twice.
+pub(crate) fn evaluate_with_certificate(
+    policy: &Policy,
+    n: &Negotiated,
+    certificate: Option<&CertificateInfo>,
+) -> Evaluation {
     use Severity::*;
     let mut out = Out(Vec::new());
     if !n.encrypted {
@@ -161,7 +171,7 @@ pub fn evaluate(policy: &Policy, n: &Negotiated) -> Evaluation {
     }
     version_findings(policy, n, &mut out);
     suite_findings(policy, n, &mut out);
-    key_findings(policy, n, &mut out);
+    key_findings(policy, n, certificate, &mut out);
     if n.compression {
         out.add("compression", Warning, "RFC 7525 §3.3", "TLS-level compression is on: it enables CRIME-style attacks (XMPP can compress at the application layer, XEP-0138)".into());
     }
@@ -311,7 +321,12 @@ fn suite_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
     }
 }
 
-fn key_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
+fn key_findings(
+    policy: &Policy,
+    n: &Negotiated,
+    certificate: Option<&CertificateInfo>,
+    out: &mut Out,
+) {
     use Severity::*;
     let group = n
         .kx_group
@@ -346,17 +361,27 @@ fn key_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
             );
         }
     }
-    let from_chain = n
-        .peer_chain
-        .first()
-        .and_then(|c| CertificateInfo::from_der(c).ok());
+    // The chain is decoded only when the caller gave neither the key's
+    // facts nor the certificate's details.
+    let parsed;
+    let from_chain = match certificate {
+        Some(c) => Some(c),
+        None if n.peer_key_type.is_none() || n.peer_key_bits.is_none() => {
+            parsed = n
+                .peer_chain
+                .first()
+                .and_then(|c| CertificateInfo::from_der(c).ok());
+            parsed.as_ref()
+        }
+        None => None,
+    };
     let kind = n
         .peer_key_type
         .clone()
-        .or_else(|| from_chain.as_ref().map(|c| c.key_type.clone()));
+        .or_else(|| from_chain.map(|c| c.key_type.clone()));
     let bits = n
         .peer_key_bits
-        .or_else(|| from_chain.as_ref().map(|c| c.key_bits).filter(|b| *b > 0));
+        .or_else(|| from_chain.map(|c| c.key_bits).filter(|b| *b > 0));
     if let (Some(kind), Some(bits)) = (kind.as_deref(), bits) {
         let kind_l = kind.to_ascii_lowercase();
         if (kind_l == "rsa" || kind_l == "dsa") && bits < policy.min_rsa_bits {

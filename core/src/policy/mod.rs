@@ -21,6 +21,7 @@ pub mod suites;
 
 use std::fmt;
 
+pub(crate) use evaluate::evaluate_with_certificate;
 pub use evaluate::{evaluate, Evaluation, Finding, Negotiated, Severity, Verdict};
 use suites::Class;
 
