@@ -67,10 +67,13 @@ impl CertificateInfo {
                 .as_ref()
                 .and_then(|p| p.decode_as::<x509_cert::der::asn1::ObjectIdentifier>().ok())
             {
-                Some(curve) if curve.to_string() == "1.2.840.10045.3.1.7" => 256,
-                Some(curve) if curve.to_string() == "1.3.132.0.34" => 384,
-                Some(curve) if curve.to_string() == "1.3.132.0.35" => 521,
-                _ => u32::try_from(key.len().saturating_sub(1) / 2 * 8).unwrap_or(0),
+                Some(curve) => match curve.to_string().as_str() {
+                    "1.2.840.10045.3.1.7" => 256,
+                    "1.3.132.0.34" => 384,
+                    "1.3.132.0.35" => 521,
+                    _ => point_bits(key),
+                },
+                None => point_bits(key),
             },
             _ => 0,
         };
@@ -96,6 +99,11 @@ impl CertificateInfo {
     pub fn valid_at(&self, now: i64) -> bool {
         self.not_before <= now && now <= self.not_after
     }
+}
+
+/// The field size of an uncompressed EC point (SEC 1 §2.3.3): 0x04, x, y.
+fn point_bits(point: &[u8]) -> u32 {
+    u32::try_from(point.len().saturating_sub(1) / 2 * 8).unwrap_or(0)
 }
 
 #[cfg(test)]
