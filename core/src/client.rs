@@ -187,7 +187,13 @@ impl ClientSession {
             settings.policy.cn_fallback,
             settings.mode,
         )?);
-        let versions = offered_versions(settings.policy.min_version);
+        // TLS 1.3, and TLS 1.2 too when the policy accepts it and the build
+        // has it (feature `tls12`).
+        let versions = if settings.policy.min_version >= TlsVersion::Tls13 {
+            crate::xtls::tls::TLS13_ONLY
+        } else {
+            crate::xtls::tls::TLS12_AND_13
+        };
         let mut config = ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(versions)?
             .dangerous()
@@ -348,20 +354,4 @@ fn describe_failure(e: &rustls::Error) -> (&'static str, String) {
         rustls::Error::InvalidCertificate(_) => ("certificate-rejected", format!("the handshake was stopped because the certificate is not trusted ({e})")),
         other => ("handshake-failed", format!("the TLS handshake failed: {other}")),
     }
-}
-
-/// The versions the checking client offers: TLS 1.3, and TLS 1.2 too when
-/// the policy accepts it and the build has it (feature `tls12`).
-fn offered_versions(min: TlsVersion) -> &'static [&'static rustls::SupportedProtocolVersion] {
-    static TLS13_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13];
-    #[cfg(feature = "tls12")]
-    {
-        static BOTH: &[&rustls::SupportedProtocolVersion] =
-            &[&rustls::version::TLS13, &rustls::version::TLS12];
-        if min < TlsVersion::Tls13 {
-            return BOTH;
-        }
-    }
-    let _ = min;
-    TLS13_ONLY
 }

@@ -72,13 +72,15 @@ pub(crate) struct TlsSetup {
     pub registry: Arc<PeerRegistry>,
 }
 
+/// TLS 1.3 and 1.2, for tunnels and the checking client.
 #[cfg(feature = "tls12")]
-static TLS12_AND_13: &[&SupportedProtocolVersion] =
+pub(crate) static TLS12_AND_13: &[&SupportedProtocolVersion] =
     &[&rustls::version::TLS13, &rustls::version::TLS12];
 /// A build without the `tls12` feature offers what it has.
 #[cfg(not(feature = "tls12"))]
-static TLS12_AND_13: &[&SupportedProtocolVersion] = TLS13_ONLY;
-static TLS13_ONLY: &[&SupportedProtocolVersion] = &[&rustls::version::TLS13];
+pub(crate) static TLS12_AND_13: &[&SupportedProtocolVersion] = TLS13_ONLY;
+/// TLS 1.3 alone.
+pub(crate) static TLS13_ONLY: &[&SupportedProtocolVersion] = &[&rustls::version::TLS13];
 
 /// TLS 1.2 alone, or a configuration error in a build without it.
 #[cfg(feature = "tls12")]
