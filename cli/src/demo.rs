@@ -51,7 +51,8 @@ fn now() -> UnixTime {
     )
 }
 
-fn endpoint(jid: &str) -> Result<Endpoint, Error> {
+/// A demo endpoint: a self-signed identity, trust on first use.
+pub(crate) fn endpoint(jid: &str) -> Result<Endpoint, Error> {
     let jid = Jid::parse(jid)?;
     let identity = Identity::self_signed(&jid)?;
     // Trust on first use, with the XEP-0250 offer hash checked as well.

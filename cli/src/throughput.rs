@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use xmpptls::{Endpoint, EndpointConfig, Event, Identity, Jid, PinStore, TrustMode, UnixTime};
+use xmpptls::{Endpoint, Event, UnixTime};
 
 /// Both directions until quiet.
 fn pump(a: &mut Endpoint, b: &mut Endpoint, now: UnixTime) -> Result<usize, xmpptls::Error> {
@@ -34,18 +34,9 @@ fn pump(a: &mut Endpoint, b: &mut Endpoint, now: UnixTime) -> Result<usize, xmpp
 /// Runs the benchmark and prints one JSON line.
 pub fn run(size: usize, count: usize) -> Result<(), xmpptls::Error> {
     let now = UnixTime::now();
-    let mk = |j: &str| -> Result<Endpoint, xmpptls::Error> {
-        let jid = Jid::parse(j)?;
-        let id = Identity::self_signed(&jid)?;
-        Endpoint::new(EndpointConfig::new(
-            jid,
-            id,
-            TrustMode::TrustOnFirstUse(PinStore::new()),
-        ))
-    };
     let (mut romeo, mut juliet) = (
-        mk("romeo@montague.lit/orchard")?,
-        mk("juliet@capulet.lit/balcony")?,
+        crate::demo::endpoint("romeo@montague.lit/orchard")?,
+        crate::demo::endpoint("juliet@capulet.lit/balcony")?,
     );
     let to = juliet.local_jid().clone();
     romeo.open(&to, now)?;
