@@ -36,7 +36,7 @@ fn malformed(e: impl std::fmt::Display) -> XmlError {
     XmlError::Malformed(e.to_string())
 }
 
-fn start_element(
+pub(super) fn start_element(
     decoder: Decoder,
     ns: ResolveResult<'_>,
     e: &BytesStart<'_>,

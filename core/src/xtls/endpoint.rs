@@ -75,6 +75,25 @@ pub struct Endpoint {
     tls: TlsSetup,
     tunnels: HashMap<Jid, Tunnel>,
     io: Io,
+    /// The decoded TLS octets of the data IQ being handled.
+    rx: Vec<u8>,
+}
+
+/// Most capacity the endpoint keeps in its buffer for decoded `<data/>`
+/// octets between stanzas: enough for the default
+/// [`Limits::max_data_bytes`]; a larger buffer is freed after use.
+pub const RX_KEEP_BYTES: usize = 32 * 1024;
+
+/// An XTLS IQ-set, from either reader.
+enum Request<'a> {
+    Start(Option<Offer>),
+    /// The TLS octets, or why the base64 could not be decoded (reported
+    /// after the checks that come first).
+    Data {
+        method: Option<String>,
+        octets: Result<&'a [u8], Error>,
+    },
+    Close,
 }
 
 /// The application's pin storage, set with [`Endpoint::set_pin_storage`].
@@ -136,6 +155,7 @@ impl Endpoint {
             tls,
             tunnels: HashMap::new(),
             io: Io::new(format!("xtls-{}-", hex(&rnd))),
+            rx: Vec::new(),
         })
     }
 
@@ -323,36 +343,77 @@ impl Endpoint {
         if is_message_or_presence(stanza) {
             return Ok(Incoming::NotXtls);
         }
+        // The decoded TLS octets of a data IQ land in a buffer the endpoint
+        // keeps, so the data path allocates nothing for them.
+        let mut rx = std::mem::take(&mut self.rx);
+        rx.clear();
+        let result = match wire::read_data_iq(stanza, &self.xml_limits, &mut rx) {
+            Some(iq) => {
+                let request = Request::Data {
+                    method: iq.method,
+                    octets: Ok(&rx),
+                };
+                self.on_request(iq.from, iq.to, &iq.id, request, now)
+            }
+            None => self.incoming_general(stanza, now),
+        };
+        if rx.capacity() <= RX_KEEP_BYTES {
+            self.rx = rx;
+        }
+        result
+    }
+
+    /// Every XTLS stanza that is not a data IQ with strict base64: read into
+    /// a tree first.
+    fn incoming_general(&mut self, stanza: &[u8], now: UnixTime) -> Result<Incoming, Error> {
         let el = xml::parse(stanza, &self.xml_limits)?;
         let Some(iq) = wire::read_iq(el)? else {
             return Ok(Incoming::NotXtls);
         };
-        match iq.payload {
+        let decoded;
+        let request = match iq.payload {
             Payload::Ack | Payload::Error(_) | Payload::Proceed(_) | Payload::Closed => {
                 return self.on_answer(iq, now)
             }
-            _ => {}
-        }
-        let from = iq
-            .from
-            .as_deref()
-            .ok_or_else(|| Error::BadRequest("XTLS request without 'from'".into()))?;
-        let peer = Jid::parse(from)?;
-        if let Some(to) = iq.to.as_deref() {
+            Payload::Start(offer) => Request::Start(offer),
+            Payload::Close => Request::Close,
+            Payload::Data { method, base64 } => {
+                // XTLS §4.3 does not forbid whitespace in the base64.
+                decoded = base64_simd::forgiving_decode_to_vec(base64.as_bytes())
+                    .map_err(|_| Error::Base64);
+                Request::Data {
+                    method,
+                    octets: decoded.as_deref().map_err(Clone::clone),
+                }
+            }
+        };
+        self.on_request(iq.from, iq.to, &iq.id, request, now)
+    }
+
+    /// An XTLS IQ-set: checks its addressing, hands it to its tunnel and
+    /// answers a failure with the matching stanza error.
+    fn on_request(
+        &mut self,
+        from: Option<String>,
+        to: Option<String>,
+        id: &str,
+        request: Request<'_>,
+        now: UnixTime,
+    ) -> Result<Incoming, Error> {
+        let from = from.ok_or_else(|| Error::BadRequest("XTLS request without 'from'".into()))?;
+        let peer = Jid::parse(&from)?;
+        if let Some(to) = to {
             if to != self.local.as_str() {
-                return Err(Error::WrongRecipient(to.to_owned()));
+                return Err(Error::WrongRecipient(to));
             }
         }
-        let (result, cond_for_method) = match iq.payload {
-            Payload::Start(offer) => (
-                self.on_start(&peer, &iq.id, offer),
-                Condition::NotAcceptable,
-            ),
-            Payload::Data { method, base64 } => (
-                self.on_data(&peer, &iq.id, method.as_deref(), &base64, now),
+        let (result, cond_for_method) = match request {
+            Request::Start(offer) => (self.on_start(&peer, id, offer), Condition::NotAcceptable),
+            Request::Data { method, octets } => (
+                self.on_data(&peer, id, method.as_deref(), octets, now),
                 Condition::FeatureNotImplemented,
             ),
-            _ => (self.on_close(&peer, &iq.id), Condition::BadRequest),
+            Request::Close => (self.on_close(&peer, id), Condition::BadRequest),
         };
         match result {
             Ok(()) => Ok(Incoming::Handled),
@@ -369,7 +430,7 @@ impl Endpoint {
                 };
                 self.reply(
                     &peer,
-                    &iq.id,
+                    id,
                     Payload::Error(StanzaError::new(condition, Some(e.to_string()))),
                 );
                 Err(e)
@@ -570,14 +631,14 @@ impl Endpoint {
         peer: &Jid,
         id: &str,
         method: Option<&str>,
-        base64: &str,
+        octets: Result<&[u8], Error>,
         now: UnixTime,
     ) -> Result<(), Error> {
         let Some(t) = self.tunnels.get_mut(peer) else {
             return Err(Error::NoTunnel(peer.to_string()));
         };
         let mark = self.io.transmits.len();
-        match t.on_data(method, base64, now, &mut self.io) {
+        match t.on_data(method, octets, now, &mut self.io) {
             Ok(()) => {
                 // Acknowledge before the data this input produced.
                 let ack = XtlsIq {

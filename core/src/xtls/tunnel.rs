@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{BufRead, ErrorKind, Write};
 use std::sync::Arc;
 
 use rustls::{Connection, HandshakeKind};
@@ -167,11 +167,12 @@ impl Tunnel {
         self.flush(io);
     }
 
-    /// Handles one incoming `<data/>`.
+    /// Handles the TLS octets of one incoming `<data/>` (or why its base64
+    /// could not be decoded).
     pub(crate) fn on_data(
         &mut self,
         method: Option<&str>,
-        base64: &str,
+        octets: Result<&[u8], Error>,
         now: UnixTime,
         io: &mut Io,
     ) -> Result<(), Error> {
@@ -185,10 +186,7 @@ impl Tunnel {
                 return Err(Error::UnsupportedMethod(m.to_owned()));
             }
         }
-        let bytes =
-            base64_simd::forgiving_decode_to_vec(base64.as_bytes()).map_err(|_| Error::Base64)?;
-        let mut rest = &bytes[..];
-        let mut scratch = [0u8; 16 * 1024];
+        let mut rest = octets?;
         while !rest.is_empty() {
             let Some(tls) = self.tls.as_mut() else {
                 return Err(Error::TunnelClosed);
@@ -204,7 +202,7 @@ impl Tunnel {
             if done_now && self.state == TunnelState::Handshaking {
                 self.handshake_done(now, io)?;
             }
-            self.drain_plaintext(&mut scratch, io)?;
+            self.drain_plaintext(io)?;
         }
         self.flush(io);
         Ok(())
@@ -309,17 +307,20 @@ impl Tunnel {
         Ok(())
     }
 
-    /// Moves decrypted plaintext into the framer (through `buf`, one scratch
-    /// buffer per incoming `<data/>`) and delivers every complete stanza.
-    fn drain_plaintext(&mut self, buf: &mut [u8], io: &mut Io) -> Result<(), Error> {
+    /// Moves decrypted plaintext into the framer (straight from rustls's
+    /// buffer) and delivers every complete stanza.
+    fn drain_plaintext(&mut self, io: &mut Io) -> Result<(), Error> {
         let Some(tls) = &mut self.tls else {
             return Ok(());
         };
         loop {
-            match tls.reader().read(buf) {
-                Ok(0) => break, // close_notify: the peer's <close/> follows
-                Ok(n) => {
-                    self.framer.push(&buf[..n]);
+            let mut reader = tls.reader();
+            match reader.fill_buf() {
+                Ok([]) => break, // close_notify: the peer's <close/> follows
+                Ok(chunk) => {
+                    let n = chunk.len();
+                    self.framer.push(chunk);
+                    reader.consume(n);
                     if self.framer.buffered() > self.limits.max_buffered_bytes {
                         return Err(Error::BufferFull {
                             limit: self.limits.max_buffered_bytes,

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::error::Error;
-use crate::xml::{escape_into, Element, Node};
+use crate::xml::{escape_into, read_base64_leaf, Element, Node, XmlLimits};
 
 /// The XTLS namespace (§10: temporary until the XSF assigns `urn:xmpp:xtls:0`).
 pub const NS: &str = "urn:xmpp:tmp:xtls";
@@ -323,6 +323,43 @@ pub fn read_iq(mut iq: Element) -> Result<Option<XtlsIq>, Error> {
         id,
         payload,
     }))
+}
+
+/// The envelope of a `<data/>` IQ-set read by [`read_data_iq`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DataIq {
+    /// `from`, as stamped by the server.
+    pub from: Option<String>,
+    /// `to`.
+    pub to: Option<String>,
+    /// `id`.
+    pub id: String,
+    /// The `method` attribute of `<data/>`.
+    pub method: Option<String>,
+}
+
+/// The data path's reader (XTLS §4.3): a `<data/>` IQ-set whose base64 is
+/// strict is read with the TLS octets decoded straight into `out`, without
+/// building a tree or copying its text. `None` for every other stanza (and a
+/// `<data/>` with whitespace or references in its base64): [`read_iq`] then
+/// reads it, with the same result for anything that is valid.
+pub(crate) fn read_data_iq(stanza: &[u8], limits: &XmlLimits, out: &mut Vec<u8>) -> Option<DataIq> {
+    let mark = out.len();
+    let (iq, data) = read_base64_leaf(stanza, limits, out)?;
+    let ours = iq.name == "iq"
+        && (iq.ns.is_empty() || iq.ns == "jabber:client" || iq.ns == "jabber:server")
+        && iq.attr("type") == Some("set")
+        && data.is("data", NS);
+    let Some(id) = iq.attr("id").filter(|_| ours) else {
+        out.truncate(mark);
+        return None;
+    };
+    Some(DataIq {
+        id: id.to_owned(),
+        from: iq.attr("from").map(str::to_owned),
+        to: iq.attr("to").map(str::to_owned),
+        method: data.attr("method").map(str::to_owned),
+    })
 }
 
 impl XtlsIq {
