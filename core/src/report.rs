@@ -63,6 +63,19 @@ impl ConnectionReport {
             .peer_chain
             .first()
             .and_then(|c| CertificateInfo::from_der(c).ok());
+        Self::with_certificate(peer, policy, negotiated, certificate, identity, pin)
+    }
+
+    /// [`new`](Self::new) with the peer certificate's details already read
+    /// (XTLS tunnels keep them for peers seen before).
+    pub(crate) fn with_certificate(
+        peer: &str,
+        policy: &Policy,
+        negotiated: Negotiated,
+        certificate: Option<CertificateInfo>,
+        identity: Option<Matched>,
+        pin: Option<PinStatus>,
+    ) -> Self {
         let evaluation = evaluate_with_certificate(policy, &negotiated, certificate.as_ref());
         let changed = match &pin {
             Some(PinStatus::Changed { old, new }) => Some((old.clone(), new.clone())),

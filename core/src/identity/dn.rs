@@ -8,20 +8,27 @@
 use std::fmt::Write;
 
 use x509_cert::attr::AttributeTypeAndValue;
+use x509_cert::der::asn1::ObjectIdentifier;
 use x509_cert::name::Name;
 
 /// RFC 4514 §3 short names (and RFC 4519's `serialNumber`), by OID.
-const SHORT_NAMES: &[(&str, &str)] = &[
-    ("2.5.4.3", "CN"),
-    ("2.5.4.5", "serialNumber"),
-    ("2.5.4.6", "C"),
-    ("2.5.4.7", "L"),
-    ("2.5.4.8", "ST"),
-    ("2.5.4.9", "STREET"),
-    ("2.5.4.10", "O"),
-    ("2.5.4.11", "OU"),
-    ("0.9.2342.19200300.100.1.1", "UID"),
-    ("0.9.2342.19200300.100.1.25", "DC"),
+const SHORT_NAMES: &[(ObjectIdentifier, &str)] = &[
+    (ObjectIdentifier::new_unwrap("2.5.4.3"), "CN"),
+    (ObjectIdentifier::new_unwrap("2.5.4.5"), "serialNumber"),
+    (ObjectIdentifier::new_unwrap("2.5.4.6"), "C"),
+    (ObjectIdentifier::new_unwrap("2.5.4.7"), "L"),
+    (ObjectIdentifier::new_unwrap("2.5.4.8"), "ST"),
+    (ObjectIdentifier::new_unwrap("2.5.4.9"), "STREET"),
+    (ObjectIdentifier::new_unwrap("2.5.4.10"), "O"),
+    (ObjectIdentifier::new_unwrap("2.5.4.11"), "OU"),
+    (
+        ObjectIdentifier::new_unwrap("0.9.2342.19200300.100.1.1"),
+        "UID",
+    ),
+    (
+        ObjectIdentifier::new_unwrap("0.9.2342.19200300.100.1.25"),
+        "DC",
+    ),
 ];
 
 /// The RFC 4514 §2 string of `name`: RDNs last to first, separated by `,`;
@@ -47,8 +54,10 @@ pub(crate) fn to_rfc4514(name: &Name) -> String {
 /// dotted OID (and any value that is not a string) as `#` and the hex of the
 /// value's DER.
 fn push_attribute(out: &mut String, atv: &AttributeTypeAndValue) {
-    let oid = atv.oid.to_string();
-    let short = SHORT_NAMES.iter().find(|(o, _)| *o == oid).map(|(_, s)| *s);
+    let short = SHORT_NAMES
+        .iter()
+        .find(|(o, _)| *o == atv.oid)
+        .map(|(_, s)| *s);
     match (short, super::x509::text(&atv.value)) {
         (Some(short), Some(text)) => {
             out.push_str(short);
@@ -56,7 +65,12 @@ fn push_attribute(out: &mut String, atv: &AttributeTypeAndValue) {
             push_escaped(out, text);
         }
         (short, _) => {
-            out.push_str(short.unwrap_or(&oid));
+            match short {
+                Some(short) => out.push_str(short),
+                None => {
+                    let _ = write!(out, "{}", atv.oid);
+                }
+            }
             out.push_str("=#");
             for b in super::x509::der_of(&atv.value) {
                 let _ = write!(out, "{b:02x}");

@@ -3,6 +3,7 @@
 //! type, fingerprints.
 
 use rustls_pki_types::CertificateDer;
+use x509_cert::der::asn1::ObjectIdentifier;
 
 use super::{cert_sha256, hex, spki_sha256, PresentedIds};
 use crate::error::TrustError;
@@ -47,13 +48,9 @@ impl CertificateInfo {
         let tbs = c.tbs_certificate();
         let validity = tbs.validity();
         let spki = tbs.subject_public_key_info();
-        let key_type = match spki.algorithm.oid.to_string().as_str() {
-            "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => "RSA".to_owned(),
-            "1.2.840.10045.2.1" => "ECDSA".to_owned(),
-            "1.3.101.112" => "Ed25519".to_owned(),
-            "1.3.101.113" => "Ed448".to_owned(),
-            "1.2.840.10040.4.1" => "DSA".to_owned(),
-            other => other.to_owned(),
+        let key_type = match KEY_TYPES.iter().find(|(oid, _)| *oid == spki.algorithm.oid) {
+            Some((_, name)) => (*name).to_owned(),
+            None => spki.algorithm.oid.to_string(),
         };
         let key = spki.subject_public_key.raw_bytes();
         let key_bits = match key_type.as_str() {
@@ -61,20 +58,13 @@ impl CertificateInfo {
             "Ed448" => 456,
             "RSA" => super::x509::rsa_modulus_bits(key).unwrap_or(0),
             // The named curve (RFC 5480 §2.1.1.1), else the point's size.
-            "ECDSA" => match spki
+            "ECDSA" => spki
                 .algorithm
                 .parameters
                 .as_ref()
-                .and_then(|p| p.decode_as::<x509_cert::der::asn1::ObjectIdentifier>().ok())
-            {
-                Some(curve) => match curve.to_string().as_str() {
-                    "1.2.840.10045.3.1.7" => 256,
-                    "1.3.132.0.34" => 384,
-                    "1.3.132.0.35" => 521,
-                    _ => point_bits(key),
-                },
-                None => point_bits(key),
-            },
+                .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
+                .and_then(|curve| CURVE_BITS.iter().find(|(oid, _)| *oid == curve))
+                .map_or_else(|| point_bits(key), |(_, bits)| *bits),
             _ => 0,
         };
         Ok(CertificateInfo {
@@ -100,6 +90,25 @@ impl CertificateInfo {
         self.not_before <= now && now <= self.not_after
     }
 }
+
+/// Public key algorithms by OID: rsaEncryption and RSASSA-PSS (RFC 4055),
+/// id-ecPublicKey (RFC 5480), Ed25519 and Ed448 (RFC 8410), DSA (RFC 3279).
+const KEY_TYPES: &[(ObjectIdentifier, &str)] = &[
+    (ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1"), "RSA"),
+    (ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10"), "RSA"),
+    (ObjectIdentifier::new_unwrap("1.2.840.10045.2.1"), "ECDSA"),
+    (ObjectIdentifier::new_unwrap("1.3.101.112"), "Ed25519"),
+    (ObjectIdentifier::new_unwrap("1.3.101.113"), "Ed448"),
+    (ObjectIdentifier::new_unwrap("1.2.840.10040.4.1"), "DSA"),
+];
+
+/// Named curves and their field sizes (RFC 5480 §2.1.1.1): P-256, P-384,
+/// P-521.
+const CURVE_BITS: &[(ObjectIdentifier, u32)] = &[
+    (ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7"), 256),
+    (ObjectIdentifier::new_unwrap("1.3.132.0.34"), 384),
+    (ObjectIdentifier::new_unwrap("1.3.132.0.35"), 521),
+];
 
 /// The field size of an uncompressed EC point (SEC 1 §2.3.3): 0x04, x, y.
 fn point_bits(point: &[u8]) -> u32 {

@@ -6,15 +6,15 @@
 //! which also rules out entity-expansion attacks. Only the five predefined
 //! entities and character references are understood.
 
-mod base64_leaf;
 mod element;
+mod flat;
 mod frame;
 mod read;
 mod splice;
 mod write;
 
-pub use base64_leaf::read_base64_leaf;
 pub use element::{Element, Node};
+pub use flat::{read_base64_leaf, read_empty_element, StartTag};
 pub use frame::StanzaFramer;
 pub use read::{check, parse, XmlLimits};
 pub use splice::splice_root_attrs;

@@ -1,5 +1,7 @@
 //! Reading one stanza into an [`Element`] with quick-xml's namespace reader.
 
+use std::borrow::Cow;
+
 use quick_xml::encoding::Decoder;
 use quick_xml::escape::{resolve_predefined_entity, unescape};
 use quick_xml::events::{BytesStart, Event};
@@ -36,42 +38,43 @@ fn malformed(e: impl std::fmt::Display) -> XmlError {
     XmlError::Malformed(e.to_string())
 }
 
-pub(super) fn start_element(
-    decoder: Decoder,
-    ns: ResolveResult<'_>,
-    e: &BytesStart<'_>,
-    limits: &XmlLimits,
-) -> Result<Element, XmlError> {
-    let ns = match ns {
+/// The element's namespace as resolved by quick-xml, unescaped.
+fn namespace<'n>(ns: ResolveResult<'n>) -> Result<Cow<'n, str>, XmlError> {
+    match ns {
         // quick-xml hands the namespace over as written: unescape it like
         // any attribute value, or a round trip would double-escape it.
         ResolveResult::Bound(n) => {
             let raw = std::str::from_utf8(n.into_inner()).map_err(malformed)?;
-            unescape(raw).map_err(malformed)?.into_owned()
+            unescape(raw).map_err(malformed)
         }
-        ResolveResult::Unbound => String::new(),
-        ResolveResult::Unknown(p) => {
-            return Err(XmlError::UnboundPrefix(
-                String::from_utf8_lossy(&p).into_owned(),
-            ))
-        }
-    };
-    if !valid_name(e.name().as_ref()) {
+        ResolveResult::Unbound => Ok(Cow::Borrowed("")),
+        ResolveResult::Unknown(p) => Err(XmlError::UnboundPrefix(
+            String::from_utf8_lossy(&p).into_owned(),
+        )),
+    }
+}
+
+/// The element's local name, after checking its whole (qualified) name.
+pub(super) fn local_name<'e>(e: &'e BytesStart<'_>) -> Result<&'e str, XmlError> {
+    if !valid_name(e.name().into_inner()) {
         return Err(XmlError::Malformed(format!(
             "invalid element name \"{}\"",
             String::from_utf8_lossy(e.name().as_ref()).escape_debug()
         )));
     }
-    let local = e.local_name();
-    let name = std::str::from_utf8(local.as_ref())
-        .map_err(malformed)?
-        .to_owned();
-    let mut el = Element {
-        name,
-        ns,
-        attrs: Vec::new(),
-        children: Vec::new(),
-    };
+    std::str::from_utf8(e.local_name().into_inner()).map_err(malformed)
+}
+
+/// Checks every attribute of a start tag (well-formed, valid names, no
+/// duplicates, values that unescape, at most `max_attributes`) and hands
+/// each one that is not a namespace declaration to `each`, unescaped.
+fn attributes(
+    decoder: Decoder,
+    e: &BytesStart<'_>,
+    limits: &XmlLimits,
+    mut each: impl FnMut(&str, Cow<'_, str>),
+) -> Result<(), XmlError> {
+    let mut count = 0;
     for attr in e.attributes() {
         let attr = attr.map_err(malformed)?;
         let key = attr.key;
@@ -81,20 +84,52 @@ pub(super) fn start_element(
         if !valid_name(key.as_ref()) {
             return Err(XmlError::Malformed("invalid attribute name".into()));
         }
-        if el.attrs.len() >= limits.max_attributes {
+        if count >= limits.max_attributes {
             return Err(XmlError::TooManyAttributes);
         }
-        let k = std::str::from_utf8(key.as_ref()).map_err(malformed)?;
+        count += 1;
+        let k = std::str::from_utf8(key.into_inner()).map_err(malformed)?;
         let v = attr.decode_and_unescape_value(decoder).map_err(malformed)?;
-        el.attrs.push((k.to_owned(), v.into_owned()));
+        each(k, v);
     }
+    Ok(())
+}
+
+fn start_element(
+    decoder: Decoder,
+    ns: ResolveResult<'_>,
+    e: &BytesStart<'_>,
+    limits: &XmlLimits,
+) -> Result<Element, XmlError> {
+    let mut el = Element {
+        ns: namespace(ns)?.into_owned(),
+        name: local_name(e)?.to_owned(),
+        attrs: Vec::new(),
+        children: Vec::new(),
+    };
+    attributes(decoder, e, limits, |k, v| {
+        el.attrs.push((k.to_owned(), v.into_owned()));
+    })?;
     Ok(el)
+}
+
+/// What [`start_element`] checks, without building anything: for elements
+/// below the root in [`check`].
+fn check_start(
+    decoder: Decoder,
+    ns: ResolveResult<'_>,
+    e: &BytesStart<'_>,
+    limits: &XmlLimits,
+) -> Result<(), XmlError> {
+    namespace(ns)?;
+    local_name(e)?;
+    attributes(decoder, e, limits, |_, _| {})
 }
 
 /// XML 1.0 §2.3 `Name`, as far as it matters for safety: not empty, no
 /// character that delimits markup, and not starting with a digit, `-` or
 /// `.`. (quick-xml reads `< />` as an element with an empty name.)
-fn valid_name(name: &[u8]) -> bool {
+pub(super) fn valid_name(name: &[u8]) -> bool {
     match name.first() {
         None => false,
         Some(b'-' | b'.' | b'0'..=b'9') => false,
@@ -159,9 +194,10 @@ fn walk(input: &[u8], limits: &XmlLimits, build: bool) -> Result<Element, XmlErr
                 if depth >= limits.max_depth {
                     return Err(XmlError::TooDeep);
                 }
-                let el = start_element(decoder, ns, &e, limits)?;
                 if build || !open {
-                    stack.push(el);
+                    stack.push(start_element(decoder, ns, &e, limits)?);
+                } else {
+                    check_start(decoder, ns, &e, limits)?;
                 }
                 depth += 1;
             }
@@ -169,11 +205,12 @@ fn walk(input: &[u8], limits: &XmlLimits, build: bool) -> Result<Element, XmlErr
                 if depth >= limits.max_depth {
                     return Err(XmlError::TooDeep);
                 }
-                let el = start_element(decoder, ns, &e, limits)?;
                 match stack.last_mut() {
-                    None => root = Some(el),
-                    Some(parent) if build => parent.children.push(Node::Element(el)),
-                    Some(_) => {}
+                    None => root = Some(start_element(decoder, ns, &e, limits)?),
+                    Some(parent) if build => parent
+                        .children
+                        .push(Node::Element(start_element(decoder, ns, &e, limits)?)),
+                    Some(_) => check_start(decoder, ns, &e, limits)?,
                 }
             }
             Event::End(_) => {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rustls::{ClientConnection, Connection, ServerConnection};
 use rustls_pki_types::{ServerName, UnixTime};
 
+use super::certificates::CertificateCache;
 use super::config::{EndpointConfig, Limits};
 use super::event::{CloseReason, Event, Role, TunnelInfo};
 use super::io::{Io, PendingKind};
@@ -77,6 +78,8 @@ pub struct Endpoint {
     io: Io,
     /// The decoded TLS octets of the data IQ being handled.
     rx: Vec<u8>,
+    /// Details of peer certificates seen recently, for tunnel reports.
+    certs: CertificateCache,
 }
 
 /// Most capacity the endpoint keeps in its buffer for decoded `<data/>`
@@ -156,6 +159,7 @@ impl Endpoint {
             tunnels: HashMap::new(),
             io: Io::new(format!("xtls-{}-", hex(&rnd))),
             rx: Vec::new(),
+            certs: CertificateCache::default(),
         })
     }
 
@@ -343,6 +347,11 @@ impl Endpoint {
         if is_message_or_presence(stanza) {
             return Ok(Incoming::NotXtls);
         }
+        // The other half of the data path: the acknowledgement of a data IQ.
+        if let Some(ack) = wire::read_ack(stanza, &self.xml_limits) {
+            let id = ack.attr("id").unwrap_or_default();
+            return self.on_answer(id, ack.attr("from"), Payload::Ack, now);
+        }
         // The decoded TLS octets of a data IQ land in a buffer the endpoint
         // keeps, so the data path allocates nothing for them.
         let mut rx = std::mem::take(&mut self.rx);
@@ -372,8 +381,9 @@ impl Endpoint {
         };
         let decoded;
         let request = match iq.payload {
-            Payload::Ack | Payload::Error(_) | Payload::Proceed(_) | Payload::Closed => {
-                return self.on_answer(iq, now)
+            payload
+            @ (Payload::Ack | Payload::Error(_) | Payload::Proceed(_) | Payload::Closed) => {
+                return self.on_answer(&iq.id, iq.from.as_deref(), payload, now)
             }
             Payload::Start(offer) => Request::Start(offer),
             Payload::Close => Request::Close,
@@ -439,13 +449,19 @@ impl Endpoint {
     }
 
     /// An IQ result or error: ours if it answers an IQ we sent.
-    fn on_answer(&mut self, iq: XtlsIq, now: UnixTime) -> Result<Incoming, Error> {
-        let Some(pending) = self.io.answer(&iq.id, iq.from.as_deref()) else {
-            if self.io.take_stale(&iq.id) {
+    fn on_answer(
+        &mut self,
+        id: &str,
+        from: Option<&str>,
+        payload: Payload,
+        now: UnixTime,
+    ) -> Result<Incoming, Error> {
+        let Some(pending) = self.io.answer(id, from) else {
+            if self.io.take_stale(id) {
                 return Ok(Incoming::Handled);
             }
-            let ours = self.io.is_ours(&iq.id)
-                || matches!(iq.payload, Payload::Proceed(_) | Payload::Closed);
+            let ours =
+                self.io.is_ours(id) || matches!(payload, Payload::Proceed(_) | Payload::Closed);
             return if ours {
                 Err(Error::UnexpectedIq)
             } else {
@@ -453,7 +469,7 @@ impl Endpoint {
             };
         };
         let peer = pending.peer;
-        if let Payload::Error(err) = iq.payload {
+        if let Payload::Error(err) = payload {
             let reason = match pending.kind {
                 // A close the peer does not know about still ends ours.
                 PendingKind::Close => CloseReason::Local,
@@ -462,7 +478,7 @@ impl Endpoint {
             self.remove(&peer, reason);
             return Ok(Incoming::Handled);
         }
-        match (pending.kind, iq.payload) {
+        match (pending.kind, payload) {
             (PendingKind::Start, payload @ (Payload::Proceed(_) | Payload::Ack)) => {
                 let offer = match payload {
                     Payload::Proceed(o) => o,
@@ -638,7 +654,7 @@ impl Endpoint {
             return Err(Error::NoTunnel(peer.to_string()));
         };
         let mark = self.io.transmits.len();
-        match t.on_data(method, octets, now, &mut self.io) {
+        match t.on_data(method, octets, now, &mut self.certs, &mut self.io) {
             Ok(()) => {
                 // Acknowledge before the data this input produced.
                 let ack = XtlsIq {

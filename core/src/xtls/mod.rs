@@ -4,6 +4,7 @@
 //! [`Endpoint`] is the entry point. See the crate documentation for the
 //! deliberate deviations from the spec (cipher suites, routing checks).
 
+mod certificates;
 mod config;
 pub mod disco;
 mod endpoint;
@@ -15,8 +16,9 @@ mod trust;
 mod tunnel;
 pub mod wire;
 
+pub use certificates::MAX_CACHED_CERTIFICATES;
 pub use config::{EndpointConfig, Limits, TlsVersions};
-pub use endpoint::{Endpoint, Incoming};
+pub use endpoint::{Endpoint, Incoming, RX_KEEP_BYTES};
 pub use event::{CloseReason, Event, Role, TunnelInfo};
 pub use io::MAX_STALE_IDS;
 pub(crate) use tls::provider;

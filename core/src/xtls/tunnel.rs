@@ -10,6 +10,7 @@ use std::sync::Arc;
 use rustls::{Connection, HandshakeKind};
 use rustls_pki_types::UnixTime;
 
+use super::certificates::CertificateCache;
 use super::config::Limits;
 use super::event::{Event, Role, TunnelInfo};
 use super::io::{Io, PendingKind};
@@ -174,6 +175,7 @@ impl Tunnel {
         method: Option<&str>,
         octets: Result<&[u8], Error>,
         now: UnixTime,
+        certs: &mut CertificateCache,
         io: &mut Io,
     ) -> Result<(), Error> {
         if self.tls.is_none() {
@@ -200,7 +202,7 @@ impl Tunnel {
                 return Err(self.tls_failure(e));
             }
             if done_now && self.state == TunnelState::Handshaking {
-                self.handshake_done(now, io)?;
+                self.handshake_done(now, certs, io)?;
             }
             self.drain_plaintext(io)?;
         }
@@ -216,7 +218,12 @@ impl Tunnel {
         Error::Tls(e.to_string())
     }
 
-    fn handshake_done(&mut self, now: UnixTime, io: &mut Io) -> Result<(), Error> {
+    fn handshake_done(
+        &mut self,
+        now: UnixTime,
+        certs: &mut CertificateCache,
+        io: &mut Io,
+    ) -> Result<(), Error> {
         let (Some(tls), Some(slot)) = (&self.tls, &self.slot) else {
             return Err(Error::TunnelClosed);
         };
@@ -233,6 +240,7 @@ impl Tunnel {
             .first()
             .ok_or(Error::Trust(crate::error::TrustError::NoCertificate))?;
         let spki = hex(&spki_sha256(leaf)?);
+        let leaf_sha256 = cert_sha256(leaf);
         if auth == (PeerAuth::TrustOnFirstUse { first_use: true }) {
             self.new_pin = Some((self.peer.bare_str().to_owned(), spki.clone()));
         }
@@ -272,8 +280,14 @@ impl Tunnel {
             peer_chain: chain.iter().map(|c| c.clone().into_owned()).collect(),
             ..Negotiated::default()
         };
-        let report =
-            ConnectionReport::new(self.peer.as_str(), &self.policy, negotiated, identity, pin);
+        let report = ConnectionReport::with_certificate(
+            self.peer.as_str(),
+            &self.policy,
+            negotiated,
+            certs.details(leaf, leaf_sha256),
+            identity,
+            pin,
+        );
         let info = TunnelInfo {
             role: self.role,
             tls_version: version.map(|v| v.as_str().to_owned()).unwrap_or_default(),
@@ -284,7 +298,7 @@ impl Tunnel {
                 .unwrap_or_default(),
             resumed,
             peer_auth: auth,
-            peer_certificate_sha256: hex(&cert_sha256(leaf)),
+            peer_certificate_sha256: hex(&leaf_sha256),
             peer_spki_sha256: spki,
             offer_verified: !slot.check().offer_hashes.is_empty(),
             report,

@@ -4,7 +4,9 @@
 use std::fmt;
 
 use crate::error::Error;
-use crate::xml::{escape_into, read_base64_leaf, Element, Node, XmlLimits};
+use crate::xml::{
+    escape_into, read_base64_leaf, read_empty_element, Element, Node, StartTag, XmlLimits,
+};
 
 /// The XTLS namespace (§10: temporary until the XSF assigns `urn:xmpp:xtls:0`).
 pub const NS: &str = "urn:xmpp:tmp:xtls";
@@ -258,9 +260,7 @@ pub struct XtlsIq {
 /// Reads an IQ element. Returns `Ok(None)` when it is not ours to handle
 /// (another namespace, not an IQ, a get): the host library keeps it.
 pub fn read_iq(mut iq: Element) -> Result<Option<XtlsIq>, Error> {
-    if iq.name != "iq"
-        || !(iq.ns.is_empty() || iq.ns == "jabber:client" || iq.ns == "jabber:server")
-    {
+    if iq.name != "iq" || !stanza_ns(&iq.ns) {
         return Ok(None);
     }
     let Some(kind) = iq.attr("type").and_then(IqType::parse) else {
@@ -338,6 +338,11 @@ pub(crate) struct DataIq {
     pub method: Option<String>,
 }
 
+/// True for the namespaces a stanza of a client or server stream has.
+fn stanza_ns(ns: &str) -> bool {
+    ns.is_empty() || ns == "jabber:client" || ns == "jabber:server"
+}
+
 /// The data path's reader (XTLS §4.3): a `<data/>` IQ-set whose base64 is
 /// strict is read with the TLS octets decoded straight into `out`, without
 /// building a tree or copying its text. `None` for every other stanza (and a
@@ -346,10 +351,11 @@ pub(crate) struct DataIq {
 pub(crate) fn read_data_iq(stanza: &[u8], limits: &XmlLimits, out: &mut Vec<u8>) -> Option<DataIq> {
     let mark = out.len();
     let (iq, data) = read_base64_leaf(stanza, limits, out)?;
-    let ours = iq.name == "iq"
-        && (iq.ns.is_empty() || iq.ns == "jabber:client" || iq.ns == "jabber:server")
+    let ours = iq.name() == b"iq"
+        && stanza_ns(iq.ns())
         && iq.attr("type") == Some("set")
-        && data.is("data", NS);
+        && data.name() == b"data"
+        && data.ns() == NS;
     let Some(id) = iq.attr("id").filter(|_| ours) else {
         out.truncate(mark);
         return None;
@@ -360,6 +366,18 @@ pub(crate) fn read_data_iq(stanza: &[u8], limits: &XmlLimits, out: &mut Vec<u8>)
         to: iq.attr("to").map(str::to_owned),
         method: data.attr("method").map(str::to_owned),
     })
+}
+
+/// The acknowledgement's reader: an empty IQ-result with an id, the answer
+/// to every data IQ (XTLS §4.3), read without building a tree. `None` for
+/// anything else: [`read_iq`] then reads it.
+pub(crate) fn read_ack<'a>(stanza: &'a [u8], limits: &XmlLimits) -> Option<StartTag<'a>> {
+    let iq = read_empty_element(stanza, limits)?;
+    let ours = iq.name() == b"iq"
+        && stanza_ns(iq.ns())
+        && iq.attr("type") == Some("result")
+        && iq.attr("id").is_some();
+    ours.then_some(iq)
 }
 
 impl XtlsIq {

@@ -1,0 +1,301 @@
+//! Reading the two small, fixed shapes of XTLS's most frequent stanzas
+//! without building a tree (XTLS §4.3):
+//!
+//! - one empty element, `<iq type='result' id='…' from='…' to='…'/>`: the
+//!   acknowledgement of every data IQ;
+//! - an element whose one child holds only base64,
+//!   `<iq …><data …>BASE64</data></iq>`: every data IQ, with up to ~22 KB
+//!   of text. The base64 is decoded straight from the input: the general
+//!   reader would copy it into the tree and check it as UTF-8 first.
+//!
+//! Both accept a subset of what [`parse`](super::parse) accepts and read it
+//! the same way: start tags go through the same checks, and element names
+//! must be unprefixed with no `xmlns:` declarations, so a namespace is the
+//! nearest `xmlns`. Strict base64 has no `<` or `&`, so the text cannot hide
+//! markup or references, and the end tags must be exactly `</child></root>`.
+//! Anything else returns `None` and is left to the general reader, which
+//! also gives the right error.
+
+use std::borrow::Cow;
+
+use quick_xml::encoding::Decoder;
+use quick_xml::events::attributes::Attributes;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use super::read::{local_name, valid_name};
+use super::XmlLimits;
+
+/// A checked start tag: its name, namespace and attributes, borrowed from
+/// the input unless unescaping changed them.
+#[derive(Debug)]
+pub struct StartTag<'a> {
+    name: &'a [u8],
+    ns: Cow<'a, str>,
+    attrs: Vec<(&'a str, Cow<'a, str>)>,
+}
+
+impl<'a> StartTag<'a> {
+    /// Reads the tag `raw` (from `<` to `>`), which the reader returned as
+    /// `tag`, with the general reader's checks; `None` for a prefixed name,
+    /// an `xmlns:` declaration, or anything the general reader refuses.
+    fn read(
+        raw: &'a [u8],
+        tag: &BytesStart<'_>,
+        decoder: Decoder,
+        parent_ns: &str,
+        limits: &XmlLimits,
+    ) -> Option<Self> {
+        let name_len = tag.name().as_ref().len();
+        if local_name(tag).ok()?.len() != name_len {
+            return None;
+        }
+        // The tag's content between '<' and '>' or '/>', as quick-xml reads it.
+        let end = raw.len() - if raw.ends_with(b"/>") { 2 } else { 1 };
+        let content = std::str::from_utf8(raw.get(1..end)?).ok()?;
+        let mut ns = None;
+        let mut attrs = Vec::new();
+        for attr in Attributes::new(content, name_len) {
+            let attr = attr.ok()?;
+            let key = attr.key.into_inner();
+            let value = attr.decode_and_unescape_value(decoder).ok()?;
+            if key == b"xmlns" {
+                ns = Some(value);
+                continue;
+            }
+            if attr.key.as_namespace_binding().is_some()
+                || !valid_name(key)
+                || attrs.len() >= limits.max_attributes
+            {
+                return None;
+            }
+            attrs.push((std::str::from_utf8(key).ok()?, value));
+        }
+        Some(StartTag {
+            name: content.as_bytes().get(..name_len)?,
+            ns: ns.unwrap_or_else(|| Cow::Owned(parent_ns.to_owned())),
+            attrs,
+        })
+    }
+
+    /// The element's name.
+    pub fn name(&self) -> &'a [u8] {
+        self.name
+    }
+
+    /// The element's namespace (`""` when none is declared).
+    pub fn ns(&self) -> &str {
+        &self.ns
+    }
+
+    /// The value of attribute `name`, unescaped.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+/// The next event and the octets of input it was read from.
+fn next<'a>(reader: &mut Reader<&'a [u8]>, input: &'a [u8]) -> Option<(Event<'a>, &'a [u8])> {
+    let start = usize::try_from(reader.buffer_position()).ok()?;
+    let event = reader.read_event().ok()?;
+    let end = usize::try_from(reader.buffer_position()).ok()?;
+    Some((event, input.get(start..end)?))
+}
+
+/// Reads `input` if it is one empty element, `<name …/>`, with nothing
+/// around it but whitespace.
+pub fn read_empty_element<'a>(input: &'a [u8], limits: &XmlLimits) -> Option<StartTag<'a>> {
+    if input.len() > limits.max_bytes || limits.max_depth < 1 {
+        return None;
+    }
+    let input = input.trim_ascii();
+    let mut reader = Reader::from_reader(input);
+    let (Event::Empty(tag), raw) = next(&mut reader, input)? else {
+        return None;
+    };
+    let Event::Eof = reader.read_event().ok()? else {
+        return None;
+    };
+    StartTag::read(raw, &tag, reader.decoder(), "", limits)
+}
+
+/// Reads `input` if it is a root element holding one child element whose
+/// only content is strict (RFC 4648 §4, padded, no whitespace) base64.
+/// Returns the two start tags and appends the decoded octets to `out`;
+/// `out` is unchanged on `None`.
+pub fn read_base64_leaf<'a>(
+    input: &'a [u8],
+    limits: &XmlLimits,
+    out: &mut Vec<u8>,
+) -> Option<(StartTag<'a>, StartTag<'a>)> {
+    if input.len() > limits.max_bytes || limits.max_depth < 2 {
+        return None;
+    }
+    let input = input.trim_ascii();
+    let mut reader = Reader::from_reader(input);
+    let decoder = reader.decoder();
+    let (Event::Start(tag), raw) = next(&mut reader, input)? else {
+        return None;
+    };
+    let root = StartTag::read(raw, &tag, decoder, "", limits)?;
+    let mut event = next(&mut reader, input)?;
+    if let (Event::Text(t), _) = &event {
+        if !t.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        event = next(&mut reader, input)?;
+    }
+    let (Event::Start(tag), raw) = event else {
+        return None;
+    };
+    let child = StartTag::read(raw, &tag, decoder, root.ns(), limits)?;
+    let text_start = usize::try_from(reader.buffer_position()).ok()?;
+    let rest = input.get(text_start..)?;
+    let suffix_len = child.name().len() + root.name().len() + 6;
+    let text_end = rest.len().checked_sub(suffix_len)?;
+    let (text, suffix) = rest.split_at(text_end);
+    let mut at = 0;
+    for part in [b"</", child.name(), b"></", root.name(), b">"] {
+        if suffix.get(at..at + part.len())? != part {
+            return None;
+        }
+        at += part.len();
+    }
+    let mark = out.len();
+    if base64_simd::STANDARD.decode_append(text, out).is_err() {
+        out.truncate(mark);
+        return None;
+    }
+    Some((root, child))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xml::parse;
+
+    fn same_as_parse(tag: &StartTag<'_>, full: &crate::xml::Element) {
+        assert_eq!(tag.name(), full.name.as_bytes());
+        assert_eq!(tag.ns(), full.ns);
+        for (k, v) in &full.attrs {
+            assert_eq!(tag.attr(k), Some(v.as_str()), "{k}");
+        }
+    }
+
+    #[test]
+    fn reads_the_data_shape_like_the_full_parser() {
+        let s = " <iq type='set' id='a&amp;b' xmlns='jabber:client'>\n<data xmlns='urn:xmpp:tmp:xtls' method=\"x509\">AAECAw==</data></iq>\n";
+        let mut out = vec![9];
+        let (root, child) =
+            read_base64_leaf(s.as_bytes(), &XmlLimits::default(), &mut out).unwrap();
+        assert_eq!(out, [9, 0, 1, 2, 3]);
+        let full = parse(s.as_bytes(), &XmlLimits::default()).unwrap();
+        same_as_parse(&root, &full);
+        same_as_parse(&child, full.child("data", "urn:xmpp:tmp:xtls").unwrap());
+        assert_eq!(root.attr("id"), Some("a&b"));
+        assert_eq!(child.attr("nope"), None);
+        // The child inherits the default namespace.
+        let (_, child) = read_base64_leaf(
+            b"<a xmlns='urn:x'><b>AAAA</b></a>",
+            &XmlLimits::default(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(child.ns(), "urn:x");
+    }
+
+    #[test]
+    fn reads_the_ack_shape_like_the_full_parser() {
+        let s = "\n<iq type='result' id='x&apos;1' from='a@b/c' to=\"d@e/f\"/> ";
+        let tag = read_empty_element(s.as_bytes(), &XmlLimits::default()).unwrap();
+        same_as_parse(&tag, &parse(s.as_bytes(), &XmlLimits::default()).unwrap());
+        assert_eq!(tag.ns(), "");
+    }
+
+    #[test]
+    fn anything_else_is_left_to_the_full_parser() {
+        for s in [
+            // Text the strict decoder refuses, including markup smuggled in
+            // between the tags the suffix check sees.
+            "<iq><data>AAEC AwQF</data></iq>",
+            "<iq><data>&#65;AAA</data></iq>",
+            "<iq><data><![CDATA[AAAA]]></data></iq>",
+            "<iq><data>AAAA</data></iq><iq><data>AAAA</data></iq>",
+            "<iq><data>AA</data><x>AA</data></iq>",
+            "<iq><data>AAA</data></iq>",
+            // Other shapes and spellings.
+            "<iq><data>AAAA</data> </iq>",
+            "<iq><data>AAAA</data ></iq>",
+            "<iq><data/></iq>",
+            "<iq>x<data>AAAA</data></iq>",
+            "<!DOCTYPE iq><iq><data>AAAA</data></iq>",
+            "<?xml version='1.0'?><iq><data>AAAA</data></iq>",
+            "<iq><data a='1' a='2'>AAAA</data></iq>",
+            "<iq><data xmlns='a' xmlns='b'>AAAA</data></iq>",
+            "<iq><p:data xmlns:p='urn:x'>AAAA</p:data></iq>",
+            "<iq xmlns:p='urn:x'><data>AAAA</data></iq>",
+            "<iq><data a='&bogus;'>AAAA</data></iq>",
+            "<iq><data>AAAA</datum></iq>",
+            "<iq><data>AAAA</data></iq",
+            "<iq><data>AAAA</data></iq>trailing",
+        ] {
+            let mut out = vec![7];
+            assert!(
+                read_base64_leaf(s.as_bytes(), &XmlLimits::default(), &mut out).is_none(),
+                "{s}"
+            );
+            assert_eq!(out, [7], "{s}");
+        }
+        for s in [
+            "<iq/><iq/>",
+            "<iq></iq>",
+            "<iq/>x",
+            "<!-- c --><iq/>",
+            "<p:iq xmlns:p='u'/>",
+            "<iq a='1' a='1'/>",
+            "< />",
+            "<iq",
+        ] {
+            assert!(
+                read_empty_element(s.as_bytes(), &XmlLimits::default()).is_none(),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn keeps_the_limits() {
+        let s = "<iq><data>AAAA</data></iq>";
+        let mut out = Vec::new();
+        let small = XmlLimits {
+            max_bytes: s.len() - 1,
+            ..XmlLimits::default()
+        };
+        assert!(read_base64_leaf(s.as_bytes(), &small, &mut out).is_none());
+        assert!(read_empty_element(
+            b"<iq a='1'/>",
+            &XmlLimits {
+                max_bytes: 5,
+                ..XmlLimits::default()
+            }
+        )
+        .is_none());
+        let flat = XmlLimits {
+            max_depth: 1,
+            ..XmlLimits::default()
+        };
+        assert!(read_base64_leaf(s.as_bytes(), &flat, &mut out).is_none());
+        let few = XmlLimits {
+            max_attributes: 1,
+            ..XmlLimits::default()
+        };
+        assert!(
+            read_base64_leaf(b"<iq a='1' b='2'><data>AAAA</data></iq>", &few, &mut out).is_none()
+        );
+        assert!(read_empty_element(b"<iq a='1' b='2'/>", &few).is_none());
+        assert!(out.is_empty());
+    }
+}
