@@ -88,6 +88,12 @@ impl<'a> StartTag<'a> {
         &self.ns
     }
 
+    /// The attributes in document order, values unescaped (`xmlns` is the
+    /// namespace, not an attribute: as in [`Element`](super::Element)).
+    pub fn attrs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.attrs.iter().map(|(k, v)| (*k, v.as_ref()))
+    }
+
     /// The value of attribute `name`, unescaped.
     pub fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
@@ -180,8 +186,14 @@ mod tests {
     fn same_as_parse(tag: &StartTag<'_>, full: &crate::xml::Element) {
         assert_eq!(tag.name(), full.name.as_bytes());
         assert_eq!(tag.ns(), full.ns);
-        for (k, v) in &full.attrs {
-            assert_eq!(tag.attr(k), Some(v.as_str()), "{k}");
+        let attrs: Vec<(&str, &str)> = full
+            .attrs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(tag.attrs().collect::<Vec<_>>(), attrs);
+        for (k, v) in attrs {
+            assert_eq!(tag.attr(k), Some(v), "{k}");
         }
     }
 

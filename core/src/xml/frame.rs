@@ -51,8 +51,9 @@ impl StanzaFramer {
         self.buf.extend_from_slice(data);
     }
 
-    fn token_at(&self, i: usize) -> Result<Token, XmlError> {
-        let rest = &self.buf[i..];
+    /// The token of `buf` that starts at `i`.
+    fn token_at(buf: &[u8], i: usize) -> Result<Token, XmlError> {
+        let rest = &buf[i..];
         if rest.first() != Some(&b'<') {
             let end = memchr::memchr(b'<', rest).map(|p| i + p);
             return Ok(match end {
@@ -108,54 +109,94 @@ impl StanzaFramer {
     /// or an error when the plaintext cannot be XML stanzas (the tunnel is
     /// then unusable: framing is lost).
     pub fn next_stanza(&mut self) -> Result<Option<Vec<u8>>, XmlError> {
-        loop {
-            if self.depth == 0 {
-                // Between stanzas: skip whitespace, then a '<' must follow.
-                let skip = self
-                    .buf
-                    .iter()
-                    .position(|b| !b.is_ascii_whitespace())
-                    .unwrap_or(self.buf.len());
-                if skip > 0 {
-                    self.buf.drain(..skip);
-                    self.scan = 0;
-                }
-                match self.buf.first() {
-                    None => return Ok(None),
-                    Some(b'<') => {}
-                    Some(_) => return Err(XmlError::NotOneElement),
-                }
+        if self.depth == 0 {
+            // Between stanzas: skip whitespace, then a '<' must follow.
+            let skip = self
+                .buf
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(self.buf.len());
+            if skip > 0 {
+                self.buf.drain(..skip);
+                self.scan = 0;
             }
-            let tok = self.token_at(self.scan)?;
-            match tok {
+            match self.buf.first() {
+                None => return Ok(None),
+                Some(b'<') => {}
+                Some(_) => return Err(XmlError::NotOneElement),
+            }
+        }
+        let Some(end) = Self::scan_stanza(&self.buf, &mut self.scan, &mut self.depth, self.max)?
+        else {
+            return Ok(None);
+        };
+        let rest = self.buf.split_off(end);
+        let stanza = std::mem::replace(&mut self.buf, rest);
+        self.scan = 0;
+        Ok(Some(stanza))
+    }
+
+    /// With nothing buffered: the next complete stanza at the front of
+    /// `data`, borrowed, with `data` advanced past it; `Ok(None)` when
+    /// `data` holds no complete stanza (the rest is then for
+    /// [`push`](Self::push)). Saves copying plaintext that arrives as whole
+    /// stanzas, the usual case, through the buffer.
+    pub fn next_in<'d>(&self, data: &mut &'d [u8]) -> Result<Option<&'d [u8]>, XmlError> {
+        if !self.buf.is_empty() {
+            return Ok(None);
+        }
+        let start = data
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(data.len());
+        *data = &data[start..];
+        match data.first() {
+            None => return Ok(None),
+            Some(b'<') => {}
+            Some(_) => return Err(XmlError::NotOneElement),
+        }
+        let (mut scan, mut depth) = (0, 0);
+        let Some(end) = Self::scan_stanza(data, &mut scan, &mut depth, self.max)? else {
+            return Ok(None);
+        };
+        let (stanza, rest) = data.split_at(end);
+        *data = rest;
+        Ok(Some(stanza))
+    }
+
+    /// Scans `buf`, which holds one stanza's start, from offset `scan` at
+    /// element depth `depth` (both updated) to the end of the stanza.
+    fn scan_stanza(
+        buf: &[u8],
+        scan: &mut usize,
+        depth: &mut usize,
+        max: usize,
+    ) -> Result<Option<usize>, XmlError> {
+        loop {
+            match Self::token_at(buf, *scan)? {
                 Token::Incomplete => {
-                    if self.buf.len() > self.max {
+                    if buf.len() > max {
                         return Err(XmlError::TooLarge);
                     }
                     return Ok(None);
                 }
-                Token::Text(end) => self.scan = end,
+                Token::Text(end) | Token::Empty(end) => *scan = end,
                 Token::Open(end) => {
-                    self.depth += 1;
-                    self.scan = end;
+                    *depth += 1;
+                    *scan = end;
                 }
                 Token::Close(end) => {
-                    self.depth = self
-                        .depth
+                    *depth = depth
                         .checked_sub(1)
                         .ok_or_else(|| XmlError::Malformed("unmatched end tag".into()))?;
-                    self.scan = end;
+                    *scan = end;
                 }
-                Token::Empty(end) => self.scan = end,
             }
-            if self.scan > self.max {
+            if *scan > max {
                 return Err(XmlError::TooLarge);
             }
-            if self.depth == 0 {
-                let rest = self.buf.split_off(self.scan);
-                let stanza = std::mem::replace(&mut self.buf, rest);
-                self.scan = 0;
-                return Ok(Some(stanza));
+            if *depth == 0 {
+                return Ok(Some(*scan));
             }
         }
     }
@@ -189,6 +230,52 @@ mod tests {
             ]
         );
         assert_eq!(f.buffered(), 0);
+    }
+
+    #[test]
+    fn borrowed_stanzas_match_buffered_ones() {
+        let all: &[u8] =
+            b" <message a='x>y'><body>hi</body></message>\n<presence/><iq type=\"get\"><q/></i";
+        let f = StanzaFramer::new(1024);
+        let mut rest = all;
+        let mut out = Vec::new();
+        while let Some(s) = f.next_in(&mut rest).unwrap() {
+            out.push(s);
+        }
+        assert_eq!(
+            out,
+            [
+                &b"<message a='x>y'><body>hi</body></message>"[..],
+                b"<presence/>"
+            ]
+        );
+        assert_eq!(rest, b"<iq type=\"get\"><q/></i");
+        // What is left continues in the buffer; then nothing is borrowed.
+        let mut f = StanzaFramer::new(1024);
+        f.push(rest);
+        let mut more: &[u8] = b"q><presence/>";
+        assert_eq!(f.next_in(&mut more).unwrap(), None);
+        f.push(more);
+        assert_eq!(
+            f.next_stanza().unwrap().unwrap(),
+            b"<iq type=\"get\"><q/></iq>"
+        );
+        assert_eq!(f.next_stanza().unwrap().unwrap(), b"<presence/>");
+        // The same refusals and bound.
+        let f = StanzaFramer::new(16);
+        assert_eq!(f.next_in(&mut &b"text"[..]), Err(XmlError::NotOneElement));
+        assert_eq!(
+            f.next_in(&mut &b"<message><body>0123456789"[..]),
+            Err(XmlError::TooLarge)
+        );
+        assert_eq!(
+            f.next_in(&mut &b"<m><body>0123456789</body></m>"[..]),
+            Err(XmlError::TooLarge)
+        );
+        assert!(matches!(
+            f.next_in(&mut &b"</a>"[..]),
+            Err(XmlError::Malformed(_))
+        ));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::event::{Event, Role, TunnelInfo};
 use super::io::{Io, PendingKind};
 use super::tls::group_name;
 use super::trust::{PeerAuth, PeerSlot};
-use super::wire::{self, Payload, XtlsIq};
+use super::wire::{self, DataIqWriter, Payload, XtlsIq};
 use crate::error::Error;
 use crate::identity::{cert_sha256, hex, spki_sha256};
 use crate::jid::Jid;
@@ -327,55 +327,50 @@ impl Tunnel {
         let Some(tls) = &mut self.tls else {
             return Ok(());
         };
+        let receiver = Receiver {
+            peer: &self.peer,
+            local: &self.local,
+            limits: &self.xml_limits,
+        };
         loop {
             let mut reader = tls.reader();
             match reader.fill_buf() {
                 Ok([]) => break, // close_notify: the peer's <close/> follows
                 Ok(chunk) => {
                     let n = chunk.len();
-                    self.framer.push(chunk);
+                    // Whole stanzas straight from rustls's buffer; a partial
+                    // one waits in the framer for the rest.
+                    let mut rest = chunk;
+                    while let Some(raw) = self.framer.next_in(&mut rest)? {
+                        receiver.deliver(raw, io);
+                    }
+                    self.framer.push(rest);
                     reader.consume(n);
                     if self.framer.buffered() > self.limits.max_buffered_bytes {
                         return Err(Error::BufferFull {
                             limit: self.limits.max_buffered_bytes,
                         });
                     }
+                    while let Some(raw) = self.framer.next_stanza()? {
+                        receiver.deliver(&raw, io);
+                    }
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) => return Err(Error::Tls(e.to_string())),
             }
         }
-        while let Some(raw) = self.framer.next_stanza()? {
-            match self.restore_routing(&raw) {
-                Ok(stanza) => io.events.push_back(Event::Stanza {
-                    peer: self.peer.clone(),
-                    stanza,
-                }),
-                Err(error) => io.events.push_back(Event::StanzaRejected {
-                    peer: self.peer.clone(),
-                    error,
-                }),
-            }
-        }
         Ok(())
     }
 
-    /// XTLS §4.4 on receipt: fill in missing `from`/`to` from the carrying IQ
-    /// and refuse a stanza whose addresses contradict it.
+    /// XTLS §4.4 on receipt (see [`Receiver::restore_routing`]).
+    #[cfg(test)]
     fn restore_routing(&self, raw: &[u8]) -> Result<String, Error> {
-        let text = utf8(raw)?;
-        let el = xml::check(text, &self.xml_limits)?;
-        check_stanza(&el)?;
-        check_address(&el, "from", &self.peer)?;
-        check_address(&el, "to", &self.local)?;
-        let mut add = Vec::with_capacity(2);
-        if el.attr("from").is_none() {
-            add.push(("from", self.peer.as_str()));
+        Receiver {
+            peer: &self.peer,
+            local: &self.local,
+            limits: &self.xml_limits,
         }
-        if el.attr("to").is_none() {
-            add.push(("to", self.local.as_str()));
-        }
-        xml::splice_root_attrs(text, &[], &add).ok_or(Error::NotAStanza(el.name))
+        .restore_routing(raw)
     }
 
     /// XTLS §4.4 on sending: check the stanza and strip its routing (in the
@@ -396,9 +391,61 @@ impl Tunnel {
             .ok_or(Error::NotAStanza(el.name))
     }
 
+    /// A data IQ for the next TLS octets, with `method` on the initiator's
+    /// first (XTLS §4.3).
+    fn begin_data(&self, io: &mut Io) -> (String, DataIqWriter) {
+        let method = (!self.sent_data && self.role == Role::Initiator).then_some(wire::METHOD_X509);
+        let id = io.next_id();
+        let iq = DataIqWriter::new(
+            self.local.as_str(),
+            self.peer.as_str(),
+            &id,
+            method,
+            self.limits.max_data_bytes,
+        );
+        (id, iq)
+    }
+
+    /// Sends a data IQ and counts it in the window until it is acknowledged.
+    fn send_data(&mut self, io: &mut Io, id: String, iq: DataIqWriter) {
+        self.sent_data = true;
+        io.expect(id, self.peer.clone(), PendingKind::Data);
+        io.transmits.push_back(iq.finish());
+        self.in_flight += 1;
+    }
+
     /// Moves TLS output into data IQs while the window allows; sends
     /// `<close/>` once a closing tunnel has nothing left.
     pub(crate) fn flush(&mut self, io: &mut Io) {
+        let max = self.limits.max_in_flight;
+        // TLS octets the window held back go first, in order.
+        let mut start = 0;
+        while start < self.out_tls.len() && self.in_flight < max {
+            let (id, mut iq) = self.begin_data(io);
+            start += iq.push(&self.out_tls[start..]);
+            self.send_data(io, id, iq);
+        }
+        self.out_tls.drain(..start);
+        // Then straight from rustls's buffer into stanzas while the window
+        // allows (no copy in between).
+        if self.out_tls.is_empty() {
+            while self.in_flight < max && self.tls.as_ref().is_some_and(|t| t.wants_write()) {
+                let (id, mut iq) = self.begin_data(io);
+                if let Some(tls) = &mut self.tls {
+                    while iq.room() > 0 && tls.wants_write() {
+                        match tls.write_tls(&mut iq) {
+                            Ok(0) | Err(_) => break,
+                            Ok(_) => {}
+                        }
+                    }
+                }
+                if iq.written() == 0 {
+                    break;
+                }
+                self.send_data(io, id, iq);
+            }
+        }
+        // What the window holds back waits here.
         if let Some(tls) = &mut self.tls {
             while tls.wants_write() {
                 match tls.write_tls(&mut self.out_tls) {
@@ -407,26 +454,6 @@ impl Tunnel {
                 }
             }
         }
-        let mut start = 0;
-        while start < self.out_tls.len() && self.in_flight < self.limits.max_in_flight {
-            let end = self.out_tls.len().min(start + self.limits.max_data_bytes);
-            let method =
-                (!self.sent_data && self.role == Role::Initiator).then_some(wire::METHOD_X509);
-            self.sent_data = true;
-            let id = io.next_id();
-            let xml = wire::data_iq_xml(
-                self.local.as_str(),
-                self.peer.as_str(),
-                &id,
-                method,
-                &self.out_tls[start..end],
-            );
-            io.expect(id, self.peer.clone(), PendingKind::Data);
-            io.transmits.push_back(xml);
-            self.in_flight += 1;
-            start = end;
-        }
-        self.out_tls.drain(..start);
         if self.out_tls.is_empty() {
             // An idle tunnel holds no buffer capacity.
             self.out_tls = Vec::new();
@@ -447,6 +474,50 @@ impl Tunnel {
             io.transmits.push_back(iq.to_xml());
             self.close_id = Some(id);
         }
+    }
+}
+
+/// What a tunnel needs to deliver the stanzas it decrypts: who is on each
+/// side, and the XML limits (borrowed apart from the TLS connection whose
+/// buffer the stanzas are read from).
+struct Receiver<'t> {
+    peer: &'t Jid,
+    local: &'t Jid,
+    limits: &'t XmlLimits,
+}
+
+impl Receiver<'_> {
+    /// Queues the stanza's event: delivered, or rejected with the reason.
+    fn deliver(&self, raw: &[u8], io: &mut Io) {
+        let event = match self.restore_routing(raw) {
+            Ok(stanza) => Event::Stanza {
+                peer: self.peer.clone(),
+                stanza,
+            },
+            Err(error) => Event::StanzaRejected {
+                peer: self.peer.clone(),
+                error,
+            },
+        };
+        io.events.push_back(event);
+    }
+
+    /// XTLS §4.4 on receipt: fill in missing `from`/`to` from the carrying
+    /// IQ and refuse a stanza whose addresses contradict it.
+    fn restore_routing(&self, raw: &[u8]) -> Result<String, Error> {
+        let text = utf8(raw)?;
+        let el = xml::check(text, self.limits)?;
+        check_stanza(&el)?;
+        check_address(&el, "from", self.peer)?;
+        check_address(&el, "to", self.local)?;
+        let mut add = Vec::with_capacity(2);
+        if el.attr("from").is_none() {
+            add.push(("from", self.peer.as_str()));
+        }
+        if el.attr("to").is_none() {
+            add.push(("to", self.local.as_str()));
+        }
+        xml::splice_root_attrs(text, &[], &add).ok_or(Error::NotAStanza(el.name))
     }
 }
 

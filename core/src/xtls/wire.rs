@@ -498,15 +498,123 @@ fn write_data_open(out: &mut String, method: Option<&str>) {
     out.push('>');
 }
 
-/// Writes a data IQ-set carrying `raw` TLS octets, encoding base64 straight
-/// into the stanza text (the hot path: one pass, no intermediate copies).
+/// Writes a data IQ-set carrying `raw` TLS octets.
 pub fn data_iq_xml(from: &str, to: &str, id: &str, method: Option<&str>, raw: &[u8]) -> String {
-    let mut out = String::with_capacity(raw.len() / 3 * 4 + 200);
-    write_iq_open(&mut out, IqType::Set, id, Some(from), Some(to));
-    write_data_open(&mut out, method);
-    base64_simd::STANDARD.encode_append(raw, &mut out);
-    out.push_str("</data></iq>");
-    out
+    let mut w = DataIqWriter::new(from, to, id, method, raw.len());
+    w.push(raw);
+    w.finish()
+}
+
+/// A data IQ-set being written (XTLS §4.3): TLS octets written into it are
+/// base64-encoded straight into the stanza text, so rustls's output goes
+/// from its buffer to the stanza in one pass (the hot path). Takes at most
+/// `room` octets; [`finish`](Self::finish) closes the stanza.
+#[derive(Debug)]
+pub(crate) struct DataIqWriter {
+    out: String,
+    /// Octets that did not fill a whole 3-octet base64 group yet.
+    carry: [u8; 2],
+    carry_len: usize,
+    room: usize,
+    written: usize,
+}
+
+impl DataIqWriter {
+    /// Starts `<iq type='set' …><data xmlns='urn:xmpp:tmp:xtls' …>`.
+    pub(crate) fn new(from: &str, to: &str, id: &str, method: Option<&str>, room: usize) -> Self {
+        let mut out = String::with_capacity(256);
+        write_iq_open(&mut out, IqType::Set, id, Some(from), Some(to));
+        write_data_open(&mut out, method);
+        DataIqWriter {
+            out,
+            carry: [0; 2],
+            carry_len: 0,
+            room,
+            written: 0,
+        }
+    }
+
+    /// Octets it still takes.
+    pub(crate) fn room(&self) -> usize {
+        self.room
+    }
+
+    /// Octets written so far.
+    pub(crate) fn written(&self) -> usize {
+        self.written
+    }
+
+    /// Encodes as much of `data` as there is room for; returns how much.
+    pub(crate) fn push(&mut self, data: &[u8]) -> usize {
+        let taken = data.len().min(self.room);
+        let mut rest = &data[..taken];
+        if self.carry_len > 0 {
+            let need = 3 - self.carry_len;
+            if rest.len() < need {
+                self.carry[self.carry_len..self.carry_len + rest.len()].copy_from_slice(rest);
+                self.carry_len += rest.len();
+                rest = &[];
+            } else {
+                let group = [
+                    self.carry[0],
+                    if self.carry_len > 1 {
+                        self.carry[1]
+                    } else {
+                        rest[0]
+                    },
+                    rest[need - 1],
+                ];
+                base64_simd::STANDARD.encode_append(group, &mut self.out);
+                self.carry_len = 0;
+                rest = &rest[need..];
+            }
+        }
+        let whole = rest.len() / 3 * 3;
+        if whole > 0 {
+            self.out.reserve(whole / 3 * 4 + 32);
+            base64_simd::STANDARD.encode_append(&rest[..whole], &mut self.out);
+        }
+        let tail = &rest[whole..];
+        if !tail.is_empty() {
+            self.carry[..tail.len()].copy_from_slice(tail);
+            self.carry_len = tail.len();
+        }
+        self.room -= taken;
+        self.written += taken;
+        taken
+    }
+
+    /// Encodes the last group (with padding) and closes the stanza.
+    pub(crate) fn finish(mut self) -> String {
+        if self.carry_len > 0 {
+            base64_simd::STANDARD.encode_append(&self.carry[..self.carry_len], &mut self.out);
+        }
+        self.out.push_str("</data></iq>");
+        self.out
+    }
+}
+
+impl std::io::Write for DataIqWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Ok(self.push(buf))
+    }
+
+    /// rustls hands over its queued records at once.
+    fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+        let mut n = 0;
+        for b in bufs {
+            let taken = self.push(b);
+            n += taken;
+            if taken < b.len() {
+                break;
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -556,6 +664,35 @@ mod tests {
             };
             assert_eq!(iq.to_xml(), iq.to_element().to_xml(), "{:?}", iq.payload);
         }
+    }
+
+    #[test]
+    fn data_writer_encodes_across_writes() {
+        use std::io::{IoSlice, Write};
+        let raw: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        let expected = data_iq_xml("a@b/c", "d@e/f", "1", None, &raw);
+        // Every way of cutting the octets gives the same stanza.
+        for cut in [1usize, 2, 3, 4, 5, 7, 64, 999] {
+            let mut w = DataIqWriter::new("a@b/c", "d@e/f", "1", None, raw.len());
+            for chunk in raw.chunks(cut) {
+                assert_eq!(w.write(chunk).unwrap(), chunk.len());
+            }
+            assert_eq!(w.finish(), expected, "cut {cut}");
+        }
+        let mut w = DataIqWriter::new("a@b/c", "d@e/f", "1", None, 10);
+        let n = w
+            .write_vectored(&[IoSlice::new(&raw[..4]), IoSlice::new(&raw[4..20])])
+            .unwrap();
+        assert_eq!((n, w.room(), w.written()), (10, 0, 10));
+        assert_eq!(w.write(&raw[10..]).unwrap(), 0);
+        let iq = read(&w.finish()).unwrap();
+        let Payload::Data { base64, .. } = iq.payload else {
+            panic!("not data")
+        };
+        assert_eq!(
+            base64_simd::STANDARD.decode_to_vec(base64).unwrap(),
+            &raw[..10]
+        );
     }
 
     #[test]
