@@ -239,8 +239,12 @@ impl Tunnel {
         let leaf = chain
             .first()
             .ok_or(Error::Trust(crate::error::TrustError::NoCertificate))?;
-        let spki = hex(&spki_sha256(leaf)?);
         let leaf_sha256 = cert_sha256(leaf);
+        let details = certs.details(leaf, leaf_sha256);
+        let spki = match &details {
+            Some(d) => d.spki_sha256.clone(),
+            None => hex(&spki_sha256(leaf)?),
+        };
         if auth == (PeerAuth::TrustOnFirstUse { first_use: true }) {
             self.new_pin = Some((self.peer.bare_str().to_owned(), spki.clone()));
         }
@@ -284,7 +288,7 @@ impl Tunnel {
             self.peer.as_str(),
             &self.policy,
             negotiated,
-            certs.details(leaf, leaf_sha256),
+            details,
             identity,
             pin,
         );
@@ -522,7 +526,8 @@ impl Receiver<'_> {
 }
 
 fn utf8(raw: &[u8]) -> Result<&str, Error> {
-    std::str::from_utf8(raw).map_err(|e| Error::Xml(xml::XmlError::Malformed(e.to_string())))
+    simdutf8::compat::from_utf8(raw)
+        .map_err(|e| Error::Xml(xml::XmlError::Malformed(e.to_string())))
 }
 
 fn check_stanza(el: &Element) -> Result<(), Error> {
