@@ -26,13 +26,19 @@ use quick_xml::Reader;
 use super::read::{local_name, valid_name};
 use super::XmlLimits;
 
+/// Most attributes a start tag read here may have (XTLS's data IQs and
+/// acknowledgements have four or five); a tag with more is left to the
+/// general reader. Kept inline, so reading a tag allocates nothing.
+const MAX_FLAT_ATTRIBUTES: usize = 8;
+
 /// A checked start tag: its name, namespace and attributes, borrowed from
 /// the input unless unescaping changed them.
 #[derive(Debug)]
 pub struct StartTag<'a> {
     name: &'a [u8],
     ns: Cow<'a, str>,
-    attrs: Vec<(&'a str, Cow<'a, str>)>,
+    attrs: [(&'a str, Cow<'a, str>); MAX_FLAT_ATTRIBUTES],
+    len: usize,
 }
 
 impl<'a> StartTag<'a> {
@@ -54,27 +60,39 @@ impl<'a> StartTag<'a> {
         let end = raw.len() - if raw.ends_with(b"/>") { 2 } else { 1 };
         let content = std::str::from_utf8(raw.get(1..end)?).ok()?;
         let mut ns = None;
-        let mut attrs = Vec::new();
-        for attr in Attributes::new(content, name_len) {
+        let mut attrs: [(&str, Cow<'_, str>); MAX_FLAT_ATTRIBUTES] =
+            std::array::from_fn(|_| ("", Cow::Borrowed("")));
+        let mut len = 0;
+        let max = limits.max_attributes.min(MAX_FLAT_ATTRIBUTES);
+        let mut iter = Attributes::new(content, name_len);
+        // Duplicates are checked below, over the few attributes kept,
+        // without the iterator's bookkeeping allocation.
+        iter.with_checks(false);
+        for attr in iter {
             let attr = attr.ok()?;
-            let key = attr.key.into_inner();
+            let key = std::str::from_utf8(attr.key.into_inner()).ok()?;
             let value = attr.decode_and_unescape_value(decoder).ok()?;
-            if key == b"xmlns" {
-                ns = Some(value);
+            if key == "xmlns" {
+                if ns.replace(value).is_some() {
+                    return None;
+                }
                 continue;
             }
             if attr.key.as_namespace_binding().is_some()
-                || !valid_name(key)
-                || attrs.len() >= limits.max_attributes
+                || !valid_name(key.as_bytes())
+                || len >= max
+                || attrs[..len].iter().any(|(k, _)| *k == key)
             {
                 return None;
             }
-            attrs.push((std::str::from_utf8(key).ok()?, value));
+            attrs[len] = (key, value);
+            len += 1;
         }
         Some(StartTag {
             name: content.as_bytes().get(..name_len)?,
             ns: ns.unwrap_or_else(|| Cow::Owned(parent_ns.to_owned())),
             attrs,
+            len,
         })
     }
 
@@ -91,12 +109,12 @@ impl<'a> StartTag<'a> {
     /// The attributes in document order, values unescaped (`xmlns` is the
     /// namespace, not an attribute: as in [`Element`](super::Element)).
     pub fn attrs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.attrs.iter().map(|(k, v)| (*k, v.as_ref()))
+        self.attrs[..self.len].iter().map(|(k, v)| (*k, v.as_ref()))
     }
 
     /// The value of attribute `name`, unescaped.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
+        self.attrs[..self.len]
             .iter()
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.as_ref())
