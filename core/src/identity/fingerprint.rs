@@ -44,17 +44,14 @@ pub fn hex(bytes: &[u8]) -> String {
 /// without `:` separators (the forms people copy from tools). `None` when it
 /// is not 32 octets of hex.
 pub fn parse_hex_sha256(s: &str) -> Option<[u8; 32]> {
-    let digits: Vec<u8> = s.trim().bytes().filter(|&b| b != b':').collect();
-    if digits.len() != 64 {
-        return None;
-    }
+    let mut digits = s.trim().bytes().filter(|&b| b != b':');
     let mut out = [0u8; 32];
-    for (i, pair) in digits.chunks(2).enumerate() {
-        let hi = (pair[0] as char).to_digit(16)?;
-        let lo = (pair[1] as char).to_digit(16)?;
-        out[i] = u8::try_from(hi * 16 + lo).ok()?;
+    for byte in &mut out {
+        let hi = char::from(digits.next()?).to_digit(16)?;
+        let lo = char::from(digits.next()?).to_digit(16)?;
+        *byte = u8::try_from(hi * 16 + lo).ok()?;
     }
-    Some(out)
+    digits.next().is_none().then_some(out)
 }
 
 #[cfg(test)]
@@ -90,5 +87,7 @@ mod tests {
         assert_eq!(parse_hex_sha256(&colons.join(":")).unwrap().to_vec(), v);
         assert_eq!(parse_hex_sha256("abcd"), None);
         assert_eq!(parse_hex_sha256(&"zz".repeat(32)), None);
+        assert_eq!(parse_hex_sha256(&"ab".repeat(33)), None);
+        assert_eq!(parse_hex_sha256(&"a".repeat(65)), None);
     }
 }

@@ -15,7 +15,7 @@ use super::io::{Io, PendingKind};
 use super::tls::TlsSetup;
 use super::trust::{offer_hashes, CheckKind, PeerCheck, PeerSlot, TrustMode};
 use super::tunnel::{Tunnel, TunnelState};
-use super::wire::{self, Condition, Offer, Payload, StanzaError, XtlsIq};
+use super::wire::{self, Condition, Offer, Payload, StanzaError};
 use crate::error::{Error, TrustError};
 use crate::identity::hex;
 use crate::identity::pkix::Roots;
@@ -254,15 +254,12 @@ impl Endpoint {
             self.strip_routing,
         );
         let id = self.io.next_id();
-        self.io.transmits.push_back(
-            XtlsIq {
-                from: Some(self.local.to_string()),
-                to: Some(peer.to_string()),
-                id: id.clone(),
-                payload: Payload::Start(self.offer.clone()),
-            }
-            .to_xml(),
-        );
+        self.io.transmits.push_back(wire::iq_xml(
+            &id,
+            Some(self.local.as_str()),
+            Some(peer.as_str()),
+            &Payload::Start(self.offer.clone()),
+        ));
         self.io.expect(id.clone(), peer.clone(), PendingKind::Start);
         t.start_id = Some(id);
         self.tunnels.insert(peer.clone(), t);
@@ -323,15 +320,12 @@ impl Endpoint {
     }
 
     fn reply(&mut self, to: &Jid, id: &str, payload: Payload) {
-        self.io.transmits.push_back(
-            XtlsIq {
-                from: Some(self.local.to_string()),
-                to: Some(to.to_string()),
-                id: id.to_owned(),
-                payload,
-            }
-            .to_xml(),
-        );
+        self.io.transmits.push_back(wire::iq_xml(
+            id,
+            Some(self.local.as_str()),
+            Some(to.as_str()),
+            &payload,
+        ));
     }
 
     /// Processes one incoming stanza (the bytes of one top-level element, as
@@ -657,13 +651,12 @@ impl Endpoint {
         match t.on_data(method, octets, now, &mut self.certs, &mut self.io) {
             Ok(()) => {
                 // Acknowledge before the data this input produced.
-                let ack = XtlsIq {
-                    from: Some(self.local.to_string()),
-                    to: Some(peer.to_string()),
-                    id: id.to_owned(),
-                    payload: Payload::Ack,
-                }
-                .to_xml();
+                let ack = wire::iq_xml(
+                    id,
+                    Some(self.local.as_str()),
+                    Some(peer.as_str()),
+                    &Payload::Ack,
+                );
                 self.io.transmits.insert(mark, ack);
                 self.after_progress(peer);
                 Ok(())

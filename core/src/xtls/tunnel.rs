@@ -16,7 +16,7 @@ use super::event::{Event, Role, TunnelInfo};
 use super::io::{Io, PendingKind};
 use super::tls::group_name;
 use super::trust::{PeerAuth, PeerSlot};
-use super::wire::{self, DataIqWriter, Payload, XtlsIq};
+use super::wire::{self, DataIqWriter, Payload};
 use crate::error::Error;
 use crate::identity::{cert_sha256, hex, spki_sha256};
 use crate::jid::Jid;
@@ -468,14 +468,14 @@ impl Tunnel {
             && self.in_flight == 0
         {
             let id = io.next_id();
-            let iq = XtlsIq {
-                from: Some(self.local.to_string()),
-                to: Some(self.peer.to_string()),
-                id: id.clone(),
-                payload: Payload::Close,
-            };
+            let iq = wire::iq_xml(
+                &id,
+                Some(self.local.as_str()),
+                Some(self.peer.as_str()),
+                &Payload::Close,
+            );
             io.expect(id.clone(), self.peer.clone(), PendingKind::Close);
-            io.transmits.push_back(iq.to_xml());
+            io.transmits.push_back(iq);
             self.close_id = Some(id);
         }
     }

@@ -393,37 +393,12 @@ impl XtlsIq {
     /// Writes the IQ as XML text (a stanza of a client stream), straight into
     /// one string: these are the most frequent stanzas of a tunnel.
     pub fn to_xml(&self) -> String {
-        let data_len = match &self.payload {
-            Payload::Data { base64, .. } => base64.len(),
-            _ => 0,
-        };
-        let mut out = String::with_capacity(data_len + 192);
-        write_iq_open(
-            &mut out,
-            self.iq_type(),
+        iq_xml(
             &self.id,
             self.from.as_deref(),
             self.to.as_deref(),
-        );
-        match &self.payload {
-            Payload::Ack => {
-                out.push_str("/>");
-                return out;
-            }
-            Payload::Data { method, base64 } => {
-                write_data_open(&mut out, method.as_deref());
-                out.push_str(base64);
-                out.push_str("</data>");
-            }
-            _ => {
-                out.push('>');
-                if let Some(child) = self.child() {
-                    child.write_to(&mut out, "jabber:client");
-                }
-            }
-        }
-        out.push_str("</iq>");
-        out
+            &self.payload,
+        )
     }
 
     /// The payload element, if the IQ has one.
@@ -468,6 +443,74 @@ impl XtlsIq {
         }
         e
     }
+}
+
+/// Writes an IQ carrying `payload` as XML text (a stanza of a client
+/// stream), straight into one string: the same text as
+/// [`XtlsIq::to_element`]'s writer, without building the tree.
+pub(crate) fn iq_xml(id: &str, from: Option<&str>, to: Option<&str>, payload: &Payload) -> String {
+    let data_len = match payload {
+        Payload::Data { base64, .. } => base64.len(),
+        _ => 0,
+    };
+    let mut out = String::with_capacity(data_len + 256);
+    let kind = match payload {
+        Payload::Start(_) | Payload::Data { .. } | Payload::Close => IqType::Set,
+        Payload::Proceed(_) | Payload::Closed | Payload::Ack => IqType::Result,
+        Payload::Error(_) => IqType::Error,
+    };
+    write_iq_open(&mut out, kind, id, from, to);
+    match payload {
+        Payload::Ack => {
+            out.push_str("/>");
+            return out;
+        }
+        Payload::Data { method, base64 } => {
+            write_data_open(&mut out, method.as_deref());
+            out.push_str(base64);
+            out.push_str("</data>");
+        }
+        Payload::Start(offer) => write_negotiation(&mut out, "start", offer.as_ref()),
+        Payload::Proceed(offer) => write_negotiation(&mut out, "proceed", offer.as_ref()),
+        Payload::Close => out.push_str("><close xmlns='urn:xmpp:tmp:xtls'/>"),
+        Payload::Closed => out.push_str("><closed xmlns='urn:xmpp:tmp:xtls'/>"),
+        Payload::Error(err) => {
+            out.push('>');
+            err.to_element().write_to(&mut out, "jabber:client");
+        }
+    }
+    out.push_str("</iq>");
+    out
+}
+
+/// `><start xmlns='urn:xmpp:tmp:xtls'>` with its XEP-0250 offer (§4.2), or
+/// the same for `<proceed/>`.
+fn write_negotiation(out: &mut String, name: &str, offer: Option<&Offer>) {
+    out.push_str("><");
+    out.push_str(name);
+    out.push_str(" xmlns='urn:xmpp:tmp:xtls'");
+    let Some(offer) = offer else {
+        out.push_str("/>");
+        return;
+    };
+    out.push_str("><offer xmlns='urn:xmpp:tmp:c2ctls'");
+    if offer.x509_hashes.is_empty() && !offer.srp {
+        out.push_str("/>");
+    } else {
+        out.push('>');
+        for h in &offer.x509_hashes {
+            out.push_str("<keyinfo xmlns='urn:xmpp:tmp:pubkey'><name>");
+            escape_into(out, h, false);
+            out.push_str("</name></keyinfo>");
+        }
+        if offer.srp {
+            out.push_str("<srp/>");
+        }
+        out.push_str("</offer>");
+    }
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
 }
 
 /// `<iq type='…' id='…' from='…' to='…'` (no closing `>`): the attribute
@@ -644,12 +687,21 @@ mod tests {
             iq.to_xml()
         );
         let offer = Some(Offer {
-            x509_hashes: vec!["ab".into()],
+            x509_hashes: vec!["ab".into(), "c<d".into()],
+            srp: true,
+        });
+        let bare_offer = Some(Offer::default());
+        let srp_only = Some(Offer {
+            x509_hashes: Vec::new(),
             srp: true,
         });
         for payload in [
             Payload::Start(offer.clone()),
             Payload::Proceed(offer),
+            Payload::Start(bare_offer.clone()),
+            Payload::Proceed(bare_offer),
+            Payload::Start(srp_only),
+            Payload::Proceed(None),
             Payload::Start(None),
             Payload::Close,
             Payload::Closed,
