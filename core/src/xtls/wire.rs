@@ -243,6 +243,17 @@ pub enum Payload {
     Error(StanzaError),
 }
 
+impl Payload {
+    /// The IQ type this payload travels in.
+    pub fn iq_type(&self) -> IqType {
+        match self {
+            Payload::Start(_) | Payload::Data { .. } | Payload::Close => IqType::Set,
+            Payload::Proceed(_) | Payload::Closed | Payload::Ack => IqType::Result,
+            Payload::Error(_) => IqType::Error,
+        }
+    }
+}
+
 /// An IQ stanza with an XTLS payload, or an IQ result/error that may answer an
 /// XTLS request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -383,11 +394,7 @@ pub(crate) fn read_ack<'a>(stanza: &'a [u8], limits: &XmlLimits) -> Option<Start
 impl XtlsIq {
     /// The IQ type this payload travels in.
     pub fn iq_type(&self) -> IqType {
-        match self.payload {
-            Payload::Start(_) | Payload::Data { .. } | Payload::Close => IqType::Set,
-            Payload::Proceed(_) | Payload::Closed | Payload::Ack => IqType::Result,
-            Payload::Error(_) => IqType::Error,
-        }
+        self.payload.iq_type()
     }
 
     /// Writes the IQ as XML text (a stanza of a client stream), straight into
@@ -454,12 +461,7 @@ pub(crate) fn iq_xml(id: &str, from: Option<&str>, to: Option<&str>, payload: &P
         _ => 0,
     };
     let mut out = String::with_capacity(data_len + 256);
-    let kind = match payload {
-        Payload::Start(_) | Payload::Data { .. } | Payload::Close => IqType::Set,
-        Payload::Proceed(_) | Payload::Closed | Payload::Ack => IqType::Result,
-        Payload::Error(_) => IqType::Error,
-    };
-    write_iq_open(&mut out, kind, id, from, to);
+    write_iq_open(&mut out, payload.iq_type(), id, from, to);
     match payload {
         Payload::Ack => {
             out.push_str("/>");
