@@ -57,7 +57,9 @@ impl<'a> StartTag<'a> {
             return None;
         }
         // The tag's content between '<' and '>' or '/>', as quick-xml reads it.
-        let end = raw.len() - if raw.ends_with(b"/>") { 2 } else { 1 };
+        let end = raw
+            .len()
+            .saturating_sub(if raw.ends_with(b"/>") { 2 } else { 1 });
         let content = std::str::from_utf8(raw.get(1..end)?).ok()?;
         let mut ns = None;
         let mut attrs: [(&str, Cow<'_, str>); MAX_FLAT_ATTRIBUTES] =
