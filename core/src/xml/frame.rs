@@ -110,20 +110,14 @@ impl StanzaFramer {
     /// then unusable: framing is lost).
     pub fn next_stanza(&mut self) -> Result<Option<Vec<u8>>, XmlError> {
         if self.depth == 0 {
-            // Between stanzas: skip whitespace, then a '<' must follow.
-            let skip = self
-                .buf
-                .iter()
-                .position(|b| !b.is_ascii_whitespace())
-                .unwrap_or(self.buf.len());
+            let Some(skip) = stanza_start(&self.buf)? else {
+                self.buf.clear();
+                self.scan = 0;
+                return Ok(None);
+            };
             if skip > 0 {
                 self.buf.drain(..skip);
                 self.scan = 0;
-            }
-            match self.buf.first() {
-                None => return Ok(None),
-                Some(b'<') => {}
-                Some(_) => return Err(XmlError::NotOneElement),
             }
         }
         let Some(end) = Self::scan_stanza(&self.buf, &mut self.scan, &mut self.depth, self.max)?
@@ -145,16 +139,11 @@ impl StanzaFramer {
         if !self.buf.is_empty() {
             return Ok(None);
         }
-        let start = data
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .unwrap_or(data.len());
+        let Some(start) = stanza_start(data)? else {
+            *data = &[];
+            return Ok(None);
+        };
         *data = &data[start..];
-        match data.first() {
-            None => return Ok(None),
-            Some(b'<') => {}
-            Some(_) => return Err(XmlError::NotOneElement),
-        }
         let (mut scan, mut depth) = (0, 0);
         let Some(end) = Self::scan_stanza(data, &mut scan, &mut depth, self.max)? else {
             return Ok(None);
@@ -199,6 +188,16 @@ impl StanzaFramer {
                 return Ok(Some(*scan));
             }
         }
+    }
+}
+
+/// Between stanzas: whitespace may come first, then a `<` must follow.
+/// The offset of that `<`, or `None` when `buf` is only whitespace.
+fn stanza_start(buf: &[u8]) -> Result<Option<usize>, XmlError> {
+    match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+        None => Ok(None),
+        Some(i) if buf[i] == b'<' => Ok(Some(i)),
+        Some(_) => Err(XmlError::NotOneElement),
     }
 }
 
