@@ -68,8 +68,28 @@
 // An inner stanza was refused: `xmpptls_event_text` gives the reason.
 #define XMPPTLS_EVENT_STANZA_REJECTED 3
 
-// The tunnel ended: `xmpptls_event_text` gives the reason.
+// The tunnel ended: `xmpptls_event_text` gives the reason,
+// `xmpptls_event_close_reason` its kind, `xmpptls_event_returned_*` the
+// stanzas the peer did not acknowledge.
 #define XMPPTLS_EVENT_CLOSED 4
+
+// Close reasons returned by `xmpptls_event_close_reason`: we closed it.
+#define XMPPTLS_CLOSE_LOCAL 1
+
+// The peer closed it.
+#define XMPPTLS_CLOSE_PEER 2
+
+// The application reported the peer unavailable.
+#define XMPPTLS_CLOSE_PEER_UNAVAILABLE 3
+
+// The peer started a new tunnel (it restarted); this one was replaced.
+#define XMPPTLS_CLOSE_PEER_RESTARTED 4
+
+// An answer did not come in time (`xmpptls_endpoint_handle_timeout`).
+#define XMPPTLS_CLOSE_TIMEOUT 5
+
+// An error: `xmpptls_event_error_code` gives its code.
+#define XMPPTLS_CLOSE_ERROR 6
 
 // Policy presets for `xmpptls_evaluate`.
 #define XMPPTLS_POLICY_STRICT 0
@@ -504,20 +524,52 @@ xmpptls_result xmpptls_endpoint_open(struct xmpptls_endpoint *ep,
                                      const char *peer,
                                      uint64_t now_unix_secs);
 
-// Sends a stanza (`len` octets of XML) through the tunnel with `peer`.
+// Sends a stanza (`len` octets of XML) through the tunnel with `peer`. It
+// is taken whole or refused with nothing changed; if the tunnel ends before
+// the peer acknowledges it, the `CLOSED` event hands it back.
 //
 // # Safety
 // `ep` is a live endpoint; `peer` NUL-terminated; `stanza` `len` octets.
 xmpptls_result xmpptls_endpoint_send(struct xmpptls_endpoint *ep,
                                      const char *peer,
                                      const uint8_t *stanza,
-                                     size_t len);
+                                     size_t len,
+                                     uint64_t now_unix_secs);
 
 // Closes the tunnel with `peer` gracefully.
 //
 // # Safety
 // `ep` is a live endpoint; `peer` NUL-terminated.
-xmpptls_result xmpptls_endpoint_close(struct xmpptls_endpoint *ep, const char *peer);
+xmpptls_result xmpptls_endpoint_close(struct xmpptls_endpoint *ep,
+                                      const char *peer,
+                                      uint64_t now_unix_secs);
+
+// When `xmpptls_endpoint_handle_timeout` must next be called, in seconds
+// since the Unix epoch; `XMPPTLS_EMPTY` when no tunnel waits for anything.
+// Ask again after every call into the endpoint.
+//
+// # Safety
+// `ep` is a live endpoint; `deadline` points to a `uint64_t`.
+xmpptls_result xmpptls_endpoint_poll_timeout(struct xmpptls_endpoint *ep,
+                                             uint64_t *deadline_unix_secs);
+
+// Closes every tunnel whose deadline has passed (a `CLOSED` event with
+// `XMPPTLS_CLOSE_TIMEOUT` each, handing back unacknowledged stanzas).
+//
+// # Safety
+// `ep` is a live endpoint.
+xmpptls_result xmpptls_endpoint_handle_timeout(struct xmpptls_endpoint *ep, uint64_t now_unix_secs);
+
+// After handling a read and draining `xmpptls_endpoint_poll_transmit`:
+// `*keepalive` is 1 when XTLS stanzas were handled and nothing was sent in
+// answer. Then write one space (a whitespace keepalive, RFC 6120 §4.6.1)
+// to the XMPP stream, or set `TCP_QUICKACK` on the socket: a server with
+// Nagle's algorithm on (Prosody's default) otherwise holds its next write
+// to this client for the kernel's delayed ACK, ~40 ms per exchange.
+//
+// # Safety
+// `ep` is a live endpoint; `keepalive` points to an int.
+xmpptls_result xmpptls_endpoint_poll_keepalive(struct xmpptls_endpoint *ep, int32_t *keepalive);
 
 // Tears down the tunnels with `peer` (a bare JID: all its resources).
 //
@@ -623,6 +675,41 @@ xmpptls_result xmpptls_event_text(const struct xmpptls_event *ev,
 xmpptls_result xmpptls_event_text_ptr(const struct xmpptls_event *ev,
                                       const uint8_t **data,
                                       size_t *len);
+
+// The kind of a closed tunnel's reason (`XMPPTLS_CLOSE_*`); 0 for other
+// events and NULL.
+//
+// # Safety
+// `ev` is NULL or a live event.
+uint32_t xmpptls_event_close_reason(const struct xmpptls_event *ev);
+
+// The error code (`XMPPTLS_ERR_*`) of a rejected stanza or of a tunnel
+// closed by an error; 0 otherwise.
+//
+// # Safety
+// `ev` is NULL or a live event.
+uint32_t xmpptls_event_error_code(const struct xmpptls_event *ev);
+
+// How many stanzas a `CLOSED` event hands back (sent through the tunnel,
+// not acknowledged by the peer); 0 for other events and NULL.
+//
+// # Safety
+// `ev` is NULL or a live event.
+size_t xmpptls_event_returned_count(const struct xmpptls_event *ev);
+
+// Borrows handed-back stanza `index` (oldest first) without copying:
+// `*data`/`*len` stay valid until the event is freed (not NUL-terminated).
+// `*maybe_delivered` is 1 when it left in a data IQ whose acknowledgement
+// never came (the peer may have it), 0 when it never left.
+// `XMPPTLS_INVALID_PARAMETER` for an index past the end.
+//
+// # Safety
+// `ev` is a live event; the out-pointers are writable.
+xmpptls_result xmpptls_event_returned(const struct xmpptls_event *ev,
+                                      size_t index,
+                                      const char **data,
+                                      size_t *len,
+                                      int32_t *maybe_delivered);
 
 // Frees an event (NULL is ignored).
 //

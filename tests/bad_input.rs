@@ -5,7 +5,9 @@
 
 use xmpptls::xml::XmlError;
 use xmpptls::xtls::wire::{read_iq, Condition, Payload};
-use xmpptls::{CloseReason, Endpoint, Error, Event, Incoming, TrustMode, TunnelState};
+use xmpptls::{
+    CloseReason, Endpoint, Error, Event, Incoming, PinStore, TrustError, TrustMode, TunnelState,
+};
 use xmpptls_integration::*;
 
 /// Feeds `stanza` (from `from`) to a fresh juliet; returns the result and her
@@ -45,26 +47,37 @@ fn juliet_after_start() -> Endpoint {
 #[test]
 fn malformed_xml_and_forbidden_constructs() {
     let mut j = juliet();
-    for (input, want) in [
+    // An XTLS IQ-set whose front can be read is answered (RFC 6120 §8.2.3),
+    // even when what follows is broken; input whose front cannot be read
+    // (not even as an XTLS IQ-set) is refused without an answer.
+    for (input, want, answered) in [
         (
             "<iq type='set' id='1'><start xmlns='urn:xmpp:tmp:xtls'>",
             "malformed",
+            true,
         ),
         (
             "<iq type='set' id='1'><start xmlns='urn:xmpp:tmp:xtls'/></oops>",
             "malformed",
+            true,
         ),
         (
             "<!DOCTYPE iq [<!ENTITY a 'aaaa'>]><iq type='set' id='1'>&a;</iq>",
             "doctype",
+            false,
         ),
-        ("<iq type='set' id='1'>&bomb;</iq>", "entity"),
-        ("<iq type='set' id='1'><!-- c --></iq>", "comment"),
-        ("<iq type='set' id='1'><x:start/></iq>", "prefix"),
+        ("<iq type='set' id='1'>&bomb;</iq>", "entity", false),
+        ("<iq type='set' id='1'><!-- c --></iq>", "comment", false),
+        ("<iq type='set' id='1'><x:start/></iq>", "prefix", false),
     ] {
         let (r, answers) = feed(&mut j, input);
         assert!(matches!(r, Err(Error::Xml(_))), "{want}: {r:?}");
-        assert!(answers.is_empty(), "no answer to unreadable XML");
+        let expected = if answered {
+            vec![Condition::BadRequest]
+        } else {
+            vec![]
+        };
+        assert_eq!(answers, expected, "{want}");
     }
     assert_eq!(j.tunnel_count(), 0);
 }
@@ -75,10 +88,62 @@ fn oversize_stanza_is_refused_before_parsing() {
         c.limits.max_stanza_bytes = 1000
     });
     let big = data_from_romeo(&"A".repeat(2000), None);
-    assert_eq!(
-        j.handle_incoming(big.as_bytes(), now()),
-        Err(Error::Xml(XmlError::TooLarge))
+    let (r, answers) = feed(&mut j, &big);
+    assert_eq!(r, Err(Error::Xml(XmlError::TooLarge)));
+    // Answered all the same: RFC 6120 §4.9.3.14 names a size limit a
+    // policy violation.
+    assert_eq!(answers, vec![Condition::PolicyViolation]);
+}
+
+/// Bug 2 of "XTLS on real servers": a data IQ over `max_stanza_bytes` (a
+/// server passes up to 256 KiB) was answered by nothing, and both sides
+/// stayed Established, the sender waiting forever.
+#[test]
+fn an_oversized_data_iq_is_answered_and_closes_the_tunnel_on_both_sides() {
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::Offer),
+        endpoint_with(JULIET, TrustMode::Offer, |c| {
+            c.limits.max_stanza_bytes = 16 * 1024
+        }),
+    ]);
+    open(&mut r, ROMEO, JULIET, now());
+    r.run(now()).unwrap();
+    let _ = (events(&mut r, ROMEO), events(&mut r, JULIET));
+    // Romeo's data IQs hold up to 32 KiB of TLS: a 20 KiB stanza makes one
+    // over juliet's 16 KiB limit.
+    let big = format!("<message><body>{}</body></message>", "x".repeat(20_000));
+    r.get_mut(&jid(ROMEO))
+        .unwrap()
+        .send(&jid(JULIET), big.as_bytes(), now())
+        .unwrap();
+    r.run(now()).unwrap();
+    let je = events(&mut r, JULIET);
+    assert!(
+        matches!(
+            &je[..],
+            [Event::Closed {
+                reason: CloseReason::Error(Error::Xml(XmlError::TooLarge)),
+                ..
+            }]
+        ),
+        "{je:?}"
     );
+    let re = events(&mut r, ROMEO);
+    match &re[..] {
+        [Event::Closed {
+            reason: CloseReason::Error(Error::PeerRefused(e)),
+            returned,
+            ..
+        }] => {
+            assert_eq!(e.condition, Condition::PolicyViolation);
+            // The stanza is handed back, not lost.
+            assert_eq!(returned.len(), 1);
+            assert!(returned[0].maybe_delivered);
+            assert!(returned[0].stanza.contains(&"x".repeat(20_000)));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(r.get(&jid(ROMEO)).unwrap().pending_answers(), 0);
 }
 
 #[test]
@@ -122,16 +187,25 @@ fn unsupported_methods_are_refused() {
     let (r, answers) = feed(&mut j, &srp_only);
     assert_eq!(r, Err(Error::UnsupportedMethod("srp".into())));
     assert_eq!(answers, vec![Condition::NotAcceptable]);
-    // The spec's own offer (x509 hash plus SRP) is fine: SRP is ignored, the
-    // hash is checked; it is not hex SHA-256, so the start is a bad request.
-    let (r, answers) = feed(
-        &mut j,
-        &fixture("initiating-xtls-with-xep-0250-offer")
-            .replace("romeo@montague.net/orchard", ROMEO)
-            .replace("juliet@capulet.com/balcony", JULIET),
+    // The spec's own offer (x509 hash plus SRP): SRP is ignored, and its
+    // hash is a placeholder, not hex SHA-256, so it is ignored too. In the
+    // offer trust mode nothing is then left to authenticate romeo with.
+    let spec_offer = fixture("initiating-xtls-with-xep-0250-offer")
+        .replace("romeo@montague.net/orchard", ROMEO)
+        .replace("juliet@capulet.com/balcony", JULIET);
+    let (r, answers) = feed(&mut j, &spec_offer);
+    assert_eq!(r, Err(Error::Trust(TrustError::UnknownPeer)));
+    assert_eq!(answers, vec![Condition::NotAcceptable]);
+    // Any other trust mode proceeds with it.
+    let mut tofu = endpoint(JULIET, TrustMode::TrustOnFirstUse(PinStore::new()));
+    assert_eq!(
+        tofu.handle_incoming(spec_offer.as_bytes(), now()),
+        Ok(Incoming::Handled)
     );
-    assert!(matches!(r, Err(Error::BadRequest(_))), "{r:?}");
-    assert_eq!(answers, vec![Condition::BadRequest]);
+    assert_eq!(
+        tofu.tunnel_state(&jid(ROMEO)),
+        Some(TunnelState::Handshaking)
+    );
 }
 
 #[test]
@@ -154,24 +228,52 @@ fn data_before_proceed_and_without_tunnel() {
 }
 
 #[test]
-fn duplicate_start_keeps_the_existing_tunnel() {
+fn a_new_start_from_a_peer_with_a_tunnel_means_it_restarted() {
     let mut r = router(vec![endpoint(ROMEO, TrustMode::Offer), juliet()]);
     open(&mut r, ROMEO, JULIET, now());
     r.run(now()).unwrap();
-    let again =
-        format!("<iq type='set' id='dup' to='{JULIET}'><start xmlns='urn:xmpp:tmp:xtls'/></iq>");
+    let _ = events(&mut r, JULIET);
+    // Romeo's client restarted: it knows of no tunnel and starts again.
+    let romeo_again = endpoint(ROMEO, TrustMode::Offer);
+    let offer = romeo_again.offer_fingerprint().unwrap().to_owned();
+    let again = format!("<iq type='set' id='new' to='{JULIET}'><start xmlns='urn:xmpp:tmp:xtls'><offer xmlns='urn:xmpp:tmp:c2ctls'><keyinfo xmlns='urn:xmpp:tmp:pubkey'><name>{offer}</name></keyinfo></offer></start></iq>");
     let res = r.inject(ROMEO, &jid(JULIET), &again, now());
-    assert_eq!(res, Err(Error::DuplicateStart));
+    assert_eq!(res, Ok(Incoming::Handled));
     let j = r.get_mut(&jid(JULIET)).unwrap();
     let answers: Vec<_> = transmits(j)
         .into_iter()
-        .filter_map(|el| match read_iq(el).unwrap().unwrap().payload {
-            Payload::Error(e) => Some(e.condition),
-            _ => None,
-        })
+        .map(|el| read_iq(el).unwrap().unwrap().payload)
         .collect();
-    assert_eq!(answers, vec![Condition::Conflict]);
-    assert_eq!(j.tunnel_state(&jid(ROMEO)), Some(TunnelState::Established));
+    assert!(matches!(&answers[..], [Payload::Proceed(_)]), "{answers:?}");
+    assert_eq!(j.tunnel_state(&jid(ROMEO)), Some(TunnelState::Handshaking));
+    let evs: Vec<Event> = std::iter::from_fn(|| j.poll_event()).collect();
+    assert!(
+        matches!(
+            &evs[..],
+            [Event::Closed {
+                reason: CloseReason::PeerRestarted,
+                ..
+            }]
+        ),
+        "{evs:?}"
+    );
+}
+
+#[test]
+fn the_same_start_delivered_twice_is_answered_twice_and_changes_nothing() {
+    let mut romeo = endpoint(ROMEO, TrustMode::Offer);
+    romeo.open(&jid(JULIET), now()).unwrap();
+    let start = romeo.poll_transmit().unwrap();
+    let mut j = juliet();
+    let (first, a1) = feed(&mut j, &start);
+    let (second, a2) = feed(&mut j, &start);
+    assert_eq!(
+        (first, second),
+        (Ok(Incoming::Handled), Ok(Incoming::Handled))
+    );
+    assert!(a1.is_empty() && a2.is_empty(), "two proceeds, no error");
+    assert!(std::iter::from_fn(|| j.poll_event()).next().is_none());
+    assert_eq!(j.tunnel_state(&jid(ROMEO)), Some(TunnelState::Handshaking));
 }
 
 #[test]
@@ -238,28 +340,36 @@ fn non_xtls_stanzas_are_handed_back_untouched() {
 #[test]
 fn wrong_recipient_and_missing_from() {
     let mut j = juliet();
+    // Each is answered: to whom the request came from, as it said so.
     let to_other = format!(
         "<iq type='set' id='1' from='{ROMEO}' to='{NURSE}'><start xmlns='urn:xmpp:tmp:xtls'/></iq>"
     );
-    assert_eq!(
-        j.handle_incoming(to_other.as_bytes(), now()),
-        Err(Error::WrongRecipient(NURSE.into()))
-    );
+    let (r, answers) = feed(&mut j, &to_other);
+    assert_eq!(r, Err(Error::WrongRecipient(NURSE.into())));
+    assert_eq!(answers, vec![Condition::ServiceUnavailable]);
     let no_from = "<iq type='set' id='1'><start xmlns='urn:xmpp:tmp:xtls'/></iq>";
-    assert!(matches!(
-        j.handle_incoming(no_from.as_bytes(), now()),
-        Err(Error::BadRequest(_))
-    ));
+    let r = j.handle_incoming(no_from.as_bytes(), now());
+    assert!(matches!(r, Err(Error::BadRequest(_))), "{r:?}");
+    let answer = parse(&j.poll_transmit().unwrap());
+    assert_eq!(
+        (answer.attr("type"), answer.attr("id"), answer.attr("to")),
+        (Some("error"), Some("1"), None)
+    );
     let bad_from = "<iq type='set' id='1' from='@@'><start xmlns='urn:xmpp:tmp:xtls'/></iq>";
-    assert!(matches!(
-        j.handle_incoming(bad_from.as_bytes(), now()),
-        Err(Error::InvalidJid(_))
-    ));
+    let r = j.handle_incoming(bad_from.as_bytes(), now());
+    assert!(matches!(r, Err(Error::InvalidJid(_))), "{r:?}");
+    let answer = parse(&j.poll_transmit().unwrap());
+    assert_eq!(
+        (answer.attr("type"), answer.attr("to")),
+        (Some("error"), Some("@@"))
+    );
+    // Without an id there is nothing an answer could refer to.
     let no_id = format!("<iq type='set' from='{ROMEO}'><close xmlns='urn:xmpp:tmp:xtls'/></iq>");
     assert!(matches!(
         j.handle_incoming(no_id.as_bytes(), now()),
         Err(Error::BadRequest(_))
     ));
+    assert!(j.poll_transmit().is_none());
     assert_eq!(j.tunnel_count(), 0);
 }
 
@@ -272,7 +382,7 @@ fn mutated_traffic_never_panics() {
     open(&mut r, ROMEO, JULIET, now());
     r.get_mut(&jid(ROMEO))
         .unwrap()
-        .send(&jid(JULIET), b"<message><body>x</body></message>")
+        .send(&jid(JULIET), b"<message><body>x</body></message>", now())
         .unwrap();
     r.run(now()).unwrap();
     seeds.extend(r.log.iter().map(|w| w.stanza.clone()));

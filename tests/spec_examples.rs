@@ -206,7 +206,7 @@ fn close_and_closed_like_the_spec() {
     r.get_mut(&romeo).unwrap().open(&juliet, now()).unwrap();
     r.run(now()).unwrap();
     r.log.clear();
-    r.get_mut(&romeo).unwrap().close(&juliet).unwrap();
+    r.get_mut(&romeo).unwrap().close(&juliet, now()).unwrap();
     r.run(now()).unwrap();
     let close = r.log.iter().find(|w| w.stanza.contains("<close ")).unwrap();
     let id = parse(&close.stanza).attr("id").unwrap().to_owned();
@@ -240,12 +240,16 @@ fn stanza_routing_is_restored_like_the_spec() {
     r.get_mut(&romeo).unwrap().open(&juliet, now()).unwrap();
     r.get_mut(&romeo)
         .unwrap()
-        .send(&juliet, fixture("a-stanza-to-send-no-routing").as_bytes())
+        .send(
+            &juliet,
+            fixture("a-stanza-to-send-no-routing").as_bytes(),
+            now(),
+        )
         .unwrap();
     // The full stanza with matching routing is accepted too.
     r.get_mut(&romeo)
         .unwrap()
-        .send(&juliet, fixture("a-stanza-to-send").as_bytes())
+        .send(&juliet, fixture("a-stanza-to-send").as_bytes(), now())
         .unwrap();
     r.run(now()).unwrap();
     let got = stanzas(&events(&mut r, juliet.as_str()));
@@ -366,7 +370,7 @@ fn handshake_and_data_stanzas_like_the_spec() {
     r.log.clear();
     r.get_mut(&romeo)
         .unwrap()
-        .send(&juliet, fixture("a-stanza-to-send").as_bytes())
+        .send(&juliet, fixture("a-stanza-to-send").as_bytes(), now())
         .unwrap();
     r.run(now()).unwrap();
     let sent = r.log.iter().find(|w| w.stanza.contains("<data ")).unwrap();

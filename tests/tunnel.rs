@@ -48,7 +48,7 @@ fn send(r: &mut MemoryRouter, from: &str, to: &str, body: &str) {
     let s = format!("<message type='chat'><body>{body}</body></message>");
     r.get_mut(&jid(from))
         .unwrap()
-        .send(&jid(to), s.as_bytes())
+        .send(&jid(to), s.as_bytes(), now())
         .unwrap();
 }
 
@@ -234,12 +234,15 @@ fn close_both_sides_and_send_after_close() {
     ]);
     handshake(&mut r);
     send(&mut r, ROMEO, JULIET, "last words");
-    r.get_mut(&jid(ROMEO)).unwrap().close(&jid(JULIET)).unwrap();
+    r.get_mut(&jid(ROMEO))
+        .unwrap()
+        .close(&jid(JULIET), now())
+        .unwrap();
     // Closing: no more sending.
     let late = r
         .get_mut(&jid(ROMEO))
         .unwrap()
-        .send(&jid(JULIET), b"<message/>");
+        .send(&jid(JULIET), b"<message/>", now());
     assert_eq!(late, Err(Error::TunnelClosed));
     r.run(now()).unwrap();
     let je = events(&mut r, JULIET);
@@ -249,7 +252,7 @@ fn close_both_sides_and_send_after_close() {
     assert_eq!(
         r.get_mut(&jid(JULIET))
             .unwrap()
-            .send(&jid(ROMEO), b"<message/>"),
+            .send(&jid(ROMEO), b"<message/>", now()),
         Err(Error::NoTunnel(ROMEO.into()))
     );
     assert!(r.errors.is_empty(), "{:?}", r.errors);
@@ -266,7 +269,10 @@ fn reopen_resumes_the_tls_session() {
         ]);
         let (re, _) = handshake(&mut r);
         assert!(!established(&re).unwrap().resumed);
-        r.get_mut(&jid(ROMEO)).unwrap().close(&jid(JULIET)).unwrap();
+        r.get_mut(&jid(ROMEO))
+            .unwrap()
+            .close(&jid(JULIET), now())
+            .unwrap();
         r.run(now()).unwrap();
         let (re, je) = handshake(&mut r);
         let (ri, ji) = (established(&re).unwrap(), established(&je).unwrap());
@@ -673,22 +679,22 @@ fn outgoing_routing_must_match_the_tunnel() {
     let romeo = r.get_mut(&jid(ROMEO)).unwrap();
     let to_nurse = format!("<message to='{NURSE}'><body>x</body></message>");
     assert!(matches!(
-        romeo.send(&jid(JULIET), to_nurse.as_bytes()),
+        romeo.send(&jid(JULIET), to_nurse.as_bytes(), now()),
         Err(Error::RoutingMismatch { .. })
     ));
     let forged = format!("<message from='{NURSE}'><body>x</body></message>");
     assert!(matches!(
-        romeo.send(&jid(JULIET), forged.as_bytes()),
+        romeo.send(&jid(JULIET), forged.as_bytes(), now()),
         Err(Error::RoutingMismatch { .. })
     ));
     assert!(matches!(
-        romeo.send(&jid(JULIET), b"<query xmlns='x'/>"),
+        romeo.send(&jid(JULIET), b"<query xmlns='x'/>", now()),
         Err(Error::NotAStanza(_))
     ));
     // Bare JIDs are consistent with the tunnel and accepted.
     let bare =
         "<message to='juliet@capulet.lit' from='romeo@montague.lit'><body>ok</body></message>";
-    romeo.send(&jid(JULIET), bare.as_bytes()).unwrap();
+    romeo.send(&jid(JULIET), bare.as_bytes(), now()).unwrap();
     r.run(now()).unwrap();
     let got = stanzas(&events(&mut r, JULIET));
     assert_eq!(got.len(), 1);
@@ -703,10 +709,10 @@ fn buffered_plaintext_is_bounded() {
     });
     romeo.open(&jid(JULIET), now()).unwrap();
     let s = format!("<message><body>{}</body></message>", "y".repeat(4000));
-    romeo.send(&jid(JULIET), s.as_bytes()).unwrap();
-    romeo.send(&jid(JULIET), s.as_bytes()).unwrap();
+    romeo.send(&jid(JULIET), s.as_bytes(), now()).unwrap();
+    romeo.send(&jid(JULIET), s.as_bytes(), now()).unwrap();
     assert_eq!(
-        romeo.send(&jid(JULIET), s.as_bytes()),
+        romeo.send(&jid(JULIET), s.as_bytes(), now()),
         Err(Error::BufferFull { limit: 10_000 })
     );
 }
@@ -766,7 +772,10 @@ fn tunnel_events_carry_the_connection_report() {
         .iter()
         .any(|f| f.code == "auth-method-not-allowed"));
     // Re-open: the pin now matches, the session is resumed.
-    r.get_mut(&jid(ROMEO)).unwrap().close(&jid(JULIET)).unwrap();
+    r.get_mut(&jid(ROMEO))
+        .unwrap()
+        .close(&jid(JULIET), now())
+        .unwrap();
     r.run(now()).unwrap();
     let (re, _) = handshake(&mut r);
     let v = established(&re).unwrap().report.to_json_value();
@@ -839,7 +848,7 @@ fn stanzas_rewritten_by_a_server_still_work() {
     let mut juliet = endpoint(JULIET, TrustMode::Offer);
     romeo.open(&jj, now()).unwrap();
     let big = format!("<message><body>{}</body></message>", "x".repeat(40_000));
-    romeo.send(&jj, big.as_bytes()).unwrap();
+    romeo.send(&jj, big.as_bytes(), now()).unwrap();
     let mut delivered = Vec::new();
     let mut rewritten = 0;
     loop {

@@ -147,7 +147,13 @@ impl CPair {
         // SAFETY: live endpoint, valid peer string and payload.
         unsafe {
             assert_eq!(
-                xmpptls_endpoint_send(self.r, self.peer.as_ptr(), payload.as_ptr(), payload.len()),
+                xmpptls_endpoint_send(
+                    self.r,
+                    self.peer.as_ptr(),
+                    payload.as_ptr(),
+                    payload.len(),
+                    now().as_secs()
+                ),
                 XMPPTLS_OK
             );
         }
@@ -183,7 +189,7 @@ fn main() {
         let (mut r, mut j, jj) = core_pair();
         let core = best_of(5, || {
             for _ in 0..n {
-                r.send(&jj, &payload).unwrap();
+                r.send(&jj, &payload, now()).unwrap();
                 assert!(core_pump(&mut r, &mut j) > 0);
             }
         });

@@ -21,7 +21,14 @@ static void die(const char *what, xmpptls_result r) {
   exit(1);
 }
 
-/* What an XMPP library would do with its stream: send each stanza on. */
+static int keepalives;
+
+/* What a host does with its XMPP stream: every stanza `from` queued goes to
+ * the server (here straight to `to`); after handling a read, `to` writes
+ * what it queued and, when it handled XTLS stanzas but had nothing to
+ * answer, one space: a whitespace keepalive (RFC 6120 §4.6.1). Without it a
+ * server with Nagle's algorithm on (Prosody's default) holds its next write
+ * to this client for the kernel's delayed ACK, ~40 ms per exchange. */
 static int route(xmpptls_endpoint *from, xmpptls_endpoint *to, uint64_t now) {
   int moved = 0;
   size_t len, written;
@@ -35,7 +42,21 @@ static int route(xmpptls_endpoint *from, xmpptls_endpoint *to, uint64_t now) {
     free(stanza);
     moved++;
   }
+  int keepalive = 0;
+  if (moved > 0 && xmpptls_endpoint_transmit_len(to, &len) == XMPPTLS_EMPTY &&
+      xmpptls_endpoint_poll_keepalive(to, &keepalive) == XMPPTLS_OK && keepalive) {
+    keepalives++; /* a real host writes " " to its stream here */
+  }
   return moved;
+}
+
+/* A host's timer: wake the endpoint at its deadline (an answer that never
+ * came closes the tunnel and hands back what the peer did not confirm). */
+static void timers(xmpptls_endpoint *ep, uint64_t now) {
+  uint64_t deadline;
+  if (xmpptls_endpoint_poll_timeout(ep, &deadline) == XMPPTLS_OK && deadline <= now) {
+    xmpptls_endpoint_handle_timeout(ep, now);
+  }
 }
 
 static void show_events(const char *who, xmpptls_endpoint *ep) {
@@ -49,6 +70,17 @@ static void show_events(const char *who, xmpptls_endpoint *ep) {
     switch (xmpptls_event_kind(ev)) {
       case XMPPTLS_EVENT_ESTABLISHED: printf("%s: tunnel with %s established\n  report: %s\n", who, peer, text); break;
       case XMPPTLS_EVENT_STANZA: printf("%s: from %s: %s\n", who, peer, text); break;
+      case XMPPTLS_EVENT_CLOSED:
+        printf("%s: tunnel with %s: %s\n", who, peer, text);
+        /* Stanzas the peer never acknowledged come back: resend or report. */
+        for (size_t i = 0; i < xmpptls_event_returned_count(ev); i++) {
+          const char *s;
+          size_t n;
+          int maybe_delivered;
+          if (xmpptls_event_returned(ev, i, &s, &n, &maybe_delivered) == XMPPTLS_OK)
+            printf("  not confirmed%s: %.*s\n", maybe_delivered ? " (may have arrived)" : "", (int)n, s);
+        }
+        break;
       default: printf("%s: %s: %s\n", who, peer, text);
     }
     free(peer);
@@ -67,19 +99,21 @@ int main(void) {
 
   if ((r = xmpptls_endpoint_open(romeo, juliet_jid, now)) != XMPPTLS_OK) die("open", r);
   const char *msg = "<message type='chat'><body>But soft, what light through yonder window breaks?</body></message>";
-  if ((r = xmpptls_endpoint_send(romeo, juliet_jid, (const uint8_t *)msg, strlen(msg))) != XMPPTLS_OK) die("send", r);
+  if ((r = xmpptls_endpoint_send(romeo, juliet_jid, (const uint8_t *)msg, strlen(msg), now)) != XMPPTLS_OK) die("send", r);
   while (route(romeo, juliet, now) + route(juliet, romeo, now) > 0) {
   }
+  timers(romeo, now);
+  timers(juliet, now);
   show_events("romeo", romeo);
   show_events("juliet", juliet);
 
-  xmpptls_endpoint_close(romeo, juliet_jid);
+  xmpptls_endpoint_close(romeo, juliet_jid, now);
   while (route(romeo, juliet, now) + route(juliet, romeo, now) > 0) {
   }
   show_events("romeo", romeo);
   show_events("juliet", juliet);
   xmpptls_endpoint_free(romeo);
   xmpptls_endpoint_free(juliet);
-  printf("libxmpptls %s\n", xmpptls_version());
+  printf("libxmpptls %s (%d whitespace keepalives a host would have written)\n", xmpptls_version(), keepalives);
   return 0;
 }

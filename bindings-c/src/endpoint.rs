@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_void, CString};
 
-use xmpptls::{CloseReason, Endpoint, Event, Jid, PeerAuth};
+use xmpptls::{CloseReason, Endpoint, Event, Jid, PeerAuth, ReturnedStanza};
 
 use crate::config::{xmpptls_endpoint_config, xmpptls_pin_callback};
 use crate::ffi::{bytes_arg, free_box, guard, seconds, set, str_arg, with_mut, write_out};
@@ -19,8 +19,23 @@ pub const XMPPTLS_EVENT_ESTABLISHED: u32 = 1;
 pub const XMPPTLS_EVENT_STANZA: u32 = 2;
 /// An inner stanza was refused: `xmpptls_event_text` gives the reason.
 pub const XMPPTLS_EVENT_STANZA_REJECTED: u32 = 3;
-/// The tunnel ended: `xmpptls_event_text` gives the reason.
+/// The tunnel ended: `xmpptls_event_text` gives the reason,
+/// `xmpptls_event_close_reason` its kind, `xmpptls_event_returned_*` the
+/// stanzas the peer did not acknowledge.
 pub const XMPPTLS_EVENT_CLOSED: u32 = 4;
+
+/// Close reasons returned by `xmpptls_event_close_reason`: we closed it.
+pub const XMPPTLS_CLOSE_LOCAL: u32 = 1;
+/// The peer closed it.
+pub const XMPPTLS_CLOSE_PEER: u32 = 2;
+/// The application reported the peer unavailable.
+pub const XMPPTLS_CLOSE_PEER_UNAVAILABLE: u32 = 3;
+/// The peer started a new tunnel (it restarted); this one was replaced.
+pub const XMPPTLS_CLOSE_PEER_RESTARTED: u32 = 4;
+/// An answer did not come in time (`xmpptls_endpoint_handle_timeout`).
+pub const XMPPTLS_CLOSE_TIMEOUT: u32 = 5;
+/// An error: `xmpptls_event_error_code` gives its code.
+pub const XMPPTLS_CLOSE_ERROR: u32 = 6;
 
 /// An XTLS endpoint for one local full JID (opaque). Used by one thread at
 /// a time (it may move between threads); the pin callback runs on the
@@ -66,6 +81,25 @@ pub struct xmpptls_event {
     kind: u32,
     peer: String,
     text: String,
+    /// `XMPPTLS_CLOSE_*` for a closed tunnel, 0 otherwise.
+    close_reason: u32,
+    /// The error code of a rejected stanza or of a close by error, 0 otherwise.
+    error_code: u32,
+    /// The stanzas a closed tunnel hands back.
+    returned: Vec<ReturnedStanza>,
+}
+
+impl xmpptls_event {
+    fn new(kind: u32, peer: &Jid, text: String) -> Self {
+        xmpptls_event {
+            kind,
+            peer: peer.to_string(),
+            text,
+            close_reason: 0,
+            error_code: 0,
+            returned: Vec::new(),
+        }
+    }
 }
 
 pub(crate) fn jid(s: &str) -> Result<Jid, xmpptls_result> {
@@ -169,7 +203,9 @@ pub unsafe extern "C" fn xmpptls_endpoint_open(
     }
 }
 
-/// Sends a stanza (`len` octets of XML) through the tunnel with `peer`.
+/// Sends a stanza (`len` octets of XML) through the tunnel with `peer`. It
+/// is taken whole or refused with nothing changed; if the tunnel ends before
+/// the peer acknowledges it, the `CLOSED` event hands it back.
 ///
 /// # Safety
 /// `ep` is a live endpoint; `peer` NUL-terminated; `stanza` `len` octets.
@@ -179,6 +215,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_send(
     peer: *const c_char,
     stanza: *const u8,
     len: usize,
+    now_unix_secs: u64,
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
@@ -190,7 +227,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_send(
             match bytes_arg(stanza, len) {
                 Ok(b) => e
                     .inner
-                    .send(&p, b)
+                    .send(&p, b, seconds(now_unix_secs))
                     .map_or_else(|err| code(&err), |()| XMPPTLS_OK),
                 Err(c) => c,
             }
@@ -206,15 +243,80 @@ pub unsafe extern "C" fn xmpptls_endpoint_send(
 pub unsafe extern "C" fn xmpptls_endpoint_close(
     ep: *mut xmpptls_endpoint,
     peer: *const c_char,
+    now_unix_secs: u64,
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
         with_mut(ep, |e| match str_arg(peer).and_then(jid) {
             Ok(p) => e
                 .inner
-                .close(&p)
+                .close(&p, seconds(now_unix_secs))
                 .map_or_else(|err| code(&err), |()| XMPPTLS_OK),
             Err(c) => c,
+        })
+    }
+}
+
+/// When `xmpptls_endpoint_handle_timeout` must next be called, in seconds
+/// since the Unix epoch; `XMPPTLS_EMPTY` when no tunnel waits for anything.
+/// Ask again after every call into the endpoint.
+///
+/// # Safety
+/// `ep` is a live endpoint; `deadline` points to a `uint64_t`.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_poll_timeout(
+    ep: *mut xmpptls_endpoint,
+    deadline_unix_secs: *mut u64,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(ep, |e| match e.inner.poll_timeout() {
+            Some(t) => set(deadline_unix_secs, t.as_secs()),
+            None => XMPPTLS_EMPTY,
+        })
+    }
+}
+
+/// Closes every tunnel whose deadline has passed (a `CLOSED` event with
+/// `XMPPTLS_CLOSE_TIMEOUT` each, handing back unacknowledged stanzas).
+///
+/// # Safety
+/// `ep` is a live endpoint.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_handle_timeout(
+    ep: *mut xmpptls_endpoint,
+    now_unix_secs: u64,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(ep, |e| {
+            e.inner.handle_timeout(seconds(now_unix_secs));
+            XMPPTLS_OK
+        })
+    }
+}
+
+/// After handling a read and draining `xmpptls_endpoint_poll_transmit`:
+/// `*keepalive` is 1 when XTLS stanzas were handled and nothing was sent in
+/// answer. Then write one space (a whitespace keepalive, RFC 6120 §4.6.1)
+/// to the XMPP stream, or set `TCP_QUICKACK` on the socket: a server with
+/// Nagle's algorithm on (Prosody's default) otherwise holds its next write
+/// to this client for the kernel's delayed ACK, ~40 ms per exchange.
+///
+/// # Safety
+/// `ep` is a live endpoint; `keepalive` points to an int.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_poll_keepalive(
+    ep: *mut xmpptls_endpoint,
+    keepalive: *mut i32,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(ep, |e| {
+            if keepalive.is_null() {
+                return XMPPTLS_NULL_PARAMETER;
+            }
+            set(keepalive, i32::from(e.inner.poll_keepalive()))
         })
     }
 }
@@ -398,41 +500,58 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_event(
             if out.is_null() {
                 return XMPPTLS_NULL_PARAMETER;
             }
-            let Some(ev) = e.inner.poll_event() else {
-                return XMPPTLS_EMPTY;
-            };
-            let event = match ev {
-                Event::Established { peer, info } => {
-                    if info.peer_auth == (PeerAuth::TrustOnFirstUse { first_use: true }) {
-                        e.pinned(&peer, &info.peer_spki_sha256);
+            // Kinds this binding does not know yet are skipped, not taken
+            // for the end of the queue.
+            let event = loop {
+                let Some(ev) = e.inner.poll_event() else {
+                    return XMPPTLS_EMPTY;
+                };
+                match ev {
+                    Event::Established { peer, info } => {
+                        if info.peer_auth == (PeerAuth::TrustOnFirstUse { first_use: true }) {
+                            e.pinned(&peer, &info.peer_spki_sha256);
+                        }
+                        break xmpptls_event::new(
+                            XMPPTLS_EVENT_ESTABLISHED,
+                            &peer,
+                            info.report.to_json(),
+                        );
                     }
-                    xmpptls_event {
-                        kind: XMPPTLS_EVENT_ESTABLISHED,
-                        peer: peer.to_string(),
-                        text: info.report.to_json(),
+                    Event::Stanza { peer, stanza } => {
+                        break xmpptls_event::new(XMPPTLS_EVENT_STANZA, &peer, stanza)
                     }
+                    Event::StanzaRejected { peer, error } => {
+                        let mut ev = xmpptls_event::new(
+                            XMPPTLS_EVENT_STANZA_REJECTED,
+                            &peer,
+                            error.to_string(),
+                        );
+                        ev.error_code = error.code();
+                        break ev;
+                    }
+                    Event::Closed {
+                        peer,
+                        reason,
+                        returned,
+                    } => {
+                        let mut ev =
+                            xmpptls_event::new(XMPPTLS_EVENT_CLOSED, &peer, reason.to_string());
+                        ev.close_reason = match &reason {
+                            CloseReason::Local => XMPPTLS_CLOSE_LOCAL,
+                            CloseReason::Peer => XMPPTLS_CLOSE_PEER,
+                            CloseReason::PeerUnavailable => XMPPTLS_CLOSE_PEER_UNAVAILABLE,
+                            CloseReason::PeerRestarted => XMPPTLS_CLOSE_PEER_RESTARTED,
+                            CloseReason::Timeout(_) => XMPPTLS_CLOSE_TIMEOUT,
+                            _ => XMPPTLS_CLOSE_ERROR,
+                        };
+                        if let CloseReason::Error(err) = &reason {
+                            ev.error_code = err.code();
+                        }
+                        ev.returned = returned;
+                        break ev;
+                    }
+                    _ => {}
                 }
-                Event::Stanza { peer, stanza } => xmpptls_event {
-                    kind: XMPPTLS_EVENT_STANZA,
-                    peer: peer.to_string(),
-                    text: stanza,
-                },
-                Event::StanzaRejected { peer, error } => xmpptls_event {
-                    kind: XMPPTLS_EVENT_STANZA_REJECTED,
-                    peer: peer.to_string(),
-                    text: error.to_string(),
-                },
-                Event::Closed { peer, reason } => xmpptls_event {
-                    kind: XMPPTLS_EVENT_CLOSED,
-                    peer: peer.to_string(),
-                    text: match reason {
-                        CloseReason::Local => "closed by us".into(),
-                        CloseReason::Peer => "closed by the peer".into(),
-                        CloseReason::PeerUnavailable => "peer unavailable".into(),
-                        CloseReason::Error(err) => err.to_string(),
-                    },
-                },
-                _ => return XMPPTLS_EMPTY,
             };
             set(out, Box::into_raw(Box::new(event)))
         })
@@ -546,6 +665,96 @@ pub unsafe extern "C" fn xmpptls_event_text_ptr(
         unsafe {
             set(data, e.text.as_ptr());
             set(len, e.text.len())
+        }
+    })
+}
+
+/// The kind of a closed tunnel's reason (`XMPPTLS_CLOSE_*`); 0 for other
+/// events and NULL.
+///
+/// # Safety
+/// `ev` is NULL or a live event.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_event_close_reason(ev: *const xmpptls_event) -> u32 {
+    let mut reason = 0;
+    let _ = guard(|| {
+        // SAFETY: per the function's contract.
+        if let Some(e) = unsafe { ev.as_ref() } {
+            reason = e.close_reason;
+        }
+        XMPPTLS_OK
+    });
+    reason
+}
+
+/// The error code (`XMPPTLS_ERR_*`) of a rejected stanza or of a tunnel
+/// closed by an error; 0 otherwise.
+///
+/// # Safety
+/// `ev` is NULL or a live event.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_event_error_code(ev: *const xmpptls_event) -> u32 {
+    let mut c = 0;
+    let _ = guard(|| {
+        // SAFETY: per the function's contract.
+        if let Some(e) = unsafe { ev.as_ref() } {
+            c = e.error_code;
+        }
+        XMPPTLS_OK
+    });
+    c
+}
+
+/// How many stanzas a `CLOSED` event hands back (sent through the tunnel,
+/// not acknowledged by the peer); 0 for other events and NULL.
+///
+/// # Safety
+/// `ev` is NULL or a live event.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_event_returned_count(ev: *const xmpptls_event) -> usize {
+    let mut n = 0;
+    let _ = guard(|| {
+        // SAFETY: per the function's contract.
+        if let Some(e) = unsafe { ev.as_ref() } {
+            n = e.returned.len();
+        }
+        XMPPTLS_OK
+    });
+    n
+}
+
+/// Borrows handed-back stanza `index` (oldest first) without copying:
+/// `*data`/`*len` stay valid until the event is freed (not NUL-terminated).
+/// `*maybe_delivered` is 1 when it left in a data IQ whose acknowledgement
+/// never came (the peer may have it), 0 when it never left.
+/// `XMPPTLS_INVALID_PARAMETER` for an index past the end.
+///
+/// # Safety
+/// `ev` is a live event; the out-pointers are writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_event_returned(
+    ev: *const xmpptls_event,
+    index: usize,
+    data: *mut *const c_char,
+    len: *mut usize,
+    maybe_delivered: *mut i32,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        let Some(e) = (unsafe { ev.as_ref() }) else {
+            return XMPPTLS_NULL_PARAMETER;
+        };
+        if data.is_null() || len.is_null() || maybe_delivered.is_null() {
+            return XMPPTLS_NULL_PARAMETER;
+        }
+        let Some(r) = e.returned.get(index) else {
+            return XMPPTLS_INVALID_PARAMETER;
+        };
+        // SAFETY: all three checked non-NULL.
+        unsafe {
+            set(data, r.stanza.as_ptr().cast());
+            set(len, r.stanza.len());
+            set(maybe_delivered, i32::from(r.maybe_delivered))
         }
     })
 }

@@ -8,7 +8,7 @@ use xmpptls::xtls::TunnelState as CoreState;
 use xmpptls::{
     CloseReason as CoreClose, EndpointConfig, Event, Identity, Incoming, PinStore as CorePins,
     Role as CoreRole, TlsVersions as CoreVersions, TrustMode as CoreTrust, TunnelInfo as CoreInfo,
-    UnixTime,
+    UnixTime, Wait as CoreWait,
 };
 
 use crate::error::{parse_jid, XmppTlsError};
@@ -140,6 +140,29 @@ impl From<&CoreInfo> for TunnelInfo {
     }
 }
 
+/// What a tunnel waited for when its deadline passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Wait {
+    /// `<proceed/>`, the answer to our start.
+    Proceed,
+    /// The end of the TLS handshake.
+    Handshake,
+    /// The acknowledgement of a data IQ.
+    Ack,
+    /// `<closed/>`, the answer to our close.
+    Closed,
+}
+
+/// A stanza a closed tunnel hands back: sent, not acknowledged by the peer.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReturnedStanza {
+    /// The stanza's XML, `from`/`to` set.
+    pub stanza: String,
+    /// It left in a data IQ whose acknowledgement never came: the peer may
+    /// have it. False: it never left this device.
+    pub maybe_delivered: bool,
+}
+
 /// Why a tunnel ended.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum CloseReason {
@@ -149,6 +172,13 @@ pub enum CloseReason {
     Peer,
     /// The app reported the peer gone (`peerUnavailable`).
     PeerUnavailable,
+    /// The peer started a new tunnel (it restarted); this one was replaced.
+    PeerRestarted,
+    /// An answer did not come in time (`handleTimeout`).
+    Timeout {
+        /// What was awaited.
+        waited: Wait,
+    },
     /// An error ended it (XTLS §4.5); the code is `XmppTlsError`'s.
     Error {
         /// The stable code.
@@ -193,6 +223,9 @@ pub enum TunnelEvent {
         peer: String,
         /// Why.
         reason: CloseReason,
+        /// Stanzas sent through the tunnel that the peer did not
+        /// acknowledge, oldest first: handed back, never dropped.
+        returned: Vec<ReturnedStanza>,
     },
 }
 
@@ -214,17 +247,43 @@ impl TunnelEvent {
                 code: error.code(),
                 detail: error.to_string(),
             },
-            Event::Closed { peer, reason } => TunnelEvent::Closed {
+            Event::Closed {
+                peer,
+                reason,
+                returned,
+            } => TunnelEvent::Closed {
                 peer: peer.to_string(),
                 reason: match reason {
                     CoreClose::Local => CloseReason::Local,
                     CoreClose::Peer => CloseReason::Peer,
                     CoreClose::PeerUnavailable => CloseReason::PeerUnavailable,
+                    CoreClose::PeerRestarted => CloseReason::PeerRestarted,
+                    CoreClose::Timeout(w) => CloseReason::Timeout {
+                        waited: match w {
+                            CoreWait::Proceed => Wait::Proceed,
+                            CoreWait::Handshake => Wait::Handshake,
+                            CoreWait::Ack => Wait::Ack,
+                            CoreWait::Closed => Wait::Closed,
+                        },
+                    },
                     CoreClose::Error(e) => CloseReason::Error {
                         code: e.code(),
                         detail: e.to_string(),
                     },
+                    // A reason added to the core later: still reported, with
+                    // the stanzas it hands back.
+                    other => CloseReason::Error {
+                        code: 0,
+                        detail: other.to_string(),
+                    },
                 },
+                returned: returned
+                    .into_iter()
+                    .map(|r| ReturnedStanza {
+                        stanza: r.stanza,
+                        maybe_delivered: r.maybe_delivered,
+                    })
+                    .collect(),
             },
             _ => return None,
         })
@@ -317,16 +376,44 @@ impl Endpoint {
         Ok(self.lock().open(&peer, UnixTime::now())?)
     }
 
-    /// Sends a stanza through the tunnel to `peer`.
+    /// Sends a stanza through the tunnel to `peer`. Taken whole or refused
+    /// with nothing changed; if the tunnel ends before the peer acknowledges
+    /// it, the `Closed` event hands it back.
     pub fn send(&self, peer: String, stanza: String) -> Result<(), XmppTlsError> {
         let peer = parse_jid(&peer)?;
-        Ok(self.lock().send(&peer, stanza.as_bytes())?)
+        Ok(self
+            .lock()
+            .send(&peer, stanza.as_bytes(), UnixTime::now())?)
     }
 
     /// Closes the tunnel to `peer` (XTLS §4.5).
     pub fn close_tunnel(&self, peer: String) -> Result<(), XmppTlsError> {
         let peer = parse_jid(&peer)?;
-        Ok(self.lock().close(&peer)?)
+        Ok(self.lock().close(&peer, UnixTime::now())?)
+    }
+
+    /// When `handleTimeout` must next be called, in seconds since the Unix
+    /// epoch; `null` when no tunnel waits for an answer. Ask again after
+    /// every call (a timer per endpoint is enough).
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.lock().poll_timeout().map(|t| t.as_secs())
+    }
+
+    /// Closes every tunnel whose deadline has passed (`Closed` events with
+    /// `CloseReason.Timeout`, handing back what the peer did not
+    /// acknowledge).
+    pub fn handle_timeout(&self) {
+        self.lock().handle_timeout(UnixTime::now());
+    }
+
+    /// After handling a read and draining `pollTransmit`: true when XTLS
+    /// stanzas were handled and nothing was sent in answer. Then write one
+    /// space to the XMPP stream (a whitespace keepalive, RFC 6120 §4.6.1) or
+    /// set `TCP_QUICKACK`: a server with Nagle's algorithm on (Prosody's
+    /// default) otherwise holds its next write to this client until the
+    /// kernel's delayed ACK, ~40 ms per exchange.
+    pub fn poll_keepalive(&self) -> bool {
+        self.lock().poll_keepalive()
     }
 
     /// Tears down tunnels with `jid` after it went offline (a bare JID

@@ -68,8 +68,22 @@ export type TunnelEvent =
   | { type: "established"; peer: string; info: TunnelInfo }
   | { type: "stanza"; peer: string; stanza: string }
   | { type: "stanza-rejected"; peer: string; code: number; message: string }
-  | { type: "closed"; peer: string; reason: "local" | "peer" | "peer-unavailable" | "error";
-      code?: number; message?: string };
+  | { type: "closed"; peer: string; reason: CloseReason;
+      /** What a "timeout" waited for. */
+      waited?: "proceed" | "handshake" | "ack" | "closed";
+      /** For "error": the XmppTlsError code and message. */
+      code?: number; message?: string;
+      /** Stanzas sent through the tunnel that the peer did not acknowledge,
+       * oldest first: handed back, never dropped. */
+      returned: ReturnedStanza[] };
+
+/** Why a tunnel ended. */
+export type CloseReason =
+  "local" | "peer" | "peer-unavailable" | "peer-restarted" | "timeout" | "error";
+
+/** A stanza a closed tunnel hands back. `maybeDelivered`: it left in a data
+ * IQ whose acknowledgement never came, so the peer may have it. */
+export interface ReturnedStanza { stanza: string; maybeDelivered: boolean; }
 "#;
 
 #[wasm_bindgen]
@@ -146,18 +160,31 @@ fn event_json(e: Event) -> Option<Value> {
             "type": "stanza-rejected", "peer": peer.to_string(),
             "code": error.code(), "message": error.to_string(),
         }),
-        Event::Closed { peer, reason } => {
-            let mut v = json!({"type": "closed", "peer": peer.to_string()});
-            let (name, err) = match reason {
-                CloseReason::Local => ("local", None),
-                CloseReason::Peer => ("peer", None),
-                CloseReason::PeerUnavailable => ("peer-unavailable", None),
-                CloseReason::Error(e) => ("error", Some(e)),
-            };
-            v["reason"] = json!(name);
-            if let Some(e) = err {
-                v["code"] = json!(e.code());
-                v["message"] = json!(e.to_string());
+        Event::Closed {
+            peer,
+            reason,
+            returned,
+        } => {
+            let returned: Vec<Value> = returned
+                .iter()
+                .map(|r| json!({"stanza": r.stanza, "maybeDelivered": r.maybe_delivered}))
+                .collect();
+            let mut v = json!({"type": "closed", "peer": peer.to_string(), "returned": returned});
+            v["reason"] = json!(match &reason {
+                CloseReason::Local => "local",
+                CloseReason::Peer => "peer",
+                CloseReason::PeerUnavailable => "peer-unavailable",
+                CloseReason::PeerRestarted => "peer-restarted",
+                CloseReason::Timeout(_) => "timeout",
+                _ => "error",
+            });
+            match reason {
+                CloseReason::Timeout(w) => v["waited"] = json!(w.as_str()),
+                CloseReason::Error(e) => {
+                    v["code"] = json!(e.code());
+                    v["message"] = json!(e.to_string());
+                }
+                _ => {}
             }
             v
         }
@@ -226,16 +253,47 @@ impl Endpoint {
         self.inner.open(&peer, now()).map_err(core_error)
     }
 
-    /// Sends a stanza (XML text) through the tunnel to `peer`.
+    /// Sends a stanza (XML text) through the tunnel to `peer`. Taken whole
+    /// or refused (throws) with nothing changed; if the tunnel ends before
+    /// the peer acknowledges it, the "closed" event hands it back.
     pub fn send(&mut self, peer: &str, stanza: &JsString) -> Result<(), JsValue> {
         let peer = parse_jid(peer)?;
-        self.inner.send(&peer, &utf8(stanza)).map_err(core_error)
+        self.inner
+            .send(&peer, &utf8(stanza), now())
+            .map_err(core_error)
     }
 
     /// Closes the tunnel to `peer` (XTLS §4.5).
     pub fn close(&mut self, peer: &str) -> Result<(), JsValue> {
         let peer = parse_jid(peer)?;
-        self.inner.close(&peer).map_err(core_error)
+        self.inner.close(&peer, now()).map_err(core_error)
+    }
+
+    /// When `handleTimeout` must next be called, in milliseconds since the
+    /// epoch (like `Date.now()`; whole seconds), or `undefined` when no
+    /// tunnel waits for an answer. Ask again after every call.
+    #[wasm_bindgen(js_name = pollTimeout)]
+    pub fn poll_timeout(&self) -> Option<f64> {
+        self.inner
+            .poll_timeout()
+            .map(|t| t.as_secs() as f64 * 1000.0)
+    }
+
+    /// Closes every tunnel whose deadline has passed ("closed" events with
+    /// reason "timeout", handing back what the peer did not acknowledge).
+    #[wasm_bindgen(js_name = handleTimeout)]
+    pub fn handle_timeout(&mut self) {
+        self.inner.handle_timeout(now());
+    }
+
+    /// After handling what arrived and draining `pollTransmit`: true when
+    /// XTLS stanzas were handled and nothing was sent in answer. A host on a
+    /// TCP stream then writes one space (a whitespace keepalive, RFC 6120
+    /// §4.6.1), so a server with Nagle's algorithm on does not hold its
+    /// next write for the client's delayed ACK (~40 ms).
+    #[wasm_bindgen(js_name = pollKeepalive)]
+    pub fn poll_keepalive(&mut self) -> bool {
+        self.inner.poll_keepalive()
     }
 
     /// Tears down tunnels with `jid` (unavailable presence; a bare JID

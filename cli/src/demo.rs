@@ -165,13 +165,21 @@ fn drain(
                     out.text(&format!("         {stanza}"));
                     out.obj(json!({"event": "message", "to": me, "from": peer.as_str(), "stanza": stanza, "body": body}));
                 }
-                Event::Closed { peer, reason } => {
+                Event::Closed {
+                    peer,
+                    reason,
+                    returned,
+                } => {
                     let why = match &reason {
-                        CloseReason::Local => "closed by us".to_owned(),
-                        CloseReason::Peer => "closed by the peer".to_owned(),
-                        CloseReason::PeerUnavailable => "peer unavailable".to_owned(),
                         CloseReason::Error(e) => format!("error: {e}"),
+                        other => other.to_string(),
                     };
+                    if !returned.is_empty() {
+                        return Err(Error::Config(format!(
+                            "{} stanzas were not acknowledged",
+                            returned.len()
+                        )));
+                    }
                     out.text(&format!(
                         "  {}: tunnel with {} {why}",
                         who(me),
@@ -255,7 +263,7 @@ pub fn run(json: bool) -> Result<(), Error> {
             (&juliet, &romeo)
         };
         let stanza = format!("<message type='chat'><body>{body}</body></message>");
-        ep(&mut r, me)?.send(peer, stanza.as_bytes())?;
+        ep(&mut r, me)?.send(peer, stanza.as_bytes(), now())?;
     }
     step(
         &out,
@@ -265,7 +273,7 @@ pub fn run(json: bool) -> Result<(), Error> {
         &mut infos,
     )?;
 
-    ep(&mut r, &romeo)?.close(&juliet)?;
+    ep(&mut r, &romeo)?.close(&juliet, now())?;
     step(&out, &mut r, "close/closed", &mut delivered, &mut infos)?;
 
     ep(&mut r, &romeo)?.open(&juliet, now())?;
@@ -279,8 +287,9 @@ pub fn run(json: bool) -> Result<(), Error> {
     ep(&mut r, &juliet)?.send(
         &romeo,
         b"<message type='chat'><body>Again, so soon?</body></message>",
+        now(),
     )?;
-    ep(&mut r, &romeo)?.close(&juliet)?;
+    ep(&mut r, &romeo)?.close(&juliet, now())?;
     step(
         &out,
         &mut r,

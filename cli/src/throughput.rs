@@ -46,7 +46,7 @@ pub fn run(size: usize, count: usize) -> Result<(), xmpptls::Error> {
     let start = Instant::now();
     let mut delivered = 0;
     for _ in 0..count {
-        romeo.send(&to, stanza.as_bytes())?;
+        romeo.send(&to, stanza.as_bytes(), now)?;
         delivered += pump(&mut romeo, &mut juliet, now)?;
     }
     let secs = start.elapsed().max(Duration::from_nanos(1)).as_secs_f64();

@@ -353,7 +353,7 @@ fn criterion_throughput(
         pump(&mut r, &mut j);
         g.bench_function("xtls_tunnel", |b| {
             b.iter(|| {
-                r.send(&jj, &payload).unwrap();
+                r.send(&jj, &payload, now()).unwrap();
                 assert_eq!(pump(&mut r, &mut j), 1);
             })
         });
@@ -385,7 +385,7 @@ fn ratios(raw: &Raw, romeo: &Identity, juliet: &Identity, buf: &mut Vec<u8>, out
         r.open(&jj, now()).unwrap();
         pump(&mut r, &mut j);
         let x_t = time(n, || {
-            r.send(&jj, &payload).unwrap();
+            r.send(&jj, &payload, now()).unwrap();
             pump(&mut r, &mut j);
         });
         let mb = |t: Duration| (size as f64 * f64::from(n)) / t.as_secs_f64() / 1e6;

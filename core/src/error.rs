@@ -8,7 +8,7 @@
 use std::fmt;
 
 use crate::xml::XmlError;
-use crate::xtls::wire::StanzaError;
+use crate::xtls::wire::{Condition, StanzaError};
 
 /// Why a peer certificate was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +154,30 @@ impl Error {
             Error::TooManyTunnels { .. } => 400,
             Error::BufferFull { .. } => 401,
             Error::Config(_) => 500,
+        }
+    }
+}
+
+impl Error {
+    /// The stanza error condition (RFC 6120 §8.3.3) that answers an XTLS
+    /// request which failed with this error: one table, as rustls maps its
+    /// errors to alerts. A start refused for its method is answered with
+    /// `not-acceptable` instead (XTLS §4.2), which the caller knows.
+    pub fn condition(&self) -> Condition {
+        match self {
+            Error::Disabled | Error::WrongRecipient(_) => Condition::ServiceUnavailable,
+            Error::Trust(_) => Condition::NotAcceptable,
+            Error::UnsupportedMethod(_) => Condition::FeatureNotImplemented,
+            Error::DuplicateStart => Condition::Conflict,
+            Error::TooManyTunnels { .. } | Error::BufferFull { .. } => {
+                Condition::ResourceConstraint
+            }
+            Error::NoTunnel(_) | Error::TunnelClosed => Condition::ItemNotFound,
+            Error::DataBeforeProceed => Condition::UnexpectedRequest,
+            Error::PayloadTooLarge { .. } | Error::Xml(XmlError::TooLarge) => {
+                Condition::PolicyViolation
+            }
+            _ => Condition::BadRequest,
         }
     }
 }

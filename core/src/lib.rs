@@ -29,9 +29,14 @@
 //!   `from`/`to` contradicts the carrying IQ is never delivered: it is reported
 //!   as [`Event::StanzaRejected`]. Otherwise a peer could forge stanzas that
 //!   appear to come from a third party.
-//! * **Duplicate start.** A start from a peer that already has a tunnel (not a
-//!   simultaneous start) is answered with `conflict` and leaves the existing
-//!   tunnel alone.
+//! * **Restart.** A start from a peer that already has a tunnel (not a
+//!   simultaneous start) means the peer lost its state: the old tunnel is
+//!   closed ([`CloseReason::PeerRestarted`]) and the new one proceeds. The
+//!   same start delivered twice (the same `id`) is answered again and
+//!   changes nothing.
+//! * **Deadlines.** The spec sets none; an XMPP server does not answer every
+//!   IQ. Every answer a tunnel waits for has one ([`Limits`]), driven by
+//!   [`Endpoint::poll_timeout`] and [`Endpoint::handle_timeout`].
 //!
 //! ## Error codes
 //!
@@ -60,8 +65,8 @@ pub use pins::{PinStatus, PinStorage, PinStore};
 pub use report::ConnectionReport;
 pub use rustls_pki_types::{CertificateDer, UnixTime};
 pub use xtls::{
-    CloseReason, Endpoint, EndpointConfig, Event, Incoming, Limits, PeerAuth, Role, TlsVersions,
-    TrustMode, TunnelInfo, TunnelState,
+    CloseReason, Endpoint, EndpointConfig, Event, Incoming, Limits, PeerAuth, ReturnedStanza, Role,
+    TlsVersions, TrustMode, TunnelInfo, TunnelState, Wait,
 };
 
 /// The version of this crate.

@@ -96,6 +96,13 @@ static int pump_one(xmpptls_endpoint *from, xmpptls_endpoint *to) {
   return moved;
 }
 
+/* Drops what `ep` queued (its peer went away). */
+static void discard_transmits(xmpptls_endpoint *ep) {
+  const uint8_t *data;
+  size_t len;
+  while (xmpptls_endpoint_peek_transmit(ep, &data, &len) == XMPPTLS_OK) xmpptls_endpoint_consume_transmit(ep);
+}
+
 static int pump(xmpptls_endpoint *a, xmpptls_endpoint *b) {
   for (int round = 0; round < 100; round++) {
     int x = pump_one(a, b), y = pump_one(b, a);
@@ -155,10 +162,10 @@ static int test_tunnel_messages_both_ways_and_close(void) {
   CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_OK);
   CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
   const char *m1 = "<message type='chat'><body>But soft!</body></message>";
-  CHECK(xmpptls_endpoint_send(romeo, JULIET, (const uint8_t *)m1, strlen(m1)) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_send(romeo, JULIET, (const uint8_t *)m1, strlen(m1), NOW) == XMPPTLS_OK);
   CHECK(pump(romeo, juliet) == 0);
   const char *m2 = "<message type='chat'><body>Wherefore art thou</body></message>";
-  CHECK(xmpptls_endpoint_send(juliet, ROMEO, (const uint8_t *)m2, strlen(m2)) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_send(juliet, ROMEO, (const uint8_t *)m2, strlen(m2), NOW) == XMPPTLS_OK);
   CHECK(pump(romeo, juliet) == 0);
 
   int rc[5] = {0}, jc[5] = {0}, found_r = 0, found_j = 0;
@@ -168,13 +175,67 @@ static int test_tunnel_messages_both_ways_and_close(void) {
   CHECK(rc[XMPPTLS_EVENT_STANZA] == 1 && jc[XMPPTLS_EVENT_STANZA] == 1);
   CHECK(found_r && found_j);
 
-  CHECK(xmpptls_endpoint_close(romeo, JULIET) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_close(romeo, JULIET, NOW) == XMPPTLS_OK);
   CHECK(pump(romeo, juliet) == 0);
   int rc2[5] = {0}, jc2[5] = {0}, f = 0;
   CHECK(drain(romeo, rc2, "closed by us", &f) == 0 && f == 1);
   CHECK(drain(juliet, jc2, NULL, &f) == 0 && jc2[XMPPTLS_EVENT_CLOSED] == 1);
-  CHECK(xmpptls_endpoint_send(romeo, JULIET, (const uint8_t *)m1, strlen(m1)) == XMPPTLS_ERR_NO_TUNNEL);
+  CHECK(xmpptls_endpoint_send(romeo, JULIET, (const uint8_t *)m1, strlen(m1), NOW) == XMPPTLS_ERR_NO_TUNNEL);
 
+  xmpptls_endpoint_free(romeo);
+  xmpptls_endpoint_free(juliet);
+  return 0;
+}
+
+/* Deadlines: an unanswered start times out; the CLOSED event says why and
+ * hands back the stanza that waited. Keepalive: a handled acknowledgement
+ * that got no answer asks the host for a whitespace keepalive. */
+static int test_deadlines_keepalive_and_returned_stanzas(void) {
+  xmpptls_endpoint *romeo = NULL, *juliet = NULL;
+  uint64_t t0 = NOW, deadline = 0;
+  CHECK(xmpptls_endpoint_new(ROMEO, XMPPTLS_TRUST_OFFER, &romeo) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_poll_timeout(romeo, &deadline) == XMPPTLS_EMPTY);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, t0) == XMPPTLS_OK);
+  const char *m = "<message><body>are you there?</body></message>";
+  CHECK(xmpptls_endpoint_send(romeo, JULIET, (const uint8_t *)m, strlen(m), t0) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_poll_timeout(romeo, &deadline) == XMPPTLS_OK && deadline == t0 + 30);
+  CHECK(xmpptls_endpoint_poll_timeout(romeo, NULL) == XMPPTLS_NULL_PARAMETER);
+  CHECK(xmpptls_endpoint_handle_timeout(romeo, t0 + 29) == XMPPTLS_OK);
+  xmpptls_event *ev = NULL;
+  CHECK(xmpptls_endpoint_poll_event(romeo, &ev) == XMPPTLS_EMPTY);
+  CHECK(xmpptls_endpoint_handle_timeout(romeo, t0 + 30) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_poll_event(romeo, &ev) == XMPPTLS_OK);
+  CHECK(xmpptls_event_kind(ev) == XMPPTLS_EVENT_CLOSED);
+  CHECK(xmpptls_event_close_reason(ev) == XMPPTLS_CLOSE_TIMEOUT);
+  CHECK(xmpptls_event_error_code(ev) == 0);
+  CHECK(xmpptls_event_returned_count(ev) == 1);
+  const char *data = NULL;
+  size_t len = 0;
+  int maybe = -1;
+  CHECK(xmpptls_event_returned(ev, 0, &data, &len, &maybe) == XMPPTLS_OK);
+  CHECK(maybe == 0 && memmem(data, len, "are you there?", 14) != NULL);
+  CHECK(memmem(data, len, "to='" JULIET "'", strlen(JULIET) + 5) != NULL);
+  CHECK(xmpptls_event_returned(ev, 1, &data, &len, &maybe) == XMPPTLS_INVALID_PARAMETER);
+  xmpptls_event_free(ev);
+  CHECK(xmpptls_event_close_reason(NULL) == 0 && xmpptls_event_returned_count(NULL) == 0);
+  CHECK(xmpptls_endpoint_poll_timeout(romeo, &deadline) == XMPPTLS_EMPTY);
+  xmpptls_endpoint_free(romeo);
+
+  /* Keepalive hint: romeo's data is acknowledged, and he has nothing to
+   * say back. */
+  CHECK(xmpptls_endpoint_new(ROMEO, XMPPTLS_TRUST_OFFER, &romeo) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, t0) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == 0);
+  int ka = -1;
+  CHECK(xmpptls_endpoint_poll_keepalive(romeo, &ka) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_send(romeo, JULIET, (const uint8_t *)m, strlen(m), t0) == XMPPTLS_OK);
+  CHECK(pump_one(romeo, juliet) == 1);
+  CHECK(pump_one(juliet, romeo) == 1); /* her acknowledgement */
+  CHECK(xmpptls_endpoint_poll_keepalive(juliet, &ka) == XMPPTLS_OK && ka == 0);
+  CHECK(xmpptls_endpoint_poll_keepalive(romeo, &ka) == XMPPTLS_OK && ka == 1);
+  CHECK(xmpptls_endpoint_poll_keepalive(romeo, &ka) == XMPPTLS_OK && ka == 0);
+  CHECK(xmpptls_endpoint_poll_keepalive(romeo, NULL) == XMPPTLS_NULL_PARAMETER);
   xmpptls_endpoint_free(romeo);
   xmpptls_endpoint_free(juliet);
   return 0;
@@ -241,9 +302,14 @@ static int test_bad_input_and_null_arguments(void) {
   CHECK(xmpptls_endpoint_open(juliet, NULL, NOW) == XMPPTLS_NULL_PARAMETER);
   CHECK(xmpptls_endpoint_open(juliet, "@bad", NOW) == XMPPTLS_ERR_INVALID_JID);
 
-  /* The item-not-found answer to the data is queued: a too-small buffer
-   * does not consume it. */
+  /* The truncated start got its answer (every IQ-set does, RFC 6120
+   * §8.2.3), and the item-not-found answer to the data is queued behind
+   * it: a too-small buffer does not consume it. */
   size_t len = 0, w = 0;
+  const uint8_t *first = NULL;
+  CHECK(xmpptls_endpoint_peek_transmit(juliet, &first, &len) == XMPPTLS_OK);
+  CHECK(memmem(first, len, "bad-request", 11) != NULL);
+  CHECK(xmpptls_endpoint_consume_transmit(juliet) == XMPPTLS_OK);
   CHECK(xmpptls_endpoint_transmit_len(juliet, &len) == XMPPTLS_OK && len > 10);
   char small[8];
   CHECK(xmpptls_endpoint_poll_transmit(juliet, (uint8_t *)small, sizeof small, &w) == XMPPTLS_BUFFER_TOO_SMALL);
@@ -503,6 +569,7 @@ static int test_trust_on_first_use_with_persistence_callback(void) {
   xmpptls_endpoint_free(romeo);
   CHECK(xmpptls_endpoint_new_with_config(changed, on_pin, &again, &romeo) == XMPPTLS_OK);
   xmpptls_endpoint_peer_unavailable(juliet, ROMEO);
+  discard_transmits(juliet); /* answers to the romeo that is gone */
   CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
   CHECK(pump(romeo, juliet) == -1 && pump_error == XMPPTLS_ERR_TRUST);
   int c4[5] = {0};
@@ -718,6 +785,7 @@ int main(int argc, char **argv) {
   cert_dir = argv[1];
   RUN(test_version_and_messages);
   RUN(test_tunnel_messages_both_ways_and_close);
+  RUN(test_deadlines_keepalive_and_returned_stanzas);
   RUN(test_report_json_in_established_event);
   RUN(test_simultaneous_start);
   RUN(test_bad_input_and_null_arguments);

@@ -91,6 +91,37 @@ fun closeEndsTheTunnelOnBothSides() {
     romeo.close(); juliet.close()
 }
 
+fun deadlinesKeepaliveAndStanzasHandedBack() {
+    val romeo = endpoint(ROMEO)
+    val juliet = endpoint(JULIET)
+    assertNull(romeo.pollTimeout())
+    romeo.openTunnel(JULIET)
+    // The start waits for its answer: a deadline 30 s from now.
+    val left = romeo.pollTimeout()!!.toLong() - System.currentTimeMillis() / 1000
+    assertTrue(left in 25..31, "deadline in $left s")
+    romeo.handleTimeout() // not due: nothing closes
+    assertEquals(TunnelState.STARTING, romeo.tunnelState(JULIET))
+    route(romeo, juliet)
+    assertNull(romeo.pollTimeout())
+    events(romeo); events(juliet)
+    // Juliet acknowledges; romeo has nothing to answer: keepalive.
+    romeo.send(JULIET, message("hello"))
+    assertTrue(juliet.handleIncoming(romeo.pollTransmit()!!))
+    assertTrue(romeo.handleIncoming(juliet.pollTransmit()!!))
+    assertNull(romeo.pollTransmit())
+    assertTrue(romeo.pollKeepalive())
+    assertFalse(romeo.pollKeepalive())
+    // What the peer never acknowledged comes back when the tunnel ends.
+    romeo.send(JULIET, message("are you there"))
+    romeo.peerUnavailable(JULIET)
+    val closed = events(romeo).filterIsInstance<TunnelEvent.Closed>().single()
+    assertEquals(CloseReason.PeerUnavailable, closed.reason)
+    val back = closed.returned.single()
+    assertContains(back.stanza, "are you there")
+    assertFalse(back.maybeDelivered)
+    romeo.close(); juliet.close()
+}
+
 fun errorsCarryStableCodes() {
     val romeo = endpoint(ROMEO)
     val bad = assertFailsWith<XmppTlsException.Input> { romeo.openTunnel("not a jid@@/") }
@@ -200,6 +231,7 @@ fun main() {
     val tests = listOf(
         ::tunnelPairHandshakeAndMessages,
         ::closeEndsTheTunnelOnBothSides,
+        ::deadlinesKeepaliveAndStanzasHandedBack,
         ::errorsCarryStableCodes,
         ::identityCheck,
         ::pinsLiveInKotlinStorage,

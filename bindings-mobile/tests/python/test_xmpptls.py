@@ -122,6 +122,38 @@ def test_close_ends_the_tunnel_on_both_sides():
     assert e.value.code == 201
 
 
+def test_deadlines_keepalive_and_stanzas_handed_back():
+    import time
+
+    romeo, juliet = endpoint(ROMEO), endpoint(JULIET)
+    assert romeo.poll_timeout() is None
+    romeo.open_tunnel(JULIET)
+    # The start waits for its answer: a deadline 30 s from now.
+    deadline = romeo.poll_timeout()
+    assert deadline is not None and 25 <= deadline - time.time() <= 31
+    romeo.handle_timeout()  # not due yet: nothing closes
+    assert romeo.tunnel_state(JULIET) == xmpptls.TunnelState.STARTING
+    route(romeo, juliet)
+    assert romeo.poll_timeout() is None and juliet.poll_timeout() is None
+    events(romeo), events(juliet)
+    # Romeo's message reaches juliet; her acknowledgement reaches romeo, who
+    # has nothing to answer: the host should write a whitespace keepalive.
+    romeo.send(JULIET, message("hello"))
+    assert juliet.handle_incoming(romeo.poll_transmit())
+    assert romeo.handle_incoming(juliet.poll_transmit())
+    assert romeo.poll_transmit() is None
+    assert romeo.poll_keepalive() is True
+    assert romeo.poll_keepalive() is False
+    # A stanza the peer never acknowledged is handed back when the tunnel
+    # ends: here juliet goes offline before it left.
+    romeo.send(JULIET, message("are you there"))
+    romeo.peer_unavailable(JULIET)
+    closed = [e for e in events(romeo) if e.is_CLOSED()][0]
+    assert closed.reason.is_PEER_UNAVAILABLE()
+    [back] = closed.returned
+    assert "are you there" in back.stanza and back.maybe_delivered is False
+
+
 def test_errors_carry_stable_codes():
     romeo = endpoint(ROMEO)
     with pytest.raises(xmpptls.XmppTlsError.Input) as e:

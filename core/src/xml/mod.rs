@@ -16,7 +16,7 @@ mod write;
 pub use element::{Element, Node};
 pub use flat::{read_base64_leaf, read_empty_element, StartTag};
 pub use frame::StanzaFramer;
-pub use read::{check, parse, XmlLimits};
+pub use read::{check, parse, read_head, XmlLimits};
 pub use splice::splice_root_attrs;
 pub(crate) use write::escape_into;
 

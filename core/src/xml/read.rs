@@ -171,6 +171,38 @@ pub fn check(input: &str, limits: &XmlLimits) -> Result<Element, XmlError> {
     walk(input.as_bytes(), limits, false)
 }
 
+/// Reads only the front of a stanza: the root's start tag, and the start
+/// tag of its first child element (as an element without content), with
+/// the checks [`parse`] applies to them. For answering a stanza that cannot
+/// be read whole (too large, or malformed further in): an IQ-set still gets
+/// its error (RFC 6120 §8.2.3). Reads at most the two tags, whatever the
+/// size of the input; `None` when they cannot be read.
+pub fn read_head(input: &[u8], limits: &XmlLimits) -> Option<(Element, Option<Element>)> {
+    let mut reader = NsReader::from_reader(input);
+    let decoder = reader.decoder();
+    let root = loop {
+        match reader.read_resolved_event().ok()? {
+            (_, Event::Text(t)) if t.iter().all(u8::is_ascii_whitespace) => {}
+            (ns, Event::Start(e)) => break start_element(decoder, ns, &e, limits).ok()?,
+            (ns, Event::Empty(e)) => {
+                return Some((start_element(decoder, ns, &e, limits).ok()?, None))
+            }
+            _ => return None,
+        }
+    };
+    loop {
+        match reader.read_resolved_event().ok()? {
+            (_, Event::Text(_) | Event::GeneralRef(_) | Event::CData(_)) => {}
+            (ns, Event::Start(e) | Event::Empty(e)) => {
+                let child = start_element(decoder, ns, &e, limits).ok()?;
+                return Some((root, Some(child)));
+            }
+            (_, Event::End(_)) => return Some((root, None)),
+            _ => return None,
+        }
+    }
+}
+
 fn walk(input: &[u8], limits: &XmlLimits, build: bool) -> Result<Element, XmlError> {
     if input.len() > limits.max_bytes {
         return Err(XmlError::TooLarge);

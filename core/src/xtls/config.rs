@@ -1,12 +1,21 @@
 //! Endpoint configuration and every limit, each with its default and reason.
 
+use std::time::Duration;
+
 use super::trust::TrustMode;
 use crate::identity::Identity;
 use crate::jid::Jid;
 use crate::policy::Policy;
 
-/// Bounds that keep a tunnel's memory and stanza sizes in check. Every one is
-/// enforced; exceeding one gives a typed error, never unbounded growth.
+/// Bounds that keep a tunnel's memory and stanza sizes in check, and the
+/// deadlines of every answer a tunnel waits for. Every one is enforced:
+/// exceeding a size gives a typed error, never unbounded growth; a deadline
+/// that passes closes the tunnel ([`Endpoint::handle_timeout`]).
+///
+/// Deadlines are kept in whole seconds, the resolution of the `now` the
+/// endpoint is given (a shorter timeout is rounded up to one second).
+///
+/// [`Endpoint::handle_timeout`]: super::Endpoint::handle_timeout
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Octets of TLS data in one `<data/>` before base64. Default 32 KiB, so a
@@ -18,12 +27,18 @@ pub struct Limits {
     /// Default 16: a real server answers several times faster with IQs in
     /// flight than one at a time.
     pub max_in_flight: usize,
-    /// Octets buffered per tunnel: plaintext waiting for the handshake plus TLS
-    /// data waiting for the window. Default 1 MiB; `send` fails with
-    /// `BufferFull` beyond it.
+    /// Plaintext octets a tunnel holds per direction. Sending: the stanzas
+    /// the application sent and the peer has not acknowledged yet (waiting
+    /// for the handshake, for the window, or for the answer to the data IQ
+    /// carrying them), kept so that a tunnel that ends can hand them back
+    /// ([`Event::Closed`](super::Event::Closed)); a `send` beyond it fails
+    /// with `BufferFull` and changes nothing. Receiving: a partial inner
+    /// stanza. Default 1 MiB.
     pub max_buffered_bytes: usize,
-    /// Largest incoming stanza, and largest stanza inside a tunnel. Default
-    /// 128 KiB.
+    /// Largest incoming stanza, and largest stanza inside a tunnel (it is
+    /// split over as many TLS records and data IQs as it needs). Default
+    /// 128 KiB. The TLS octets of at most one stanza beyond the window wait
+    /// in the tunnel besides [`max_buffered_bytes`](Self::max_buffered_bytes).
     pub max_stanza_bytes: usize,
     /// Tunnels one endpoint keeps at once. Default 64; further starts get
     /// `resource-constraint`.
@@ -31,6 +46,19 @@ pub struct Limits {
     /// TLS sessions remembered for resumption (client and server side each).
     /// Default 256; 0 turns resumption off.
     pub resumption_sessions: usize,
+    /// How long our `<start/>` may wait for `<proceed/>` (XTLS §4.1).
+    /// Default 30 s. An XMPP server does not answer every IQ: a resource that
+    /// goes away, a resumed stream or a rate limit can lose it.
+    pub start_timeout: Duration,
+    /// How long the TLS handshake may take once start/proceed are done
+    /// (XTLS §4.2). Default 30 s.
+    pub handshake_timeout: Duration,
+    /// How long a `<data/>` IQ may wait for its acknowledgement (XTLS §4.3).
+    /// Default 30 s.
+    pub ack_timeout: Duration,
+    /// How long our `<close/>` may wait for `<closed/>` (XTLS §4.5). Default
+    /// 10 s.
+    pub close_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -42,6 +70,10 @@ impl Default for Limits {
             max_stanza_bytes: 128 * 1024,
             max_tunnels: 64,
             resumption_sessions: 256,
+            start_timeout: Duration::from_secs(30),
+            handshake_timeout: Duration::from_secs(30),
+            ack_timeout: Duration::from_secs(30),
+            close_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -10,12 +10,12 @@ use rustls_pki_types::{ServerName, UnixTime};
 
 use super::certificates::CertificateCache;
 use super::config::{EndpointConfig, Limits};
-use super::event::{CloseReason, Event, Role, TunnelInfo};
+use super::event::{CloseReason, Event, Role, TunnelInfo, Wait};
 use super::io::{Io, PendingKind};
 use super::tls::TlsSetup;
 use super::trust::{offer_hashes, CheckKind, PeerCheck, PeerSlot, TrustMode};
 use super::tunnel::{Tunnel, TunnelState};
-use super::wire::{self, Condition, Offer, Payload, StanzaError};
+use super::wire::{self, Condition, Offer, Payload, RequestHead, StanzaError};
 use crate::error::{Error, TrustError};
 use crate::identity::hex;
 use crate::identity::pkix::Roots;
@@ -47,7 +47,7 @@ pub enum Incoming {
 /// let (mut romeo, mut juliet) = (mk("romeo@montague.lit/orchard"), mk("juliet@capulet.lit/balcony"));
 /// let juliet_jid = Jid::parse("juliet@capulet.lit/balcony").unwrap();
 /// romeo.open(&juliet_jid, now).unwrap();
-/// romeo.send(&juliet_jid, b"<message type='chat'><body>Hi</body></message>").unwrap();
+/// romeo.send(&juliet_jid, b"<message type='chat'><body>Hi</body></message>", now).unwrap();
 /// // Move stanzas both ways until quiet (a server would route them).
 /// loop {
 ///     let mut moved = false;
@@ -80,6 +80,8 @@ pub struct Endpoint {
     rx: Vec<u8>,
     /// Details of peer certificates seen recently, for tunnel reports.
     certs: CertificateCache,
+    /// The latest time the host gave: when output built lazily was sent.
+    now: UnixTime,
 }
 
 /// Most capacity the endpoint keeps in its buffer for decoded `<data/>`
@@ -160,6 +162,7 @@ impl Endpoint {
             io: Io::new(format!("xtls-{}-", hex(&rnd))),
             rx: Vec::new(),
             certs: CertificateCache::default(),
+            now: UnixTime::since_unix_epoch(std::time::Duration::ZERO),
         })
     }
 
@@ -221,8 +224,110 @@ impl Endpoint {
     }
 
     /// The next stanza to send, as XML text for the host library's stream.
+    ///
+    /// Data IQs are built here, when the host asks, so that the stanzas sent
+    /// since the last call share TLS records and `<data/>` IQs. Send what
+    /// this returns in one write where the host can: acknowledgements come
+    /// last, behind the data the same input produced.
     pub fn poll_transmit(&mut self) -> Option<String> {
-        self.io.transmits.pop_front()
+        if self.io.transmits.is_empty() {
+            self.flush();
+        }
+        let next = self
+            .io
+            .transmits
+            .pop_front()
+            .or_else(|| self.io.acks.pop_front());
+        if next.is_some() {
+            self.io.transmitted = true;
+        }
+        next
+    }
+
+    /// Builds the output of every tunnel with something to send; a tunnel
+    /// that cannot is closed.
+    fn flush(&mut self) {
+        let now = self.now;
+        let mut broken = Vec::new();
+        for (peer, t) in self.tunnels.iter_mut().filter(|(_, t)| t.dirty) {
+            if let Err(e) = t.flush(&mut self.io, now) {
+                broken.push((peer.clone(), e));
+            }
+        }
+        for (peer, e) in broken {
+            self.send_close(&peer);
+            self.fail(&peer, e);
+        }
+    }
+
+    /// True when the last XTLS stanza the endpoint handled was followed by
+    /// nothing to send (once: the call resets it). Then the host should
+    /// write a whitespace keepalive to its stream (RFC 6120 §4.6.1), or set
+    /// `TCP_QUICKACK` where it owns the socket. Call it after each read, once
+    /// [`Endpoint::poll_transmit`] is drained.
+    ///
+    /// Why: a stanza that gets no answer (an acknowledgement, `<closed/>`)
+    /// leaves the client's kernel to delay its TCP ACK (~40 ms on Linux),
+    /// and a server with Nagle's algorithm on (Prosody's default) holds its
+    /// next small write to that client until the ACK comes: every exchange
+    /// in a tunnel would wait for it. A keepalive carries the ACK at once.
+    pub fn poll_keepalive(&mut self) -> bool {
+        let wanted = self.io.handled && !self.io.transmitted;
+        self.io.handled = false;
+        self.io.transmitted = false;
+        wanted
+    }
+
+    /// When [`Endpoint::handle_timeout`] must next be called: the earliest
+    /// deadline of an answer some tunnel waits for ([`Limits`]' timeouts).
+    /// `None` when no tunnel waits for anything. Whole seconds, like the
+    /// `now` the endpoint is given.
+    pub fn poll_timeout(&self) -> Option<UnixTime> {
+        self.tunnels
+            .values()
+            .filter_map(Tunnel::deadline)
+            .map(|(t, _)| t)
+            .min()
+    }
+
+    /// Closes every tunnel whose deadline has passed at `now`
+    /// ([`CloseReason::Timeout`]), handing back the stanzas the peer did not
+    /// acknowledge; the peer is sent `<close/>` so it drops its side too.
+    pub fn handle_timeout(&mut self, now: UnixTime) {
+        self.tick(now);
+        let expired: Vec<(Jid, Wait, bool)> = self
+            .tunnels
+            .iter()
+            .filter_map(|(peer, t)| {
+                let (at, wait) = t.deadline()?;
+                (at <= now).then(|| (peer.clone(), wait, t.close_sent()))
+            })
+            .collect();
+        for (peer, wait, close_sent) in expired {
+            if !close_sent {
+                self.send_close(&peer);
+            }
+            self.remove(&peer, CloseReason::Timeout(wait));
+        }
+    }
+
+    /// The host's clock: every call that takes `now` passes it here.
+    fn tick(&mut self, now: UnixTime) {
+        self.now = now;
+        self.tls.clock.set(now);
+    }
+
+    /// IQs this endpoint sent and waits for an answer to (for tests and
+    /// diagnostics: each belongs to a tunnel with a deadline).
+    pub fn pending_answers(&self) -> usize {
+        self.io.pending()
+    }
+
+    /// Plaintext octets the tunnel with `peer` holds for the application's
+    /// stanzas (waiting, or sent and not acknowledged); bounded by
+    /// [`Limits::max_buffered_bytes`].
+    pub fn buffered_bytes(&self, peer: &Jid) -> Option<usize> {
+        self.tunnels.get(peer).map(Tunnel::buffered)
     }
 
     /// The next event.
@@ -233,7 +338,7 @@ impl Endpoint {
     /// Opens a tunnel to `peer` (XTLS §4.1): sends `<start/>` with our offer.
     /// Stanzas may be sent at once; they wait for the handshake.
     pub fn open(&mut self, peer: &Jid, now: UnixTime) -> Result<(), Error> {
-        self.tls.clock.set(now);
+        self.tick(now);
         if self.tunnels.contains_key(peer) {
             return Err(Error::DuplicateStart);
         }
@@ -252,9 +357,10 @@ impl Endpoint {
             self.limits,
             self.policy.clone(),
             self.strip_routing,
+            now,
         );
         let id = self.io.next_id();
-        self.io.transmits.push_back(wire::iq_xml(
+        self.io.push_control(wire::iq_xml(
             &id,
             Some(self.local.as_str()),
             Some(peer.as_str()),
@@ -269,23 +375,35 @@ impl Endpoint {
     /// Sends a stanza through the tunnel with `peer`. Its `from`/`to`, when
     /// present, must name us and the peer; they are stripped before
     /// encryption unless configured otherwise.
-    pub fn send(&mut self, peer: &Jid, stanza: &[u8]) -> Result<(), Error> {
+    ///
+    /// Any stanza up to [`Limits::max_stanza_bytes`] is carried, over as many
+    /// TLS records and data IQs as it needs; before the handshake completes
+    /// it waits, and goes out in order once it does. The stanza is taken
+    /// whole or refused with nothing changed (`PayloadTooLarge`,
+    /// `BufferFull`, …), and the tunnel goes on. It stays with the tunnel
+    /// until the peer acknowledges it; if the tunnel ends first, it is
+    /// handed back in [`Event::Closed`].
+    pub fn send(&mut self, peer: &Jid, stanza: &[u8], now: UnixTime) -> Result<(), Error> {
+        self.tick(now);
         let t = self
             .tunnels
             .get_mut(peer)
             .ok_or_else(|| Error::NoTunnel(peer.to_string()))?;
         let plain = t.prepare_outgoing(stanza)?;
-        t.send(&plain, &mut self.io)
+        t.send(plain.into_owned())
     }
 
-    /// Closes the tunnel with `peer` gracefully (XTLS §4.5): pending data is
-    /// sent, then `<close/>`; [`Event::Closed`] follows the peer's `<closed/>`.
-    pub fn close(&mut self, peer: &Jid) -> Result<(), Error> {
+    /// Closes the tunnel with `peer` gracefully (XTLS §4.5): the stanzas
+    /// already sent go out, then `<close/>`; [`Event::Closed`] follows the
+    /// peer's `<closed/>`. Before the handshake completes, `<close/>` goes
+    /// out at once and stanzas waiting for the handshake are handed back.
+    pub fn close(&mut self, peer: &Jid, now: UnixTime) -> Result<(), Error> {
+        self.tick(now);
         let t = self
             .tunnels
             .get_mut(peer)
             .ok_or_else(|| Error::NoTunnel(peer.to_string()))?;
-        t.close(&mut self.io);
+        t.close(&mut self.io, now);
         Ok(())
     }
 
@@ -304,8 +422,10 @@ impl Endpoint {
         }
     }
 
+    /// Drops a tunnel and tells the application, handing back every
+    /// stanza the peer did not acknowledge.
     fn remove(&mut self, peer: &Jid, reason: CloseReason) {
-        if let Some(t) = self.tunnels.remove(peer) {
+        if let Some(mut t) = self.tunnels.remove(peer) {
             if t.role == Role::Initiator {
                 if let Ok(name) = session_name(peer) {
                     self.tls.registry.unregister(&name.to_str());
@@ -315,17 +435,22 @@ impl Endpoint {
             self.io.events.push_back(Event::Closed {
                 peer: peer.clone(),
                 reason,
+                returned: t.take_returned(),
             });
         }
     }
 
+    /// Answers the request being handled.
     fn reply(&mut self, to: &Jid, id: &str, payload: Payload) {
-        self.io.transmits.push_back(wire::iq_xml(
-            id,
-            Some(self.local.as_str()),
-            Some(to.as_str()),
-            &payload,
-        ));
+        self.reply_to(Some(to.as_str()), id, payload);
+    }
+
+    /// Answers the request being handled; `to` as the request's `from` said
+    /// (none: the request came from our own server, RFC 6120 §8.1.2.1).
+    fn reply_to(&mut self, to: Option<&str>, id: &str, payload: Payload) {
+        self.io.answered = true;
+        self.io
+            .push_control(wire::iq_xml(id, Some(self.local.as_str()), to, &payload));
     }
 
     /// Processes one incoming stanza (the bytes of one top-level element, as
@@ -333,14 +458,48 @@ impl Endpoint {
     /// reads no clock.
     ///
     /// Returns [`Incoming::NotXtls`] for stanzas that are not ours, untouched.
-    /// Bad XTLS input returns a typed error; where XMPP requires an answer
-    /// (every IQ-set), the matching stanza error has been queued, and an error
-    /// in a tunnel has closed it ([`Event::Closed`]).
+    /// Bad XTLS input returns a typed error. Every XTLS IQ-set gets exactly
+    /// one answer (RFC 6120 §8.2.3), whatever is wrong with it (too large,
+    /// malformed, unknown tunnel, wrong state, limits): the matching stanza
+    /// error has been queued, and an error that affects a tunnel has closed
+    /// it ([`Event::Closed`]).
     pub fn handle_incoming(&mut self, stanza: &[u8], now: UnixTime) -> Result<Incoming, Error> {
-        self.tls.clock.set(now);
+        self.tick(now);
         if is_message_or_presence(stanza) {
             return Ok(Incoming::NotXtls);
         }
+        self.io.answered = false;
+        let result = self.incoming(stanza, now);
+        if let Err(e) = &result {
+            if !self.io.answered {
+                if let Some(head) = wire::read_request_head(stanza, &self.xml_limits) {
+                    self.refuse_unreadable(head, e.clone());
+                }
+            }
+        }
+        if result != Ok(Incoming::NotXtls) {
+            // What went out before this stanza does not answer it.
+            self.io.handled = true;
+            self.io.transmitted = false;
+        }
+        result
+    }
+
+    /// Answers an XTLS IQ-set that could not be read or addressed, and closes
+    /// the sender's tunnel: its TLS stream lost what that IQ carried.
+    fn refuse_unreadable(&mut self, head: RequestHead, e: Error) {
+        let error = StanzaError::new(e.condition(), Some(e.to_string()));
+        self.reply_to(head.from.as_deref(), &head.id, Payload::Error(error));
+        let wrong_recipient = matches!(e, Error::WrongRecipient(_));
+        if let Some(peer) = head.from.and_then(|f| Jid::parse(&f).ok()) {
+            if !wrong_recipient && self.tunnels.contains_key(&peer) {
+                self.fail(&peer, e);
+            }
+        }
+    }
+
+    /// [`Endpoint::handle_incoming`] for anything that might be XTLS.
+    fn incoming(&mut self, stanza: &[u8], now: UnixTime) -> Result<Incoming, Error> {
         // The other half of the data path: the acknowledgement of a data IQ.
         if let Some(ack) = wire::read_ack(stanza, &self.xml_limits) {
             let id = ack.attr("id").unwrap_or_default();
@@ -411,32 +570,33 @@ impl Endpoint {
                 return Err(Error::WrongRecipient(to));
             }
         }
-        let (result, cond_for_method) = match request {
-            Request::Start(offer) => (self.on_start(&peer, id, offer), Condition::NotAcceptable),
-            Request::Data { method, octets } => (
-                self.on_data(&peer, id, method.as_deref(), octets, now),
-                Condition::FeatureNotImplemented,
-            ),
-            Request::Close => (self.on_close(&peer, id), Condition::BadRequest),
+        let is_start = matches!(request, Request::Start(_));
+        let result = match request {
+            Request::Start(offer) => self.on_start(&peer, id, offer, now),
+            Request::Data { method, octets } => {
+                self.on_data(&peer, id, method.as_deref(), octets, now)
+            }
+            Request::Close => self.on_close(&peer, id),
         };
         match result {
             Ok(()) => Ok(Incoming::Handled),
             Err(e) => {
                 let condition = match &e {
-                    Error::Disabled => Condition::ServiceUnavailable,
-                    Error::Trust(_) => Condition::NotAcceptable,
-                    Error::UnsupportedMethod(_) => cond_for_method,
-                    Error::DuplicateStart => Condition::Conflict,
-                    Error::TooManyTunnels { .. } => Condition::ResourceConstraint,
-                    Error::NoTunnel(_) | Error::TunnelClosed => Condition::ItemNotFound,
-                    Error::DataBeforeProceed => Condition::UnexpectedRequest,
-                    _ => Condition::BadRequest,
+                    // XTLS §4.2: a start whose offer we cannot use.
+                    Error::UnsupportedMethod(_) if is_start => Condition::NotAcceptable,
+                    e => e.condition(),
                 };
                 self.reply(
                     &peer,
                     id,
                     Payload::Error(StanzaError::new(condition, Some(e.to_string()))),
                 );
+                // Data or close that failed leave the tunnel's TLS stream
+                // without what they carried: it is closed and invalid
+                // (XTLS §4.5).
+                if !is_start && self.tunnels.contains_key(&peer) {
+                    self.fail(&peer, e.clone());
+                }
                 Err(e)
             }
         }
@@ -451,7 +611,8 @@ impl Endpoint {
         now: UnixTime,
     ) -> Result<Incoming, Error> {
         let Some(pending) = self.io.answer(id, from) else {
-            if self.io.take_stale(id) {
+            // A late answer (its tunnel is gone) or a copy of one.
+            if self.io.is_old(id) {
                 return Ok(Incoming::Handled);
             }
             let ours =
@@ -485,7 +646,7 @@ impl Endpoint {
             }
             (PendingKind::Data, Payload::Ack) => {
                 if let Some(t) = self.tunnels.get_mut(&peer) {
-                    t.on_ack(&mut self.io);
+                    t.on_ack(id);
                 }
             }
             (PendingKind::Close, Payload::Closed | Payload::Ack) => {
@@ -510,12 +671,9 @@ impl Endpoint {
         peer_is_server: bool,
         offer: Option<&Offer>,
     ) -> Result<PeerCheck, Error> {
-        let offer_hashes = match offer {
-            Some(o) => offer_hashes(&o.x509_hashes).ok_or_else(|| {
-                Error::BadRequest("offer names a hash that is not hex SHA-256".into())
-            })?,
-            None => Vec::new(),
-        };
+        let offer_hashes = offer
+            .map(|o| offer_hashes(&o.x509_hashes))
+            .unwrap_or_default();
         let kind = match &self.trust {
             Trust::Pkix(a) => CheckKind::Pkix(a.clone()),
             Trust::Pinned => {
@@ -542,14 +700,26 @@ impl Endpoint {
         })
     }
 
-    fn on_start(&mut self, peer: &Jid, id: &str, offer: Option<Offer>) -> Result<(), Error> {
-        if !self.enabled {
-            return Err(Error::Disabled);
-        }
+    fn on_start(
+        &mut self,
+        peer: &Jid,
+        id: &str,
+        offer: Option<Offer>,
+        now: UnixTime,
+    ) -> Result<(), Error> {
         let mut abandoned = None;
         if let Some(existing) = self.tunnels.get(peer) {
+            if existing.peer_start_id.as_deref() == Some(id) {
+                // The start that made this tunnel, delivered again: answered
+                // again, nothing changes.
+                self.reply(peer, id, Payload::Proceed(self.offer.clone()));
+                return Ok(());
+            }
             if existing.state != TunnelState::Starting {
-                return Err(Error::DuplicateStart);
+                // A new start from a peer that has a tunnel with us: it lost
+                // its state (a restart), so the tunnel it knew is gone.
+                self.remove(peer, CloseReason::PeerRestarted);
+                return self.on_start(peer, id, offer, now);
             }
             // Both sides started at once (XTLS §4.1): the start of the party
             // whose JID sorts first (i;octet) wins.
@@ -568,6 +738,12 @@ impl Endpoint {
             if let Some(sid) = abandoned.as_ref().and_then(|t| t.start_id.clone()) {
                 self.io.retire_id(sid);
             }
+        }
+        if !self.enabled {
+            if let Some(old) = abandoned.take() {
+                self.tunnels.insert(peer.clone(), old);
+            }
+            return Err(Error::Disabled);
         }
         if self.tunnels.len() >= self.limits.max_tunnels {
             return Err(Error::TooManyTunnels {
@@ -589,18 +765,19 @@ impl Endpoint {
             self.limits,
             self.policy.clone(),
             self.strip_routing,
+            now,
         );
         if let Some(mut old) = abandoned {
             t.adopt_queue(&mut old);
         }
+        t.peer_start_id = Some(id.to_owned());
         self.reply(peer, id, Payload::Proceed(self.offer.clone()));
-        t.attach_tls(Connection::Server(conn), slot, &mut self.io);
+        t.attach_tls(Connection::Server(conn), slot, now);
         self.tunnels.insert(peer.clone(), t);
         Ok(())
     }
 
     fn on_proceed(&mut self, peer: &Jid, offer: Option<Offer>, now: UnixTime) -> Result<(), Error> {
-        self.tls.clock.set(now);
         if let Some(o) = &offer {
             if o.x509_hashes.is_empty() && o.srp {
                 // §4.2: a handshake that will fail must be closed at once.
@@ -624,16 +801,20 @@ impl Endpoint {
             .get_mut(peer)
             .ok_or_else(|| Error::NoTunnel(peer.to_string()))?;
         t.start_id = None;
-        t.attach_tls(Connection::Client(conn), slot, &mut self.io);
+        t.attach_tls(Connection::Client(conn), slot, now);
         Ok(())
     }
 
     /// Sends `<close/>` for a tunnel that is about to be dropped, so the peer
-    /// drops its side too; the answer is absorbed as stale.
+    /// drops its side too; its answer will be absorbed as late.
     fn send_close(&mut self, peer: &Jid) {
         let id = self.io.next_id();
-        self.reply(peer, &id, Payload::Close);
-        self.io.retire_id(id);
+        self.io.push_control(wire::iq_xml(
+            &id,
+            Some(self.local.as_str()),
+            Some(peer.as_str()),
+            &Payload::Close,
+        ));
     }
 
     fn on_data(
@@ -647,25 +828,20 @@ impl Endpoint {
         let Some(t) = self.tunnels.get_mut(peer) else {
             return Err(Error::NoTunnel(peer.to_string()));
         };
-        let mark = self.io.transmits.len();
-        match t.on_data(method, octets, now, &mut self.certs, &mut self.io) {
-            Ok(()) => {
-                // Acknowledge before the data this input produced.
-                let ack = wire::iq_xml(
-                    id,
-                    Some(self.local.as_str()),
-                    Some(peer.as_str()),
-                    &Payload::Ack,
-                );
-                self.io.transmits.insert(mark, ack);
-                self.after_progress(peer);
-                Ok(())
-            }
-            Err(e) => {
-                self.fail(peer, e.clone());
-                Err(e)
-            }
+        // The same data IQ again is acknowledged again, not read twice.
+        if !t.seen_data(id) {
+            t.on_data(method, octets, now, &mut self.certs, &mut self.io)?;
         }
+        // The acknowledgement goes out behind the data this input produces.
+        self.io.answered = true;
+        self.io.acks.push_back(wire::iq_xml(
+            id,
+            Some(self.local.as_str()),
+            Some(peer.as_str()),
+            &Payload::Ack,
+        ));
+        self.after_progress(peer);
+        Ok(())
     }
 
     fn on_close(&mut self, peer: &Jid, id: &str) -> Result<(), Error> {

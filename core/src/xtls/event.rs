@@ -43,6 +43,7 @@ pub struct TunnelInfo {
 
 /// Why a tunnel ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseReason {
     /// We closed it and the peer acknowledged.
     Local,
@@ -50,9 +51,66 @@ pub enum CloseReason {
     Peer,
     /// The application reported the peer unavailable.
     PeerUnavailable,
+    /// The peer sent a new `<start/>` while this tunnel existed (outside a
+    /// simultaneous start): it lost its state (a restart), so this tunnel
+    /// was replaced by the new one.
+    PeerRestarted,
+    /// An answer did not come in time ([`Limits`](super::Limits)' deadlines,
+    /// driven by [`Endpoint::handle_timeout`](super::Endpoint::handle_timeout)).
+    Timeout(Wait),
     /// An error made the tunnel invalid (XTLS §4.5); includes the peer
     /// refusing our start.
     Error(Error),
+}
+
+/// What a tunnel was waiting for when its deadline passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// `<proceed/>`, the answer to our `<start/>` (XTLS §4.1).
+    Proceed,
+    /// The end of the TLS handshake (XTLS §4.2).
+    Handshake,
+    /// The acknowledgement of a `<data/>` IQ (XTLS §4.3).
+    Ack,
+    /// `<closed/>`, the answer to our `<close/>` (XTLS §4.5).
+    Closed,
+}
+
+impl Wait {
+    /// A stable lowercase name: `proceed`, `handshake`, `ack`, `closed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Wait::Proceed => "proceed",
+            Wait::Handshake => "handshake",
+            Wait::Ack => "ack",
+            Wait::Closed => "closed",
+        }
+    }
+}
+
+impl std::fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CloseReason::Local => f.write_str("closed by us"),
+            CloseReason::Peer => f.write_str("closed by the peer"),
+            CloseReason::PeerUnavailable => f.write_str("peer unavailable"),
+            CloseReason::PeerRestarted => f.write_str("the peer restarted the tunnel"),
+            CloseReason::Timeout(w) => write!(f, "no {} in time", w.as_str()),
+            CloseReason::Error(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// A stanza the application sent through a tunnel that ended before the
+/// peer acknowledged it: handed back in [`Event::Closed`], never dropped
+/// silently. The application decides whether to send it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnedStanza {
+    /// The stanza, `from`/`to` restored as they were or would be delivered.
+    pub stanza: String,
+    /// It left in a `<data/>` IQ whose acknowledgement never came: the peer
+    /// may have received it. `false`: it never left this endpoint.
+    pub maybe_delivered: bool,
 }
 
 /// An event of the endpoint.
@@ -88,5 +146,8 @@ pub enum Event {
         peer: Jid,
         /// Why.
         reason: CloseReason,
+        /// Every stanza sent through the tunnel that the peer did not
+        /// acknowledge, in the order it was sent.
+        returned: Vec<ReturnedStanza>,
     },
 }

@@ -1,14 +1,10 @@
 //! The endpoint's output queues and the bookkeeping of IQs we sent and await
 //! answers for.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use super::event::Event;
 use crate::jid::Jid;
-
-/// Most ids of closed tunnels remembered, so that late answers to them are
-/// absorbed quietly instead of being reported as unexpected. Oldest first out.
-pub const MAX_STALE_IDS: usize = 1024;
 
 /// What an IQ we sent was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,13 +23,25 @@ pub(crate) struct Pending {
 /// Queues shared by all tunnels of an endpoint.
 #[derive(Debug, Default)]
 pub(crate) struct Io {
+    /// Stanzas to send, in order: requests, answers other than
+    /// acknowledgements, and data IQs as tunnels build them.
     pub transmits: VecDeque<String>,
+    /// Acknowledgements of data IQs, sent after the data the same input
+    /// produced: behind it, an acknowledgement travels in the same write
+    /// instead of alone (a lone small write is what a server with Nagle's
+    /// algorithm holds back until the client's delayed ACK).
+    pub acks: VecDeque<String>,
     pub events: VecDeque<Event>,
     pending: HashMap<String, Pending>,
-    stale: HashSet<String>,
-    stale_order: VecDeque<String>,
     prefix: String,
     counter: u64,
+    /// The stanza being handled has been answered.
+    pub answered: bool,
+    /// XTLS stanzas were handled since the host last asked about a
+    /// keepalive.
+    pub handled: bool,
+    /// A stanza went out since the last XTLS stanza was handled.
+    pub transmitted: bool,
 }
 
 impl Io {
@@ -42,6 +50,15 @@ impl Io {
             prefix,
             ..Io::default()
         }
+    }
+
+    /// Queues a stanza that is not a data IQ (a request, an answer other
+    /// than an acknowledgement): acknowledgements queued so far go first, so
+    /// that a `<close/>` or `<closed/>` never overtakes the acknowledgement
+    /// of data that arrived before it.
+    pub(crate) fn push_control(&mut self, stanza: String) {
+        self.transmits.append(&mut self.acks);
+        self.transmits.push_back(stanza);
     }
 
     /// A fresh IQ id: `xtls-<random>-<n>`.
@@ -53,6 +70,15 @@ impl Io {
     /// True when `id` is in our id space.
     pub(crate) fn is_ours(&self, id: &str) -> bool {
         id.starts_with(&self.prefix)
+    }
+
+    /// True when `id` is one we sent earlier and no longer wait for: the
+    /// answer is late (its tunnel is gone) or a copy (a stream resumed with
+    /// XEP-0198 resends what was not acknowledged), and is absorbed.
+    pub(crate) fn is_old(&self, id: &str) -> bool {
+        id.strip_prefix(&self.prefix)
+            .and_then(|n| n.parse::<u64>().ok())
+            .is_some_and(|n| n >= 1 && n <= self.counter && !self.pending.contains_key(id))
     }
 
     pub(crate) fn expect(&mut self, id: String, peer: Jid, kind: PendingKind) {
@@ -68,35 +94,18 @@ impl Io {
         self.pending.remove(id)
     }
 
-    /// True (and forgotten) when `id` belonged to a tunnel that is gone.
-    pub(crate) fn take_stale(&mut self, id: &str) -> bool {
-        self.stale.remove(id)
-    }
-
-    /// Moves every pending id of `peer` to the stale set.
+    /// Stops waiting for the answers to every IQ sent to `peer`.
     pub(crate) fn retire(&mut self, peer: &Jid) {
-        let ids: Vec<String> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| &p.peer == peer)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in ids {
-            self.pending.remove(&id);
-            self.retire_id(id);
-        }
+        self.pending.retain(|_, p| &p.peer != peer);
     }
 
-    /// Marks one id as stale.
+    /// Stops waiting for the answer to one IQ.
     pub(crate) fn retire_id(&mut self, id: String) {
         self.pending.remove(&id);
-        if self.stale.insert(id.clone()) {
-            self.stale_order.push_back(id);
-        }
-        while self.stale_order.len() > MAX_STALE_IDS {
-            if let Some(old) = self.stale_order.pop_front() {
-                self.stale.remove(&old);
-            }
-        }
+    }
+
+    /// IQs we wait for an answer to.
+    pub(crate) fn pending(&self) -> usize {
+        self.pending.len()
     }
 }

@@ -6,6 +6,7 @@
 
 mod certificates;
 mod config;
+mod delivery;
 pub mod disco;
 mod endpoint;
 mod event;
@@ -19,8 +20,7 @@ pub mod wire;
 pub use certificates::MAX_CACHED_CERTIFICATES;
 pub use config::{EndpointConfig, Limits, TlsVersions};
 pub use endpoint::{Endpoint, Incoming, RX_KEEP_BYTES};
-pub use event::{CloseReason, Event, Role, TunnelInfo};
-pub use io::MAX_STALE_IDS;
+pub use event::{CloseReason, Event, ReturnedStanza, Role, TunnelInfo, Wait};
 pub(crate) use tls::provider;
 pub use trust::{PeerAuth, TrustMode};
-pub use tunnel::TunnelState;
+pub use tunnel::{TunnelState, RECENT_DATA_IDS};

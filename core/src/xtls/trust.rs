@@ -201,10 +201,13 @@ impl PeerCheck {
     }
 }
 
-/// Parses the offer hashes we can use; `None` when an offer named a hash we
-/// cannot read (then the offer cannot be verified and the tunnel is refused).
-pub(crate) fn offer_hashes(names: &[String]) -> Option<Vec<[u8; 32]>> {
-    names.iter().map(|n| parse_hex_sha256(n)).collect()
+/// The offer hashes we can use: hex SHA-256 of the certificate DER. A
+/// `<name/>` that is not one (the spec's own example holds placeholder text,
+/// other hash names are left open by XEP-0250) is ignored, not a reason to
+/// refuse the start; an offer left with no usable hash authenticates nothing
+/// in [`TrustMode::Offer`].
+pub(crate) fn offer_hashes(names: &[String]) -> Vec<[u8; 32]> {
+    names.iter().filter_map(|n| parse_hex_sha256(n)).collect()
 }
 
 fn to_rustls(e: &TrustError) -> rustls::Error {

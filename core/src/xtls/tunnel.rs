@@ -1,18 +1,26 @@
 //! One tunnel's state machine around a rustls connection: handshake, TLS
 //! records to and from `<data/>` (XTLS §4.3), the window of unacknowledged
-//! data IQs, inner stanza framing and routing (§4.4), and close (§4.5).
+//! data IQs, inner stanza framing and routing (§4.4), close (§4.5), and the
+//! deadline of every answer it waits for.
+//!
+//! Output is built lazily: `send` only queues a stanza, and data IQs are
+//! written when the host asks for output ([`Tunnel::flush`]), so stanzas
+//! sent in the same turn share TLS records and data IQs, and a stanza is
+//! written to TLS whole or not at all.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::{BufRead, ErrorKind, Write};
 use std::sync::Arc;
+use std::time::Duration;
 
 use rustls::{Connection, HandshakeKind};
 use rustls_pki_types::UnixTime;
 
 use super::certificates::CertificateCache;
 use super::config::Limits;
-use super::event::{Event, Role, TunnelInfo};
+use super::delivery::Delivery;
+use super::event::{Event, ReturnedStanza, Role, TunnelInfo, Wait};
 use super::io::{Io, PendingKind};
 use super::tls::group_name;
 use super::trust::{PeerAuth, PeerSlot};
@@ -24,6 +32,17 @@ use crate::pins::PinStatus;
 use crate::policy::{suites, Negotiated, Policy, TlsVersion};
 use crate::report::ConnectionReport;
 use crate::xml::{self, Element, StanzaFramer, XmlLimits};
+
+/// Ids of the data IQs a tunnel received last, remembered so that the same
+/// IQ delivered twice (a stream resumed with XEP-0198 resends what was not
+/// acknowledged) is acknowledged again instead of feeding its TLS records to
+/// the session a second time.
+pub const RECENT_DATA_IDS: usize = 64;
+
+/// Largest TLS record overhead of the suites tunnels use (TLS 1.2 AES-GCM:
+/// 5-octet header, 8-octet explicit nonce, 16-octet tag), reserved per data
+/// IQ when deciding how much plaintext the window can carry now.
+const RECORD_OVERHEAD: usize = 29;
 
 /// Where a tunnel is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,19 +73,33 @@ pub(crate) struct Tunnel {
     strip_routing: bool,
     /// Our start IQ, while Starting.
     pub start_id: Option<String>,
-    /// Our close IQ, once sent.
-    close_id: Option<String>,
+    /// The peer's start IQ that made this tunnel (responder), to recognise
+    /// the same start delivered twice.
+    pub peer_start_id: Option<String>,
+    /// When the current phase (start, handshake) began.
+    since: UnixTime,
+    /// Our close IQ and when it was sent.
+    close_sent: Option<(String, UnixTime)>,
+    close_notify_sent: bool,
     sent_data: bool,
-    /// Plaintext stanzas waiting for the handshake.
-    queued: VecDeque<Vec<u8>>,
-    queued_bytes: usize,
-    /// TLS octets produced and not yet sent (window full).
+    /// Stanzas sent and not confirmed, and the data IQs in flight.
+    delivery: Delivery,
+    /// TLS octets produced and not yet in a data IQ (window full).
     out_tls: Vec<u8>,
-    in_flight: usize,
+    /// Ids of the data IQs received last (at most [`RECENT_DATA_IDS`]).
+    recent_rx: VecDeque<String>,
+    /// Something may be ready to go out: [`Tunnel::flush`] has work.
+    pub dirty: bool,
     framer: StanzaFramer,
     pub info: Option<TunnelInfo>,
     /// Set when this handshake pinned a key on first use: (bare JID, SPKI).
     pub new_pin: Option<(String, String)>,
+}
+
+/// `t` plus `d`, in whole seconds (rounded up): the resolution of `now`.
+fn after(t: UnixTime, d: Duration) -> UnixTime {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    UnixTime::since_unix_epoch(Duration::from_secs(t.as_secs().saturating_add(secs)))
 }
 
 impl Tunnel {
@@ -77,6 +110,7 @@ impl Tunnel {
         limits: Limits,
         policy: Arc<Policy>,
         strip_routing: bool,
+        now: UnixTime,
     ) -> Self {
         Tunnel {
             peer,
@@ -93,12 +127,15 @@ impl Tunnel {
             policy,
             strip_routing,
             start_id: None,
-            close_id: None,
+            peer_start_id: None,
+            since: now,
+            close_sent: None,
+            close_notify_sent: false,
             sent_data: false,
-            queued: VecDeque::new(),
-            queued_bytes: 0,
+            delivery: Delivery::default(),
             out_tls: Vec::new(),
-            in_flight: 0,
+            recent_rx: VecDeque::new(),
+            dirty: false,
             framer: StanzaFramer::new(limits.max_stanza_bytes),
             info: None,
             new_pin: None,
@@ -106,66 +143,136 @@ impl Tunnel {
     }
 
     /// Gives the tunnel its TLS connection (after proceed, or when accepting a
-    /// start) and sends whatever TLS wants to send first (the ClientHello).
-    pub(crate) fn attach_tls(&mut self, tls: Connection, slot: Arc<PeerSlot>, io: &mut Io) {
+    /// start); what TLS sends first (the ClientHello) goes out at the next
+    /// flush.
+    pub(crate) fn attach_tls(&mut self, mut tls: Connection, slot: Arc<PeerSlot>, now: UnixTime) {
+        // The tunnel bounds what it hands rustls itself (a window's worth of
+        // whole stanzas at a time), so rustls's own limit must never refuse
+        // part of a stanza.
+        tls.set_buffer_limit(None);
         self.tls = Some(tls);
         self.slot = Some(slot);
         self.state = TunnelState::Handshaking;
-        self.flush(io);
+        self.since = now;
+        self.dirty = true;
     }
 
-    /// Moves plaintext queued in another tunnel object (a start we abandoned
+    /// Moves stanzas waiting in another tunnel object (a start we abandoned
     /// after losing a simultaneous start) into this one.
     pub(crate) fn adopt_queue(&mut self, other: &mut Tunnel) {
-        self.queued = std::mem::take(&mut other.queued);
-        self.queued_bytes = other.queued_bytes;
+        self.delivery.adopt(&mut other.delivery);
     }
 
-    fn buffered(&self) -> usize {
-        self.queued_bytes + self.out_tls.len()
+    /// Plaintext octets held for the application's stanzas.
+    pub(crate) fn buffered(&self) -> usize {
+        self.delivery.bytes()
     }
 
-    /// Queues or encrypts one outgoing stanza (already checked and stripped).
-    pub(crate) fn send(&mut self, plain: &[u8], io: &mut Io) -> Result<(), Error> {
+    /// Queues one outgoing stanza (already checked and stripped). It is
+    /// taken whole or refused with nothing changed.
+    pub(crate) fn send(&mut self, plain: Vec<u8>) -> Result<(), Error> {
         if self.state == TunnelState::Closing {
             return Err(Error::TunnelClosed);
         }
-        if self.buffered() + plain.len() > self.limits.max_buffered_bytes {
-            return Err(Error::BufferFull {
-                limit: self.limits.max_buffered_bytes,
-            });
-        }
-        match (&mut self.tls, self.state) {
-            (Some(tls), TunnelState::Established) => {
-                tls.writer()
-                    .write_all(plain)
-                    .map_err(|e| Error::Tls(e.to_string()))?;
-                self.flush(io);
-            }
-            _ => {
-                self.queued_bytes += plain.len();
-                self.queued.push_back(plain.to_vec());
-            }
-        }
+        self.delivery
+            .accept(plain, self.limits.max_buffered_bytes)?;
+        self.dirty = true;
         Ok(())
     }
 
-    /// Starts a graceful close: TLS close_notify, remaining data, `<close/>`.
-    pub(crate) fn close(&mut self, io: &mut Io) {
+    /// Starts a graceful close. Established: the stanzas already sent go
+    /// out, then TLS close_notify, and `<close/>` once every data IQ is
+    /// acknowledged. Before that, `<close/>` goes out at once and what was
+    /// queued is handed back when the tunnel ends.
+    pub(crate) fn close(&mut self, io: &mut Io, now: UnixTime) {
         if self.state == TunnelState::Closing {
             return;
         }
+        let established = self.state == TunnelState::Established;
         self.state = TunnelState::Closing;
-        if let Some(tls) = &mut self.tls {
-            tls.send_close_notify();
+        self.dirty = true;
+        if !established {
+            if let Some(id) = self.start_id.take() {
+                io.retire_id(id);
+            }
+            self.send_close(io, now);
         }
-        self.flush(io);
     }
 
-    /// Handles an acknowledgement of one of our data IQs.
-    pub(crate) fn on_ack(&mut self, io: &mut Io) {
-        self.in_flight = self.in_flight.saturating_sub(1);
-        self.flush(io);
+    /// True when the tunnel waits for nothing but its `<closed/>`, or for
+    /// nothing at all.
+    pub(crate) fn close_sent(&self) -> bool {
+        self.close_sent.is_some()
+    }
+
+    fn send_close(&mut self, io: &mut Io, now: UnixTime) {
+        let id = io.next_id();
+        io.push_control(wire::iq_xml(
+            &id,
+            Some(self.local.as_str()),
+            Some(self.peer.as_str()),
+            &Payload::Close,
+        ));
+        io.expect(id.clone(), self.peer.clone(), PendingKind::Close);
+        self.close_sent = Some((id, now));
+    }
+
+    /// Handles the acknowledgement of our data IQ `id`.
+    pub(crate) fn on_ack(&mut self, id: &str) {
+        self.delivery.ack(id);
+        self.dirty = true;
+    }
+
+    /// True when data IQ `id` was received recently (a duplicate: it is
+    /// acknowledged again and not read). Remembers it otherwise.
+    pub(crate) fn seen_data(&mut self, id: &str) -> bool {
+        if self.recent_rx.iter().any(|r| r == id) {
+            return true;
+        }
+        if self.recent_rx.len() >= RECENT_DATA_IDS {
+            self.recent_rx.pop_front();
+        }
+        self.recent_rx.push_back(id.to_owned());
+        false
+    }
+
+    /// When this tunnel next needs [`Tunnel::expired`] checked, and what it
+    /// waits for then.
+    pub(crate) fn deadline(&self) -> Option<(UnixTime, Wait)> {
+        let l = &self.limits;
+        let phase = match self.state {
+            TunnelState::Starting => Some((after(self.since, l.start_timeout), Wait::Proceed)),
+            TunnelState::Handshaking => {
+                Some((after(self.since, l.handshake_timeout), Wait::Handshake))
+            }
+            _ => None,
+        };
+        let ack = self
+            .delivery
+            .oldest_unanswered()
+            .map(|t| (after(t, l.ack_timeout), Wait::Ack));
+        let closed = self
+            .close_sent
+            .as_ref()
+            .map(|(_, t)| (after(*t, l.close_timeout), Wait::Closed));
+        [phase, ack, closed]
+            .into_iter()
+            .flatten()
+            .min_by_key(|(t, _)| *t)
+    }
+
+    /// Every stanza not confirmed, routing restored, oldest first.
+    pub(crate) fn take_returned(&mut self) -> Vec<ReturnedStanza> {
+        let left = self.delivery.take_undelivered();
+        let unconfirmed = left.unconfirmed.into_iter().map(|s| (s, true));
+        let unsent = left.unsent.into_iter().map(|s| (s, false));
+        unconfirmed
+            .chain(unsent)
+            .map(|(s, maybe_delivered)| ReturnedStanza {
+                stanza: with_routing(s, &self.local, &self.peer, &self.xml_limits),
+                maybe_delivered,
+            })
+            .collect()
     }
 
     /// Handles the TLS octets of one incoming `<data/>` (or why its base64
@@ -206,7 +313,7 @@ impl Tunnel {
             }
             self.drain_plaintext(io)?;
         }
-        self.flush(io);
+        self.dirty = true;
         Ok(())
     }
 
@@ -217,7 +324,6 @@ impl Tunnel {
         }
         Error::Tls(e.to_string())
     }
-
     fn handshake_done(
         &mut self,
         now: UnixTime,
@@ -313,15 +419,9 @@ impl Tunnel {
             peer: self.peer.clone(),
             info: Box::new(info),
         });
-        // Stanzas the application sent before the handshake completed.
-        while let Some(p) = self.queued.pop_front() {
-            self.queued_bytes -= p.len();
-            if let Some(tls) = &mut self.tls {
-                tls.writer()
-                    .write_all(&p)
-                    .map_err(|e| Error::Tls(e.to_string()))?;
-            }
-        }
+        // Stanzas the application sent before the handshake completed go
+        // out at the next flush.
+        self.dirty = true;
         Ok(())
     }
 
@@ -381,7 +481,15 @@ impl Tunnel {
     /// original text; the stanza is not rebuilt, and not copied when there is
     /// nothing to strip).
     pub(crate) fn prepare_outgoing<'s>(&self, stanza: &'s [u8]) -> Result<Cow<'s, [u8]>, Error> {
-        let text = utf8(stanza.trim_ascii())?;
+        let stanza = stanza.trim_ascii();
+        let limit = self.limits.max_stanza_bytes;
+        if stanza.len() > limit {
+            return Err(Error::PayloadTooLarge {
+                size: stanza.len(),
+                limit,
+            });
+        }
+        let text = utf8(stanza)?;
         let el = xml::check(text, &self.xml_limits)?;
         check_stanza(&el)?;
         check_address(&el, "from", &self.local)?;
@@ -410,31 +518,92 @@ impl Tunnel {
         (id, iq)
     }
 
-    /// Sends a data IQ and counts it in the window until it is acknowledged.
-    fn send_data(&mut self, io: &mut Io, id: String, iq: DataIqWriter) {
-        self.sent_data = true;
-        io.expect(id, self.peer.clone(), PendingKind::Data);
-        io.transmits.push_back(iq.finish());
-        self.in_flight += 1;
+    /// Builds everything this tunnel has to send: data IQs while the window
+    /// allows (stanzas waiting are written to TLS together, a window's worth
+    /// at a time), then TLS close_notify and `<close/>` when closing. Called
+    /// when the host asks for output, so that stanzas sent in one turn share
+    /// records and IQs. An error means the tunnel is broken.
+    pub(crate) fn flush(&mut self, io: &mut Io, now: UnixTime) -> Result<(), Error> {
+        if !self.dirty {
+            return Ok(());
+        }
+        self.dirty = false;
+        self.emit(io, now);
+        loop {
+            let n = self.feed()?;
+            if n == 0 {
+                break;
+            }
+            self.emit(io, now);
+            // Every octet of the batch is now in a data IQ or staged.
+            let end = self.delivery.sent() + self.out_tls.len() as u64;
+            self.delivery.written(n, end);
+        }
+        if self.state == TunnelState::Closing && self.info.is_some() {
+            if !self.close_notify_sent && !self.delivery.has_queued() {
+                if let Some(tls) = &mut self.tls {
+                    tls.send_close_notify();
+                }
+                self.close_notify_sent = true;
+                self.emit(io, now);
+            }
+            let tls_idle = !self.tls.as_ref().is_some_and(|t| t.wants_write());
+            if self.close_notify_sent
+                && self.close_sent.is_none()
+                && self.out_tls.is_empty()
+                && tls_idle
+                && self.delivery.is_settled()
+            {
+                self.send_close(io, now);
+            }
+        }
+        Ok(())
     }
 
-    /// Moves TLS output into data IQs while the window allows; sends
-    /// `<close/>` once a closing tunnel has nothing left.
-    pub(crate) fn flush(&mut self, io: &mut Io) {
-        let max = self.limits.max_in_flight;
-        // TLS octets the window held back go first, in order.
-        let mut start = 0;
-        while start < self.out_tls.len() && self.in_flight < max {
-            let (id, mut iq) = self.begin_data(io);
-            start += iq.push(&self.out_tls[start..]);
-            self.send_data(io, id, iq);
+    /// Writes waiting stanzas to TLS, whole, as much as the window can carry
+    /// now; returns how many.
+    fn feed(&mut self) -> Result<usize, Error> {
+        let can_write = self.info.is_some() && !self.close_notify_sent;
+        let Some(tls) = self.tls.as_mut().filter(|_| can_write) else {
+            return Ok(0);
+        };
+        let free = self
+            .limits
+            .max_in_flight
+            .saturating_sub(self.delivery.in_flight());
+        let room = free * self.limits.max_data_bytes.saturating_sub(RECORD_OVERHEAD);
+        let n = self.delivery.batch(room.saturating_sub(self.out_tls.len()));
+        if n == 0 {
+            return Ok(0);
         }
-        self.out_tls.drain(..start);
-        // Then straight from rustls's buffer into stanzas while the window
-        // allows (no copy in between).
-        if self.out_tls.is_empty() {
-            while self.in_flight < max && self.tls.as_ref().is_some_and(|t| t.wants_write()) {
-                let (id, mut iq) = self.begin_data(io);
+        let slices = self.delivery.slices(n);
+        let total: usize = slices.iter().map(|s| s.len()).sum();
+        // With rustls's limit off, one write takes everything; anything less
+        // would cut a stanza, so it breaks the tunnel instead.
+        let written = tls
+            .writer()
+            .write_vectored(&slices)
+            .map_err(|e| Error::Tls(e.to_string()))?;
+        if written != total {
+            return Err(Error::Tls(format!("TLS took {written} of {total} octets")));
+        }
+        Ok(n)
+    }
+
+    /// Moves TLS output into data IQs while the window allows (staged octets
+    /// first, then straight from rustls's buffer into the stanza), and
+    /// stages the rest.
+    fn emit(&mut self, io: &mut Io, now: UnixTime) {
+        let max = self.limits.max_in_flight;
+        let mut staged = 0;
+        while self.delivery.in_flight() < max {
+            let more_tls = self.tls.as_ref().is_some_and(|t| t.wants_write());
+            if staged == self.out_tls.len() && !more_tls {
+                break;
+            }
+            let (id, mut iq) = self.begin_data(io);
+            staged += iq.push(&self.out_tls[staged..]);
+            if staged == self.out_tls.len() {
                 if let Some(tls) = &mut self.tls {
                     while iq.room() > 0 && tls.wants_write() {
                         match tls.write_tls(&mut iq) {
@@ -443,12 +612,16 @@ impl Tunnel {
                         }
                     }
                 }
-                if iq.written() == 0 {
-                    break;
-                }
-                self.send_data(io, id, iq);
             }
+            if iq.written() == 0 {
+                break;
+            }
+            self.sent_data = true;
+            self.delivery.sent_iq(id.clone(), iq.written(), now);
+            io.expect(id, self.peer.clone(), PendingKind::Data);
+            io.transmits.push_back(iq.finish());
         }
+        self.out_tls.drain(..staged);
         // What the window holds back waits here.
         if let Some(tls) = &mut self.tls {
             while tls.wants_write() {
@@ -461,22 +634,6 @@ impl Tunnel {
         if self.out_tls.is_empty() {
             // An idle tunnel holds no buffer capacity.
             self.out_tls = Vec::new();
-        }
-        if self.state == TunnelState::Closing
-            && self.close_id.is_none()
-            && self.out_tls.is_empty()
-            && self.in_flight == 0
-        {
-            let id = io.next_id();
-            let iq = wire::iq_xml(
-                &id,
-                Some(self.local.as_str()),
-                Some(self.peer.as_str()),
-                &Payload::Close,
-            );
-            io.expect(id.clone(), self.peer.clone(), PendingKind::Close);
-            io.transmits.push_back(iq);
-            self.close_id = Some(id);
         }
     }
 }
@@ -514,14 +671,31 @@ impl Receiver<'_> {
         check_stanza(&el)?;
         check_address(&el, "from", self.peer)?;
         check_address(&el, "to", self.local)?;
-        let mut add = Vec::with_capacity(2);
-        if el.attr("from").is_none() {
-            add.push(("from", self.peer.as_str()));
-        }
-        if el.attr("to").is_none() {
-            add.push(("to", self.local.as_str()));
-        }
-        xml::splice_root_attrs(text, &[], &add).ok_or(Error::NotAStanza(el.name))
+        add_routing(text, &el, self.peer, self.local)
+    }
+}
+
+/// `text` (whose root is `el`) with `from`/`to` added where missing.
+fn add_routing(text: &str, el: &Element, from: &Jid, to: &Jid) -> Result<String, Error> {
+    let mut add = Vec::with_capacity(2);
+    if el.attr("from").is_none() {
+        add.push(("from", from.as_str()));
+    }
+    if el.attr("to").is_none() {
+        add.push(("to", to.as_str()));
+    }
+    xml::splice_root_attrs(text, &[], &add).ok_or_else(|| Error::NotAStanza(el.name.clone()))
+}
+
+/// A stanza we sent (checked when it was sent, maybe stripped), with the
+/// routing it was sent with restored, to hand back to the application.
+fn with_routing(stanza: Vec<u8>, local: &Jid, peer: &Jid, limits: &XmlLimits) -> String {
+    match String::from_utf8(stanza) {
+        Ok(text) => match xml::check(&text, limits) {
+            Ok(el) => add_routing(&text, &el, local, peer).unwrap_or(text),
+            Err(_) => text,
+        },
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     }
 }
 
@@ -561,6 +735,7 @@ mod tests {
             Limits::default(),
             Arc::new(Policy::xtls()),
             true,
+            UnixTime::since_unix_epoch(Duration::from_secs(1_800_000_000)),
         )
     }
 

@@ -5,7 +5,8 @@ use std::fmt;
 
 use crate::error::Error;
 use crate::xml::{
-    escape_into, read_base64_leaf, read_empty_element, Element, Node, StartTag, XmlLimits,
+    escape_into, read_base64_leaf, read_empty_element, read_head, Element, Node, StartTag,
+    XmlLimits,
 };
 
 /// The XTLS namespace (§10: temporary until the XSF assigns `urn:xmpp:xtls:0`).
@@ -73,8 +74,11 @@ pub enum Condition {
     FeatureNotImplemented,
     /// Too many tunnels.
     ResourceConstraint,
-    /// Data before proceed, or a start while a tunnel exists.
+    /// Data before proceed.
     UnexpectedRequest,
+    /// A request larger than we take (RFC 6120 §4.9.3.14 names a size
+    /// limit as a local service policy).
+    PolicyViolation,
     /// Any other condition, by element name.
     Other(String),
 }
@@ -91,6 +95,7 @@ impl Condition {
             Condition::FeatureNotImplemented => "feature-not-implemented",
             Condition::ResourceConstraint => "resource-constraint",
             Condition::UnexpectedRequest => "unexpected-request",
+            Condition::PolicyViolation => "policy-violation",
             Condition::Other(s) => s,
         }
     }
@@ -105,6 +110,7 @@ impl Condition {
             "feature-not-implemented" => Condition::FeatureNotImplemented,
             "resource-constraint" => Condition::ResourceConstraint,
             "unexpected-request" => Condition::UnexpectedRequest,
+            "policy-violation" => Condition::PolicyViolation,
             other => Condition::Other(other.to_owned()),
         }
     }
@@ -112,7 +118,7 @@ impl Condition {
     /// The error `type` RFC 6120 §8.3.3 gives for this condition.
     pub fn default_type(&self) -> &'static str {
         match self {
-            Condition::BadRequest => "modify",
+            Condition::BadRequest | Condition::PolicyViolation => "modify",
             Condition::ResourceConstraint | Condition::UnexpectedRequest => "wait",
             _ => "cancel",
         }
@@ -277,7 +283,13 @@ pub fn read_iq(mut iq: Element) -> Result<Option<XtlsIq>, Error> {
     let Some(kind) = iq.attr("type").and_then(IqType::parse) else {
         return Ok(None);
     };
-    let xtls_child = iq.elements().find(|c| c.ns == NS).map(|c| c.name.clone());
+    // An IQ-set or result has one payload element (RFC 6120 §8.2.3): ours
+    // when it is in the XTLS namespace.
+    let xtls_child = iq
+        .elements()
+        .next()
+        .filter(|c| c.ns == NS)
+        .map(|c| c.name.clone());
     let id = iq.attr("id").map(str::to_owned);
     let from = iq.attr("from").map(str::to_owned);
     let to = iq.attr("to").map(str::to_owned);
@@ -334,6 +346,37 @@ pub fn read_iq(mut iq: Element) -> Result<Option<XtlsIq>, Error> {
         id,
         payload,
     }))
+}
+
+/// The envelope of an XTLS IQ-set that could not be read whole (too large,
+/// malformed further in, an unknown child): enough to answer it with an
+/// error, as every IQ-set must be (RFC 6120 §8.2.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RequestHead {
+    /// `id`.
+    pub id: String,
+    /// `from`, as stamped by the server.
+    pub from: Option<String>,
+    /// `to`.
+    pub to: Option<String>,
+}
+
+/// Reads the front of `stanza`: `Some` when it is an IQ-set with an `id`
+/// whose first child is in the XTLS namespace, whatever follows.
+pub(crate) fn read_request_head(stanza: &[u8], limits: &XmlLimits) -> Option<RequestHead> {
+    let (root, child) = read_head(stanza, limits)?;
+    let ours = root.name == "iq"
+        && stanza_ns(&root.ns)
+        && root.attr("type") == Some("set")
+        && child.is_some_and(|c| c.ns == NS);
+    if !ours {
+        return None;
+    }
+    Some(RequestHead {
+        id: root.attr("id")?.to_owned(),
+        from: root.attr("from").map(str::to_owned),
+        to: root.attr("to").map(str::to_owned),
+    })
 }
 
 /// The envelope of a `<data/>` IQ-set read by [`read_data_iq`].

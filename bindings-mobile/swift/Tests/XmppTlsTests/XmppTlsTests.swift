@@ -97,15 +97,43 @@ final class XmppTlsTests: XCTestCase {
         route(romeo, juliet)
         try romeo.closeTunnel(peer: julietJid)
         route(romeo, juliet)
-        guard case let .closed(_, reason) = events(romeo).last else { return XCTFail() }
+        guard case let .closed(_, reason, _) = events(romeo).last else { return XCTFail() }
         XCTAssertEqual(reason, .local)
-        guard case let .closed(_, peerReason) = events(juliet).last else { return XCTFail() }
+        guard case let .closed(_, peerReason, _) = events(juliet).last else { return XCTFail() }
         XCTAssertEqual(peerReason, .peer)
         XCTAssertNil(try romeo.tunnelState(peer: julietJid))
         XCTAssertThrowsError(try romeo.send(peer: julietJid, stanza: message("late"))) { e in
             guard case let XmppTlsError.Protocol(code, _) = e else { return XCTFail("\(e)") }
             XCTAssertEqual(code, 201)
         }
+    }
+
+    func testDeadlinesKeepaliveAndStanzasHandedBack() throws {
+        let romeo = try endpoint(romeoJid)
+        let juliet = try endpoint(julietJid)
+        XCTAssertNil(romeo.pollTimeout())
+        try romeo.openTunnel(peer: julietJid)
+        let left = Int64(romeo.pollTimeout()!) - Int64(Date().timeIntervalSince1970)
+        XCTAssertTrue((25...31).contains(left), "deadline in \(left) s")
+        romeo.handleTimeout()
+        XCTAssertEqual(try romeo.tunnelState(peer: julietJid), .starting)
+        route(romeo, juliet)
+        XCTAssertNil(romeo.pollTimeout())
+        _ = events(romeo)
+        _ = events(juliet)
+        try romeo.send(peer: julietJid, stanza: message("hello"))
+        XCTAssertTrue(try juliet.handleIncoming(stanza: romeo.pollTransmit()!))
+        XCTAssertTrue(try romeo.handleIncoming(stanza: juliet.pollTransmit()!))
+        XCTAssertNil(romeo.pollTransmit())
+        XCTAssertTrue(romeo.pollKeepalive())
+        XCTAssertFalse(romeo.pollKeepalive())
+        try romeo.send(peer: julietJid, stanza: message("are you there"))
+        try romeo.peerUnavailable(jid: julietJid)
+        guard case let .closed(_, reason, returned) = events(romeo).last else { return XCTFail() }
+        XCTAssertEqual(reason, .peerUnavailable)
+        XCTAssertEqual(returned.count, 1)
+        XCTAssertTrue(returned[0].stanza.contains("are you there"))
+        XCTAssertFalse(returned[0].maybeDelivered)
     }
 
     func testErrorsCarryStableCodes() throws {

@@ -1,0 +1,374 @@
+//! Every answer a tunnel waits for has a deadline (`poll_timeout` /
+//! `handle_timeout`, quinn-proto's shape); on expiry the tunnel closes with
+//! a typed reason and hands back what the peer did not acknowledge. Also
+//! the hints that keep round trips at a real server's speed: the
+//! acknowledgement behind the data, the keepalive hint, and stanzas of one
+//! turn sharing a data IQ.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use xmpptls::xtls::router::MemoryRouter;
+use xmpptls::{CloseReason, Endpoint, Event, TrustMode, TunnelState, UnixTime, Wait};
+use xmpptls_integration::*;
+
+fn at(secs: u64) -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(now().as_secs() + secs))
+}
+
+fn msg(body: &str) -> String {
+    format!("<message><body>{body}</body></message>")
+}
+
+fn pair() -> (Endpoint, Endpoint) {
+    (
+        endpoint(ROMEO, TrustMode::Offer),
+        endpoint(JULIET, TrustMode::Offer),
+    )
+}
+
+/// Moves everything both ways at time `t` until quiet.
+fn pump(a: &mut Endpoint, b: &mut Endpoint, t: UnixTime) {
+    loop {
+        let mut moved = false;
+        while let Some(s) = a.poll_transmit() {
+            let _ = b.handle_incoming(s.as_bytes(), t);
+            moved = true;
+        }
+        while let Some(s) = b.poll_transmit() {
+            let _ = a.handle_incoming(s.as_bytes(), t);
+            moved = true;
+        }
+        if !moved {
+            return;
+        }
+    }
+}
+
+fn drain(ep: &mut Endpoint) -> Vec<Event> {
+    std::iter::from_fn(|| ep.poll_event()).collect()
+}
+
+fn closed(evs: &[Event]) -> Option<(CloseReason, Vec<(String, bool)>)> {
+    evs.iter().find_map(|e| match e {
+        Event::Closed {
+            reason, returned, ..
+        } => Some((
+            reason.clone(),
+            returned
+                .iter()
+                .map(|r| (r.stanza.clone(), r.maybe_delivered))
+                .collect(),
+        )),
+        _ => None,
+    })
+}
+
+fn established() -> (Endpoint, Endpoint) {
+    let (mut r, mut j) = pair();
+    r.open(&jid(JULIET), now()).unwrap();
+    pump(&mut r, &mut j, now());
+    let _ = (drain(&mut r), drain(&mut j));
+    (r, j)
+}
+
+#[test]
+fn an_unanswered_start_times_out_and_hands_back_what_waited() {
+    let (mut r, _) = pair();
+    assert_eq!(r.poll_timeout(), None, "nothing to wait for");
+    r.open(&jid(JULIET), now()).unwrap();
+    r.send(&jid(JULIET), msg("early").as_bytes(), now())
+        .unwrap();
+    // The start is lost on the way.
+    while r.poll_transmit().is_some() {}
+    assert_eq!(r.poll_timeout(), Some(at(30)));
+    r.handle_timeout(at(29));
+    assert_eq!(r.tunnel_state(&jid(JULIET)), Some(TunnelState::Starting));
+    r.handle_timeout(at(30));
+    assert_eq!(r.tunnel_count(), 0);
+    let (reason, returned) = closed(&drain(&mut r)).unwrap();
+    assert_eq!(reason, CloseReason::Timeout(Wait::Proceed));
+    assert_eq!(returned.len(), 1);
+    assert!(
+        returned[0].0.contains("early") && !returned[0].1,
+        "never left"
+    );
+    // The peer is told, in case the start did arrive.
+    let close = parse(&r.poll_transmit().unwrap());
+    assert!(close.elements().any(|c| c.name == "close"));
+    assert_eq!(r.poll_timeout(), None);
+    assert_eq!(r.pending_answers(), 0);
+}
+
+#[test]
+fn a_stalled_handshake_times_out_on_both_sides() {
+    let (mut r, mut j) = pair();
+    r.open(&jid(JULIET), now()).unwrap();
+    // start → juliet, proceed → romeo, then romeo's ClientHello is lost.
+    let start = r.poll_transmit().unwrap();
+    j.handle_incoming(start.as_bytes(), now()).unwrap();
+    let proceed = j.poll_transmit().unwrap();
+    r.handle_incoming(proceed.as_bytes(), at(1)).unwrap();
+    while r.poll_transmit().is_some() {}
+    assert_eq!(j.tunnel_state(&jid(ROMEO)), Some(TunnelState::Handshaking));
+    assert_eq!(j.poll_timeout(), Some(at(30)));
+    // Romeo's ClientHello waits for its acknowledgement and the handshake:
+    // both 30 s from when it went out.
+    assert_eq!(r.poll_timeout(), Some(at(31)));
+    j.handle_timeout(at(30));
+    assert_eq!(
+        closed(&drain(&mut j)).unwrap().0,
+        CloseReason::Timeout(Wait::Handshake)
+    );
+    r.handle_timeout(at(31));
+    let reason = closed(&drain(&mut r)).unwrap().0;
+    assert!(
+        matches!(reason, CloseReason::Timeout(Wait::Handshake | Wait::Ack)),
+        "{reason:?}"
+    );
+}
+
+#[test]
+fn a_lost_acknowledgement_times_out_and_hands_back_the_stanzas() {
+    let (mut r, mut j) = established();
+    r.send(&jid(JULIET), msg("one").as_bytes(), at(5)).unwrap();
+    r.send(&jid(JULIET), msg("two").as_bytes(), at(5)).unwrap();
+    // Both share one data IQ; juliet gets it, her acknowledgement is lost.
+    let data = r.poll_transmit().unwrap();
+    assert!(r.poll_transmit().is_none(), "one data IQ for the turn");
+    j.handle_incoming(data.as_bytes(), at(6)).unwrap();
+    assert_eq!(stanzas(&drain(&mut j)).len(), 2);
+    while j.poll_transmit().is_some() {}
+    assert_eq!(r.poll_timeout(), Some(at(35)));
+    r.handle_timeout(at(35));
+    let (reason, returned) = closed(&drain(&mut r)).unwrap();
+    assert_eq!(reason, CloseReason::Timeout(Wait::Ack));
+    // Both may have arrived (they did): the application decides.
+    assert_eq!(returned.len(), 2);
+    assert!(returned.iter().all(|(_, maybe)| *maybe));
+    assert!(returned[0].0.contains("one") && returned[1].0.contains("two"));
+    // Juliet drops her side on romeo's <close/>.
+    let close = r.poll_transmit().unwrap();
+    j.handle_incoming(close.as_bytes(), at(35)).unwrap();
+    assert_eq!(closed(&drain(&mut j)).unwrap().0, CloseReason::Peer);
+}
+
+#[test]
+fn an_unanswered_close_times_out() {
+    let (mut r, _) = established();
+    r.close(&jid(JULIET), at(3)).unwrap();
+    while r.poll_transmit().is_some() {}
+    // close_notify in a data IQ first: its acknowledgement, then <closed/>,
+    // are awaited.
+    assert_eq!(r.poll_timeout(), Some(at(33)));
+    r.handle_timeout(at(33));
+    assert_eq!(
+        closed(&drain(&mut r)).unwrap().0,
+        CloseReason::Timeout(Wait::Ack)
+    );
+}
+
+#[test]
+fn a_close_answered_by_nothing_but_the_ack_times_out_on_closed() {
+    let (mut r, mut j) = established();
+    r.close(&jid(JULIET), at(3)).unwrap();
+    // close_notify arrives and is acknowledged; the <close/> then is lost.
+    let data = r.poll_transmit().unwrap();
+    j.handle_incoming(data.as_bytes(), at(3)).unwrap();
+    let ack = j.poll_transmit().unwrap();
+    r.handle_incoming(ack.as_bytes(), at(4)).unwrap();
+    let close = r.poll_transmit().unwrap();
+    assert!(close.contains("<close "), "{close}");
+    assert_eq!(r.poll_timeout(), Some(at(14)));
+    r.handle_timeout(at(14));
+    assert_eq!(
+        closed(&drain(&mut r)).unwrap().0,
+        CloseReason::Timeout(Wait::Closed)
+    );
+    assert_eq!(r.pending_answers(), 0);
+}
+
+#[test]
+fn an_idle_established_tunnel_has_no_deadline() {
+    let (mut r, mut j) = established();
+    assert_eq!((r.poll_timeout(), j.poll_timeout()), (None, None));
+    r.send(&jid(JULIET), msg("x").as_bytes(), at(1)).unwrap();
+    pump(&mut r, &mut j, at(1));
+    assert_eq!((r.poll_timeout(), j.poll_timeout()), (None, None));
+    r.handle_timeout(at(10_000));
+    assert_eq!(r.tunnel_state(&jid(JULIET)), Some(TunnelState::Established));
+}
+
+#[test]
+fn late_answers_after_a_timeout_are_absorbed() {
+    let (mut r, mut j) = pair();
+    r.open(&jid(JULIET), now()).unwrap();
+    let start = r.poll_transmit().unwrap();
+    r.handle_timeout(at(30));
+    let _ = drain(&mut r);
+    while r.poll_transmit().is_some() {}
+    // The start arrives late; juliet's proceed reaches a romeo who gave up.
+    j.handle_incoming(start.as_bytes(), at(31)).unwrap();
+    let proceed = j.poll_transmit().unwrap();
+    assert_eq!(
+        r.handle_incoming(proceed.as_bytes(), at(31)),
+        Ok(xmpptls::Incoming::Handled)
+    );
+    assert_eq!(r.tunnel_count(), 0);
+    // Juliet's side goes when its own handshake deadline passes.
+    j.handle_timeout(at(61));
+    assert_eq!(j.tunnel_count(), 0);
+}
+
+#[test]
+fn a_restarted_peer_replaces_the_tunnel_and_gets_the_stanzas_back() {
+    let (_romeo, mut j) = established();
+    // Juliet sends; romeo's client restarts before acknowledging.
+    j.send(&jid(ROMEO), msg("are you there").as_bytes(), at(1))
+        .unwrap();
+    while j.poll_transmit().is_some() {}
+    let mut r2 = endpoint(ROMEO, TrustMode::Offer);
+    r2.open(&jid(JULIET), at(2)).unwrap();
+    r2.send(&jid(JULIET), msg("back again").as_bytes(), at(2))
+        .unwrap();
+    pump(&mut r2, &mut j, at(2));
+    let je = drain(&mut j);
+    let (reason, returned) = closed(&je).unwrap();
+    assert_eq!(reason, CloseReason::PeerRestarted);
+    assert_eq!(returned.len(), 1);
+    assert!(returned[0].0.contains("are you there") && returned[0].1);
+    assert!(stanzas(&je)[0].contains("back again"));
+    assert_eq!(j.tunnel_state(&jid(ROMEO)), Some(TunnelState::Established));
+}
+
+#[test]
+fn acknowledgements_travel_behind_the_data_of_the_same_turn() {
+    let (mut r, mut j) = established();
+    r.send(&jid(JULIET), msg("ping").as_bytes(), at(1)).unwrap();
+    let data = r.poll_transmit().unwrap();
+    j.handle_incoming(data.as_bytes(), at(1)).unwrap();
+    // Juliet answers in the same turn, before polling her output.
+    assert_eq!(stanzas(&drain(&mut j)).len(), 1);
+    j.send(&jid(ROMEO), msg("pong").as_bytes(), at(1)).unwrap();
+    let out: Vec<String> = std::iter::from_fn(|| j.poll_transmit()).collect();
+    assert_eq!(out.len(), 2);
+    assert!(out[0].contains("<data "), "data first: {}", out[0]);
+    assert!(
+        out[1].starts_with("<iq type='result'"),
+        "ack last: {}",
+        out[1]
+    );
+    // Romeo got his acknowledgement and the reply: he answers the reply's
+    // data IQ, so no keepalive is needed.
+    for s in &out {
+        r.handle_incoming(s.as_bytes(), at(1)).unwrap();
+    }
+    assert!(r.poll_transmit().is_some());
+    while r.poll_transmit().is_some() {}
+    assert!(!r.poll_keepalive());
+}
+
+#[test]
+fn the_keepalive_hint_comes_when_handled_stanzas_got_no_answer() {
+    let (mut r, mut j) = established();
+    assert!(!r.poll_keepalive(), "nothing handled");
+    r.send(&jid(JULIET), msg("hi").as_bytes(), at(1)).unwrap();
+    let data = r.poll_transmit().unwrap();
+    j.handle_incoming(data.as_bytes(), at(1)).unwrap();
+    let ack = j.poll_transmit().unwrap();
+    assert!(!j.poll_keepalive(), "juliet answered with an ack");
+    // Romeo handles the ack and has nothing to send: he should write a
+    // whitespace keepalive so the server's held write is released.
+    r.handle_incoming(ack.as_bytes(), at(1)).unwrap();
+    assert!(r.poll_transmit().is_none());
+    assert!(r.poll_keepalive());
+    assert!(!r.poll_keepalive(), "once");
+    // A stanza that is not XTLS is the host's business.
+    r.handle_incoming(b"<message from='a@b/c'><body>x</body></message>", at(1))
+        .unwrap();
+    assert!(!r.poll_keepalive());
+}
+
+#[test]
+fn stanzas_of_one_turn_share_a_data_iq_and_a_record() {
+    let (mut r, mut j) = established();
+    for i in 0..16 {
+        r.send(&jid(JULIET), msg(&format!("request {i}")).as_bytes(), at(1))
+            .unwrap();
+    }
+    let out: Vec<String> = std::iter::from_fn(|| r.poll_transmit()).collect();
+    assert_eq!(out.len(), 1, "16 small stanzas, one data IQ");
+    j.handle_incoming(out[0].as_bytes(), at(1)).unwrap();
+    let got = stanzas(&drain(&mut j));
+    assert_eq!(got.len(), 16);
+    assert!(got[15].contains("request 15"));
+    // One TLS 1.3 record: 16 stanzas of ~40 octets, plus 22 octets of
+    // record overhead, base64 in one <data/>.
+    let b64 = parse(&out[0]).elements().next().unwrap().text();
+    let tls_len = b64.len() / 4 * 3;
+    let plain: usize = (0..16).map(|i| msg(&format!("request {i}")).len()).sum();
+    assert!(tls_len <= plain + 22 + 2, "{tls_len} vs {plain}");
+}
+
+#[test]
+fn the_same_data_iq_twice_is_acknowledged_twice_and_read_once() {
+    let (mut r, mut j) = established();
+    r.send(&jid(JULIET), msg("once").as_bytes(), at(1)).unwrap();
+    let data = r.poll_transmit().unwrap();
+    j.handle_incoming(data.as_bytes(), at(1)).unwrap();
+    let ack1 = j.poll_transmit().unwrap();
+    // A resumed stream delivers it again.
+    j.handle_incoming(data.as_bytes(), at(1)).unwrap();
+    let ack2 = j.poll_transmit().unwrap();
+    assert_eq!(ack1, ack2);
+    assert_eq!(stanzas(&drain(&mut j)).len(), 1);
+    assert_eq!(j.tunnel_state(&jid(ROMEO)), Some(TunnelState::Established));
+    for a in [ack1, ack2] {
+        assert_eq!(
+            r.handle_incoming(a.as_bytes(), at(1)),
+            Ok(xmpptls::Incoming::Handled)
+        );
+    }
+    assert!(drain(&mut r).is_empty());
+    assert_eq!(r.poll_timeout(), None);
+}
+
+/// The router's "server" answers IQs to a JID that went offline with
+/// `service-unavailable` (RFC 6120 §10.5.3.2): the tunnel closes with the
+/// stanzas handed back.
+#[test]
+fn an_offline_peer_gets_the_stanzas_handed_back() {
+    let mut net = MemoryRouter::new();
+    net.add(endpoint(ROMEO, TrustMode::Offer));
+    net.add(endpoint(JULIET, TrustMode::Offer));
+    open(&mut net, ROMEO, JULIET, now());
+    net.run(now()).unwrap();
+    net.remove(&jid(JULIET));
+    let romeo = net.get_mut(&jid(ROMEO)).unwrap();
+    romeo
+        .send(&jid(JULIET), msg("hello?").as_bytes(), now())
+        .unwrap();
+    net.run(now()).unwrap();
+    let evs = events(&mut net, ROMEO);
+    let (reason, returned) = closed(&evs).unwrap();
+    assert!(matches!(reason, CloseReason::Error(_)), "{reason:?}");
+    assert_eq!(returned.len(), 1);
+    assert!(returned[0].0.contains("hello?"));
+}
+
+/// Acknowledgements wait behind data IQs, never behind a `<close/>`: the
+/// peer's last stanza, which arrived before we closed, must be confirmed to
+/// it before the close ends its tunnel.
+#[test]
+fn a_close_never_overtakes_an_earlier_acknowledgement() {
+    let (mut r, mut j) = established();
+    // Juliet's message crosses romeo's close.
+    j.send(&jid(ROMEO), msg("wait!").as_bytes(), at(1)).unwrap();
+    r.close(&jid(JULIET), at(1)).unwrap();
+    pump(&mut r, &mut j, at(1));
+    let (jr, returned) = closed(&drain(&mut j)).unwrap();
+    assert_eq!(jr, CloseReason::Peer);
+    assert!(returned.is_empty(), "{returned:?}");
+    assert_eq!(stanzas(&drain(&mut r)).len(), 1);
+}
