@@ -116,6 +116,13 @@ if [ "$(node -p "require('./.tools/binaryen/node_modules/binaryen/package.json')
   mkdir -p .tools/binaryen
   npm install --silent --no-audit --no-fund --prefix .tools/binaryen "binaryen@$binaryen_version" >/dev/null
 fi
+# esbuild minifies the JS a browser loads from the npm package, pinned.
+esbuild_version=0.25.12
+if [ "$(node -p "require('./.tools/esbuild/node_modules/esbuild/package.json').version" 2>/dev/null)" != "$esbuild_version" ]; then
+  say "installing esbuild $esbuild_version (npm)"
+  mkdir -p .tools/esbuild
+  npm install --silent --no-audit --no-fund --prefix .tools/esbuild "esbuild@$esbuild_version" >/dev/null
+fi
 # The npm package's test dependencies (@xmpp/client, playwright-core).
 if [ ! -d bindings-wasm/tests/node_modules/@xmpp/client ] || [ bindings-wasm/tests/package-lock.json -nt bindings-wasm/tests/node_modules ]; then
   say "installing the npm package's test dependencies"

@@ -348,6 +348,35 @@ fn simultaneous_start_juliet_routed_first() {
     simultaneous(false);
 }
 
+/// Romeo's start loses to juliet's, and juliet's start is then refused
+/// (romeo trusts offers; hers has none): what romeo queued in his own start
+/// is handed back, not dropped with it.
+#[test]
+fn a_lost_simultaneous_start_hands_its_stanzas_back_when_the_other_fails() {
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::Offer),
+        endpoint_with(JULIET, TrustMode::Offer, |c| c.send_offer = false),
+    ]);
+    open(&mut r, ROMEO, JULIET, now());
+    open(&mut r, JULIET, ROMEO, now());
+    send(&mut r, ROMEO, JULIET, "queued by romeo");
+    r.run(now()).unwrap();
+    let re = events(&mut r, ROMEO);
+    let returned: Vec<String> = re
+        .iter()
+        .flat_map(|e| match e {
+            Event::Closed { returned, .. } => returned.iter().map(|x| x.stanza.clone()).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    assert_eq!(returned.len(), 1, "{re:?}");
+    assert!(returned[0].contains("queued by romeo"));
+    assert!(
+        matches!(closed(&re), Some(CloseReason::Error(Error::Trust(_)))),
+        "{re:?}"
+    );
+}
+
 #[test]
 fn refused_start_closes_with_the_peers_condition() {
     let mut off = endpoint(JULIET, TrustMode::Offer);

@@ -11,11 +11,17 @@ export class XtlsEvent extends Event {
 export interface XmppClientLike {
   middleware: { use(fn: (ctx: any, next: () => Promise<any>) => any): unknown };
   send(element: unknown): Promise<void>;
+  /** Raw writes, for keepalives (whitespace over TCP, `<a/>` over WebSocket). */
+  write?(text: string): Promise<void>;
+  options?: { service?: string };
+  streamManagement?: { enabled: boolean; inbound: number };
 }
 
 /** An endpoint attached to a client; dispatches `XtlsEvent`s. */
 export class XtlsAttachment extends EventTarget {
   readonly endpoint: Endpoint;
+  /** Keepalives written so far (after stanzas that got no answer). */
+  readonly keepalives: number;
   /** Opens a tunnel to a full JID; resolves when the start is written. */
   open(peer: string): Promise<void>;
   /** Sends a stanza (XML text or an @xmpp/xml Element) through the tunnel. */

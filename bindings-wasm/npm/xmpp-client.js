@@ -50,6 +50,9 @@ export class XtlsAttachment extends EventTarget {
     this.onEvent = onEvent;
     this.writing = Promise.resolve();
     this.detached = false;
+    this.timer = undefined;
+    /** Keepalives written (see `#keepalive`), for the curious. */
+    this.keepalives = 0;
     xmpp.middleware.use((ctx, next) => this.#incoming(ctx, next));
   }
 
@@ -74,6 +77,53 @@ export class XtlsAttachment extends EventTarget {
   /** Stops routing stanzas to the endpoint (the endpoint is not freed). */
   detach() {
     this.detached = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Wakes the endpoint at its next deadline (an unanswered start, data IQ
+   * or close): a tunnel whose answer never comes closes with reason
+   * "timeout" and hands back what the peer did not acknowledge.
+   */
+  #arm() {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.detached) return;
+    const at = this.endpoint.pollTimeout();
+    if (at === undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.endpoint.handleTimeout();
+      this.flush();
+    }, Math.max(0, at - Date.now()));
+    this.timer.unref?.();
+  }
+
+  /**
+   * After a handled stanza left the endpoint with nothing to send: lets the
+   * server's held write go. A server with Nagle's algorithm on (Prosody's
+   * default) holds its next small write to this client until the client's
+   * kernel ACKs the last one, which it delays ~40 ms when the client sends
+   * nothing. Over TCP a whitespace keepalive (RFC 6120 §4.6.1) carries the
+   * ACK. Over WebSocket whitespace is not allowed between frames (RFC 7395
+   * §3.3.3), and a browser cannot send a WebSocket ping: with stream
+   * management on, an unsolicited `<a/>` (XEP-0198 §4, which the server
+   * does not answer) does the same; without it nothing can be sent.
+   */
+  #keepalive() {
+    if (!this.endpoint.pollKeepalive()) return;
+    const service = String(this.xmpp.options?.service ?? "");
+    const sm = this.xmpp.streamManagement;
+    let text;
+    if (!/^wss?:/.test(service)) text = " ";
+    else if (sm?.enabled) text = `<a xmlns='urn:xmpp:sm:3' h='${sm.inbound}'/>`;
+    if (text === undefined || typeof this.xmpp.write !== "function") return;
+    this.keepalives++;
+    // Written now, not behind this attachment's queued writes: `h` must
+    // never go backwards against the acks the client's stream management
+    // writes itself (Prosody ends the stream if it does).
+    this.xmpp.write(text).catch(() => {});
   }
 
   /**
@@ -97,6 +147,7 @@ export class XtlsAttachment extends EventTarget {
       this.onEvent?.(e);
       this.dispatchEvent(new XtlsEvent(e));
     }
+    this.#arm();
     return kept === undefined ? this.writing : { kept, writing: this.writing };
   }
 
@@ -128,6 +179,7 @@ export class XtlsAttachment extends EventTarget {
       s.startsWith("<iq") && attr(s, "id") === id &&
       ["result", "error"].includes(attr(s, "type"));
     const flushed = this.flush(query ? isReply : undefined);
+    this.#keepalive();
     if (error) this.dispatchEvent(new XtlsEvent({ type: "error", error }));
     if (!query) return undefined;
     if (!flushed.kept) return undefined;
@@ -141,10 +193,12 @@ export class XtlsAttachment extends EventTarget {
  * Routes a client's XTLS IQs to `endpoint` and sends the endpoint's stanzas
  * through the client. Returns an `XtlsAttachment` (an EventTarget) that
  * dispatches "established", "stanza", "stanza-rejected", "closed" (each
- * with the event in `detail`) and "error" (a stanza that failed, with the
- * `XmppTlsError` in `detail.error`). `options.onEvent` hears every tunnel
- * event as well. Use the attachment's `open`, `send`, `close`: they also
- * write what the endpoint queued.
+ * with the event in `detail`; "closed" hands back in `detail.returned` the
+ * stanzas the peer did not acknowledge) and "error" (a stanza that failed,
+ * with the `XmppTlsError` in `detail.error`). `options.onEvent` hears every
+ * tunnel event as well. Use the attachment's `open`, `send`, `close`: they
+ * also write what the endpoint queued. The attachment runs the endpoint's
+ * deadline timer and writes the keepalives it asks for.
  */
 export function attachXtls(xmpp, endpoint, options = {}) {
   return new XtlsAttachment(xmpp, endpoint, options.onEvent);

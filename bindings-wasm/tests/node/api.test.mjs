@@ -64,6 +64,38 @@ test("close: both sides see the tunnel end; sending afterwards throws 201", () =
   assert.throws(() => romeo.send(JULIET, message("late")), (e) => e instanceof XmppTlsError && e.code === 201);
 });
 
+test("deadlines, keepalive hint, and stanzas handed back when a tunnel ends", () => {
+  const romeo = endpoint(ROMEO);
+  const juliet = endpoint(JULIET);
+  assert.equal(romeo.pollTimeout(), undefined);
+  romeo.open(JULIET);
+  // The start waits for its answer: a deadline about 30 s from now, in ms.
+  const left = romeo.pollTimeout() - Date.now();
+  assert.ok(left > 25_000 && left <= 31_000, `deadline in ${left} ms`);
+  romeo.handleTimeout(); // not due yet
+  assert.equal(romeo.tunnelState(JULIET), "starting");
+  route(romeo, juliet);
+  assert.equal(romeo.pollTimeout(), undefined);
+  events(romeo);
+  // Juliet acknowledges romeo's message; romeo has nothing to answer.
+  romeo.send(JULIET, message("hello"));
+  assert.equal(juliet.handleIncoming(romeo.pollTransmit()), true);
+  assert.equal(romeo.handleIncoming(juliet.pollTransmit()), true);
+  assert.equal(romeo.pollTransmit(), undefined);
+  assert.equal(romeo.pollKeepalive(), true);
+  assert.equal(romeo.pollKeepalive(), false);
+  // What the peer never acknowledged comes back with the close.
+  romeo.send(JULIET, message("are you there"));
+  romeo.peerUnavailable(JULIET);
+  const closed = events(romeo).find((e) => e.type === "closed");
+  assert.equal(closed.reason, "peer-unavailable");
+  assert.equal(closed.returned.length, 1);
+  assert.match(closed.returned[0].stanza, /are you there/);
+  assert.equal(closed.returned[0].maybeDelivered, false);
+  romeo.free();
+  juliet.free();
+});
+
 test("conflict: simultaneous starts resolve by i;octet JID order, both orders", () => {
   for (const first of [ROMEO, JULIET]) {
     const eps = { [ROMEO]: endpoint(ROMEO), [JULIET]: endpoint(JULIET) };
@@ -107,9 +139,14 @@ test("bad input: typed errors, never a crash", () => {
   assert.match(start, /<start /);
   juliet.handleIncoming(start);
   juliet.pollTransmit(); // proceed
-  // A second start while a tunnel exists is answered with conflict (XTLS §4.1).
-  assert.equal(code(() => juliet.handleIncoming(start)), 203);
-  assert.match(juliet.pollTransmit(), /type=["']error["'][^]*<conflict /);
+  // The same start again (a resumed stream resends it) is answered again.
+  assert.equal(juliet.handleIncoming(start), true);
+  assert.match(juliet.pollTransmit(), /type=["']result["'][^]*<proceed /);
+  // A new start from romeo while the tunnel exists: his client restarted,
+  // so the old tunnel is replaced.
+  assert.equal(juliet.handleIncoming(start.replace(/id='([^']+)'/, "id='$1-again'")), true);
+  assert.match(juliet.pollTransmit(), /<proceed /);
+  assert.equal(juliet.pollEvent().reason, "peer-restarted");
   assert.equal(code(() => juliet.handleIncoming(
     `<iq type='set' from='${ROMEO}' to='${JULIET}' id='d2'><data xmlns='urn:xmpp:tmp:xtls'>!!not base64!!</data></iq>`)), 102);
   // Over the stanza limit (128 KiB): refused before parsing.

@@ -29,26 +29,17 @@ struct InFlight {
 /// and the data IQs in flight.
 #[derive(Debug, Default)]
 pub(crate) struct Delivery {
-    /// Accepted and not written to TLS yet (waiting for the handshake or for
-    /// room in the window).
-    queued: VecDeque<Vec<u8>>,
-    /// Written to TLS, each with the stream offset just past its last octet.
-    unconfirmed: VecDeque<(u64, Vec<u8>)>,
-    /// Plaintext octets in both queues.
+    /// Every stanza not confirmed, oldest first: the first `written` were
+    /// written to TLS, each with the stream offset just past its last octet;
+    /// the rest wait (for the handshake, or for room in the window).
+    stanzas: VecDeque<(u64, Vec<u8>)>,
+    written: usize,
+    /// Plaintext octets in `stanzas`.
     bytes: usize,
     /// Data IQs sent and not acknowledged, oldest first.
     in_flight: VecDeque<InFlight>,
     /// TLS octets put into data IQs so far.
     sent: u64,
-}
-
-/// The stanzas a tunnel hands back when it ends, oldest first.
-#[derive(Debug, Default)]
-pub(crate) struct Undelivered {
-    /// Written into data IQs that were never acknowledged.
-    pub unconfirmed: Vec<Vec<u8>>,
-    /// Never written.
-    pub unsent: Vec<Vec<u8>>,
 }
 
 impl Delivery {
@@ -59,7 +50,7 @@ impl Delivery {
             return Err(Error::BufferFull { limit });
         }
         self.bytes += stanza.len();
-        self.queued.push_back(stanza);
+        self.stanzas.push_back((0, stanza));
         Ok(())
     }
 
@@ -68,13 +59,18 @@ impl Delivery {
         self.bytes
     }
 
+    /// The stanzas waiting to be written to TLS.
+    fn waiting(&self) -> impl Iterator<Item = &Vec<u8>> {
+        self.stanzas.iter().skip(self.written).map(|(_, s)| s)
+    }
+
     /// How many waiting stanzas to write to TLS now: whole stanzas until
     /// `budget` octets are reached (the last one may pass it), none for a
     /// budget of 0.
     pub(crate) fn batch(&self, budget: usize) -> usize {
         let mut n = 0;
         let mut total = 0;
-        for s in &self.queued {
+        for s in self.waiting() {
             if total >= budget {
                 break;
             }
@@ -87,31 +83,29 @@ impl Delivery {
     /// The first `n` waiting stanzas, for one vectored write: stanzas written
     /// together share TLS records.
     pub(crate) fn slices(&self, n: usize) -> Vec<IoSlice<'_>> {
-        self.queued
-            .iter()
-            .take(n)
-            .map(|s| IoSlice::new(s))
-            .collect()
+        self.waiting().take(n).map(|s| IoSlice::new(s)).collect()
     }
 
     /// The first `n` waiting stanzas were written to TLS, ending before
     /// stream offset `end`.
     pub(crate) fn written(&mut self, n: usize, end: u64) {
-        for _ in 0..n {
-            if let Some(s) = self.queued.pop_front() {
-                self.unconfirmed.push_back((end, s));
-            }
+        let n = n.min(self.stanzas.len() - self.written);
+        for (e, _) in self.stanzas.range_mut(self.written..self.written + n) {
+            *e = end;
         }
+        self.written += n;
     }
 
     /// Moves stanzas waiting in `other` (a tunnel abandoned before it sent
     /// anything) in front of ours.
     pub(crate) fn adopt(&mut self, other: &mut Delivery) {
-        while let Some(s) = other.queued.pop_back() {
-            self.bytes += s.len();
-            self.queued.push_front(s);
+        if other.written == 0 {
+            while let Some(s) = other.stanzas.pop_back() {
+                self.bytes += s.1.len();
+                self.stanzas.push_front(s);
+            }
+            other.bytes = 0;
         }
-        other.bytes = 0;
     }
 
     /// A data IQ with `octets` TLS octets was sent at `now`.
@@ -137,7 +131,7 @@ impl Delivery {
 
     /// Stanzas waiting to be written to TLS.
     pub(crate) fn has_queued(&self) -> bool {
-        !self.queued.is_empty()
+        self.stanzas.len() > self.written
     }
 
     /// The acknowledgement of data IQ `id`: every stanza whose octets are
@@ -152,11 +146,13 @@ impl Delivery {
         while self.in_flight.front().is_some_and(|f| f.acked) {
             confirmed = self.in_flight.pop_front().map(|f| f.end);
         }
-        if let Some(end) = confirmed {
-            while self.unconfirmed.front().is_some_and(|(e, _)| *e <= end) {
-                if let Some((_, s)) = self.unconfirmed.pop_front() {
-                    self.bytes -= s.len();
-                }
+        let Some(end) = confirmed else {
+            return true;
+        };
+        while self.written > 0 && self.stanzas.front().is_some_and(|(e, _)| *e <= end) {
+            if let Some((_, s)) = self.stanzas.pop_front() {
+                self.bytes -= s.len();
+                self.written -= 1;
             }
         }
         true
@@ -169,17 +165,20 @@ impl Delivery {
 
     /// Nothing waits and nothing is in flight.
     pub(crate) fn is_settled(&self) -> bool {
-        self.queued.is_empty() && self.in_flight.is_empty()
+        !self.has_queued() && self.in_flight.is_empty()
     }
 
-    /// Everything not confirmed, emptied out of the tunnel.
-    pub(crate) fn take_undelivered(&mut self) -> Undelivered {
+    /// Everything not confirmed, emptied out of the tunnel, oldest first:
+    /// each with whether it was written (then the peer may have it).
+    pub(crate) fn take_undelivered(&mut self) -> Vec<(Vec<u8>, bool)> {
+        let written = std::mem::take(&mut self.written);
         self.bytes = 0;
         self.in_flight.clear();
-        Undelivered {
-            unconfirmed: self.unconfirmed.drain(..).map(|(_, s)| s).collect(),
-            unsent: self.queued.drain(..).collect(),
-        }
+        self.stanzas
+            .drain(..)
+            .enumerate()
+            .map(|(i, (_, s))| (s, i < written))
+            .collect()
     }
 }
 
@@ -213,9 +212,7 @@ mod tests {
         assert!(d.ack("1"));
         assert_eq!(d.bytes(), 1);
         assert_eq!(d.in_flight(), 0);
-        let left = d.take_undelivered();
-        assert!(left.unconfirmed.is_empty());
-        assert_eq!(left.unsent, vec![b"c".to_vec()]);
+        assert_eq!(d.take_undelivered(), vec![(b"c".to_vec(), false)]);
     }
 
     #[test]
@@ -229,9 +226,10 @@ mod tests {
         d.written(1, 20);
         d.sent_iq("b".into(), 10, t(1));
         assert!(d.ack("a"));
-        let left = d.take_undelivered();
-        assert_eq!(left.unconfirmed, vec![b"two".to_vec()]);
-        assert_eq!(left.unsent, vec![b"three".to_vec()]);
+        assert_eq!(
+            d.take_undelivered(),
+            vec![(b"two".to_vec(), true), (b"three".to_vec(), false)]
+        );
         assert!(d.is_settled() && d.bytes() == 0);
     }
 

@@ -425,19 +425,24 @@ impl Endpoint {
     /// Drops a tunnel and tells the application, handing back every
     /// stanza the peer did not acknowledge.
     fn remove(&mut self, peer: &Jid, reason: CloseReason) {
-        if let Some(mut t) = self.tunnels.remove(peer) {
-            if t.role == Role::Initiator {
-                if let Ok(name) = session_name(peer) {
-                    self.tls.registry.unregister(&name.to_str());
-                }
-            }
+        if let Some(t) = self.tunnels.remove(peer) {
             self.io.retire(peer);
-            self.io.events.push_back(Event::Closed {
-                peer: peer.clone(),
-                reason,
-                returned: t.take_returned(),
-            });
+            self.report_closed(peer, t, reason);
         }
+    }
+
+    /// Tells the application a tunnel (no longer in the map) ended.
+    fn report_closed(&mut self, peer: &Jid, mut t: Tunnel, reason: CloseReason) {
+        if t.role == Role::Initiator {
+            if let Ok(name) = session_name(peer) {
+                self.tls.registry.unregister(&name.to_str());
+            }
+        }
+        self.io.events.push_back(Event::Closed {
+            peer: peer.clone(),
+            reason,
+            returned: t.take_returned(),
+        });
     }
 
     /// Answers the request being handled.
@@ -707,20 +712,29 @@ impl Endpoint {
         offer: Option<Offer>,
         now: UnixTime,
     ) -> Result<(), Error> {
-        let mut abandoned = None;
-        if let Some(existing) = self.tunnels.get(peer) {
-            if existing.peer_start_id.as_deref() == Some(id) {
-                // The start that made this tunnel, delivered again: answered
-                // again, nothing changes.
+        let existing = self
+            .tunnels
+            .get(peer)
+            .map(|t| (t.state, t.peer_start_id.as_deref() == Some(id)));
+        match existing {
+            // The start that made this tunnel, delivered again: answered
+            // again, nothing changes.
+            Some((_, true)) => {
                 self.reply(peer, id, Payload::Proceed(self.offer.clone()));
                 return Ok(());
             }
-            if existing.state != TunnelState::Starting {
-                // A new start from a peer that has a tunnel with us: it lost
-                // its state (a restart), so the tunnel it knew is gone.
+            // A new start from a peer that has a tunnel with us: it lost its
+            // state (a restart), so the tunnel it knew is gone.
+            Some((state, false)) if state != TunnelState::Starting => {
                 self.remove(peer, CloseReason::PeerRestarted);
-                return self.on_start(peer, id, offer, now);
             }
+            _ => {}
+        }
+        if !self.enabled {
+            return Err(Error::Disabled);
+        }
+        let mut abandoned = None;
+        if self.tunnels.contains_key(peer) {
             // Both sides started at once (XTLS §4.1): the start of the party
             // whose JID sorts first (i;octet) wins.
             if self.local < *peer {
@@ -735,16 +749,33 @@ impl Endpoint {
                 return Ok(());
             }
             abandoned = self.tunnels.remove(peer);
-            if let Some(sid) = abandoned.as_ref().and_then(|t| t.start_id.clone()) {
+            if let Some(sid) = abandoned.as_mut().and_then(|t| t.start_id.take()) {
                 self.io.retire_id(sid);
             }
         }
-        if !self.enabled {
-            if let Some(old) = abandoned.take() {
-                self.tunnels.insert(peer.clone(), old);
+        match self.accept(peer, offer, now) {
+            Ok(mut t) => {
+                if let Some(mut old) = abandoned {
+                    t.adopt_queue(&mut old);
+                }
+                t.peer_start_id = Some(id.to_owned());
+                self.reply(peer, id, Payload::Proceed(self.offer.clone()));
+                self.tunnels.insert(peer.clone(), t);
+                Ok(())
             }
-            return Err(Error::Disabled);
+            Err(e) => {
+                // Our own start gave way to this one, which failed: what the
+                // application queued in ours comes back.
+                if let Some(old) = abandoned {
+                    self.report_closed(peer, old, CloseReason::Error(e.clone()));
+                }
+                Err(e)
+            }
         }
+    }
+
+    /// The responder's tunnel for a peer's start, its TLS server ready.
+    fn accept(&mut self, peer: &Jid, offer: Option<Offer>, now: UnixTime) -> Result<Tunnel, Error> {
         if self.tunnels.len() >= self.limits.max_tunnels {
             return Err(Error::TooManyTunnels {
                 limit: self.limits.max_tunnels,
@@ -767,14 +798,8 @@ impl Endpoint {
             self.strip_routing,
             now,
         );
-        if let Some(mut old) = abandoned {
-            t.adopt_queue(&mut old);
-        }
-        t.peer_start_id = Some(id.to_owned());
-        self.reply(peer, id, Payload::Proceed(self.offer.clone()));
         t.attach_tls(Connection::Server(conn), slot, now);
-        self.tunnels.insert(peer.clone(), t);
-        Ok(())
+        Ok(t)
     }
 
     fn on_proceed(&mut self, peer: &Jid, offer: Option<Offer>, now: UnixTime) -> Result<(), Error> {

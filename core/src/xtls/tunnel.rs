@@ -263,11 +263,9 @@ impl Tunnel {
 
     /// Every stanza not confirmed, routing restored, oldest first.
     pub(crate) fn take_returned(&mut self) -> Vec<ReturnedStanza> {
-        let left = self.delivery.take_undelivered();
-        let unconfirmed = left.unconfirmed.into_iter().map(|s| (s, true));
-        let unsent = left.unsent.into_iter().map(|s| (s, false));
-        unconfirmed
-            .chain(unsent)
+        self.delivery
+            .take_undelivered()
+            .into_iter()
             .map(|(s, maybe_delivered)| ReturnedStanza {
                 stanza: with_routing(s, &self.local, &self.peer, &self.xml_limits),
                 maybe_delivered,

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Round trips through a real Prosody (issue "XTLS on real servers"): two
+# slixmpp clients, each hosting a libxmpptls endpoint through the Python
+# binding (release build), send request/response IQs in the clear and
+# inside an XTLS tunnel (64 B and 4 KiB, 1 and 16 in flight) and open
+# tunnels. Prosody runs twice: with its network defaults (nagle = true) and
+# with network_settings = { nagle = false }; with --ablation, a third run on
+# the defaults without the hosts' whitespace keepalives. Prints the ratios
+# (tunnel / plain, same clients, same run) as a Markdown table; the raw
+# JSON lines go to target/bench-prosody/results.jsonl. A benchmark, not a
+# test: nothing here asserts a time.
+#
+#   scripts/bench-prosody.sh [--seconds S] [--rounds N] [--ablation]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=1.5 rounds=3 ablation=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) seconds=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --ablation) ablation=1; shift ;;
+    *) echo "usage: $0 [--seconds S] [--rounds N] [--ablation]" >&2; exit 2 ;;
+  esac
+done
+command -v prosody >/dev/null && python3 -c 'import slixmpp' 2>/dev/null \
+  || { echo "Prosody and slixmpp are needed: run scripts/setup.sh" >&2; exit 1; }
+out=target/bench-prosody
+mkdir -p "$out"
+PROFILE=release scripts/gen-mobile.sh "$out/mobile" >/dev/null
+results="$out/results.jsonl"
+: > "$results"
+domain=bench.test
+
+run_server() { # label, extra config line, python flags
+  local label=$1 extra=$2 flags=$3
+  local dir
+  dir=$(mktemp -d /tmp/xmpptls-bench-XXXXXX)
+  chmod 755 "$dir"
+  mkdir -p "$dir/data"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=Bench CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$domain" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName = DNS:%s\nbasicConstraints = CA:FALSE\n' "$domain" > "$dir/ext.cnf"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+    -days 2 -extfile "$dir/ext.cnf" -out "$dir/server.pem" 2>/dev/null
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat > "$dir/prosody.cfg.lua" <<CFG
+pidfile = "$dir/prosody.pid"
+data_path = "$dir/data"
+interfaces = { "127.0.0.1" }
+c2s_ports = { $port }
+s2s_ports = { }
+http_ports = { }
+https_ports = { }
+authentication = "internal_hashed"
+modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "presence" }
+log = { { levels = { min = "warn" }, to = "file", filename = "$dir/prosody.log" } }
+$extra
+VirtualHost "$domain"
+ssl = { certificate = "$dir/server.pem", key = "$dir/server.key" }
+CFG
+  chown -R prosody:prosody "$dir"
+  local as=(setpriv --reuid=prosody --regid=prosody --init-groups)
+  for u in a b; do
+    "${as[@]}" prosodyctl --config "$dir/prosody.cfg.lua" register "bench-$u" "$domain" "secret-$u" >/dev/null
+  done
+  "${as[@]}" prosody -F --config "$dir/prosody.cfg.lua" &
+  local pid=$!
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  echo "== Prosody ($label) on 127.0.0.1:$port" >&2
+  PYTHONPATH="$out/mobile/python" python3 bindings-mobile/bench/prosody_rtt.py \
+    --port "$port" --domain "$domain" --ca "$dir/ca.pem" --label "$label" \
+    --seconds "$seconds" --rounds "$rounds" $flags | tee -a "$results" >&2 || true
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  rm -rf "$dir"
+}
+
+run_server "default (nagle = true)" "" ""
+run_server "nagle = false" "network_settings = { nagle = false }" ""
+[ "$ablation" = 1 ] && run_server "default, no keepalives" "" "--no-keepalive"
+
+python3 - "$results" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+servers = list(dict.fromkeys(r["server"] + ("" if r["keepalive"] else " ") for r in rows))
+def label(r): return r["server"] + ("" if r["keepalive"] else " ")
+print("\n| Prosody | payload | in flight | plain IQ / s | in the tunnel / s | ratio |")
+print("|---|---|---|---|---|---|")
+for s in servers:
+    for r in rows:
+        if label(r) == s and r["measure"] == "round_trips":
+            print(f"| {s.strip()} | {r['payload']} B | {r['inflight']} | {r['plain_per_s']:,.0f} | {r['tunnel_per_s']:,.0f} | {r['ratio']:.2f} |")
+print("\n| Prosody | open a tunnel, median | p90 |")
+print("|---|---|---|")
+for r in rows:
+    if r["measure"] == "open_ms":
+        print(f"| {label(r).strip()} | {r['median']:.1f} ms | {r['p90']:.1f} ms |")
+PY
