@@ -27,6 +27,55 @@ import xmpptls
 
 NS_XTLS = "urn:xmpp:tmp:xtls"
 NS_BENCH = "urn:x-xmpptls:bench"
+IQ = "{jabber:client}iq"
+XTLS_TAG = "{%s}" % NS_XTLS
+
+
+XML_NS = "{http://www.w3.org/XML/1998/namespace}"
+
+
+def _text(t):
+    if "&" in t or "<" in t or ">" in t:
+        t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return t
+
+
+def _attr(v):
+    if "&" in v or "<" in v or "'" in v:
+        v = v.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&apos;")
+    return v
+
+
+def stanza_text(el, parent_ns=None):
+    """A stanza's XML text for Endpoint.handle_incoming. slixmpp's own str()
+    takes 0.5 ms for a 5.6 KB data IQ (measured); this takes 20 us. XTLS
+    stanzas are small trees: every element, namespace, attribute and text."""
+    tag = el.tag
+    if tag[0] == "{":
+        ns, _, name = tag[1:].partition("}")
+    else:
+        ns, name = "", tag
+    out = ["<", name]
+    if ns != parent_ns:
+        out.append(" xmlns='%s'" % _attr(ns))
+    for k, v in el.attrib.items():
+        if k[0] == "{":
+            if not k.startswith(XML_NS):
+                continue
+            k = "xml:" + k[len(XML_NS):]
+        out.append(" %s='%s'" % (k, _attr(v)))
+    if len(el) == 0 and not el.text:
+        out.append("/>")
+        return "".join(out)
+    out.append(">")
+    if el.text:
+        out.append(_text(el.text))
+    for child in el:
+        out.append(stanza_text(child, ns))
+        if child.tail:
+            out.append(_text(child.tail))
+    out.append("</%s>" % name)
+    return "".join(out)
 
 
 def endpoint(jid):
@@ -47,43 +96,55 @@ class Host(slixmpp.ClientXMPP):
         self.keepalives = 0
         self.register_handler(Callback("iq", MatchXPath("{jabber:client}iq"), self.on_iq))
 
+    def _spawn_event(self, xml):
+        """XTLS stanzas go to the endpoint before slixmpp builds stanza
+        objects and matches its handlers; everything else as usual."""
+        if self.ep is not None and xml.tag == IQ and self.is_xtls(xml):
+            try:
+                self.ep.handle_incoming(stanza_text(xml))
+            except xmpptls.XmppTlsError:
+                pass  # answered by the endpoint; the tunnel, if any, is closed
+            self.drain_events()
+            return
+        super()._spawn_event(xml)
+
+    @staticmethod
+    def is_xtls(iq):
+        """An IQ for the endpoint: a request whose child is in the XTLS
+        namespace, or an answer in its id space (ids `xtls-…`)."""
+        if iq.get("type") in ("set", "get"):
+            return len(iq) > 0 and iq[0].tag.startswith(XTLS_TAG)
+        return iq.get("id", "").startswith("xtls-")
+
     def data_received(self, data):
         super().data_received(data)
         if self.ep is not None:
             self.after_read()
 
     def on_iq(self, iq):
-        kind = iq["type"]
-        if kind in ("set", "get"):
-            ours = iq.xml.find("{%s}*" % NS_XTLS) is not None
-        else:
-            ours = iq["id"].startswith("xtls-")
-        if not ours:
-            self.app.on_plain(self, iq)
-            return
-        try:
-            self.ep.handle_incoming(str(iq))
-        except xmpptls.XmppTlsError:
-            pass  # answered by the endpoint; the tunnel, if any, is closed
-        self.drain_events()
+        self.app.on_plain(self, iq)
 
     def drain_events(self):
-        while (e := self.ep.poll_event()) is not None:
+        for e in self.ep.poll_events():
             self.app.on_event(self, e)
 
     def after_read(self):
-        self.flush()
-        if self.keepalive and self.ep.poll_keepalive():
+        wrote = self.flush()
+        # The endpoint's hint covers the XTLS stanzas it handled; a read that
+        # held only part of a stanza (a server write larger than the TCP
+        # segment) also left this client with nothing to send.
+        wanted = self.ep.poll_keepalive()
+        if self.keepalive and (wanted or not wrote):
             self.keepalives += 1
             self.send_raw(" ")
 
     def flush(self):
         out, self.outbox = self.outbox, []
-        while (s := self.ep.poll_transmit()) is not None:
-            out.append(s)
+        out.extend(self.ep.poll_transmits())
         if out:
             self.send_raw("".join(out))
         self.arm()
+        return bool(out)
 
     def arm(self):
         if self.timer is not None:
@@ -160,11 +221,13 @@ class RoundTrips:
         self.a.app = self.b.app = self
         self.end = time.perf_counter() + self.seconds
         start = time.perf_counter()
+        cpu = time.process_time()
         for _ in range(self.inflight):
             self.request()
         self.a.flush()
         await self.finished
         elapsed = time.perf_counter() - start
+        self.cpu_share = (time.process_time() - cpu) / elapsed
         self.a.app = self.b.app = Idle()
         return self.done / elapsed
 
@@ -253,13 +316,16 @@ async def main():
     for payload in (64, 4096):
         for inflight in (1, 16):
             rates = {"plain": [], "tunnel": []}
+            cpu = {"plain": [], "tunnel": []}
             for _ in range(args.rounds):
                 for mode in ("plain", "tunnel"):
-                    rates[mode].append(await RoundTrips(a, b, mode, payload, inflight, args.seconds).run())
+                    cell = RoundTrips(a, b, mode, payload, inflight, args.seconds)
+                    rates[mode].append(await cell.run())
+                    cpu[mode].append(cell.cpu_share)
             plain, tunnel = statistics.median(rates["plain"]), statistics.median(rates["tunnel"])
             emit(measure="round_trips", payload=payload, inflight=inflight,
                  plain_per_s=plain, tunnel_per_s=tunnel, ratio=tunnel / plain,
-                 runs=rates)
+                 runs=rates, client_cpu=cpu)
     emit(measure="keepalives", a=a.keepalives, b=b.keepalives)
     a.disconnect()
     b.disconnect()

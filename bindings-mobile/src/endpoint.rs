@@ -434,6 +434,22 @@ impl Endpoint {
         self.lock().poll_transmit()
     }
 
+    /// Every stanza waiting to be sent, in order, in one call (each call
+    /// across the FFI costs more than the core's work on a small stanza):
+    /// send them in one write where the host can.
+    pub fn poll_transmits(&self) -> Vec<String> {
+        let mut ep = self.lock();
+        std::iter::from_fn(|| ep.poll_transmit()).collect()
+    }
+
+    /// Every event waiting, in order, in one call.
+    pub fn poll_events(&self) -> Vec<TunnelEvent> {
+        let mut ep = self.lock();
+        std::iter::from_fn(|| ep.poll_event())
+            .filter_map(TunnelEvent::from_core)
+            .collect()
+    }
+
     /// The next event.
     pub fn poll_event(&self) -> Option<TunnelEvent> {
         let mut ep = self.lock();

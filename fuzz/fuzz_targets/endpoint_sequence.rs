@@ -1,6 +1,7 @@
 //! An endpoint fed arbitrary stanza sequences (split on NUL bytes), after a
-//! real start from a peer, with the peer's real handshake traffic mixed in:
-//! no panic, no hang, bounded state.
+//! real start from a peer, with the peer's real handshake traffic mixed in
+//! and time passing: no panic, no hang, bounded state, and never an answer
+//! awaited without a deadline.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -30,7 +31,7 @@ fn endpoint(jid: &str) -> Endpoint {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let now = UnixTime::since_unix_epoch(Duration::from_secs(1_795_305_600));
+    let mut now = UnixTime::since_unix_epoch(Duration::from_secs(1_795_305_600));
     let mut romeo = endpoint("romeo@montague.lit/orchard");
     let mut juliet = endpoint("juliet@capulet.lit/balcony");
     let _ = romeo.open(&Jid::parse("juliet@capulet.lit/balcony").expect("jid"), now);
@@ -48,5 +49,14 @@ fuzz_target!(|data: &[u8]| {
         while juliet.poll_transmit().is_some() {}
         while juliet.poll_event().is_some() {}
         assert!(juliet.tunnel_count() <= 4);
+        for ep in [&romeo, &juliet] {
+            assert!(ep.pending_answers() == 0 || ep.poll_timeout().is_some());
+        }
+        if i % 5 == 4 {
+            // Time passes: deadlines fire.
+            now = UnixTime::since_unix_epoch(Duration::from_secs(now.as_secs() + 17));
+            romeo.handle_timeout(now);
+            juliet.handle_timeout(now);
+        }
     }
 });

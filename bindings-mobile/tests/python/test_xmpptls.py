@@ -144,6 +144,15 @@ def test_deadlines_keepalive_and_stanzas_handed_back():
     assert romeo.poll_transmit() is None
     assert romeo.poll_keepalive() is True
     assert romeo.poll_keepalive() is False
+    # Everything queued, in one call each (fewer crossings of the FFI).
+    romeo.send(JULIET, message("one"))
+    romeo.send(JULIET, message("two"))
+    [data] = romeo.poll_transmits()  # one turn, one data IQ
+    assert juliet.handle_incoming(data)
+    got = [e.stanza for e in juliet.poll_events() if e.is_STANZA()]
+    assert len(got) == 2 and "one" in got[0] and "two" in got[1]
+    [ack] = juliet.poll_transmits()
+    assert romeo.handle_incoming(ack) and romeo.poll_transmits() == []
     # A stanza the peer never acknowledged is handed back when the tunnel
     # ends: here juliet goes offline before it left.
     romeo.send(JULIET, message("are you there"))

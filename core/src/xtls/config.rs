@@ -18,10 +18,12 @@ use crate::policy::Policy;
 /// [`Endpoint::handle_timeout`]: super::Endpoint::handle_timeout
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Octets of TLS data in one `<data/>` before base64. Default 32 KiB, so a
-    /// data IQ is about 44 KiB: room for two full TLS records (a 16 KiB stanza
-    /// plus framing) yet far below the 256 KiB at which Prosody and others
-    /// close the stream.
+    /// Octets of TLS data in one `<data/>` before base64. Default two full
+    /// TLS records ([`MAX_TLS_RECORD`], 32,826 octets), so a data IQ is
+    /// about 44 KiB, far below the 256 KiB at which Prosody and others
+    /// close the stream. A record is never split across data IQs when it
+    /// fits in one, so the receiver decrypts each IQ as it arrives; with a
+    /// smaller value records are made smaller to fit.
     pub max_data_bytes: usize,
     /// Data IQs sent and not yet acknowledged, per tunnel (the window).
     /// Default 16: a real server answers several times faster with IQs in
@@ -61,10 +63,16 @@ pub struct Limits {
     pub close_timeout: Duration,
 }
 
+/// The largest TLS record a tunnel writes, in octets on the wire: 16 KiB of
+/// plaintext (RFC 8446 §5.1) plus the largest overhead of the suites tunnels
+/// use (TLS 1.2 AES-GCM: 5-octet header, 8-octet explicit nonce, 16-octet
+/// tag).
+pub const MAX_TLS_RECORD: usize = 16_384 + 5 + 8 + 16;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_data_bytes: 32 * 1024,
+            max_data_bytes: 2 * MAX_TLS_RECORD,
             max_in_flight: 16,
             max_buffered_bytes: 1024 * 1024,
             max_stanza_bytes: 128 * 1024,

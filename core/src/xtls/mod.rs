@@ -18,7 +18,7 @@ mod tunnel;
 pub mod wire;
 
 pub use certificates::MAX_CACHED_CERTIFICATES;
-pub use config::{EndpointConfig, Limits, TlsVersions};
+pub use config::{EndpointConfig, Limits, TlsVersions, MAX_TLS_RECORD};
 pub use endpoint::{Endpoint, Incoming, RX_KEEP_BYTES};
 pub use event::{CloseReason, Event, ReturnedStanza, Role, TunnelInfo, Wait};
 pub(crate) use tls::provider;

@@ -16,7 +16,7 @@ use rustls::time_provider::TimeProvider;
 use rustls::{ClientConfig, ServerConfig, SignatureScheme, SupportedProtocolVersion};
 use rustls_pki_types::UnixTime;
 
-use super::config::{EndpointConfig, TlsVersions};
+use super::config::{EndpointConfig, TlsVersions, MAX_TLS_RECORD};
 use super::trust::{ClientVerifier, PeerRegistry, PeerSlot};
 use crate::error::Error;
 use crate::policy::suites;
@@ -70,6 +70,8 @@ pub(crate) struct TlsSetup {
     /// The one client configuration (see [`PeerRegistry`] for why one).
     client: Arc<ClientConfig>,
     pub registry: Arc<PeerRegistry>,
+    /// rustls's record size limit, from [`record_size`].
+    fragment: Option<usize>,
 }
 
 /// TLS 1.3 and 1.2, for tunnels and the checking client.
@@ -134,6 +136,17 @@ pub(crate) fn group_name(group: rustls::NamedGroup) -> String {
         .unwrap_or_else(|| format!("0x{:04x}", u16::from(group)))
 }
 
+/// rustls's `max_fragment_size` (a record's plaintext plus its 5-octet
+/// header) that lets whole records fill `max_data_bytes`: `None` (16 KiB
+/// records) when a data IQ holds at least one full record, smaller records
+/// otherwise, so that no record has to be split across data IQs.
+fn record_size(max_data_bytes: usize) -> Option<usize> {
+    const MAX: usize = 16_384 + 5;
+    let per_iq = (max_data_bytes / MAX_TLS_RECORD).max(1);
+    let size = (max_data_bytes / per_iq).saturating_sub(MAX_TLS_RECORD - MAX);
+    (size < MAX).then_some(size.max(32))
+}
+
 impl TlsSetup {
     pub(crate) fn new(config: &EndpointConfig) -> Result<Self, Error> {
         let provider = Arc::new(provider());
@@ -166,6 +179,8 @@ impl TlsSetup {
         };
         // No SNI: the server name is a per-peer key, not a host name.
         c.enable_sni = false;
+        let fragment = record_size(config.limits.max_data_bytes);
+        c.max_fragment_size = fragment;
         Ok(TlsSetup {
             provider,
             clock,
@@ -178,6 +193,7 @@ impl TlsSetup {
             },
             client: Arc::new(c),
             registry,
+            fragment,
         })
     }
 
@@ -194,6 +210,7 @@ impl TlsSetup {
             .with_client_cert_verifier(Arc::new(ClientVerifier(slot)))
             .with_cert_resolver(self.cert.clone());
         s.session_storage = self.server_sessions.clone();
+        s.max_fragment_size = self.fragment;
         if !self.server_sessions.can_cache() {
             s.send_tls13_tickets = 0;
         }
@@ -218,6 +235,19 @@ mod tests {
         assert_eq!(known.len(), if cfg!(feature = "tls12") { 9 } else { 3 });
         assert!(known.iter().all(|k| k.tls13 || (k.kx == "ECDHE" && k.aead)));
         assert_eq!(known.iter().filter(|k| k.tls13).count(), 3);
+    }
+
+    /// Records fill data IQs whole: two 16 KiB records in the default IQ,
+    /// smaller records when the IQ is smaller than one.
+    #[test]
+    fn records_fit_the_data_iq() {
+        assert_eq!(record_size(2 * MAX_TLS_RECORD), None);
+        assert_eq!(record_size(MAX_TLS_RECORD), None);
+        let small = record_size(4096).unwrap();
+        assert_eq!(small + (MAX_TLS_RECORD - 16_389), 4096);
+        let between = record_size(20_000).unwrap_or(16_389);
+        assert!(between + MAX_TLS_RECORD - 16_389 <= 20_000);
+        assert_eq!(record_size(10), Some(32), "rustls's minimum");
     }
 
     #[test]

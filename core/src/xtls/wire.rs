@@ -687,10 +687,16 @@ impl std::io::Write for DataIqWriter {
         Ok(self.push(buf))
     }
 
-    /// rustls hands over its queued records at once.
+    /// rustls hands over its queued records at once, one slice each. A
+    /// record that does not fit whole waits for the next data IQ (unless
+    /// this one is empty), so the receiver can decrypt every IQ as it
+    /// arrives instead of holding half a record.
     fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
         let mut n = 0;
         for b in bufs {
+            if b.len() > self.room && self.written > 0 {
+                break;
+            }
             let taken = self.push(b);
             n += taken;
             if taken < b.len() {
@@ -777,10 +783,18 @@ mod tests {
             assert_eq!(w.finish(), expected, "cut {cut}");
         }
         let mut w = DataIqWriter::new("a@b/c", "d@e/f", "1", None, 10);
+        // A second record that does not fit whole waits for the next IQ.
         let n = w
             .write_vectored(&[IoSlice::new(&raw[..4]), IoSlice::new(&raw[4..20])])
             .unwrap();
-        assert_eq!((n, w.room(), w.written()), (10, 0, 10));
+        assert_eq!((n, w.room(), w.written()), (4, 6, 4));
+        // A record larger than an empty IQ is split.
+        let mut empty = DataIqWriter::new("a@b/c", "d@e/f", "1", None, 10);
+        assert_eq!(
+            empty.write_vectored(&[IoSlice::new(&raw[..16])]).unwrap(),
+            10
+        );
+        assert_eq!(w.write(&raw[4..10]).unwrap(), 6);
         assert_eq!(w.write(&raw[10..]).unwrap(), 0);
         let iq = read(&w.finish()).unwrap();
         let Payload::Data { base64, .. } = iq.payload else {
