@@ -130,11 +130,12 @@ if [ ! -d bindings-wasm/tests/node_modules/@xmpp/client ] || [ bindings-wasm/tes
 fi
 
 # Python test tools: pytest for the Python bindings, tree-sitter-swift to
-# parse the generated Swift (no Swift compiler exists for these machines).
-if ! python3 -c 'import pytest, tree_sitter, tree_sitter_swift' 2>/dev/null; then
-  say "installing pytest and tree-sitter-swift"
+# parse the generated Swift (no Swift compiler exists for these machines),
+# slixmpp for the clients of scripts/bench-prosody.sh.
+if ! python3 -c 'import pytest, tree_sitter, tree_sitter_swift, slixmpp' 2>/dev/null; then
+  say "installing pytest, tree-sitter-swift and slixmpp"
   python3 -m pip install -q --root-user-action=ignore \
-    "pytest==9.2.0" "tree-sitter==0.26.1" "tree-sitter-swift==0.7.4"
+    "pytest==9.2.0" "tree-sitter==0.26.1" "tree-sitter-swift==0.7.4" "slixmpp==1.17.0"
 fi
 
 # Fetch crates once, so the build and test steps need no network.
