@@ -52,7 +52,9 @@ fn with_port(target: &str, port: u16) -> String {
     }
 }
 
-fn connect(target: &str, port: u16) -> Result<TcpStream, String> {
+/// A TCP connection to `target` (`host`, `host:port`, IPv6 forms), with
+/// [`TIMEOUT`] for connecting, reading and writing.
+pub(crate) fn connect(target: &str, port: u16) -> Result<TcpStream, String> {
     let addr = with_port(target, port);
     let addrs: Vec<_> = addr
         .to_socket_addrs()

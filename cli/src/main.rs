@@ -4,7 +4,9 @@
 mod certs;
 mod check;
 mod demo;
+mod stream;
 mod throughput;
+mod tunnel;
 
 use std::process::ExitCode;
 
@@ -85,6 +87,38 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Log in to an XMPP server (STARTTLS, SASL PLAIN, the JID's resource)
+    /// and host an XTLS tunnel: open one to --peer and send each line of
+    /// standard input through it (closing at the end of input), or wait for
+    /// tunnels. One line per tunnel event on standard output. Exit 0 when
+    /// the tunnel closed with every stanza acknowledged.
+    Tunnel {
+        /// Our full JID.
+        #[arg(long)]
+        jid: String,
+        /// The environment variable holding the password.
+        #[arg(long, default_value = "XMPP_PASSWORD")]
+        password_env: String,
+        /// HOST[:PORT] of the server (default: the JID's domain, port 5222).
+        #[arg(long)]
+        server: Option<String>,
+        /// PEM file with the roots the server's certificate must chain to
+        /// (default: the system's).
+        #[arg(long)]
+        ca: Option<String>,
+        /// Open a tunnel to this full JID and send standard input through it.
+        #[arg(long)]
+        peer: Option<String>,
+        /// Answer every message that arrives through a tunnel.
+        #[arg(long)]
+        echo: bool,
+        /// Exit when the first tunnel closes.
+        #[arg(long)]
+        once: bool,
+        /// How peers are trusted: offer (XEP-0250 hash) or tofu.
+        #[arg(long, default_value = "offer")]
+        trust: String,
     },
     /// Print the POSH document (RFC 7711) for a certificate.
     Posh {
@@ -186,6 +220,39 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Tunnel {
+            jid,
+            password_env,
+            server,
+            ca,
+            peer,
+            echo,
+            once,
+            trust,
+        } => {
+            let Ok(password) = std::env::var(&password_env) else {
+                eprintln!("xmpptls: set the password in ${password_env}");
+                return ExitCode::from(2);
+            };
+            let args = tunnel::TunnelArgs {
+                jid: &jid,
+                password,
+                server: server.as_deref(),
+                ca: ca.as_deref(),
+                peer: peer.as_deref(),
+                echo,
+                once,
+                trust: &trust,
+            };
+            match tunnel::tunnel(&args) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(certs::Usage(e)) => {
+                    eprintln!("xmpptls: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Posh { cert, expires } => usage(certs::posh(&cert, expires)),
         Command::Tlsa {
             cert,

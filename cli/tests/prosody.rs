@@ -106,7 +106,10 @@ fn free_port() -> u16 {
 }
 
 fn start(starttls_port: u16, direct_port: u16) -> Prosody {
-    let dir = std::env::temp_dir().join(format!("xmpptls-prosody-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "xmpptls-prosody-{}-{starttls_port}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(dir.join("data")).unwrap();
     certificates(&dir);
     let d = dir.display();
@@ -143,6 +146,18 @@ VirtualHost "{DOMAIN}"
         .unwrap();
     }
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    for user in ["romeo", "juliet"] {
+        run(Command::new("setpriv")
+            .args([
+                "--reuid=prosody",
+                "--regid=prosody",
+                "--init-groups",
+                "prosodyctl",
+                "--config",
+            ])
+            .arg(dir.join("prosody.cfg.lua"))
+            .args(["register", user, DOMAIN, &format!("{user}-secret")]));
+    }
     let child = Command::new("setpriv")
         .args([
             "--reuid=prosody",
@@ -216,4 +231,112 @@ fn check_grades_a_real_prosody_over_starttls_and_direct_tls() {
         assert_eq!(v["certificate"]["san"]["xmpp_addr"][0], DOMAIN);
         assert_eq!(v["certificate"]["issuer"], "CN=Prosody Test CA");
     }
+}
+
+/// A line of `out` (read by a thread), waiting up to `within`.
+fn wait_line(lines: &std::sync::mpsc::Receiver<String>, want: &str, within: Duration) -> String {
+    let deadline = Instant::now() + within;
+    let mut seen = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(l) if l.contains(want) => return l,
+            Ok(l) => seen.push(l),
+            Err(_) => break,
+        }
+    }
+    panic!("no line with {want:?}; got {seen:#?}");
+}
+
+fn lines_of(r: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(r).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    rx
+}
+
+/// Two `xmpptls tunnel` clients log in to a real Prosody over STARTTLS,
+/// open an XTLS tunnel through it and exchange messages: the CLI as a real
+/// host (keepalives, timers, one write per read).
+#[test]
+fn two_cli_clients_tunnel_through_a_real_prosody() {
+    let (port, direct) = (free_port(), free_port());
+    let p = start(port, direct);
+    let ca = p.dir.join("ca.pem");
+    let server = format!("127.0.0.1:{port}");
+    let bin = env!("CARGO_BIN_EXE_xmpptls");
+    let client = |user: &str, resource: &str, extra: &[&str]| {
+        Command::new(bin)
+            .args(["tunnel", "--jid", &format!("{user}@{DOMAIN}/{resource}")])
+            .args(["--server", &server, "--ca", ca.to_str().unwrap()])
+            .args(extra)
+            .env("XMPP_PASSWORD", format!("{user}-secret"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut juliet = client("juliet", "balcony", &["--echo", "--once"]);
+    let j_err = lines_of(juliet.stderr.take().unwrap());
+    let j_out = lines_of(juliet.stdout.take().unwrap());
+    wait_line(&j_err, "online as juliet@", Duration::from_secs(20));
+    let juliet_jid = format!("juliet@{DOMAIN}/balcony");
+    let mut romeo = client("romeo", "orchard", &["--peer", &juliet_jid]);
+    let r_out = lines_of(romeo.stdout.take().unwrap());
+    let r_err = lines_of(romeo.stderr.take().unwrap());
+    {
+        use std::io::Write;
+        let mut stdin = romeo.stdin.take().unwrap();
+        stdin
+            .write_all(b"But soft!\nWhat light through yonder <window> breaks?\n")
+            .unwrap();
+    }
+    let within = Duration::from_secs(20);
+    let est = wait_line(&r_out, "established", within);
+    assert!(
+        est.contains(&juliet_jid) && est.contains("TLSv1.3"),
+        "{est}"
+    );
+    wait_line(
+        &r_out,
+        "message juliet@example.test/balcony echo: But soft!",
+        within,
+    );
+    wait_line(
+        &r_out,
+        "echo: What light through yonder <window> breaks?",
+        within,
+    );
+    wait_line(
+        &j_out,
+        "message romeo@example.test/orchard But soft!",
+        within,
+    );
+    wait_line(
+        &r_out,
+        "closed juliet@example.test/balcony closed by us",
+        within,
+    );
+    wait_line(
+        &j_out,
+        "closed romeo@example.test/orchard closed by the peer",
+        within,
+    );
+    wait_line(&r_err, "whitespace keepalives written", within);
+    for c in [&mut romeo, &mut juliet] {
+        let deadline = Instant::now() + within;
+        let status = loop {
+            if let Some(s) = c.try_wait().unwrap() {
+                break s;
+            }
+            assert!(Instant::now() < deadline, "the client did not exit");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "{status}");
+    }
+    drop(p);
 }
