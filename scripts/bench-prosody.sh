@@ -75,7 +75,8 @@ CFG
   echo "== Prosody ($label) on 127.0.0.1:$port" >&2
   PYTHONPATH="$out/mobile/python" python3 bindings-mobile/bench/prosody_rtt.py \
     --port "$port" --domain "$domain" --ca "$dir/ca.pem" --label "$label" \
-    --seconds "$seconds" --rounds "$rounds" $flags | tee -a "$results" >&2 || true
+    --seconds "$seconds" --rounds "$rounds" --server-pid "$(cat "$dir/prosody.pid" 2>/dev/null || echo 0)" \
+    $flags | tee -a "$results" >&2 || true
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
 }
@@ -95,9 +96,9 @@ for s in servers:
     for r in rows:
         if label(r) == s and r["measure"] == "round_trips":
             print(f"| {s.strip()} | {r['payload']} B | {r['inflight']} | {r['plain_per_s']:,.0f} | {r['tunnel_per_s']:,.0f} | {r['ratio']:.2f} |")
-print("\n| Prosody | open a tunnel, median | p90 |")
-print("|---|---|---|")
+print("\n| Prosody | open a tunnel, median | p90 | opens |")
+print("|---|---|---|---|")
 for r in rows:
     if r["measure"] == "open_ms":
-        print(f"| {label(r).strip()} | {r['median']:.1f} ms | {r['p90']:.1f} ms |")
+        print(f"| {label(r).strip()} | {r['median']:.1f} ms | {r['p90']:.1f} ms | {len(r['samples'])} |")
 PY

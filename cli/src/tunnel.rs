@@ -288,6 +288,10 @@ fn session(a: &TunnelArgs<'_>) -> Result<Outcome, Usage> {
         done: None,
         own: Vec::new(),
     };
+    // The login's last read got no answer: a keepalive, so the server's
+    // next write is not held for our delayed ACK.
+    host.stream.write(b" ").map_err(|e| Usage(e.to_string()))?;
+    host.keepalives += 1;
     let input = lines();
     let result = host.run(&input);
     host.stream.close();
