@@ -100,7 +100,8 @@ enum Command {
         /// The environment variable holding the password.
         #[arg(long, default_value = "XMPP_PASSWORD")]
         password_env: String,
-        /// HOST[:PORT] of the server (default: the JID's domain, port 5222).
+        /// HOST or HOST:PORT of the server (default: the JID's domain, port
+        /// 5222).
         #[arg(long)]
         server: Option<String>,
         /// PEM file with the roots the server's certificate must chain to
