@@ -140,6 +140,7 @@ def test_deadlines_keepalive_and_stanzas_handed_back():
     # has nothing to answer: the host should write a whitespace keepalive.
     romeo.send(JULIET, message("hello"))
     assert juliet.handle_incoming(romeo.poll_transmit())
+    assert [e.is_STANZA() for e in juliet.poll_events()] == [True]
     assert romeo.handle_incoming(juliet.poll_transmit())
     assert romeo.poll_transmit() is None
     assert romeo.poll_keepalive() is True
