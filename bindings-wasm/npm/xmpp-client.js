@@ -43,17 +43,24 @@ function attr(text, name) {
 
 /** The connection of one endpoint; see `attachXtls`. */
 export class XtlsAttachment extends EventTarget {
-  constructor(xmpp, endpoint, onEvent) {
+  constructor(xmpp, endpoint, onEvent, keepalive = false) {
     super();
     this.xmpp = xmpp;
     this.endpoint = endpoint;
     this.onEvent = onEvent;
+    this.keepalive = keepalive;
     this.writing = Promise.resolve();
     this.detached = false;
     this.timer = undefined;
     /** Keepalives written (see `#keepalive`), for the curious. */
     this.keepalives = 0;
     xmpp.middleware.use((ctx, next) => this.#incoming(ctx, next));
+    // Over TCP in Node, xmpp.js leaves Nagle's algorithm on for its socket:
+    // every small write of the client would wait for the server's delayed
+    // ACK. (Over WebSocket the runtime owns the socket.)
+    this.noDelay = () => this.xmpp.socket?.setNoDelay?.(true);
+    this.noDelay();
+    xmpp.on?.("connect", this.noDelay);
   }
 
   /** Opens a tunnel to the full JID `peer`. */
@@ -77,6 +84,7 @@ export class XtlsAttachment extends EventTarget {
   /** Stops routing stanzas to the endpoint (the endpoint is not freed). */
   detach() {
     this.detached = true;
+    this.xmpp.removeListener?.("connect", this.noDelay);
     clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -107,16 +115,18 @@ export class XtlsAttachment extends EventTarget {
    * kernel ACKs the last one, which it delays ~40 ms when the client sends
    * nothing. Over TCP a whitespace keepalive (RFC 6120 §4.6.1) carries the
    * ACK. Over WebSocket whitespace is not allowed between frames (RFC 7395
-   * §3.3.3), and a browser cannot send a WebSocket ping: with stream
-   * management on, an unsolicited `<a/>` (XEP-0198 §4, which the server
-   * does not answer) does the same; without it nothing can be sent.
+   * §3.3.3) and a browser cannot send a ping frame; with stream management
+   * on, an unsolicited `<a/>` (XEP-0198 §4, which the server does not
+   * answer) can stand in. Measured through Prosody with xmpp.js
+   * (scripts/bench-prosody-ws.sh), neither changed the round-trip rates and
+   * both made opening a tunnel slower: off unless `keepalive: true`.
    */
   #keepalive() {
-    if (!this.endpoint.pollKeepalive()) return;
-    const service = String(this.xmpp.options?.service ?? "");
+    if (!this.endpoint.pollKeepalive() || this.keepalive !== true) return;
+    const websocket = /^wss?:/.test(String(this.xmpp.options?.service ?? ""));
     const sm = this.xmpp.streamManagement;
     let text;
-    if (!/^wss?:/.test(service)) text = " ";
+    if (!websocket) text = " ";
     else if (sm?.enabled) text = `<a xmlns='urn:xmpp:sm:3' h='${sm.inbound}'/>`;
     if (text === undefined || typeof this.xmpp.write !== "function") return;
     this.keepalives++;
@@ -183,6 +193,9 @@ export class XtlsAttachment extends EventTarget {
     if (error) this.dispatchEvent(new XtlsEvent({ type: "error", error }));
     if (!query) return undefined;
     if (!flushed.kept) return undefined;
+    // The answer (xmpp.js's IQ handler sends it when this returns) goes
+    // behind the data this stanza produced, as the endpoint ordered them.
+    await flushed.writing.catch(() => {});
     const reply = parseElement(flushed.kept);
     if (reply.attrs.type === "error") return reply.getChild("error");
     return reply.getChildElements()[0] ?? true;
@@ -198,10 +211,13 @@ export class XtlsAttachment extends EventTarget {
  * with the `XmppTlsError` in `detail.error`). `options.onEvent` hears every
  * tunnel event as well. Use the attachment's `open`, `send`, `close`: they
  * also write what the endpoint queued. The attachment runs the endpoint's
- * deadline timer and writes the keepalives it asks for.
+ * deadline timer and turns Nagle's algorithm off for xmpp.js's TCP socket
+ * (which xmpp.js leaves on: plain IQs then wait ~40 ms each). With
+ * `options.keepalive: true` it writes the keepalives the endpoint asks for
+ * (whitespace over TCP, an XEP-0198 `<a/>` over WebSocket).
  */
 export function attachXtls(xmpp, endpoint, options = {}) {
-  return new XtlsAttachment(xmpp, endpoint, options.onEvent);
+  return new XtlsAttachment(xmpp, endpoint, options.onEvent, options.keepalive === true);
 }
 
 export { Element };

@@ -6,80 +6,24 @@
 // Node 20 needs --experimental-websocket (scripts/test-wasm.sh passes it).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, chmodSync, rmSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { client, xml } from "@xmpp/client";
 import { Endpoint } from "xmpptls";
 import { attachXtls } from "xmpptls/xmpp-client";
+import { startProsody } from "./prosody-server.mjs";
 
-const DOMAIN = "example.test";
-let dir;
-let prosody;
+let server;
+let DOMAIN;
 let port;
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-// Prosody refuses to run as root: run it, and prosodyctl, as its own user.
-const asProsody = (cmd, args) => ["setpriv", ["--reuid=prosody", "--regid=prosody", "--init-groups", cmd, ...args]];
-
-async function waitForPort(p, ms) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const ok = await new Promise((resolve) => {
-      fetch(`http://127.0.0.1:${p}/`).then(() => resolve(true), () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`prosody did not listen on ${p}: ${readFileSync(join(dir, "prosody.log"), "utf8")}`);
-}
-
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "xmpptls-ws-"));
-  chmodSync(dir, 0o777);
-  port = await freePort();
-  const cfg = join(dir, "prosody.cfg.lua");
-  writeFileSync(cfg, `
-pidfile = "${dir}/prosody.pid"
-data_path = "${dir}"
-interfaces = { "127.0.0.1" }
-c2s_ports = { }
-s2s_ports = { }
-http_ports = { ${port} }
-http_interfaces = { "127.0.0.1" }
-https_ports = { }
--- The test connects over ws:// on loopback; a deployment uses wss://.
-consider_websocket_secure = true
-c2s_require_encryption = false
-authentication = "internal_hashed"
-modules_enabled = { "saslauth", "disco", "websocket", "roster", "presence" }
-log = { { levels = { min = "info" }, to = "file", filename = "${dir}/prosody.log" } }
-VirtualHost "${DOMAIN}"
-`);
-  chmodSync(cfg, 0o644);
-  for (const user of ["romeo", "juliet"]) {
-    const [cmd, args] = asProsody("prosodyctl", ["--config", cfg, "register", user, DOMAIN, `${user}-secret`]);
-    execFileSync(cmd, args, { stdio: "pipe" });
-  }
-  const [cmd, args] = asProsody("prosody", ["-F", "--config", cfg]);
-  prosody = spawn(cmd, args, { stdio: "ignore" });
-  await waitForPort(port, 15000);
+  // Stream management on: the adapter's keepalive over WebSocket is an
+  // unsolicited XEP-0198 <a/>.
+  server = await startProsody({ modules: ["smacks"] });
+  DOMAIN = server.domain;
+  port = server.port;
 });
 
-after(() => {
-  prosody?.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => server?.stop());
 
 function connect(username, resource) {
   const xmpp = client({
@@ -107,10 +51,13 @@ test("two @xmpp/client instances tunnel through Prosody over WebSocket", async (
   const romeoJid = rj.toString();
   const julietJid = jj.toString();
   assert.equal(julietJid, `juliet@${DOMAIN}/balcony`);
-  const rx = attachXtls(romeo, new Endpoint(romeoJid, { trust: "tofu" }));
+  // Keepalives over WebSocket are opt-in (an XEP-0198 <a/>): on here, so
+  // the test sees Prosody take them.
+  const rx = attachXtls(romeo, new Endpoint(romeoJid, { trust: "tofu" }), { keepalive: true });
   const received = [];
   const jx = attachXtls(juliet, new Endpoint(julietJid, { trust: "tofu" }), {
     onEvent: (e) => e.type === "stanza" && received.push(e),
+    keepalive: true,
   });
   // Ordinary traffic still reaches the client.
   const plain = new Promise((resolve) => juliet.on("stanza", (s) => s.is("message") && resolve(s)));
@@ -142,6 +89,15 @@ test("two @xmpp/client instances tunnel through Prosody over WebSocket", async (
   const [rc, jc] = await closed;
   assert.equal(rc.reason, "local");
   assert.equal(jc.reason, "peer");
+  assert.deepEqual([rc.returned, jc.returned], [[], []], "everything was acknowledged");
   assert.equal(received.length, 1);
+  // Over WebSocket with stream management, stanzas that got no answer were
+  // followed by an unsolicited <a/> (whitespace is not allowed there), and
+  // Prosody kept the streams (an <a/> whose count went backwards would end
+  // them).
+  assert.equal(romeo.streamManagement.enabled, true);
+  assert.ok(rx.keepalives + jx.keepalives > 0, "keepalives written");
+  assert.equal(rx.timer, undefined, "no deadline left armed");
+  assert.doesNotMatch(server.log(), /acknowledged less stanzas/);
   await Promise.all([romeo.stop(), juliet.stop()]);
 });
