@@ -8,7 +8,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
 use xmpptls::xml::{self, XmlLimits};
 use xmpptls::{Endpoint, Limits, TrustMode};
 use xmpptls_integration::*;
@@ -173,20 +172,7 @@ fn juliet_in(state: u8) -> Endpoint {
     let start = r.poll_transmit().unwrap();
     j.handle_incoming(start.as_bytes(), now()).unwrap();
     if state == 2 {
-        loop {
-            let mut moved = false;
-            while let Some(s) = j.poll_transmit() {
-                r.handle_incoming(s.as_bytes(), now()).unwrap();
-                moved = true;
-            }
-            while let Some(s) = r.poll_transmit() {
-                j.handle_incoming(s.as_bytes(), now()).unwrap();
-                moved = true;
-            }
-            if !moved {
-                break;
-            }
-        }
+        pump(&mut j, &mut r, now());
     }
     while j.poll_transmit().is_some() {}
     while j.poll_event().is_some() {}
@@ -203,23 +189,8 @@ fn answers_to(out: &[String], id: &str) -> usize {
         .count()
 }
 
-fn config() -> Config {
-    let seed = std::env::var("PROPTEST_RNG_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x4951_5345);
-    Config {
-        cases: 256,
-        rng_seed: RngSeed::Fixed(seed),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
-            "proptest-regressions",
-        ))),
-        ..Config::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(proptest_config(0x4951_5345, 256))]
 
     #[test]
     fn every_xtls_iq_set_gets_exactly_one_answer(

@@ -28,24 +28,6 @@ fn pair() -> (Endpoint, Endpoint) {
     )
 }
 
-/// Moves everything both ways at time `t` until quiet.
-fn pump(a: &mut Endpoint, b: &mut Endpoint, t: UnixTime) {
-    loop {
-        let mut moved = false;
-        while let Some(s) = a.poll_transmit() {
-            let _ = b.handle_incoming(s.as_bytes(), t);
-            moved = true;
-        }
-        while let Some(s) = b.poll_transmit() {
-            let _ = a.handle_incoming(s.as_bytes(), t);
-            moved = true;
-        }
-        if !moved {
-            return;
-        }
-    }
-}
-
 fn drain(ep: &mut Endpoint) -> Vec<Event> {
     std::iter::from_fn(|| ep.poll_event()).collect()
 }

@@ -17,7 +17,6 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
 use xmpptls::xml::{self, XmlLimits};
 use xmpptls::{Endpoint, Event, Identity, Limits, TrustMode, TunnelState, UnixTime};
 use xmpptls_integration::*;
@@ -416,27 +415,8 @@ impl World {
     }
 }
 
-fn config() -> Config {
-    let seed = std::env::var("PROPTEST_RNG_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5854_4c53);
-    let cases = std::env::var("XMPPTLS_FAULT_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(48);
-    Config {
-        cases,
-        rng_seed: RngSeed::Fixed(seed),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
-            "proptest-regressions",
-        ))),
-        ..Config::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(proptest_config(0x5854_4c53, 48))]
 
     #[test]
     fn every_stanza_is_delivered_once_in_order_or_handed_back(

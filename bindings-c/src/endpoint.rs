@@ -558,21 +558,34 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_event(
     }
 }
 
+/// A field of an event, or `default` for NULL (panics caught).
+///
+/// # Safety
+/// `ev` is NULL or a live event.
+unsafe fn event_field<T: Copy>(
+    ev: *const xmpptls_event,
+    default: T,
+    field: impl FnOnce(&xmpptls_event) -> T,
+) -> T {
+    let mut value = default;
+    let _ = guard(|| {
+        // SAFETY: per the function's contract.
+        if let Some(e) = unsafe { ev.as_ref() } {
+            value = field(e);
+        }
+        XMPPTLS_OK
+    });
+    value
+}
+
 /// The kind of an event (`XMPPTLS_EVENT_*`); 0 for NULL.
 ///
 /// # Safety
 /// `ev` is NULL or a live event.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_event_kind(ev: *const xmpptls_event) -> u32 {
-    let mut kind = 0;
-    let _ = guard(|| {
-        // SAFETY: per the function's contract.
-        if let Some(e) = unsafe { ev.as_ref() } {
-            kind = e.kind;
-        }
-        XMPPTLS_OK
-    });
-    kind
+    // SAFETY: per the function's contract.
+    unsafe { event_field(ev, 0, |e| e.kind) }
 }
 
 /// Length (without NUL) of the event's peer JID and of its text.
@@ -676,15 +689,8 @@ pub unsafe extern "C" fn xmpptls_event_text_ptr(
 /// `ev` is NULL or a live event.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_event_close_reason(ev: *const xmpptls_event) -> u32 {
-    let mut reason = 0;
-    let _ = guard(|| {
-        // SAFETY: per the function's contract.
-        if let Some(e) = unsafe { ev.as_ref() } {
-            reason = e.close_reason;
-        }
-        XMPPTLS_OK
-    });
-    reason
+    // SAFETY: per the function's contract.
+    unsafe { event_field(ev, 0, |e| e.close_reason) }
 }
 
 /// The error code (`XMPPTLS_ERR_*`) of a rejected stanza or of a tunnel
@@ -694,15 +700,8 @@ pub unsafe extern "C" fn xmpptls_event_close_reason(ev: *const xmpptls_event) ->
 /// `ev` is NULL or a live event.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_event_error_code(ev: *const xmpptls_event) -> u32 {
-    let mut c = 0;
-    let _ = guard(|| {
-        // SAFETY: per the function's contract.
-        if let Some(e) = unsafe { ev.as_ref() } {
-            c = e.error_code;
-        }
-        XMPPTLS_OK
-    });
-    c
+    // SAFETY: per the function's contract.
+    unsafe { event_field(ev, 0, |e| e.error_code) }
 }
 
 /// How many stanzas a `CLOSED` event hands back (sent through the tunnel,
@@ -712,15 +711,8 @@ pub unsafe extern "C" fn xmpptls_event_error_code(ev: *const xmpptls_event) -> u
 /// `ev` is NULL or a live event.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_event_returned_count(ev: *const xmpptls_event) -> usize {
-    let mut n = 0;
-    let _ = guard(|| {
-        // SAFETY: per the function's contract.
-        if let Some(e) = unsafe { ev.as_ref() } {
-            n = e.returned.len();
-        }
-        XMPPTLS_OK
-    });
-    n
+    // SAFETY: per the function's contract.
+    unsafe { event_field(ev, 0, |e| e.returned.len()) }
 }
 
 /// Borrows handed-back stanza `index` (oldest first) without copying:

@@ -54,6 +54,43 @@ pub fn endpoint(j: &str, trust: TrustMode) -> Endpoint {
     endpoint_with(j, trust, |_| {})
 }
 
+/// Moves everything both ways between two endpoints at time `t` until
+/// quiet (errors are the receiver's business: it answers them).
+pub fn pump(a: &mut Endpoint, b: &mut Endpoint, t: UnixTime) {
+    loop {
+        let mut moved = false;
+        while let Some(s) = a.poll_transmit() {
+            let _ = b.handle_incoming(s.as_bytes(), t);
+            moved = true;
+        }
+        while let Some(s) = b.poll_transmit() {
+            let _ = a.handle_incoming(s.as_bytes(), t);
+            moved = true;
+        }
+        if !moved {
+            return;
+        }
+    }
+}
+
+/// The property tests' configuration: a fixed seed (`PROPTEST_RNG_SEED`
+/// explores others), `cases` runs (`XMPPTLS_PROPTEST_CASES` overrides),
+/// failing cases kept in `<test>.proptest-regressions` beside the test.
+pub fn proptest_config(seed: u64, cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
+    fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
+        std::env::var(name).ok().and_then(|s| s.parse().ok())
+    }
+    Config {
+        cases: env("XMPPTLS_PROPTEST_CASES").unwrap_or(cases),
+        rng_seed: RngSeed::Fixed(env("PROPTEST_RNG_SEED").unwrap_or(seed)),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        ..Config::default()
+    }
+}
+
 /// A router with the given endpoints, recording the wire.
 pub fn router(eps: Vec<Endpoint>) -> MemoryRouter {
     let mut r = MemoryRouter::new();
