@@ -337,3 +337,32 @@ fn base64_decode(s: &str) -> Vec<u8> {
     }
     out
 }
+
+/// Limits no tunnel could work with are refused when the endpoint is made,
+/// not found out as a tunnel that never sends.
+#[test]
+fn unworkable_limits_are_refused() {
+    for tweak in [
+        |l: &mut Limits| l.max_data_bytes = 29,
+        |l: &mut Limits| l.max_in_flight = 0,
+        |l: &mut Limits| l.max_buffered_bytes = l.max_stanza_bytes - 1,
+        |l: &mut Limits| l.max_tunnels = 0,
+    ] {
+        let mut cfg = xmpptls::EndpointConfig::new(
+            jid(ROMEO),
+            xmpptls::Identity::self_signed(&jid(ROMEO)).unwrap(),
+            TrustMode::Offer,
+        );
+        tweak(&mut cfg.limits);
+        assert!(matches!(xmpptls::Endpoint::new(cfg), Err(Error::Config(_))));
+    }
+    // The smallest workable data IQ still carries a 128 KiB stanza.
+    let mut r = established(|l| l.max_data_bytes = 256);
+    let m = message(128 * 1024, 's');
+    r.get_mut(&jid(ROMEO))
+        .unwrap()
+        .send(&jid(JULIET), m.as_bytes(), now())
+        .unwrap();
+    r.run(now()).unwrap();
+    assert_eq!(stanzas(&events(&mut r, JULIET)).len(), 1);
+}

@@ -86,6 +86,28 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// Refuses limits no tunnel could work with (`Error::Config`): a data
+    /// IQ too small for a TLS record's overhead, an empty window, no room
+    /// for a stanza of the largest size, no tunnels.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        let problem = if self.max_data_bytes < 256 {
+            "max_data_bytes must be at least 256"
+        } else if self.max_in_flight == 0 {
+            "max_in_flight must be at least 1"
+        } else if self.max_stanza_bytes < 64 {
+            "max_stanza_bytes must be at least 64"
+        } else if self.max_buffered_bytes < self.max_stanza_bytes {
+            "max_buffered_bytes must hold a stanza of max_stanza_bytes"
+        } else if self.max_tunnels == 0 {
+            "max_tunnels must be at least 1"
+        } else {
+            return Ok(());
+        };
+        Err(crate::Error::Config(problem.into()))
+    }
+}
+
 /// Which TLS versions tunnels negotiate. Both choices use only ECDHE key
 /// exchange with AEAD ciphers (RFC 7525 §4.2); see the crate documentation
 /// for why the XTLS spec's mandatory 3DES/CBC suites are not offered.

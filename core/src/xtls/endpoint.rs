@@ -119,9 +119,11 @@ enum Trust {
 }
 
 impl Endpoint {
-    /// Creates an endpoint. Fails when the identity's key cannot be used or a
-    /// root certificate is invalid.
+    /// Creates an endpoint. Fails when the identity's key cannot be used, a
+    /// root certificate is invalid, or the limits cannot work
+    /// ([`Limits::validate`]).
     pub fn new(config: EndpointConfig) -> Result<Self, Error> {
+        config.limits.validate()?;
         let tls = TlsSetup::new(&config)?;
         let (trust, pins) = match config.trust {
             TrustMode::Pkix(roots) => (
