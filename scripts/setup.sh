@@ -47,6 +47,8 @@ command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
 [ -f /usr/share/java/jna.jar ] || missing="$missing libjna-java"
 command -v nm >/dev/null 2>&1 || missing="$missing binutils"
 command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+# Swift: a Debian trixie chroot (below) made with debootstrap.
+command -v debootstrap >/dev/null 2>&1 || missing="$missing debootstrap"
 # The npm package: clang with the wasm32 target for ring's C, llvm-ar, and
 # Chromium for the browser test.
 command -v clang-22 >/dev/null 2>&1 || missing="$missing clang-22"
@@ -129,13 +131,33 @@ if [ ! -d bindings-wasm/tests/node_modules/@xmpp/client ] || [ bindings-wasm/tes
   (cd bindings-wasm/tests && npm ci --silent --no-audit --no-fund >/dev/null)
 fi
 
-# Python test tools: pytest for the Python bindings, tree-sitter-swift to
-# parse the generated Swift (no Swift compiler exists for these machines),
-# slixmpp for the clients of scripts/bench-prosody.sh.
-if ! python3 -c 'import pytest, tree_sitter, tree_sitter_swift, slixmpp' 2>/dev/null; then
-  say "installing pytest, tree-sitter-swift and slixmpp"
-  python3 -m pip install -q --root-user-action=ignore \
-    "pytest==9.2.0" "tree-sitter==0.26.1" "tree-sitter-swift==0.7.4" "slixmpp==1.17.0"
+# Python test tools: pytest for the Python bindings, slixmpp for the
+# clients of scripts/bench-prosody.sh.
+if ! python3 -c 'import pytest, slixmpp' 2>/dev/null; then
+  say "installing pytest and slixmpp"
+  python3 -m pip install -q --root-user-action=ignore "pytest==9.2.0" "slixmpp==1.17.0"
+fi
+
+# Swift for the Swift bindings' tests: this Debian has none, trixie's
+# swiftlang (6.0.3) works in a chroot kept in .tools/swift-root (about
+# 75 s and 527 MB the first time, then nothing). libc6-dev is needed for
+# Foundation; scripts/swift.sh runs commands there with /proc mounted.
+swift_root=.tools/swift-root
+if [ ! -x "$swift_root/usr/libexec/swift/bin/swift" ]; then
+  mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$mirror" ] || mirror=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
+  mirror=${mirror:-http://deb.debian.org/debian}
+  if [ ! -x "$swift_root/usr/bin/apt-get" ]; then
+    say "making a Debian trixie chroot for Swift ($mirror)"
+    rm -rf "$swift_root"
+    debootstrap --variant=minbase trixie "$swift_root" "$mirror" >/dev/null
+  fi
+  say "installing swiftlang in the chroot"
+  mount -t proc proc "$swift_root/proc"
+  chroot "$swift_root" /bin/sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends swiftlang libc6-dev >/dev/null' \
+    || { umount "$swift_root/proc"; exit 1; }
+  umount "$swift_root/proc"
 fi
 
 # Fetch crates once, so the build and test steps need no network.

@@ -4,8 +4,9 @@
 #   Kotlin  compiled with kotlinc (npm kotlin-compiler, installed by setup.sh
 #           in .tools/) with JNA (Debian libjna-java), run on the JVM;
 #   Python  pytest on the generated package;
-#   Swift   parsed with tree-sitter-swift, header compiled, every declared
-#           symbol checked against the library (no Swift compiler here).
+#   Swift   the SwiftPM package built and its XCTest suite run with Swift
+#           6.0.3 (Debian trixie's, in a chroot: scripts/swift.sh), and the
+#           same package with a stale checksum refused.
 # Prints "ok - …"/"not ok - …" per test and a closing "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -49,8 +50,41 @@ PYTHONPATH="$out/python" python3 -m pytest -q -rA -p no:cacheprovider bindings-m
   | tee /dev/stderr \
   | sed -n 's/^PASSED \(.*\)/ok - python \1/p; s/^\(FAILED\|ERROR\) \(.*\)/not ok - python \2/p' >> "$log"
 
-# Swift: as far as this machine allows.
-python3 bindings-mobile/tests/swift/check_swift.py "$out/swift-package" "$out/lib" 2>&1 | tee -a "$log"
+# Swift: the package compiled by a real Swift (Debian trixie's swiftlang in
+# the chroot setup.sh keeps; scripts/swift.sh) and its XCTest suite run
+# against the fresh library. One line per test case.
+swift_test() { # PACKAGE (below $out)
+  SWIFT_LD_LIBRARY_PATH=/pkg/lib scripts/swift.sh "$out" \
+    sh -c "cd $1 && swift test -Xlinker -L/pkg/lib 2>&1"
+}
+if swift_log=$(swift_test swift-package); then swift_ok=1; else swift_ok=0; fi
+printf '%s\n' "$swift_log" | grep -E "error:|Test Case .* (passed|failed)|Executed" >&2 || true
+printf '%s\n' "$swift_log" \
+  | sed -n "s/^Test Case '\(.*\)' passed.*/ok - swift \1/p; s/^Test Case '\(.*\)' failed.*/not ok - swift \1/p" \
+  | sort -u | tee -a "$log"
+if [ "$swift_ok" = 1 ] && printf '%s\n' "$swift_log" | grep -q "Executed [1-9][0-9]* tests, with 0 failures"; then
+  echo "ok - swift build and test (swiftlang 6.0.3)" | tee -a "$log"
+else
+  printf '%s\n' "$swift_log" | tail -40 >&2
+  echo "not ok - swift build and test" | tee -a "$log"
+fi
+
+# Swift, stale bindings: one recorded checksum changed, the suite must stop
+# at uniffiEnsureXmpptlsMobileInitialized() instead of calling into the
+# library.
+stale="$out/swift-stale"
+rm -rf "$stale" && cp -r "$out/swift-package" "$stale" && rm -rf "$stale/.build"
+sed -E -i 's/(checksum_method_endpoint_send\(\) != )([0-9]+)/\1(\2 + 1)/' "$stale/Sources/XmppTls/XmppTls.swift"
+if cmp -s "$stale/Sources/XmppTls/XmppTls.swift" "$out/swift-package/Sources/XmppTls/XmppTls.swift"; then
+  echo "not ok - swift stale bindings: the checksum line was not found" | tee -a "$log"
+elif stale_log=$(swift_test swift-stale); then
+  echo "not ok - swift stale bindings ran" | tee -a "$log"
+elif printf '%s\n' "$stale_log" | grep -q "API checksum mismatch"; then
+  echo "ok - swift stale bindings are refused: UniFFI API checksum mismatch" | tee -a "$log"
+else
+  printf '%s\n' "$stale_log" | tail -20 >&2
+  echo "not ok - swift stale bindings: failed for another reason" | tee -a "$log"
+fi
 
 passed=$(grep -c '^ok - ' "$log")
 failed=$(grep -c '^not ok - ' "$log")
