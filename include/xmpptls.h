@@ -913,6 +913,23 @@ xmpptls_result xmpptls_posh_verify(const uint8_t *doc,
 // `buf` must point to `len` writable octets; `written` to a `size_t`.
 xmpptls_result xmpptls_result_message(xmpptls_result code, char *buf, size_t len, size_t *written);
 
+// Length (without NUL) of the detail text of the last core error (a code
+// of 100 or more) a call returned on this thread; 0 when there was none.
+//
+// # Safety
+// `len` points to a writable `size_t`.
+xmpptls_result xmpptls_last_error_detail_len(size_t *len);
+
+// Copies the detail text of the last core error a call returned on this
+// thread (what `xmpptls_result_message` cannot know: which XML construct
+// was refused, rustls's reason, the pin that changed) into `buf`,
+// NUL-terminated (`len` at least `xmpptls_last_error_detail_len` plus
+// one). Every thread has its own; a later error replaces it.
+//
+// # Safety
+// `buf` has `len` writable octets; `written` points to a `size_t`.
+xmpptls_result xmpptls_last_error_detail(char *buf, size_t len, size_t *written);
+
 // Reads `<stream:features/>` (`len` octets; the `stream` prefix may be
 // undeclared) and writes one `XMPPTLS_FEATURES_*` decision to `*decision`.
 // `require_tls` (RFC 7590 §3.1: never plaintext) and

@@ -6,7 +6,8 @@
 use xmpptls::xml::XmlError;
 use xmpptls::xtls::wire::{read_iq, Condition, Payload};
 use xmpptls::{
-    CloseReason, Endpoint, Error, Event, Incoming, PinStore, TrustError, TrustMode, TunnelState,
+    CloseReason, Endpoint, Error, Event, Incoming, PinStore, TlsFailure, TrustError, TrustMode,
+    TunnelState,
 };
 use xmpptls_integration::*;
 
@@ -419,4 +420,35 @@ fn mutated_traffic_never_panics() {
         }
     }
     assert!(target.tunnel_count() <= 64);
+}
+
+/// Data IQs out of order (XMPP promises order; a faulty server broke it):
+/// the second record does not decrypt, the tunnel closes with the typed
+/// cause, and nothing is delivered out of order.
+#[test]
+fn reordered_data_closes_the_tunnel_with_a_decrypt_failure() {
+    let mut romeo = endpoint(ROMEO, TrustMode::Offer);
+    let mut j = juliet();
+    romeo.open(&jid(JULIET), now()).unwrap();
+    pump(&mut romeo, &mut j, now());
+    while j.poll_event().is_some() {}
+    let mut data = Vec::new();
+    for body in ["first", "second"] {
+        let m = format!("<message><body>{body}</body></message>");
+        romeo.send(&jid(JULIET), m.as_bytes(), now()).unwrap();
+        data.push(romeo.poll_transmit().unwrap());
+    }
+    let r = j.handle_incoming(data[1].as_bytes(), now());
+    assert_eq!(r, Err(Error::Tls(TlsFailure::Decrypt)));
+    let evs: Vec<Event> = std::iter::from_fn(|| j.poll_event()).collect();
+    assert!(
+        matches!(
+            &evs[..],
+            [Event::Closed {
+                reason: CloseReason::Error(Error::Tls(TlsFailure::Decrypt)),
+                ..
+            }]
+        ),
+        "{evs:?}"
+    );
 }

@@ -383,7 +383,9 @@ pub unsafe extern "C" fn xmpptls_check_identity_pem(
             Err(e) => return code(&e),
         };
         let Some(leaf) = certs.first() else {
-            return XMPPTLS_ERR_CONFIG;
+            return code(&xmpptls::Error::Config(
+                "no certificate in the PEM text".into(),
+            ));
         };
         // SAFETY: `leaf` is a live slice; the other arguments per contract.
         unsafe {

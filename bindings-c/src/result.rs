@@ -1,6 +1,7 @@
 //! Result codes. Codes below 100 are the C layer's own; from 100 on they
 //! are the core's stable `Error::code` values, passed through unchanged.
 
+use std::cell::RefCell;
 use std::ffi::c_char;
 
 use crate::ffi;
@@ -134,7 +135,118 @@ pub unsafe extern "C" fn xmpptls_result_message(
     })
 }
 
-/// The C code of a core error (they are the same numbers).
+thread_local! {
+    /// The detail text of the last core error a call on this thread returned.
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// The C code of a core error (they are the same numbers); its text is
+/// kept for `xmpptls_last_error_detail`.
 pub(crate) fn code(e: &xmpptls::Error) -> xmpptls_result {
+    LAST_ERROR.with(|l| *l.borrow_mut() = e.to_string());
     e.code()
+}
+
+/// Length (without NUL) of the detail text of the last core error (a code
+/// of 100 or more) a call returned on this thread; 0 when there was none.
+///
+/// # Safety
+/// `len` points to a writable `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_last_error_detail_len(len: *mut usize) -> xmpptls_result {
+    ffi::guard(|| {
+        let n = LAST_ERROR.with(|l| l.borrow().len());
+        // SAFETY: per the function's contract.
+        unsafe { ffi::set(len, n) }
+    })
+}
+
+/// Copies the detail text of the last core error a call returned on this
+/// thread (what `xmpptls_result_message` cannot know: which XML construct
+/// was refused, rustls's reason, the pin that changed) into `buf`,
+/// NUL-terminated (`len` at least `xmpptls_last_error_detail_len` plus
+/// one). Every thread has its own; a later error replaces it.
+///
+/// # Safety
+/// `buf` has `len` writable octets; `written` points to a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_last_error_detail(
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> xmpptls_result {
+    ffi::guard(|| {
+        LAST_ERROR.with(|l| {
+            // SAFETY: per the function's contract.
+            unsafe { ffi::write_out(l.borrow().as_bytes(), buf.cast(), len, written) }
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xmpptls::xml::XmlError;
+    use xmpptls::{Error, TlsFailure, TrustError};
+
+    /// The C names of the core's codes are the core's numbers, one each,
+    /// and every one has a message: a renumbering fails here.
+    #[test]
+    fn c_codes_are_the_core_codes() {
+        let all = [
+            (Error::Xml(XmlError::TooLarge), XMPPTLS_ERR_XML),
+            (Error::InvalidJid("x".into()), XMPPTLS_ERR_INVALID_JID),
+            (Error::Base64, XMPPTLS_ERR_BASE64),
+            (
+                Error::PayloadTooLarge { size: 2, limit: 1 },
+                XMPPTLS_ERR_PAYLOAD_TOO_LARGE,
+            ),
+            (Error::NotAStanza("x".into()), XMPPTLS_ERR_NOT_A_STANZA),
+            (Error::BadRequest("x".into()), XMPPTLS_ERR_BAD_REQUEST),
+            (Error::NoTunnel("x".into()), XMPPTLS_ERR_NO_TUNNEL),
+            (Error::DataBeforeProceed, XMPPTLS_ERR_DATA_BEFORE_PROCEED),
+            (Error::DuplicateStart, XMPPTLS_ERR_DUPLICATE_START),
+            (Error::UnexpectedIq, XMPPTLS_ERR_UNEXPECTED_IQ),
+            (
+                Error::PeerRefused(xmpptls::stanza_error::StanzaError::new(
+                    xmpptls::stanza_error::Condition::Conflict,
+                    None,
+                )),
+                XMPPTLS_ERR_PEER_REFUSED,
+            ),
+            (
+                Error::UnsupportedMethod("srp".into()),
+                XMPPTLS_ERR_UNSUPPORTED_METHOD,
+            ),
+            (
+                Error::RoutingMismatch {
+                    found: "a".into(),
+                    expected: "b".into(),
+                },
+                XMPPTLS_ERR_ROUTING_MISMATCH,
+            ),
+            (Error::Disabled, XMPPTLS_ERR_DISABLED),
+            (
+                Error::WrongRecipient("x".into()),
+                XMPPTLS_ERR_WRONG_RECIPIENT,
+            ),
+            (Error::TunnelClosed, XMPPTLS_ERR_TUNNEL_CLOSED),
+            (Error::Tls(TlsFailure::Decrypt), XMPPTLS_ERR_TLS),
+            (Error::Trust(TrustError::UnknownPeer), XMPPTLS_ERR_TRUST),
+            (
+                Error::TooManyTunnels { limit: 1 },
+                XMPPTLS_ERR_TOO_MANY_TUNNELS,
+            ),
+            (Error::BufferFull { limit: 1 }, XMPPTLS_ERR_BUFFER_FULL),
+            (Error::Config("x".into()), XMPPTLS_ERR_CONFIG),
+        ];
+        for (e, c) in &all {
+            assert_eq!(e.code(), *c, "{e}");
+            assert_ne!(message(*c), "unknown result code", "{e}");
+        }
+        // Every core code has its own C name.
+        let mut codes: Vec<u32> = all.iter().map(|(_, c)| *c).collect();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+    }
 }

@@ -218,7 +218,7 @@ impl ClientSession {
         while !data.is_empty() {
             self.conn
                 .read_tls(&mut data)
-                .map_err(|e| Error::Tls(e.to_string()))?;
+                .map_err(|e| Error::Tls(e.into()))?;
             if let Err(e) = self.conn.process_new_packets() {
                 self.failure = Some(e.clone());
                 return Err(e.into());
@@ -253,7 +253,7 @@ impl ClientSession {
         self.conn
             .writer()
             .write_all(data)
-            .map_err(|e| Error::Tls(e.to_string()))
+            .map_err(|e| Error::Tls(e.into()))
     }
 
     /// Moves decrypted application data into `out`.
@@ -261,7 +261,7 @@ impl ClientSession {
         match self.conn.reader().read_to_end(out) {
             Ok(n) => Ok(n),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(0),
-            Err(e) => Err(Error::Tls(e.to_string())),
+            Err(e) => Err(Error::Tls(e.into())),
         }
     }
 

@@ -7,8 +7,8 @@
 
 use std::fmt;
 
+use crate::stanza_error::{Condition, StanzaError};
 use crate::xml::XmlError;
-use crate::xtls::wire::{Condition, StanzaError};
 
 /// Why a peer certificate was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +62,74 @@ impl fmt::Display for TrustError {
     }
 }
 
+/// Why TLS failed: what rustls reported, sorted into the kinds a caller
+/// acts on, each with rustls's own words. (Our own trust decisions are
+/// [`Error::Trust`], not this.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsFailure {
+    /// The peer sent a fatal alert (RFC 8446 §6), by its name, e.g.
+    /// `BadCertificate`.
+    AlertReceived(String),
+    /// A record did not decrypt: in a tunnel, a `<data/>` was reordered,
+    /// lost, duplicated past what is remembered, or forged on the way.
+    Decrypt,
+    /// The peer cannot meet what we require (no common version, suite,
+    /// group or signature scheme).
+    PeerIncompatible(String),
+    /// The peer broke the protocol.
+    PeerMisbehaved(String),
+    /// A message did not decode, or a record was too large.
+    InvalidMessage(String),
+    /// Anything else.
+    Other(String),
+}
+
+impl fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsFailure::AlertReceived(a) => write!(f, "the peer sent the alert {a}"),
+            TlsFailure::Decrypt => f.write_str("a record did not decrypt"),
+            TlsFailure::PeerIncompatible(m)
+            | TlsFailure::PeerMisbehaved(m)
+            | TlsFailure::InvalidMessage(m)
+            | TlsFailure::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<rustls::Error> for TlsFailure {
+    fn from(e: rustls::Error) -> Self {
+        match &e {
+            rustls::Error::AlertReceived(a) => TlsFailure::AlertReceived(
+                a.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| format!("0x{:02x}", u8::from(*a))),
+            ),
+            rustls::Error::DecryptError => TlsFailure::Decrypt,
+            rustls::Error::PeerIncompatible(_) => TlsFailure::PeerIncompatible(e.to_string()),
+            rustls::Error::PeerMisbehaved(_) => TlsFailure::PeerMisbehaved(e.to_string()),
+            rustls::Error::InvalidMessage(_) | rustls::Error::PeerSentOversizedRecord => {
+                TlsFailure::InvalidMessage(e.to_string())
+            }
+            _ => TlsFailure::Other(e.to_string()),
+        }
+    }
+}
+
+impl From<std::io::Error> for TlsFailure {
+    /// rustls's readers and writers wrap its error in an `io::Error`.
+    fn from(e: std::io::Error) -> Self {
+        match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            Some(inner) => inner.clone().into(),
+            None => TlsFailure::Other(e.to_string()),
+        }
+    }
+}
+
 /// Everything that can go wrong in the core.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -96,8 +164,8 @@ pub enum Error {
     /// A TLS method other than `x509` (the spec's `openpgp` and `srp` have no
     /// rustls implementation).
     UnsupportedMethod(String),
-    /// TLS failed (handshake or record layer); the message is rustls's.
-    Tls(String),
+    /// TLS failed (handshake or record layer), and why.
+    Tls(TlsFailure),
     /// The peer's certificate was not accepted.
     Trust(TrustError),
     /// An inner stanza's `from`/`to` contradicts the IQ that carried it.
@@ -158,13 +226,13 @@ impl Error {
     }
 }
 
-impl Error {
+impl From<&Error> for Condition {
     /// The stanza error condition (RFC 6120 §8.3.3) that answers an XTLS
     /// request which failed with this error: one table, as rustls maps its
     /// errors to alerts. A start refused for its method is answered with
     /// `not-acceptable` instead (XTLS §4.2), which the caller knows.
-    pub fn condition(&self) -> Condition {
-        match self {
+    fn from(e: &Error) -> Self {
+        match e {
             Error::Disabled | Error::WrongRecipient(_) => Condition::ServiceUnavailable,
             Error::Trust(_) => Condition::NotAcceptable,
             Error::UnsupportedMethod(_) => Condition::FeatureNotImplemented,
@@ -235,6 +303,6 @@ impl From<TrustError> for Error {
 
 impl From<rustls::Error> for Error {
     fn from(e: rustls::Error) -> Self {
-        Error::Tls(e.to_string())
+        Error::Tls(e.into())
     }
 }

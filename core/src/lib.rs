@@ -54,11 +54,12 @@ pub mod pins;
 pub mod policy;
 pub mod report;
 pub mod server_check;
+pub mod stanza_error;
 pub mod starttls;
 pub mod xml;
 pub mod xtls;
 
-pub use error::{Error, TrustError};
+pub use error::{Error, TlsFailure, TrustError};
 pub use identity::Identity;
 pub use jid::Jid;
 pub use pins::{PinStatus, PinStorage, PinStore};

@@ -291,6 +291,13 @@ static int test_bad_input_and_null_arguments(void) {
   CHECK(handled == -1);
   const char *bomb = "<!DOCTYPE iq [<!ENTITY a 'a'>]><iq type='set' id='1'>&a;</iq>";
   CHECK(xmpptls_endpoint_handle_incoming(juliet, (const uint8_t *)bomb, strlen(bomb), NOW, &handled) == XMPPTLS_ERR_XML);
+  /* The detail the code cannot carry. */
+  char detail[256];
+  size_t detail_len = 0, dw = 0;
+  CHECK(xmpptls_last_error_detail_len(&detail_len) == XMPPTLS_OK && detail_len > 0 && detail_len < sizeof detail);
+  CHECK(xmpptls_last_error_detail(detail, sizeof detail, &dw) == XMPPTLS_OK && dw == detail_len);
+  CHECK(strstr(detail, "DOCTYPE") != NULL);
+  CHECK(xmpptls_last_error_detail(detail, 3, &dw) == XMPPTLS_BUFFER_TOO_SMALL);
   const char *base64 = "<iq type='set' id='d' from='" ROMEO "' to='" JULIET "'><data xmlns='urn:xmpp:tmp:xtls'>!!!</data></iq>";
   CHECK(xmpptls_endpoint_handle_incoming(juliet, (const uint8_t *)base64, strlen(base64), NOW, &handled) == XMPPTLS_ERR_NO_TUNNEL);
   const char *msg = "<message><body>not ours</body></message>";

@@ -495,7 +495,7 @@ impl Endpoint {
     /// Answers an XTLS IQ-set that could not be read or addressed, and closes
     /// the sender's tunnel: its TLS stream lost what that IQ carried.
     fn refuse_unreadable(&mut self, head: RequestHead, e: Error) {
-        let error = StanzaError::new(e.condition(), Some(e.to_string()));
+        let error = StanzaError::new(Condition::from(&e), Some(e.to_string()));
         self.reply_to(head.from.as_deref(), &head.id, Payload::Error(error));
         let wrong_recipient = matches!(e, Error::WrongRecipient(_));
         if let Some(peer) = head.from.and_then(|f| Jid::parse(&f).ok()) {
@@ -591,7 +591,7 @@ impl Endpoint {
                 let condition = match &e {
                     // XTLS §4.2: a start whose offer we cannot use.
                     Error::UnsupportedMethod(_) if is_start => Condition::NotAcceptable,
-                    e => e.condition(),
+                    e => Condition::from(e),
                 };
                 self.reply(
                     &peer,

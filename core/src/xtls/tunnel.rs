@@ -25,7 +25,7 @@ use super::io::{Io, PendingKind};
 use super::tls::group_name;
 use super::trust::{PeerAuth, PeerSlot};
 use super::wire::{self, DataIqWriter, Payload};
-use crate::error::Error;
+use crate::error::{Error, TlsFailure};
 use crate::identity::{cert_sha256, hex, spki_sha256};
 use crate::jid::Jid;
 use crate::pins::PinStatus;
@@ -299,8 +299,7 @@ impl Tunnel {
                 return Err(Error::TunnelClosed);
             };
             let was_handshaking = tls.is_handshaking();
-            tls.read_tls(&mut rest)
-                .map_err(|e| Error::Tls(e.to_string()))?;
+            tls.read_tls(&mut rest).map_err(|e| Error::Tls(e.into()))?;
             let processed = tls.process_new_packets();
             let done_now = was_handshaking && !tls.is_handshaking();
             if let Err(e) = processed {
@@ -320,7 +319,7 @@ impl Tunnel {
         if let Some(Err(t)) = self.slot.as_ref().and_then(|v| v.outcome()) {
             return Error::Trust(t);
         }
-        Error::Tls(e.to_string())
+        Error::Tls(e.into())
     }
     fn handshake_done(
         &mut self,
@@ -458,7 +457,7 @@ impl Tunnel {
                     }
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) => return Err(Error::Tls(e.to_string())),
+                Err(e) => return Err(Error::Tls(e.into())),
             }
         }
         Ok(())
@@ -581,9 +580,11 @@ impl Tunnel {
         let written = tls
             .writer()
             .write_vectored(&slices)
-            .map_err(|e| Error::Tls(e.to_string()))?;
+            .map_err(|e| Error::Tls(e.into()))?;
         if written != total {
-            return Err(Error::Tls(format!("TLS took {written} of {total} octets")));
+            return Err(Error::Tls(TlsFailure::Other(format!(
+                "TLS took {written} of {total} octets"
+            ))));
         }
         Ok(n)
     }
