@@ -734,7 +734,8 @@ fn outgoing_routing_must_match_the_tunnel() {
 #[test]
 fn buffered_plaintext_is_bounded() {
     let mut romeo = endpoint_with(ROMEO, TrustMode::Offer, |c| {
-        c.limits.max_buffered_bytes = 10_000
+        c.limits.max_stanza_bytes = 5_000;
+        c.limits.max_buffered_bytes = 10_000;
     });
     romeo.open(&jid(JULIET), now()).unwrap();
     let s = format!("<message><body>{}</body></message>", "y".repeat(4000));
