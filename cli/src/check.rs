@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use xmpptls::client::{ClientSession, ClientSettings, Mode};
 use xmpptls::identity::{certificates_from_pem, Service};
-use xmpptls::policy::{Finding, Policy, Severity, Verdict};
+use xmpptls::policy::{Finding, Policy, Verdict};
 use xmpptls::starttls::{self, FeaturesDecision, StartTlsAnswer, StartTlsPolicy};
 
 use crate::certs::Usage;
@@ -181,22 +181,10 @@ pub fn check(a: &CheckArgs<'_>) -> Result<bool, Usage> {
     if !a.direct_tls {
         match starttls(&mut sock, a.domain, service) {
             Ok(Ok(true)) => {}
-            Ok(Ok(false)) => {
-                extra = Some(Finding {
-                    code: "starttls-not-offered",
-                    severity: Severity::Warning,
-                    rfc: "RFC 7590 §3.1; RFC 6120 §5.3.1",
-                    message: "the stream features did not offer STARTTLS (stripped?), but the server accepted it".into(),
-                })
-            }
+            Ok(Ok(false)) => extra = Some(starttls::not_offered_finding()),
             Ok(Err(why)) | Err(why) => {
                 tls = false;
-                extra = Some(Finding {
-                    code: "starttls-failed",
-                    severity: Severity::Error,
-                    rfc: "RFC 7590 §3.1",
-                    message: format!("no TLS: {why}"),
-                });
+                extra = Some(starttls::failed_finding(&why));
             }
         }
     }

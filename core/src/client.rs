@@ -24,7 +24,7 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use crate::error::Error;
 use crate::identity::pkix::{verify_chain, Purpose, Roots};
 use crate::identity::{match_identity, Matched, PresentedIds, ReferenceIdentity, Service};
-use crate::policy::{AuthMethod, Finding, Negotiated, Policy, Severity, TlsVersion};
+use crate::policy::{AuthMethod, Finding, FindingCode, Negotiated, Policy, Severity, TlsVersion};
 use crate::report::ConnectionReport;
 use crate::starttls;
 
@@ -310,7 +310,7 @@ impl ClientSession {
         );
         if let Some(Err(why)) = &checks.pkix {
             report.add_finding(finding(
-                "certificate-untrusted",
+                FindingCode::CertificateUntrusted.as_str(),
                 "RFC 6120 §13.7.2; RFC 5280",
                 format!("the certificate chain is not trusted: {why}"),
             ));
@@ -343,15 +343,15 @@ fn describe_failure(e: &rustls::Error) -> (&'static str, String) {
     match e {
         rustls::Error::AlertReceived(AlertDescription::ProtocolVersion)
         | rustls::Error::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13) => (
-            "version-unsupported",
+            FindingCode::VersionUnsupported.as_str(),
             "the server speaks no TLS version we accept (TLS 1.2 or 1.3): it is limited to deprecated versions".into(),
         ),
         rustls::Error::AlertReceived(AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity)
         | rustls::Error::PeerIncompatible(PeerIncompatible::NoCipherSuitesInCommon) => (
-            "suite-unsupported",
+            FindingCode::SuiteUnsupported.as_str(),
             "the server offers no cipher suite we accept: none with forward secrecy and AEAD".into(),
         ),
-        rustls::Error::InvalidCertificate(_) => ("certificate-rejected", format!("the handshake was stopped because the certificate is not trusted ({e})")),
-        other => ("handshake-failed", format!("the TLS handshake failed: {other}")),
+        rustls::Error::InvalidCertificate(_) => (FindingCode::CertificateRejected.as_str(), format!("the handshake was stopped because the certificate is not trusted ({e})")),
+        other => (FindingCode::HandshakeFailed.as_str(), format!("the TLS handshake failed: {other}")),
     }
 }

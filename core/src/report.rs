@@ -11,7 +11,8 @@ use crate::identity::{CertificateInfo, Matched};
 use crate::pins::PinStatus;
 use crate::policy::suites::{self, Class};
 use crate::policy::{
-    evaluate_with_certificate, Evaluation, Finding, Negotiated, Policy, Severity, Verdict,
+    evaluate_with_certificate, Evaluation, Finding, FindingCode, Negotiated, Policy, Severity,
+    Verdict,
 };
 
 /// Everything a person (or a log) needs about one TLS connection.
@@ -38,7 +39,7 @@ pub struct ConnectionReport {
 /// server's identity.
 pub(crate) fn identity_mismatch(domain: &str, service: crate::identity::Service) -> Finding {
     Finding {
-        code: "identity-mismatch",
+        code: FindingCode::IdentityMismatch.as_str(),
         severity: Severity::Error,
         rfc: "RFC 6125 §6; RFC 6120 §13.7.1.2",
         message: format!(
@@ -92,7 +93,7 @@ impl ConnectionReport {
         };
         if let Some((old, new)) = changed {
             report.add_finding(Finding {
-                code: "pin-changed",
+                code: FindingCode::PinChanged.as_str(),
                 severity: Severity::Warning,
                 rfc: "RFC 7590 §3.6",
                 message: format!(

@@ -15,7 +15,7 @@
 use crate::error::Error;
 use crate::identity::{hex, match_identity, spki_sha256, PresentedIds, ReferenceIdentity, Service};
 use crate::pins::{check_and_pin, PinStorage, PinStore};
-use crate::policy::{Finding, Negotiated, Policy, Severity};
+use crate::policy::{Finding, FindingCode, Negotiated, Policy, Severity};
 use crate::report::ConnectionReport;
 
 /// Checks a server connection made by another TLS stack. `negotiated`
@@ -54,7 +54,7 @@ pub fn check_server(
     let mut report = ConnectionReport::new(domain, policy, negotiated, identity.clone(), pin);
     match presented {
         Some(Err(e)) => report.add_finding(Finding {
-            code: "certificate-unreadable",
+            code: FindingCode::CertificateUnreadable.as_str(),
             severity: Severity::Error,
             rfc: "RFC 5280",
             message: format!("the server's certificate cannot be read: {e}"),

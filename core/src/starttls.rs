@@ -10,6 +10,7 @@
 
 use crate::error::Error;
 use crate::identity::Service;
+use crate::policy::{Finding, FindingCode, Severity};
 use crate::xml::{self, XmlLimits};
 
 /// The STARTTLS namespace (RFC 6120 §5.4).
@@ -134,6 +135,29 @@ pub fn on_answer(answer: &[u8]) -> Result<StartTlsAnswer, Error> {
             el.name
         ))),
     }
+}
+
+/// The finding for a server that did not advertise STARTTLS but accepted
+/// it when tried (RFC 6120 §5.3.1): the features may have been stripped by
+/// a man in the middle (RFC 7590 §3.1).
+pub fn not_offered_finding() -> Finding {
+    Finding::new(
+        FindingCode::StarttlsNotOffered,
+        Severity::Warning,
+        "RFC 7590 §3.1; RFC 6120 §5.3.1",
+        "the stream features did not offer STARTTLS (stripped?), but the server accepted it".into(),
+    )
+}
+
+/// The finding for a stream on which no TLS could be started (RFC 7590
+/// §3.1), with the reason `why`.
+pub fn failed_finding(why: &str) -> Finding {
+    Finding::new(
+        FindingCode::StarttlsFailed,
+        Severity::Error,
+        "RFC 7590 §3.1",
+        format!("no TLS: {why}"),
+    )
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::fmt;
 
 use rustls_pki_types::CertificateDer;
 
+use super::findings::FindingCode;
 use super::suites::{self, Class};
 use super::{AuthMethod, Policy, ResumptionMode, TlsVersion};
 use crate::identity::CertificateInfo;
@@ -131,13 +132,8 @@ pub struct Evaluation {
 struct Out(Vec<Finding>);
 
 impl Out {
-    fn add(&mut self, code: &'static str, severity: Severity, rfc: &'static str, message: String) {
-        self.0.push(Finding {
-            code,
-            severity,
-            rfc,
-            message,
-        });
+    fn add(&mut self, code: FindingCode, severity: Severity, rfc: &'static str, message: String) {
+        self.0.push(Finding::new(code, severity, rfc, message));
     }
 }
 
@@ -162,7 +158,7 @@ pub(crate) fn evaluate_with_certificate(
             Warning
         };
         out.add(
-            "unencrypted",
+            FindingCode::Unencrypted,
             sev,
             "RFC 7590 §3.1",
             "the stream is not encrypted: anyone on the path can read and change it".into(),
@@ -173,21 +169,21 @@ pub(crate) fn evaluate_with_certificate(
     suite_findings(policy, n, &mut out);
     key_findings(policy, n, certificate, &mut out);
     if n.compression {
-        out.add("compression", Warning, "RFC 7525 §3.3", "TLS-level compression is on: it enables CRIME-style attacks (XMPP can compress at the application layer, XEP-0138)".into());
+        out.add(FindingCode::Compression, Warning, "RFC 7525 §3.3", "TLS-level compression is on: it enables CRIME-style attacks (XMPP can compress at the application layer, XEP-0138)".into());
     }
     if n.version == Some(TlsVersion::Tls12) && n.extended_master_secret == Some(false) {
-        out.add("no-extended-master-secret", Warning, "RFC 7627 §4; RFC 7525 §3.5 (triple handshake)", "TLS 1.2 without extended master secret: the session is open to triple-handshake attacks and tls-unique/tls-exporter channel binding is unsafe".into());
+        out.add(FindingCode::NoExtendedMasterSecret, Warning, "RFC 7627 §4; RFC 7525 §3.5 (triple handshake)", "TLS 1.2 without extended master secret: the session is open to triple-handshake attacks and tls-unique/tls-exporter channel binding is unsafe".into());
     }
     if n.resumed
         && n.ticket
         && policy.resumption == ResumptionMode::SessionIdsOnly
         && n.version != Some(TlsVersion::Tls13)
     {
-        out.add("session-ticket", Warning, "RFC 7525 §3.4; IETF 88 TLS in XMPP slides", "resumed with a TLS 1.2 session ticket: tickets encrypted under a long-lived key weaken forward secrecy; session IDs are preferred".into());
+        out.add(FindingCode::SessionTicket, Warning, "RFC 7525 §3.4; IETF 88 TLS in XMPP slides", "resumed with a TLS 1.2 session ticket: tickets encrypted under a long-lived key weaken forward secrecy; session IDs are preferred".into());
     }
     if n.resumed && policy.resumption == ResumptionMode::Disabled {
         out.add(
-            "resumption-disabled",
+            FindingCode::ResumptionDisabled,
             Error,
             "policy",
             "the session was resumed but the policy disables resumption".into(),
@@ -213,7 +209,7 @@ fn version_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
     use Severity::*;
     let Some(v) = n.version else {
         out.add(
-            "version-unknown",
+            FindingCode::VersionUnknown,
             Warning,
             "RFC 7590 §3.6",
             "the TLS version was not reported".into(),
@@ -221,11 +217,11 @@ fn version_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
         return;
     };
     match v {
-        TlsVersion::Ssl2 | TlsVersion::Ssl3 => out.add("version-forbidden", Error, "RFC 7525 §3.1.1; RFC 6176; RFC 7568", format!("{v} is broken and must not be used")),
-        TlsVersion::Tls10 | TlsVersion::Tls11 => out.add("version-deprecated", if v < policy.min_version { Error } else { Warning }, "RFC 8996 §2–3; RFC 7525 §3.1.1", format!("{v} is deprecated: it lacks modern AEAD suites and uses SHA-1/MD5 in its handshake")),
+        TlsVersion::Ssl2 | TlsVersion::Ssl3 => out.add(FindingCode::VersionForbidden, Error, "RFC 7525 §3.1.1; RFC 6176; RFC 7568", format!("{v} is broken and must not be used")),
+        TlsVersion::Tls10 | TlsVersion::Tls11 => out.add(FindingCode::VersionDeprecated, if v < policy.min_version { Error } else { Warning }, "RFC 8996 §2–3; RFC 7525 §3.1.1", format!("{v} is deprecated: it lacks modern AEAD suites and uses SHA-1/MD5 in its handshake")),
         TlsVersion::Tls12 | TlsVersion::Tls13 => {
             if v < policy.min_version {
-                out.add("version-below-policy", Error, "policy", format!("{v} is below the policy's minimum {}", policy.min_version));
+                out.add(FindingCode::VersionBelowPolicy, Error, "policy", format!("{v} is below the policy's minimum {}", policy.min_version));
             }
         }
     }
@@ -235,7 +231,7 @@ fn suite_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
     use Severity::*;
     let Some(code) = n.suite else {
         out.add(
-            "suite-unknown",
+            FindingCode::SuiteUnknown,
             Warning,
             "RFC 7590 §3.6",
             "the cipher suite was not reported".into(),
@@ -244,7 +240,7 @@ fn suite_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
     };
     let Some(s) = suites::by_code(code) else {
         out.add(
-            "suite-unknown",
+            FindingCode::SuiteUnknown,
             Warning,
             "RFC 7590 §3.6",
             format!("cipher suite 0x{code:04x} is not in the registry"),
@@ -253,7 +249,7 @@ fn suite_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
     };
     if policy.denied_suites.contains(&code) {
         out.add(
-            "suite-denied",
+            FindingCode::SuiteDenied,
             Error,
             "policy",
             format!("{} is on the policy's deny list", s.name),
@@ -264,7 +260,7 @@ fn suite_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
     let allowed = policy.allowed_suites.contains(&code);
     match c.class {
         Class::Forbidden | Class::Signalling => out.add(
-            "suite-forbidden",
+            FindingCode::SuiteForbidden,
             Error,
             c.source,
             format!("{}: {}", s.name, c.reason),
@@ -276,7 +272,7 @@ fn suite_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
                 Warning
             };
             out.add(
-                "suite-not-recommended",
+                FindingCode::SuiteNotRecommended,
                 sev,
                 c.source,
                 format!("{}: {}", s.name, c.reason),
@@ -284,7 +280,7 @@ fn suite_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
         }
         Class::Recommended if !allowed && c.class < policy.min_suite_class => {
             out.add(
-                "suite-below-policy",
+                FindingCode::SuiteBelowPolicy,
                 Error,
                 "policy",
                 format!(
@@ -294,7 +290,7 @@ fn suite_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
             );
         }
         Class::Recommended => out.add(
-            "suite-not-preferred",
+            FindingCode::SuiteNotPreferred,
             Info,
             "IETF 88 TLS in XMPP slides",
             format!("{}: good; 256-bit suites are preferred", s.name),
@@ -313,7 +309,7 @@ fn suite_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
     };
     if let Some(v) = n.version.filter(|v| *v < lo || *v > hi) {
         out.add(
-            "suite-version-mismatch",
+            FindingCode::SuiteVersionMismatch,
             Error,
             "RFC 8446 §B.4; RFC 5246 §A.5",
             format!("{} cannot be used with {v}", s.name),
@@ -341,7 +337,7 @@ fn key_findings(
     if let Some(bits) = n.kx_bits {
         if finite_field && bits < policy.min_dh_bits {
             out.add(
-                "weak-dh",
+                FindingCode::WeakDh,
                 Error,
                 "RFC 7525 §4.5; RFC 7919",
                 format!(
@@ -351,7 +347,7 @@ fn key_findings(
             );
         } else if !finite_field && bits < policy.min_ec_bits {
             out.add(
-                "weak-ecdh",
+                FindingCode::WeakEcdh,
                 Error,
                 "RFC 7525 §4.5",
                 format!(
@@ -386,7 +382,7 @@ fn key_findings(
         let kind_l = kind.to_ascii_lowercase();
         if (kind_l == "rsa" || kind_l == "dsa") && bits < policy.min_rsa_bits {
             out.add(
-                "weak-peer-key",
+                FindingCode::WeakPeerKey,
                 Error,
                 "RFC 7525 §4.5",
                 format!(
@@ -396,7 +392,7 @@ fn key_findings(
             );
         } else if kind_l == "ecdsa" && bits < policy.min_ec_bits {
             out.add(
-                "weak-peer-key",
+                FindingCode::WeakPeerKey,
                 Error,
                 "RFC 7525 §4.5",
                 format!(
@@ -417,18 +413,18 @@ fn auth_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
             } else {
                 Warning
             };
-            out.add("not-authenticated", sev, "RFC 7590 §3.4; RFC 6120 §13.7.2", "the peer was not authenticated: the connection is encrypted but could be to anyone".into());
+            out.add(FindingCode::NotAuthenticated, sev, "RFC 7590 §3.4; RFC 6120 §13.7.2", "the peer was not authenticated: the connection is encrypted but could be to anyone".into());
         }
         Some(m) if !policy.allowed_auth.contains(&m) => {
             out.add(
-                "auth-method-not-allowed",
+                FindingCode::AuthMethodNotAllowed,
                 Error,
                 "policy",
                 format!("the peer was authenticated by {m}, which the policy does not accept"),
             );
         }
         Some(AuthMethod::Dialback) => {
-            out.add("dialback-only", Warning, "RFC 7590 §3.4; XEP-0220", "the peer's domain was verified by Server Dialback (DNS-based), not by its certificate: opportunistic security".into());
+            out.add(FindingCode::DialbackOnly, Warning, "RFC 7590 §3.4; XEP-0220", "the peer's domain was verified by Server Dialback (DNS-based), not by its certificate: opportunistic security".into());
         }
         Some(_) => {}
     }

@@ -3,7 +3,7 @@
 //! [`Verdict`] with [`Finding`]s a person can read.
 //!
 //! ```
-//! use xmpptls::policy::{evaluate, AuthMethod, Negotiated, Policy, TlsVersion, Verdict};
+//! use xmpptls::policy::{evaluate, AuthMethod, FindingCode, Negotiated, Policy, TlsVersion, Verdict};
 //! let n = Negotiated {
 //!     encrypted: true,
 //!     version: Some(TlsVersion::Tls12),
@@ -13,16 +13,19 @@
 //! };
 //! let e = evaluate(&Policy::strict(), &n);
 //! assert_eq!(e.verdict, Verdict::Fail);
-//! assert!(e.findings.iter().any(|f| f.code == "suite-forbidden"));
+//! let forbidden = FindingCode::SuiteForbidden.as_str();
+//! assert!(e.findings.iter().any(|f| f.code == forbidden));
 //! ```
 
 mod evaluate;
+mod findings;
 pub mod suites;
 
 use std::fmt;
 
 pub(crate) use evaluate::evaluate_with_certificate;
 pub use evaluate::{evaluate, Evaluation, Finding, Negotiated, Severity, Verdict};
+pub use findings::FindingCode;
 use suites::Class;
 
 /// A TLS (or SSL) protocol version, ordered oldest first.

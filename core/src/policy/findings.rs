@@ -1,0 +1,183 @@
+//! Every finding a report can carry, by its stable code: one owner, so the
+//! code, the bindings and the README's list agree (a test checks the
+//! README, and that no other file spells a code). Codes are never renamed.
+
+use super::{Finding, Severity};
+
+macro_rules! finding_codes {
+    ($($(#[$doc:meta])* $variant:ident => $code:literal,)*) => {
+        /// The stable code of a finding (`Finding::code`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum FindingCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl FindingCode {
+            /// Every code, in the README's order.
+            pub const ALL: &'static [FindingCode] = &[$(FindingCode::$variant,)*];
+
+            /// The code as reports and bindings spell it.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(FindingCode::$variant => $code,)*
+                }
+            }
+
+            /// The code spelled `s`, if there is one.
+            pub fn parse(s: &str) -> Option<Self> {
+                FindingCode::ALL.iter().copied().find(|c| c.as_str() == s)
+            }
+        }
+    };
+}
+
+finding_codes! {
+    /// No TLS at all (RFC 7590 §3.1).
+    Unencrypted => "unencrypted",
+    /// SSL 2.0 or 3.0 (RFC 6176, RFC 7568).
+    VersionForbidden => "version-forbidden",
+    /// TLS 1.0 or 1.1 (RFC 8996).
+    VersionDeprecated => "version-deprecated",
+    /// A version below the policy's minimum.
+    VersionBelowPolicy => "version-below-policy",
+    /// A version number we do not know.
+    VersionUnknown => "version-unknown",
+    /// The server speaks no version a rustls client accepts.
+    VersionUnsupported => "version-unsupported",
+    /// A suite RFC 7525 forbids (NULL, export, RC4, 3DES, anonymous).
+    SuiteForbidden => "suite-forbidden",
+    /// A suite RFC 7525 does not recommend (static RSA, CBC, SHA-1 MAC).
+    SuiteNotRecommended => "suite-not-recommended",
+    /// A suite below the policy's minimum class.
+    SuiteBelowPolicy => "suite-below-policy",
+    /// A recommended suite that is not the best (information).
+    SuiteNotPreferred => "suite-not-preferred",
+    /// A suite the policy denies by name.
+    SuiteDenied => "suite-denied",
+    /// A suite code not in the IANA registry table.
+    SuiteUnknown => "suite-unknown",
+    /// A suite that does not belong to the negotiated version.
+    SuiteVersionMismatch => "suite-version-mismatch",
+    /// The server offers no suite a rustls client accepts.
+    SuiteUnsupported => "suite-unsupported",
+    /// Finite-field Diffie-Hellman below the policy's size.
+    WeakDh => "weak-dh",
+    /// An elliptic curve below the policy's size.
+    WeakEcdh => "weak-ecdh",
+    /// The peer's certificate key below the policy's size.
+    WeakPeerKey => "weak-peer-key",
+    /// TLS-level compression (RFC 7525 §3.3).
+    Compression => "compression",
+    /// TLS 1.2 without extended master secret (RFC 7627).
+    NoExtendedMasterSecret => "no-extended-master-secret",
+    /// TLS 1.2 resumed with a session ticket (RFC 7525 §3.4).
+    SessionTicket => "session-ticket",
+    /// Resumed although the policy disables resumption.
+    ResumptionDisabled => "resumption-disabled",
+    /// Encrypted but not authenticated (RFC 7590 §3.4).
+    NotAuthenticated => "not-authenticated",
+    /// Authenticated by a method the policy does not allow.
+    AuthMethodNotAllowed => "auth-method-not-allowed",
+    /// A server verified only by Server Dialback (XEP-0220).
+    DialbackOnly => "dialback-only",
+    /// The key differs from the one pinned earlier (RFC 7590 §3.6).
+    PinChanged => "pin-changed",
+    /// The chain is not trusted (PKIX, RFC 5280).
+    CertificateUntrusted => "certificate-untrusted",
+    /// The handshake was stopped over the certificate.
+    CertificateRejected => "certificate-rejected",
+    /// The certificate could not be read.
+    CertificateUnreadable => "certificate-unreadable",
+    /// The certificate does not name the domain for the service (RFC 6125).
+    IdentityMismatch => "identity-mismatch",
+    /// The stream features did not offer STARTTLS (stripped?), but the
+    /// server accepted it.
+    StarttlsNotOffered => "starttls-not-offered",
+    /// No TLS could be started on the stream.
+    StarttlsFailed => "starttls-failed",
+    /// The TLS handshake failed for another reason.
+    HandshakeFailed => "handshake-failed",
+}
+
+impl Finding {
+    /// A finding with its stable code.
+    pub fn new(code: FindingCode, severity: Severity, rfc: &'static str, message: String) -> Self {
+        Finding {
+            code: code.as_str(),
+            severity,
+            rfc,
+            message,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_parse_back() {
+        for (i, c) in FindingCode::ALL.iter().enumerate() {
+            assert_eq!(FindingCode::parse(c.as_str()), Some(*c));
+            assert!(FindingCode::ALL[..i]
+                .iter()
+                .all(|o| o.as_str() != c.as_str()));
+        }
+        assert_eq!(FindingCode::parse("no-such-finding"), None);
+    }
+
+    /// The README's list of finding codes is this list, in this order.
+    #[test]
+    fn the_readme_lists_every_code() {
+        let readme = include_str!("../../../README.md");
+        let start = readme
+            .find("Findings have stable codes:")
+            .expect("the README lists the finding codes");
+        let list = &readme[start..];
+        let list = &list[..list.find(".\n").expect("the list ends with a full stop")];
+        let listed: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
+        let ours: Vec<&str> = FindingCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, ours);
+    }
+
+    /// No other Rust source of the workspace spells a finding code outside
+    /// its tests: findings are made with [`FindingCode`] only.
+    #[test]
+    fn no_other_source_spells_a_code() {
+        let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut stack: Vec<_> = [
+            "core",
+            "cli",
+            "bindings-c",
+            "bindings-mobile",
+            "bindings-wasm",
+        ]
+        .iter()
+        .map(|c| workspace.join(c).join("src"))
+        .collect();
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("source folder") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if name == "findings.rs" || name == "tests.rs" || !name.ends_with(".rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("source");
+                let code_part = text.split("#[cfg(test)]").next().unwrap_or("");
+                for c in FindingCode::ALL {
+                    let spelled = format!("\"{}\"", c.as_str());
+                    assert!(
+                        !code_part.contains(&spelled),
+                        "{} spells {spelled}: use FindingCode",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+}
