@@ -91,6 +91,30 @@
 // An error: `xmpptls_event_error_code` gives its code.
 #define XMPPTLS_CLOSE_ERROR 6
 
+// What a tunnel closed by `XMPPTLS_CLOSE_TIMEOUT` waited for
+// (`xmpptls_event_waited`): `<proceed/>`, the answer to our start.
+#define XMPPTLS_WAIT_PROCEED 1
+
+// The end of the TLS handshake.
+#define XMPPTLS_WAIT_HANDSHAKE 2
+
+// The acknowledgement of a `<data/>` IQ.
+#define XMPPTLS_WAIT_ACK 3
+
+// `<closed/>`, the answer to our close.
+#define XMPPTLS_WAIT_CLOSED 4
+
+// Which text of an identity `xmpptls_identity_text` copies: the
+// certificate chain (PEM, leaf first).
+#define XMPPTLS_IDENTITY_CHAIN_PEM 1
+
+// The private key (PEM, PKCS#8): store it as a secret.
+#define XMPPTLS_IDENTITY_KEY_PEM 2
+
+// The pin: lowercase hex SHA-256 of the SubjectPublicKeyInfo, what peers
+// store for us; show it for out-of-band comparison.
+#define XMPPTLS_IDENTITY_PIN 3
+
 // Policy presets for `xmpptls_evaluate`.
 #define XMPPTLS_POLICY_STRICT 0
 
@@ -99,6 +123,10 @@
 
 // Server-to-server with dialback accepted (RFC 7590 §3.4).
 #define XMPPTLS_POLICY_OPPORTUNISTIC_S2S 2
+
+// Strict, also accepting the certificate hash of an XTLS peer's XEP-0250
+// offer: what tunnels are graded against.
+#define XMPPTLS_POLICY_XTLS 3
 
 // How the caller authenticated the peer (`xmpptls_negotiated.authentication`).
 #define XMPPTLS_AUTH_NONE 0
@@ -117,6 +145,9 @@
 
 // Server Dialback.
 #define XMPPTLS_AUTH_DIALBACK 5
+
+// The certificate hash of an XTLS XEP-0250 offer.
+#define XMPPTLS_AUTH_OFFER 6
 
 // Verdicts (`xmpptls_report_verdict`).
 #define XMPPTLS_VERDICT_PASS 0
@@ -209,6 +240,10 @@ typedef struct xmpptls_endpoint_config xmpptls_endpoint_config;
 // One event of an endpoint (opaque; free with `xmpptls_event_free`). It
 // owns its data: it outlives the endpoint and may be read from any thread.
 typedef struct xmpptls_event xmpptls_event;
+
+// An identity as PEM and its pin (opaque; free with
+// `xmpptls_identity_free`). Immutable: any thread may read it.
+typedef struct xmpptls_identity xmpptls_identity;
 
 // A TLS policy (opaque; free with `xmpptls_policy_free`). Used by one
 // thread at a time; evaluations only read it.
@@ -348,6 +383,24 @@ typedef struct xmpptls_negotiated {
 // Invalid configuration (500).
 #define XMPPTLS_ERR_CONFIG 500
 
+// A pin store document that does not parse (105).
+#define XMPPTLS_ERR_PIN_STORE 105
+
+// Certificate or key material (PEM or DER) that does not parse (106).
+#define XMPPTLS_ERR_CERTIFICATE 106
+
+// POSH did not authenticate the server (302; RFC 7711).
+#define XMPPTLS_ERR_POSH 302
+
+// A TLSA record that cannot be used (303; RFC 6698).
+#define XMPPTLS_ERR_TLSA 303
+
+// A channel binding that cannot be computed (304; RFC 5929, RFC 9266).
+#define XMPPTLS_ERR_CHANNEL_BINDING 304
+
+// A constant or name none of the enum's values has (501).
+#define XMPPTLS_ERR_UNKNOWN_NAME 501
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -401,6 +454,16 @@ xmpptls_result xmpptls_endpoint_config_set_identity_pem(struct xmpptls_endpoint_
                                                         const uint8_t *key_pem,
                                                         size_t key_len);
 
+// Uses an identity made by `xmpptls_identity_generate` or
+// `xmpptls_identity_from_pem` (copied: the caller still frees it). Keep
+// the identity's PEM to keep the same key, and so the same pin at every
+// peer, across restarts.
+//
+// # Safety
+// `cfg` and `id` are live.
+xmpptls_result xmpptls_endpoint_config_set_identity(struct xmpptls_endpoint_config *cfg,
+                                                    const struct xmpptls_identity *id);
+
 // Sets the trust mode: `XMPPTLS_TRUST_OFFER`, `_ON_FIRST_USE`, `_PKIX`, `_PINNED`.
 //
 // # Safety
@@ -427,8 +490,8 @@ xmpptls_result xmpptls_endpoint_config_add_pin(struct xmpptls_endpoint_config *c
 
 // Adds every pin of a pin store saved as JSON (the text of
 // `xmpptls_endpoint_pins_json`, `len` octets) to the configuration.
-// `XMPPTLS_INVALID_PARAMETER` for text that is not such a store (nothing
-// is added then).
+// `XMPPTLS_ERR_PIN_STORE` for text that is not such a store (nothing is
+// added then).
 //
 // # Safety
 // `cfg` is live; `json` points to `len` octets.
@@ -683,6 +746,24 @@ xmpptls_result xmpptls_event_text_ptr(const struct xmpptls_event *ev,
 // `ev` is NULL or a live event.
 uint32_t xmpptls_event_close_reason(const struct xmpptls_event *ev);
 
+// What a tunnel closed by `XMPPTLS_CLOSE_TIMEOUT` waited for
+// (`XMPPTLS_WAIT_*`); 0 for other events and NULL.
+//
+// # Safety
+// `ev` is NULL or a live event.
+uint32_t xmpptls_event_waited(const struct xmpptls_event *ev);
+
+// Our public key's pin (lowercase hex SHA-256 of our SubjectPublicKeyInfo,
+// 64 characters) into `buf`, NUL-terminated (`len` at least 65): what
+// peers pin for us, to compare out of band.
+//
+// # Safety
+// `ep` is live; `buf` has `len` writable octets; `written` is a `size_t`.
+xmpptls_result xmpptls_endpoint_local_pin(struct xmpptls_endpoint *ep,
+                                          char *buf,
+                                          size_t len,
+                                          size_t *written);
+
 // The error code (`XMPPTLS_ERR_*`) of a rejected stanza or of a tunnel
 // closed by an error; 0 otherwise.
 //
@@ -716,6 +797,50 @@ xmpptls_result xmpptls_event_returned(const struct xmpptls_event *ev,
 // # Safety
 // `ev` is NULL or was returned by `xmpptls_endpoint_poll_event` and not freed.
 void xmpptls_event_free(struct xmpptls_event *ev);
+
+// Generates an ECDSA P-256 key and a self-signed certificate naming the
+// bare form of `jid` as XmppAddr (RFC 6120 §13.7.1.4).
+//
+// # Safety
+// `jid` is NUL-terminated; `out` is writable.
+xmpptls_result xmpptls_identity_generate(const char *jid, struct xmpptls_identity **out);
+
+// An identity from PEM: the chain (leaf first) and the private key, as
+// `xmpptls_identity_text` wrote them. Garbage is `XMPPTLS_ERR_CERTIFICATE`.
+//
+// # Safety
+// The PEM pointers point to the given lengths; `out` is writable.
+xmpptls_result xmpptls_identity_from_pem(const uint8_t *chain_pem,
+                                         size_t chain_len,
+                                         const uint8_t *key_pem,
+                                         size_t key_len,
+                                         struct xmpptls_identity **out);
+
+// Length (without NUL) of the text `which` (`XMPPTLS_IDENTITY_*`).
+//
+// # Safety
+// `id` is live; `len` points to a `size_t`.
+xmpptls_result xmpptls_identity_text_len(const struct xmpptls_identity *id,
+                                         uint32_t which,
+                                         size_t *len);
+
+// Copies the text `which` (`XMPPTLS_IDENTITY_*`) into `buf`,
+// NUL-terminated (`len` at least `xmpptls_identity_text_len` plus one);
+// its length without the NUL into `*written`.
+//
+// # Safety
+// `id` is live; `buf` has `len` writable octets; `written` is a `size_t`.
+xmpptls_result xmpptls_identity_text(const struct xmpptls_identity *id,
+                                     uint32_t which,
+                                     char *buf,
+                                     size_t len,
+                                     size_t *written);
+
+// Frees an identity (NULL is ignored).
+//
+// # Safety
+// `id` is NULL or live.
+void xmpptls_identity_free(struct xmpptls_identity *id);
 
 // Grades `n` under the policy preset `policy` and returns the report.
 //

@@ -173,6 +173,39 @@ fn server_check_matches_srv_id_pins_and_warns_on_a_new_key() {
 }
 
 #[test]
+fn server_check_follows_the_policys_cn_fallback() {
+    // RFC 6125 §6.4.4 allowed a CN-ID for a certificate without SANs; RFC
+    // 9525 removed it. The policy's knob decides, in every binding.
+    use xmpptls::policy::{Policy, Verdict};
+    let cn_only = cert("im.example", vec![]);
+    let check = |policy: &Policy| {
+        xmpptls::server_check::check_server(
+            "im.example",
+            Service::XmppClient,
+            policy,
+            platform_connection(vec![cn_only.clone()]),
+            None,
+        )
+        .unwrap()
+    };
+    let strict = check(&Policy::strict());
+    assert_eq!(strict.identity, None);
+    assert_eq!(strict.evaluation.verdict, Verdict::Fail);
+    let mut legacy = Policy::strict();
+    legacy.cn_fallback = true;
+    let r = check(&legacy);
+    assert_eq!(r.identity, Some(Matched::CnId("im.example".into())));
+    assert!(
+        !r.evaluation
+            .findings
+            .iter()
+            .any(|f| f.code == "identity-mismatch"),
+        "{}",
+        r.to_text()
+    );
+}
+
+#[test]
 fn server_check_fails_a_certificate_for_another_domain() {
     use xmpptls::policy::{Policy, Verdict};
     let c = cert("im.example", vec![dns("other.example")]);

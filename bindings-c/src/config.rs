@@ -3,11 +3,13 @@
 
 use std::ffi::{c_char, c_void};
 
+use xmpptls::api::TrustKind;
 use xmpptls::identity::certificates_from_pem;
-use xmpptls::{CertificateDer, EndpointConfig, Identity, Jid, PinStore, TrustMode};
+use xmpptls::{CertificateDer, EndpointConfig, Identity, Jid, PinStore};
 
-use crate::endpoint::{jid, xmpptls_endpoint, XMPPTLS_TRUST_OFFER, XMPPTLS_TRUST_ON_FIRST_USE};
-use crate::ffi::{bytes_arg, free_box, guard, set, str_arg, with_mut};
+use crate::endpoint::{jid, xmpptls_endpoint};
+use crate::ffi::{bytes_arg, free_box, guard, named, set, str_arg, with_mut};
+use crate::identity::xmpptls_identity;
 use crate::result::*;
 
 /// PKIX to the roots added with `xmpptls_endpoint_config_add_root_pem`,
@@ -32,14 +34,14 @@ pub type xmpptls_pin_callback = Option<
 pub struct xmpptls_endpoint_config {
     jid: Jid,
     identity: Option<Identity>,
-    trust: u32,
+    trust: TrustKind,
     roots: Vec<CertificateDer<'static>>,
     pins: PinStore,
 }
 
 impl xmpptls_endpoint_config {
     /// The defaults of `xmpptls_endpoint_config_new`, with trust mode `trust`.
-    pub(crate) fn new(jid: Jid, trust: u32) -> Self {
+    pub(crate) fn new(jid: Jid, trust: TrustKind) -> Self {
         xmpptls_endpoint_config {
             jid,
             identity: None,
@@ -60,12 +62,7 @@ impl xmpptls_endpoint_config {
             Some(id) => id.clone(),
             None => Identity::self_signed(&self.jid).map_err(|e| code(&e))?,
         };
-        let trust = match self.trust {
-            XMPPTLS_TRUST_OFFER => TrustMode::Offer,
-            XMPPTLS_TRUST_ON_FIRST_USE => TrustMode::TrustOnFirstUse(self.pins.clone()),
-            XMPPTLS_TRUST_PKIX => TrustMode::Pkix(self.roots.clone()),
-            _ => TrustMode::Pinned(self.pins.clone()),
-        };
+        let trust = self.trust.mode(self.roots.clone(), self.pins.clone());
         let inner = xmpptls::Endpoint::new(EndpointConfig::new(self.jid.clone(), identity, trust))
             .map_err(|e| code(&e))?;
         Ok(xmpptls_endpoint::with_callback(inner, callback, userdata))
@@ -88,7 +85,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_new(
             Ok(j) => j,
             Err(e) => return e,
         };
-        let cfg = xmpptls_endpoint_config::new(j, XMPPTLS_TRUST_ON_FIRST_USE);
+        let cfg = xmpptls_endpoint_config::new(j, TrustKind::TrustOnFirstUse);
         // SAFETY: per the function's contract.
         unsafe { set(out, Box::into_raw(Box::new(cfg))) }
     })
@@ -133,6 +130,33 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_identity_pem(
     }
 }
 
+/// Uses an identity made by `xmpptls_identity_generate` or
+/// `xmpptls_identity_from_pem` (copied: the caller still frees it). Keep
+/// the identity's PEM to keep the same key, and so the same pin at every
+/// peer, across restarts.
+///
+/// # Safety
+/// `cfg` and `id` are live.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_set_identity(
+    cfg: *mut xmpptls_endpoint_config,
+    id: *const xmpptls_identity,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(cfg, |c| match id.as_ref() {
+            Some(id) => match id.identity() {
+                Ok(identity) => {
+                    c.identity = Some(identity);
+                    XMPPTLS_OK
+                }
+                Err(e) => e,
+            },
+            None => XMPPTLS_NULL_PARAMETER,
+        })
+    }
+}
+
 /// Sets the trust mode: `XMPPTLS_TRUST_OFFER`, `_ON_FIRST_USE`, `_PKIX`, `_PINNED`.
 ///
 /// # Safety
@@ -144,12 +168,12 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_trust(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_mut(cfg, |c| {
-            if trust > XMPPTLS_TRUST_PINNED {
-                return XMPPTLS_INVALID_PARAMETER;
+        with_mut(cfg, |c| match named(trust) {
+            Ok(t) => {
+                c.trust = t;
+                XMPPTLS_OK
             }
-            c.trust = trust;
-            XMPPTLS_OK
+            Err(e) => e,
         })
     }
 }
@@ -207,8 +231,8 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_add_pin(
 
 /// Adds every pin of a pin store saved as JSON (the text of
 /// `xmpptls_endpoint_pins_json`, `len` octets) to the configuration.
-/// `XMPPTLS_INVALID_PARAMETER` for text that is not such a store (nothing
-/// is added then).
+/// `XMPPTLS_ERR_PIN_STORE` for text that is not such a store (nothing is
+/// added then).
 ///
 /// # Safety
 /// `cfg` is live; `json` points to `len` octets.
@@ -233,7 +257,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_load_pins_json(
                     }
                     XMPPTLS_OK
                 }
-                Err(_) => XMPPTLS_INVALID_PARAMETER,
+                Err(e) => code(&e),
             }
         })
     }

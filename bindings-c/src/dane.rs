@@ -8,8 +8,9 @@ use std::ffi::c_char;
 use xmpptls::dna::dane::{self, DaneContext, DaneOutcome, TlsaRecord};
 use xmpptls::identity::pkix::Roots;
 
+use crate::ffi::named;
 use crate::ffi::{bytes_arg, der_list, guard, seconds, set, str_arg};
-use crate::policy::{service_arg, xmpptls_der};
+use crate::policy::xmpptls_der;
 use crate::result::*;
 
 /// No DNSSEC-secure record with known parameters: DANE does not apply and
@@ -91,7 +92,7 @@ pub unsafe extern "C" fn xmpptls_dane_verify(
                 Err(e) => return e,
             }
         };
-        let service = match service_arg(service) {
+        let service = match named::<xmpptls::identity::Service>(service) {
             Ok(s) => s,
             Err(e) => return e,
         };

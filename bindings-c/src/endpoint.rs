@@ -2,10 +2,11 @@
 
 use std::ffi::{c_char, c_void, CString};
 
-use xmpptls::{CloseReason, Endpoint, Event, Jid, PeerAuth, ReturnedStanza};
+use xmpptls::api::{FlatEvent, Named};
+use xmpptls::{Endpoint, Jid, ReturnedStanza};
 
 use crate::config::{xmpptls_endpoint_config, xmpptls_pin_callback};
-use crate::ffi::{bytes_arg, free_box, guard, seconds, set, str_arg, with_mut, write_out};
+use crate::ffi::{bytes_arg, free_box, guard, named, seconds, set, str_arg, with_mut, write_out};
 use crate::result::*;
 
 /// Trust the certificate whose hash the peer's XEP-0250 offer announces.
@@ -37,6 +38,16 @@ pub const XMPPTLS_CLOSE_TIMEOUT: u32 = 5;
 /// An error: `xmpptls_event_error_code` gives its code.
 pub const XMPPTLS_CLOSE_ERROR: u32 = 6;
 
+/// What a tunnel closed by `XMPPTLS_CLOSE_TIMEOUT` waited for
+/// (`xmpptls_event_waited`): `<proceed/>`, the answer to our start.
+pub const XMPPTLS_WAIT_PROCEED: u32 = 1;
+/// The end of the TLS handshake.
+pub const XMPPTLS_WAIT_HANDSHAKE: u32 = 2;
+/// The acknowledgement of a `<data/>` IQ.
+pub const XMPPTLS_WAIT_ACK: u32 = 3;
+/// `<closed/>`, the answer to our close.
+pub const XMPPTLS_WAIT_CLOSED: u32 = 4;
+
 /// An XTLS endpoint for one local full JID (opaque). Used by one thread at
 /// a time (it may move between threads); the pin callback runs on the
 /// thread that polls events.
@@ -64,9 +75,9 @@ impl xmpptls_endpoint {
     }
 
     /// Tells the application about a key pinned on first use.
-    fn pinned(&self, peer: &Jid, spki: &str) {
+    fn pinned(&self, bare_jid: &str, spki: &str) {
         let Some(cb) = self.callback else { return };
-        let (Ok(jid), Ok(pin)) = (CString::new(peer.bare_str()), CString::new(spki)) else {
+        let (Ok(jid), Ok(pin)) = (CString::new(bare_jid), CString::new(spki)) else {
             return;
         };
         // SAFETY: the application gave this callback and userdata for
@@ -85,21 +96,10 @@ pub struct xmpptls_event {
     close_reason: u32,
     /// The error code of a rejected stanza or of a close by error, 0 otherwise.
     error_code: u32,
+    /// `XMPPTLS_WAIT_*` for a close by timeout, 0 otherwise.
+    waited: u32,
     /// The stanzas a closed tunnel hands back.
     returned: Vec<ReturnedStanza>,
-}
-
-impl xmpptls_event {
-    fn new(kind: u32, peer: &Jid, text: String) -> Self {
-        xmpptls_event {
-            kind,
-            peer: peer.to_string(),
-            text,
-            close_reason: 0,
-            error_code: 0,
-            returned: Vec::new(),
-        }
-    }
 }
 
 pub(crate) fn jid(s: &str) -> Result<Jid, xmpptls_result> {
@@ -127,9 +127,10 @@ pub unsafe extern "C" fn xmpptls_endpoint_new(
         if out.is_null() {
             return XMPPTLS_NULL_PARAMETER;
         }
-        if trust > XMPPTLS_TRUST_ON_FIRST_USE {
-            return XMPPTLS_INVALID_PARAMETER;
-        }
+        let trust = match named(trust) {
+            Ok(t) => t,
+            Err(e) => return e,
+        };
         match xmpptls_endpoint_config::new(j, trust).build(None, std::ptr::null_mut()) {
             // SAFETY: `out` is non-NULL and writable.
             Ok(ep) => unsafe { set(out, Box::into_raw(Box::new(ep))) },
@@ -500,58 +501,23 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_event(
             if out.is_null() {
                 return XMPPTLS_NULL_PARAMETER;
             }
-            // Kinds this binding does not know yet are skipped, not taken
-            // for the end of the queue.
-            let event = loop {
-                let Some(ev) = e.inner.poll_event() else {
-                    return XMPPTLS_EMPTY;
-                };
-                match ev {
-                    Event::Established { peer, info } => {
-                        if info.peer_auth == (PeerAuth::TrustOnFirstUse { first_use: true }) {
-                            e.pinned(&peer, &info.peer_spki_sha256);
-                        }
-                        break xmpptls_event::new(
-                            XMPPTLS_EVENT_ESTABLISHED,
-                            &peer,
-                            info.report.to_json(),
-                        );
-                    }
-                    Event::Stanza { peer, stanza } => {
-                        break xmpptls_event::new(XMPPTLS_EVENT_STANZA, &peer, stanza)
-                    }
-                    Event::StanzaRejected { peer, error } => {
-                        let mut ev = xmpptls_event::new(
-                            XMPPTLS_EVENT_STANZA_REJECTED,
-                            &peer,
-                            error.to_string(),
-                        );
-                        ev.error_code = error.code();
-                        break ev;
-                    }
-                    Event::Closed {
-                        peer,
-                        reason,
-                        returned,
-                    } => {
-                        let mut ev =
-                            xmpptls_event::new(XMPPTLS_EVENT_CLOSED, &peer, reason.to_string());
-                        ev.close_reason = match &reason {
-                            CloseReason::Local => XMPPTLS_CLOSE_LOCAL,
-                            CloseReason::Peer => XMPPTLS_CLOSE_PEER,
-                            CloseReason::PeerUnavailable => XMPPTLS_CLOSE_PEER_UNAVAILABLE,
-                            CloseReason::PeerRestarted => XMPPTLS_CLOSE_PEER_RESTARTED,
-                            CloseReason::Timeout(_) => XMPPTLS_CLOSE_TIMEOUT,
-                            _ => XMPPTLS_CLOSE_ERROR,
-                        };
-                        if let CloseReason::Error(err) = &reason {
-                            ev.error_code = err.code();
-                        }
-                        ev.returned = returned;
-                        break ev;
-                    }
-                    _ => {}
-                }
+            let Some(ev) = e.inner.poll_event().map(FlatEvent::from) else {
+                return XMPPTLS_EMPTY;
+            };
+            if let Some((bare, pin)) = ev.pinned_on_first_use() {
+                e.pinned(bare, pin);
+            }
+            let event = xmpptls_event {
+                kind: ev.kind.code(),
+                text: match &ev.summary {
+                    Some(s) => s.report.to_json(),
+                    None => ev.text,
+                },
+                peer: ev.peer,
+                close_reason: ev.close.map_or(0, Named::code),
+                error_code: ev.error_code,
+                waited: ev.waited.map_or(0, Named::code),
+                returned: ev.returned,
             };
             set(out, Box::into_raw(Box::new(event)))
         })
@@ -691,6 +657,38 @@ pub unsafe extern "C" fn xmpptls_event_text_ptr(
 pub unsafe extern "C" fn xmpptls_event_close_reason(ev: *const xmpptls_event) -> u32 {
     // SAFETY: per the function's contract.
     unsafe { event_field(ev, 0, |e| e.close_reason) }
+}
+
+/// What a tunnel closed by `XMPPTLS_CLOSE_TIMEOUT` waited for
+/// (`XMPPTLS_WAIT_*`); 0 for other events and NULL.
+///
+/// # Safety
+/// `ev` is NULL or a live event.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_event_waited(ev: *const xmpptls_event) -> u32 {
+    // SAFETY: per the function's contract.
+    unsafe { event_field(ev, 0, |e| e.waited) }
+}
+
+/// Our public key's pin (lowercase hex SHA-256 of our SubjectPublicKeyInfo,
+/// 64 characters) into `buf`, NUL-terminated (`len` at least 65): what
+/// peers pin for us, to compare out of band.
+///
+/// # Safety
+/// `ep` is live; `buf` has `len` writable octets; `written` is a `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_local_pin(
+    ep: *mut xmpptls_endpoint,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(ep, |e| {
+            write_out(e.inner.local_pin().as_bytes(), buf.cast(), len, written)
+        })
+    }
 }
 
 /// The error code (`XMPPTLS_ERR_*`) of a rejected stanza or of a tunnel

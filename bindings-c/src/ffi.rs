@@ -11,6 +11,12 @@ use xmpptls::{CertificateDer, UnixTime};
 use crate::policy::xmpptls_der;
 use crate::result::*;
 
+/// The value of a small core enum numbered `value` (its C constant), or
+/// `XMPPTLS_ERR_UNKNOWN_NAME` with the detail text set.
+pub(crate) fn named<T: xmpptls::api::Named>(value: u32) -> Result<T, xmpptls_result> {
+    T::from_code_or_err(value).map_err(|e| code(&e))
+}
+
 /// Runs `f`, turning a panic into `XMPPTLS_PANIC`.
 pub(crate) fn guard(f: impl FnOnce() -> xmpptls_result) -> xmpptls_result {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(XMPPTLS_PANIC)

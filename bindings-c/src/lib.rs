@@ -15,10 +15,13 @@
 
 mod channel_binding;
 mod config;
+#[cfg(test)]
+mod constants;
 mod dane;
 mod disco;
 mod endpoint;
 mod ffi;
+mod identity;
 mod policy;
 mod policy_settings;
 mod posh;
@@ -30,6 +33,7 @@ pub use config::*;
 pub use dane::*;
 pub use disco::*;
 pub use endpoint::*;
+pub use identity::*;
 pub use policy::*;
 pub use policy_settings::*;
 pub use posh::*;

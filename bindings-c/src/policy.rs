@@ -3,11 +3,12 @@
 
 use std::ffi::{c_char, CString};
 
+use xmpptls::api::{MatchKind, Named};
 use xmpptls::identity::{match_identity, PresentedIds, ReferenceIdentity, Service};
-use xmpptls::policy::{AuthMethod, Negotiated, Policy, Severity, TlsVersion, Verdict};
+use xmpptls::policy::{AuthMethod, Negotiated, Policy, TlsVersion};
 use xmpptls::{CertificateDer, ConnectionReport};
 
-use crate::ffi::{bytes_arg, der_list, free_box, guard, set, str_arg, write_out};
+use crate::ffi::{bytes_arg, der_list, free_box, guard, named, set, str_arg, write_out};
 use crate::result::*;
 
 /// Policy presets for `xmpptls_evaluate`.
@@ -16,6 +17,9 @@ pub const XMPPTLS_POLICY_STRICT: u32 = 0;
 pub const XMPPTLS_POLICY_TLS13_ONLY: u32 = 1;
 /// Server-to-server with dialback accepted (RFC 7590 §3.4).
 pub const XMPPTLS_POLICY_OPPORTUNISTIC_S2S: u32 = 2;
+/// Strict, also accepting the certificate hash of an XTLS peer's XEP-0250
+/// offer: what tunnels are graded against.
+pub const XMPPTLS_POLICY_XTLS: u32 = 3;
 
 /// How the caller authenticated the peer (`xmpptls_negotiated.authentication`).
 pub const XMPPTLS_AUTH_NONE: u32 = 0;
@@ -29,6 +33,8 @@ pub const XMPPTLS_AUTH_POSH: u32 = 3;
 pub const XMPPTLS_AUTH_PINNED: u32 = 4;
 /// Server Dialback.
 pub const XMPPTLS_AUTH_DIALBACK: u32 = 5;
+/// The certificate hash of an XTLS XEP-0250 offer.
+pub const XMPPTLS_AUTH_OFFER: u32 = 6;
 
 /// Verdicts (`xmpptls_report_verdict`).
 pub const XMPPTLS_VERDICT_PASS: u32 = 0;
@@ -59,15 +65,6 @@ pub const XMPPTLS_MATCH_SRV_ID: u32 = 3;
 pub const XMPPTLS_MATCH_XMPP_ADDR: u32 = 4;
 /// The subject CN (only with CN fallback).
 pub const XMPPTLS_MATCH_CN_ID: u32 = 5;
-
-/// `XMPPTLS_SERVICE_CLIENT` or `_SERVER` as the core's `Service`.
-pub(crate) fn service_arg(service: u32) -> Result<Service, xmpptls_result> {
-    match service {
-        XMPPTLS_SERVICE_CLIENT => Ok(Service::XmppClient),
-        XMPPTLS_SERVICE_SERVER => Ok(Service::XmppServer),
-        _ => Err(XMPPTLS_INVALID_PARAMETER),
-    }
-}
 
 /// One DER certificate.
 #[repr(C)]
@@ -136,26 +133,16 @@ impl xmpptls_report {
 }
 
 /// `XMPPTLS_AUTH_*` as the core's method (`None` for `XMPPTLS_AUTH_NONE`).
-pub(crate) fn auth_method(code: u32) -> Result<Option<AuthMethod>, xmpptls_result> {
-    Ok(Some(match code {
-        XMPPTLS_AUTH_NONE => return Ok(None),
-        XMPPTLS_AUTH_PKIX => AuthMethod::Pkix,
-        XMPPTLS_AUTH_DANE => AuthMethod::Dane,
-        XMPPTLS_AUTH_POSH => AuthMethod::Posh,
-        XMPPTLS_AUTH_PINNED => AuthMethod::Pinned,
-        XMPPTLS_AUTH_DIALBACK => AuthMethod::Dialback,
-        _ => return Err(XMPPTLS_INVALID_PARAMETER),
-    }))
+pub(crate) fn auth_method(value: u32) -> Result<Option<AuthMethod>, xmpptls_result> {
+    match value {
+        XMPPTLS_AUTH_NONE => Ok(None),
+        v => named(v).map(Some),
+    }
 }
 
 /// The policy preset `XMPPTLS_POLICY_*`.
 pub(crate) fn preset(policy: u32) -> Result<Policy, xmpptls_result> {
-    match policy {
-        XMPPTLS_POLICY_STRICT => Ok(Policy::strict()),
-        XMPPTLS_POLICY_TLS13_ONLY => Ok(Policy::tls13_only()),
-        XMPPTLS_POLICY_OPPORTUNISTIC_S2S => Ok(Policy::opportunistic_s2s()),
-        _ => Err(XMPPTLS_INVALID_PARAMETER),
-    }
+    named(policy).map(Policy::preset)
 }
 
 /// Grades `n` under the policy preset `policy` and returns the report.
@@ -205,9 +192,16 @@ pub(crate) unsafe fn evaluate_under(
         Ok(c) => c,
         Err(e) => return e,
     };
+    let version = match n.version {
+        0 => None,
+        v => match named::<TlsVersion>(u32::from(v)) {
+            Ok(v) => Some(v),
+            Err(e) => return e,
+        },
+    };
     let negotiated = Negotiated {
         encrypted: n.encrypted != 0,
-        version: TlsVersion::from_code(n.version),
+        version,
         suite: (n.suite != 0).then_some(n.suite),
         kx_group: None,
         kx_bits: (n.kx_bits != 0).then_some(n.kx_bits),
@@ -239,11 +233,7 @@ pub unsafe extern "C" fn xmpptls_report_verdict(r: *const xmpptls_report) -> u32
     let _ = guard(|| {
         // SAFETY: per the function's contract.
         if let Some(r) = unsafe { r.as_ref() } {
-            v = match r.inner.evaluation.verdict {
-                Verdict::Pass => XMPPTLS_VERDICT_PASS,
-                Verdict::Warn => XMPPTLS_VERDICT_WARN,
-                Verdict::Fail => XMPPTLS_VERDICT_FAIL,
-            };
+            v = r.inner.evaluation.verdict.code();
         }
         XMPPTLS_OK
     });
@@ -296,11 +286,7 @@ pub unsafe extern "C" fn xmpptls_report_finding(
         ) else {
             return XMPPTLS_INVALID_PARAMETER;
         };
-        let sev = match f.severity {
-            Severity::Info => XMPPTLS_SEVERITY_INFO,
-            Severity::Warning => XMPPTLS_SEVERITY_WARNING,
-            Severity::Error => XMPPTLS_SEVERITY_ERROR,
-        };
+        let sev = f.severity.code();
         // SAFETY: all three checked non-NULL; the strings live in the report.
         unsafe {
             set(severity, sev);
@@ -383,7 +369,7 @@ pub unsafe extern "C" fn xmpptls_check_identity_pem(
             Err(e) => return code(&e),
         };
         let Some(leaf) = certs.first() else {
-            return code(&xmpptls::Error::Config(
+            return code(&xmpptls::Error::Certificate(
                 "no certificate in the PEM text".into(),
             ));
         };
@@ -425,7 +411,7 @@ pub unsafe extern "C" fn xmpptls_check_identity(
         if matched.is_null() {
             return XMPPTLS_NULL_PARAMETER;
         }
-        let service = match service_arg(service) {
+        let service = match named::<Service>(service) {
             Ok(s) => s,
             Err(e) => return e,
         };
@@ -434,17 +420,10 @@ pub unsafe extern "C" fn xmpptls_check_identity(
         };
         let ids = match PresentedIds::from_der(&CertificateDer::from(bytes)) {
             Ok(ids) => ids,
-            Err(e) => return code(&xmpptls::Error::Trust(e)),
+            Err(e) => return code(&xmpptls::Error::Certificate(e.to_string())),
         };
-        use xmpptls::identity::Matched::*;
-        let kind = match match_identity(&ids, &reference, cn_fallback != 0) {
-            None => 0,
-            Some(DnsId(_)) => XMPPTLS_MATCH_DNS_ID,
-            Some(WildcardDnsId(_)) => XMPPTLS_MATCH_WILDCARD_DNS_ID,
-            Some(SrvId(_)) => XMPPTLS_MATCH_SRV_ID,
-            Some(XmppAddr(_)) => XMPPTLS_MATCH_XMPP_ADDR,
-            Some(CnId(_)) => XMPPTLS_MATCH_CN_ID,
-        };
+        let kind = match_identity(&ids, &reference, cn_fallback != 0)
+            .map_or(0, |m| MatchKind::from(&m).code());
         // SAFETY: checked non-NULL.
         unsafe { set(matched, kind) }
     })

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use xmpptls::policy::{Policy, TlsVersion};
 
-use crate::ffi::{free_box, guard, set, with_mut};
+use crate::ffi::{free_box, guard, named, set, with_mut};
 use crate::policy::{auth_method, evaluate_under, preset, xmpptls_negotiated, xmpptls_report};
 use crate::result::*;
 
@@ -56,12 +56,12 @@ pub unsafe extern "C" fn xmpptls_policy_set_min_version(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_mut(p, |p| match TlsVersion::from_code(version) {
-            Some(v) => {
+        with_mut(p, |p| match named::<TlsVersion>(u32::from(version)) {
+            Ok(v) => {
                 p.inner.min_version = v;
                 XMPPTLS_OK
             }
-            None => XMPPTLS_INVALID_PARAMETER,
+            Err(e) => e,
         })
     }
 }
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn xmpptls_policy_set_allowed_auth(
                     Err(e) => return e,
                 }
             }
-            p.inner.allowed_auth = methods;
+            p.inner.set_allowed_auth(&methods);
             XMPPTLS_OK
         })
     }
@@ -170,10 +170,7 @@ pub unsafe extern "C" fn xmpptls_policy_deny_suite(
     // SAFETY: per the function's contract.
     unsafe {
         with_mut(p, |p| {
-            p.inner.allowed_suites.retain(|s| *s != suite);
-            if !p.inner.denied_suites.contains(&suite) {
-                p.inner.denied_suites.push(suite);
-            }
+            p.inner.deny_suite(suite);
             XMPPTLS_OK
         })
     }
@@ -192,10 +189,7 @@ pub unsafe extern "C" fn xmpptls_policy_allow_suite(
     // SAFETY: per the function's contract.
     unsafe {
         with_mut(p, |p| {
-            p.inner.denied_suites.retain(|s| *s != suite);
-            if !p.inner.allowed_suites.contains(&suite) {
-                p.inner.allowed_suites.push(suite);
-            }
+            p.inner.allow_suite(suite);
             XMPPTLS_OK
         })
     }

@@ -3,7 +3,8 @@
 //! with its own HTTPS stack, follows at most one redirect, and hands the
 //! documents over; this checks the server's certificate against them.
 
-use xmpptls::dna::posh::{self, PoshDocument, PoshError};
+use xmpptls::api::{Named, PoshOutcome};
+use xmpptls::dna::posh::{self, PoshDocument};
 use xmpptls::CertificateDer;
 
 use crate::ffi::{bytes_arg, guard, seconds, set, write_out};
@@ -25,18 +26,6 @@ pub const XMPPTLS_POSH_INSECURE_REDIRECT: u32 = 6;
 pub const XMPPTLS_POSH_REDIRECT_NOT_FOLLOWED: u32 = 7;
 /// The followed document redirects again (RFC 7711 §3.2 allows one).
 pub const XMPPTLS_POSH_TOO_MANY_REDIRECTS: u32 = 8;
-
-fn outcome_of(e: &PoshError) -> u32 {
-    match e {
-        PoshError::NoMatch => XMPPTLS_POSH_NO_MATCH,
-        PoshError::Expired => XMPPTLS_POSH_EXPIRED,
-        PoshError::NoUsableFingerprint => XMPPTLS_POSH_NO_USABLE_FINGERPRINT,
-        PoshError::InsecureRedirect(_) => XMPPTLS_POSH_INSECURE_REDIRECT,
-        PoshError::RedirectNotFollowed(_) => XMPPTLS_POSH_REDIRECT_NOT_FOLLOWED,
-        PoshError::TooManyRedirects => XMPPTLS_POSH_TOO_MANY_REDIRECTS,
-        _ => XMPPTLS_POSH_MALFORMED,
-    }
-}
 
 /// The URL a POSH document redirects to, NUL-terminated, into `buf`
 /// (`len + 1` octets always fit). `XMPPTLS_EMPTY` when the document lists
@@ -112,7 +101,7 @@ pub unsafe extern "C" fn xmpptls_posh_verify(
             posh::verify_documents(doc, followed, &cert, seconds(fetched_at), seconds(now));
         let kind = match result {
             Ok(_) => XMPPTLS_POSH_MATCH,
-            Err(e) => outcome_of(&e),
+            Err(e) => PoshOutcome::from(&e).code(),
         };
         // SAFETY: per the function's contract.
         unsafe { set(outcome, kind) }

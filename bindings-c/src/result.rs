@@ -66,6 +66,18 @@ pub const XMPPTLS_ERR_TOO_MANY_TUNNELS: xmpptls_result = 400;
 pub const XMPPTLS_ERR_BUFFER_FULL: xmpptls_result = 401;
 /// Invalid configuration (500).
 pub const XMPPTLS_ERR_CONFIG: xmpptls_result = 500;
+/// A pin store document that does not parse (105).
+pub const XMPPTLS_ERR_PIN_STORE: xmpptls_result = 105;
+/// Certificate or key material (PEM or DER) that does not parse (106).
+pub const XMPPTLS_ERR_CERTIFICATE: xmpptls_result = 106;
+/// POSH did not authenticate the server (302; RFC 7711).
+pub const XMPPTLS_ERR_POSH: xmpptls_result = 302;
+/// A TLSA record that cannot be used (303; RFC 6698).
+pub const XMPPTLS_ERR_TLSA: xmpptls_result = 303;
+/// A channel binding that cannot be computed (304; RFC 5929, RFC 9266).
+pub const XMPPTLS_ERR_CHANNEL_BINDING: xmpptls_result = 304;
+/// A constant or name none of the enum's values has (501).
+pub const XMPPTLS_ERR_UNKNOWN_NAME: xmpptls_result = 501;
 
 fn message(code: xmpptls_result) -> &'static str {
     match code {
@@ -101,6 +113,12 @@ fn message(code: xmpptls_result) -> &'static str {
         XMPPTLS_ERR_TOO_MANY_TUNNELS => "tunnel limit reached",
         XMPPTLS_ERR_BUFFER_FULL => "buffer limit reached",
         XMPPTLS_ERR_CONFIG => "invalid configuration",
+        XMPPTLS_ERR_PIN_STORE => "the pin store does not parse",
+        XMPPTLS_ERR_CERTIFICATE => "certificate or key material does not parse",
+        XMPPTLS_ERR_POSH => "POSH did not authenticate the server",
+        XMPPTLS_ERR_TLSA => "the TLSA record cannot be used",
+        XMPPTLS_ERR_CHANNEL_BINDING => "the channel binding cannot be computed",
+        XMPPTLS_ERR_UNKNOWN_NAME => "unknown constant or name for this argument",
         _ => "unknown result code",
     }
 }
@@ -239,6 +257,29 @@ mod tests {
             ),
             (Error::BufferFull { limit: 1 }, XMPPTLS_ERR_BUFFER_FULL),
             (Error::Config("x".into()), XMPPTLS_ERR_CONFIG),
+            (Error::PinStore("x".into()), XMPPTLS_ERR_PIN_STORE),
+            (Error::Certificate("x".into()), XMPPTLS_ERR_CERTIFICATE),
+            (
+                Error::Posh(xmpptls::dna::posh::PoshError::NoMatch),
+                XMPPTLS_ERR_POSH,
+            ),
+            (
+                Error::Tlsa(xmpptls::dna::dane::TlsaError("x".into())),
+                XMPPTLS_ERR_TLSA,
+            ),
+            (
+                Error::ChannelBinding(xmpptls::channel_binding::BindingError::UndefinedHash(
+                    "x".into(),
+                )),
+                XMPPTLS_ERR_CHANNEL_BINDING,
+            ),
+            (
+                Error::UnknownName {
+                    what: "x",
+                    name: "y".into(),
+                },
+                XMPPTLS_ERR_UNKNOWN_NAME,
+            ),
         ];
         for (e, c) in &all {
             assert_eq!(e.code(), *c, "{e}");
@@ -246,6 +287,7 @@ mod tests {
         }
         // Every core code has its own C name.
         let mut codes: Vec<u32> = all.iter().map(|(_, c)| *c).collect();
+        codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), all.len());
     }

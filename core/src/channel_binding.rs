@@ -51,6 +51,14 @@ impl std::fmt::Display for BindingError {
 
 impl std::error::Error for BindingError {}
 
+impl BindingError {
+    /// The stable code every binding reports for it (304, as
+    /// [`Error::code`](crate::Error::code) of the wrapping error).
+    pub fn code(&self) -> u32 {
+        crate::Error::from(self.clone()).code()
+    }
+}
+
 /// The hash RFC 5929 §4.1 prescribes, by hash algorithm OID.
 fn hash_for(oid: &str) -> Option<&'static ring::digest::Algorithm> {
     Some(match oid {

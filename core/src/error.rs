@@ -7,6 +7,9 @@
 
 use std::fmt;
 
+use crate::channel_binding::BindingError;
+use crate::dna::dane::TlsaError;
+use crate::dna::posh::PoshError;
 use crate::stanza_error::{Condition, StanzaError};
 use crate::xml::XmlError;
 
@@ -195,6 +198,25 @@ pub enum Error {
     TunnelClosed,
     /// Invalid configuration or identity material.
     Config(String),
+    /// A pin store document that does not parse (RFC 7590 §3.6 pins kept
+    /// by the application).
+    PinStore(String),
+    /// Certificate or key material (PEM or DER) that does not parse.
+    Certificate(String),
+    /// A name or number for one of the small enums of
+    /// [`api::names`](crate::api::names) that none of its values has.
+    UnknownName {
+        /// What was being named (`trust mode`, `cipher suite`).
+        what: &'static str,
+        /// The name or number given.
+        name: String,
+    },
+    /// POSH did not authenticate the server (RFC 7711).
+    Posh(PoshError),
+    /// A TLSA record that cannot be used (RFC 6698).
+    Tlsa(TlsaError),
+    /// A channel binding value that cannot be computed (RFC 5929, RFC 9266).
+    ChannelBinding(BindingError),
 }
 
 impl Error {
@@ -206,6 +228,8 @@ impl Error {
             Error::Base64 => 102,
             Error::PayloadTooLarge { .. } => 103,
             Error::NotAStanza(_) => 104,
+            Error::PinStore(_) => 105,
+            Error::Certificate(_) => 106,
             Error::BadRequest(_) => 200,
             Error::NoTunnel(_) => 201,
             Error::DataBeforeProceed => 202,
@@ -219,9 +243,13 @@ impl Error {
             Error::TunnelClosed => 210,
             Error::Tls(_) => 300,
             Error::Trust(_) => 301,
+            Error::Posh(_) => 302,
+            Error::Tlsa(_) => 303,
+            Error::ChannelBinding(_) => 304,
             Error::TooManyTunnels { .. } => 400,
             Error::BufferFull { .. } => 401,
             Error::Config(_) => 500,
+            Error::UnknownName { .. } => 501,
         }
     }
 }
@@ -283,6 +311,12 @@ impl fmt::Display for Error {
             Error::BufferFull { limit } => write!(f, "buffer limit of {limit} octets reached"),
             Error::TunnelClosed => f.write_str("the tunnel is closed"),
             Error::Config(e) => write!(f, "configuration: {e}"),
+            Error::PinStore(e) => write!(f, "pin store: {e}"),
+            Error::Certificate(e) => write!(f, "certificate or key: {e}"),
+            Error::UnknownName { what, name } => write!(f, "unknown {what} {name}"),
+            Error::Posh(e) => write!(f, "POSH: {e}"),
+            Error::Tlsa(e) => write!(f, "DANE: {e}"),
+            Error::ChannelBinding(e) => write!(f, "channel binding: {e}"),
         }
     }
 }
@@ -298,6 +332,24 @@ impl From<XmlError> for Error {
 impl From<TrustError> for Error {
     fn from(e: TrustError) -> Self {
         Error::Trust(e)
+    }
+}
+
+impl From<PoshError> for Error {
+    fn from(e: PoshError) -> Self {
+        Error::Posh(e)
+    }
+}
+
+impl From<TlsaError> for Error {
+    fn from(e: TlsaError) -> Self {
+        Error::Tlsa(e)
+    }
+}
+
+impl From<BindingError> for Error {
+    fn from(e: BindingError) -> Self {
+        Error::ChannelBinding(e)
     }
 }
 

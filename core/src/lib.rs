@@ -44,6 +44,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod channel_binding;
 pub mod client;
 pub mod dna;

@@ -127,8 +127,14 @@ impl PinStore {
     }
 
     /// Reads a store written by [`PinStore::to_json`]. Every pin must be 64
-    /// hex digits (SHA-256); anything else is refused rather than dropped.
-    pub fn from_json(text: &str) -> Result<Self, String> {
+    /// hex digits (SHA-256); anything else is refused rather than dropped,
+    /// with [`Error::PinStore`](crate::Error::PinStore) (code 105) in every
+    /// binding.
+    pub fn from_json(text: &str) -> Result<Self, crate::Error> {
+        Self::parse_json(text).map_err(crate::Error::PinStore)
+    }
+
+    fn parse_json(text: &str) -> Result<Self, String> {
         if text.len() > MAX_PIN_STORE_BYTES {
             return Err("pin store too large".into());
         }

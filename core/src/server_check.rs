@@ -41,7 +41,7 @@ pub fn check_server(
     let leaf = negotiated.peer_chain.first().cloned();
     let presented = leaf.as_ref().map(PresentedIds::from_der);
     let identity = match &presented {
-        Some(Ok(ids)) => match_identity(ids, &reference, false),
+        Some(Ok(ids)) => match_identity(ids, &reference, policy.cn_fallback),
         _ => None,
     };
     let pin = match (&leaf, pins) {

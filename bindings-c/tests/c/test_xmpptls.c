@@ -207,6 +207,7 @@ static int test_deadlines_keepalive_and_returned_stanzas(void) {
   CHECK(xmpptls_endpoint_poll_event(romeo, &ev) == XMPPTLS_OK);
   CHECK(xmpptls_event_kind(ev) == XMPPTLS_EVENT_CLOSED);
   CHECK(xmpptls_event_close_reason(ev) == XMPPTLS_CLOSE_TIMEOUT);
+  CHECK(xmpptls_event_waited(ev) == XMPPTLS_WAIT_PROCEED);
   CHECK(xmpptls_event_error_code(ev) == 0);
   CHECK(xmpptls_event_returned_count(ev) == 1);
   const char *data = NULL;
@@ -279,7 +280,7 @@ static int test_bad_input_and_null_arguments(void) {
   xmpptls_endpoint *juliet = NULL;
   CHECK(xmpptls_endpoint_new("not a jid@", XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_ERR_INVALID_JID);
   CHECK(juliet == NULL); /* out-parameters only on success */
-  CHECK(xmpptls_endpoint_new(JULIET, 42, &juliet) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_endpoint_new(JULIET, 42, &juliet) == XMPPTLS_ERR_UNKNOWN_NAME);
   CHECK(xmpptls_endpoint_new("\xff\xfe", XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_INVALID_PARAMETER);
   CHECK(xmpptls_endpoint_new(NULL, XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_NULL_PARAMETER);
   CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_OFFER, NULL) == XMPPTLS_NULL_PARAMETER);
@@ -366,7 +367,7 @@ static int test_evaluate_a_connection_made_by_another_stack(void) {
   free(json);
 
   xmpptls_report *r = NULL;
-  CHECK(xmpptls_evaluate(99, "example.net", &good, &r) == XMPPTLS_INVALID_PARAMETER && r == NULL);
+  CHECK(xmpptls_evaluate(99, "example.net", &good, &r) == XMPPTLS_ERR_UNKNOWN_NAME && r == NULL);
   CHECK(xmpptls_evaluate(XMPPTLS_POLICY_STRICT, "example.net", NULL, &r) == XMPPTLS_NULL_PARAMETER);
   xmpptls_negotiated broken = good;
   broken.peer_chain = NULL;
@@ -435,11 +436,21 @@ static int test_policy_knobs(void) {
   CHECK(finding(p, &anon, "not-authenticated", &v) != XMPPTLS_SEVERITY_ERROR && v != XMPPTLS_VERDICT_FAIL);
   CHECK(xmpptls_policy_set_cn_fallback(p, 1) == XMPPTLS_OK);
 
-  CHECK(xmpptls_policy_set_min_version(p, 0x9999) == XMPPTLS_INVALID_PARAMETER);
-  CHECK(xmpptls_policy_set_allowed_auth(p, 1u << 9) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_policy_set_min_version(p, 0x9999) == XMPPTLS_ERR_UNKNOWN_NAME);
+  CHECK(xmpptls_policy_set_allowed_auth(p, 1u << 9) == XMPPTLS_ERR_UNKNOWN_NAME);
   CHECK(xmpptls_policy_set_min_version(NULL, 0x0304) == XMPPTLS_NULL_PARAMETER);
   xmpptls_policy *none = NULL;
-  CHECK(xmpptls_policy_new(99, &none) == XMPPTLS_INVALID_PARAMETER && none == NULL);
+  CHECK(xmpptls_policy_new(99, &none) == XMPPTLS_ERR_UNKNOWN_NAME && none == NULL);
+  /* All four presets, xtls included (it accepts an XEP-0250 offer). */
+  CHECK(xmpptls_policy_new(XMPPTLS_POLICY_XTLS, &none) == XMPPTLS_OK);
+  xmpptls_negotiated offered = tls13;
+  offered.authentication = XMPPTLS_AUTH_OFFER;
+  CHECK(finding(none, &offered, "auth-method-not-allowed", &v) == -1);
+  xmpptls_policy_free(none);
+  CHECK(xmpptls_policy_new(XMPPTLS_POLICY_STRICT, &none) == XMPPTLS_OK);
+  CHECK(finding(none, &offered, "auth-method-not-allowed", &v) == XMPPTLS_SEVERITY_ERROR);
+  xmpptls_policy_free(none);
+  none = NULL;
   xmpptls_report *r = NULL;
   CHECK(xmpptls_evaluate_with_policy(NULL, "example.net", &tls13, &r) == XMPPTLS_NULL_PARAMETER && r == NULL);
   xmpptls_policy_free(p);
@@ -463,9 +474,9 @@ static int test_certificate_identity(void) {
   CHECK(m == 0);
   uint8_t garbage[3] = {1, 2, 3};
   m = 99;
-  CHECK(xmpptls_check_identity(garbage, 3, "example.net", XMPPTLS_SERVICE_CLIENT, 0, &m) == XMPPTLS_ERR_TRUST);
+  CHECK(xmpptls_check_identity(garbage, 3, "example.net", XMPPTLS_SERVICE_CLIENT, 0, &m) == XMPPTLS_ERR_CERTIFICATE);
   CHECK(m == 99);
-  CHECK(xmpptls_check_identity(ec, len, "example.net", 7, 0, &m) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_check_identity(ec, len, "example.net", 7, 0, &m) == XMPPTLS_ERR_UNKNOWN_NAME);
   CHECK(xmpptls_check_identity(ec, len, "bad domain", XMPPTLS_SERVICE_CLIENT, 0, &m) == XMPPTLS_INVALID_PARAMETER);
   CHECK(xmpptls_check_identity(ec, len, "example.net", XMPPTLS_SERVICE_CLIENT, 0, NULL) == XMPPTLS_NULL_PARAMETER);
   free(ec);
@@ -543,7 +554,7 @@ static int test_trust_on_first_use_with_persistence_callback(void) {
   struct pins_seen again = {0};
   CHECK(xmpptls_endpoint_config_load_pins_json(cfg, (const uint8_t *)json, w) == XMPPTLS_OK);
   free(json);
-  CHECK(xmpptls_endpoint_config_load_pins_json(cfg, (const uint8_t *)"{\"pins\":7}", 10) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_endpoint_config_load_pins_json(cfg, (const uint8_t *)"{\"pins\":7}", 10) == XMPPTLS_ERR_PIN_STORE);
   CHECK(xmpptls_endpoint_new_with_config(cfg, on_pin, &again, &romeo) == XMPPTLS_OK);
   CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
   xmpptls_endpoint_peer_unavailable(juliet, ROMEO);
@@ -585,15 +596,79 @@ static int test_trust_on_first_use_with_persistence_callback(void) {
   CHECK(c4[XMPPTLS_EVENT_CLOSED] == 1 && c4[XMPPTLS_EVENT_ESTABLISHED] == 0 && again.calls == 0);
   xmpptls_endpoint_config_free(changed);
 
-  CHECK(xmpptls_endpoint_config_set_trust(cfg, 99) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_endpoint_config_set_trust(cfg, 99) == XMPPTLS_ERR_UNKNOWN_NAME);
   CHECK(xmpptls_endpoint_config_add_pin(cfg, "a@b", "not hex") == XMPPTLS_INVALID_PARAMETER);
-  CHECK(xmpptls_endpoint_config_set_identity_pem(cfg, (const uint8_t *)"junk", 4, (const uint8_t *)"junk", 4) == XMPPTLS_ERR_CONFIG);
+  CHECK(xmpptls_endpoint_config_set_identity_pem(cfg, (const uint8_t *)"junk", 4, (const uint8_t *)"junk", 4) == XMPPTLS_ERR_CERTIFICATE);
   CHECK(xmpptls_endpoint_new_with_config(NULL, NULL, NULL, &romeo) == XMPPTLS_NULL_PARAMETER);
   xmpptls_endpoint_config_free(cfg);
   xmpptls_endpoint_config_free(pinned);
   xmpptls_endpoint_config_free(NULL);
   xmpptls_endpoint_free(romeo);
   xmpptls_endpoint_free(juliet);
+  return 0;
+}
+
+static char *identity_text(const xmpptls_identity *id, uint32_t which) {
+  size_t n = 0, w = 0;
+  if (xmpptls_identity_text_len(id, which, &n) != XMPPTLS_OK) return NULL;
+  char *buf = malloc(n + 1);
+  if (!buf || xmpptls_identity_text(id, which, buf, n + 1, &w) != XMPPTLS_OK || w != n) {
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
+
+/* Trust on first use across restarts: the application generates its
+ * identity once, stores the PEM, and loads it on the next start, so its
+ * pin at its peers stays the same and they keep accepting it. */
+static int test_identity_kept_across_restarts(void) {
+  xmpptls_identity *id = NULL;
+  CHECK(xmpptls_identity_generate(ROMEO, &id) == XMPPTLS_OK);
+  char *chain = identity_text(id, XMPPTLS_IDENTITY_CHAIN_PEM);
+  char *key = identity_text(id, XMPPTLS_IDENTITY_KEY_PEM);
+  char *pin = identity_text(id, XMPPTLS_IDENTITY_PIN);
+  CHECK(chain && key && pin && strlen(pin) == 64);
+  CHECK(strstr(chain, "-----BEGIN CERTIFICATE-----") && strstr(key, "PRIVATE KEY-----"));
+  char *buf = NULL;
+  size_t w = 0;
+  CHECK(xmpptls_identity_text(id, 9, buf, 0, &w) == XMPPTLS_INVALID_PARAMETER);
+  xmpptls_identity_free(id);
+
+  /* "Restart": the stored PEM comes back, and so does the pin. */
+  xmpptls_endpoint *juliet = NULL;
+  CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_ON_FIRST_USE, &juliet) == XMPPTLS_OK);
+  for (int run = 0; run < 2; run++) {
+    xmpptls_identity *loaded = NULL;
+    CHECK(xmpptls_identity_from_pem((const uint8_t *)chain, strlen(chain), (const uint8_t *)key, strlen(key), &loaded) == XMPPTLS_OK);
+    xmpptls_endpoint_config *cfg = NULL;
+    CHECK(xmpptls_endpoint_config_new(ROMEO, &cfg) == XMPPTLS_OK);
+    CHECK(xmpptls_endpoint_config_set_identity(cfg, loaded) == XMPPTLS_OK);
+    xmpptls_identity_free(loaded);
+    xmpptls_endpoint *romeo = NULL;
+    CHECK(xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &romeo) == XMPPTLS_OK);
+    xmpptls_endpoint_config_free(cfg);
+    char local[65];
+    CHECK(xmpptls_endpoint_local_pin(romeo, local, sizeof local, &w) == XMPPTLS_OK && w == 64);
+    CHECK(strcmp(local, pin) == 0);
+    CHECK(xmpptls_endpoint_local_pin(romeo, local, 64, &w) == XMPPTLS_BUFFER_TOO_SMALL);
+    /* Juliet pinned romeo's key in the first run and accepts it again. */
+    xmpptls_endpoint_peer_unavailable(juliet, ROMEO);
+    discard_transmits(juliet);
+    CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+    CHECK(pump(romeo, juliet) == 0);
+    int c[5] = {0}, f = 0;
+    CHECK(drain(juliet, c, run == 0 ? "\"status\":\"new\"" : "\"status\":\"match\"", &f) == 0 && f == 1);
+    CHECK(c[XMPPTLS_EVENT_ESTABLISHED] == 1);
+    xmpptls_endpoint_free(romeo);
+  }
+  xmpptls_identity *bad = NULL;
+  CHECK(xmpptls_identity_from_pem((const uint8_t *)"junk", 4, (const uint8_t *)key, strlen(key), &bad) == XMPPTLS_ERR_CERTIFICATE && bad == NULL);
+  CHECK(xmpptls_identity_generate("not a jid@", &bad) == XMPPTLS_ERR_INVALID_JID && bad == NULL);
+  xmpptls_endpoint_free(juliet);
+  free(chain);
+  free(key);
+  free(pin);
   return 0;
 }
 
@@ -801,6 +876,7 @@ int main(int argc, char **argv) {
   RUN(test_certificate_identity);
   RUN(test_borrowed_views);
   RUN(test_trust_on_first_use_with_persistence_callback);
+  RUN(test_identity_kept_across_restarts);
   RUN(test_pkix_tunnel_with_pem_identities);
   RUN(test_tls_server_end_point);
   RUN(test_starttls_decisions);

@@ -59,6 +59,14 @@ impl fmt::Display for TlsaError {
 
 impl std::error::Error for TlsaError {}
 
+impl TlsaError {
+    /// The stable code every binding reports for it (303, as
+    /// [`Error::code`](crate::Error::code) of the wrapping error).
+    pub fn code(&self) -> u32 {
+        crate::Error::from(self.clone()).code()
+    }
+}
+
 impl TlsaRecord {
     /// Parses wire-format RDATA: usage, selector, matching type, data.
     pub fn from_rdata(rdata: &[u8], dnssec_secure: bool) -> Result<Self, TlsaError> {

@@ -90,6 +90,14 @@ impl fmt::Display for PoshError {
 
 impl std::error::Error for PoshError {}
 
+impl PoshError {
+    /// The stable code every binding reports for it (302, as
+    /// [`Error::code`](crate::Error::code) of the wrapping error).
+    pub fn code(&self) -> u32 {
+        crate::Error::from(self.clone()).code()
+    }
+}
+
 fn algorithm(name: &str) -> Option<&'static Algorithm> {
     match name {
         "sha-256" => Some(&SHA256),

@@ -49,11 +49,7 @@ impl Service {
 
     /// Parses `xmpp-client` / `xmpp-server`.
     pub fn parse(s: &str) -> Option<Service> {
-        match s {
-            "xmpp-client" => Some(Service::XmppClient),
-            "xmpp-server" => Some(Service::XmppServer),
-            _ => None,
-        }
+        <Service as crate::api::Named>::parse(s)
     }
 }
 

@@ -27,9 +27,9 @@ use crate::error::Error;
 pub fn certificates_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
     let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::Config(format!("certificate PEM: {e}")))?;
+        .map_err(|e| Error::Certificate(format!("certificate PEM: {e}")))?;
     if certs.is_empty() {
-        return Err(Error::Config("no certificate in the PEM text".into()));
+        return Err(Error::Certificate("no certificate in the PEM text".into()));
     }
     Ok(certs)
 }
@@ -58,7 +58,7 @@ impl Identity {
         key: PrivateKeyDer<'static>,
     ) -> Result<Self, Error> {
         if chain.is_empty() {
-            return Err(Error::Config("empty certificate chain".into()));
+            return Err(Error::Certificate("empty certificate chain".into()));
         }
         Ok(Identity { chain, key })
     }
@@ -68,7 +68,7 @@ impl Identity {
     pub fn from_pem(chain_pem: &[u8], key_pem: &[u8]) -> Result<Self, Error> {
         let chain = certificates_from_pem(chain_pem)?;
         let key = PrivateKeyDer::from_pem_slice(key_pem)
-            .map_err(|e| Error::Config(format!("private key PEM: {e}")))?;
+            .map_err(|e| Error::Certificate(format!("private key PEM: {e}")))?;
         Identity::new(chain, key)
     }
 
@@ -117,7 +117,9 @@ impl Identity {
     /// Lowercase hex SHA-256 of the leaf's SubjectPublicKeyInfo: the pin other
     /// parties store for us (pinned and trust-on-first-use modes).
     pub fn spki_fingerprint(&self) -> Result<String, Error> {
-        Ok(hex(&spki_sha256(self.leaf()).map_err(Error::Trust)?))
+        Ok(hex(
+            &spki_sha256(self.leaf()).map_err(|e| Error::Certificate(e.to_string()))?
+        ))
     }
 }
 

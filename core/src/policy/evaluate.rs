@@ -47,12 +47,10 @@ pub struct Negotiated {
 impl Negotiated {
     /// Sets the suite by name: IANA (`TLS_AES_128_GCM_SHA256`), rustls
     /// (`TLS13_AES_128_GCM_SHA256`) or OpenSSL (`ECDHE-RSA-AES128-GCM-SHA256`,
-    /// as `SSL_CIPHER_get_name` prints it). Unknown names are an error.
-    pub fn set_suite_name(&mut self, name: &str) -> Result<(), String> {
-        let s = suites::by_name(name)
-            .or_else(|| suites::by_openssl_name(name))
-            .ok_or_else(|| format!("unknown cipher suite {name}"))?;
-        self.suite = Some(s.code);
+    /// as `SSL_CIPHER_get_name` prints it). Unknown names are
+    /// [`Error::UnknownName`](crate::Error::UnknownName).
+    pub fn set_suite_name(&mut self, name: &str) -> Result<(), crate::Error> {
+        self.suite = Some(suites::code_by_any_name(name)?);
         Ok(())
     }
 }
@@ -69,13 +67,9 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// `info`, `warning`, `error`.
+    /// `info`, `warning`, `error` ([`Named`](crate::api::Named)'s table).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
+        crate::api::Named::name(self)
     }
 }
 
@@ -104,13 +98,9 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// `pass`, `warn`, `fail`.
+    /// `pass`, `warn`, `fail` ([`Named`](crate::api::Named)'s table).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Warn => "warn",
-            Verdict::Fail => "fail",
-        }
+        crate::api::Named::name(self)
     }
 }
 

@@ -77,16 +77,9 @@ impl TlsVersion {
         })
     }
 
-    /// `TLSv1.2` style name.
+    /// `TLSv1.2` style name ([`Named`](crate::api::Named)'s table).
     pub fn as_str(self) -> &'static str {
-        match self {
-            TlsVersion::Ssl2 => "SSLv2",
-            TlsVersion::Ssl3 => "SSLv3",
-            TlsVersion::Tls10 => "TLSv1.0",
-            TlsVersion::Tls11 => "TLSv1.1",
-            TlsVersion::Tls12 => "TLSv1.2",
-            TlsVersion::Tls13 => "TLSv1.3",
-        }
+        crate::api::Named::name(self)
     }
 }
 
@@ -115,16 +108,10 @@ pub enum AuthMethod {
 }
 
 impl AuthMethod {
-    /// `pkix`, `dane`, `posh`, `pinned`, `dialback`.
+    /// `pkix`, `dane`, `posh`, `pinned`, `dialback`, `offer`
+    /// ([`Named`](crate::api::Named)'s table).
     pub fn as_str(self) -> &'static str {
-        match self {
-            AuthMethod::Pkix => "pkix",
-            AuthMethod::Dane => "dane",
-            AuthMethod::Posh => "posh",
-            AuthMethod::Pinned => "pinned",
-            AuthMethod::Dialback => "dialback",
-            AuthMethod::Offer => "offer",
-        }
+        crate::api::Named::name(self)
     }
 }
 
@@ -237,6 +224,48 @@ impl Policy {
         p.require_authentication = false;
         p.allowed_auth.push(AuthMethod::Dialback);
         p
+    }
+}
+
+impl Policy {
+    /// The policy of a preset.
+    pub fn preset(preset: crate::api::PolicyPreset) -> Self {
+        use crate::api::PolicyPreset as P;
+        match preset {
+            P::Strict => Policy::strict(),
+            P::Tls13Only => Policy::tls13_only(),
+            P::OpportunisticS2s => Policy::opportunistic_s2s(),
+            P::Xtls => Policy::xtls(),
+        }
+    }
+
+    /// Refuses the suite `code` whatever its class: it leaves
+    /// `allowed_suites` and is listed once in `denied_suites`.
+    pub fn deny_suite(&mut self, code: u16) {
+        self.allowed_suites.retain(|s| *s != code);
+        if !self.denied_suites.contains(&code) {
+            self.denied_suites.push(code);
+        }
+    }
+
+    /// Accepts the suite `code` although its class is below the minimum
+    /// (never a forbidden one, RFC 7525 §4.1): it leaves `denied_suites`
+    /// and is listed once in `allowed_suites`.
+    pub fn allow_suite(&mut self, code: u16) {
+        self.denied_suites.retain(|s| *s != code);
+        if !self.allowed_suites.contains(&code) {
+            self.allowed_suites.push(code);
+        }
+    }
+
+    /// The accepted authentication methods, each once, in the order given.
+    pub fn set_allowed_auth(&mut self, methods: &[AuthMethod]) {
+        self.allowed_auth.clear();
+        for m in methods {
+            if !self.allowed_auth.contains(m) {
+                self.allowed_auth.push(*m);
+            }
+        }
     }
 }
 

@@ -273,3 +273,33 @@ fn suite_by_name_and_peer_key_from_the_chain() {
         e.findings[0].message
     );
 }
+
+#[test]
+fn suite_knobs_move_a_suite_between_lists_and_never_duplicate() {
+    let mut p = Policy::strict();
+    p.allow_suite(0x002f);
+    p.allow_suite(0x002f);
+    assert_eq!(p.allowed_suites, vec![0x002f]);
+    p.deny_suite(0x002f);
+    p.deny_suite(0x002f);
+    assert_eq!(
+        (p.allowed_suites.len(), p.denied_suites.clone()),
+        (0, vec![0x002f])
+    );
+    p.allow_suite(0x002f);
+    assert_eq!(
+        (p.allowed_suites.clone(), p.denied_suites.len()),
+        (vec![0x002f], 0)
+    );
+    p.set_allowed_auth(&[AuthMethod::Posh, AuthMethod::Pkix, AuthMethod::Posh]);
+    assert_eq!(p.allowed_auth, vec![AuthMethod::Posh, AuthMethod::Pkix]);
+}
+
+#[test]
+fn presets_by_name_are_the_constructors() {
+    use crate::api::{Named, PolicyPreset};
+    for preset in PolicyPreset::ALL {
+        // The report names the preset it was graded against.
+        assert_eq!(Policy::preset(*preset).name, preset.name());
+    }
+}

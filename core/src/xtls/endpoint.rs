@@ -64,6 +64,7 @@ pub enum Incoming {
 #[derive(Debug)]
 pub struct Endpoint {
     local: Jid,
+    local_pin: String,
     limits: Limits,
     xml_limits: XmlLimits,
     strip_routing: bool,
@@ -141,12 +142,14 @@ impl Endpoint {
             .secure_random
             .fill(&mut rnd)
             .map_err(|_| Error::Config("no randomness".into()))?;
+        let local_pin = config.identity.spki_fingerprint()?;
         let offer = config.send_offer.then(|| Offer {
             x509_hashes: vec![config.identity.certificate_fingerprint()],
             srp: false,
         });
         Ok(Endpoint {
             local: config.jid,
+            local_pin,
             xml_limits: XmlLimits {
                 max_bytes: config.limits.max_stanza_bytes,
                 ..XmlLimits::default()
@@ -166,6 +169,13 @@ impl Endpoint {
             certs: CertificateCache::default(),
             now: UnixTime::since_unix_epoch(std::time::Duration::ZERO),
         })
+    }
+
+    /// Our public key's pin: lowercase hex SHA-256 of our certificate's
+    /// SubjectPublicKeyInfo, what peers pin for us (trust on first use,
+    /// pinned mode), for the user to compare out of band.
+    pub fn local_pin(&self) -> &str {
+        &self.local_pin
     }
 
     /// Our JID.

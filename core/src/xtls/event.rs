@@ -77,14 +77,10 @@ pub enum Wait {
 }
 
 impl Wait {
-    /// A stable lowercase name: `proceed`, `handshake`, `ack`, `closed`.
+    /// A stable lowercase name: `proceed`, `handshake`, `ack`, `closed`
+    /// ([`Named`](crate::api::Named)'s table).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Wait::Proceed => "proceed",
-            Wait::Handshake => "handshake",
-            Wait::Ack => "ack",
-            Wait::Closed => "closed",
-        }
+        crate::api::Named::name(self)
     }
 }
 

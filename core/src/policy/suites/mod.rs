@@ -86,6 +86,19 @@ pub fn by_name(name: &str) -> Option<&'static Suite> {
         .find(|s| s.name.eq_ignore_ascii_case(&iana))
 }
 
+/// The code point of a suite named by IANA, rustls or OpenSSL: the one
+/// parser every binding's suite argument goes through. Unknown names are
+/// [`Error::UnknownName`](crate::Error::UnknownName).
+pub fn code_by_any_name(name: &str) -> Result<u16, crate::Error> {
+    by_name(name)
+        .or_else(|| by_openssl_name(name))
+        .map(|s| s.code)
+        .ok_or_else(|| crate::Error::UnknownName {
+            what: "cipher suite",
+            name: name.to_owned(),
+        })
+}
+
 /// The suite with this OpenSSL name (`ECDHE-RSA-AES128-GCM-SHA256`,
 /// `AES256-SHA`, `DHE-RSA-CHACHA20-POLY1305`), for stacks that report
 /// OpenSSL's names. Covers the naming scheme of OpenSSL's TLS 1.2 suites

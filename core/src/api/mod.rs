@@ -1,0 +1,21 @@
+//! The flat surface every binding wraps (C, wasm, uniffi): settings and
+//! construction, flat events and tunnel summaries, stable names and codes
+//! for every small enum, negotiations by name, identity export and import.
+//! Decisions live here once; the bindings only translate them into their
+//! ABI (DESIGN.md, "A core API that three foreign runtimes can carry").
+//! Policy presets and knobs are [`Policy`](crate::policy::Policy)'s own
+//! ([`Policy::preset`](crate::policy::Policy::preset),
+//! [`Policy::deny_suite`](crate::policy::Policy::deny_suite), …).
+
+mod event;
+pub mod names;
+mod negotiation;
+mod settings;
+
+pub use event::{FlatEvent, TunnelSummary};
+pub use names::{
+    CloseKind, EventKind, MatchKind, Named, PeerAuthKind, PinKind, PolicyPreset, PoshOutcome,
+    TrustKind,
+};
+pub use negotiation::Negotiation;
+pub use settings::{EndpointSettings, IdentityPem};

@@ -1,0 +1,122 @@
+//! What a platform's TLS stack negotiated, by the names stacks print
+//! (Android's `SSLSession`, Apple's `sec_protocol_metadata`, OpenSSL,
+//! a browser): the one parser behind every binding's `evaluate` and
+//! `checkServer` (RFC 7590 §3.6).
+
+use rustls_pki_types::CertificateDer;
+
+use super::names::Named;
+use crate::error::Error;
+use crate::policy::{suites, AuthMethod, Negotiated, TlsVersion};
+
+/// A negotiation by names. Unknown names are
+/// [`Error::UnknownName`] (501), so a typo never grades as "not reported".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Negotiation {
+    /// TLS is in use (false: a plaintext stream, RFC 7590 §3.1). Default true.
+    pub encrypted: bool,
+    /// `TLSv1.3`, `TLSv1.2`, `TLS 1.2`, `tls1_2`, `SSLv3`.
+    pub tls_version: Option<String>,
+    /// The suite by IANA, rustls or OpenSSL name.
+    pub cipher_suite: Option<String>,
+    /// Key exchange group, e.g. `X25519`.
+    pub kx_group: Option<String>,
+    /// The session was resumed.
+    pub resumed: bool,
+    /// How the peer was authenticated ([`AuthMethod`]'s names: `pkix`,
+    /// `dane`, `posh`, `pinned`, `dialback`, `offer`); `None`: not at all.
+    pub authentication: Option<String>,
+    /// The peer's chain, DER, end entity first.
+    pub peer_chain: Vec<Vec<u8>>,
+}
+
+impl Default for Negotiation {
+    fn default() -> Self {
+        Negotiation {
+            encrypted: true,
+            tls_version: None,
+            cipher_suite: None,
+            kx_group: None,
+            resumed: false,
+            authentication: None,
+            peer_chain: Vec::new(),
+        }
+    }
+}
+
+impl TryFrom<&Negotiation> for Negotiated {
+    type Error = Error;
+
+    fn try_from(n: &Negotiation) -> Result<Self, Error> {
+        let version = match &n.tls_version {
+            Some(v) => Some(TlsVersion::parse(v).ok_or_else(|| Error::UnknownName {
+                what: <TlsVersion as Named>::WHAT,
+                name: v.clone(),
+            })?),
+            None => None,
+        };
+        Ok(Negotiated {
+            encrypted: n.encrypted,
+            version,
+            suite: n
+                .cipher_suite
+                .as_deref()
+                .map(suites::code_by_any_name)
+                .transpose()?,
+            kx_group: n.kx_group.clone(),
+            resumed: n.resumed,
+            authentication: n
+                .authentication
+                .as_deref()
+                .map(AuthMethod::parse_or_err)
+                .transpose()?,
+            peer_chain: n
+                .peer_chain
+                .iter()
+                .map(|c| CertificateDer::from(c.clone()))
+                .collect(),
+            ..Negotiated::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_the_core_form() {
+        let n = Negotiation {
+            tls_version: Some("TLS 1.2".into()),
+            cipher_suite: Some("ECDHE-RSA-AES128-GCM-SHA256".into()),
+            authentication: Some("posh".into()),
+            ..Negotiation::default()
+        };
+        let core = Negotiated::try_from(&n).unwrap();
+        assert_eq!(core.version, Some(TlsVersion::Tls12));
+        assert_eq!(core.suite, Some(0xc02f));
+        assert_eq!(core.authentication, Some(AuthMethod::Posh));
+        assert!(core.encrypted);
+    }
+
+    #[test]
+    fn unknown_names_are_typed_errors() {
+        for n in [
+            Negotiation {
+                tls_version: Some("TLSv9".into()),
+                ..Negotiation::default()
+            },
+            Negotiation {
+                cipher_suite: Some("TLS_NOPE".into()),
+                ..Negotiation::default()
+            },
+            Negotiation {
+                authentication: Some("magic".into()),
+                ..Negotiation::default()
+            },
+        ] {
+            let e = Negotiated::try_from(&n).unwrap_err();
+            assert_eq!(e.code(), 501, "{e}");
+        }
+    }
+}

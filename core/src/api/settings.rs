@@ -1,0 +1,115 @@
+//! Endpoint settings as plain data, and identity generation, export and
+//! import: what every binding's constructor takes, decided once here.
+
+use super::names::TrustKind;
+use crate::error::Error;
+use crate::identity::{certificates_from_pem, Identity};
+use crate::jid::Jid;
+use crate::pins::PinStore;
+use crate::xtls::{Endpoint, EndpointConfig, TlsVersions};
+
+/// An identity as PEM text (RFC 7468), and its pin: what an application
+/// stores to keep its key, and so its pin at its peers, across restarts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityPem {
+    /// The certificate chain, leaf first.
+    pub chain_pem: String,
+    /// The private key (PKCS#8).
+    pub key_pem: String,
+    /// Lowercase hex SHA-256 of the leaf's SubjectPublicKeyInfo.
+    pub pin: String,
+}
+
+impl IdentityPem {
+    /// A new ECDSA P-256 key and a self-signed certificate naming `jid`'s
+    /// bare form as XmppAddr (RFC 6120 §13.7.1.4).
+    pub fn generate(jid: &str) -> Result<Self, Error> {
+        Self::export(&Identity::self_signed(&Jid::parse(jid)?)?)
+    }
+
+    /// The PEM form of `identity`.
+    pub fn export(identity: &Identity) -> Result<Self, Error> {
+        let (chain_pem, key_pem) = identity.to_pem();
+        Ok(IdentityPem {
+            chain_pem,
+            key_pem,
+            pin: identity.spki_fingerprint()?,
+        })
+    }
+
+    /// The identity back; bad PEM is [`Error::Certificate`] (106).
+    pub fn import(&self) -> Result<Identity, Error> {
+        Identity::from_pem(self.chain_pem.as_bytes(), self.key_pem.as_bytes())
+    }
+}
+
+/// Everything a binding's endpoint constructor takes, with the defaults
+/// every binding documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointSettings {
+    /// Our full JID.
+    pub jid: String,
+    /// How peers are trusted (default trust on first use).
+    pub trust: TrustKind,
+    /// Our identity; `None` generates a self-signed one for this run
+    /// (store [`IdentityPem::generate`]'s instead to keep the key).
+    pub identity: Option<IdentityPem>,
+    /// Roots (PEM) for [`TrustKind::Pkix`]; required there.
+    pub roots_pem: Option<String>,
+    /// Pins (a [`PinStore::to_json`] document) for
+    /// [`TrustKind::Pinned`] and [`TrustKind::TrustOnFirstUse`].
+    pub pins_json: Option<String>,
+    /// TLS versions (default 1.3 and 1.2).
+    pub versions: TlsVersions,
+    /// Announce our certificate hash in XEP-0250 offers (default true).
+    pub send_offer: bool,
+    /// Accept incoming tunnels (default true).
+    pub enabled: bool,
+}
+
+impl EndpointSettings {
+    /// The defaults for `jid`.
+    pub fn new(jid: &str) -> Self {
+        EndpointSettings {
+            jid: jid.to_owned(),
+            trust: TrustKind::TrustOnFirstUse,
+            identity: None,
+            roots_pem: None,
+            pins_json: None,
+            versions: TlsVersions::default(),
+            send_offer: true,
+            enabled: true,
+        }
+    }
+
+    /// The core configuration these settings describe.
+    pub fn config(&self) -> Result<EndpointConfig, Error> {
+        let jid = Jid::parse(&self.jid)?;
+        let identity = match &self.identity {
+            Some(pem) => pem.import()?,
+            None => Identity::self_signed(&jid)?,
+        };
+        let pins = match &self.pins_json {
+            Some(json) => PinStore::from_json(json)?,
+            None => PinStore::new(),
+        };
+        let roots = match (self.trust, &self.roots_pem) {
+            (TrustKind::Pkix, None) => {
+                return Err(Error::Config("PKIX trust needs root certificates".into()))
+            }
+            (TrustKind::Pkix, Some(pem)) => certificates_from_pem(pem.as_bytes())?,
+            _ => Vec::new(),
+        };
+        let trust = self.trust.mode(roots, pins);
+        let mut config = EndpointConfig::new(jid, identity, trust);
+        config.versions = self.versions;
+        config.send_offer = self.send_offer;
+        config.enabled = self.enabled;
+        Ok(config)
+    }
+
+    /// The endpoint.
+    pub fn build(&self) -> Result<Endpoint, Error> {
+        Endpoint::new(self.config()?)
+    }
+}
