@@ -91,6 +91,19 @@
 // An error: `xmpptls_event_error_code` gives its code.
 #define XMPPTLS_CLOSE_ERROR 6
 
+// Tunnel states (`xmpptls_endpoint_tunnel_state`): `<start/>` sent or
+// received, no `<proceed/>` yet.
+#define XMPPTLS_STATE_STARTING 1
+
+// The TLS handshake runs.
+#define XMPPTLS_STATE_HANDSHAKING 2
+
+// Stanzas flow.
+#define XMPPTLS_STATE_ESTABLISHED 3
+
+// `<close/>` sent, waiting for `<closed/>`.
+#define XMPPTLS_STATE_CLOSING 4
+
 // What a tunnel closed by `XMPPTLS_CLOSE_TIMEOUT` waited for
 // (`xmpptls_event_waited`): `<proceed/>`, the answer to our start.
 #define XMPPTLS_WAIT_PROCEED 1
@@ -244,6 +257,10 @@ typedef struct xmpptls_event xmpptls_event;
 // An identity as PEM and its pin (opaque; free with
 // `xmpptls_identity_free`). Immutable: any thread may read it.
 typedef struct xmpptls_identity xmpptls_identity;
+
+// Pins of servers (or peers) kept by the application (opaque; free with
+// `xmpptls_pin_store_free`). Used by one thread at a time.
+typedef struct xmpptls_pin_store xmpptls_pin_store;
 
 // A TLS policy (opaque; free with `xmpptls_policy_free`). Used by one
 // thread at a time; evaluations only read it.
@@ -418,8 +435,8 @@ xmpptls_result xmpptls_test_panic(void);
 // certificate (DER): the certificate hashed with its signature's hash
 // (MD5 and SHA-1 raised to SHA-256). The value goes into `buf` (followed
 // by a NUL octet, as every buffer result) and its length into `*written`.
-// `XMPPTLS_UNSUPPORTED` when RFC 5929 defines no hash (Ed25519, Ed448);
-// `XMPPTLS_ERR_TRUST` when the certificate cannot be parsed.
+// `XMPPTLS_ERR_CHANNEL_BINDING` when RFC 5929 defines no hash (Ed25519,
+// Ed448); `XMPPTLS_ERR_CERTIFICATE` when the certificate cannot be parsed.
 //
 // # Safety
 // `der` points to `len` octets; `buf` to `buf_len` writable octets;
@@ -746,6 +763,34 @@ xmpptls_result xmpptls_event_text_ptr(const struct xmpptls_event *ev,
 // `ev` is NULL or a live event.
 uint32_t xmpptls_event_close_reason(const struct xmpptls_event *ev);
 
+// The state of the tunnel with `peer` (`XMPPTLS_STATE_*`) into `*state`;
+// `XMPPTLS_EMPTY` when there is none.
+//
+// # Safety
+// `ep` is live; `peer` is NUL-terminated; `state` is writable.
+xmpptls_result xmpptls_endpoint_tunnel_state(struct xmpptls_endpoint *ep,
+                                             const char *peer,
+                                             uint32_t *state);
+
+// The number of tunnels in any state (0 for NULL).
+//
+// # Safety
+// `ep` is NULL or live.
+size_t xmpptls_endpoint_tunnel_count(struct xmpptls_endpoint *ep);
+
+// Accepts (1) or refuses with `service-unavailable` (0) incoming tunnels.
+//
+// # Safety
+// `ep` is live.
+xmpptls_result xmpptls_endpoint_set_enabled(struct xmpptls_endpoint *ep, int32_t enabled);
+
+// Forgets the pin of a bare JID (after the user accepted its new key);
+// `XMPPTLS_EMPTY` when there was none.
+//
+// # Safety
+// `ep` is live; `bare_jid` is NUL-terminated.
+xmpptls_result xmpptls_endpoint_forget_pin(struct xmpptls_endpoint *ep, const char *bare_jid);
+
 // What a tunnel closed by `XMPPTLS_CLOSE_TIMEOUT` waited for
 // (`XMPPTLS_WAIT_*`); 0 for other events and NULL.
 //
@@ -942,14 +987,18 @@ void xmpptls_policy_free(struct xmpptls_policy *p);
 // `p` is a live policy.
 xmpptls_result xmpptls_policy_set_min_version(struct xmpptls_policy *p, uint16_t version);
 
-// Whether unauthenticated peers fail (`require`) and whether plaintext
-// streams fail (`encryption`, RFC 7590 §3.1); booleans.
+// Whether unauthenticated peers fail (boolean; RFC 7590 §3.4).
 //
 // # Safety
 // `p` is a live policy.
-xmpptls_result xmpptls_policy_set_required(struct xmpptls_policy *p,
-                                           int32_t authentication,
-                                           int32_t encryption);
+xmpptls_result xmpptls_policy_set_require_authentication(struct xmpptls_policy *p,
+                                                         int32_t required);
+
+// Whether plaintext streams fail (boolean; RFC 7590 §3.1).
+//
+// # Safety
+// `p` is a live policy.
+xmpptls_result xmpptls_policy_set_require_encryption(struct xmpptls_policy *p, int32_t required);
 
 // The authentication methods accepted: a bit mask of
 // `1 << XMPPTLS_AUTH_*` (`XMPPTLS_AUTH_NONE`'s bit is ignored).
@@ -1054,6 +1103,60 @@ xmpptls_result xmpptls_last_error_detail_len(size_t *len);
 // # Safety
 // `buf` has `len` writable octets; `written` points to a `size_t`.
 xmpptls_result xmpptls_last_error_detail(char *buf, size_t len, size_t *written);
+
+// An empty pin store.
+//
+// # Safety
+// `out` is writable.
+xmpptls_result xmpptls_pin_store_new(struct xmpptls_pin_store **out);
+
+// A pin store read back from the JSON `xmpptls_pin_store_json` wrote
+// (`len` octets); `XMPPTLS_ERR_PIN_STORE` when it is not one.
+//
+// # Safety
+// `json` points to `len` octets; `out` is writable.
+xmpptls_result xmpptls_pin_store_from_json(const uint8_t *json,
+                                           size_t len,
+                                           struct xmpptls_pin_store **out);
+
+// Length (without NUL) of the store's JSON, to save it.
+//
+// # Safety
+// `s` is live; `len` points to a `size_t`.
+xmpptls_result xmpptls_pin_store_json_len(struct xmpptls_pin_store *s, size_t *len);
+
+// Copies the store's JSON into `buf`, NUL-terminated (`len` at least
+// `xmpptls_pin_store_json_len` plus one).
+//
+// # Safety
+// `s` is live; `buf` has `len` writable octets; `written` is a `size_t`.
+xmpptls_result xmpptls_pin_store_json(struct xmpptls_pin_store *s,
+                                      char *buf,
+                                      size_t len,
+                                      size_t *written);
+
+// Frees a pin store (NULL is ignored).
+//
+// # Safety
+// `s` is NULL or live.
+void xmpptls_pin_store_free(struct xmpptls_pin_store *s);
+
+// The check from the TLS stack's verify callback: the chain in `n` must
+// name `domain` for `service` (`XMPPTLS_SERVICE_*`); with `pins` (may be
+// NULL), the server's key is compared with the pins kept for it and
+// pinned on first use (a changed key is a `pin-changed` warning, not
+// re-pinned); everything is graded by `policy`. Refuse the connection
+// when the report's verdict is `XMPPTLS_VERDICT_FAIL`.
+//
+// # Safety
+// `policy` is live; `domain` is NUL-terminated; `n` as for
+// `xmpptls_evaluate`; `pins` is NULL or live; `out` is writable.
+xmpptls_result xmpptls_check_server(const struct xmpptls_policy *policy,
+                                    const char *domain,
+                                    uint32_t service,
+                                    const struct xmpptls_negotiated *n,
+                                    struct xmpptls_pin_store *pins,
+                                    struct xmpptls_report **out);
 
 // Reads `<stream:features/>` (`len` octets; the `stream` prefix may be
 // undeclared) and writes one `XMPPTLS_FEATURES_*` decision to `*decision`.

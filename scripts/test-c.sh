@@ -25,6 +25,9 @@ mkdir -p "$certs"
 printf 'subjectAltName = DNS:example.net, otherName:1.3.6.1.5.5.7.8.7;IA5STRING:_xmpp-client.example.net\n' > "$certs/ext.cnf"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=example.net \
   -keyout "$certs/ec.key" -outform DER -out "$certs/ec.der" -addext "subjectAltName = DNS:example.net, otherName:1.3.6.1.5.5.7.8.7;IA5STRING:_xmpp-client.example.net" 2>/dev/null
+# A certificate naming its server by CN only (RFC 6125 §6.4.4 CN fallback).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=cn-only.example \
+  -keyout "$certs/cn-only.key" -outform DER -out "$certs/cn-only.der" 2>/dev/null
 # A test CA and XmppAddr certificates for romeo and juliet (PKIX tunnels).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=C-Test-CA \
   -keyout "$certs/ca.key" -out "$certs/ca.pem" 2>/dev/null

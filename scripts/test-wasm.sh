@@ -38,9 +38,9 @@ tarball="$PWD/$pkg/$tarball"
   node --input-type=module -e '
     import { Endpoint, Policy, XmppTlsError } from "xmpptls";
     const e = new Endpoint("romeo@montague.lit/orchard");
-    e.open("juliet@capulet.lit/balcony");
+    e.openTunnel("juliet@capulet.lit/balcony");
     if (!/<start /.test(e.pollTransmit())) throw new Error("no start");
-    try { e.open("x@@"); } catch (err) { if (!(err instanceof XmppTlsError)) throw err; }
+    try { e.openTunnel("x@@"); } catch (err) { if (!(err instanceof XmppTlsError)) throw err; }
     if (new Policy("strict").name !== "strict") throw new Error("policy");
   ') && echo "ok - tarball installs into an empty project and runs there" >> "$log" \
      || echo "not ok - tarball installs into an empty project and runs there" >> "$log"

@@ -4,8 +4,8 @@
 //! OpenSSL, `SSL_export_keying_material`); `tls-server-end-point` needs the
 //! certificate hash rules of RFC 5929 §4.1, which this computes.
 
-use xmpptls::channel_binding::{tls_server_end_point, BindingError};
-use xmpptls::{CertificateDer, TrustError};
+use xmpptls::channel_binding::tls_server_end_point;
+use xmpptls::CertificateDer;
 
 use crate::ffi::{bytes_arg, guard, write_out};
 use crate::result::*;
@@ -18,8 +18,8 @@ pub const XMPPTLS_TLS_SERVER_END_POINT_MAX: usize = 65;
 /// certificate (DER): the certificate hashed with its signature's hash
 /// (MD5 and SHA-1 raised to SHA-256). The value goes into `buf` (followed
 /// by a NUL octet, as every buffer result) and its length into `*written`.
-/// `XMPPTLS_UNSUPPORTED` when RFC 5929 defines no hash (Ed25519, Ed448);
-/// `XMPPTLS_ERR_TRUST` when the certificate cannot be parsed.
+/// `XMPPTLS_ERR_CHANNEL_BINDING` when RFC 5929 defines no hash (Ed25519,
+/// Ed448); `XMPPTLS_ERR_CERTIFICATE` when the certificate cannot be parsed.
 ///
 /// # Safety
 /// `der` points to `len` octets; `buf` to `buf_len` writable octets;
@@ -41,10 +41,7 @@ pub unsafe extern "C" fn xmpptls_tls_server_end_point(
         match tls_server_end_point(&CertificateDer::from(bytes)) {
             // SAFETY: per the function's contract.
             Ok(v) => unsafe { write_out(&v, buf, buf_len, written) },
-            Err(BindingError::BadCertificate(e)) => {
-                code(&xmpptls::Error::Trust(TrustError::BadCertificate(e)))
-            }
-            Err(_) => XMPPTLS_UNSUPPORTED,
+            Err(e) => code(&e.into()),
         }
     })
 }

@@ -4,6 +4,7 @@
 use xmpptls::api::{CloseKind, EventKind, MatchKind, Named, PolicyPreset, PoshOutcome, TrustKind};
 use xmpptls::identity::Service;
 use xmpptls::policy::{AuthMethod, Severity, Verdict};
+use xmpptls::xtls::TunnelState;
 use xmpptls::Wait;
 
 use crate::*;
@@ -41,6 +42,12 @@ fn c_constants_are_the_core_codes() {
         (CloseKind::PeerRestarted, XMPPTLS_CLOSE_PEER_RESTARTED),
         (CloseKind::Timeout, XMPPTLS_CLOSE_TIMEOUT),
         (CloseKind::Error, XMPPTLS_CLOSE_ERROR),
+    ]);
+    same(&[
+        (TunnelState::Starting, XMPPTLS_STATE_STARTING),
+        (TunnelState::Handshaking, XMPPTLS_STATE_HANDSHAKING),
+        (TunnelState::Established, XMPPTLS_STATE_ESTABLISHED),
+        (TunnelState::Closing, XMPPTLS_STATE_CLOSING),
     ]);
     same(&[
         (Wait::Proceed, XMPPTLS_WAIT_PROCEED),

@@ -38,6 +38,16 @@ pub const XMPPTLS_CLOSE_TIMEOUT: u32 = 5;
 /// An error: `xmpptls_event_error_code` gives its code.
 pub const XMPPTLS_CLOSE_ERROR: u32 = 6;
 
+/// Tunnel states (`xmpptls_endpoint_tunnel_state`): `<start/>` sent or
+/// received, no `<proceed/>` yet.
+pub const XMPPTLS_STATE_STARTING: u32 = 1;
+/// The TLS handshake runs.
+pub const XMPPTLS_STATE_HANDSHAKING: u32 = 2;
+/// Stanzas flow.
+pub const XMPPTLS_STATE_ESTABLISHED: u32 = 3;
+/// `<close/>` sent, waiting for `<closed/>`.
+pub const XMPPTLS_STATE_CLOSING: u32 = 4;
+
 /// What a tunnel closed by `XMPPTLS_CLOSE_TIMEOUT` waited for
 /// (`xmpptls_event_waited`): `<proceed/>`, the answer to our start.
 pub const XMPPTLS_WAIT_PROCEED: u32 = 1;
@@ -657,6 +667,87 @@ pub unsafe extern "C" fn xmpptls_event_text_ptr(
 pub unsafe extern "C" fn xmpptls_event_close_reason(ev: *const xmpptls_event) -> u32 {
     // SAFETY: per the function's contract.
     unsafe { event_field(ev, 0, |e| e.close_reason) }
+}
+
+/// The state of the tunnel with `peer` (`XMPPTLS_STATE_*`) into `*state`;
+/// `XMPPTLS_EMPTY` when there is none.
+///
+/// # Safety
+/// `ep` is live; `peer` is NUL-terminated; `state` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_tunnel_state(
+    ep: *mut xmpptls_endpoint,
+    peer: *const c_char,
+    state: *mut u32,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(ep, |e| {
+            let peer = match str_arg(peer).and_then(jid) {
+                Ok(p) => p,
+                Err(err) => return err,
+            };
+            match e.inner.tunnel_state(&peer) {
+                Some(s) => set(state, s.code()),
+                None => XMPPTLS_EMPTY,
+            }
+        })
+    }
+}
+
+/// The number of tunnels in any state (0 for NULL).
+///
+/// # Safety
+/// `ep` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_tunnel_count(ep: *mut xmpptls_endpoint) -> usize {
+    let mut n = 0;
+    // SAFETY: per the function's contract.
+    let _ = unsafe {
+        with_mut(ep, |e| {
+            n = e.inner.tunnel_count();
+            XMPPTLS_OK
+        })
+    };
+    n
+}
+
+/// Accepts (1) or refuses with `service-unavailable` (0) incoming tunnels.
+///
+/// # Safety
+/// `ep` is live.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_set_enabled(
+    ep: *mut xmpptls_endpoint,
+    enabled: i32,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(ep, |e| {
+            e.inner.set_enabled(enabled != 0);
+            XMPPTLS_OK
+        })
+    }
+}
+
+/// Forgets the pin of a bare JID (after the user accepted its new key);
+/// `XMPPTLS_EMPTY` when there was none.
+///
+/// # Safety
+/// `ep` is live; `bare_jid` is NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_forget_pin(
+    ep: *mut xmpptls_endpoint,
+    bare_jid: *const c_char,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(ep, |e| match str_arg(bare_jid) {
+            Ok(j) if e.inner.pins_mut().remove(j) => XMPPTLS_OK,
+            Ok(_) => XMPPTLS_EMPTY,
+            Err(err) => err,
+        })
+    }
 }
 
 /// What a tunnel closed by `XMPPTLS_CLOSE_TIMEOUT` waited for

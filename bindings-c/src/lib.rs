@@ -26,6 +26,7 @@ mod policy;
 mod policy_settings;
 mod posh;
 mod result;
+mod server_check;
 mod starttls;
 
 pub use channel_binding::*;
@@ -38,6 +39,7 @@ pub use policy::*;
 pub use policy_settings::*;
 pub use posh::*;
 pub use result::*;
+pub use server_check::*;
 pub use starttls::*;
 
 /// The library version, as a static NUL-terminated string.

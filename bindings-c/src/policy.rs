@@ -4,9 +4,9 @@
 use std::ffi::{c_char, CString};
 
 use xmpptls::api::{MatchKind, Named};
-use xmpptls::identity::{match_identity, PresentedIds, ReferenceIdentity, Service};
+use xmpptls::identity::Service;
 use xmpptls::policy::{AuthMethod, Negotiated, Policy, TlsVersion};
-use xmpptls::{CertificateDer, ConnectionReport};
+use xmpptls::ConnectionReport;
 
 use crate::ffi::{bytes_arg, der_list, free_box, guard, named, set, str_arg, write_out};
 use crate::result::*;
@@ -164,42 +164,23 @@ pub unsafe extern "C" fn xmpptls_evaluate(
     })
 }
 
-/// `xmpptls_evaluate` under any policy.
+/// The core's form of what the caller's stack negotiated.
 ///
 /// # Safety
-/// As `xmpptls_evaluate`.
-pub(crate) unsafe fn evaluate_under(
-    policy: &Policy,
-    peer: *const c_char,
+/// `n` points to a valid struct whose chain pointers are valid.
+pub(crate) unsafe fn negotiated_arg(
     n: *const xmpptls_negotiated,
-    out: *mut *mut xmpptls_report,
-) -> xmpptls_result {
+) -> Result<Negotiated, xmpptls_result> {
     // SAFETY: per the function's contract.
-    let (peer, n) = match (unsafe { str_arg(peer) }, unsafe { n.as_ref() }) {
-        (Ok(p), Some(n)) => (p, n),
-        (Err(e), _) => return e,
-        (_, None) => return XMPPTLS_NULL_PARAMETER,
-    };
-    if out.is_null() {
-        return XMPPTLS_NULL_PARAMETER;
-    }
-    let authentication = match auth_method(n.authentication) {
-        Ok(a) => a,
-        Err(e) => return e,
-    };
+    let n = unsafe { n.as_ref() }.ok_or(XMPPTLS_NULL_PARAMETER)?;
+    let authentication = auth_method(n.authentication)?;
     // SAFETY: `peer_chain` points to `peer_chain_len` entries.
-    let chain = match unsafe { der_list(n.peer_chain, n.peer_chain_len) } {
-        Ok(c) => c,
-        Err(e) => return e,
-    };
+    let peer_chain = unsafe { der_list(n.peer_chain, n.peer_chain_len) }?;
     let version = match n.version {
         0 => None,
-        v => match named::<TlsVersion>(u32::from(v)) {
-            Ok(v) => Some(v),
-            Err(e) => return e,
-        },
+        v => Some(named::<TlsVersion>(u32::from(v))?),
     };
-    let negotiated = Negotiated {
+    Ok(Negotiated {
         encrypted: n.encrypted != 0,
         version,
         suite: (n.suite != 0).then_some(n.suite),
@@ -216,11 +197,43 @@ pub(crate) unsafe fn evaluate_under(
             _ => None,
         },
         authentication,
-        peer_chain: chain,
+        peer_chain,
+    })
+}
+
+/// A report handed to the caller through `out`.
+///
+/// # Safety
+/// `out` is NULL or writable.
+pub(crate) unsafe fn report_out(
+    inner: ConnectionReport,
+    out: *mut *mut xmpptls_report,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract (NULL is refused by `set`).
+    unsafe { set(out, Box::into_raw(Box::new(xmpptls_report::new(inner)))) }
+}
+
+/// `xmpptls_evaluate` under any policy.
+///
+/// # Safety
+/// As `xmpptls_evaluate`.
+pub(crate) unsafe fn evaluate_under(
+    policy: &Policy,
+    peer: *const c_char,
+    n: *const xmpptls_negotiated,
+    out: *mut *mut xmpptls_report,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    let (peer, negotiated) = match unsafe { (str_arg(peer), negotiated_arg(n)) } {
+        (Ok(p), Ok(n)) => (p, n),
+        (Err(e), _) | (_, Err(e)) => return e,
     };
+    if out.is_null() {
+        return XMPPTLS_NULL_PARAMETER;
+    }
     let inner = ConnectionReport::new(peer, policy, negotiated, None, None);
     // SAFETY: `out` is non-NULL and writable.
-    unsafe { set(out, Box::into_raw(Box::new(xmpptls_report::new(inner)))) }
+    unsafe { report_out(inner, out) }
 }
 
 /// The verdict of a report (`XMPPTLS_VERDICT_*`); FAIL for NULL.
@@ -415,15 +428,10 @@ pub unsafe extern "C" fn xmpptls_check_identity(
             Ok(s) => s,
             Err(e) => return e,
         };
-        let Ok(reference) = ReferenceIdentity::new(domain, service) else {
-            return XMPPTLS_INVALID_PARAMETER;
+        let kind = match xmpptls::api::check_identity(bytes, domain, service, cn_fallback != 0) {
+            Ok(m) => m.map_or(0, |m| MatchKind::from(&m).code()),
+            Err(e) => return code(&e),
         };
-        let ids = match PresentedIds::from_der(&CertificateDer::from(bytes)) {
-            Ok(ids) => ids,
-            Err(e) => return code(&xmpptls::Error::Certificate(e.to_string())),
-        };
-        let kind = match_identity(&ids, &reference, cn_fallback != 0)
-            .map_or(0, |m| MatchKind::from(&m).code());
         // SAFETY: checked non-NULL.
         unsafe { set(matched, kind) }
     })

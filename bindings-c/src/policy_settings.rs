@@ -15,6 +15,13 @@ pub struct xmpptls_policy {
     inner: Policy,
 }
 
+impl xmpptls_policy {
+    /// The core policy.
+    pub(crate) fn policy(&self) -> &Policy {
+        &self.inner
+    }
+}
+
 /// A policy starting as the preset `XMPPTLS_POLICY_*`.
 ///
 /// # Safety
@@ -66,22 +73,37 @@ pub unsafe extern "C" fn xmpptls_policy_set_min_version(
     }
 }
 
-/// Whether unauthenticated peers fail (`require`) and whether plaintext
-/// streams fail (`encryption`, RFC 7590 §3.1); booleans.
+/// Whether unauthenticated peers fail (boolean; RFC 7590 §3.4).
 ///
 /// # Safety
 /// `p` is a live policy.
 #[no_mangle]
-pub unsafe extern "C" fn xmpptls_policy_set_required(
+pub unsafe extern "C" fn xmpptls_policy_set_require_authentication(
     p: *mut xmpptls_policy,
-    authentication: i32,
-    encryption: i32,
+    required: i32,
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
         with_mut(p, |p| {
-            p.inner.require_authentication = authentication != 0;
-            p.inner.require_encryption = encryption != 0;
+            p.inner.require_authentication = required != 0;
+            XMPPTLS_OK
+        })
+    }
+}
+
+/// Whether plaintext streams fail (boolean; RFC 7590 §3.1).
+///
+/// # Safety
+/// `p` is a live policy.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_policy_set_require_encryption(
+    p: *mut xmpptls_policy,
+    required: i32,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(p, |p| {
+            p.inner.require_encryption = required != 0;
             XMPPTLS_OK
         })
     }

@@ -3,12 +3,13 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use xmpptls::identity::certificates_from_pem;
+use xmpptls::api::{
+    CloseKind, EndpointSettings as CoreSettings, FlatEvent, IdentityPem as CoreIdentityPem,
+    TrustKind, TunnelSummary,
+};
 use xmpptls::xtls::TunnelState as CoreState;
 use xmpptls::{
-    CloseReason as CoreClose, EndpointConfig, Event, Identity, Incoming, PinStore as CorePins,
-    Role as CoreRole, TlsVersions as CoreVersions, TrustMode as CoreTrust, TunnelInfo as CoreInfo,
-    UnixTime, Wait as CoreWait,
+    Incoming, Role as CoreRole, TlsVersions as CoreVersions, UnixTime, Wait as CoreWait,
 };
 
 use crate::error::{parse_jid, XmppTlsError};
@@ -116,8 +117,8 @@ pub struct TunnelInfo {
     pub report: Report,
 }
 
-impl From<&CoreInfo> for TunnelInfo {
-    fn from(i: &CoreInfo) -> Self {
+impl From<&TunnelSummary> for TunnelInfo {
+    fn from(i: &TunnelSummary) -> Self {
         TunnelInfo {
             role: match i.role {
                 CoreRole::Initiator => Role::Initiator,
@@ -127,11 +128,8 @@ impl From<&CoreInfo> for TunnelInfo {
             cipher_suite: i.cipher_suite.clone(),
             kx_group: i.kx_group.clone(),
             resumed: i.resumed,
-            peer_auth: i.peer_auth.to_string(),
-            first_use: matches!(
-                i.peer_auth,
-                xmpptls::PeerAuth::TrustOnFirstUse { first_use: true }
-            ),
+            peer_auth: i.peer_auth_text.clone(),
+            first_use: i.first_use,
             peer_certificate_sha256: i.peer_certificate_sha256.clone(),
             peer_spki_sha256: i.peer_spki_sha256.clone(),
             offer_verified: i.offer_verified,
@@ -229,64 +227,58 @@ pub enum TunnelEvent {
     },
 }
 
-impl TunnelEvent {
-    /// The binding's form of a core event (`None` for kinds added to the
-    /// core later and not yet translated).
-    fn from_core(e: Event) -> Option<Self> {
-        Some(match e {
-            Event::Established { peer, info } => TunnelEvent::Established {
-                peer: peer.to_string(),
-                info: TunnelInfo::from(&*info),
-            },
-            Event::Stanza { peer, stanza } => TunnelEvent::Stanza {
-                peer: peer.to_string(),
-                stanza,
-            },
-            Event::StanzaRejected { peer, error } => TunnelEvent::StanzaRejected {
-                peer: peer.to_string(),
-                code: error.code(),
-                detail: error.to_string(),
-            },
-            Event::Closed {
+impl From<FlatEvent> for TunnelEvent {
+    fn from(e: FlatEvent) -> Self {
+        let peer = e.peer;
+        if let Some(info) = e.summary {
+            return TunnelEvent::Established {
                 peer,
-                reason,
-                returned,
-            } => TunnelEvent::Closed {
-                peer: peer.to_string(),
-                reason: match reason {
-                    CoreClose::Local => CloseReason::Local,
-                    CoreClose::Peer => CloseReason::Peer,
-                    CoreClose::PeerUnavailable => CloseReason::PeerUnavailable,
-                    CoreClose::PeerRestarted => CloseReason::PeerRestarted,
-                    CoreClose::Timeout(w) => CloseReason::Timeout {
-                        waited: match w {
-                            CoreWait::Proceed => Wait::Proceed,
-                            CoreWait::Handshake => Wait::Handshake,
-                            CoreWait::Ack => Wait::Ack,
-                            CoreWait::Closed => Wait::Closed,
-                        },
-                    },
-                    CoreClose::Error(e) => CloseReason::Error {
-                        code: e.code(),
-                        detail: e.to_string(),
-                    },
-                    // A reason added to the core later: still reported, with
-                    // the stanzas it hands back.
-                    other => CloseReason::Error {
-                        code: 0,
-                        detail: other.to_string(),
-                    },
+                info: TunnelInfo::from(&*info),
+            };
+        }
+        let Some(close) = e.close else {
+            return match e.error_code {
+                0 => TunnelEvent::Stanza {
+                    peer,
+                    stanza: e.text,
                 },
-                returned: returned
-                    .into_iter()
-                    .map(|r| ReturnedStanza {
-                        stanza: r.stanza,
-                        maybe_delivered: r.maybe_delivered,
-                    })
-                    .collect(),
+                code => TunnelEvent::StanzaRejected {
+                    peer,
+                    code,
+                    detail: e.text,
+                },
+            };
+        };
+        let reason = match (close, e.waited) {
+            (CloseKind::Local, _) => CloseReason::Local,
+            (CloseKind::Peer, _) => CloseReason::Peer,
+            (CloseKind::PeerUnavailable, _) => CloseReason::PeerUnavailable,
+            (CloseKind::PeerRestarted, _) => CloseReason::PeerRestarted,
+            (CloseKind::Timeout, Some(w)) => CloseReason::Timeout {
+                waited: match w {
+                    CoreWait::Proceed => Wait::Proceed,
+                    CoreWait::Handshake => Wait::Handshake,
+                    CoreWait::Ack => Wait::Ack,
+                    CoreWait::Closed => Wait::Closed,
+                },
             },
-            _ => return None,
-        })
+            _ => CloseReason::Error {
+                code: e.error_code,
+                detail: e.text,
+            },
+        };
+        TunnelEvent::Closed {
+            peer,
+            reason,
+            returned: e
+                .returned
+                .into_iter()
+                .map(|r| ReturnedStanza {
+                    stanza: r.stanza,
+                    maybe_delivered: r.maybe_delivered,
+                })
+                .collect(),
+        }
     }
 }
 
@@ -297,7 +289,6 @@ impl TunnelEvent {
 #[derive(uniffi::Object)]
 pub struct Endpoint {
     inner: Mutex<xmpptls::Endpoint>,
-    local_pin: String,
 }
 
 impl Endpoint {
@@ -316,36 +307,35 @@ impl Endpoint {
         settings: EndpointSettings,
         pins: Option<Arc<PinStore>>,
     ) -> Result<Arc<Self>, XmppTlsError> {
-        let me = parse_jid(&settings.jid)?;
-        let identity = match &settings.identity {
-            Some(p) => Identity::from_pem(p.chain_pem.as_bytes(), p.key_pem.as_bytes())?,
-            None => Identity::self_signed(&me)?,
+        let core = CoreSettings {
+            jid: settings.jid,
+            trust: match settings.trust {
+                TrustMode::Offer => TrustKind::Offer,
+                TrustMode::TrustOnFirstUse => TrustKind::TrustOnFirstUse,
+                TrustMode::Pkix => TrustKind::Pkix,
+                TrustMode::Pinned => TrustKind::Pinned,
+            },
+            identity: settings.identity.map(|p| CoreIdentityPem {
+                chain_pem: p.chain_pem,
+                key_pem: p.key_pem,
+                pin: String::new(),
+            }),
+            roots_pem: settings.roots_pem,
+            pins_json: None,
+            versions: match settings.versions {
+                None | Some(TlsVersions::Tls12And13) => CoreVersions::Tls12And13,
+                Some(TlsVersions::Tls13Only) => CoreVersions::Tls13Only,
+                Some(TlsVersions::Tls12Only) => CoreVersions::Tls12Only,
+            },
+            send_offer: settings.send_offer,
+            enabled: settings.enabled,
         };
-        let local_pin = identity.spki_fingerprint()?;
-        let trust = match settings.trust {
-            TrustMode::Offer => CoreTrust::Offer,
-            TrustMode::TrustOnFirstUse => CoreTrust::TrustOnFirstUse(CorePins::new()),
-            TrustMode::Pinned => CoreTrust::Pinned(CorePins::new()),
-            TrustMode::Pkix => {
-                let pem = settings.roots_pem.as_deref().unwrap_or_default();
-                CoreTrust::Pkix(certificates_from_pem(pem.as_bytes())?)
-            }
-        };
-        let mut config = EndpointConfig::new(me, identity, trust);
-        config.versions = match settings.versions {
-            None | Some(TlsVersions::Tls12And13) => CoreVersions::Tls12And13,
-            Some(TlsVersions::Tls13Only) => CoreVersions::Tls13Only,
-            Some(TlsVersions::Tls12Only) => CoreVersions::Tls12Only,
-        };
-        config.send_offer = settings.send_offer;
-        config.enabled = settings.enabled;
-        let mut inner = xmpptls::Endpoint::new(config)?;
+        let mut inner = core.build()?;
         if let Some(p) = pins {
             inner.set_pin_storage(Box::new(SharedPins(p)));
         }
         Ok(Arc::new(Endpoint {
             inner: Mutex::new(inner),
-            local_pin,
         }))
     }
 
@@ -357,7 +347,7 @@ impl Endpoint {
     /// Our public key's pin (hex SHA-256 of our SubjectPublicKeyInfo), for
     /// a peer to confirm out of band.
     pub fn local_pin(&self) -> String {
-        self.local_pin.clone()
+        self.lock().local_pin().to_owned()
     }
 
     /// Processes one received stanza. True when it was XTLS (consumed);
@@ -446,19 +436,13 @@ impl Endpoint {
     pub fn poll_events(&self) -> Vec<TunnelEvent> {
         let mut ep = self.lock();
         std::iter::from_fn(|| ep.poll_event())
-            .filter_map(TunnelEvent::from_core)
+            .map(|e| FlatEvent::from(e).into())
             .collect()
     }
 
     /// The next event.
     pub fn poll_event(&self) -> Option<TunnelEvent> {
-        let mut ep = self.lock();
-        while let Some(e) = ep.poll_event() {
-            if let Some(e) = TunnelEvent::from_core(e) {
-                return Some(e);
-            }
-        }
-        None
+        self.lock().poll_event().map(|e| FlatEvent::from(e).into())
     }
 
     /// The state of the tunnel with `peer`, `null` when there is none.
@@ -475,7 +459,10 @@ impl Endpoint {
     /// What the tunnel with `peer` negotiated, once established.
     pub fn tunnel_info(&self, peer: String) -> Result<Option<TunnelInfo>, XmppTlsError> {
         let peer = parse_jid(&peer)?;
-        Ok(self.lock().tunnel_info(&peer).map(TunnelInfo::from))
+        Ok(self
+            .lock()
+            .tunnel_info(&peer)
+            .map(|i| TunnelInfo::from(&TunnelSummary::from(i))))
     }
 
     /// The number of tunnels in any state.

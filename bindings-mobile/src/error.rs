@@ -57,16 +57,6 @@ pub enum XmppTlsError {
     },
 }
 
-impl XmppTlsError {
-    /// A configuration error (code 500) for an argument the core never sees.
-    pub(crate) fn config(detail: impl Into<String>) -> Self {
-        XmppTlsError::Config {
-            code: xmpptls::Error::Config(String::new()).code(),
-            detail: detail.into(),
-        }
-    }
-}
-
 impl From<xmpptls::Error> for XmppTlsError {
     fn from(e: xmpptls::Error) -> Self {
         let (code, detail) = (e.code(), e.to_string());

@@ -1,12 +1,9 @@
 //! Certificates: our own identity, and the RFC 6125 / RFC 6120 identity
 //! check of a server's certificate.
 
-use xmpptls::identity::{match_identity, CertificateInfo, PresentedIds, ReferenceIdentity};
-use xmpptls::{CertificateDer, Identity};
-
-use crate::error::{parse_jid, XmppTlsError};
+use crate::error::XmppTlsError;
 use crate::policy::Service;
-use crate::report::{CertificateSummary, IdentityMatch};
+use crate::report::{CertificateInfo, IdentityMatch};
 
 /// A certificate chain (leaf first) and its private key, as PEM text.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -23,9 +20,11 @@ pub struct IdentityPem {
 /// peers that pinned the key keep recognising it.
 #[uniffi::export]
 pub fn generate_identity(jid: String) -> Result<IdentityPem, XmppTlsError> {
-    let id = Identity::self_signed(&parse_jid(&jid)?)?;
-    let (chain_pem, key_pem) = id.to_pem();
-    Ok(IdentityPem { chain_pem, key_pem })
+    let id = xmpptls::api::IdentityPem::generate(&jid)?;
+    Ok(IdentityPem {
+        chain_pem: id.chain_pem,
+        key_pem: id.key_pem,
+    })
 }
 
 /// Which identifier of the DER certificate names `domain` for `service`
@@ -38,19 +37,18 @@ pub fn check_identity(
     service: Service,
     cn_fallback: bool,
 ) -> Result<Option<IdentityMatch>, XmppTlsError> {
-    let reference = ReferenceIdentity::new(&domain, service.into())
-        .map_err(|e| XmppTlsError::config(e.to_string()))?;
-    let ids = PresentedIds::from_der(&CertificateDer::from(certificate))
-        .map_err(|e| XmppTlsError::from(xmpptls::Error::Trust(e)))?;
-    Ok(match_identity(&ids, &reference, cn_fallback).map(IdentityMatch::from))
+    Ok(
+        xmpptls::api::check_identity(&certificate, &domain, service.into(), cn_fallback)?
+            .map(IdentityMatch::from),
+    )
 }
 
 /// The facts of a DER certificate (subject, validity, SANs, pins).
 #[uniffi::export]
-pub fn certificate_summary(certificate: Vec<u8>) -> Result<CertificateSummary, XmppTlsError> {
-    let info = CertificateInfo::from_der(&CertificateDer::from(certificate))
-        .map_err(|e| XmppTlsError::from(xmpptls::Error::Trust(e)))?;
-    Ok(CertificateSummary::from(&info))
+pub fn certificate_info(certificate: Vec<u8>) -> Result<CertificateInfo, XmppTlsError> {
+    Ok(CertificateInfo::from(&xmpptls::api::certificate_info(
+        &certificate,
+    )?))
 }
 
 /// The DER certificates of PEM text, in order.

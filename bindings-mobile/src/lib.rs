@@ -29,26 +29,26 @@ pub use endpoint::{
 };
 pub use error::XmppTlsError;
 pub use identity::{
-    certificate_summary, certificates_from_pem, check_identity, generate_identity, IdentityPem,
+    certificate_info, certificates_from_pem, check_identity, generate_identity, IdentityPem,
 };
 pub use pins::{server_pin_key, PinStorage, PinStore};
 pub use policy::{AuthMethod, Negotiation, Policy, PolicyPreset, Service};
 pub use report::{
-    CertificateSummary, Finding, IdentityMatch, MatchKind, PinStatus, Report, Severity, Verdict,
+    CertificateInfo, Finding, IdentityMatch, MatchKind, PinStatus, Report, Severity, Verdict,
 };
 
 uniffi::setup_scaffolding!();
 
 /// The library version.
 #[uniffi::export]
-pub fn library_version() -> String {
+pub fn version() -> String {
     xmpptls::VERSION.to_owned()
 }
 
 /// The disco#info feature of XTLS (`urn:xmpp:tmp:xtls`, XTLS §5): add it to
 /// the app's disco answer.
 #[uniffi::export]
-pub fn xtls_disco_feature() -> String {
+pub fn xtls_feature() -> String {
     xmpptls::xtls::disco::FEATURE.to_owned()
 }
 

@@ -4,9 +4,11 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use xmpptls::api::{Named, Negotiation as CoreNegotiation, PolicyPreset as CorePreset};
 use xmpptls::identity::Service as CoreService;
-use xmpptls::policy::{AuthMethod as CoreAuth, Negotiated, Policy as CorePolicy, TlsVersion};
-use xmpptls::CertificateDer;
+use xmpptls::policy::{
+    suites, AuthMethod as CoreAuth, Negotiated, Policy as CorePolicy, TlsVersion,
+};
 
 use crate::error::XmppTlsError;
 use crate::pins::PinStore;
@@ -44,6 +46,8 @@ pub enum AuthMethod {
     Pinned,
     /// Server Dialback (XEP-0220), server-to-server only.
     Dialback,
+    /// The certificate hash of an XTLS peer's XEP-0250 offer.
+    Offer,
 }
 
 impl From<AuthMethod> for CoreAuth {
@@ -54,6 +58,7 @@ impl From<AuthMethod> for CoreAuth {
             AuthMethod::Posh => CoreAuth::Posh,
             AuthMethod::Pinned => CoreAuth::Pinned,
             AuthMethod::Dialback => CoreAuth::Dialback,
+            AuthMethod::Offer => CoreAuth::Offer,
         }
     }
 }
@@ -87,31 +92,21 @@ pub struct Negotiation {
 }
 
 impl Negotiation {
-    /// The core's form; unknown version or suite names are errors, so a
-    /// typo never grades as "not reported".
+    /// The core's form; unknown version or suite names are errors (501),
+    /// so a typo never grades as "not reported".
     fn to_core(&self) -> Result<Negotiated, XmppTlsError> {
-        let mut n = Negotiated {
+        let names = CoreNegotiation {
             encrypted: self.encrypted,
+            tls_version: self.tls_version.clone(),
+            cipher_suite: self.cipher_suite.clone(),
             kx_group: self.kx_group.clone(),
             resumed: self.resumed,
-            authentication: self.authentication.map(CoreAuth::from),
-            peer_chain: self
-                .peer_chain
-                .iter()
-                .map(|c| CertificateDer::from(c.clone()))
-                .collect(),
-            ..Negotiated::default()
+            authentication: self
+                .authentication
+                .map(|a| CoreAuth::from(a).name().to_owned()),
+            peer_chain: self.peer_chain.clone(),
         };
-        if let Some(v) = &self.tls_version {
-            n.version = Some(
-                TlsVersion::parse(v)
-                    .ok_or_else(|| XmppTlsError::config(format!("unknown TLS version {v}")))?,
-            );
-        }
-        if let Some(s) = &self.cipher_suite {
-            n.set_suite_name(s).map_err(XmppTlsError::config)?;
-        }
-        Ok(n)
+        Ok(Negotiated::try_from(&names)?)
     }
 }
 
@@ -153,14 +148,14 @@ impl Policy {
     /// A policy from a preset.
     #[uniffi::constructor]
     pub fn new(preset: PolicyPreset) -> Arc<Self> {
-        let inner = match preset {
-            PolicyPreset::Strict => CorePolicy::strict(),
-            PolicyPreset::Tls13Only => CorePolicy::tls13_only(),
-            PolicyPreset::OpportunisticS2s => CorePolicy::opportunistic_s2s(),
-            PolicyPreset::Xtls => CorePolicy::xtls(),
+        let preset = match preset {
+            PolicyPreset::Strict => CorePreset::Strict,
+            PolicyPreset::Tls13Only => CorePreset::Tls13Only,
+            PolicyPreset::OpportunisticS2s => CorePreset::OpportunisticS2s,
+            PolicyPreset::Xtls => CorePreset::Xtls,
         };
         Arc::new(Policy {
-            inner: Mutex::new(inner),
+            inner: Mutex::new(CorePolicy::preset(preset)),
         })
     }
 
@@ -169,10 +164,9 @@ impl Policy {
         self.get().name
     }
 
-    /// The oldest acceptable version (`TLSv1.2`, `TLSv1.3`).
+    /// The oldest acceptable version (`TLSv1.2`, `TLSv1.3`; RFC 7525 §3.1.1).
     pub fn set_min_version(&self, version: String) -> Result<(), XmppTlsError> {
-        let v = TlsVersion::parse(&version)
-            .ok_or_else(|| XmppTlsError::config(format!("unknown TLS version {version}")))?;
+        let v = TlsVersion::parse_or_err(&version)?;
         self.change(|p| p.min_version = v);
         Ok(())
     }
@@ -182,10 +176,41 @@ impl Policy {
         self.change(|p| p.require_authentication = required);
     }
 
-    /// Refuses a cipher suite (by name) whatever its class.
+    /// Whether plaintext streams fail (RFC 7590 §3.1).
+    pub fn set_require_encryption(&self, required: bool) {
+        self.change(|p| p.require_encryption = required);
+    }
+
+    /// The authentication methods accepted, each once.
+    pub fn set_allowed_auth(&self, methods: Vec<AuthMethod>) {
+        let methods: Vec<CoreAuth> = methods.into_iter().map(CoreAuth::from).collect();
+        self.change(|p| p.set_allowed_auth(&methods));
+    }
+
+    /// Smallest acceptable keys in bits: RSA/DSA, finite-field DH, elliptic
+    /// curve (RFC 7525 §4.5).
+    pub fn set_min_key_bits(&self, rsa: u32, dh: u32, ec: u32) {
+        self.change(|p| (p.min_rsa_bits, p.min_dh_bits, p.min_ec_bits) = (rsa, dh, ec));
+    }
+
+    /// Accepts a certificate's CN when it has no usable SAN (RFC 6125
+    /// §6.4.4; RFC 9525 removed this): used by `checkServer`.
+    pub fn set_cn_fallback(&self, allow: bool) {
+        self.change(|p| p.cn_fallback = allow);
+    }
+
+    /// Refuses a cipher suite (IANA, OpenSSL or rustls name) whatever its
+    /// class; listed once, and no longer allowed.
     pub fn deny_suite(&self, name: String) -> Result<(), XmppTlsError> {
-        let code = suite_code(&name)?;
-        self.change(|p| p.denied_suites.push(code));
+        let code = suites::code_by_any_name(&name)?;
+        self.change(|p| p.deny_suite(code));
+        Ok(())
+    }
+
+    /// Accepts a suite below the minimum class (never a forbidden one).
+    pub fn allow_suite(&self, name: String) -> Result<(), XmppTlsError> {
+        let code = suites::code_by_any_name(&name)?;
+        self.change(|p| p.allow_suite(code));
         Ok(())
     }
 
@@ -219,12 +244,4 @@ impl Policy {
         }?;
         Ok(Report::from(&report))
     }
-}
-
-/// The code point of a suite named by IANA, OpenSSL or rustls.
-fn suite_code(name: &str) -> Result<u16, XmppTlsError> {
-    let mut n = Negotiated::default();
-    n.set_suite_name(name).map_err(XmppTlsError::config)?;
-    n.suite
-        .ok_or_else(|| XmppTlsError::config(format!("unknown cipher suite {name}")))
 }

@@ -1,7 +1,7 @@
 //! The RFC 7590 §3.6 connection report as uniffi records, field for field
 //! the report JSON documented in the README.
 
-use xmpptls::identity::{CertificateInfo, Matched};
+use xmpptls::identity::{CertificateInfo as CoreCertificateInfo, Matched};
 use xmpptls::policy::{Severity as CoreSeverity, Verdict as CoreVerdict};
 use xmpptls::ConnectionReport;
 
@@ -108,7 +108,7 @@ impl From<Matched> for IdentityMatch {
 
 /// The facts of a certificate a person checks.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct CertificateSummary {
+pub struct CertificateInfo {
     /// Subject DN.
     pub subject: String,
     /// Issuer DN.
@@ -135,9 +135,9 @@ pub struct CertificateSummary {
     pub xmpp_addrs: Vec<String>,
 }
 
-impl From<&CertificateInfo> for CertificateSummary {
-    fn from(c: &CertificateInfo) -> Self {
-        CertificateSummary {
+impl From<&CoreCertificateInfo> for CertificateInfo {
+    fn from(c: &CoreCertificateInfo) -> Self {
+        CertificateInfo {
             subject: c.subject.clone(),
             issuer: c.issuer.clone(),
             serial: c.serial.clone(),
@@ -174,7 +174,7 @@ pub struct Report {
     /// The identifier that matched, if any.
     pub identity: Option<IdentityMatch>,
     /// The peer's end-entity certificate.
-    pub certificate: Option<CertificateSummary>,
+    pub certificate: Option<CertificateInfo>,
     /// The pins' view of the key, when pins are kept.
     pub pin: Option<PinStatus>,
     /// The policy's name.
@@ -202,7 +202,7 @@ impl From<&ConnectionReport> for Report {
             resumed: n.resumed,
             authentication: n.authentication.map_or("none", |a| a.as_str()).to_owned(),
             identity: r.identity.clone().map(IdentityMatch::from),
-            certificate: r.certificate.as_ref().map(CertificateSummary::from),
+            certificate: r.certificate.as_ref().map(CertificateInfo::from),
             pin: r.pin.clone().map(PinStatus::from),
             policy: r.policy.clone(),
             verdict: match r.evaluation.verdict {

@@ -6,8 +6,8 @@ import { Endpoint } from "xmpptls";
 
 const size = Number(process.argv[2] ?? 16384);
 const count = Number(process.argv[3] ?? 500);
-const romeo = new Endpoint("romeo@montague.lit/orchard", { trust: "tofu" });
-const juliet = new Endpoint("juliet@capulet.lit/balcony", { trust: "tofu" });
+const romeo = new Endpoint("romeo@montague.lit/orchard", { trust: "trust-on-first-use" });
+const juliet = new Endpoint("juliet@capulet.lit/balcony", { trust: "trust-on-first-use" });
 
 function pump() {
   let delivered = 0;
@@ -29,7 +29,7 @@ function pump() {
   }
 }
 
-romeo.open(juliet.jid);
+romeo.openTunnel(juliet.jid);
 pump();
 const stanza = `<message type='chat'><body>${"x".repeat(Math.max(0, size - 60))}</body></message>`;
 const start = process.hrtime.bigint();

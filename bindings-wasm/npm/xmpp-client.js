@@ -65,7 +65,7 @@ export class XtlsAttachment extends EventTarget {
 
   /** Opens a tunnel to the full JID `peer`. */
   open(peer) {
-    this.endpoint.open(peer);
+    this.endpoint.openTunnel(peer);
     return this.flush();
   }
 
@@ -77,7 +77,7 @@ export class XtlsAttachment extends EventTarget {
 
   /** Closes the tunnel to `peer`. */
   close(peer) {
-    this.endpoint.close(peer);
+    this.endpoint.closeTunnel(peer);
     return this.flush();
   }
 

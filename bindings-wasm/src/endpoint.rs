@@ -4,45 +4,50 @@
 use js_sys::JsString;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
-use xmpptls::identity::certificates_from_pem;
-use xmpptls::{
-    CloseReason, EndpointConfig, Event, Identity, Incoming, PinStore, Role, TlsVersions, TrustMode,
-    TunnelInfo, TunnelState, UnixTime,
+use xmpptls::api::{
+    EndpointSettings, EventKind, FlatEvent, IdentityPem, Named, TrustKind, TunnelSummary,
 };
+use xmpptls::{Incoming, TlsVersions, UnixTime};
 
-use crate::error::{config_error, core_error, parse_jid};
+use crate::error::{core_error, parse_jid};
 use crate::js::{bool_field, field, object, string_field, to_js, utf8};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ENDPOINT: &str = r#"
-/** Options of `new Endpoint(jid, options)`. */
-export interface EndpointOptions {
-  /** How peers are trusted (default "tofu"): the hash in the peer's XEP-0250
-   * offer, trust on first use, PKIX to `rootsPem` (bare JID as XmppAddr), or
-   * only keys in `pinsJson`. */
-  trust?: "offer" | "tofu" | "pkix" | "pinned";
+/** Settings of `new Endpoint(jid, settings)` (the same fields as C's
+ * `xmpptls_endpoint_config` and uniffi's `EndpointSettings`). */
+export interface EndpointSettings {
+  /** How peers are trusted (default "trust-on-first-use"): the hash in the
+   * peer's XEP-0250 offer, trust on first use, PKIX to `rootsPem` (bare JID
+   * as XmppAddr), or only keys in `pinsJson`. */
+  trust?: TrustMode;
   /** Our certificate chain and key (PEM); default: a fresh self-signed one.
    * Keep one from `generateIdentity` to stay recognisable to peers. */
   identity?: IdentityPem;
   /** Root certificates (PEM) for trust "pkix". */
   rootsPem?: string;
-  /** Pins saved earlier with `pinsJson()` (trust "tofu" and "pinned"). */
+  /** Pins saved earlier with `pinsJson()` (trust "trust-on-first-use" and
+   * "pinned"). */
   pinsJson?: string;
   /**
    * TLS versions: the package speaks TLS 1.3 only (XTLS peers are all
    * libxmpptls, which speaks 1.3; leaving 1.2 out keeps the package small).
-   * "1.2+1.3" (the default) therefore means 1.3; "1.2" throws XmppTlsError
-   * code 500.
+   * "tls12-and-13" (the default) therefore means 1.3; "tls12-only" throws
+   * XmppTlsError code 500.
    */
-  versions?: "1.2+1.3" | "1.3" | "1.2";
+  versions?: "tls12-and-13" | "tls13-only" | "tls12-only";
   /** Announce our certificate hash in XEP-0250 offers (default true). */
   sendOffer?: boolean;
   /** Accept incoming tunnels (default true). */
   enabled?: boolean;
 }
 
-/** A certificate chain (leaf first) and private key, PEM. */
-export interface IdentityPem { chainPem: string; keyPem: string; }
+/** How peers' certificates are trusted. */
+export type TrustMode = "offer" | "trust-on-first-use" | "pkix" | "pinned";
+
+/** A certificate chain (leaf first) and private key, PEM, and the key's
+ * pin (hex SHA-256 of the SubjectPublicKeyInfo; ignored when passed in). */
+export interface IdentityPem { chainPem: string; keyPem: string; pin?: string; }
 
 /** What a tunnel negotiated; `report` is the RFC 7590 §3.6 report. */
 export interface TunnelInfo {
@@ -52,7 +57,7 @@ export interface TunnelInfo {
   kxGroup: string;
   resumed: boolean;
   peerAuth: string;
-  authentication: string;
+  authentication: AuthMethod;
   firstUse: boolean;
   peerCertificateSha256: string;
   peerSpkiSha256: string;
@@ -88,9 +93,9 @@ export interface ReturnedStanza { stanza: string; maybeDelivered: boolean; }
 
 #[wasm_bindgen]
 extern "C" {
-    /// `EndpointOptions` in TypeScript.
-    #[wasm_bindgen(typescript_type = "EndpointOptions")]
-    pub type EndpointOptions;
+    /// `EndpointSettings` in TypeScript.
+    #[wasm_bindgen(typescript_type = "EndpointSettings")]
+    pub type JsEndpointSettings;
     /// `TunnelEvent | undefined` in TypeScript.
     #[wasm_bindgen(typescript_type = "TunnelEvent | undefined")]
     pub type MaybeTunnelEvent;
@@ -105,42 +110,22 @@ extern "C" {
 #[wasm_bindgen]
 pub struct Endpoint {
     inner: xmpptls::Endpoint,
-    local_pin: String,
 }
 
 fn now() -> UnixTime {
     UnixTime::now()
 }
 
-fn trust_of(options: &JsValue) -> Result<TrustMode, JsValue> {
-    let pins = match string_field(options, "pinsJson")? {
-        Some(j) => PinStore::from_json(&j).map_err(config_error)?,
-        None => PinStore::new(),
-    };
-    Ok(
-        match string_field(options, "trust")?.as_deref().unwrap_or("tofu") {
-            "offer" => TrustMode::Offer,
-            "tofu" => TrustMode::TrustOnFirstUse(pins),
-            "pinned" => TrustMode::Pinned(pins),
-            "pkix" => {
-                let pem = string_field(options, "rootsPem")?.unwrap_or_default();
-                TrustMode::Pkix(certificates_from_pem(pem.as_bytes()).map_err(core_error)?)
-            }
-            other => return Err(config_error(format!("unknown trust mode {other}"))),
-        },
-    )
-}
-
-fn info_json(i: &TunnelInfo) -> Value {
+fn info_json(i: &TunnelSummary) -> Value {
     json!({
-        "role": match i.role { Role::Initiator => "initiator", Role::Responder => "responder" },
+        "role": i.role.name(),
         "tlsVersion": i.tls_version,
         "cipherSuite": i.cipher_suite,
         "kxGroup": i.kx_group,
         "resumed": i.resumed,
-        "peerAuth": i.peer_auth.to_string(),
-        "authentication": i.peer_auth.method().as_str(),
-        "firstUse": matches!(i.peer_auth, xmpptls::PeerAuth::TrustOnFirstUse { first_use: true }),
+        "peerAuth": i.peer_auth_text,
+        "authentication": i.authentication.name(),
+        "firstUse": i.first_use,
         "peerCertificateSha256": i.peer_certificate_sha256,
         "peerSpkiSha256": i.peer_spki_sha256,
         "offerVerified": i.offer_verified,
@@ -148,78 +133,60 @@ fn info_json(i: &TunnelInfo) -> Value {
     })
 }
 
-fn event_json(e: Event) -> Option<Value> {
-    Some(match e {
-        Event::Established { peer, info } => {
-            json!({"type": "established", "peer": peer.to_string(), "info": info_json(&info)})
+/// The JS event object: `type`, `peer`, and the fields of that kind.
+fn event_json(e: FlatEvent) -> Value {
+    let mut v = json!({"type": e.kind.name(), "peer": e.peer});
+    if let Some(info) = &e.summary {
+        v["info"] = info_json(info);
+    }
+    if e.kind == EventKind::Stanza {
+        v["stanza"] = json!(e.text);
+    }
+    if e.error_code != 0 {
+        v["code"] = json!(e.error_code);
+        v["message"] = json!(e.text);
+    }
+    if let Some(reason) = e.close {
+        v["reason"] = json!(reason.name());
+        if let Some(w) = e.waited {
+            v["waited"] = json!(w.name());
         }
-        Event::Stanza { peer, stanza } => {
-            json!({"type": "stanza", "peer": peer.to_string(), "stanza": stanza})
-        }
-        Event::StanzaRejected { peer, error } => json!({
-            "type": "stanza-rejected", "peer": peer.to_string(),
-            "code": error.code(), "message": error.to_string(),
-        }),
-        Event::Closed {
-            peer,
-            reason,
-            returned,
-        } => {
-            let returned: Vec<Value> = returned
-                .iter()
-                .map(|r| json!({"stanza": r.stanza, "maybeDelivered": r.maybe_delivered}))
-                .collect();
-            let mut v = json!({"type": "closed", "peer": peer.to_string(), "returned": returned});
-            v["reason"] = json!(match &reason {
-                CloseReason::Local => "local",
-                CloseReason::Peer => "peer",
-                CloseReason::PeerUnavailable => "peer-unavailable",
-                CloseReason::PeerRestarted => "peer-restarted",
-                CloseReason::Timeout(_) => "timeout",
-                _ => "error",
-            });
-            match reason {
-                CloseReason::Timeout(w) => v["waited"] = json!(w.as_str()),
-                CloseReason::Error(e) => {
-                    v["code"] = json!(e.code());
-                    v["message"] = json!(e.to_string());
-                }
-                _ => {}
-            }
-            v
-        }
-        _ => return None,
-    })
+        let returned: Vec<Value> = e
+            .returned
+            .iter()
+            .map(|r| json!({"stanza": r.stanza, "maybeDelivered": r.maybe_delivered}))
+            .collect();
+        v["returned"] = json!(returned);
+    }
+    v
 }
 
 #[wasm_bindgen]
 impl Endpoint {
     /// An endpoint for the full JID `jid`.
     #[wasm_bindgen(constructor)]
-    pub fn new(jid: &str, options: Option<EndpointOptions>) -> Result<Endpoint, JsValue> {
-        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        let me = parse_jid(jid)?;
-        let identity = match field(&options, "identity") {
-            Some(id) => {
-                let chain = string_field(&id, "chainPem")?.unwrap_or_default();
-                let key = string_field(&id, "keyPem")?.unwrap_or_default();
-                Identity::from_pem(chain.as_bytes(), key.as_bytes()).map_err(core_error)?
-            }
-            None => Identity::self_signed(&me).map_err(core_error)?,
-        };
-        let local_pin = identity.spki_fingerprint().map_err(core_error)?;
-        let mut config = EndpointConfig::new(me, identity, trust_of(&options)?);
-        config.versions = match string_field(&options, "versions")?.as_deref() {
-            None | Some("1.2+1.3") => TlsVersions::Tls12And13,
-            Some("1.3") => TlsVersions::Tls13Only,
-            Some("1.2") => TlsVersions::Tls12Only,
-            Some(v) => return Err(config_error(format!("unknown versions {v}"))),
-        };
-        config.send_offer = bool_field(&options, "sendOffer")?.unwrap_or(true);
-        config.enabled = bool_field(&options, "enabled")?.unwrap_or(true);
+    pub fn new(jid: &str, options: Option<JsEndpointSettings>) -> Result<Endpoint, JsValue> {
+        let o: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        let mut settings = EndpointSettings::new(jid);
+        if let Some(t) = string_field(&o, "trust")? {
+            settings.trust = TrustKind::parse_or_err(&t).map_err(core_error)?;
+        }
+        if let Some(id) = field(&o, "identity") {
+            settings.identity = Some(IdentityPem {
+                chain_pem: string_field(&id, "chainPem")?.unwrap_or_default(),
+                key_pem: string_field(&id, "keyPem")?.unwrap_or_default(),
+                pin: String::new(),
+            });
+        }
+        settings.roots_pem = string_field(&o, "rootsPem")?;
+        settings.pins_json = string_field(&o, "pinsJson")?;
+        if let Some(v) = string_field(&o, "versions")? {
+            settings.versions = TlsVersions::parse_or_err(&v).map_err(core_error)?;
+        }
+        settings.send_offer = bool_field(&o, "sendOffer")?.unwrap_or(true);
+        settings.enabled = bool_field(&o, "enabled")?.unwrap_or(true);
         Ok(Endpoint {
-            inner: xmpptls::Endpoint::new(config).map_err(core_error)?,
-            local_pin,
+            inner: settings.build().map_err(core_error)?,
         })
     }
 
@@ -232,7 +199,7 @@ impl Endpoint {
     /// Our public key's pin (hex SHA-256 of the SubjectPublicKeyInfo).
     #[wasm_bindgen(getter, js_name = localPin)]
     pub fn local_pin(&self) -> String {
-        self.local_pin.clone()
+        self.inner.local_pin().to_owned()
     }
 
     /// Processes one received stanza. `true` when it was XTLS (consumed);
@@ -248,7 +215,8 @@ impl Endpoint {
     }
 
     /// Opens a tunnel to the full JID `peer`; stanzas may be sent at once.
-    pub fn open(&mut self, peer: &str) -> Result<(), JsValue> {
+    #[wasm_bindgen(js_name = openTunnel)]
+    pub fn open_tunnel(&mut self, peer: &str) -> Result<(), JsValue> {
         let peer = parse_jid(peer)?;
         self.inner.open(&peer, now()).map_err(core_error)
     }
@@ -264,7 +232,8 @@ impl Endpoint {
     }
 
     /// Closes the tunnel to `peer` (XTLS §4.5).
-    pub fn close(&mut self, peer: &str) -> Result<(), JsValue> {
+    #[wasm_bindgen(js_name = closeTunnel)]
+    pub fn close_tunnel(&mut self, peer: &str) -> Result<(), JsValue> {
         let peer = parse_jid(peer)?;
         self.inner.close(&peer, now()).map_err(core_error)
     }
@@ -314,17 +283,17 @@ impl Endpoint {
     /// The next event.
     #[wasm_bindgen(js_name = pollEvent)]
     pub fn poll_event(&mut self) -> MaybeTunnelEvent {
-        while let Some(e) = self.inner.poll_event() {
-            if let Event::Stanza { peer, stanza } = &e {
-                let peer = peer.to_string();
-                return object(&[("type", "stanza"), ("peer", &peer), ("stanza", stanza)])
-                    .unchecked_into();
-            }
-            if let Some(v) = event_json(e) {
-                return to_js(&v).unchecked_into();
-            }
+        match self.inner.poll_event().map(FlatEvent::from) {
+            // The common event without a JSON detour.
+            Some(e) if e.kind == EventKind::Stanza => object(&[
+                ("type", e.kind.name()),
+                ("peer", &e.peer),
+                ("stanza", &e.text),
+            ])
+            .unchecked_into(),
+            Some(e) => to_js(&event_json(e)).unchecked_into(),
+            None => JsValue::UNDEFINED.unchecked_into(),
         }
-        JsValue::UNDEFINED.unchecked_into()
     }
 
     /// The state of the tunnel with `peer`: "starting", "handshaking",
@@ -332,15 +301,7 @@ impl Endpoint {
     #[wasm_bindgen(js_name = tunnelState, unchecked_return_type = "TunnelState | undefined")]
     pub fn tunnel_state(&self, peer: &str) -> Result<Option<String>, JsValue> {
         let peer = parse_jid(peer)?;
-        Ok(self.inner.tunnel_state(&peer).map(|s| {
-            match s {
-                TunnelState::Starting => "starting",
-                TunnelState::Handshaking => "handshaking",
-                TunnelState::Established => "established",
-                TunnelState::Closing => "closing",
-            }
-            .to_owned()
-        }))
+        Ok(self.inner.tunnel_state(&peer).map(|s| s.name().to_owned()))
     }
 
     /// What the tunnel with `peer` negotiated, once established.
@@ -348,7 +309,7 @@ impl Endpoint {
     pub fn tunnel_info(&self, peer: &str) -> Result<MaybeTunnelInfo, JsValue> {
         let peer = parse_jid(peer)?;
         Ok(match self.inner.tunnel_info(&peer) {
-            Some(i) => to_js(&info_json(i)).unchecked_into(),
+            Some(i) => to_js(&info_json(&TunnelSummary::from(i))).unchecked_into(),
             None => JsValue::UNDEFINED.unchecked_into(),
         })
     }

@@ -3,10 +3,9 @@
 
 use serde_json::json;
 use wasm_bindgen::prelude::*;
-use xmpptls::identity::{match_identity, CertificateInfo, PresentedIds, ReferenceIdentity};
-use xmpptls::{CertificateDer, Identity};
+use xmpptls::api::IdentityPem;
 
-use crate::error::{config_error, core_error, parse_jid};
+use crate::error::core_error;
 use crate::js::{bytes_list, to_js};
 use crate::policy::service;
 
@@ -40,9 +39,11 @@ extern "C" {
 /// and pass it as `identity` so peers that pinned the key recognise it.
 #[wasm_bindgen(js_name = generateIdentity)]
 pub fn generate_identity(jid: &str) -> Result<JsIdentityPem, JsValue> {
-    let id = Identity::self_signed(&parse_jid(jid)?).map_err(core_error)?;
-    let (chain, key) = id.to_pem();
-    Ok(to_js(&json!({"chainPem": chain, "keyPem": key})).unchecked_into())
+    let id = IdentityPem::generate(jid).map_err(core_error)?;
+    Ok(
+        to_js(&json!({"chainPem": id.chain_pem, "keyPem": id.key_pem, "pin": id.pin}))
+            .unchecked_into(),
+    )
 }
 
 /// Which identifier of the DER certificate names `domain` for `service`
@@ -55,25 +56,25 @@ pub fn check_identity(
     #[wasm_bindgen(js_name = "service", unchecked_param_type = "Service")] service_name: &str,
     #[wasm_bindgen(js_name = "cnFallback")] cn_fallback: Option<bool>,
 ) -> Result<MaybeIdentityMatch, JsValue> {
-    let reference = ReferenceIdentity::new(domain, service(service_name)?)
-        .map_err(|e| config_error(e.to_string()))?;
-    let ids = PresentedIds::from_der(&CertificateDer::from(der))
-        .map_err(|e| core_error(xmpptls::Error::Trust(e)))?;
-    Ok(
-        match match_identity(&ids, &reference, cn_fallback.unwrap_or(false)) {
-            Some(m) => to_js(&json!({"type": m.kind(), "presented": m.presented()})),
-            None => JsValue::NULL,
-        }
-        .unchecked_into(),
+    let matched = xmpptls::api::check_identity(
+        der,
+        domain,
+        service(service_name)?,
+        cn_fallback.unwrap_or(false),
     )
+    .map_err(core_error)?;
+    Ok(match matched {
+        Some(m) => to_js(&json!({"type": m.kind(), "presented": m.presented()})),
+        None => JsValue::NULL,
+    }
+    .unchecked_into())
 }
 
 /// The facts of a DER certificate: subject, issuer, validity, SANs, pins
 /// (the `certificate` object of a `Report`).
 #[wasm_bindgen(js_name = certificateInfo, unchecked_return_type = "CertificateInfo")]
 pub fn certificate_info(der: &[u8]) -> Result<JsValue, JsValue> {
-    let c = CertificateInfo::from_der(&CertificateDer::from(der))
-        .map_err(|e| core_error(xmpptls::Error::Trust(e)))?;
+    let c = xmpptls::api::certificate_info(der).map_err(core_error)?;
     Ok(to_js(&json!({
         "subject": c.subject, "issuer": c.issuer, "serial": c.serial,
         "not_before": c.not_before_text, "not_after": c.not_after_text,

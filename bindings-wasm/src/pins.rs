@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 
-use crate::error::config_error;
+use crate::error::core_error;
 use crate::js::to_js;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -63,7 +63,7 @@ impl PinStore {
     #[wasm_bindgen(js_name = fromJSON)]
     pub fn from_json(json: &str) -> Result<PinStore, JsValue> {
         Ok(PinStore {
-            inner: RefCell::new(xmpptls::PinStore::from_json(json).map_err(config_error)?),
+            inner: RefCell::new(xmpptls::PinStore::from_json(json).map_err(core_error)?),
         })
     }
 
@@ -107,16 +107,16 @@ impl PinStore {
         let mut store = self.inner.borrow_mut();
         status_js(&xmpptls::pins::check_and_pin(&mut *store, key, spki_sha256))
     }
+}
 
-    /// The pin key of a server: `xmpp-client:<domain>` or `xmpp-server:<domain>`.
-    #[wasm_bindgen(js_name = serverKey)]
-    pub fn server_key(
-        domain: &str,
-        #[wasm_bindgen(unchecked_param_type = "Service")] service: &str,
-    ) -> Result<String, JsValue> {
-        Ok(xmpptls::PinStore::service_key(
-            domain,
-            crate::policy::service(service)?,
-        ))
-    }
+/// The pin key of a server: `xmpp-client:<domain>` or `xmpp-server:<domain>`.
+#[wasm_bindgen(js_name = serverPinKey)]
+pub fn server_pin_key(
+    domain: &str,
+    #[wasm_bindgen(unchecked_param_type = "Service")] service: &str,
+) -> Result<String, JsValue> {
+    Ok(xmpptls::PinStore::service_key(
+        domain,
+        crate::policy::service(service)?,
+    ))
 }

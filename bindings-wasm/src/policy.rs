@@ -3,11 +3,11 @@
 //! for facts the app got elsewhere.
 
 use wasm_bindgen::prelude::*;
+use xmpptls::api::{Named, Negotiation, PolicyPreset};
 use xmpptls::identity::Service;
-use xmpptls::policy::{AuthMethod, Negotiated, Policy as CorePolicy, TlsVersion};
-use xmpptls::CertificateDer;
+use xmpptls::policy::{suites, AuthMethod, Negotiated, Policy as CorePolicy, TlsVersion};
 
-use crate::error::{config_error, core_error};
+use crate::error::core_error;
 use crate::js::{bool_field, bytes_list_field, string_field};
 use crate::pins::PinStore;
 use crate::report::{to_js_report, JsReport};
@@ -26,11 +26,13 @@ export interface Negotiation {
   kxGroup?: string;
   resumed?: boolean;
   /** How the peer was authenticated; absent: not at all. */
-  authentication?: "pkix" | "dane" | "posh" | "pinned" | "dialback";
+  authentication?: AuthMethod;
   /** The peer's chain, DER, end entity first. */
   peerChain?: Uint8Array[];
 }
 
+/** How a peer was authenticated (RFC 7590 §3.4). */
+export type AuthMethod = "pkix" | "dane" | "posh" | "pinned" | "dialback" | "offer";
 /** Policy presets. */
 export type PolicyPreset = "strict" | "tls13-only" | "opportunistic-s2s" | "xtls";
 /** XMPP services (RFC 6120 §13.7.1.2). */
@@ -49,39 +51,20 @@ extern "C" {
 
 /// `"xmpp-client"` or `"xmpp-server"`.
 pub(crate) fn service(name: &str) -> Result<Service, JsValue> {
-    Service::parse(name).ok_or_else(|| config_error(format!("unknown service {name}")))
+    Service::parse_or_err(name).map_err(core_error)
 }
 
 fn negotiated(n: &JsValue) -> Result<Negotiated, JsValue> {
-    let mut out = Negotiated {
+    let names = Negotiation {
         encrypted: bool_field(n, "encrypted")?.unwrap_or(true),
+        tls_version: string_field(n, "tlsVersion")?,
+        cipher_suite: string_field(n, "cipherSuite")?,
         kx_group: string_field(n, "kxGroup")?,
         resumed: bool_field(n, "resumed")?.unwrap_or(false),
-        peer_chain: bytes_list_field(n, "peerChain")?
-            .into_iter()
-            .map(CertificateDer::from)
-            .collect(),
-        ..Negotiated::default()
+        authentication: string_field(n, "authentication")?,
+        peer_chain: bytes_list_field(n, "peerChain")?,
     };
-    if let Some(v) = string_field(n, "tlsVersion")? {
-        out.version = Some(
-            TlsVersion::parse(&v)
-                .ok_or_else(|| config_error(format!("unknown TLS version {v}")))?,
-        );
-    }
-    if let Some(s) = string_field(n, "cipherSuite")? {
-        out.set_suite_name(&s).map_err(config_error)?;
-    }
-    out.authentication = match string_field(n, "authentication")?.as_deref() {
-        None => None,
-        Some("pkix") => Some(AuthMethod::Pkix),
-        Some("dane") => Some(AuthMethod::Dane),
-        Some("posh") => Some(AuthMethod::Posh),
-        Some("pinned") => Some(AuthMethod::Pinned),
-        Some("dialback") => Some(AuthMethod::Dialback),
-        Some(a) => return Err(config_error(format!("unknown authentication {a}"))),
-    };
-    Ok(out)
+    Negotiated::try_from(&names).map_err(core_error)
 }
 
 /// What a connection must look like: a preset, with knobs.
@@ -96,14 +79,11 @@ impl Policy {
     #[wasm_bindgen(constructor)]
     pub fn new(preset: Option<JsPolicyPreset>) -> Result<Policy, JsValue> {
         let name = preset.and_then(|p| JsValue::from(p).as_string());
-        let inner = match name.as_deref().unwrap_or("strict") {
-            "strict" => CorePolicy::strict(),
-            "tls13-only" => CorePolicy::tls13_only(),
-            "opportunistic-s2s" => CorePolicy::opportunistic_s2s(),
-            "xtls" => CorePolicy::xtls(),
-            other => return Err(config_error(format!("unknown policy preset {other}"))),
-        };
-        Ok(Policy { inner })
+        let preset =
+            PolicyPreset::parse_or_err(name.as_deref().unwrap_or("strict")).map_err(core_error)?;
+        Ok(Policy {
+            inner: CorePolicy::preset(preset),
+        })
     }
 
     /// The name reports carry.
@@ -112,11 +92,10 @@ impl Policy {
         self.inner.name.clone()
     }
 
-    /// The oldest acceptable version ("TLSv1.2", "TLSv1.3").
+    /// The oldest acceptable version ("TLSv1.2", "TLSv1.3"; RFC 7525 §3.1.1).
     #[wasm_bindgen(js_name = setMinVersion)]
     pub fn set_min_version(&mut self, version: &str) -> Result<(), JsValue> {
-        self.inner.min_version = TlsVersion::parse(version)
-            .ok_or_else(|| config_error(format!("unknown TLS version {version}")))?;
+        self.inner.min_version = TlsVersion::parse_or_err(version).map_err(core_error)?;
         Ok(())
     }
 
@@ -124,6 +103,62 @@ impl Policy {
     #[wasm_bindgen(js_name = setRequireAuthentication)]
     pub fn set_require_authentication(&mut self, required: bool) {
         self.inner.require_authentication = required;
+    }
+
+    /// Whether plaintext streams fail (RFC 7590 §3.1).
+    #[wasm_bindgen(js_name = setRequireEncryption)]
+    pub fn set_require_encryption(&mut self, required: bool) {
+        self.inner.require_encryption = required;
+    }
+
+    /// The authentication methods accepted ("pkix", "dane", "posh",
+    /// "pinned", "dialback", "offer").
+    #[wasm_bindgen(js_name = setAllowedAuth)]
+    pub fn set_allowed_auth(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "AuthMethod[]")] methods: Vec<String>,
+    ) -> Result<(), JsValue> {
+        let methods = methods
+            .iter()
+            .map(|m| AuthMethod::parse_or_err(m))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(core_error)?;
+        self.inner.set_allowed_auth(&methods);
+        Ok(())
+    }
+
+    /// Smallest acceptable keys in bits: RSA/DSA, finite-field DH, elliptic
+    /// curve (RFC 7525 §4.5).
+    #[wasm_bindgen(js_name = setMinKeyBits)]
+    pub fn set_min_key_bits(&mut self, rsa: u32, dh: u32, ec: u32) {
+        (
+            self.inner.min_rsa_bits,
+            self.inner.min_dh_bits,
+            self.inner.min_ec_bits,
+        ) = (rsa, dh, ec);
+    }
+
+    /// Accepts a certificate's CN when it has no usable SAN (RFC 6125
+    /// §6.4.4; RFC 9525 removed this): used by `checkServer`.
+    #[wasm_bindgen(js_name = setCnFallback)]
+    pub fn set_cn_fallback(&mut self, allow: bool) {
+        self.inner.cn_fallback = allow;
+    }
+
+    /// Refuses a suite (IANA, OpenSSL or rustls name) whatever its class.
+    #[wasm_bindgen(js_name = denySuite)]
+    pub fn deny_suite(&mut self, name: &str) -> Result<(), JsValue> {
+        self.inner
+            .deny_suite(suites::code_by_any_name(name).map_err(core_error)?);
+        Ok(())
+    }
+
+    /// Accepts a suite below the minimum class (never a forbidden one).
+    #[wasm_bindgen(js_name = allowSuite)]
+    pub fn allow_suite(&mut self, name: &str) -> Result<(), JsValue> {
+        self.inner
+            .allow_suite(suites::code_by_any_name(name).map_err(core_error)?);
+        Ok(())
     }
 
     /// Grades what a connection to `peer` negotiated.

@@ -4,7 +4,8 @@
 
 use serde_json::json;
 use wasm_bindgen::prelude::*;
-use xmpptls::dna::posh::{self, PoshDocument, PoshError};
+use xmpptls::api::{Named, PoshOutcome};
+use xmpptls::dna::posh::{self, PoshDocument};
 use xmpptls::{CertificateDer, UnixTime};
 
 use crate::js::to_js;
@@ -36,18 +37,6 @@ pub fn posh_redirect_url(document: &str) -> Option<String> {
     }
 }
 
-fn reason(e: &PoshError) -> &'static str {
-    match e {
-        PoshError::NoMatch => "no-match",
-        PoshError::Expired => "expired",
-        PoshError::NoUsableFingerprint => "no-usable-fingerprint",
-        PoshError::InsecureRedirect(_) => "insecure-redirect",
-        PoshError::RedirectNotFollowed(_) => "redirect-not-followed",
-        PoshError::TooManyRedirects => "too-many-redirects",
-        _ => "malformed",
-    }
-}
-
 /// Checks the server's end-entity certificate (DER) against the POSH
 /// `document` fetched at `fetchedAt` (seconds since the epoch) and, when it
 /// redirects, the `followed` document. `now` defaults to the clock.
@@ -71,7 +60,9 @@ pub fn posh_verify(
     );
     let v = match result {
         Ok(algorithm) => json!({"ok": true, "algorithm": algorithm}),
-        Err(e) => json!({"ok": false, "reason": reason(&e), "message": e.to_string()}),
+        Err(e) => {
+            json!({"ok": false, "reason": PoshOutcome::from(&e).name(), "message": e.to_string()})
+        }
     };
     to_js(&v).unchecked_into()
 }

@@ -117,7 +117,7 @@ enum Command {
         /// Exit when the first tunnel closes.
         #[arg(long)]
         once: bool,
-        /// How peers are trusted: offer (XEP-0250 hash) or tofu.
+        /// How peers are trusted: offer (XEP-0250 hash) or trust-on-first-use.
         #[arg(long, default_value = "offer")]
         trust: String,
     },

@@ -17,11 +17,12 @@ use std::io::BufRead;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::Duration;
 
+use xmpptls::api::{Named, TrustKind};
 use xmpptls::identity::certificates_from_pem;
 use xmpptls::xml::{self, XmlLimits};
 use xmpptls::{
-    CloseReason, Endpoint, EndpointConfig, Event, Identity, Incoming, Jid, PinStore, TrustMode,
-    TunnelState, UnixTime,
+    CloseReason, Endpoint, EndpointConfig, Event, Identity, Incoming, Jid, PinStore, TunnelState,
+    UnixTime,
 };
 
 use crate::certs::Usage;
@@ -270,10 +271,16 @@ fn session(a: &TunnelArgs<'_>) -> Result<Outcome, Usage> {
         .unwrap_or_else(|| jid.domain().to_owned());
     let stream = XmppStream::login(&jid, &a.password, &server, roots(a.ca)?).map_err(Usage)?;
     eprintln!("online as {}", stream.jid);
-    let trust = match a.trust {
-        "offer" => TrustMode::Offer,
-        "tofu" => TrustMode::TrustOnFirstUse(PinStore::new()),
-        other => return Err(Usage(format!("--trust must be offer or tofu, not {other}"))),
+    let trust = match TrustKind::parse(a.trust) {
+        Some(k @ (TrustKind::Offer | TrustKind::TrustOnFirstUse)) => {
+            k.mode(Vec::new(), PinStore::new())
+        }
+        _ => {
+            return Err(Usage(format!(
+                "--trust must be offer or trust-on-first-use, not {}",
+                a.trust
+            )))
+        }
     };
     let identity = Identity::self_signed(&stream.jid).map_err(|e| Usage(e.to_string()))?;
     let ep = Endpoint::new(EndpointConfig::new(stream.jid.clone(), identity, trust))

@@ -52,8 +52,8 @@ impl std::fmt::Display for BindingError {
 impl std::error::Error for BindingError {}
 
 impl BindingError {
-    /// The stable code every binding reports for it (304, as
-    /// [`Error::code`](crate::Error::code) of the wrapping error).
+    /// The stable code every binding reports for it (304; 106 for a
+    /// certificate that does not parse), as [`Error::code`](crate::Error::code).
     pub fn code(&self) -> u32 {
         crate::Error::from(self.clone()).code()
     }

@@ -348,8 +348,13 @@ impl From<TlsaError> for Error {
 }
 
 impl From<BindingError> for Error {
+    /// A certificate that does not parse is [`Error::Certificate`] here as
+    /// everywhere; the rest is [`Error::ChannelBinding`].
     fn from(e: BindingError) -> Self {
-        Error::ChannelBinding(e)
+        match e {
+            BindingError::BadCertificate(why) => Error::Certificate(why),
+            e => Error::ChannelBinding(e),
+        }
     }
 }
 

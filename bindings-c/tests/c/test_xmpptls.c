@@ -160,10 +160,15 @@ static int test_tunnel_messages_both_ways_and_close(void) {
   xmpptls_endpoint *romeo = NULL, *juliet = NULL;
   CHECK(xmpptls_endpoint_new(ROMEO, XMPPTLS_TRUST_ON_FIRST_USE, &romeo) == XMPPTLS_OK);
   CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_OK);
+  uint32_t state = 0;
+  CHECK(xmpptls_endpoint_tunnel_state(romeo, JULIET, &state) == XMPPTLS_EMPTY && state == 0);
   CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_tunnel_state(romeo, JULIET, &state) == XMPPTLS_OK && state == XMPPTLS_STATE_STARTING);
+  CHECK(xmpptls_endpoint_tunnel_count(romeo) == 1 && xmpptls_endpoint_tunnel_count(NULL) == 0);
   const char *m1 = "<message type='chat'><body>But soft!</body></message>";
   CHECK(xmpptls_endpoint_send(romeo, JULIET, (const uint8_t *)m1, strlen(m1), NOW) == XMPPTLS_OK);
   CHECK(pump(romeo, juliet) == 0);
+  CHECK(xmpptls_endpoint_tunnel_state(juliet, ROMEO, &state) == XMPPTLS_OK && state == XMPPTLS_STATE_ESTABLISHED);
   const char *m2 = "<message type='chat'><body>Wherefore art thou</body></message>";
   CHECK(xmpptls_endpoint_send(juliet, ROMEO, (const uint8_t *)m2, strlen(m2), NOW) == XMPPTLS_OK);
   CHECK(pump(romeo, juliet) == 0);
@@ -181,6 +186,20 @@ static int test_tunnel_messages_both_ways_and_close(void) {
   CHECK(drain(romeo, rc2, "closed by us", &f) == 0 && f == 1);
   CHECK(drain(juliet, jc2, NULL, &f) == 0 && jc2[XMPPTLS_EVENT_CLOSED] == 1);
   CHECK(xmpptls_endpoint_send(romeo, JULIET, (const uint8_t *)m1, strlen(m1), NOW) == XMPPTLS_ERR_NO_TUNNEL);
+  CHECK(xmpptls_endpoint_tunnel_count(romeo) == 0);
+  /* Romeo pinned juliet on first use; forgetting the pin is the user's
+   * acceptance of a new key. */
+  CHECK(xmpptls_endpoint_forget_pin(romeo, "juliet@capulet.lit") == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_forget_pin(romeo, "juliet@capulet.lit") == XMPPTLS_EMPTY);
+  /* Disabled: a start is refused with service-unavailable. */
+  CHECK(xmpptls_endpoint_set_enabled(juliet, 0) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  pump(romeo, juliet);
+  xmpptls_event *ev = NULL;
+  CHECK(xmpptls_endpoint_poll_event(romeo, &ev) == XMPPTLS_OK);
+  CHECK(xmpptls_event_kind(ev) == XMPPTLS_EVENT_CLOSED && xmpptls_event_close_reason(ev) == XMPPTLS_CLOSE_ERROR);
+  CHECK(xmpptls_event_error_code(ev) == XMPPTLS_ERR_PEER_REFUSED);
+  xmpptls_event_free(ev);
 
   xmpptls_endpoint_free(romeo);
   xmpptls_endpoint_free(juliet);
@@ -379,6 +398,72 @@ static int test_evaluate_a_connection_made_by_another_stack(void) {
   return 0;
 }
 
+static uint32_t check_server(const xmpptls_policy *p, const char *domain, const xmpptls_negotiated *n,
+                             xmpptls_pin_store *pins, const char *want) {
+  xmpptls_report *r = NULL;
+  if (xmpptls_check_server(p, domain, XMPPTLS_SERVICE_CLIENT, n, pins, &r) != XMPPTLS_OK) return 99;
+  size_t len = 0, w = 0;
+  char json[8192];
+  uint32_t v = xmpptls_report_verdict(r);
+  if (xmpptls_report_json_len(r, &len) != XMPPTLS_OK || len >= sizeof json ||
+      xmpptls_report_json(r, json, sizeof json, &w) != XMPPTLS_OK || (want && !strstr(json, want)))
+    v = 98;
+  xmpptls_report_free(r);
+  return v;
+}
+
+/* The check from a TLS stack's verify callback: identity by XMPP rules
+ * (SRV-ID), the key pinned on first use and kept across a save, a changed
+ * key a warning, and the policy's CN fallback knob honoured. */
+static int test_server_check_with_pins(void) {
+  size_t ec_len = 0, p384_len = 0, cn_len = 0;
+  uint8_t *ec = read_file("ec.der", &ec_len), *p384 = read_file("p384.der", &p384_len);
+  uint8_t *cn = read_file("cn-only.der", &cn_len);
+  CHECK(ec && p384 && cn);
+  xmpptls_der chain[1] = {{ec, ec_len}}, other[1] = {{p384, p384_len}}, cn_chain[1] = {{cn, cn_len}};
+  xmpptls_negotiated n = {1, 0x0304, 0x1301, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_PKIX, chain, 1};
+  xmpptls_policy *p = NULL;
+  xmpptls_pin_store *pins = NULL;
+  CHECK(xmpptls_policy_new(XMPPTLS_POLICY_STRICT, &p) == XMPPTLS_OK);
+  CHECK(xmpptls_pin_store_new(&pins) == XMPPTLS_OK);
+  CHECK(check_server(p, "example.net", &n, pins, "\"status\":\"new\"") == XMPPTLS_VERDICT_PASS);
+  /* Saved and loaded back: the same key matches. */
+  size_t len = 0, w = 0;
+  CHECK(xmpptls_pin_store_json_len(pins, &len) == XMPPTLS_OK);
+  char *json = malloc(len + 1);
+  CHECK(json && xmpptls_pin_store_json(pins, json, len + 1, &w) == XMPPTLS_OK && w == len);
+  xmpptls_pin_store_free(pins);
+  pins = NULL;
+  CHECK(xmpptls_pin_store_from_json((const uint8_t *)json, len, &pins) == XMPPTLS_OK);
+  free(json);
+  CHECK(check_server(p, "example.net", &n, pins, "\"status\":\"match\"") == XMPPTLS_VERDICT_PASS);
+  /* Another key for the same server: a warning, not re-pinned. */
+  xmpptls_negotiated changed = n;
+  changed.peer_chain = other;
+  CHECK(check_server(p, "example.net", &changed, pins, "pin-changed") != XMPPTLS_VERDICT_PASS);
+  CHECK(check_server(p, "example.net", &n, pins, "\"status\":\"match\"") == XMPPTLS_VERDICT_PASS);
+  /* Another domain: identity-mismatch fails; no pins: no pin status. */
+  CHECK(check_server(p, "shire.example", &n, NULL, "identity-mismatch") == XMPPTLS_VERDICT_FAIL);
+  /* CN only: refused unless the policy allows the RFC 6125 CN fallback. */
+  xmpptls_negotiated cn_only = n;
+  cn_only.peer_chain = cn_chain;
+  CHECK(check_server(p, "cn-only.example", &cn_only, NULL, "identity-mismatch") == XMPPTLS_VERDICT_FAIL);
+  CHECK(xmpptls_policy_set_cn_fallback(p, 1) == XMPPTLS_OK);
+  CHECK(check_server(p, "cn-only.example", &cn_only, NULL, "CN-ID") != XMPPTLS_VERDICT_FAIL);
+  /* Bad input. */
+  xmpptls_report *r = NULL;
+  CHECK(xmpptls_check_server(p, "example.net", 9, &n, NULL, &r) == XMPPTLS_ERR_UNKNOWN_NAME && r == NULL);
+  CHECK(xmpptls_check_server(NULL, "example.net", XMPPTLS_SERVICE_CLIENT, &n, NULL, &r) == XMPPTLS_NULL_PARAMETER);
+  CHECK(xmpptls_pin_store_from_json((const uint8_t *)"{", 1, &pins) == XMPPTLS_ERR_PIN_STORE);
+  xmpptls_pin_store_free(pins);
+  xmpptls_pin_store_free(NULL);
+  xmpptls_policy_free(p);
+  free(ec);
+  free(p384);
+  free(cn);
+  return 0;
+}
+
 /* Evaluates under `p`; returns the severity of the finding `code` (-1 when
  * absent, -2 on error) and the verdict through `verdict`. */
 static int finding(const xmpptls_policy *p, const xmpptls_negotiated *n, const char *code, uint32_t *verdict) {
@@ -432,7 +517,7 @@ static int test_policy_knobs(void) {
   xmpptls_negotiated anon = tls13;
   anon.authentication = XMPPTLS_AUTH_NONE;
   CHECK(finding(p, &anon, "not-authenticated", &v) == XMPPTLS_SEVERITY_ERROR && v == XMPPTLS_VERDICT_FAIL);
-  CHECK(xmpptls_policy_set_required(p, 0, 1) == XMPPTLS_OK);
+  CHECK(xmpptls_policy_set_require_authentication(p, 0) == XMPPTLS_OK);
   CHECK(finding(p, &anon, "not-authenticated", &v) != XMPPTLS_SEVERITY_ERROR && v != XMPPTLS_VERDICT_FAIL);
   CHECK(xmpptls_policy_set_cn_fallback(p, 1) == XMPPTLS_OK);
 
@@ -477,7 +562,7 @@ static int test_certificate_identity(void) {
   CHECK(xmpptls_check_identity(garbage, 3, "example.net", XMPPTLS_SERVICE_CLIENT, 0, &m) == XMPPTLS_ERR_CERTIFICATE);
   CHECK(m == 99);
   CHECK(xmpptls_check_identity(ec, len, "example.net", 7, 0, &m) == XMPPTLS_ERR_UNKNOWN_NAME);
-  CHECK(xmpptls_check_identity(ec, len, "bad domain", XMPPTLS_SERVICE_CLIENT, 0, &m) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_check_identity(ec, len, "bad domain", XMPPTLS_SERVICE_CLIENT, 0, &m) == XMPPTLS_ERR_CONFIG);
   CHECK(xmpptls_check_identity(ec, len, "example.net", XMPPTLS_SERVICE_CLIENT, 0, NULL) == XMPPTLS_NULL_PARAMETER);
   free(ec);
   return 0;
@@ -727,9 +812,9 @@ static int test_tls_server_end_point(void) {
   size_t ed_len = 0;
   uint8_t *ed = read_file("ed25519.der", &ed_len);
   CHECK(ed);
-  CHECK(xmpptls_tls_server_end_point(ed, ed_len, out, sizeof out, &w) == XMPPTLS_UNSUPPORTED);
+  CHECK(xmpptls_tls_server_end_point(ed, ed_len, out, sizeof out, &w) == XMPPTLS_ERR_CHANNEL_BINDING);
   free(ed);
-  CHECK(xmpptls_tls_server_end_point((const uint8_t *)"junk", 4, out, sizeof out, &w) == XMPPTLS_ERR_TRUST);
+  CHECK(xmpptls_tls_server_end_point((const uint8_t *)"junk", 4, out, sizeof out, &w) == XMPPTLS_ERR_CERTIFICATE);
   CHECK(xmpptls_tls_server_end_point(NULL, 4, out, sizeof out, &w) == XMPPTLS_NULL_PARAMETER);
   return 0;
 }
@@ -874,6 +959,7 @@ int main(int argc, char **argv) {
   RUN(test_evaluate_a_connection_made_by_another_stack);
   RUN(test_policy_knobs);
   RUN(test_certificate_identity);
+  RUN(test_server_check_with_pins);
   RUN(test_borrowed_views);
   RUN(test_trust_on_first_use_with_persistence_callback);
   RUN(test_identity_kept_across_restarts);

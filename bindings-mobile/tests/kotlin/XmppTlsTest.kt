@@ -135,10 +135,11 @@ fun errorsCarryStableCodes() {
     val pinned = endpoint(ROMEO, TrustMode.PINNED)
     val trust = assertFailsWith<XmppTlsException.Trust> { pinned.openTunnel(JULIET) }
     assertEquals(301u, trust.code)
-    assertFailsWith<XmppTlsException.Config> {
+    val pem = assertFailsWith<XmppTlsException.Input> {
         Endpoint(EndpointSettings(jid = ROMEO, trust = TrustMode.OFFER,
             identity = IdentityPem("not pem", "not pem")), null)
     }
+    assertEquals(106u, pem.code)
     romeo.close(); pinned.close()
 }
 
@@ -148,7 +149,7 @@ fun identityCheck() {
     val m = checkIdentity(der, "capulet.lit", Service.XMPP_SERVER, false)
     assertEquals(IdentityMatch(MatchKind.XMPP_ADDR, "capulet.lit"), m)
     assertNull(checkIdentity(der, "montague.lit", Service.XMPP_SERVER, false))
-    val summary = certificateSummary(der)
+    val summary = certificateInfo(der)
     assertEquals(listOf("capulet.lit"), summary.xmppAddrs)
     assertEquals(64, summary.spkiSha256.length)
     assertFailsWith<XmppTlsException> { checkIdentity(byteArrayOf(1, 2, 3), "capulet.lit", Service.XMPP_CLIENT, false) }
@@ -227,8 +228,36 @@ fun serverCheckFromThePlatformCallbackAndReportFields() {
     policy.close()
 }
 
+fun policyKnobsChangeVerdicts() {
+    val dhe = Negotiation(tlsVersion = "TLSv1.2", cipherSuite = "DHE-RSA-AES128-GCM-SHA256",
+        authentication = AuthMethod.PKIX)
+    val policy = Policy(PolicyPreset.STRICT)
+    fun codes(n: Negotiation) = policy.evaluate("example.net", n).findings.map { it.code }
+    policy.denySuite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256")
+    policy.denySuite("DHE-RSA-AES128-GCM-SHA256")
+    assertTrue("suite-denied" in codes(dhe))
+    policy.allowSuite("DHE-RSA-AES128-GCM-SHA256")
+    assertFalse("suite-denied" in codes(dhe))
+    val offered = dhe.copy(authentication = AuthMethod.OFFER)
+    assertTrue("auth-method-not-allowed" in codes(offered))
+    policy.setAllowedAuth(listOf(AuthMethod.OFFER, AuthMethod.PKIX))
+    assertFalse("auth-method-not-allowed" in codes(offered))
+    val plain = Negotiation(encrypted = false)
+    assertEquals(Verdict.FAIL, policy.evaluate("example.net", plain).verdict)
+    policy.setRequireEncryption(false)
+    policy.setRequireAuthentication(false)
+    assertTrue(policy.evaluate("example.net", plain).verdict != Verdict.FAIL)
+    policy.setMinKeyBits(4096u, 4096u, 384u)
+    policy.setCnFallback(true)
+    val unknown = assertFailsWith<XmppTlsException.Config> { policy.denySuite("TLS_NO_SUCH") }
+    assertEquals(501u, unknown.code)
+    assertEquals("xtls", Policy(PolicyPreset.XTLS).name())
+    policy.close()
+}
+
 fun main() {
     val tests = listOf(
+        ::policyKnobsChangeVerdicts,
         ::tunnelPairHandshakeAndMessages,
         ::closeEndsTheTunnelOnBothSides,
         ::deadlinesKeepaliveAndStanzasHandedBack,
@@ -239,8 +268,8 @@ fun main() {
     )
     uniffiEnsureInitialized()
     println("ok - kotlin bindings pass uniffi's contract and API checksum checks")
-    assertEquals(libraryVersion().isNotEmpty(), true)
-    assertEquals("urn:xmpp:tmp:xtls", xtlsDiscoFeature())
+    assertEquals(version().isNotEmpty(), true)
+    assertEquals("urn:xmpp:tmp:xtls", xtlsFeature())
     var failed = 0
     for (t in tests) {
         try {

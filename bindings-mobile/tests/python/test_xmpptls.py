@@ -25,7 +25,7 @@ def test_stale_bindings_are_detected(tmp_path):
     """Bindings generated from another version of the library fail the check."""
     src = open(generated.__file__).read()
     stale, n = re.subn(
-        r"(checksum_func_library_version\(\) != )(\d+)",
+        r"(checksum_func_version\(\) != )(\d+)",
         lambda m: m.group(1) + str((int(m.group(2)) + 1) % 65536),
         src,
     )
@@ -176,8 +176,9 @@ def test_errors_carry_stable_codes():
     with pytest.raises(xmpptls.XmppTlsError.Trust) as e:
         endpoint(ROMEO, xmpptls.TrustMode.PINNED).open_tunnel(JULIET)
     assert e.value.code == 301
-    with pytest.raises(xmpptls.XmppTlsError.Config):
+    with pytest.raises(xmpptls.XmppTlsError.Input) as e:
         endpoint(ROMEO, identity=xmpptls.IdentityPem(chain_pem="no", key_pem="no"))
+    assert e.value.code == 106
 
 
 def test_identity_check():
@@ -185,7 +186,7 @@ def test_identity_check():
     m = xmpptls.check_identity(der, "capulet.lit", xmpptls.Service.XMPP_SERVER, False)
     assert m == xmpptls.IdentityMatch(kind=xmpptls.MatchKind.XMPP_ADDR, presented="capulet.lit")
     assert xmpptls.check_identity(der, "montague.lit", xmpptls.Service.XMPP_SERVER, False) is None
-    assert xmpptls.certificate_summary(der).xmpp_addrs == ["capulet.lit"]
+    assert xmpptls.certificate_info(der).xmpp_addrs == ["capulet.lit"]
     with pytest.raises(xmpptls.XmppTlsError):
         xmpptls.check_identity(b"\x01\x02", "capulet.lit", xmpptls.Service.XMPP_CLIENT, False)
 
@@ -240,3 +241,27 @@ def test_server_check_and_report_fields():
     assert {"version-deprecated", "suite-forbidden"} <= codes.keys()
     assert codes["suite-forbidden"].severity == xmpptls.Severity.ERROR
     assert all(f.rfc.startswith("RFC") for f in weak.findings)
+
+
+def test_policy_knobs_change_verdicts():
+    dhe = xmpptls.Negotiation(tls_version="TLSv1.2", cipher_suite="DHE-RSA-AES128-GCM-SHA256",
+                              authentication=xmpptls.AuthMethod.PKIX)
+    policy = xmpptls.Policy(xmpptls.PolicyPreset.STRICT)
+
+    def codes(n):
+        return [f.code for f in policy.evaluate("example.net", n).findings]
+
+    policy.deny_suite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256")
+    policy.deny_suite("DHE-RSA-AES128-GCM-SHA256")
+    assert "suite-denied" in codes(dhe)
+    policy.allow_suite("DHE-RSA-AES128-GCM-SHA256")
+    assert "suite-denied" not in codes(dhe)
+    offered = xmpptls.Negotiation(tls_version="TLSv1.2", cipher_suite="DHE-RSA-AES128-GCM-SHA256",
+                                  authentication=xmpptls.AuthMethod.OFFER)
+    assert "auth-method-not-allowed" in codes(offered)
+    policy.set_allowed_auth([xmpptls.AuthMethod.OFFER, xmpptls.AuthMethod.PKIX])
+    assert "auth-method-not-allowed" not in codes(offered)
+    with pytest.raises(xmpptls.XmppTlsError.Config) as e:
+        policy.deny_suite("TLS_NO_SUCH")
+    assert e.value.code == 501
+    assert xmpptls.Policy(xmpptls.PolicyPreset.XTLS).name() == "xtls"

@@ -5,14 +5,14 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import {
   Endpoint, Policy, PinStore, XmppTlsError, generateIdentity, checkIdentity, certificateInfo,
-  certificatesFromPem, poshRedirectUrl, poshVerify, xtlsFeature, supportsXtls, version,
+  certificatesFromPem, poshRedirectUrl, poshVerify, xtlsFeature, supportsXtls, version, serverPinKey,
 } from "xmpptls";
 import { ROMEO, JULIET, endpoint, route, events, message } from "./support.mjs";
 
 test("tunnel: handshake and messages both ways, routing restored", () => {
   const romeo = endpoint(ROMEO);
   const juliet = endpoint(JULIET);
-  romeo.open(JULIET);
+  romeo.openTunnel(JULIET);
   romeo.send(JULIET, message("But soft!"));
   assert.deepEqual(route(romeo, juliet), []);
   juliet.send(ROMEO, message("Ay me!"));
@@ -38,10 +38,10 @@ test("tunnel: handshake and messages both ways, routing restored", () => {
 });
 
 test("tunnel: TLS 1.3 only in the package, and XEP-0250 offers verified", () => {
-  assert.throws(() => endpoint(ROMEO, { versions: "1.2" }), (e) => e.code === 500 && /TLS 1\.2/.test(e.message));
-  const romeo = endpoint(ROMEO, { trust: "offer", versions: "1.2+1.3" });
-  const juliet = endpoint(JULIET, { trust: "offer", versions: "1.3" });
-  romeo.open(JULIET);
+  assert.throws(() => endpoint(ROMEO, { versions: "tls12-only" }), (e) => e.code === 500 && /TLS 1\.2/.test(e.message));
+  const romeo = endpoint(ROMEO, { trust: "offer", versions: "tls12-and-13" });
+  const juliet = endpoint(JULIET, { trust: "offer", versions: "tls13-only" });
+  romeo.openTunnel(JULIET);
   route(romeo, juliet);
   const info = events(romeo)[0].info;
   assert.equal(info.tlsVersion, "TLSv1.3");
@@ -54,9 +54,9 @@ test("tunnel: TLS 1.3 only in the package, and XEP-0250 offers verified", () => 
 test("close: both sides see the tunnel end; sending afterwards throws 201", () => {
   const romeo = endpoint(ROMEO);
   const juliet = endpoint(JULIET);
-  romeo.open(JULIET);
+  romeo.openTunnel(JULIET);
   route(romeo, juliet);
-  romeo.close(JULIET);
+  romeo.closeTunnel(JULIET);
   route(romeo, juliet);
   assert.equal(events(romeo).at(-1).reason, "local");
   assert.equal(events(juliet).at(-1).reason, "peer");
@@ -68,7 +68,7 @@ test("deadlines, keepalive hint, and stanzas handed back when a tunnel ends", ()
   const romeo = endpoint(ROMEO);
   const juliet = endpoint(JULIET);
   assert.equal(romeo.pollTimeout(), undefined);
-  romeo.open(JULIET);
+  romeo.openTunnel(JULIET);
   // The start waits for its answer: a deadline about 30 s from now, in ms.
   const left = romeo.pollTimeout() - Date.now();
   assert.ok(left > 25_000 && left <= 31_000, `deadline in ${left} ms`);
@@ -100,8 +100,8 @@ test("conflict: simultaneous starts resolve by i;octet JID order, both orders", 
   for (const first of [ROMEO, JULIET]) {
     const eps = { [ROMEO]: endpoint(ROMEO), [JULIET]: endpoint(JULIET) };
     const second = first === ROMEO ? JULIET : ROMEO;
-    eps[first].open(second);
-    eps[second].open(first);
+    eps[first].openTunnel(second);
+    eps[second].openTunnel(first);
     eps[ROMEO].send(JULIET, message("from romeo"));
     route(eps[first], eps[second]);
     const re = events(eps[ROMEO]);
@@ -125,7 +125,7 @@ test("bad input: typed errors, never a crash", () => {
     }
     assert.fail("no error");
   };
-  assert.equal(code(() => romeo.open("not a jid@@/")), 101);
+  assert.equal(code(() => romeo.openTunnel("not a jid@@/")), 101);
   assert.equal(code(() => romeo.handleIncoming("<iq type='set'")), 100);
   assert.equal(code(() => romeo.handleIncoming(
     `<!DOCTYPE lol [<!ENTITY lol 'lol'>]><iq type='set' from='${JULIET}' to='${ROMEO}' id='1'/>`)), 100);
@@ -134,7 +134,7 @@ test("bad input: typed errors, never a crash", () => {
   // The IQ-set got its stanza error, as XMPP requires.
   assert.match(romeo.pollTransmit(), /<item-not-found /);
   const juliet = endpoint(JULIET);
-  romeo.open(JULIET);
+  romeo.openTunnel(JULIET);
   const start = romeo.pollTransmit();
   assert.match(start, /<start /);
   juliet.handleIncoming(start);
@@ -152,9 +152,9 @@ test("bad input: typed errors, never a crash", () => {
   // Over the stanza limit (128 KiB): refused before parsing.
   assert.throws(() => romeo.handleIncoming(`<iq type='set'>${"x".repeat(200 * 1024)}</iq>`),
     (e) => e.code === 100 && /too large/.test(e.message));
-  assert.equal(code(() => new Endpoint(ROMEO, { trust: "nonsense" })), 500);
-  assert.equal(code(() => new Endpoint(ROMEO, { identity: { chainPem: "no", keyPem: "no" } })), 500);
-  assert.equal(code(() => endpoint(ROMEO, { trust: "pinned" }).open(JULIET)), 301);
+  assert.equal(code(() => new Endpoint(ROMEO, { trust: "nonsense" })), 501);
+  assert.equal(code(() => new Endpoint(ROMEO, { identity: { chainPem: "no", keyPem: "no" } })), 106);
+  assert.equal(code(() => endpoint(ROMEO, { trust: "pinned" }).openTunnel(JULIET)), 301);
   // Not XTLS: handed back to the XMPP library.
   assert.equal(romeo.handleIncoming(`<message from='${JULIET}' to='${ROMEO}'><body>hi</body></message>`), false);
 });
@@ -164,8 +164,8 @@ test("identity: XmppAddr, DNS-ID and no match", () => {
   assert.ok(der instanceof Uint8Array);
   assert.deepEqual(checkIdentity(der, "capulet.lit", "xmpp-server"), { type: "XmppAddr", presented: "capulet.lit" });
   assert.equal(checkIdentity(der, "montague.lit", "xmpp-client"), null);
-  assert.throws(() => checkIdentity(der, "capulet.lit", "xmpp-web"), (e) => e.code === 500);
-  assert.throws(() => checkIdentity(new Uint8Array([1, 2, 3]), "capulet.lit", "xmpp-client"), (e) => e.code === 301);
+  assert.throws(() => checkIdentity(der, "capulet.lit", "xmpp-web"), (e) => e.code === 501);
+  assert.throws(() => checkIdentity(new Uint8Array([1, 2, 3]), "capulet.lit", "xmpp-client"), (e) => e.code === 106);
   const info = certificateInfo(der);
   assert.deepEqual(info.san.xmpp_addr, ["capulet.lit"]);
   assert.equal(info.spki_sha256.length, 64);
@@ -192,7 +192,7 @@ test("pins: a changed key is refused after a restart, the old one still works", 
   const romeoId = generateIdentity(ROMEO);
   const first = endpoint(ROMEO, { identity: romeoId });
   const juliet = endpoint(JULIET);
-  first.open(JULIET);
+  first.openTunnel(JULIET);
   route(first, juliet);
   assert.equal(events(juliet)[0].info.firstUse, true);
   const saved = juliet.pinsJson();
@@ -200,7 +200,7 @@ test("pins: a changed key is refused after a restart, the old one still works", 
   // Juliet restarts with her saved pins; Romeo returns with another key.
   const juliet2 = endpoint(JULIET, { pinsJson: saved });
   const impostor = endpoint(ROMEO);
-  impostor.open(JULIET);
+  impostor.openTunnel(JULIET);
   const [refused] = route(impostor, juliet2);
   assert.equal(refused.code, 301);
   const closed = events(juliet2).find((e) => e.type === "closed");
@@ -209,7 +209,7 @@ test("pins: a changed key is refused after a restart, the old one still works", 
   assert.match(closed.message, /changed/);
   juliet2.peerUnavailable(ROMEO);
   const back = endpoint(ROMEO, { identity: romeoId });
-  back.open(JULIET);
+  back.openTunnel(JULIET);
   route(back, juliet2);
   const est = events(juliet2).find((e) => e.type === "established");
   assert.equal(est.info.firstUse, false);
@@ -220,7 +220,7 @@ test("pins: a changed key is refused after a restart, the old one still works", 
   assert.deepEqual(reloaded.check("xmpp-client:example.net", "aa".repeat(32)), { status: "match" });
   assert.deepEqual(reloaded.check("xmpp-client:example.net", "bb".repeat(32)),
     { status: "changed", old: "aa".repeat(32), new: "bb".repeat(32) });
-  assert.throws(() => PinStore.fromJSON("{"), (e) => e.code === 500);
+  assert.throws(() => PinStore.fromJSON("{"), (e) => e.code === 105);
 });
 
 test("POSH: fingerprints, one redirect, expiry, mismatch", () => {
@@ -261,14 +261,45 @@ test("policy: evaluate and checkServer produce the report", () => {
   assert.deepEqual(r.identity, { type: "XmppAddr", presented: "capulet.lit" });
   assert.deepEqual(r.pin, { status: "new" });
   assert.equal(r.cipher_suite, "TLS_AES_128_GCM_SHA256");
-  assert.equal(PinStore.serverKey("capulet.lit", "xmpp-client"), "xmpp-client:capulet.lit");
+  assert.equal(serverPinKey("capulet.lit", "xmpp-client"), "xmpp-client:capulet.lit");
   assert.deepEqual(pins.pins("xmpp-client:capulet.lit"), [r.certificate.spki_sha256]);
   assert.deepEqual(policy.checkServer("capulet.lit", "xmpp-client", good, pins).pin, { status: "match" });
   const wrong = policy.checkServer("montague.lit", "xmpp-client", good, new PinStore());
   assert.equal(wrong.verdict, "fail");
   assert.ok(wrong.findings.some((f) => f.code === "identity-mismatch"));
-  assert.throws(() => policy.evaluate("x", { cipherSuite: "TLS_NO_SUCH" }), (e) => e.code === 500);
-  assert.throws(() => new Policy("lax"), (e) => e.code === 500);
+  assert.throws(() => policy.evaluate("x", { cipherSuite: "TLS_NO_SUCH" }), (e) => e.code === 501);
+  assert.throws(() => new Policy("lax"), (e) => e.code === 501);
+});
+
+test("policy knobs: each changes a verdict, the same knobs as C and uniffi", () => {
+  const dhe = { tlsVersion: "TLSv1.2", cipherSuite: "DHE-RSA-AES128-GCM-SHA256", authentication: "pkix" };
+  const policy = new Policy("strict");
+  const grade = (n) => policy.evaluate("example.net", n);
+  assert.notEqual(grade(dhe).verdict, "fail");
+  policy.denySuite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256");
+  policy.denySuite("DHE-RSA-AES128-GCM-SHA256"); // the same suite: listed once
+  assert.ok(grade(dhe).findings.some((f) => f.code === "suite-denied"));
+  policy.allowSuite("DHE-RSA-AES128-GCM-SHA256");
+  assert.ok(!grade(dhe).findings.some((f) => f.code === "suite-denied"));
+  policy.setMinVersion("TLS 1.3");
+  assert.equal(grade(dhe).verdict, "fail");
+  policy.setMinVersion("TLSv1.2");
+  const offered = { ...dhe, authentication: "offer" };
+  assert.ok(grade(offered).findings.some((f) => f.code === "auth-method-not-allowed"));
+  policy.setAllowedAuth(["offer", "pkix", "offer"]);
+  assert.ok(!grade(offered).findings.some((f) => f.code === "auth-method-not-allowed"));
+  assert.throws(() => policy.setAllowedAuth(["magic"]), (e) => e.code === 501);
+  const anon = { tlsVersion: "TLSv1.3", cipherSuite: "TLS_AES_128_GCM_SHA256" };
+  assert.equal(grade(anon).verdict, "fail");
+  policy.setRequireAuthentication(false);
+  assert.notEqual(grade(anon).verdict, "fail");
+  assert.equal(grade({ encrypted: false }).verdict, "fail");
+  policy.setRequireEncryption(false);
+  assert.notEqual(grade({ encrypted: false }).verdict, "fail");
+  policy.setMinKeyBits(4096, 4096, 384);
+  policy.setCnFallback(true);
+  assert.throws(() => policy.denySuite("TLS_NO_SUCH"), (e) => e.code === 501);
+  assert.equal(new Policy("xtls").name, "xtls");
 });
 
 test("disco and version", () => {
@@ -291,7 +322,7 @@ test("mutated real traffic: every call returns or throws XmppTlsError, never tra
   // (RuntimeError) and poison the module; a typed error is the only failure.
   const romeo = endpoint(ROMEO);
   const juliet = endpoint(JULIET);
-  romeo.open(JULIET);
+  romeo.openTunnel(JULIET);
   romeo.send(JULIET, message("record me"));
   const recorded = [];
   for (let moved = true; moved; ) {
@@ -331,7 +362,7 @@ test("mutated real traffic: every call returns or throws XmppTlsError, never tra
   // The module still works afterwards.
   const a = endpoint(ROMEO);
   const b = endpoint(JULIET);
-  a.open(JULIET);
+  a.openTunnel(JULIET);
   assert.deepEqual(route(a, b), []);
   assert.equal(events(b)[0].type, "established");
 });
@@ -353,7 +384,7 @@ test("time comes from Date and randomness from crypto.getRandomValues", () => {
   globalThis.crypto.getRandomValues = (a) => { calls++; return real.call(globalThis.crypto, a); };
   try {
     generateIdentity("romeo@montague.lit");
-    new Endpoint(ROMEO).open(JULIET);
+    new Endpoint(ROMEO).openTunnel(JULIET);
   } finally {
     globalThis.crypto.getRandomValues = real;
   }

@@ -53,9 +53,9 @@ test("two @xmpp/client instances tunnel through Prosody over WebSocket", async (
   assert.equal(julietJid, `juliet@${DOMAIN}/balcony`);
   // Keepalives over WebSocket are opt-in (an XEP-0198 <a/>): on here, so
   // the test sees Prosody take them.
-  const rx = attachXtls(romeo, new Endpoint(romeoJid, { trust: "tofu" }), { keepalive: true });
+  const rx = attachXtls(romeo, new Endpoint(romeoJid, { trust: "trust-on-first-use" }), { keepalive: true });
   const received = [];
-  const jx = attachXtls(juliet, new Endpoint(julietJid, { trust: "tofu" }), {
+  const jx = attachXtls(juliet, new Endpoint(julietJid, { trust: "trust-on-first-use" }), {
     onEvent: (e) => e.type === "stanza" && received.push(e),
     keepalive: true,
   });

@@ -6,7 +6,7 @@ export const ROMEO = "romeo@montague.lit/orchard";
 export const JULIET = "juliet@capulet.lit/balcony";
 
 export function endpoint(jid, options = {}) {
-  return new Endpoint(jid, { trust: "tofu", ...options });
+  return new Endpoint(jid, { trust: "trust-on-first-use", ...options });
 }
 
 export function to(stanza) {

@@ -3,13 +3,13 @@
 import {
   Endpoint, Policy, PinStore, XmppTlsError, generateIdentity, checkIdentity, certificateInfo,
   certificatesFromPem, poshRedirectUrl, poshVerify, supportsXtls, xtlsFeature, version,
-  type TunnelEvent, type Report, type PoshResult, type EndpointOptions,
+  type TunnelEvent, type Report, type PoshResult, type EndpointSettings,
 } from "xmpptls";
 import { attachXtls, type XtlsEvent } from "xmpptls/xmpp-client";
 
-const options: EndpointOptions = { trust: "tofu", versions: "1.3", identity: generateIdentity("romeo@montague.lit") };
+const options: EndpointSettings = { trust: "trust-on-first-use", versions: "tls13-only", identity: generateIdentity("romeo@montague.lit") };
 const ep = new Endpoint("romeo@montague.lit/orchard", options);
-ep.open("juliet@capulet.lit/balcony");
+ep.openTunnel("juliet@capulet.lit/balcony");
 const out: string | undefined = ep.pollTransmit();
 const handled: boolean = ep.handleIncoming(out ?? "");
 const ev: TunnelEvent | undefined = ep.pollEvent();

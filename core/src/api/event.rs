@@ -4,6 +4,7 @@
 //! uniffi records all read.
 
 use super::names::{CloseKind, EventKind, PeerAuthKind};
+use crate::policy::AuthMethod;
 use crate::report::ConnectionReport;
 use crate::xtls::{CloseReason, Event, PeerAuth, ReturnedStanza, Role, TunnelInfo, Wait};
 
@@ -25,6 +26,8 @@ pub struct TunnelSummary {
     pub peer_auth: PeerAuthKind,
     /// The same, for people (names the matched identifier).
     pub peer_auth_text: String,
+    /// The method as reports and policies name it (RFC 7590 §3.4).
+    pub authentication: AuthMethod,
     /// This handshake pinned the peer's key (trust on first use): the
     /// application stores the pin now.
     pub first_use: bool,
@@ -48,6 +51,7 @@ impl From<&TunnelInfo> for TunnelSummary {
             resumed: i.resumed,
             peer_auth: PeerAuthKind::from(&i.peer_auth),
             peer_auth_text: i.peer_auth.to_string(),
+            authentication: i.peer_auth.method(),
             first_use: i.peer_auth == (PeerAuth::TrustOnFirstUse { first_use: true }),
             peer_certificate_sha256: i.peer_certificate_sha256.clone(),
             peer_spki_sha256: i.peer_spki_sha256.clone(),

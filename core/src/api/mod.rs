@@ -7,11 +7,13 @@
 //! ([`Policy::preset`](crate::policy::Policy::preset),
 //! [`Policy::deny_suite`](crate::policy::Policy::deny_suite), …).
 
+mod certificate;
 mod event;
 pub mod names;
 mod negotiation;
 mod settings;
 
+pub use certificate::{certificate_info, check_identity};
 pub use event::{FlatEvent, TunnelSummary};
 pub use names::{
     CloseKind, EventKind, MatchKind, Named, PeerAuthKind, PinKind, PolicyPreset, PoshOutcome,

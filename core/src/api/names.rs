@@ -54,10 +54,13 @@ pub trait Named: Sized + Copy + PartialEq + 'static {
 
 /// Implements [`Named`] from one table of `Variant = code, "name"`.
 macro_rules! named {
-    ($ty:ident, $what:literal { $($variant:ident = $code:literal, $name:literal;)+ }) => {
+    ($ty:ident, $what:literal $(, parse = $parse:path)? { $($variant:ident = $code:literal, $name:literal;)+ }) => {
         impl Named for $ty {
             const ALL: &'static [Self] = &[$($ty::$variant),+];
             const WHAT: &'static str = $what;
+            $(fn parse(name: &str) -> Option<Self> {
+                $parse(name)
+            })?
             fn name(self) -> &'static str {
                 match self { $($ty::$variant => $name,)+ }
             }
@@ -380,7 +383,8 @@ named!(PolicyPreset, "policy preset" {
     OpportunisticS2s = 2, "opportunistic-s2s";
     Xtls = 3, "xtls";
 });
-named!(TlsVersion, "TLS version" {
+// Versions parse leniently, as stacks print them (`TLS 1.2`, `tls1_2`).
+named!(TlsVersion, "TLS version", parse = TlsVersion::parse {
     Ssl2 = 0x0200, "SSLv2";
     Ssl3 = 0x0300, "SSLv3";
     Tls10 = 0x0301, "TLSv1.0";
@@ -442,5 +446,49 @@ mod tests {
             assert_eq!(TlsVersion::parse(v.name()), Some(*v));
         }
         assert_eq!(TlsVersion::code(TlsVersion::Tls12), 0x0303);
+    }
+
+    fn row<T: Named>(binding_type: &str) -> String {
+        let values: Vec<String> = T::ALL
+            .iter()
+            .map(|v| format!("`{}` {}", v.name(), v.code()))
+            .collect();
+        format!("| {} | `{binding_type}` | {} |", T::WHAT, values.join(", "))
+    }
+
+    /// The README's table of names and codes is these tables: what C's
+    /// constants, the JS string unions and the uniffi enums are checked
+    /// against (`scripts/check-parity.py`).
+    #[test]
+    fn the_readme_lists_every_name_and_code() {
+        let expected = [
+            row::<TrustKind>("TrustMode"),
+            row::<TlsVersions>("TlsVersions"),
+            row::<Role>("Role"),
+            row::<TunnelState>("TunnelState"),
+            row::<EventKind>("TunnelEvent"),
+            row::<CloseKind>("CloseReason"),
+            row::<Wait>("Wait"),
+            row::<AuthMethod>("AuthMethod"),
+            row::<Service>("Service"),
+            row::<Verdict>("Verdict"),
+            row::<Severity>("Severity"),
+            row::<MatchKind>("MatchKind"),
+            row::<PinKind>("PinStatus"),
+            row::<PoshOutcome>("PoshOutcome"),
+            row::<PolicyPreset>("PolicyPreset"),
+        ]
+        .join("\n");
+        let readme = include_str!("../../../README.md");
+        let start = readme
+            .find("<!-- names:begin -->\n")
+            .expect("the README has the names table")
+            + "<!-- names:begin -->\n".len();
+        let end = readme.find("<!-- names:end -->").expect("the table ends");
+        let table: Vec<&str> = readme[start..end]
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| what"))
+            .collect();
+        assert_eq!(table.join("\n"), expected, "\n{expected}\n");
     }
 }

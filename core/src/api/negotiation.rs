@@ -48,16 +48,13 @@ impl TryFrom<&Negotiation> for Negotiated {
     type Error = Error;
 
     fn try_from(n: &Negotiation) -> Result<Self, Error> {
-        let version = match &n.tls_version {
-            Some(v) => Some(TlsVersion::parse(v).ok_or_else(|| Error::UnknownName {
-                what: <TlsVersion as Named>::WHAT,
-                name: v.clone(),
-            })?),
-            None => None,
-        };
         Ok(Negotiated {
             encrypted: n.encrypted,
-            version,
+            version: n
+                .tls_version
+                .as_deref()
+                .map(TlsVersion::parse_or_err)
+                .transpose()?,
             suite: n
                 .cipher_suite
                 .as_deref()

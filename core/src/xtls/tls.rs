@@ -108,7 +108,32 @@ pub(crate) fn provider() -> CryptoProvider {
             .is_some_and(|known| known.tls13 || (known.kx == "ECDHE" && known.aead))
     });
     prefer_chacha_without_aes_hardware(&mut p);
+    #[cfg(not(feature = "rsa-identities"))]
+    {
+        p.key_provider = &EcOnlyKeys;
+    }
     p
+}
+
+/// Loads ECDSA and Ed25519 keys only: without the `rsa-identities`
+/// feature, an RSA identity is refused (as [`Error::Certificate`] when
+/// the endpoint is made) and ring's RSA signing code is left out.
+#[cfg(not(feature = "rsa-identities"))]
+#[derive(Debug)]
+struct EcOnlyKeys;
+
+#[cfg(not(feature = "rsa-identities"))]
+impl rustls::crypto::KeyProvider for EcOnlyKeys {
+    fn load_private_key(
+        &self,
+        key: rustls_pki_types::PrivateKeyDer<'static>,
+    ) -> Result<Arc<dyn rustls::sign::SigningKey>, rustls::Error> {
+        use rustls::crypto::ring::sign::{any_ecdsa_type, any_eddsa_type};
+        any_ecdsa_type(&key).or_else(|e| match &key {
+            rustls_pki_types::PrivateKeyDer::Pkcs8(k) => any_eddsa_type(k),
+            _ => Err(e),
+        })
+    }
 }
 
 /// On WebAssembly there is no AES instruction: ring's constant-time software
@@ -152,7 +177,8 @@ impl TlsSetup {
         let provider = Arc::new(provider());
         let key = provider
             .key_provider
-            .load_private_key(config.identity.key().clone_key())?;
+            .load_private_key(config.identity.key().clone_key())
+            .map_err(|e| Error::Certificate(format!("our private key cannot be used: {e}")))?;
         let certified = CertifiedKey::new(config.identity.chain().to_vec(), key);
         let versions = match config.versions {
             TlsVersions::Tls12And13 => TLS12_AND_13,
@@ -255,6 +281,23 @@ mod tests {
         assert_eq!(group_name(rustls::NamedGroup::X25519), "X25519");
         assert_eq!(group_name(rustls::NamedGroup::secp384r1), "secp384r1");
         assert_eq!(group_name(rustls::NamedGroup::from(0x1234)), "0x1234");
+    }
+
+    #[test]
+    fn rsa_identities_load_only_with_the_feature() {
+        let jid = crate::jid::Jid::parse("romeo@montague.lit/orchard").unwrap();
+        let id = crate::identity::Identity::from_pem(
+            include_bytes!("../../../tests/fixtures/certs/rsa-identity.pem"),
+            include_bytes!("../../../tests/fixtures/certs/rsa-identity.key"),
+        )
+        .unwrap();
+        let config = EndpointConfig::new(jid, id, crate::xtls::TrustMode::Offer);
+        let setup = TlsSetup::new(&config);
+        if cfg!(feature = "rsa-identities") {
+            assert!(setup.is_ok());
+        } else {
+            assert!(matches!(setup, Err(Error::Certificate(_))));
+        }
     }
 
     #[cfg(not(feature = "tls12"))]

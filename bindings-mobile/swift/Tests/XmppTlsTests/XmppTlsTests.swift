@@ -193,4 +193,28 @@ final class XmppTlsTests: XCTestCase {
         XCTAssertEqual(weak.verdict, .fail)
         XCTAssertTrue(weak.findings.contains { $0.code == "suite-forbidden" && $0.severity == .error })
     }
+
+    func testPolicyKnobsChangeVerdicts() throws {
+        let dhe = Negotiation(tlsVersion: "TLSv1.2", cipherSuite: "DHE-RSA-AES128-GCM-SHA256",
+                              authentication: .pkix)
+        let policy = Policy(preset: .strict)
+        func codes(_ n: Negotiation) throws -> [String] {
+            try policy.evaluate(peer: "example.net", negotiated: n).findings.map { $0.code }
+        }
+        try policy.denySuite(name: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256")
+        try policy.denySuite(name: "DHE-RSA-AES128-GCM-SHA256")
+        XCTAssertTrue(try codes(dhe).contains("suite-denied"))
+        try policy.allowSuite(name: "DHE-RSA-AES128-GCM-SHA256")
+        XCTAssertFalse(try codes(dhe).contains("suite-denied"))
+        let offered = Negotiation(tlsVersion: "TLSv1.2", cipherSuite: "DHE-RSA-AES128-GCM-SHA256",
+                                  authentication: .offer)
+        XCTAssertTrue(try codes(offered).contains("auth-method-not-allowed"))
+        policy.setAllowedAuth(methods: [.offer, .pkix])
+        XCTAssertFalse(try codes(offered).contains("auth-method-not-allowed"))
+        XCTAssertThrowsError(try policy.denySuite(name: "TLS_NO_SUCH")) { e in
+            guard case let XmppTlsError.Config(code, _) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(code, 501)
+        }
+        XCTAssertEqual(Policy(preset: .xtls).name(), "xtls")
+    }
 }
