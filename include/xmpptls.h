@@ -968,6 +968,25 @@ xmpptls_result xmpptls_check_identity(const uint8_t *der,
                                       int32_t cn_fallback,
                                       uint32_t *matched);
 
+// The IANA code point of a cipher suite named by IANA
+// (`TLS_AES_128_GCM_SHA256`), rustls or OpenSSL (`ECDHE-RSA-AES128-GCM-SHA256`,
+// as `SSL_CIPHER_get_name` prints it) into `*suite`, for
+// `xmpptls_negotiated.suite` and the suite knobs; `XMPPTLS_ERR_UNKNOWN_NAME`
+// for a name the registry does not have.
+//
+// # Safety
+// `name` is NUL-terminated; `suite` is writable.
+xmpptls_result xmpptls_suite_code(const char *name, uint16_t *suite);
+
+// The wire code of a TLS version named as stacks print it (`TLSv1.2`,
+// `TLS 1.2`, `tls1_2`, `SSLv3`) into `*version`, for
+// `xmpptls_negotiated.version` and `xmpptls_policy_set_min_version`;
+// `XMPPTLS_ERR_UNKNOWN_NAME` for another name.
+//
+// # Safety
+// `name` is NUL-terminated; `version` is writable.
+xmpptls_result xmpptls_tls_version_code(const char *name, uint16_t *version);
+
 // A policy starting as the preset `XMPPTLS_POLICY_*`.
 //
 // # Safety

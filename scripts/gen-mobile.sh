@@ -6,10 +6,13 @@
 #
 #   scripts/gen-mobile.sh [OUT]     (default: target/mobile)
 #
+# Two namespaces come out of the one library: bindings-mobile's
+# (xmpptls_mobile) and the core facade's types (xmpptls_core, core/uniffi.toml).
+#
 # OUT/lib/             libxmpptls_mobile.so (+ .a)
-# OUT/kotlin/          im/xmpptls/xmpptls_mobile.kt
-# OUT/swift/           XmppTls.swift, xmpptlsFFI.h, xmpptlsFFI.modulemap
-# OUT/python/xmpptls/  __init__.py, xmpptls_mobile.py, the library
+# OUT/kotlin/          im/xmpptls/xmpptls_mobile.kt, im/xmpptls/core/xmpptls_core.kt
+# OUT/swift/           XmppTls.swift, XmppTlsCore.swift, xmpptlsFFI.h, xmpptls_coreFFI.h
+# OUT/python/xmpptls/  __init__.py, xmpptls_mobile.py, xmpptls_core.py, the library
 # OUT/swift-package/   a SwiftPM package (Package.swift) around the above
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,16 +32,21 @@ for lang in kotlin swift python; do
     --out-dir "$out/$lang" --no-format
 done
 # A Python package: the module, the library beside it, and a re-export.
-mv "$out/python/xmpptls_mobile.py" "$out/python/xmpptls/"
+mv "$out/python/xmpptls_mobile.py" "$out/python/xmpptls_core.py" "$out/python/xmpptls/"
 cp "$lib" "$out/python/xmpptls/"
-printf '"""libxmpptls for Python (uniffi): XTLS tunnels and TLS policy checks."""\nfrom .xmpptls_mobile import *  # noqa: F401,F403\n' \
+printf '"""libxmpptls for Python (uniffi): XTLS tunnels and TLS policy checks."""\nfrom .xmpptls_core import *  # noqa: F401,F403\nfrom .xmpptls_mobile import *  # noqa: F401,F403\n' \
   > "$out/python/xmpptls/__init__.py"
 # The Swift package: Package.swift and the tests from bindings-mobile/swift,
 # the generated sources, and a module map that links the library.
 spm="$out/swift-package"
 mkdir -p "$spm/Sources/XmppTls" "$spm/Sources/xmpptlsFFI"
 cp -r bindings-mobile/swift/Package.swift bindings-mobile/swift/Tests "$spm/"
-cp "$out/swift/XmppTls.swift" "$spm/Sources/XmppTls/"
-cp "$out/swift/xmpptlsFFI.h" "$spm/Sources/xmpptlsFFI/"
+cp "$out/swift/XmppTls.swift" "$out/swift/XmppTlsCore.swift" "$spm/Sources/XmppTls/"
+cp "$out/swift/xmpptlsFFI.h" "$out/swift/xmpptls_coreFFI.h" "$spm/Sources/xmpptlsFFI/"
 cp bindings-mobile/swift/module.modulemap "$spm/Sources/xmpptlsFFI/"
+# The shared conformance vectors and the certificates they name, for the
+# Swift suite (it runs in a chroot that sees only this folder).
+mkdir -p "$spm/vectors" "$spm/fixtures"
+cp tests/vectors/*.json "$spm/vectors/"
+cp tests/fixtures/certs/*.der "$spm/fixtures/"
 echo "bindings in $out"

@@ -66,6 +66,11 @@ echo "== C tests under valgrind"
 LD_LIBRARY_PATH="$prefix/lib" valgrind -q --error-exitcode=1 --undef-value-errors=no --leak-check=full \
   --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
   "$prefix/test_dynamic" "$certs"
+echo "== the shared conformance vectors (tests/vectors) through the C API"
+python3 scripts/vectors-to-c.py > "$prefix/vectors.h"
+$cc -std=c11 -Wall -Wextra -Werror -Wno-missing-field-initializers -I"$prefix" bindings-c/tests/c/test_vectors.c \
+  $(pkg-config --cflags --libs xmpptls) -o "$prefix/test_vectors"
+LD_LIBRARY_PATH="$prefix/lib" "$prefix/test_vectors" tests/fixtures/certs
 echo "== examples (bindings-c/examples), built as the README shows"
 for ex in tunnel check_cert; do
   $cc -std=c11 -Wall -Wextra -Werror "bindings-c/examples/$ex.c" $(pkg-config --cflags --libs xmpptls) -o "$prefix/$ex"

@@ -21,7 +21,7 @@ echo "ok - generate bindings" | tee -a "$log"
 
 # Kotlin: the generated bindings and the suite, one compilation.
 jar="$out/kotlin-tests.jar"
-if "$kotlin_home/bin/kotlinc" -nowarn "$out"/kotlin/im/xmpptls/*.kt bindings-mobile/tests/kotlin/*.kt \
+if "$kotlin_home/bin/kotlinc" -nowarn "$out"/kotlin/im/xmpptls/*.kt "$out"/kotlin/im/xmpptls/core/*.kt bindings-mobile/tests/kotlin/*.kt \
      -cp "$jna:$kotlin_home/lib/kotlin-test.jar" -d "$jar" 2>&1 | tail -30; then
   java -Djna.library.path="$out/lib" \
     -cp "$jar:$jna:$kotlin_home/lib/kotlin-stdlib.jar:$kotlin_home/lib/kotlin-test.jar" \
@@ -33,11 +33,11 @@ fi
 # Kotlin, stale bindings: one recorded checksum changed, the load must fail.
 stale="$out/kotlin-stale"
 rm -rf "$stale" && mkdir -p "$stale"
-sed -E 's/(checksum_func_library_version\(\) and 0xFFFF\) != )([0-9]+)/\1(\2 + 1)/' \
+sed -E 's/(checksum_func_version\(\) and 0xFFFF\) != )([0-9]+)/\1(\2 + 1)/' \
   "$out/kotlin/im/xmpptls/xmpptls_mobile.kt" > "$stale/xmpptls_mobile.kt"
 if cmp -s "$stale/xmpptls_mobile.kt" "$out/kotlin/im/xmpptls/xmpptls_mobile.kt"; then
   echo "not ok - kotlin stale bindings: the checksum line was not found" | tee -a "$log"
-elif "$kotlin_home/bin/kotlinc" -nowarn "$stale/xmpptls_mobile.kt" bindings-mobile/tests/kotlin/stale/StaleBindings.kt \
+elif "$kotlin_home/bin/kotlinc" -nowarn "$stale/xmpptls_mobile.kt" "$out"/kotlin/im/xmpptls/core/*.kt bindings-mobile/tests/kotlin/stale/StaleBindings.kt \
      -cp "$jna" -d "$stale/stale.jar" 2>&1 | tail -30; then
   java -Djna.library.path="$out/lib" -cp "$stale/stale.jar:$jna:$kotlin_home/lib/kotlin-stdlib.jar" \
     StaleBindingsKt 2>&1 | tee -a "$log"

@@ -5,6 +5,7 @@
 # set up by setup.sh) and runs with `node --test`:
 #   node/api.test.mjs       the API: tunnels, close, conflict, bad input,
 #                           identity, pins, POSH, policy, dispose
+#   node/vectors.test.mjs   the shared conformance vectors (tests/vectors)
 #   node/prosody.test.mjs   two @xmpp/client over WebSocket through a real
 #                           Prosody (started and stopped by the test)
 #   browser/browser.test.mjs  the package in headless Chromium
@@ -56,7 +57,7 @@ else
   echo "not ok - TypeScript declarations type-check (tsc --strict)" >> "$log"
 fi
 (cd bindings-wasm/tests && node --experimental-websocket --test --test-reporter=tap \
-   node/api.test.mjs node/prosody.test.mjs browser/browser.test.mjs 2>&1) \
+   node/api.test.mjs node/vectors.test.mjs node/prosody.test.mjs browser/browser.test.mjs 2>&1) \
   | tee /dev/stderr | grep -E '^(not )?ok [0-9]+ - ' | sed -E 's/^(not )?ok [0-9]+ - /\1ok - node: /' >> "$log"
 
 cat "$log"

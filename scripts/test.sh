@@ -44,6 +44,8 @@ step "Kotlin, Python and Swift bindings (uniffi)"
 scripts/test-mobile.sh 2>&1 | tee -a "$log"
 step "npm package (wasm): Node, Prosody over WebSocket, Chromium"
 scripts/test-wasm.sh 2>&1 | tee -a "$log"
+step "one API in every runtime: the README's parity tables against the built bindings"
+python3 scripts/check-parity.py 2>&1 | tee -a "$log"
 # One closing line with the totals of every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
      /^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }

@@ -436,3 +436,50 @@ pub unsafe extern "C" fn xmpptls_check_identity(
         unsafe { set(matched, kind) }
     })
 }
+
+/// The IANA code point of a cipher suite named by IANA
+/// (`TLS_AES_128_GCM_SHA256`), rustls or OpenSSL (`ECDHE-RSA-AES128-GCM-SHA256`,
+/// as `SSL_CIPHER_get_name` prints it) into `*suite`, for
+/// `xmpptls_negotiated.suite` and the suite knobs; `XMPPTLS_ERR_UNKNOWN_NAME`
+/// for a name the registry does not have.
+///
+/// # Safety
+/// `name` is NUL-terminated; `suite` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_suite_code(
+    name: *const c_char,
+    suite: *mut u16,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        match unsafe { str_arg(name) }.map(xmpptls::policy::suites::code_by_any_name) {
+            // SAFETY: per the function's contract.
+            Ok(Ok(c)) => unsafe { set(suite, c) },
+            Ok(Err(e)) => code(&e),
+            Err(e) => e,
+        }
+    })
+}
+
+/// The wire code of a TLS version named as stacks print it (`TLSv1.2`,
+/// `TLS 1.2`, `tls1_2`, `SSLv3`) into `*version`, for
+/// `xmpptls_negotiated.version` and `xmpptls_policy_set_min_version`;
+/// `XMPPTLS_ERR_UNKNOWN_NAME` for another name.
+///
+/// # Safety
+/// `name` is NUL-terminated; `version` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_tls_version_code(
+    name: *const c_char,
+    version: *mut u16,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        match unsafe { str_arg(name) }.map(TlsVersion::parse_or_err) {
+            // SAFETY: per the function's contract.
+            Ok(Ok(v)) => unsafe { set(version, v.code() as u16) },
+            Ok(Err(e)) => code(&e),
+            Err(e) => e,
+        }
+    })
+}

@@ -1,18 +1,10 @@
 //! Certificates: our own identity, and the RFC 6125 / RFC 6120 identity
 //! check of a server's certificate.
 
-use crate::error::XmppTlsError;
-use crate::policy::Service;
-use crate::report::{CertificateInfo, IdentityMatch};
+use xmpptls::api::{CertificateSummary, IdentityMatch, IdentityPem};
+use xmpptls::identity::Service;
 
-/// A certificate chain (leaf first) and its private key, as PEM text.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct IdentityPem {
-    /// The chain.
-    pub chain_pem: String,
-    /// The private key (PKCS#8, SEC1 or PKCS#1).
-    pub key_pem: String,
-}
+use crate::error::XmppTlsError;
 
 /// Generates an ECDSA P-256 key and a self-signed certificate naming the
 /// bare form of `jid` as XmppAddr (RFC 6120 §13.7.1.4). Keep it in the
@@ -20,11 +12,7 @@ pub struct IdentityPem {
 /// peers that pinned the key keep recognising it.
 #[uniffi::export]
 pub fn generate_identity(jid: String) -> Result<IdentityPem, XmppTlsError> {
-    let id = xmpptls::api::IdentityPem::generate(&jid)?;
-    Ok(IdentityPem {
-        chain_pem: id.chain_pem,
-        key_pem: id.key_pem,
-    })
+    Ok(IdentityPem::generate(&jid)?)
 }
 
 /// Which identifier of the DER certificate names `domain` for `service`
@@ -38,15 +26,16 @@ pub fn check_identity(
     cn_fallback: bool,
 ) -> Result<Option<IdentityMatch>, XmppTlsError> {
     Ok(
-        xmpptls::api::check_identity(&certificate, &domain, service.into(), cn_fallback)?
+        xmpptls::api::check_identity(&certificate, &domain, service, cn_fallback)?
+            .as_ref()
             .map(IdentityMatch::from),
     )
 }
 
 /// The facts of a DER certificate (subject, validity, SANs, pins).
 #[uniffi::export]
-pub fn certificate_info(certificate: Vec<u8>) -> Result<CertificateInfo, XmppTlsError> {
-    Ok(CertificateInfo::from(&xmpptls::api::certificate_info(
+pub fn certificate_info(certificate: Vec<u8>) -> Result<CertificateSummary, XmppTlsError> {
+    Ok(CertificateSummary::from(&xmpptls::api::certificate_info(
         &certificate,
     )?))
 }
@@ -58,4 +47,15 @@ pub fn certificates_from_pem(pem: String) -> Result<Vec<Vec<u8>>, XmppTlsError> 
         .into_iter()
         .map(|c| c.as_ref().to_vec())
         .collect())
+}
+
+/// `tls-server-end-point` (RFC 5929 §4.1) of the server's end-entity
+/// certificate (DER), for SCRAM-*-PLUS when the platform's TLS stack cannot
+/// export `tls-exporter`: the certificate hashed with its signature's hash
+/// (MD5 and SHA-1 raised to SHA-256).
+#[uniffi::export]
+pub fn tls_server_end_point(certificate: Vec<u8>) -> Result<Vec<u8>, XmppTlsError> {
+    let cert = xmpptls::CertificateDer::from(certificate);
+    xmpptls::channel_binding::tls_server_end_point(&cert)
+        .map_err(|e| xmpptls::Error::from(e).into())
 }

@@ -10,7 +10,8 @@
 //!   [`Policy::check_server`], the check from the platform's TLS callback
 //!   (XMPP identity, pins, report);
 //! * [`PinStore`] over the app's own [`PinStorage`];
-//! * [`Report`]: the RFC 7590 §3.6 report as records;
+//! * [`ReportSummary`] (`Report` in Kotlin, Swift and Python): the RFC 7590
+//!   §3.6 report as records;
 //! * [`XmppTlsError`]: one flat error enum carrying the core's stable codes.
 //!
 //! Generate the bindings with `scripts/gen-mobile.sh` (the in-tree
@@ -18,23 +19,27 @@
 
 mod endpoint;
 mod error;
+mod event;
 mod identity;
 mod pins;
 mod policy;
-mod report;
+mod posh;
 
-pub use endpoint::{
-    CloseReason, Endpoint, EndpointSettings, Role, TlsVersions, TrustMode, TunnelEvent, TunnelInfo,
-    TunnelState,
-};
+pub use endpoint::Endpoint;
 pub use error::XmppTlsError;
+pub use event::{CloseReason, TunnelEvent, TunnelInfo};
 pub use identity::{
-    certificate_info, certificates_from_pem, check_identity, generate_identity, IdentityPem,
+    certificate_info, certificates_from_pem, check_identity, generate_identity,
+    tls_server_end_point,
 };
 pub use pins::{server_pin_key, PinStorage, PinStore};
-pub use policy::{AuthMethod, Negotiation, Policy, PolicyPreset, Service};
-pub use report::{
-    CertificateInfo, Finding, IdentityMatch, MatchKind, PinStatus, Report, Severity, Verdict,
+pub use policy::Policy;
+pub use posh::{posh_redirect_url, posh_verify, PoshResult};
+/// The core facade's types this crate's functions take and return (uniffi
+/// generates them from the core, namespace `xmpptls_core`).
+pub use xmpptls::api::{
+    CertificateSummary, EndpointSettings, FindingSummary, IdentityMatch, IdentityPem, MatchKind,
+    Negotiation, PolicyPreset, PoshOutcome, ReportSummary, TrustKind,
 };
 
 uniffi::setup_scaffolding!();

@@ -5,7 +5,8 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::report::PinStatus;
+use xmpptls::identity::Service;
+use xmpptls::PinStatus;
 
 /// Storage for pins, implemented by the app. Keys are bare JIDs (XTLS
 /// peers) or `xmpp-client:<domain>` / `xmpp-server:<domain>` (servers);
@@ -97,20 +98,20 @@ impl PinStore {
 
     /// What the pins of `key` say about `spki_sha256`, changing nothing.
     pub fn check(&self, key: String, spki_sha256: String) -> PinStatus {
-        self.with(|s| xmpptls::pins::status(&s.pins(&key), &spki_sha256).into())
+        self.with(|s| xmpptls::pins::status(&s.pins(&key), &spki_sha256))
     }
 
     /// Trust on first use: like `check`, and pins the key when it is the
     /// first for `key`. A changed key is not pinned.
     pub fn check_and_pin(&self, key: String, spki_sha256: String) -> PinStatus {
-        self.with(|s| xmpptls::pins::check_and_pin(s, &key, &spki_sha256).into())
+        self.with(|s| xmpptls::pins::check_and_pin(s, &key, &spki_sha256))
     }
 }
 
 /// The pin key of a server: `xmpp-client:<domain>` or `xmpp-server:<domain>`.
 #[uniffi::export]
-pub fn server_pin_key(domain: String, service: crate::policy::Service) -> String {
-    xmpptls::PinStore::service_key(&domain, service.into())
+pub fn server_pin_key(domain: String, service: Service) -> String {
+    xmpptls::PinStore::service_key(&domain, service)
 }
 
 /// The endpoint's view of a `PinStore`: the core reads and writes through it.

@@ -1,127 +1,16 @@
 //! Grading TLS connections: the `Policy` object (presets and knobs,
-//! RFC 7590 / RFC 7525), what the platform's TLS stack negotiated, and the
-//! server check an app runs from its TLS callback.
+//! RFC 7590 / RFC 7525), what the platform's TLS stack negotiated
+//! (`Negotiation`, by the names stacks print), and the server check an app
+//! runs from its TLS callback. The small types are the core facade's.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use xmpptls::api::{Named, Negotiation as CoreNegotiation, PolicyPreset as CorePreset};
-use xmpptls::identity::Service as CoreService;
-use xmpptls::policy::{
-    suites, AuthMethod as CoreAuth, Negotiated, Policy as CorePolicy, TlsVersion,
-};
+use xmpptls::api::{Named, Negotiation, PolicyPreset, ReportSummary};
+use xmpptls::identity::Service;
+use xmpptls::policy::{suites, AuthMethod, Negotiated, Policy as CorePolicy, TlsVersion};
 
 use crate::error::XmppTlsError;
 use crate::pins::PinStore;
-use crate::report::Report;
-
-/// The XMPP service a server is checked for (RFC 6120 §13.7.1.2: SRV-IDs
-/// name it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Service {
-    /// Client-to-server (`_xmpp-client`).
-    XmppClient,
-    /// Server-to-server (`_xmpp-server`).
-    XmppServer,
-}
-
-impl From<Service> for CoreService {
-    fn from(s: Service) -> Self {
-        match s {
-            Service::XmppClient => CoreService::XmppClient,
-            Service::XmppServer => CoreService::XmppServer,
-        }
-    }
-}
-
-/// How the app (or its platform) authenticated the peer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum AuthMethod {
-    /// PKIX chain to a trusted root (the platform's trust store).
-    Pkix,
-    /// DANE (RFC 7673).
-    Dane,
-    /// POSH (RFC 7711).
-    Posh,
-    /// A pinned key.
-    Pinned,
-    /// Server Dialback (XEP-0220), server-to-server only.
-    Dialback,
-    /// The certificate hash of an XTLS peer's XEP-0250 offer.
-    Offer,
-}
-
-impl From<AuthMethod> for CoreAuth {
-    fn from(a: AuthMethod) -> Self {
-        match a {
-            AuthMethod::Pkix => CoreAuth::Pkix,
-            AuthMethod::Dane => CoreAuth::Dane,
-            AuthMethod::Posh => CoreAuth::Posh,
-            AuthMethod::Pinned => CoreAuth::Pinned,
-            AuthMethod::Dialback => CoreAuth::Dialback,
-            AuthMethod::Offer => CoreAuth::Offer,
-        }
-    }
-}
-
-/// What a TLS connection negotiated, as the platform reports it. On
-/// Android: `SSLSession.protocol`, `.cipherSuite` and
-/// `.peerCertificates[i].encoded`; on Apple: `sec_protocol_metadata`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Negotiation {
-    /// TLS is in use (false: a plaintext stream, RFC 7590 §3.1).
-    #[uniffi(default = true)]
-    pub encrypted: bool,
-    /// Version name as platforms print it: `TLSv1.3`, `TLSv1.2`, `TLS 1.2`.
-    #[uniffi(default = None)]
-    pub tls_version: Option<String>,
-    /// Cipher suite by IANA, OpenSSL or rustls name.
-    #[uniffi(default = None)]
-    pub cipher_suite: Option<String>,
-    /// Key exchange group, e.g. `X25519`.
-    #[uniffi(default = None)]
-    pub kx_group: Option<String>,
-    /// The session was resumed.
-    #[uniffi(default = false)]
-    pub resumed: bool,
-    /// How the peer was authenticated (`null`: not at all).
-    #[uniffi(default = None)]
-    pub authentication: Option<AuthMethod>,
-    /// The peer's chain, DER, end entity first.
-    #[uniffi(default = [])]
-    pub peer_chain: Vec<Vec<u8>>,
-}
-
-impl Negotiation {
-    /// The core's form; unknown version or suite names are errors (501),
-    /// so a typo never grades as "not reported".
-    fn to_core(&self) -> Result<Negotiated, XmppTlsError> {
-        let names = CoreNegotiation {
-            encrypted: self.encrypted,
-            tls_version: self.tls_version.clone(),
-            cipher_suite: self.cipher_suite.clone(),
-            kx_group: self.kx_group.clone(),
-            resumed: self.resumed,
-            authentication: self
-                .authentication
-                .map(|a| CoreAuth::from(a).name().to_owned()),
-            peer_chain: self.peer_chain.clone(),
-        };
-        Ok(Negotiated::try_from(&names)?)
-    }
-}
-
-/// Policy presets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum PolicyPreset {
-    /// TLS 1.2+ with forward secrecy and AEAD, or TLS 1.3; authenticated.
-    Strict,
-    /// TLS 1.3 only.
-    Tls13Only,
-    /// Server-to-server where dialback is accepted (RFC 7590 §3.4).
-    OpportunisticS2s,
-    /// What XTLS tunnels require.
-    Xtls,
-}
 
 /// What a connection must look like (RFC 7590, RFC 7525): a preset with
 /// knobs. Safe to share between threads.
@@ -148,12 +37,6 @@ impl Policy {
     /// A policy from a preset.
     #[uniffi::constructor]
     pub fn new(preset: PolicyPreset) -> Arc<Self> {
-        let preset = match preset {
-            PolicyPreset::Strict => CorePreset::Strict,
-            PolicyPreset::Tls13Only => CorePreset::Tls13Only,
-            PolicyPreset::OpportunisticS2s => CorePreset::OpportunisticS2s,
-            PolicyPreset::Xtls => CorePreset::Xtls,
-        };
         Arc::new(Policy {
             inner: Mutex::new(CorePolicy::preset(preset)),
         })
@@ -183,7 +66,6 @@ impl Policy {
 
     /// The authentication methods accepted, each once.
     pub fn set_allowed_auth(&self, methods: Vec<AuthMethod>) {
-        let methods: Vec<CoreAuth> = methods.into_iter().map(CoreAuth::from).collect();
         self.change(|p| p.set_allowed_auth(&methods));
     }
 
@@ -215,10 +97,14 @@ impl Policy {
     }
 
     /// Grades what a connection to `peer` negotiated.
-    pub fn evaluate(&self, peer: String, negotiated: Negotiation) -> Result<Report, XmppTlsError> {
-        let n = negotiated.to_core()?;
+    pub fn evaluate(
+        &self,
+        peer: String,
+        negotiated: Negotiation,
+    ) -> Result<ReportSummary, XmppTlsError> {
+        let n = Negotiated::try_from(&negotiated)?;
         let r = xmpptls::ConnectionReport::new(&peer, &self.get(), n, None, None);
-        Ok(Report::from(&r))
+        Ok(ReportSummary::from(&r))
     }
 
     /// The check from the platform's TLS callback: the certificate must
@@ -232,16 +118,16 @@ impl Policy {
         service: Service,
         negotiated: Negotiation,
         pins: Option<Arc<PinStore>>,
-    ) -> Result<Report, XmppTlsError> {
-        let n = negotiated.to_core()?;
+    ) -> Result<ReportSummary, XmppTlsError> {
+        let n = Negotiated::try_from(&negotiated)?;
         let policy = self.get();
         let check = |storage: Option<&mut dyn xmpptls::PinStorage>| {
-            xmpptls::server_check::check_server(&domain, service.into(), &policy, n, storage)
+            xmpptls::server_check::check_server(&domain, service, &policy, n, storage)
         };
         let report = match pins {
             Some(p) => p.with(|s| check(Some(s))),
             None => check(None),
         }?;
-        Ok(Report::from(&report))
+        Ok(ReportSummary::from(&report))
     }
 }

@@ -181,7 +181,7 @@ impl Endpoint {
         settings.roots_pem = string_field(&o, "rootsPem")?;
         settings.pins_json = string_field(&o, "pinsJson")?;
         if let Some(v) = string_field(&o, "versions")? {
-            settings.versions = TlsVersions::parse_or_err(&v).map_err(core_error)?;
+            settings.versions = Some(TlsVersions::parse_or_err(&v).map_err(core_error)?);
         }
         settings.send_offer = bool_field(&o, "sendOffer")?.unwrap_or(true);
         settings.enabled = bool_field(&o, "enabled")?.unwrap_or(true);

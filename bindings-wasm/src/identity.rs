@@ -3,7 +3,7 @@
 
 use serde_json::json;
 use wasm_bindgen::prelude::*;
-use xmpptls::api::IdentityPem;
+use xmpptls::api::{IdentityPem, MatchKind, Named};
 
 use crate::error::core_error;
 use crate::js::{bytes_list, to_js};
@@ -16,6 +16,9 @@ const TS_IDENTITY: &str = r#"
 export type CertificateInfo = NonNullable<Report["certificate"]>;
 
 export interface IdentityMatch {
+  /** The stable name (README "Names and codes"). */
+  kind: "dns-id" | "wildcard-dns-id" | "srv-id" | "xmpp-addr" | "cn-id";
+  /** The RFC 6125 label, as reports print it. */
   type: "DNS-ID" | "DNS-ID (wildcard)" | "SRV-ID" | "XmppAddr" | "CN-ID";
   presented: string;
 }
@@ -64,7 +67,11 @@ pub fn check_identity(
     )
     .map_err(core_error)?;
     Ok(match matched {
-        Some(m) => to_js(&json!({"type": m.kind(), "presented": m.presented()})),
+        Some(m) => to_js(&json!({
+            "kind": MatchKind::from(&m).name(),
+            "type": m.kind(),
+            "presented": m.presented(),
+        })),
         None => JsValue::NULL,
     }
     .unchecked_into())

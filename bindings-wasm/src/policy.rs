@@ -61,7 +61,10 @@ fn negotiated(n: &JsValue) -> Result<Negotiated, JsValue> {
         cipher_suite: string_field(n, "cipherSuite")?,
         kx_group: string_field(n, "kxGroup")?,
         resumed: bool_field(n, "resumed")?.unwrap_or(false),
-        authentication: string_field(n, "authentication")?,
+        authentication: string_field(n, "authentication")?
+            .map(|a| AuthMethod::parse_or_err(&a))
+            .transpose()
+            .map_err(core_error)?,
         peer_chain: bytes_list_field(n, "peerChain")?,
     };
     Negotiated::try_from(&names).map_err(core_error)

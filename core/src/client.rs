@@ -75,7 +75,7 @@ impl XmppVerifier {
                 .map_err(|e| Error::Config(e.to_string()))?,
             cn_fallback,
             mode,
-            algs: crate::xtls::provider().signature_verification_algorithms,
+            algs: crate::provider::provider().signature_verification_algorithms,
             checks: Mutex::new(Checks::default()),
         })
     }
@@ -179,7 +179,7 @@ pub struct ClientSession {
 impl ClientSession {
     /// A session ready to send its ClientHello (see [`ClientSession::write_tls`]).
     pub fn new(settings: ClientSettings) -> Result<Self, Error> {
-        let provider = Arc::new(crate::xtls::provider());
+        let provider = Arc::new(crate::provider::provider());
         let verifier = Arc::new(XmppVerifier::new(
             &settings.domain,
             settings.service,

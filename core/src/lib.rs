@@ -53,12 +53,18 @@ pub mod identity;
 pub mod jid;
 pub mod pins;
 pub mod policy;
+mod provider;
 pub mod report;
 pub mod server_check;
 pub mod stanza_error;
 pub mod starttls;
 pub mod xml;
 pub mod xtls;
+
+// The facade's types cross into Kotlin, Swift and Python under their own
+// namespace (bindings-mobile's is `xmpptls_mobile`).
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("xmpptls_core");
 
 pub use error::{Error, TlsFailure, TrustError};
 pub use identity::Identity;

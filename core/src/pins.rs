@@ -19,6 +19,7 @@ pub const MAX_PIN_STORE_BYTES: usize = 16 * 1024 * 1024;
 
 /// What the store says about a presented key.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PinStatus {
     /// Nothing was pinned for this key before.
     New,

@@ -5,6 +5,7 @@
 // only from uniffiEnsureInitialized(), so main calls it first (apps should
 // too, at start-up): stale bindings then fail before any test.
 import im.xmpptls.*
+import im.xmpptls.core.*
 import kotlin.test.*
 import kotlin.system.exitProcess
 
@@ -255,8 +256,35 @@ fun policyKnobsChangeVerdicts() {
     policy.close()
 }
 
+fun poshFingerprintsRedirectAndReasons() {
+    val der = certificatesFromPem(generateIdentity("example.net").chainPem)[0]
+    val other = certificatesFromPem(generateIdentity("example.net").chainPem)[0]
+    val sha256 = java.util.Base64.getEncoder().encodeToString(
+        java.security.MessageDigest.getInstance("SHA-256").digest(der))
+    val doc = "{\"fingerprints\":[{\"sha-256\":\"$sha256\"}],\"expires\":3600}"
+    val now = System.currentTimeMillis().toULong() / 1000u
+    val ok = poshVerify(doc, null, der, now, now)
+    assertEquals(PoshOutcome.MATCH, ok.outcome)
+    assertEquals("sha-256", ok.algorithm)
+    assertEquals(PoshOutcome.NO_MATCH, poshVerify(doc, null, other, now, now).outcome)
+    assertEquals(PoshOutcome.EXPIRED, poshVerify(doc, null, der, now - 7200u, now).outcome)
+    val redirect = "{\"url\":\"https://hosting.example/posh.json\",\"expires\":60}"
+    assertEquals("https://hosting.example/posh.json", poshRedirectUrl(redirect))
+    assertEquals(PoshOutcome.MATCH, poshVerify(redirect, doc, der, now, now).outcome)
+    assertEquals(PoshOutcome.REDIRECT_NOT_FOLLOWED, poshVerify(redirect, null, der, now, now).outcome)
+    assertEquals(PoshOutcome.MALFORMED, poshVerify("not json", null, der, now, now).outcome)
+    // tls-server-end-point of an ECDSA-SHA256 certificate: its SHA-256.
+    assertContentEquals(java.security.MessageDigest.getInstance("SHA-256").digest(der), tlsServerEndPoint(der))
+    assertEquals(106u, assertFailsWith<XmppTlsException.Input> { tlsServerEndPoint(byteArrayOf(1, 2)) }.code)
+}
+
 fun main() {
     val tests = listOf(
+        ::identityVectors,
+        ::policyVectors,
+        ::poshVectors,
+        ::errorVectors,
+        ::poshFingerprintsRedirectAndReasons,
         ::policyKnobsChangeVerdicts,
         ::tunnelPairHandshakeAndMessages,
         ::closeEndsTheTunnelOnBothSides,
@@ -266,7 +294,10 @@ fun main() {
         ::pinsLiveInKotlinStorage,
         ::serverCheckFromThePlatformCallbackAndReportFields,
     )
-    uniffiEnsureInitialized()
+    // Both namespaces (this crate's and the core facade's) check their
+    // contract version and API checksums against the library.
+    im.xmpptls.uniffiEnsureInitialized()
+    im.xmpptls.core.uniffiEnsureInitialized()
     println("ok - kotlin bindings pass uniffi's contract and API checksum checks")
     assertEquals(version().isNotEmpty(), true)
     assertEquals("urn:xmpp:tmp:xtls", xtlsFeature())

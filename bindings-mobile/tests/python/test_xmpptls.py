@@ -2,9 +2,10 @@
 errors, identity, pins in the application's storage, reports. Run by
 scripts/test-mobile.sh with the freshly generated package on PYTHONPATH."""
 
-import importlib.util
+import importlib
 import re
 import shutil
+import sys
 
 import pytest
 
@@ -30,14 +31,19 @@ def test_stale_bindings_are_detected(tmp_path):
         src,
     )
     assert n == 1
-    pkg = tmp_path / "stale"
+    # A package like the real one: the core's types beside the stale module.
+    pkg = tmp_path / "stale_xmpptls"
     pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
     (pkg / "xmpptls_mobile.py").write_text(stale)
-    lib = re.sub(r"[^/]+$", "libxmpptls_mobile.so", generated.__file__)
-    shutil.copy(lib, pkg / "libxmpptls_mobile.so")
-    spec = importlib.util.spec_from_file_location("stale_bindings", pkg / "xmpptls_mobile.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    here = re.sub(r"[^/]+$", "", generated.__file__)
+    shutil.copy(here + "xmpptls_core.py", pkg / "xmpptls_core.py")
+    shutil.copy(here + "libxmpptls_mobile.so", pkg / "libxmpptls_mobile.so")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = importlib.import_module("stale_xmpptls.xmpptls_mobile")
+    finally:
+        sys.path.remove(str(tmp_path))
     with pytest.raises(module.InternalError, match="checksum mismatch"):
         module._uniffi_check_api_checksums(module._UniffiLib)
 
@@ -265,3 +271,24 @@ def test_policy_knobs_change_verdicts():
         policy.deny_suite("TLS_NO_SUCH")
     assert e.value.code == 501
     assert xmpptls.Policy(xmpptls.PolicyPreset.XTLS).name() == "xtls"
+
+
+def test_posh_fingerprints_redirect_and_reasons():
+    import base64
+    import hashlib
+    import time
+
+    der = xmpptls.certificates_from_pem(xmpptls.generate_identity("example.net").chain_pem)[0]
+    other = xmpptls.certificates_from_pem(xmpptls.generate_identity("example.net").chain_pem)[0]
+    sha256 = base64.b64encode(hashlib.sha256(der).digest()).decode()
+    doc = '{"fingerprints":[{"sha-256":"%s"}],"expires":3600}' % sha256
+    now = int(time.time())
+    ok = xmpptls.posh_verify(doc, None, der, now, now)
+    assert (ok.outcome, ok.algorithm) == (xmpptls.PoshOutcome.MATCH, "sha-256")
+    assert xmpptls.posh_verify(doc, None, other, now, now).outcome == xmpptls.PoshOutcome.NO_MATCH
+    assert xmpptls.posh_verify(doc, None, der, now - 7200, now).outcome == xmpptls.PoshOutcome.EXPIRED
+    redirect = '{"url":"https://hosting.example/posh.json","expires":60}'
+    assert xmpptls.posh_redirect_url(redirect) == "https://hosting.example/posh.json"
+    assert xmpptls.posh_verify(redirect, doc, der, now, now).outcome == xmpptls.PoshOutcome.MATCH
+    assert xmpptls.posh_verify("not json", None, der, now, now).outcome == xmpptls.PoshOutcome.MALFORMED
+    assert xmpptls.tls_server_end_point(der) == hashlib.sha256(der).digest()

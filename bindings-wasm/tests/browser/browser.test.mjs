@@ -54,7 +54,7 @@ test("the package completes a tunnel in headless Chromium", async () => {
     assert.equal(r.established.firstUse, true);
     assert.match(r.message, /From the browser/);
     assert.equal(r.errorCode, 101);
-    assert.deepEqual(r.identity, { type: "XmppAddr", presented: "capulet.lit" });
+    assert.deepEqual(r.identity, { kind: "xmpp-addr", type: "XmppAddr", presented: "capulet.lit" });
   } finally {
     await browser.close();
     server.close();

@@ -162,7 +162,7 @@ test("bad input: typed errors, never a crash", () => {
 test("identity: XmppAddr, DNS-ID and no match", () => {
   const der = certificatesFromPem(generateIdentity("capulet.lit").chainPem)[0];
   assert.ok(der instanceof Uint8Array);
-  assert.deepEqual(checkIdentity(der, "capulet.lit", "xmpp-server"), { type: "XmppAddr", presented: "capulet.lit" });
+  assert.deepEqual(checkIdentity(der, "capulet.lit", "xmpp-server"), { kind: "xmpp-addr", type: "XmppAddr", presented: "capulet.lit" });
   assert.equal(checkIdentity(der, "montague.lit", "xmpp-client"), null);
   assert.throws(() => checkIdentity(der, "capulet.lit", "xmpp-web"), (e) => e.code === 501);
   assert.throws(() => checkIdentity(new Uint8Array([1, 2, 3]), "capulet.lit", "xmpp-client"), (e) => e.code === 106);
@@ -176,7 +176,7 @@ test("identity: XmppAddr, DNS-ID and no match", () => {
 // the idna crate.
 test("identity: internationalized domains through the platform's UTS 46", () => {
   const der = certificatesFromPem(generateIdentity("bücher.example").chainPem)[0];
-  const match = { type: "XmppAddr", presented: "bücher.example" };
+  const match = { kind: "xmpp-addr", type: "XmppAddr", presented: "bücher.example" };
   for (const d of ["bücher.example", "BÜCHER.example", "xn--bcher-kva.example", "bücher.example."]) {
     assert.deepEqual(checkIdentity(der, d, "xmpp-server"), match, d);
   }

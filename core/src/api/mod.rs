@@ -11,6 +11,7 @@ mod certificate;
 mod event;
 pub mod names;
 mod negotiation;
+mod report;
 mod settings;
 
 pub use certificate::{certificate_info, check_identity};
@@ -20,4 +21,5 @@ pub use names::{
     TrustKind,
 };
 pub use negotiation::Negotiation;
+pub use report::{CertificateSummary, FindingSummary, IdentityMatch, ReportSummary};
 pub use settings::{EndpointSettings, IdentityPem};

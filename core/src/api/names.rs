@@ -74,6 +74,7 @@ macro_rules! named {
 /// How peers' certificates are trusted, without the material each mode
 /// carries ([`TrustMode`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "TrustMode"))]
 pub enum TrustKind {
     /// [`TrustMode::Offer`].
     Offer,
@@ -166,6 +167,7 @@ impl From<&CloseReason> for CloseKind {
 /// Which presented identifier matched (RFC 6125 §6, RFC 6120 §13.7.1.4),
 /// without the identifier ([`Matched`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum MatchKind {
     /// [`Matched::DnsId`].
     DnsId,
@@ -215,6 +217,7 @@ impl From<&PinStatus> for PinKind {
 
 /// The outcome of a POSH check (RFC 7711 §3): a match, or why not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PoshOutcome {
     /// A fingerprint matches: the server is authenticated.
     Match,
@@ -275,6 +278,7 @@ impl From<&PeerAuth> for PeerAuthKind {
 
 /// The policy presets ([`Policy`](crate::policy::Policy)'s constructors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PolicyPreset {
     /// [`Policy::strict`](crate::policy::Policy::strict).
     Strict,

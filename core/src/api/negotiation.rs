@@ -12,21 +12,28 @@ use crate::policy::{suites, AuthMethod, Negotiated, TlsVersion};
 /// A negotiation by names. Unknown names are
 /// [`Error::UnknownName`] (501), so a typo never grades as "not reported".
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Negotiation {
     /// TLS is in use (false: a plaintext stream, RFC 7590 §3.1). Default true.
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub encrypted: bool,
     /// `TLSv1.3`, `TLSv1.2`, `TLS 1.2`, `tls1_2`, `SSLv3`.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub tls_version: Option<String>,
     /// The suite by IANA, rustls or OpenSSL name.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub cipher_suite: Option<String>,
     /// Key exchange group, e.g. `X25519`.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub kx_group: Option<String>,
     /// The session was resumed.
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub resumed: bool,
-    /// How the peer was authenticated ([`AuthMethod`]'s names: `pkix`,
-    /// `dane`, `posh`, `pinned`, `dialback`, `offer`); `None`: not at all.
-    pub authentication: Option<String>,
+    /// How the peer was authenticated; `None`: not at all.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub authentication: Option<AuthMethod>,
     /// The peer's chain, DER, end entity first.
+    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub peer_chain: Vec<Vec<u8>>,
 }
 
@@ -62,11 +69,7 @@ impl TryFrom<&Negotiation> for Negotiated {
                 .transpose()?,
             kx_group: n.kx_group.clone(),
             resumed: n.resumed,
-            authentication: n
-                .authentication
-                .as_deref()
-                .map(AuthMethod::parse_or_err)
-                .transpose()?,
+            authentication: n.authentication,
             peer_chain: n
                 .peer_chain
                 .iter()
@@ -86,7 +89,7 @@ mod tests {
         let n = Negotiation {
             tls_version: Some("TLS 1.2".into()),
             cipher_suite: Some("ECDHE-RSA-AES128-GCM-SHA256".into()),
-            authentication: Some("posh".into()),
+            authentication: Some(AuthMethod::Posh),
             ..Negotiation::default()
         };
         let core = Negotiated::try_from(&n).unwrap();
@@ -105,10 +108,6 @@ mod tests {
             },
             Negotiation {
                 cipher_suite: Some("TLS_NOPE".into()),
-                ..Negotiation::default()
-            },
-            Negotiation {
-                authentication: Some("magic".into()),
                 ..Negotiation::default()
             },
         ] {

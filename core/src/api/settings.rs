@@ -11,12 +11,15 @@ use crate::xtls::{Endpoint, EndpointConfig, TlsVersions};
 /// An identity as PEM text (RFC 7468), and its pin: what an application
 /// stores to keep its key, and so its pin at its peers, across restarts.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct IdentityPem {
     /// The certificate chain, leaf first.
     pub chain_pem: String,
     /// The private key (PKCS#8).
     pub key_pem: String,
-    /// Lowercase hex SHA-256 of the leaf's SubjectPublicKeyInfo.
+    /// Lowercase hex SHA-256 of the leaf's SubjectPublicKeyInfo (ignored
+    /// when an identity is passed in).
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub pin: String,
 }
 
@@ -46,6 +49,7 @@ impl IdentityPem {
 /// Everything a binding's endpoint constructor takes, with the defaults
 /// every binding documents.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EndpointSettings {
     /// Our full JID.
     pub jid: String,
@@ -53,17 +57,23 @@ pub struct EndpointSettings {
     pub trust: TrustKind,
     /// Our identity; `None` generates a self-signed one for this run
     /// (store [`IdentityPem::generate`]'s instead to keep the key).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub identity: Option<IdentityPem>,
     /// Roots (PEM) for [`TrustKind::Pkix`]; required there.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub roots_pem: Option<String>,
     /// Pins (a [`PinStore::to_json`] document) for
     /// [`TrustKind::Pinned`] and [`TrustKind::TrustOnFirstUse`].
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub pins_json: Option<String>,
-    /// TLS versions (default 1.3 and 1.2).
-    pub versions: TlsVersions,
+    /// TLS versions; `None`: 1.3 and 1.2 ([`TlsVersions::default`]).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub versions: Option<TlsVersions>,
     /// Announce our certificate hash in XEP-0250 offers (default true).
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub send_offer: bool,
     /// Accept incoming tunnels (default true).
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub enabled: bool,
 }
 
@@ -76,7 +86,7 @@ impl EndpointSettings {
             identity: None,
             roots_pem: None,
             pins_json: None,
-            versions: TlsVersions::default(),
+            versions: None,
             send_offer: true,
             enabled: true,
         }
@@ -102,7 +112,7 @@ impl EndpointSettings {
         };
         let trust = self.trust.mode(roots, pins);
         let mut config = EndpointConfig::new(jid, identity, trust);
-        config.versions = self.versions;
+        config.versions = self.versions.unwrap_or_default();
         config.send_offer = self.send_offer;
         config.enabled = self.enabled;
         Ok(config)

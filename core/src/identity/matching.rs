@@ -26,6 +26,7 @@ use super::PresentedIds;
 
 /// The XMPP service of a reference identity (RFC 6120 §3.2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Service {
     /// Client-to-server: SRV-ID `_xmpp-client.<domain>`.
     XmppClient,

@@ -121,9 +121,10 @@ pub enum Purpose {
     ClientAuth,
 }
 
-/// The signature algorithms of the ring provider, for path validation.
+/// The signature algorithms accepted in certificate paths (the crate's
+/// provider's, RFC 8446 §4.2.3).
 pub fn default_algorithms() -> WebPkiSupportedAlgorithms {
-    rustls::crypto::ring::default_provider().signature_verification_algorithms
+    crate::provider::SIGNATURE_ALGORITHMS
 }
 
 /// Validates the path from `chain[0]` (the end entity) through the rest of

@@ -57,6 +57,7 @@ impl Negotiated {
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Severity {
     /// Worth knowing, nothing wrong.
     Info,
@@ -88,6 +89,7 @@ pub struct Finding {
 
 /// The overall grade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Verdict {
     /// Everything the policy asks for holds.
     Pass,

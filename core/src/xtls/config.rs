@@ -112,6 +112,7 @@ impl Limits {
 /// exchange with AEAD ciphers (RFC 7525 §4.2); see the crate documentation
 /// for why the XTLS spec's mandatory 3DES/CBC suites are not offered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum TlsVersions {
     /// TLS 1.3, and TLS 1.2 with ECDHE+AEAD suites (the default).
     #[default]

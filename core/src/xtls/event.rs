@@ -8,6 +8,7 @@ use crate::report::ConnectionReport;
 
 /// Which side of the tunnel we are (XTLS §3: initiator = TLS client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Role {
     /// We sent the start; TLS client.
     Initiator,
@@ -65,6 +66,7 @@ pub enum CloseReason {
 
 /// What a tunnel was waiting for when its deadline passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Wait {
     /// `<proceed/>`, the answer to our `<start/>` (XTLS §4.1).
     Proceed,
@@ -101,6 +103,7 @@ impl std::fmt::Display for CloseReason {
 /// peer acknowledged it: handed back in [`Event::Closed`], never dropped
 /// silently. The application decides whether to send it again.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReturnedStanza {
     /// The stanza, `from`/`to` restored as they were or would be delivered.
     pub stanza: String,

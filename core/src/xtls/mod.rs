@@ -21,6 +21,5 @@ pub use certificates::MAX_CACHED_CERTIFICATES;
 pub use config::{EndpointConfig, Limits, TlsVersions, MAX_TLS_RECORD};
 pub use endpoint::{Endpoint, Incoming, RX_KEEP_BYTES};
 pub use event::{CloseReason, Event, ReturnedStanza, Role, TunnelInfo, Wait};
-pub(crate) use tls::provider;
 pub use trust::{PeerAuth, TrustMode};
 pub use tunnel::{TunnelState, RECENT_DATA_IDS};

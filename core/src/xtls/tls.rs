@@ -19,7 +19,7 @@ use rustls_pki_types::UnixTime;
 use super::config::{EndpointConfig, TlsVersions, MAX_TLS_RECORD};
 use super::trust::{ClientVerifier, PeerRegistry, PeerSlot};
 use crate::error::Error;
-use crate::policy::suites;
+use crate::provider::provider;
 
 /// The clock rustls reads: the last `now` the caller passed in. The core never
 /// reads the system time itself.
@@ -97,59 +97,6 @@ fn tls12_only() -> Result<&'static [&'static SupportedProtocolVersion], Error> {
         "TLS 1.2 only: this build has no TLS 1.2 (xmpptls feature \"tls12\")".into(),
     ))
 }
-
-/// The ring provider restricted to what RFC 7525 §4.2 recommends. ring's
-/// suites are already exactly TLS 1.3 AEAD and TLS 1.2 ECDHE with AES-GCM or
-/// ChaCha20-Poly1305; the filter keeps it so if the provider ever grows.
-pub(crate) fn provider() -> CryptoProvider {
-    let mut p = rustls::crypto::ring::default_provider();
-    p.cipher_suites.retain(|s| {
-        suites::by_code(u16::from(s.suite()))
-            .is_some_and(|known| known.tls13 || (known.kx == "ECDHE" && known.aead))
-    });
-    prefer_chacha_without_aes_hardware(&mut p);
-    #[cfg(not(feature = "rsa-identities"))]
-    {
-        p.key_provider = &EcOnlyKeys;
-    }
-    p
-}
-
-/// Loads ECDSA and Ed25519 keys only: without the `rsa-identities`
-/// feature, an RSA identity is refused (as [`Error::Certificate`] when
-/// the endpoint is made) and ring's RSA signing code is left out.
-#[cfg(not(feature = "rsa-identities"))]
-#[derive(Debug)]
-struct EcOnlyKeys;
-
-#[cfg(not(feature = "rsa-identities"))]
-impl rustls::crypto::KeyProvider for EcOnlyKeys {
-    fn load_private_key(
-        &self,
-        key: rustls_pki_types::PrivateKeyDer<'static>,
-    ) -> Result<Arc<dyn rustls::sign::SigningKey>, rustls::Error> {
-        use rustls::crypto::ring::sign::{any_ecdsa_type, any_eddsa_type};
-        any_ecdsa_type(&key).or_else(|e| match &key {
-            rustls_pki_types::PrivateKeyDer::Pkcs8(k) => any_eddsa_type(k),
-            _ => Err(e),
-        })
-    }
-}
-
-/// On WebAssembly there is no AES instruction: ring's constant-time software
-/// AES-GCM is several times slower than ChaCha20-Poly1305 there (the case
-/// RFC 8439 §1 names), so a wasm endpoint offers ChaCha20-Poly1305 first.
-/// The client's order decides (rustls servers follow it), so a tunnel
-/// opened by a browser uses ChaCha20; natively AES-GCM stays first.
-#[cfg(target_arch = "wasm32")]
-fn prefer_chacha_without_aes_hardware(p: &mut CryptoProvider) {
-    p.cipher_suites.sort_by_key(|s| {
-        !suites::by_code(u16::from(s.suite())).is_some_and(|k| k.cipher.starts_with("CHACHA20"))
-    });
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn prefer_chacha_without_aes_hardware(_: &mut CryptoProvider) {}
 
 /// The name of a key exchange group as reports show it (rustls's spelling of
 /// the IANA "TLS Supported Groups" entries, e.g. `X25519`, `secp256r1`), or
@@ -247,21 +194,6 @@ impl TlsSetup {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The registry, not rustls's `Debug` names, decides what is offered:
-    /// TLS 1.3 suites and TLS 1.2 ECDHE with an AEAD (RFC 7525 §4.2).
-    #[test]
-    fn offered_suites_are_tls13_or_ecdhe_aead() {
-        let p = provider();
-        let known: Vec<_> = p
-            .cipher_suites
-            .iter()
-            .map(|s| suites::by_code(u16::from(s.suite())).unwrap())
-            .collect();
-        assert_eq!(known.len(), if cfg!(feature = "tls12") { 9 } else { 3 });
-        assert!(known.iter().all(|k| k.tls13 || (k.kx == "ECDHE" && k.aead)));
-        assert_eq!(known.iter().filter(|k| k.tls13).count(), 3);
-    }
 
     /// Records fill data IQs whole: two 16 KiB records in the default IQ,
     /// smaller records when the IQ is smaller than one.

@@ -46,6 +46,7 @@ const RECORD_OVERHEAD: usize = 29;
 
 /// Where a tunnel is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum TunnelState {
     /// We sent `<start/>` and wait for `<proceed/>`.
     Starting,

@@ -217,4 +217,18 @@ final class XmppTlsTests: XCTestCase {
         }
         XCTAssertEqual(Policy(preset: .xtls).name(), "xtls")
     }
+
+    func testPoshReasons() throws {
+        // Foundation on Linux has no SHA-256, so the matching case is the
+        // Kotlin and Python suites'; here, the reasons.
+        let der = try certificatesFromPem(pem: try generateIdentity(jid: "example.net").chainPem)[0]
+        let doc = #"{"fingerprints":[{"sha-256":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}],"expires":3600}"#
+        let now = UInt64(Date().timeIntervalSince1970)
+        XCTAssertEqual(poshVerify(document: doc, followed: nil, certificate: der, fetchedAt: now, now: now).outcome, .noMatch)
+        XCTAssertEqual(poshVerify(document: doc, followed: nil, certificate: der, fetchedAt: now - 7200, now: now).outcome, .expired)
+        let redirect = #"{"url":"https://hosting.example/posh.json","expires":60}"#
+        XCTAssertEqual(poshRedirectUrl(document: redirect), "https://hosting.example/posh.json")
+        XCTAssertEqual(poshVerify(document: redirect, followed: nil, certificate: der, fetchedAt: now, now: now).outcome, .redirectNotFollowed)
+        XCTAssertEqual(poshVerify(document: "not json", followed: nil, certificate: der, fetchedAt: now, now: now).outcome, .malformed)
+    }
 }

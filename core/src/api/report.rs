@@ -1,35 +1,18 @@
-//! The RFC 7590 §3.6 connection report as uniffi records, field for field
-//! the report JSON documented in the README.
+//! The RFC 7590 §3.6 connection report as plain records, field for field
+//! the report JSON documented in the README: what uniffi hands to Kotlin,
+//! Swift and Python (as `Report`, `Finding`, `CertificateInfo`,
+//! `IdentityMatch`).
 
-use xmpptls::identity::{CertificateInfo as CoreCertificateInfo, Matched};
-use xmpptls::policy::{Severity as CoreSeverity, Verdict as CoreVerdict};
-use xmpptls::ConnectionReport;
-
-/// The overall grade of a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Verdict {
-    /// Meets the policy.
-    Pass,
-    /// Acceptable, with warnings to show.
-    Warn,
-    /// Against the policy: do not proceed.
-    Fail,
-}
-
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Severity {
-    /// Worth knowing, nothing wrong.
-    Info,
-    /// Weaker than recommended.
-    Warning,
-    /// Against the policy.
-    Error,
-}
+use super::names::MatchKind;
+use crate::identity::{CertificateInfo, Matched};
+use crate::pins::PinStatus;
+use crate::policy::{Severity, Verdict};
+use crate::report::ConnectionReport;
 
 /// One thing the policy check found.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Finding {
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "Finding"))]
+pub struct FindingSummary {
     /// Stable identifier, e.g. `suite-forbidden`, `pin-changed` (README).
     pub code: String,
     /// How serious.
@@ -40,49 +23,9 @@ pub struct Finding {
     pub message: String,
 }
 
-/// What the pins say about the presented key (RFC 7590 §3.6).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum PinStatus {
-    /// No pin before; it has now been pinned.
-    New,
-    /// The key is one of the pins.
-    Match,
-    /// Pins exist and this key is not among them: tell the user.
-    Changed {
-        /// The pin on record (hex SHA-256 of the SubjectPublicKeyInfo).
-        old: String,
-        /// The presented key.
-        new: String,
-    },
-}
-
-impl From<xmpptls::PinStatus> for PinStatus {
-    fn from(p: xmpptls::PinStatus) -> Self {
-        match p {
-            xmpptls::PinStatus::New => PinStatus::New,
-            xmpptls::PinStatus::Match => PinStatus::Match,
-            xmpptls::PinStatus::Changed { old, new } => PinStatus::Changed { old, new },
-        }
-    }
-}
-
-/// The kind of identifier that matched (RFC 6125 names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum MatchKind {
-    /// A DNS-ID equal to the domain.
-    DnsId,
-    /// A wildcard DNS-ID covering the domain.
-    WildcardDnsId,
-    /// An SRV-ID for the service and domain (RFC 6120 §13.7.1.2.1).
-    SrvId,
-    /// An XmppAddr (RFC 6120 §13.7.1.4).
-    XmppAddr,
-    /// The subject CN (only with CN fallback).
-    CnId,
-}
-
 /// Which presented identifier matched the reference identity.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct IdentityMatch {
     /// Its kind.
     pub kind: MatchKind,
@@ -90,25 +33,23 @@ pub struct IdentityMatch {
     pub presented: String,
 }
 
-impl From<Matched> for IdentityMatch {
-    fn from(m: Matched) -> Self {
-        let kind = match &m {
-            Matched::DnsId(_) => MatchKind::DnsId,
-            Matched::WildcardDnsId(_) => MatchKind::WildcardDnsId,
-            Matched::SrvId(_) => MatchKind::SrvId,
-            Matched::XmppAddr(_) => MatchKind::XmppAddr,
-            Matched::CnId(_) => MatchKind::CnId,
-        };
+impl From<&Matched> for IdentityMatch {
+    fn from(m: &Matched) -> Self {
         IdentityMatch {
-            kind,
+            kind: MatchKind::from(m),
             presented: m.presented().to_owned(),
         }
     }
 }
 
 /// The facts of a certificate a person checks.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct CertificateInfo {
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "CertificateInfo")
+)]
+pub struct CertificateSummary {
     /// Subject DN.
     pub subject: String,
     /// Issuer DN.
@@ -135,9 +76,9 @@ pub struct CertificateInfo {
     pub xmpp_addrs: Vec<String>,
 }
 
-impl From<&CoreCertificateInfo> for CertificateInfo {
-    fn from(c: &CoreCertificateInfo) -> Self {
-        CertificateInfo {
+impl From<&CertificateInfo> for CertificateSummary {
+    fn from(c: &CertificateInfo) -> Self {
+        CertificateSummary {
             subject: c.subject.clone(),
             issuer: c.issuer.clone(),
             serial: c.serial.clone(),
@@ -155,8 +96,9 @@ impl From<&CoreCertificateInfo> for CertificateInfo {
 }
 
 /// Everything a person needs about one TLS connection (RFC 7590 §3.6).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Report {
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "Report"))]
+pub struct ReportSummary {
     /// The domain or JID the report is about.
     pub peer: String,
     /// TLS in use.
@@ -174,7 +116,7 @@ pub struct Report {
     /// The identifier that matched, if any.
     pub identity: Option<IdentityMatch>,
     /// The peer's end-entity certificate.
-    pub certificate: Option<CertificateInfo>,
+    pub certificate: Option<CertificateSummary>,
     /// The pins' view of the key, when pins are kept.
     pub pin: Option<PinStatus>,
     /// The policy's name.
@@ -182,18 +124,18 @@ pub struct Report {
     /// The grade.
     pub verdict: Verdict,
     /// What the check found.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<FindingSummary>,
     /// The report for people, one fact per line.
     pub text: String,
     /// The report as JSON (stable field names, README).
     pub json: String,
 }
 
-impl From<&ConnectionReport> for Report {
+impl From<&ConnectionReport> for ReportSummary {
     fn from(r: &ConnectionReport) -> Self {
         let n = &r.negotiated;
-        let suite = n.suite.and_then(xmpptls::policy::suites::by_code);
-        Report {
+        let suite = n.suite.and_then(crate::policy::suites::by_code);
+        ReportSummary {
             peer: r.peer.clone(),
             encrypted: n.encrypted,
             tls_version: n.version.map(|v| v.as_str().to_owned()),
@@ -201,26 +143,18 @@ impl From<&ConnectionReport> for Report {
             key_exchange: n.kx_group.clone(),
             resumed: n.resumed,
             authentication: n.authentication.map_or("none", |a| a.as_str()).to_owned(),
-            identity: r.identity.clone().map(IdentityMatch::from),
-            certificate: r.certificate.as_ref().map(CertificateInfo::from),
-            pin: r.pin.clone().map(PinStatus::from),
+            identity: r.identity.as_ref().map(IdentityMatch::from),
+            certificate: r.certificate.as_ref().map(CertificateSummary::from),
+            pin: r.pin.clone(),
             policy: r.policy.clone(),
-            verdict: match r.evaluation.verdict {
-                CoreVerdict::Pass => Verdict::Pass,
-                CoreVerdict::Warn => Verdict::Warn,
-                CoreVerdict::Fail => Verdict::Fail,
-            },
+            verdict: r.evaluation.verdict,
             findings: r
                 .evaluation
                 .findings
                 .iter()
-                .map(|f| Finding {
+                .map(|f| FindingSummary {
                     code: f.code.to_owned(),
-                    severity: match f.severity {
-                        CoreSeverity::Info => Severity::Info,
-                        CoreSeverity::Warning => Severity::Warning,
-                        CoreSeverity::Error => Severity::Error,
-                    },
+                    severity: f.severity,
                     rfc: f.rfc.to_owned(),
                     message: f.message.clone(),
                 })

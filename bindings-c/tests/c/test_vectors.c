@@ -1,0 +1,204 @@
+/* The shared conformance vectors (tests/vectors, one JSON file per area)
+ * through the C API,
+ * as the Rust, Node, Kotlin, Swift and Python suites run them: outputs
+ * compared exactly. scripts/vectors-to-c.py turns the JSON into vectors.h
+ * (C has no JSON parser); scripts/test-c.sh builds and runs this with the
+ * certificate fixtures' folder as its argument. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmpptls.h"
+
+struct identity_case {
+  const char *name, *certificate;
+  const uint8_t *bytes;
+  size_t bytes_len;
+  const char *domain;
+  uint32_t service;
+  int cn_fallback;
+  uint32_t expect_kind, expect_error;
+};
+struct knob {
+  const char *knob, *text;
+  int flag;
+  uint32_t mask;
+};
+struct policy_case {
+  const char *name;
+  uint32_t preset;
+  struct knob knobs[4];
+  size_t n_knobs;
+  int encrypted;
+  const char *tls_version, *cipher_suite;
+  uint32_t auth;
+  const char *verdict;
+  const char *findings[8];
+  size_t n_findings;
+  uint32_t expect_error;
+};
+struct posh_case {
+  const char *name, *document, *followed;
+  uint64_t fetched_at, now;
+  uint32_t expect;
+};
+struct error_case {
+  const char *name, *call, *input;
+  uint32_t trust, expect;
+};
+
+#include "vectors.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *certs;
+static int passed, failed;
+
+static void verdict(int ok, const char *suite, const char *name) {
+  printf("%s - c vectors: %s: %s\n", ok ? "ok" : "not ok", suite, name);
+  if (ok) passed++; else failed++;
+}
+
+static uint8_t *read_fixture(const char *file, size_t *len) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", certs, file);
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  *len = (size_t)ftell(f);
+  rewind(f);
+  uint8_t *buf = malloc(*len);
+  if (buf && fread(buf, 1, *len, f) != *len) { free(buf); buf = NULL; }
+  fclose(f);
+  return buf;
+}
+
+static void identity_vectors(void) {
+  for (size_t i = 0; i < COUNT(identity_cases); i++) {
+    const struct identity_case *c = &identity_cases[i];
+    size_t len = c->bytes_len;
+    uint8_t *der = c->certificate ? read_fixture(c->certificate, &len) : NULL;
+    uint32_t kind = 99;
+    xmpptls_result r = xmpptls_check_identity(der ? der : c->bytes, len, c->domain, c->service, c->cn_fallback, &kind);
+    int ok = c->expect_error ? (uint32_t)r == c->expect_error : (r == XMPPTLS_OK && kind == c->expect_kind);
+    verdict(ok, "identity", c->name);
+    free(der);
+  }
+}
+
+static int cmp(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+static xmpptls_result knob(xmpptls_policy *p, const struct knob *k) {
+  uint16_t code = 0;
+  xmpptls_result r;
+  if (!strcmp(k->knob, "require_encryption")) return xmpptls_policy_set_require_encryption(p, k->flag);
+  if (!strcmp(k->knob, "require_authentication")) return xmpptls_policy_set_require_authentication(p, k->flag);
+  if (!strcmp(k->knob, "cn_fallback")) return xmpptls_policy_set_cn_fallback(p, k->flag);
+  if (!strcmp(k->knob, "allowed_auth")) return xmpptls_policy_set_allowed_auth(p, k->mask);
+  if (!strcmp(k->knob, "min_version")) {
+    if ((r = xmpptls_tls_version_code(k->text, &code)) != XMPPTLS_OK) return r;
+    return xmpptls_policy_set_min_version(p, code);
+  }
+  if ((r = xmpptls_suite_code(k->text, &code)) != XMPPTLS_OK) return r;
+  return !strcmp(k->knob, "deny_suite") ? xmpptls_policy_deny_suite(p, code) : xmpptls_policy_allow_suite(p, code);
+}
+
+static const char *verdict_name(uint32_t v) {
+  return v == XMPPTLS_VERDICT_PASS ? "pass" : v == XMPPTLS_VERDICT_WARN ? "warn" : "fail";
+}
+
+/* Grades one case; returns 0 or the error code. */
+static uint32_t grade(const struct policy_case *c, const char **verdict_out, const char **codes, size_t *n) {
+  xmpptls_policy *p = NULL;
+  xmpptls_result r = xmpptls_policy_new(c->preset, &p);
+  for (size_t k = 0; r == XMPPTLS_OK && k < c->n_knobs; k++) r = knob(p, &c->knobs[k]);
+  xmpptls_negotiated neg = {c->encrypted, 0, 0, 0, 0, 0, 0, 0, -1, c->auth, NULL, 0};
+  if (r == XMPPTLS_OK && c->tls_version) r = xmpptls_tls_version_code(c->tls_version, &neg.version);
+  if (r == XMPPTLS_OK && c->cipher_suite) r = xmpptls_suite_code(c->cipher_suite, &neg.suite);
+  xmpptls_report *rep = NULL;
+  if (r == XMPPTLS_OK) r = xmpptls_evaluate_with_policy(p, "example.net", &neg, &rep);
+  if (r == XMPPTLS_OK) {
+    *verdict_out = verdict_name(xmpptls_report_verdict(rep));
+    *n = xmpptls_report_findings(rep);
+    for (size_t i = 0; i < *n && i < 8; i++) {
+      uint32_t sev;
+      const char *code, *message;
+      xmpptls_report_finding(rep, i, &sev, &code, &message);
+      char *copy = malloc(strlen(code) + 1);
+      if (copy) strcpy(copy, code);
+      codes[i] = copy;
+    }
+    qsort(codes, *n, sizeof *codes, cmp);
+  }
+  xmpptls_report_free(rep);
+  xmpptls_policy_free(p);
+  return (uint32_t)r;
+}
+
+static void policy_vectors(void) {
+  for (size_t i = 0; i < COUNT(policy_cases); i++) {
+    const struct policy_case *c = &policy_cases[i];
+    const char *v = NULL, *codes[8] = {0};
+    size_t n = 0;
+    uint32_t err = grade(c, &v, codes, &n);
+    int ok = c->expect_error ? err == c->expect_error : err == 0 && !strcmp(v, c->verdict) && n == c->n_findings;
+    for (size_t f = 0; ok && !c->expect_error && f < n; f++) ok = !strcmp(codes[f], c->findings[f]);
+    for (size_t f = 0; f < n && f < 8; f++) free((void *)codes[f]);
+    verdict(ok, "policy", c->name);
+  }
+}
+
+static void posh_vectors(void) {
+  size_t len = 0;
+  uint8_t *der = read_fixture(posh_certificate, &len);
+  for (size_t i = 0; i < COUNT(posh_cases); i++) {
+    const struct posh_case *c = &posh_cases[i];
+    uint32_t outcome = 0;
+    xmpptls_result r = xmpptls_posh_verify((const uint8_t *)c->document, strlen(c->document),
+        (const uint8_t *)c->followed, c->followed ? strlen(c->followed) : 0, der, len, c->fetched_at, c->now, &outcome);
+    verdict(der && r == XMPPTLS_OK && outcome == c->expect, "posh", c->name);
+  }
+  free(der);
+}
+
+static void error_vectors(void) {
+  for (size_t i = 0; i < COUNT(error_cases); i++) {
+    const struct error_case *c = &error_cases[i];
+    const uint8_t *in = (const uint8_t *)c->input;
+    size_t len = strlen(c->input);
+    xmpptls_result r = XMPPTLS_OK;
+    if (!strcmp(c->call, "pin_store_from_json")) {
+      xmpptls_pin_store *s = NULL;
+      r = xmpptls_pin_store_from_json(in, len, &s);
+      xmpptls_pin_store_free(s);
+    } else if (!strcmp(c->call, "endpoint_with_identity_pem")) {
+      xmpptls_identity *id = NULL;
+      r = xmpptls_identity_from_pem(in, len, in, len, &id);
+      xmpptls_identity_free(id);
+    } else if (!strcmp(c->call, "endpoint_with_trust")) {
+      xmpptls_endpoint *ep = NULL;
+      r = xmpptls_endpoint_new("romeo@montague.lit/orchard", c->trust, &ep);
+      xmpptls_endpoint_free(ep);
+    } else if (!strcmp(c->call, "open_tunnel")) {
+      xmpptls_endpoint *ep = NULL;
+      if (xmpptls_endpoint_new("romeo@montague.lit/orchard", XMPPTLS_TRUST_OFFER, &ep) == XMPPTLS_OK)
+        r = xmpptls_endpoint_open(ep, c->input, 1800000000u);
+      xmpptls_endpoint_free(ep);
+    }
+    verdict((uint32_t)r == c->expect, "errors", c->name);
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s FIXTURE_CERT_DIR\n", argv[0]);
+    return 2;
+  }
+  certs = argv[1];
+  identity_vectors();
+  policy_vectors();
+  posh_vectors();
+  error_vectors();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,139 @@
+// The shared conformance vectors (tests/vectors/*.json, copied into the
+// package by scripts/gen-mobile.sh), as the Rust, C, Node, Kotlin and Python
+// suites run them: outputs compared exactly.
+import Foundation
+import XCTest
+@testable import XmppTls
+
+private let package = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+private func vectors(_ name: String) throws -> [String: Any] {
+    let data = try Data(contentsOf: package.appendingPathComponent("vectors/\(name).json"))
+    return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+}
+
+private func cases(_ name: String) throws -> [[String: Any]] {
+    try vectors(name)["cases"] as! [[String: Any]]
+}
+
+private func fixture(_ file: String) throws -> Data {
+    try Data(contentsOf: package.appendingPathComponent("fixtures/\(file)"))
+}
+
+/// A name as the README's names table spells it: `xmppAddr` -> `xmpp-addr`.
+private func stableName<T>(_ value: T) -> String {
+    var out = ""
+    for c in String(describing: value) {
+        if c.isUppercase { out += "-" + c.lowercased() } else { out.append(c) }
+    }
+    return out
+}
+
+private func errorCode(_ e: Error) -> Int {
+    switch e as? XmppTlsError {
+    case let .Input(code, _), let .Protocol(code, _), let .Tls(code, _), let .Trust(code, _),
+         let .Limit(code, _), let .Config(code, _):
+        return Int(code)
+    case .none:
+        return -1
+    }
+}
+
+private let services: [String: Service] = ["xmpp-client": .xmppClient, "xmpp-server": .xmppServer]
+private let presets: [String: PolicyPreset] = [
+    "strict": .strict, "tls13-only": .tls13Only, "opportunistic-s2s": .opportunisticS2s, "xtls": .xtls,
+]
+private let auth: [String: AuthMethod] = [
+    "pkix": .pkix, "dane": .dane, "posh": .posh, "pinned": .pinned, "dialback": .dialback, "offer": .offer,
+]
+
+final class VectorTests: XCTestCase {
+    func testIdentityVectors() throws {
+        for c in try cases("identity") {
+            let name = c["name"] as! String
+            let der: Data
+            if let file = c["certificate"] as? String { der = try fixture(file) }
+            else { der = Data((c["certificate_bytes"] as! [Int]).map { UInt8($0) }) }
+            let expect = c["expect"]
+            guard let service = services[c["service"] as! String] else {
+                XCTAssertEqual((expect as? [String: Int])?["error"], 501, name)  // no such enum value
+                continue
+            }
+            do {
+                let m = try checkIdentity(certificate: der, domain: c["domain"] as! String,
+                                          service: service, cnFallback: c["cn_fallback"] as! Bool)
+                XCTAssertEqual(m.map { stableName($0.kind) }, expect as? String, name)
+            } catch {
+                XCTAssertEqual(errorCode(error), (expect as? [String: Int])?["error"], name)
+            }
+        }
+    }
+
+    func testPolicyVectors() throws {
+        for c in try cases("policy") {
+            let name = c["name"] as! String
+            let expect = c["expect"] as! [String: Any]
+            guard let preset = presets[c["preset"] as! String] else {
+                XCTAssertEqual(expect["error"] as? Int, 501, name)
+                continue
+            }
+            let policy = Policy(preset: preset)
+            do {
+                for knob in c["knobs"] as! [[Any]] {
+                    let value = knob[1]
+                    switch knob[0] as! String {
+                    case "min_version": try policy.setMinVersion(version: value as! String)
+                    case "require_authentication": policy.setRequireAuthentication(required: value as! Bool)
+                    case "require_encryption": policy.setRequireEncryption(required: value as! Bool)
+                    case "allowed_auth": policy.setAllowedAuth(methods: (value as! [String]).map { auth[$0]! })
+                    case "cn_fallback": policy.setCnFallback(allow: value as! Bool)
+                    case "deny_suite": try policy.denySuite(name: value as! String)
+                    case "allow_suite": try policy.allowSuite(name: value as! String)
+                    default: XCTFail("unknown knob \(knob[0])")
+                    }
+                }
+                let n = c["negotiation"] as! [String: Any]
+                let r = try policy.evaluate(peer: "example.net", negotiated: Negotiation(
+                    encrypted: n["encrypted"] as? Bool ?? true, tlsVersion: n["tls_version"] as? String,
+                    cipherSuite: n["cipher_suite"] as? String,
+                    authentication: (n["authentication"] as? String).map { auth[$0]! }))
+                XCTAssertEqual(r.findings.map { $0.code }.sorted(), expect["findings"] as? [String], name)
+                XCTAssertEqual(stableName(r.verdict), expect["verdict"] as? String, name)
+            } catch {
+                XCTAssertEqual(errorCode(error), expect["error"] as? Int, name)
+            }
+        }
+    }
+
+    func testPoshVectors() throws {
+        let v = try vectors("posh")
+        let der = try fixture(v["certificate"] as! String)
+        for c in v["cases"] as! [[String: Any]] {
+            let r = poshVerify(document: c["document"] as! String, followed: c["followed"] as? String,
+                               certificate: der, fetchedAt: (c["fetched_at"] as! NSNumber).uint64Value,
+                               now: (c["now"] as! NSNumber).uint64Value)
+            XCTAssertEqual(stableName(r.outcome), c["expect"] as? String, c["name"] as! String)
+        }
+    }
+
+    func testErrorVectors() throws {
+        for c in try cases("errors") {
+            let s = c["input"] as! String
+            let expect = c["expect"] as! Int
+            switch c["call"] as! String {
+            case "endpoint_with_identity_pem":
+                XCTAssertThrowsError(try Endpoint(settings: EndpointSettings(
+                    jid: "romeo@montague.lit/orchard", trust: .offer,
+                    identity: IdentityPem(chainPem: s, keyPem: s)), pins: nil)) {
+                    XCTAssertEqual(errorCode($0), expect)
+                }
+            case "open_tunnel":
+                let ep = try Endpoint(settings: EndpointSettings(jid: "romeo@montague.lit/orchard", trust: .offer), pins: nil)
+                XCTAssertThrowsError(try ep.openTunnel(peer: s)) { XCTAssertEqual(errorCode($0), expect) }
+            default:
+                continue  // pins as JSON and unknown trust names are not expressible in Swift's types
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! The shared conformance vectors (`tests/vectors/*.json`) run against the
+//! core's facade, as every binding's suite runs them against its own API
+//! (C, Node, Kotlin, Swift, Python): one set of scenarios, outputs compared
+//! exactly.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use serde_json::Value;
+use xmpptls::api::{Named, Negotiation, PolicyPreset, PoshOutcome};
+use xmpptls::dna::posh;
+use xmpptls::identity::Service;
+use xmpptls::policy::{suites, AuthMethod, Negotiated, Policy, TlsVersion};
+use xmpptls::{CertificateDer, ConnectionReport, Error, UnixTime};
+
+fn vectors(name: &str) -> Value {
+    let path = format!("{}/vectors/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn certificate(case: &Value) -> Vec<u8> {
+    match case["certificate"].as_str() {
+        Some(file) => {
+            let dir = env!("CARGO_MANIFEST_DIR");
+            std::fs::read(format!("{dir}/fixtures/certs/{file}")).unwrap()
+        }
+        // Bytes that are no certificate, written out in the vector.
+        None => case["certificate_bytes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_u64().unwrap() as u8)
+            .collect(),
+    }
+}
+
+fn error(code: u32) -> Value {
+    serde_json::json!({ "error": code })
+}
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    v[key].as_str().map(str::to_owned)
+}
+
+#[test]
+fn identity_vectors() {
+    for case in vectors("identity")["cases"].as_array().unwrap() {
+        let got = Service::parse_or_err(case["service"].as_str().unwrap()).and_then(|service| {
+            xmpptls::api::check_identity(
+                &certificate(case),
+                case["domain"].as_str().unwrap(),
+                service,
+                case["cn_fallback"].as_bool().unwrap(),
+            )
+        });
+        let got = match got {
+            Ok(m) => m.map_or(Value::Null, |m| {
+                Value::from(xmpptls::api::MatchKind::from(&m).name())
+            }),
+            Err(e) => error(e.code()),
+        };
+        assert_eq!(got, case["expect"], "{}", case["name"]);
+    }
+}
+
+fn evaluate(case: &Value) -> Result<Value, Error> {
+    let mut policy = Policy::preset(PolicyPreset::parse_or_err(
+        case["preset"].as_str().unwrap(),
+    )?);
+    for knob in case["knobs"].as_array().unwrap() {
+        let value = &knob[1];
+        match knob[0].as_str().unwrap() {
+            "min_version" => {
+                policy.min_version = TlsVersion::parse_or_err(value.as_str().unwrap())?
+            }
+            "require_authentication" => policy.require_authentication = value.as_bool().unwrap(),
+            "require_encryption" => policy.require_encryption = value.as_bool().unwrap(),
+            "allowed_auth" => {
+                let methods = value
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| AuthMethod::parse_or_err(m.as_str().unwrap()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                policy.set_allowed_auth(&methods);
+            }
+            "cn_fallback" => policy.cn_fallback = value.as_bool().unwrap(),
+            "deny_suite" => policy.deny_suite(suites::code_by_any_name(value.as_str().unwrap())?),
+            "allow_suite" => policy.allow_suite(suites::code_by_any_name(value.as_str().unwrap())?),
+            other => panic!("unknown knob {other}"),
+        }
+    }
+    let n = &case["negotiation"];
+    let names = Negotiation {
+        encrypted: n["encrypted"].as_bool().unwrap_or(true),
+        tls_version: text(n, "tls_version"),
+        cipher_suite: text(n, "cipher_suite"),
+        authentication: match text(n, "authentication") {
+            Some(a) => Some(AuthMethod::parse_or_err(&a)?),
+            None => None,
+        },
+        ..Negotiation::default()
+    };
+    let report = ConnectionReport::new(
+        "example.net",
+        &policy,
+        Negotiated::try_from(&names)?,
+        None,
+        None,
+    );
+    let mut findings: Vec<&str> = report.evaluation.findings.iter().map(|f| f.code).collect();
+    findings.sort_unstable();
+    Ok(serde_json::json!({
+        "verdict": report.evaluation.verdict.name(),
+        "findings": findings,
+    }))
+}
+
+#[test]
+fn policy_vectors() {
+    for case in vectors("policy")["cases"].as_array().unwrap() {
+        let got = evaluate(case).unwrap_or_else(|e| error(e.code()));
+        assert_eq!(got, case["expect"], "{}", case["name"]);
+    }
+}
+
+#[test]
+fn posh_vectors() {
+    let v = vectors("posh");
+    let cert = CertificateDer::from(certificate(&v));
+    let at = |key: &Value| {
+        UnixTime::since_unix_epoch(std::time::Duration::from_secs(key.as_u64().unwrap()))
+    };
+    for case in v["cases"].as_array().unwrap() {
+        let followed = case["followed"].as_str().map(str::as_bytes);
+        let got = match posh::verify_documents(
+            case["document"].as_str().unwrap().as_bytes(),
+            followed,
+            &cert,
+            at(&case["fetched_at"]),
+            at(&case["now"]),
+        ) {
+            Ok(_) => PoshOutcome::Match,
+            Err(e) => PoshOutcome::from(&e),
+        };
+        assert_eq!(got.name(), case["expect"], "{}", case["name"]);
+    }
+}
+
+#[test]
+fn error_vectors() {
+    use xmpptls::api::{EndpointSettings, IdentityPem, TrustKind};
+    for case in vectors("errors")["cases"].as_array().unwrap() {
+        let input = case["input"].as_str().unwrap();
+        let got = match case["call"].as_str().unwrap() {
+            "pin_store_from_json" => xmpptls::PinStore::from_json(input).map(drop),
+            "endpoint_with_identity_pem" => {
+                let mut s = EndpointSettings::new("romeo@montague.lit/orchard");
+                s.identity = Some(IdentityPem {
+                    chain_pem: input.into(),
+                    key_pem: input.into(),
+                    pin: String::new(),
+                });
+                s.build().map(drop)
+            }
+            "endpoint_with_trust" => TrustKind::parse_or_err(input).map(drop),
+            "open_tunnel" => xmpptls::Jid::parse(input).map(drop),
+            other => panic!("unknown call {other}"),
+        };
+        assert_eq!(
+            got.err().map(|e| e.code()),
+            case["expect"].as_u64().map(|c| c as u32),
+            "{}",
+            case["name"]
+        );
+    }
+}
