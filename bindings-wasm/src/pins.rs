@@ -3,7 +3,6 @@
 
 use std::cell::RefCell;
 
-use serde_json::json;
 use wasm_bindgen::prelude::*;
 
 use crate::error::core_error;
@@ -33,14 +32,7 @@ pub struct PinStore {
 }
 
 pub(crate) fn status_js(s: &xmpptls::PinStatus) -> JsPinStatus {
-    let v = match s {
-        xmpptls::PinStatus::New => json!({"status": "new"}),
-        xmpptls::PinStatus::Match => json!({"status": "match"}),
-        xmpptls::PinStatus::Changed { old, new } => {
-            json!({"status": "changed", "old": old, "new": new})
-        }
-    };
-    to_js(&v).unchecked_into()
+    to_js(&s.to_json_value()).unchecked_into()
 }
 
 impl Default for PinStore {

@@ -20,6 +20,7 @@ pub const MAX_PIN_STORE_BYTES: usize = 16 * 1024 * 1024;
 /// What the store says about a presented key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum PinStatus {
     /// Nothing was pinned for this key before.
     New,
@@ -32,6 +33,21 @@ pub enum PinStatus {
         /// The presented key.
         new: String,
     },
+}
+
+impl PinStatus {
+    /// The report JSON's `pin` object (README "Report JSON"):
+    /// `{"status": "new" | "match" | "changed", "old"?, "new"?}`, the status
+    /// named as [`PinKind`](crate::api::PinKind) names it.
+    pub fn to_json_value(&self) -> serde_json::Value {
+        use crate::api::{Named, PinKind};
+        let mut v = serde_json::json!({ "status": PinKind::from(self).name() });
+        if let PinStatus::Changed { old, new } = self {
+            v["old"] = old.as_str().into();
+            v["new"] = new.as_str().into();
+        }
+        v
+    }
 }
 
 /// Compares a presented key with a list of pins (no pins: `New`).

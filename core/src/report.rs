@@ -143,11 +143,7 @@ impl ConnectionReport {
                 "san": {"dns": c.ids.dns, "srv": c.ids.srv, "xmpp_addr": c.ids.xmpp_addr, "uri": c.ids.uri, "ip": c.ids.ip},
                 "cn": c.ids.cn,
             })),
-            "pin": self.pin.as_ref().map(|p| match p {
-                PinStatus::New => json!({"status": "new"}),
-                PinStatus::Match => json!({"status": "match"}),
-                PinStatus::Changed { old, new } => json!({"status": "changed", "old": old, "new": new}),
-            }),
+            "pin": self.pin.as_ref().map(PinStatus::to_json_value),
             "policy": self.policy,
             "verdict": self.evaluation.verdict.as_str(),
             "findings": self.evaluation.findings.iter().map(|f| json!({

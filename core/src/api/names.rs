@@ -75,6 +75,7 @@ macro_rules! named {
 /// carries ([`TrustMode`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "TrustMode"))]
+#[non_exhaustive]
 pub enum TrustKind {
     /// [`TrustMode::Offer`].
     Offer,
@@ -112,6 +113,7 @@ impl From<&TrustMode> for TrustKind {
 
 /// Which event an [`Event`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EventKind {
     /// [`Event::Established`].
     Established,
@@ -136,6 +138,7 @@ impl From<&Event> for EventKind {
 
 /// Why a tunnel ended, without the data ([`CloseReason`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CloseKind {
     /// [`CloseReason::Local`].
     Local,
@@ -168,6 +171,7 @@ impl From<&CloseReason> for CloseKind {
 /// without the identifier ([`Matched`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum MatchKind {
     /// [`Matched::DnsId`].
     DnsId,
@@ -196,6 +200,7 @@ impl From<&Matched> for MatchKind {
 /// What the pin store said about a presented key ([`PinStatus`], without
 /// the keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PinKind {
     /// [`PinStatus::New`]: pinned now (trust on first use).
     New,
@@ -218,6 +223,7 @@ impl From<&PinStatus> for PinKind {
 /// The outcome of a POSH check (RFC 7711 §3): a match, or why not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum PoshOutcome {
     /// A fingerprint matches: the server is authenticated.
     Match,
@@ -254,6 +260,7 @@ impl From<&PoshError> for PoshOutcome {
 /// How a tunnel's peer was authenticated, without the matched identifier
 /// ([`PeerAuth`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PeerAuthKind {
     /// [`PeerAuth::Pkix`].
     Pkix,
@@ -279,6 +286,7 @@ impl From<&PeerAuth> for PeerAuthKind {
 /// The policy presets ([`Policy`](crate::policy::Policy)'s constructors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum PolicyPreset {
     /// [`Policy::strict`](crate::policy::Policy::strict).
     Strict,

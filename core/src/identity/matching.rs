@@ -114,6 +114,7 @@ impl ReferenceIdentity {
 
 /// Which presented identifier matched (for the report).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Matched {
     /// A DNS-ID equal to the domain.
     DnsId(String),

@@ -58,6 +58,7 @@ impl Negotiated {
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum Severity {
     /// Worth knowing, nothing wrong.
     Info,
@@ -90,6 +91,7 @@ pub struct Finding {
 /// The overall grade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum Verdict {
     /// Everything the policy asks for holds.
     Pass,

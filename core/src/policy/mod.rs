@@ -92,6 +92,7 @@ impl fmt::Display for TlsVersion {
 /// How a peer was authenticated (RFC 7590 §3.4, RFC 7711, RFC 7673).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum AuthMethod {
     /// PKIX certificate chain and RFC 6125 identity.
     Pkix,

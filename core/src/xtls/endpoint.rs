@@ -222,12 +222,12 @@ impl Endpoint {
 
     /// The state of the tunnel with `peer`, if one exists.
     pub fn tunnel_state(&self, peer: &Jid) -> Option<TunnelState> {
-        self.tunnels.get(peer).map(|t| t.state)
+        self.tunnels.get(peer).map(Tunnel::state)
     }
 
     /// What was negotiated with `peer`, once established.
     pub fn tunnel_info(&self, peer: &Jid) -> Option<&TunnelInfo> {
-        self.tunnels.get(peer).and_then(|t| t.info.as_ref())
+        self.tunnels.get(peer).and_then(Tunnel::info)
     }
 
     /// Number of tunnels (in any state).
@@ -379,7 +379,7 @@ impl Endpoint {
             &Payload::Start(self.offer.clone()),
         ));
         self.io.expect(id.clone(), peer.clone(), PendingKind::Start);
-        t.start_id = Some(id);
+        t.set_start_id(id);
         self.tunnels.insert(peer.clone(), t);
         Ok(())
     }
@@ -727,7 +727,7 @@ impl Endpoint {
         let existing = self
             .tunnels
             .get(peer)
-            .map(|t| (t.state, t.peer_start_id.as_deref() == Some(id)));
+            .map(|t| (t.state(), t.peer_start_id.as_deref() == Some(id)));
         match existing {
             // The start that made this tunnel, delivered again: answered
             // again, nothing changes.
@@ -761,7 +761,7 @@ impl Endpoint {
                 return Ok(());
             }
             abandoned = self.tunnels.remove(peer);
-            if let Some(sid) = abandoned.as_mut().and_then(|t| t.start_id.take()) {
+            if let Some(sid) = abandoned.as_mut().and_then(Tunnel::take_start_id) {
                 self.io.retire_id(sid);
             }
         }
@@ -837,7 +837,6 @@ impl Endpoint {
             .tunnels
             .get_mut(peer)
             .ok_or_else(|| Error::NoTunnel(peer.to_string()))?;
-        t.start_id = None;
         t.attach_tls(Connection::Client(conn), slot, now);
         Ok(())
     }

@@ -9,6 +9,7 @@ use crate::report::ConnectionReport;
 /// Which side of the tunnel we are (XTLS §3: initiator = TLS client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum Role {
     /// We sent the start; TLS client.
     Initiator,
@@ -67,6 +68,7 @@ pub enum CloseReason {
 /// What a tunnel was waiting for when its deadline passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum Wait {
     /// `<proceed/>`, the answer to our `<start/>` (XTLS §4.1).
     Proceed,

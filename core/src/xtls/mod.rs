@@ -10,6 +10,7 @@ mod delivery;
 pub mod disco;
 mod endpoint;
 mod event;
+mod info;
 mod io;
 pub mod router;
 pub(crate) mod tls;

@@ -50,6 +50,7 @@ pub enum TrustMode {
 
 /// How the peer of a tunnel was authenticated (RFC 7590 §3.6: make it visible).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PeerAuth {
     /// PKIX chain to a configured root, identity matched.
     Pkix {

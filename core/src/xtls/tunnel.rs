@@ -14,23 +14,21 @@ use std::io::{BufRead, ErrorKind, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::{Connection, HandshakeKind};
+use rustls::Connection;
 use rustls_pki_types::UnixTime;
 
 use super::certificates::CertificateCache;
 use super::config::Limits;
 use super::delivery::Delivery;
 use super::event::{Event, ReturnedStanza, Role, TunnelInfo, Wait};
+use super::info::{tunnel_info, Handshake, Peer};
 use super::io::{Io, PendingKind};
-use super::tls::group_name;
 use super::trust::{PeerAuth, PeerSlot};
 use super::wire::{self, DataIqWriter, Payload};
 use crate::error::{Error, TlsFailure};
 use crate::identity::{cert_sha256, hex, spki_sha256};
 use crate::jid::Jid;
-use crate::pins::PinStatus;
-use crate::policy::{suites, Negotiated, Policy, TlsVersion};
-use crate::report::ConnectionReport;
+use crate::policy::Policy;
 use crate::xml::{self, Element, StanzaFramer, XmlLimits};
 
 /// Ids of the data IQs a tunnel received last, remembered so that the same
@@ -47,6 +45,7 @@ const RECORD_OVERHEAD: usize = 29;
 /// Where a tunnel is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum TunnelState {
     /// We sent `<start/>` and wait for `<proceed/>`.
     Starting,
@@ -59,29 +58,98 @@ pub enum TunnelState {
     Closing,
 }
 
+/// Where a tunnel is, with what only that phase has (quinn-proto's
+/// `State`): no TLS before proceed, an authenticated peer's information
+/// only once established, the `<close/>` we sent only while closing.
+/// [`TunnelState`] is its public name.
+#[derive(Debug)]
+enum Phase {
+    /// `<start/>` sent (its IQ id, until `<proceed/>`) or received.
+    Starting {
+        /// Our start IQ's id.
+        start_id: Option<String>,
+    },
+    /// The TLS handshake runs.
+    Handshaking {
+        tls: Box<Connection>,
+        slot: Arc<PeerSlot>,
+    },
+    /// The peer is authenticated; stanzas flow.
+    Established {
+        tls: Box<Connection>,
+        info: Box<TunnelInfo>,
+    },
+    /// Closing. A tunnel closed once established keeps its TLS (the
+    /// stanzas already sent go out, then close_notify) and its information.
+    Closing {
+        tls: Option<Box<Connection>>,
+        slot: Option<Arc<PeerSlot>>,
+        info: Option<Box<TunnelInfo>>,
+        close_notify_sent: bool,
+        /// Our `<close/>` IQ and when it was sent.
+        close_sent: Option<(String, UnixTime)>,
+    },
+}
+
+impl Phase {
+    fn state(&self) -> TunnelState {
+        match self {
+            Phase::Starting { .. } => TunnelState::Starting,
+            Phase::Handshaking { .. } => TunnelState::Handshaking,
+            Phase::Established { .. } => TunnelState::Established,
+            Phase::Closing { .. } => TunnelState::Closing,
+        }
+    }
+
+    fn tls(&self) -> Option<&Connection> {
+        match self {
+            Phase::Handshaking { tls, .. } | Phase::Established { tls, .. } => Some(tls),
+            Phase::Closing { tls, .. } => tls.as_deref(),
+            Phase::Starting { .. } => None,
+        }
+    }
+
+    fn tls_mut(&mut self) -> Option<&mut Connection> {
+        match self {
+            Phase::Handshaking { tls, .. } | Phase::Established { tls, .. } => Some(tls),
+            Phase::Closing { tls, .. } => tls.as_deref_mut(),
+            Phase::Starting { .. } => None,
+        }
+    }
+
+    fn slot(&self) -> Option<&Arc<PeerSlot>> {
+        match self {
+            Phase::Handshaking { slot, .. } => Some(slot),
+            Phase::Closing { slot, .. } => slot.as_ref(),
+            _ => None,
+        }
+    }
+
+    fn info(&self) -> Option<&TunnelInfo> {
+        match self {
+            Phase::Established { info, .. } => Some(info),
+            Phase::Closing { info, .. } => info.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 /// One XTLS tunnel.
 #[derive(Debug)]
 pub(crate) struct Tunnel {
     pub peer: Jid,
     local: Jid,
     pub role: Role,
-    pub state: TunnelState,
-    tls: Option<Connection>,
-    slot: Option<Arc<PeerSlot>>,
+    phase: Phase,
     limits: Limits,
     policy: Arc<Policy>,
     xml_limits: XmlLimits,
     strip_routing: bool,
-    /// Our start IQ, while Starting.
-    pub start_id: Option<String>,
     /// The peer's start IQ that made this tunnel (responder), to recognise
     /// the same start delivered twice.
     pub peer_start_id: Option<String>,
     /// When the current phase (start, handshake) began.
     since: UnixTime,
-    /// Our close IQ and when it was sent.
-    close_sent: Option<(String, UnixTime)>,
-    close_notify_sent: bool,
     sent_data: bool,
     /// Stanzas sent and not confirmed, and the data IQs in flight.
     delivery: Delivery,
@@ -92,7 +160,6 @@ pub(crate) struct Tunnel {
     /// Something may be ready to go out: [`Tunnel::flush`] has work.
     pub dirty: bool,
     framer: StanzaFramer,
-    pub info: Option<TunnelInfo>,
     /// Set when this handshake pinned a key on first use: (bare JID, SPKI).
     pub new_pin: Option<(String, String)>,
 }
@@ -117,9 +184,7 @@ impl Tunnel {
             peer,
             local,
             role,
-            state: TunnelState::Starting,
-            tls: None,
-            slot: None,
+            phase: Phase::Starting { start_id: None },
             xml_limits: XmlLimits {
                 max_bytes: limits.max_stanza_bytes,
                 ..XmlLimits::default()
@@ -127,19 +192,40 @@ impl Tunnel {
             limits,
             policy,
             strip_routing,
-            start_id: None,
             peer_start_id: None,
             since: now,
-            close_sent: None,
-            close_notify_sent: false,
             sent_data: false,
             delivery: Delivery::default(),
             out_tls: Vec::new(),
             recent_rx: VecDeque::new(),
             dirty: false,
             framer: StanzaFramer::new(limits.max_stanza_bytes),
-            info: None,
             new_pin: None,
+        }
+    }
+
+    /// Where the tunnel is.
+    pub(crate) fn state(&self) -> TunnelState {
+        self.phase.state()
+    }
+
+    /// What was negotiated, once established (and while closing after).
+    pub(crate) fn info(&self) -> Option<&TunnelInfo> {
+        self.phase.info()
+    }
+
+    /// Remembers the id of our `<start/>`, to match `<proceed/>`.
+    pub(crate) fn set_start_id(&mut self, id: String) {
+        if let Phase::Starting { start_id } = &mut self.phase {
+            *start_id = Some(id);
+        }
+    }
+
+    /// The id of our `<start/>` still unanswered, taken.
+    pub(crate) fn take_start_id(&mut self) -> Option<String> {
+        match &mut self.phase {
+            Phase::Starting { start_id } => start_id.take(),
+            _ => None,
         }
     }
 
@@ -151,9 +237,10 @@ impl Tunnel {
         // whole stanzas at a time), so rustls's own limit must never refuse
         // part of a stanza.
         tls.set_buffer_limit(None);
-        self.tls = Some(tls);
-        self.slot = Some(slot);
-        self.state = TunnelState::Handshaking;
+        self.phase = Phase::Handshaking {
+            tls: Box::new(tls),
+            slot,
+        };
         self.since = now;
         self.dirty = true;
     }
@@ -172,7 +259,7 @@ impl Tunnel {
     /// Queues one outgoing stanza (already checked and stripped). It is
     /// taken whole or refused with nothing changed.
     pub(crate) fn send(&mut self, plain: Vec<u8>) -> Result<(), Error> {
-        if self.state == TunnelState::Closing {
+        if self.state() == TunnelState::Closing {
             return Err(Error::TunnelClosed);
         }
         self.delivery
@@ -186,16 +273,31 @@ impl Tunnel {
     /// acknowledged. Before that, `<close/>` goes out at once and what was
     /// queued is handed back when the tunnel ends.
     pub(crate) fn close(&mut self, io: &mut Io, now: UnixTime) {
-        if self.state == TunnelState::Closing {
-            return;
-        }
-        let established = self.state == TunnelState::Established;
-        self.state = TunnelState::Closing;
+        let placeholder = Phase::Starting { start_id: None };
+        let (tls, slot, info) = match std::mem::replace(&mut self.phase, placeholder) {
+            closing @ Phase::Closing { .. } => {
+                self.phase = closing;
+                return;
+            }
+            Phase::Starting { start_id } => {
+                if let Some(id) = start_id {
+                    io.retire_id(id);
+                }
+                (None, None, None)
+            }
+            Phase::Handshaking { tls, slot } => (Some(tls), Some(slot), None),
+            Phase::Established { tls, info } => (Some(tls), None, Some(info)),
+        };
+        let established = info.is_some();
+        self.phase = Phase::Closing {
+            tls,
+            slot,
+            info,
+            close_notify_sent: false,
+            close_sent: None,
+        };
         self.dirty = true;
         if !established {
-            if let Some(id) = self.start_id.take() {
-                io.retire_id(id);
-            }
             self.send_close(io, now);
         }
     }
@@ -203,7 +305,13 @@ impl Tunnel {
     /// True when the tunnel waits for nothing but its `<closed/>`, or for
     /// nothing at all.
     pub(crate) fn close_sent(&self) -> bool {
-        self.close_sent.is_some()
+        matches!(
+            self.phase,
+            Phase::Closing {
+                close_sent: Some(_),
+                ..
+            }
+        )
     }
 
     fn send_close(&mut self, io: &mut Io, now: UnixTime) {
@@ -215,7 +323,9 @@ impl Tunnel {
             &Payload::Close,
         ));
         io.expect(id.clone(), self.peer.clone(), PendingKind::Close);
-        self.close_sent = Some((id, now));
+        if let Phase::Closing { close_sent, .. } = &mut self.phase {
+            *close_sent = Some((id, now));
+        }
     }
 
     /// Handles the acknowledgement of our data IQ `id`.
@@ -241,21 +351,25 @@ impl Tunnel {
     /// waits for then.
     pub(crate) fn deadline(&self) -> Option<(UnixTime, Wait)> {
         let l = &self.limits;
-        let phase = match self.state {
-            TunnelState::Starting => Some((after(self.since, l.start_timeout), Wait::Proceed)),
-            TunnelState::Handshaking => {
-                Some((after(self.since, l.handshake_timeout), Wait::Handshake))
-            }
-            _ => None,
+        let (phase, closed) = match &self.phase {
+            Phase::Starting { .. } => (
+                Some((after(self.since, l.start_timeout), Wait::Proceed)),
+                None,
+            ),
+            Phase::Handshaking { .. } => (
+                Some((after(self.since, l.handshake_timeout), Wait::Handshake)),
+                None,
+            ),
+            Phase::Closing {
+                close_sent: Some((_, t)),
+                ..
+            } => (None, Some((after(*t, l.close_timeout), Wait::Closed))),
+            _ => (None, None),
         };
         let ack = self
             .delivery
             .oldest_unanswered()
             .map(|t| (after(t, l.ack_timeout), Wait::Ack));
-        let closed = self
-            .close_sent
-            .as_ref()
-            .map(|(_, t)| (after(*t, l.close_timeout), Wait::Closed));
         [phase, ack, closed]
             .into_iter()
             .flatten()
@@ -284,7 +398,7 @@ impl Tunnel {
         certs: &mut CertificateCache,
         io: &mut Io,
     ) -> Result<(), Error> {
-        if self.tls.is_none() {
+        if self.phase.tls().is_none() {
             return Err(Error::DataBeforeProceed);
         }
         // §4.3: the first stanza carries 'method'; x509 is the only one rustls
@@ -296,7 +410,7 @@ impl Tunnel {
         }
         let mut rest = octets?;
         while !rest.is_empty() {
-            let Some(tls) = self.tls.as_mut() else {
+            let Some(tls) = self.phase.tls_mut() else {
                 return Err(Error::TunnelClosed);
             };
             let was_handshaking = tls.is_handshaking();
@@ -306,7 +420,7 @@ impl Tunnel {
             if let Err(e) = processed {
                 return Err(self.tls_failure(e));
             }
-            if done_now && self.state == TunnelState::Handshaking {
+            if done_now && self.state() == TunnelState::Handshaking {
                 self.handshake_done(now, certs, io)?;
             }
             self.drain_plaintext(io)?;
@@ -317,7 +431,7 @@ impl Tunnel {
 
     /// Prefers the verifier's typed trust error over rustls's message.
     fn tls_failure(&self, e: rustls::Error) -> Error {
-        if let Some(Err(t)) = self.slot.as_ref().and_then(|v| v.outcome()) {
+        if let Some(Err(t)) = self.phase.slot().and_then(|v| v.outcome()) {
             return Error::Trust(t);
         }
         Error::Tls(e.into())
@@ -328,16 +442,16 @@ impl Tunnel {
         certs: &mut CertificateCache,
         io: &mut Io,
     ) -> Result<(), Error> {
-        let (Some(tls), Some(slot)) = (&self.tls, &self.slot) else {
+        let Phase::Handshaking { tls, slot } = &self.phase else {
             return Err(Error::TunnelClosed);
         };
         let chain = tls.peer_certificates().unwrap_or(&[]);
-        let resumed = tls.handshake_kind() == Some(HandshakeKind::Resumed);
+        let handshake = Handshake::of(tls);
         // A resumed session skipped the verifier: check the stored peer
         // certificate against this peer again (a ticket from one JID must not
         // authenticate another).
         let auth = match slot.outcome() {
-            Some(result) if !resumed => result,
+            Some(result) if !handshake.resumed() => result,
             _ => slot.check().authenticate(chain, now),
         }?;
         let leaf = chain
@@ -352,71 +466,24 @@ impl Tunnel {
         if auth == (PeerAuth::TrustOnFirstUse { first_use: true }) {
             self.new_pin = Some((self.peer.bare_str().to_owned(), spki.clone()));
         }
-        // The IANA name from the registry (rustls spells TLS 1.3 suites TLS13_).
-        let suite = tls
-            .negotiated_cipher_suite()
-            .map(|s| {
-                let code = u16::from(s.suite());
-                suites::by_code(code)
-                    .map(|known| known.name.to_owned())
-                    .unwrap_or_else(|| format!("0x{code:04x}"))
-            })
-            .unwrap_or_default();
-        let version = tls
-            .protocol_version()
-            .and_then(|v| TlsVersion::from_code(u16::from(v)));
-        let pin = match auth {
-            PeerAuth::TrustOnFirstUse { first_use: true } => Some(PinStatus::New),
-            PeerAuth::TrustOnFirstUse { first_use: false } | PeerAuth::Pinned => {
-                Some(PinStatus::Match)
-            }
-            _ => None,
-        };
-        let identity = match &auth {
-            PeerAuth::Pkix { matched } => Some(matched.clone()),
-            _ => None,
-        };
-        let negotiated = Negotiated {
-            encrypted: true,
-            version,
-            suite: tls.negotiated_cipher_suite().map(|s| u16::from(s.suite())),
-            kx_group: tls
-                .negotiated_key_exchange_group()
-                .map(|g| group_name(g.name())),
-            resumed,
-            authentication: Some(auth.method()),
-            peer_chain: chain.iter().map(|c| c.clone().into_owned()).collect(),
-            ..Negotiated::default()
-        };
-        let report = ConnectionReport::with_certificate(
-            self.peer.as_str(),
-            &self.policy,
-            negotiated,
+        let peer = Peer {
+            jid: self.peer.as_str(),
+            auth,
+            chain,
             details,
-            identity,
-            pin,
-        );
-        let info = TunnelInfo {
-            role: self.role,
-            tls_version: version.map(|v| v.as_str().to_owned()).unwrap_or_default(),
-            cipher_suite: suite,
-            kx_group: tls
-                .negotiated_key_exchange_group()
-                .map(|g| group_name(g.name()))
-                .unwrap_or_default(),
-            resumed,
-            peer_auth: auth,
-            peer_certificate_sha256: hex(&leaf_sha256),
-            peer_spki_sha256: spki,
-            offer_verified: !slot.check().offer_hashes.is_empty(),
-            report,
+            cert_sha256: leaf_sha256,
+            spki_sha256: spki,
+            offered: !slot.check().offer_hashes.is_empty(),
         };
-        self.state = TunnelState::Established;
-        self.info = Some(info.clone());
+        let info = Box::new(tunnel_info(self.role, handshake, peer, &self.policy));
         io.events.push_back(Event::Established {
             peer: self.peer.clone(),
-            info: Box::new(info),
+            info: info.clone(),
         });
+        let placeholder = Phase::Starting { start_id: None };
+        if let Phase::Handshaking { tls, .. } = std::mem::replace(&mut self.phase, placeholder) {
+            self.phase = Phase::Established { tls, info };
+        }
         // Stanzas the application sent before the handshake completed go
         // out at the next flush.
         self.dirty = true;
@@ -426,7 +493,7 @@ impl Tunnel {
     /// Moves decrypted plaintext into the framer (straight from rustls's
     /// buffer) and delivers every complete stanza.
     fn drain_plaintext(&mut self, io: &mut Io) -> Result<(), Error> {
-        let Some(tls) = &mut self.tls else {
+        let Some(tls) = self.phase.tls_mut() else {
             return Ok(());
         };
         let receiver = Receiver {
@@ -537,21 +604,28 @@ impl Tunnel {
             let end = self.delivery.sent() + self.out_tls.len() as u64;
             self.delivery.written(n, end);
         }
-        if self.state == TunnelState::Closing && self.info.is_some() {
-            if !self.close_notify_sent && !self.delivery.has_queued() {
-                if let Some(tls) = &mut self.tls {
-                    tls.send_close_notify();
-                }
-                self.close_notify_sent = true;
+        if let Phase::Closing {
+            tls: Some(tls),
+            info: Some(_),
+            close_notify_sent,
+            ..
+        } = &mut self.phase
+        {
+            if !*close_notify_sent && !self.delivery.has_queued() {
+                tls.send_close_notify();
+                *close_notify_sent = true;
                 self.emit(io, now);
             }
-            let tls_idle = !self.tls.as_ref().is_some_and(|t| t.wants_write());
-            if self.close_notify_sent
-                && self.close_sent.is_none()
-                && self.out_tls.is_empty()
-                && tls_idle
-                && self.delivery.is_settled()
-            {
+        }
+        if let Phase::Closing {
+            tls: Some(tls),
+            info: Some(_),
+            close_notify_sent: true,
+            close_sent: None,
+            ..
+        } = &self.phase
+        {
+            if !tls.wants_write() && self.out_tls.is_empty() && self.delivery.is_settled() {
                 self.send_close(io, now);
             }
         }
@@ -561,9 +635,15 @@ impl Tunnel {
     /// Writes waiting stanzas to TLS, whole, as much as the window can carry
     /// now; returns how many.
     fn feed(&mut self) -> Result<usize, Error> {
-        let can_write = self.info.is_some() && !self.close_notify_sent;
-        let Some(tls) = self.tls.as_mut().filter(|_| can_write) else {
-            return Ok(0);
+        let tls = match &mut self.phase {
+            Phase::Established { tls, .. }
+            | Phase::Closing {
+                tls: Some(tls),
+                info: Some(_),
+                close_notify_sent: false,
+                ..
+            } => tls,
+            _ => return Ok(0),
         };
         let free = self
             .limits
@@ -597,14 +677,14 @@ impl Tunnel {
         let max = self.limits.max_in_flight;
         let mut staged = 0;
         while self.delivery.in_flight() < max {
-            let more_tls = self.tls.as_ref().is_some_and(|t| t.wants_write());
+            let more_tls = self.phase.tls().is_some_and(|t| t.wants_write());
             if staged == self.out_tls.len() && !more_tls {
                 break;
             }
             let (id, mut iq) = self.begin_data(io);
             staged += iq.push(&self.out_tls[staged..]);
             if staged == self.out_tls.len() {
-                if let Some(tls) = &mut self.tls {
+                if let Some(tls) = self.phase.tls_mut() {
                     while iq.room() > 0 && tls.wants_write() {
                         match tls.write_tls(&mut iq) {
                             Ok(0) | Err(_) => break,
@@ -623,7 +703,7 @@ impl Tunnel {
         }
         self.out_tls.drain(..staged);
         // What the window holds back waits here.
-        if let Some(tls) = &mut self.tls {
+        if let Some(tls) = self.phase.tls_mut() {
             while tls.wants_write() {
                 match tls.write_tls(&mut self.out_tls) {
                     Ok(0) | Err(_) => break,
