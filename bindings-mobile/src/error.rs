@@ -7,7 +7,7 @@ use std::fmt;
 /// Everything that can fail, grouped as the core groups its codes
 /// (`xmpptls::Error::code`): 1xx input, 2xx XTLS protocol, 3xx TLS and trust,
 /// 4xx limits, 5xx configuration and usage. `code` is the core's number,
-/// never renumbered; `detail` is a sentence for logs.
+/// never renumbered (an `Int` in Kotlin); `detail` is a sentence for logs.
 ///
 /// Kotlin: `XmppTlsException.Trust(code, detail)`, Swift:
 /// `XmppTlsError.trust(code:detail:)`, Python: `XmppTlsError.Trust`.
@@ -16,42 +16,42 @@ pub enum XmppTlsError {
     /// 1xx: malformed XML, JID, base64, or a payload over a limit.
     Input {
         /// The stable code.
-        code: u32,
+        code: i32,
         /// What was wrong.
         detail: String,
     },
     /// 2xx: an XTLS protocol error, or the peer refused.
     Protocol {
         /// The stable code.
-        code: u32,
+        code: i32,
         /// What was wrong.
         detail: String,
     },
     /// 300: TLS failed.
     Tls {
         /// The stable code.
-        code: u32,
+        code: i32,
         /// rustls's message.
         detail: String,
     },
     /// 301: the peer's certificate was not accepted (including a changed pin).
     Trust {
         /// The stable code.
-        code: u32,
+        code: i32,
         /// Why.
         detail: String,
     },
     /// 4xx: a configured limit was reached.
     Limit {
         /// The stable code.
-        code: u32,
+        code: i32,
         /// Which limit.
         detail: String,
     },
     /// 5xx: invalid configuration, identity material or argument.
     Config {
         /// The stable code.
-        code: u32,
+        code: i32,
         /// What was wrong.
         detail: String,
     },
@@ -59,7 +59,9 @@ pub enum XmppTlsError {
 
 impl From<xmpptls::Error> for XmppTlsError {
     fn from(e: xmpptls::Error) -> Self {
-        let (code, detail) = (e.code(), e.to_string());
+        // Codes are below 1000: an Int in Kotlin (`e.code == 301`), Int32
+        // in Swift.
+        let (code, detail) = (e.code() as i32, e.to_string());
         match code {
             100..=199 => XmppTlsError::Input { code, detail },
             200..=299 => XmppTlsError::Protocol { code, detail },

@@ -69,7 +69,7 @@ pub enum CloseReason {
     /// An error ended it (XTLS §4.5); the code is `XmppTlsError`'s.
     Error {
         /// The stable code.
-        code: u32,
+        code: i32,
         /// What happened.
         detail: String,
     },
@@ -100,7 +100,7 @@ pub enum TunnelEvent {
         /// The peer's full JID.
         peer: String,
         /// The stable error code.
-        code: u32,
+        code: i32,
         /// Why.
         detail: String,
     },
@@ -133,7 +133,7 @@ impl From<FlatEvent> for TunnelEvent {
                 },
                 code => TunnelEvent::StanzaRejected {
                     peer,
-                    code,
+                    code: code as i32,
                     detail: e.text,
                 },
             };
@@ -145,7 +145,7 @@ impl From<FlatEvent> for TunnelEvent {
             (CloseKind::PeerRestarted, _) => CloseReason::PeerRestarted,
             (CloseKind::Timeout, Some(waited)) => CloseReason::Timeout { waited },
             _ => CloseReason::Error {
-                code: e.error_code,
+                code: e.error_code as i32,
                 detail: e.text,
             },
         };

@@ -66,7 +66,7 @@ private fun errorOf(f: () -> Any?): Any? = try { f() } catch (e: XmppTlsExceptio
         is XmppTlsException.Input -> e.code; is XmppTlsException.Protocol -> e.code
         is XmppTlsException.Tls -> e.code; is XmppTlsException.Trust -> e.code
         is XmppTlsException.Limit -> e.code; is XmppTlsException.Config -> e.code
-    }.toLong())
+    }.toLong())  // the vectors' numbers are Longs
 }
 
 @Suppress("UNCHECKED_CAST")

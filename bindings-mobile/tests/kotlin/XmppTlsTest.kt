@@ -88,7 +88,7 @@ fun closeEndsTheTunnelOnBothSides() {
     assertEquals(CloseReason.Peer, (events(juliet).last() as TunnelEvent.Closed).reason)
     assertNull(romeo.tunnelState(JULIET))
     val e = assertFailsWith<XmppTlsException.Protocol> { romeo.send(JULIET, message("late")) }
-    assertEquals(201u, e.code)
+    assertEquals(201, e.code)
     romeo.close(); juliet.close()
 }
 
@@ -126,21 +126,21 @@ fun deadlinesKeepaliveAndStanzasHandedBack() {
 fun errorsCarryStableCodes() {
     val romeo = endpoint(ROMEO)
     val bad = assertFailsWith<XmppTlsException.Input> { romeo.openTunnel("not a jid@@/") }
-    assertEquals(101u, bad.code)
+    assertEquals(101, bad.code)
     val xml = assertFailsWith<XmppTlsException.Input> {
         romeo.handleIncoming("<!DOCTYPE x [<!ENTITY a 'b'>]><iq type='set' from='$JULIET' to='$ROMEO'/>")
     }
-    assertEquals(100u, xml.code)
+    assertEquals(100, xml.code)
     // Not XTLS: handed back to the XMPP library.
     assertFalse(romeo.handleIncoming("<message from='$JULIET' to='$ROMEO'><body>hi</body></message>"))
     val pinned = endpoint(ROMEO, TrustMode.PINNED)
     val trust = assertFailsWith<XmppTlsException.Trust> { pinned.openTunnel(JULIET) }
-    assertEquals(301u, trust.code)
+    assertEquals(301, trust.code)
     val pem = assertFailsWith<XmppTlsException.Input> {
         Endpoint(EndpointSettings(jid = ROMEO, trust = TrustMode.OFFER,
             identity = IdentityPem("not pem", "not pem")), null)
     }
-    assertEquals(106u, pem.code)
+    assertEquals(106, pem.code)
     romeo.close(); pinned.close()
 }
 
@@ -176,7 +176,7 @@ fun pinsLiveInKotlinStorage() {
     assertIs<XmppTlsException.Trust>(refused)
     val closed = events(juliet2).filterIsInstance<TunnelEvent.Closed>().single()
     val reason = closed.reason as CloseReason.Error
-    assertEquals(301u, reason.code)
+    assertEquals(301, reason.code)
     assertContains(reason.detail, "changed")
     // The same key as before is still welcome.
     val back = romeo(romeoId)
@@ -251,7 +251,7 @@ fun policyKnobsChangeVerdicts() {
     policy.setMinKeyBits(4096u, 4096u, 384u)
     policy.setCnFallback(true)
     val unknown = assertFailsWith<XmppTlsException.Config> { policy.denySuite("TLS_NO_SUCH") }
-    assertEquals(501u, unknown.code)
+    assertEquals(501, unknown.code)
     assertEquals("xtls", Policy(PolicyPreset.XTLS).name())
     policy.close()
 }
@@ -275,7 +275,7 @@ fun poshFingerprintsRedirectAndReasons() {
     assertEquals(PoshOutcome.MALFORMED, poshVerify("not json", null, der, now, now).outcome)
     // tls-server-end-point of an ECDSA-SHA256 certificate: its SHA-256.
     assertContentEquals(java.security.MessageDigest.getInstance("SHA-256").digest(der), tlsServerEndPoint(der))
-    assertEquals(106u, assertFailsWith<XmppTlsException.Input> { tlsServerEndPoint(byteArrayOf(1, 2)) }.code)
+    assertEquals(106, assertFailsWith<XmppTlsException.Input> { tlsServerEndPoint(byteArrayOf(1, 2)) }.code)
 }
 
 fun main() {
