@@ -89,4 +89,37 @@ for c in vectors("errors")["cases"]:
     trust = code("trust mode", c["input"]) if c["call"] == "endpoint_with_trust" else 0
     out.append("  {%s, %s, %s, %d, %d}," % (c_str(c["name"]), c_str(c["call"]), c_str(c["input"]), trust, c["expect"]))
 out.append("};")
+tunnel = vectors("tunnel")
+sides = ["romeo", "juliet"]
+for i, who in enumerate(sides):
+    ident = tunnel["identities"][who]
+    out.append("static const char *tunnel_jid_%d = %s;" % (i, c_str(ident["jid"])))
+    out.append("static const char *tunnel_chain_%d = %s;" % (i, c_str(ident["chain_pem"])))
+    out.append("static const char *tunnel_key_%d = %s;" % (i, c_str(ident["key_pem"])))
+out.append("static const struct tunnel_case tunnel_cases[] = {")
+for c in tunnel["cases"]:
+    steps = []
+    for st in c["steps"]:
+        if st[0] == "route":
+            steps.append('{"route", 0, 0, NULL, 0}')
+        else:
+            err = st[4]["error"] if len(st) > 4 else 0
+            steps.append("{%s, %d, %d, %s, %d}" % (c_str(st[0]), sides.index(st[1]), sides.index(st[2]),
+                                                 c_str(st[3] if len(st) > 3 else None), err))
+    events = []
+    for i, who in enumerate(sides):
+        for e in c["expect"][who]:
+            kind = code("event kind", e[0])
+            if e[0] == "established":
+                events.append("{%d, %d, %s, %s, %d, 0, 0, 0}" % (i, kind, c_str(e[1]), c_str(e[2]), int(e[3])))
+            elif e[0] == "stanza":
+                events.append("{%d, %d, %s, %s, 0, 0, 0, 0}" % (i, kind, c_str(e[1]), c_str(e[2])))
+            elif e[0] == "stanza-rejected":
+                events.append("{%d, %d, %s, NULL, 0, 0, 0, %d}" % (i, kind, c_str(e[1]), e[2]))
+            else:
+                events.append("{%d, %d, %s, NULL, 0, %d, %d, %d}" % (i, kind, c_str(e[1]), code("close reason", e[2]), e[3], e[4]))
+    out.append("  {%s, {%d, %d}, {%s}, %d, {%s}, %d}," % (
+        c_str(c["name"]), code("trust mode", c["trust"]["romeo"]), code("trust mode", c["trust"]["juliet"]),
+        ", ".join(steps), len(steps), ", ".join(events) or "{0}", len(events)))
+out.append("};")
 print("\n".join(out))

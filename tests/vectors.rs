@@ -174,3 +174,99 @@ fn error_vectors() {
         );
     }
 }
+
+/// One side of a scripted tunnel: an endpoint with a fixed identity.
+fn endpoint(v: &Value, who: &str, trust: &str) -> xmpptls::Endpoint {
+    use xmpptls::api::{EndpointSettings, IdentityPem, TrustKind};
+    let id = &v["identities"][who];
+    let mut s = EndpointSettings::new(id["jid"].as_str().unwrap());
+    s.trust = TrustKind::parse_or_err(trust).unwrap();
+    s.identity = Some(IdentityPem {
+        chain_pem: id["chain_pem"].as_str().unwrap().into(),
+        key_pem: id["key_pem"].as_str().unwrap().into(),
+        pin: String::new(),
+    });
+    s.build().unwrap()
+}
+
+/// The vectors' form of an event.
+fn event_value(e: xmpptls::api::FlatEvent) -> Value {
+    use xmpptls::api::EventKind;
+    match e.kind {
+        EventKind::Established => {
+            let s = e.summary.unwrap();
+            serde_json::json!(["established", e.peer, s.authentication.name(), s.first_use])
+        }
+        EventKind::Stanza => serde_json::json!(["stanza", e.peer, e.text]),
+        EventKind::StanzaRejected => serde_json::json!(["stanza-rejected", e.peer, e.error_code]),
+        _ => serde_json::json!([
+            "closed",
+            e.peer,
+            e.close.unwrap().name(),
+            e.returned.len(),
+            e.error_code
+        ]),
+    }
+}
+
+#[test]
+fn tunnel_vectors() {
+    use xmpptls::api::FlatEvent;
+    let v = vectors("tunnel");
+    let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_800_000_000));
+    for case in v["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let mut eps = std::collections::BTreeMap::new();
+        for who in ["romeo", "juliet"] {
+            eps.insert(who, endpoint(&v, who, case["trust"][who].as_str().unwrap()));
+        }
+        let jid =
+            |who: &str| xmpptls::Jid::parse(v["identities"][who]["jid"].as_str().unwrap()).unwrap();
+        for step in case["steps"].as_array().unwrap() {
+            let op = step[0].as_str().unwrap();
+            if op == "route" {
+                loop {
+                    let mut moved = false;
+                    for (from, to) in [("romeo", "juliet"), ("juliet", "romeo")] {
+                        while let Some(s) = eps.get_mut(from).unwrap().poll_transmit() {
+                            // Refusals show in the events; the route goes on.
+                            let _ = eps.get_mut(to).unwrap().handle_incoming(s.as_bytes(), now);
+                            moved = true;
+                        }
+                    }
+                    if !moved {
+                        break;
+                    }
+                }
+                continue;
+            }
+            let (from, to) = (step[1].as_str().unwrap(), step[2].as_str().unwrap());
+            let peer = jid(to);
+            let ep = eps.get_mut(from).unwrap();
+            let got = match op {
+                "open" => ep.open(&peer, now),
+                "send" => ep.send(&peer, step[3].as_str().unwrap().as_bytes(), now),
+                "close" => ep.close(&peer, now),
+                "peer_unavailable" => {
+                    ep.peer_unavailable(&peer);
+                    Ok(())
+                }
+                other => panic!("unknown step {other}"),
+            };
+            let want = step.get(4).map(|e| e["error"].as_u64().unwrap() as u32);
+            assert_eq!(got.err().map(|e| e.code()), want, "{name}: {step}");
+        }
+        let mut got = serde_json::Map::new();
+        for (who, ep) in eps.iter_mut() {
+            let events: Vec<Value> = std::iter::from_fn(|| ep.poll_event())
+                .map(|e| event_value(FlatEvent::from(e)))
+                .collect();
+            got.insert((*who).to_owned(), Value::Array(events));
+        }
+        if std::env::var("DUMP").is_ok() {
+            println!("{name} => {}", Value::Object(got));
+            continue;
+        }
+        assert_eq!(Value::Object(got), case["expect"], "{name}");
+    }
+}

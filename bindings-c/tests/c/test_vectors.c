@@ -47,6 +47,32 @@ struct error_case {
   uint32_t trust, expect;
 };
 
+struct step {
+  const char *op;
+  int from, to;
+  const char *stanza;
+  uint32_t expect_error;
+};
+struct expected_event {
+  int side;
+  uint32_t kind;
+  const char *peer;
+  /* established: the authentication method; stanza: the stanza. */
+  const char *text;
+  int first_use;
+  uint32_t close_reason;
+  size_t returned;
+  uint32_t error;
+};
+struct tunnel_case {
+  const char *name;
+  uint32_t trust[2];
+  struct step steps[8];
+  size_t n_steps;
+  struct expected_event events[8];
+  size_t n_events;
+};
+
 #include "vectors.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -189,6 +215,96 @@ static void error_vectors(void) {
   }
 }
 
+static xmpptls_endpoint *tunnel_endpoint(const char *jid, const char *chain, const char *key, uint32_t trust) {
+  xmpptls_endpoint_config *cfg = NULL;
+  xmpptls_identity *id = NULL;
+  xmpptls_endpoint *ep = NULL;
+  if (xmpptls_endpoint_config_new(jid, &cfg) == XMPPTLS_OK && xmpptls_endpoint_config_set_trust(cfg, trust) == XMPPTLS_OK &&
+      xmpptls_identity_from_pem((const uint8_t *)chain, strlen(chain), (const uint8_t *)key, strlen(key), &id) == XMPPTLS_OK &&
+      xmpptls_endpoint_config_set_identity(cfg, id) == XMPPTLS_OK)
+    xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &ep);
+  xmpptls_identity_free(id);
+  xmpptls_endpoint_config_free(cfg);
+  return ep;
+}
+
+/* Moves every stanza to the other side until both are quiet; refusals show
+ * in the events. */
+static void route(xmpptls_endpoint *eps[2]) {
+  for (int moved = 1; moved;) {
+    moved = 0;
+    for (int side = 0; side < 2; side++) {
+      size_t len;
+      while (xmpptls_endpoint_transmit_len(eps[side], &len) == XMPPTLS_OK) {
+        char *buf = malloc(len + 1);
+        size_t w = 0;
+        int handled;
+        if (buf && xmpptls_endpoint_poll_transmit(eps[side], (uint8_t *)buf, len + 1, &w) == XMPPTLS_OK)
+          xmpptls_endpoint_handle_incoming(eps[1 - side], (const uint8_t *)buf, w, 1800000000u, &handled);
+        free(buf);
+        moved = 1;
+      }
+    }
+  }
+}
+
+/* Whether the next event of `ep` is `want`. */
+static int next_event_is(xmpptls_endpoint *ep, const struct expected_event *want) {
+  xmpptls_event *ev = NULL;
+  if (xmpptls_endpoint_poll_event(ep, &ev) != XMPPTLS_OK) return 0;
+  size_t plen = 0, tlen = 0, w = 0;
+  int ok = xmpptls_event_kind(ev) == want->kind && xmpptls_event_lens(ev, &plen, &tlen) == XMPPTLS_OK;
+  char *peer = malloc(plen + 1), *text = malloc(tlen + 1);
+  ok = ok && peer && text && xmpptls_event_peer(ev, peer, plen + 1, &w) == XMPPTLS_OK &&
+       xmpptls_event_text(ev, text, tlen + 1, &w) == XMPPTLS_OK && !strcmp(peer, want->peer);
+  if (ok && want->kind == XMPPTLS_EVENT_ESTABLISHED) {
+    /* The text is the report JSON: its authentication, and a pin just made. */
+    char auth[64];
+    snprintf(auth, sizeof auth, "\"authentication\":\"%s\"", want->text);
+    ok = strstr(text, auth) != NULL && (strstr(text, "\"status\":\"new\"") != NULL) == want->first_use;
+  } else if (ok && want->kind == XMPPTLS_EVENT_STANZA) {
+    ok = !strcmp(text, want->text);
+  } else if (ok && want->kind == XMPPTLS_EVENT_STANZA_REJECTED) {
+    ok = xmpptls_event_error_code(ev) == want->error;
+  } else if (ok) {
+    ok = xmpptls_event_close_reason(ev) == want->close_reason && xmpptls_event_returned_count(ev) == want->returned &&
+         xmpptls_event_error_code(ev) == want->error;
+  }
+  free(peer);
+  free(text);
+  xmpptls_event_free(ev);
+  return ok;
+}
+
+static void tunnel_vectors(void) {
+  const char *jids[2] = {tunnel_jid_0, tunnel_jid_1};
+  for (size_t i = 0; i < COUNT(tunnel_cases); i++) {
+    const struct tunnel_case *c = &tunnel_cases[i];
+    xmpptls_endpoint *eps[2] = {tunnel_endpoint(tunnel_jid_0, tunnel_chain_0, tunnel_key_0, c->trust[0]),
+                                tunnel_endpoint(tunnel_jid_1, tunnel_chain_1, tunnel_key_1, c->trust[1])};
+    int ok = eps[0] && eps[1];
+    for (size_t s = 0; ok && s < c->n_steps; s++) {
+      const struct step *st = &c->steps[s];
+      xmpptls_endpoint *ep = eps[st->from];
+      const char *peer = jids[st->to];
+      xmpptls_result r = XMPPTLS_OK;
+      if (!strcmp(st->op, "route")) route(eps);
+      else if (!strcmp(st->op, "open")) r = xmpptls_endpoint_open(ep, peer, 1800000000u);
+      else if (!strcmp(st->op, "send")) r = xmpptls_endpoint_send(ep, peer, (const uint8_t *)st->stanza, strlen(st->stanza), 1800000000u);
+      else if (!strcmp(st->op, "close")) r = xmpptls_endpoint_close(ep, peer, 1800000000u);
+      else if (!strcmp(st->op, "peer_unavailable")) r = xmpptls_endpoint_peer_unavailable(ep, peer);
+      ok = (uint32_t)r == st->expect_error;
+    }
+    for (size_t e = 0; ok && e < c->n_events; e++) ok = next_event_is(eps[c->events[e].side], &c->events[e]);
+    xmpptls_event *extra = NULL;
+    for (int side = 0; ok && side < 2; side++) ok = xmpptls_endpoint_poll_event(eps[side], &extra) == XMPPTLS_EMPTY;
+    xmpptls_event_free(extra);
+    xmpptls_endpoint_free(eps[0]);
+    xmpptls_endpoint_free(eps[1]);
+    verdict(ok, "tunnel", c->name);
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s FIXTURE_CERT_DIR\n", argv[0]);
@@ -199,6 +315,7 @@ int main(int argc, char **argv) {
   policy_vectors();
   posh_vectors();
   error_vectors();
+  tunnel_vectors();
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -143,3 +143,68 @@ fun errorVectors() {
         }
     }
 }
+
+private fun eventValue(e: TunnelEvent): List<Any?> = when (e) {
+    is TunnelEvent.Established -> listOf("established", e.peer, e.info.report.authentication, e.info.firstUse)
+    is TunnelEvent.Stanza -> listOf("stanza", e.peer, e.stanza)
+    is TunnelEvent.StanzaRejected -> listOf("stanza-rejected", e.peer, e.code.toLong())
+    is TunnelEvent.Closed -> {
+        val (reason, code) = when (val r = e.reason) {
+            is CloseReason.Local -> "local" to 0L
+            is CloseReason.Peer -> "peer" to 0L
+            is CloseReason.PeerUnavailable -> "peer-unavailable" to 0L
+            is CloseReason.PeerRestarted -> "peer-restarted" to 0L
+            is CloseReason.Timeout -> "timeout" to 0L
+            is CloseReason.Error -> "error" to r.code.toLong()
+        }
+        listOf("closed", e.peer, reason, e.returned.size.toLong(), code)
+    }
+}
+
+@Suppress("UNCHECKED_CAST")
+fun tunnelVectors() {
+    val v = vectors("tunnel")
+    val ids = v["identities"] as Map<String, Map<String, String>>
+    val trust = TrustMode.entries.associateBy { stableName(it) }
+    for (c in v["cases"] as List<Map<String, Any?>>) {
+        val name = c["name"] as String
+        val caseTrust = c["trust"] as Map<String, String>
+        val eps = listOf("romeo", "juliet").associateWith { who ->
+            val id = ids.getValue(who)
+            Endpoint(EndpointSettings(jid = id.getValue("jid"), trust = trust.getValue(caseTrust.getValue(who)),
+                identity = IdentityPem(id.getValue("chain_pem"), id.getValue("key_pem"))), null)
+        }
+        val other = mapOf("romeo" to "juliet", "juliet" to "romeo")
+        for (step in c["steps"] as List<List<Any?>>) {
+            if (step[0] == "route") {
+                var moved = true
+                while (moved) {
+                    moved = false
+                    for (who in listOf("romeo", "juliet")) {
+                        for (s in eps.getValue(who).pollTransmits()) {
+                            errorOf { eps.getValue(other.getValue(who)).handleIncoming(s) }
+                            moved = true
+                        }
+                    }
+                }
+                continue
+            }
+            val ep = eps.getValue(step[1] as String)
+            val peer = ids.getValue(step[2] as String).getValue("jid")
+            val got = errorOf {
+                when (step[0]) {
+                    "open" -> ep.openTunnel(peer)
+                    "send" -> ep.send(peer, step[3] as String)
+                    "close" -> ep.closeTunnel(peer)
+                    "peer_unavailable" -> ep.peerUnavailable(peer)
+                    else -> fail("unknown step ${step[0]}")
+                }
+                null
+            }
+            assertEquals(step.getOrNull(4), got, "$name: ${step[0]}")
+        }
+        val got = listOf("romeo", "juliet").associateWith { who -> eps.getValue(who).pollEvents().map(::eventValue) }
+        assertEquals(c["expect"], got, name)
+        eps.values.forEach { it.close() }
+    }
+}

@@ -284,6 +284,7 @@ fun main() {
         ::policyVectors,
         ::poshVectors,
         ::errorVectors,
+        ::tunnelVectors,
         ::poshFingerprintsRedirectAndReasons,
         ::policyKnobsChangeVerdicts,
         ::tunnelPairHandshakeAndMessages,

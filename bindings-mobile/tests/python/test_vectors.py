@@ -103,3 +103,58 @@ def test_error_vector(case):
     if call is None:
         pytest.skip("not expressible in Python's types: the parity table says so")
     assert outcome(call) == {"error": case["expect"]}
+
+
+TUNNEL = vectors("tunnel")
+
+
+def event_value(e):
+    if e.is_ESTABLISHED():
+        return ["established", e.peer, e.info.report.authentication, e.info.first_use]
+    if e.is_STANZA():
+        return ["stanza", e.peer, e.stanza]
+    if e.is_STANZA_REJECTED():
+        return ["stanza-rejected", e.peer, e.code]
+    r = e.reason
+    code = r.code if r.is_ERROR() else 0
+    return ["closed", e.peer, name_of_variant(r), len(e.returned), code]
+
+
+def name_of_variant(r):
+    for n in ("LOCAL", "PEER", "PEER_UNAVAILABLE", "PEER_RESTARTED", "TIMEOUT", "ERROR"):
+        if getattr(r, f"is_{n}")():
+            return n.lower().replace("_", "-")
+    raise AssertionError(r)
+
+
+@pytest.mark.parametrize("case", TUNNEL["cases"], ids=lambda c: c["name"])
+def test_tunnel_vector(case):
+    trust = {name_of(t): t for t in xmpptls.TrustMode}
+    eps = {}
+    for who in ("romeo", "juliet"):
+        ident = TUNNEL["identities"][who]
+        eps[who] = xmpptls.Endpoint(xmpptls.EndpointSettings(
+            jid=ident["jid"], trust=trust[case["trust"][who]],
+            identity=xmpptls.IdentityPem(chain_pem=ident["chain_pem"], key_pem=ident["key_pem"])), None)
+    other = {"romeo": "juliet", "juliet": "romeo"}
+    for step in case["steps"]:
+        if step[0] == "route":
+            moved = True
+            while moved:
+                moved = False
+                for who in ("romeo", "juliet"):
+                    for s in eps[who].poll_transmits():
+                        outcome(lambda: eps[other[who]].handle_incoming(s))
+                        moved = True
+            continue
+        op, frm, to = step[:3]
+        ep, peer = eps[frm], TUNNEL["identities"][to]["jid"]
+        call = {
+            "open": lambda: ep.open_tunnel(peer),
+            "send": lambda: ep.send(peer, step[3]),
+            "close": lambda: ep.close_tunnel(peer),
+            "peer_unavailable": lambda: ep.peer_unavailable(peer),
+        }[op]
+        assert outcome(call) == (step[4] if len(step) > 4 else None), f"{op}"
+    got = {who: [event_value(e) for e in eps[who].poll_events()] for who in ("romeo", "juliet")}
+    assert got == case["expect"]

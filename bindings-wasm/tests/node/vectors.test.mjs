@@ -72,3 +72,52 @@ test("error vectors", () => {
     assert.deepEqual(got, { error: c.expect }, c.name);
   }
 });
+
+test("tunnel vectors", () => {
+  const v = vectors("tunnel");
+  for (const c of v.cases) {
+    const eps = {};
+    for (const who of ["romeo", "juliet"]) {
+      const id = v.identities[who];
+      eps[who] = new Endpoint(id.jid, { trust: c.trust[who], identity: { chainPem: id.chain_pem, keyPem: id.key_pem } });
+    }
+    const other = { romeo: "juliet", juliet: "romeo" };
+    for (const step of c.steps) {
+      const [op, from, to, stanza, expect] = step;
+      if (op === "route") {
+        for (let moved = true; moved; ) {
+          moved = false;
+          for (const who of ["romeo", "juliet"]) {
+            for (let s = eps[who].pollTransmit(); s !== undefined; s = eps[who].pollTransmit()) {
+              try { eps[other[who]].handleIncoming(s); } catch (e) { if (!(e instanceof XmppTlsError)) throw e; }
+              moved = true;
+            }
+          }
+        }
+        continue;
+      }
+      const ep = eps[from];
+      const peer = v.identities[to].jid;
+      const call = {
+        open: () => ep.openTunnel(peer),
+        send: () => ep.send(peer, stanza),
+        close: () => ep.closeTunnel(peer),
+        peer_unavailable: () => ep.peerUnavailable(peer),
+      }[op];
+      assert.deepEqual(code(() => { call(); return null; }), expect ?? null, `${c.name}: ${op}`);
+    }
+    const got = {};
+    for (const who of ["romeo", "juliet"]) {
+      got[who] = [];
+      for (let e = eps[who].pollEvent(); e; e = eps[who].pollEvent()) {
+        got[who].push({
+          "established": () => ["established", e.peer, e.info?.authentication, e.info?.firstUse],
+          "stanza": () => ["stanza", e.peer, e.stanza],
+          "stanza-rejected": () => ["stanza-rejected", e.peer, e.code],
+          "closed": () => ["closed", e.peer, e.reason, e.returned.length, e.code ?? 0],
+        }[e.type]());
+      }
+    }
+    assert.deepEqual(got, c.expect, c.name);
+  }
+});

@@ -137,3 +137,90 @@ final class VectorTests: XCTestCase {
         }
     }
 }
+
+private func eventValue(_ e: TunnelEvent) -> [Any] {
+    switch e {
+    case let .established(peer, info):
+        return ["established", peer, info.report.authentication, info.firstUse]
+    case let .stanza(peer, stanza):
+        return ["stanza", peer, stanza]
+    case let .stanzaRejected(peer, code, _):
+        return ["stanza-rejected", peer, Int(code)]
+    case let .closed(peer, reason, returned):
+        let (name, code): (String, Int) = {
+            switch reason {
+            case .local: return ("local", 0)
+            case .peer: return ("peer", 0)
+            case .peerUnavailable: return ("peer-unavailable", 0)
+            case .peerRestarted: return ("peer-restarted", 0)
+            case .timeout: return ("timeout", 0)
+            case let .error(code, _): return ("error", Int(code))
+            }
+        }()
+        return ["closed", peer, name, returned.count, code]
+    }
+}
+
+/// A JSON value as text, to compare what the vectors expect with what the
+/// endpoint reported (both through the same encoder).
+private func json(_ v: Any) throws -> String {
+    String(decoding: try JSONSerialization.data(withJSONObject: v), as: UTF8.self)
+}
+
+final class TunnelVectorTests: XCTestCase {
+    func testTunnelVectors() throws {
+        let v = try vectors("tunnel")
+        let ids = v["identities"] as! [String: [String: String]]
+        let trust: [String: TrustMode] = ["offer": .offer, "trust-on-first-use": .trustOnFirstUse,
+                                          "pkix": .pkix, "pinned": .pinned]
+        for c in v["cases"] as! [[String: Any]] {
+            let name = c["name"] as! String
+            let caseTrust = c["trust"] as! [String: String]
+            var eps: [String: Endpoint] = [:]
+            for who in ["romeo", "juliet"] {
+                let id = ids[who]!
+                eps[who] = try Endpoint(settings: EndpointSettings(
+                    jid: id["jid"]!, trust: trust[caseTrust[who]!]!,
+                    identity: IdentityPem(chainPem: id["chain_pem"]!, keyPem: id["key_pem"]!)), pins: nil)
+            }
+            let other = ["romeo": "juliet", "juliet": "romeo"]
+            for step in c["steps"] as! [[Any]] {
+                let op = step[0] as! String
+                if op == "route" {
+                    var moved = true
+                    while moved {
+                        moved = false
+                        for who in ["romeo", "juliet"] {
+                            for s in eps[who]!.pollTransmits() {
+                                _ = try? eps[other[who]!]!.handleIncoming(stanza: s)
+                                moved = true
+                            }
+                        }
+                    }
+                    continue
+                }
+                let ep = eps[step[1] as! String]!
+                let peer = ids[step[2] as! String]!["jid"]!
+                var code: Int? = nil
+                do {
+                    switch op {
+                    case "open": try ep.openTunnel(peer: peer)
+                    case "send": try ep.send(peer: peer, stanza: step[3] as! String)
+                    case "close": try ep.closeTunnel(peer: peer)
+                    case "peer_unavailable": try ep.peerUnavailable(jid: peer)
+                    default: XCTFail("unknown step \(op)")
+                    }
+                } catch {
+                    code = errorCode(error)
+                }
+                let want = step.count > 4 ? (step[4] as! [String: Int])["error"] : nil
+                XCTAssertEqual(code, want, "\(name): \(op)")
+            }
+            let expect = c["expect"] as! [String: [Any]]
+            for who in ["romeo", "juliet"] {
+                let got = eps[who]!.pollEvents().map(eventValue)
+                XCTAssertEqual(try json(got), try json(expect[who]!), "\(name): \(who)")
+            }
+        }
+    }
+}
