@@ -82,6 +82,7 @@ wasm_opt="${WASM_OPT:-$PWD/.tools/binaryen/node_modules/.bin/wasm-opt}"
 mv "$out/xmpptls_wasm_bg.wasm.opt" "$out/xmpptls_wasm_bg.wasm"
 
 cp bindings-wasm/npm/{package.json,index.d.ts,xmpp-client.js,xmpp-client.d.ts,README.md} "$out/"
+cp LICENSE-MIT LICENSE-APACHE "$out/"
 # The error class lives in a wasm-bindgen snippet whose folder name carries a
 # hash: point the entry point's re-export at it.
 error_module="./$(cd "$out" && ls snippets/*/js/error.js)"

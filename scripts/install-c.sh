@@ -43,7 +43,7 @@ includedir=\${prefix}/include
 Name: xmpptls
 Description: TLS in XMPP, safe and visible: XTLS tunnels and RFC 7590 checks
 Version: $version
-Libs: -L\${libdir} -lxmpptls
+Libs: -L\${libdir} -Wl,-rpath,\${libdir} -lxmpptls
 Libs.private: $static_libs
 Cflags: -I\${includedir}
 PC

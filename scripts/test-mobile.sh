@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The uniffi bindings' tests, against bindings generated from the freshly
 # built library (scripts/gen-mobile.sh):
-#   Kotlin  compiled with kotlinc (npm kotlin-compiler, installed by setup.sh
-#           in .tools/) with JNA (Debian libjna-java), run on the JVM;
+#   Kotlin  the jar of scripts/package-jvm.sh (bindings + library inside),
+#           and the suite compiled with kotlinc (npm kotlin-compiler,
+#           installed by setup.sh in .tools/) against it and JNA (Debian
+#           libjna-java), run on the JVM with no library path;
 #   Python  pytest on the generated package;
 #   Swift   the SwiftPM package built and its XCTest suite run with Swift
 #           6.0.3 (Debian trixie's, in a chroot: scripts/swift.sh), and the
@@ -19,12 +21,13 @@ jna="${JNA_JAR:-/usr/share/java/jna.jar}"
 scripts/gen-mobile.sh "$out" >/dev/null || { echo "not ok - generate bindings"; echo "0 passed, 1 failed"; exit 1; }
 echo "ok - generate bindings" | tee -a "$log"
 
-# Kotlin: the generated bindings and the suite, one compilation.
+# Kotlin: the suite against the packaged jar (scripts/package-jvm.sh), run
+# as an application would: the jar and JNA on the class path, nothing else
+# (JNA finds the library inside the jar).
 jar="$out/kotlin-tests.jar"
-if "$kotlin_home/bin/kotlinc" -nowarn "$out"/kotlin/im/xmpptls/*.kt "$out"/kotlin/im/xmpptls/core/*.kt bindings-mobile/tests/kotlin/*.kt \
-     -cp "$jna:$kotlin_home/lib/kotlin-test.jar" -d "$jar" 2>&1 | tail -30; then
-  java -Djna.library.path="$out/lib" \
-    -cp "$jar:$jna:$kotlin_home/lib/kotlin-stdlib.jar:$kotlin_home/lib/kotlin-test.jar" \
+if scripts/package-jvm.sh "$out" >/dev/null && "$kotlin_home/bin/kotlinc" -nowarn bindings-mobile/tests/kotlin/*.kt \
+     -cp "$out/xmpptls-jvm.jar:$jna:$kotlin_home/lib/kotlin-test.jar" -d "$jar" 2>&1 | tail -30; then
+  java -cp "$jar:$out/xmpptls-jvm.jar:$jna:$kotlin_home/lib/kotlin-stdlib.jar:$kotlin_home/lib/kotlin-test.jar" \
     XmppTlsTestKt 2>&1 | tee -a "$log" | grep -v '^\s*at ' || true
 else
   echo "not ok - kotlin compilation" | tee -a "$log"

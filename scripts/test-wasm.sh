@@ -45,6 +45,16 @@ tarball="$PWD/$pkg/$tarball"
     if (new Policy("strict").name !== "strict") throw new Error("policy");
   ') && echo "ok - tarball installs into an empty project and runs there" >> "$log" \
      || echo "not ok - tarball installs into an empty project and runs there" >> "$log"
+# The same empty project is CommonJS (npm init's default): require() works
+# too, as in TypeScript compiled to CommonJS (Node >= 20.19).
+(cd "$empty" && node -e '
+    const { Endpoint, XmppTlsError } = require("xmpptls");
+    const e = new Endpoint("romeo@montague.lit/orchard");
+    e.openTunnel("juliet@capulet.lit/balcony");
+    if (!/<start /.test(e.pollTransmit())) throw new Error("no start");
+    try { e.openTunnel("x@@"); throw new Error("no error"); } catch (err) { if (!(err instanceof XmppTlsError)) throw err; }
+  ') && echo "ok - require() from a CommonJS project" >> "$log" \
+     || echo "not ok - require() from a CommonJS project" >> "$log"
 
 # The test project: its dependencies (setup.sh) plus the packed package.
 (cd bindings-wasm/tests && npm install --silent --no-audit --no-fund --no-save "$tarball" >/dev/null 2>&1) \

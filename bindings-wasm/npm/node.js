@@ -1,10 +1,12 @@
-// Entry point for Node (>= 18): reads the WebAssembly module beside this
-// file and instantiates it synchronously before re-exporting the API, so
-// importing the package is all the set-up there is.
-import { readFile } from "node:fs/promises";
+// Entry point for Node: reads the WebAssembly module beside this file and
+// instantiates it synchronously before re-exporting the API, so importing
+// the package is all the set-up there is. No top-level await: Node
+// (>= 20.19, 22.12) can then also `require()` this ES module, so CommonJS
+// projects (and TypeScript compiled to CommonJS) use the package as is.
+import { readFileSync } from "node:fs";
 import { initSync } from "./xmpptls_wasm.js";
 
-initSync({ module: await readFile(new URL("./xmpptls_wasm_bg.wasm", import.meta.url)) });
+initSync({ module: readFileSync(new URL("./xmpptls_wasm_bg.wasm", import.meta.url)) });
 
 export * from "./xmpptls_wasm.js";
 export { XmppTlsError } from "__ERROR_MODULE__";
