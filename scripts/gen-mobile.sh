@@ -34,8 +34,7 @@ done
 # A Python package: the module, the library beside it, and a re-export.
 mv "$out/python/xmpptls_mobile.py" "$out/python/xmpptls_core.py" "$out/python/xmpptls/"
 cp "$lib" "$out/python/xmpptls/"
-printf '"""libxmpptls for Python (uniffi): XTLS tunnels and TLS policy checks."""\nfrom .xmpptls_core import *  # noqa: F401,F403\nfrom .xmpptls_mobile import *  # noqa: F401,F403\n' \
-  > "$out/python/xmpptls/__init__.py"
+cp bindings-mobile/python/__init__.py "$out/python/xmpptls/__init__.py"
 # The Swift package: Package.swift and the tests from bindings-mobile/swift,
 # the generated sources, and a module map that links the library.
 spm="$out/swift-package"

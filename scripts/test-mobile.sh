@@ -53,6 +53,30 @@ PYTHONPATH="$out/python" python3 -m pytest -q -rA -p no:cacheprovider bindings-m
   | tee /dev/stderr \
   | sed -n 's/^PASSED \(.*\)/ok - python \1/p; s/^\(FAILED\|ERROR\) \(.*\)/not ok - python \2/p' >> "$log"
 
+# Python, installed as a user installs it: the wheel of
+# scripts/package-python.sh into a fresh venv (pip, no index, no network),
+# imported with no environment variables, closed with `with`.
+venv=$(mktemp -d)
+if scripts/package-python.sh "$out" >/dev/null && python3 -m venv "$venv" \
+   && "$venv/bin/pip" install -q --no-index "$out"/wheel/xmpptls-*.whl \
+   && (cd "$venv" && "$venv/bin/python" -c '
+import xmpptls
+settings = xmpptls.EndpointSettings(jid="romeo@montague.lit/orchard", trust=xmpptls.TrustMode.OFFER)
+with xmpptls.Endpoint(settings, None) as romeo:
+    romeo.open_tunnel("juliet@capulet.lit/balcony")
+    assert "<start " in romeo.poll_transmit()
+try:
+    romeo.poll_transmit()
+    raise SystemExit("usable after close")
+except ValueError:
+    pass
+'); then
+  echo "ok - python wheel installs into a fresh venv and runs" | tee -a "$log"
+else
+  echo "not ok - python wheel installs into a fresh venv and runs" | tee -a "$log"
+fi
+rm -rf "$venv"
+
 # Swift: the package compiled by a real Swift (Debian trixie's swiftlang in
 # the chroot setup.sh keeps; scripts/swift.sh) and its XCTest suite run
 # against the fresh library. One line per test case.

@@ -292,3 +292,15 @@ def test_posh_fingerprints_redirect_and_reasons():
     assert xmpptls.posh_verify(redirect, doc, der, now, now).outcome == xmpptls.PoshOutcome.MATCH
     assert xmpptls.posh_verify("not json", None, der, now, now).outcome == xmpptls.PoshOutcome.MALFORMED
     assert xmpptls.tls_server_end_point(der) == hashlib.sha256(der).digest()
+
+
+def test_objects_close_and_work_as_context_managers():
+    with xmpptls.Policy(xmpptls.PolicyPreset.STRICT) as policy:
+        assert policy.name() == "strict"
+    with pytest.raises(ValueError, match="Policy is closed"):
+        policy.name()
+    romeo = endpoint(ROMEO)
+    romeo.close()
+    romeo.close()  # twice is harmless
+    with pytest.raises(ValueError, match="Endpoint is closed"):
+        romeo.open_tunnel(JULIET)

@@ -1,0 +1,35 @@
+"""libxmpptls for Python (uniffi): XTLS tunnels and TLS policy checks.
+
+The API is uniffi's (the core facade's types from ``xmpptls_core``, the
+objects from ``xmpptls_mobile``), plus what Python code expects of objects
+that hold native memory: ``close()`` and ``with``.
+"""
+from . import xmpptls_mobile as _mobile
+from .xmpptls_core import *  # noqa: F401,F403
+from .xmpptls_mobile import *  # noqa: F401,F403
+
+
+def _closeable(cls, free):
+    """Gives a uniffi object close(), __enter__/__exit__, and a clear error
+    on use after close (instead of a ctypes one)."""
+
+    def close(self):
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            self._handle = None
+            _mobile._uniffi_rust_call(free, handle)
+
+    def __getattribute__(self, name):
+        if not name.startswith("_") and name != "close" and object.__getattribute__(self, "__dict__").get("_handle", 0) is None:
+            raise ValueError(f"{cls.__name__} is closed")
+        return object.__getattribute__(self, name)
+
+    cls.close = close
+    cls.__enter__ = lambda self: self
+    cls.__exit__ = lambda self, *exc: self.close()
+    cls.__getattribute__ = __getattribute__
+
+
+_closeable(Endpoint, _mobile._UniffiLib.uniffi_xmpptls_mobile_fn_free_endpoint)  # noqa: F405
+_closeable(Policy, _mobile._UniffiLib.uniffi_xmpptls_mobile_fn_free_policy)  # noqa: F405
+_closeable(PinStore, _mobile._UniffiLib.uniffi_xmpptls_mobile_fn_free_pinstore)  # noqa: F405
