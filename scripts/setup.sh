@@ -27,6 +27,11 @@ for comp in rustfmt clippy; do
     rustup component add "$comp"
   fi
 done
+# aarch64's standard library, for the ARM64 test run (scripts/test-arm64.sh).
+if ! rustup target list --installed 2>/dev/null | grep -q "^aarch64-unknown-linux-gnu$"; then
+  say "adding rustup target aarch64-unknown-linux-gnu"
+  rustup target add aarch64-unknown-linux-gnu
+fi
 
 # python3 runs scripts/gen-suites.py (the cipher suite table check);
 # openssl plays the weak TLS servers in the 'xmpptls check' tests, and
@@ -55,6 +60,11 @@ command -v clang-22 >/dev/null 2>&1 || missing="$missing clang-22"
 command -v llvm-ar-22 >/dev/null 2>&1 || missing="$missing llvm-22"
 command -v wasm-ld-22 >/dev/null 2>&1 || missing="$missing lld-22"  # the Debian rustc-web route
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+# The phone's CPU: the core's tests cross-built for aarch64 and run under
+# qemu-user (ring's ARMv8 assembly is what Android and iOS devices run).
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing="$missing gcc-aarch64-linux-gnu"
+[ -d /usr/aarch64-linux-gnu/include ] || missing="$missing libc6-dev-arm64-cross"
+command -v qemu-aarch64 >/dev/null 2>&1 || missing="$missing qemu-user"
 if [ -n "$missing" ]; then
   say "installing$missing"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
