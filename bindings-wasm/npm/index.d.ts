@@ -1,7 +1,13 @@
-// Types of the package: everything wasm-bindgen generated (classes,
-// functions, and the interfaces of options, events and reports), plus the
-// error class.
-export * from "./xmpptls_wasm.js";
+// Types of the package: the classes and functions wasm-bindgen generated,
+// the interfaces of settings, events and reports, and the error class; not
+// wasm-bindgen's loader (init, initSync, InitOutput), which the entry
+// points call themselves.
+export {
+  Endpoint, PinStore, Policy, certificateInfo, certificatesFromPem, checkIdentity, generateIdentity, poshRedirectUrl, poshVerify, serverPinKey, supportsXtls, version, xtlsFeature,
+} from "./xmpptls_wasm.js";
+export type {
+  AuthMethod, CertificateInfo, CloseReason, EndpointSettings, Finding, IdentityMatch, IdentityPem, Negotiation, PinStatus, PolicyPreset, PoshResult, Report, ReturnedStanza, Service, TrustMode, TunnelEvent, TunnelInfo, TunnelState,
+} from "./xmpptls_wasm.js";
 
 /**
  * Thrown by every function of the package. `code` is stable across

@@ -6,5 +6,8 @@ import init from "./xmpptls_wasm.js";
 
 await init({ module_or_path: new URL("./xmpptls_wasm_bg.wasm", import.meta.url) });
 
-export * from "./xmpptls_wasm.js";
+// The public API only: not wasm-bindgen's loader (init, initSync) or start.
+export {
+  Endpoint, PinStore, Policy, certificateInfo, certificatesFromPem, checkIdentity, generateIdentity, poshRedirectUrl, poshVerify, serverPinKey, supportsXtls, version, xtlsFeature,
+} from "./xmpptls_wasm.js";
 export { XmppTlsError } from "__ERROR_MODULE__";

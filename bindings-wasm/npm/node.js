@@ -8,5 +8,8 @@ import { initSync } from "./xmpptls_wasm.js";
 
 initSync({ module: readFileSync(new URL("./xmpptls_wasm_bg.wasm", import.meta.url)) });
 
-export * from "./xmpptls_wasm.js";
+// The public API only: not wasm-bindgen's loader (init, initSync) or start.
+export {
+  Endpoint, PinStore, Policy, certificateInfo, certificatesFromPem, checkIdentity, generateIdentity, poshRedirectUrl, poshVerify, serverPinKey, supportsXtls, version, xtlsFeature,
+} from "./xmpptls_wasm.js";
 export { XmppTlsError } from "__ERROR_MODULE__";

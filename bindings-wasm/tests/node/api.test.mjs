@@ -302,6 +302,15 @@ test("policy knobs: each changes a verdict, the same knobs as C and uniffi", () 
   assert.equal(new Policy("xtls").name, "xtls");
 });
 
+test("the package exports its API and nothing of wasm-bindgen's loader", async () => {
+  const pkg = await import("xmpptls");
+  assert.deepEqual(Object.keys(pkg).sort(), [
+    "Endpoint", "PinStore", "Policy", "XmppTlsError", "certificateInfo", "certificatesFromPem",
+    "checkIdentity", "generateIdentity", "poshRedirectUrl", "poshVerify", "serverPinKey",
+    "supportsXtls", "version", "xtlsFeature",
+  ]);
+});
+
 test("disco and version", () => {
   assert.equal(xtlsFeature(), "urn:xmpp:tmp:xtls");
   assert.equal(supportsXtls(
