@@ -10,24 +10,28 @@ from .xmpptls_mobile import *  # noqa: F401,F403
 
 
 def _closeable(cls, free):
-    """Gives a uniffi object close(), __enter__/__exit__, and a clear error
-    on use after close (instead of a ctypes one)."""
+    """Gives a uniffi object close() and __enter__/__exit__. A closed object
+    changes class to one whose every public attribute raises ValueError (a
+    clear error instead of a ctypes one), so open objects pay nothing."""
+
+    class Closed(cls):
+        def __getattribute__(self, name):
+            if name.startswith("_") or name == "close":
+                return object.__getattribute__(self, name)
+            raise ValueError(f"{cls.__name__} is closed")
+
+    Closed.__name__ = Closed.__qualname__ = f"Closed{cls.__name__}"
 
     def close(self):
         handle = getattr(self, "_handle", None)
         if handle is not None:
             self._handle = None
+            self.__class__ = Closed
             _mobile._uniffi_rust_call(free, handle)
-
-    def __getattribute__(self, name):
-        if not name.startswith("_") and name != "close" and object.__getattribute__(self, "__dict__").get("_handle", 0) is None:
-            raise ValueError(f"{cls.__name__} is closed")
-        return object.__getattribute__(self, name)
 
     cls.close = close
     cls.__enter__ = lambda self: self
     cls.__exit__ = lambda self, *exc: self.close()
-    cls.__getattribute__ = __getattribute__
 
 
 _closeable(Endpoint, _mobile._UniffiLib.uniffi_xmpptls_mobile_fn_free_endpoint)  # noqa: F405
