@@ -18,6 +18,10 @@
  *   one thread at a time.
  * - Time is an argument (seconds since the Unix epoch): the library reads
  *   no clock.
+ * - Text (XML, PEM, JSON, JIDs) is char*, UTF-8; binary data (DER, RDATA,
+ *   hashes) is uint8_t*. Text given with a length needs no NUL.
+ * - valgrind: ring's assembly computes values memcheck cannot follow; run
+ *   it with --suppressions=$(pkg-config --variable=suppressions xmpptls).
  */
 
 #ifndef XMPPTLS_H
@@ -466,9 +470,9 @@ void xmpptls_endpoint_config_free(struct xmpptls_endpoint_config *cfg);
 // # Safety
 // `cfg` is live; the PEM pointers point to the given lengths.
 xmpptls_result xmpptls_endpoint_config_set_identity_pem(struct xmpptls_endpoint_config *cfg,
-                                                        const uint8_t *chain_pem,
+                                                        const char *chain_pem,
                                                         size_t chain_len,
-                                                        const uint8_t *key_pem,
+                                                        const char *key_pem,
                                                         size_t key_len);
 
 // Uses an identity made by `xmpptls_identity_generate` or
@@ -493,7 +497,7 @@ xmpptls_result xmpptls_endpoint_config_set_trust(struct xmpptls_endpoint_config 
 // # Safety
 // `cfg` is live; `pem` points to `len` octets.
 xmpptls_result xmpptls_endpoint_config_add_root_pem(struct xmpptls_endpoint_config *cfg,
-                                                    const uint8_t *pem,
+                                                    const char *pem,
                                                     size_t len);
 
 // Adds a pin (SPKI SHA-256, hex) for a bare JID: the known keys for
@@ -513,7 +517,7 @@ xmpptls_result xmpptls_endpoint_config_add_pin(struct xmpptls_endpoint_config *c
 // # Safety
 // `cfg` is live; `json` points to `len` octets.
 xmpptls_result xmpptls_endpoint_config_load_pins_json(struct xmpptls_endpoint_config *cfg,
-                                                      const uint8_t *json,
+                                                      const char *json,
                                                       size_t len);
 
 // Creates an endpoint from a configuration (the configuration stays the
@@ -565,7 +569,7 @@ const char *xmpptls_disco_feature(void);
 //
 // # Safety
 // `response` points to `len` octets; `supported` is writable.
-xmpptls_result xmpptls_disco_supports_xtls(const uint8_t *response, size_t len, int32_t *supported);
+xmpptls_result xmpptls_disco_supports_xtls(const char *response, size_t len, int32_t *supported);
 
 // Creates an endpoint for `jid` with a freshly generated self-signed
 // identity (XmppAddr = the bare JID) and the trust mode `trust`
@@ -591,7 +595,7 @@ void xmpptls_endpoint_free(struct xmpptls_endpoint *ep);
 // # Safety
 // `ep` is a live endpoint; `stanza` points to `len` octets; `handled` to an int.
 xmpptls_result xmpptls_endpoint_handle_incoming(struct xmpptls_endpoint *ep,
-                                                const uint8_t *stanza,
+                                                const char *stanza,
                                                 size_t len,
                                                 uint64_t now_unix_secs,
                                                 int32_t *handled);
@@ -612,7 +616,7 @@ xmpptls_result xmpptls_endpoint_open(struct xmpptls_endpoint *ep,
 // `ep` is a live endpoint; `peer` NUL-terminated; `stanza` `len` octets.
 xmpptls_result xmpptls_endpoint_send(struct xmpptls_endpoint *ep,
                                      const char *peer,
-                                     const uint8_t *stanza,
+                                     const char *stanza,
                                      size_t len,
                                      uint64_t now_unix_secs);
 
@@ -670,7 +674,7 @@ xmpptls_result xmpptls_endpoint_transmit_len(struct xmpptls_endpoint *ep, size_t
 // # Safety
 // `ep` is a live endpoint; `buf` has `buf_len` writable octets; `written` a `size_t`.
 xmpptls_result xmpptls_endpoint_poll_transmit(struct xmpptls_endpoint *ep,
-                                              uint8_t *buf,
+                                              char *buf,
                                               size_t buf_len,
                                               size_t *written);
 
@@ -698,7 +702,7 @@ xmpptls_result xmpptls_endpoint_pins_json(struct xmpptls_endpoint *ep,
 // # Safety
 // `ep` is a live endpoint; `data` and `len` are writable.
 xmpptls_result xmpptls_endpoint_peek_transmit(struct xmpptls_endpoint *ep,
-                                              const uint8_t **data,
+                                              const char **data,
                                               size_t *len);
 
 // Drops the stanza `xmpptls_endpoint_peek_transmit` showed (it was sent).
@@ -753,7 +757,7 @@ xmpptls_result xmpptls_event_text(const struct xmpptls_event *ev,
 // # Safety
 // `ev` is a live event; `data` and `len` are writable.
 xmpptls_result xmpptls_event_text_ptr(const struct xmpptls_event *ev,
-                                      const uint8_t **data,
+                                      const char **data,
                                       size_t *len);
 
 // The kind of a closed tunnel's reason (`XMPPTLS_CLOSE_*`); 0 for other
@@ -855,9 +859,9 @@ xmpptls_result xmpptls_identity_generate(const char *jid, struct xmpptls_identit
 //
 // # Safety
 // The PEM pointers point to the given lengths; `out` is writable.
-xmpptls_result xmpptls_identity_from_pem(const uint8_t *chain_pem,
+xmpptls_result xmpptls_identity_from_pem(const char *chain_pem,
                                          size_t chain_len,
-                                         const uint8_t *key_pem,
+                                         const char *key_pem,
                                          size_t key_len,
                                          struct xmpptls_identity **out);
 
@@ -948,7 +952,7 @@ void xmpptls_report_free(struct xmpptls_report *r);
 //
 // # Safety
 // `pem` points to `len` octets; `domain` is NUL-terminated; `matched` is writable.
-xmpptls_result xmpptls_check_identity_pem(const uint8_t *pem,
+xmpptls_result xmpptls_check_identity_pem(const char *pem,
                                           size_t len,
                                           const char *domain,
                                           uint32_t service,
@@ -1073,9 +1077,9 @@ xmpptls_result xmpptls_evaluate_with_policy(const struct xmpptls_policy *p,
 // # Safety
 // `doc` points to `len` octets; `buf` to `buf_len` writable octets;
 // `written` is writable.
-xmpptls_result xmpptls_posh_redirect_url(const uint8_t *doc,
+xmpptls_result xmpptls_posh_redirect_url(const char *doc,
                                          size_t len,
-                                         uint8_t *buf,
+                                         char *buf,
                                          size_t buf_len,
                                          size_t *written);
 
@@ -1088,9 +1092,9 @@ xmpptls_result xmpptls_posh_redirect_url(const uint8_t *doc,
 // # Safety
 // `doc`, `followed` (if not NULL) and `der` point to their lengths;
 // `outcome` is writable.
-xmpptls_result xmpptls_posh_verify(const uint8_t *doc,
+xmpptls_result xmpptls_posh_verify(const char *doc,
                                    size_t doc_len,
-                                   const uint8_t *followed,
+                                   const char *followed,
                                    size_t followed_len,
                                    const uint8_t *der,
                                    size_t der_len,
@@ -1134,7 +1138,7 @@ xmpptls_result xmpptls_pin_store_new(struct xmpptls_pin_store **out);
 //
 // # Safety
 // `json` points to `len` octets; `out` is writable.
-xmpptls_result xmpptls_pin_store_from_json(const uint8_t *json,
+xmpptls_result xmpptls_pin_store_from_json(const char *json,
                                            size_t len,
                                            struct xmpptls_pin_store **out);
 
@@ -1184,7 +1188,7 @@ xmpptls_result xmpptls_check_server(const struct xmpptls_policy *policy,
 //
 // # Safety
 // `features` points to `len` octets; `decision` is writable.
-xmpptls_result xmpptls_starttls_on_features(const uint8_t *features,
+xmpptls_result xmpptls_starttls_on_features(const char *features,
                                             size_t len,
                                             int32_t require_tls,
                                             int32_t attempt_when_not_offered,
@@ -1196,7 +1200,7 @@ xmpptls_result xmpptls_starttls_on_features(const uint8_t *features,
 //
 // # Safety
 // `answer` points to `len` octets; `proceed` is writable.
-xmpptls_result xmpptls_starttls_on_answer(const uint8_t *answer, size_t len, int32_t *proceed);
+xmpptls_result xmpptls_starttls_on_answer(const char *answer, size_t len, int32_t *proceed);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds libxmpptls and installs header, shared library (soname
-# libxmpptls.so.0), static library and pkg-config file under PREFIX: what
+# libxmpptls.so.0), static library, pkg-config file and valgrind
+# suppressions (pkg-config --variable=suppressions xmpptls) under PREFIX: what
 # cargo-c would do, without compiling cargo-c (cargo as a library) on every
 # fresh machine. The crate's own library name is xmpptls_c because the core
 # crate already produces libxmpptls.rlib.
@@ -29,16 +30,19 @@ target=${CARGO_TARGET_DIR:-target}/$profile
 static_libs=$(cargo rustc -q "${flags[@]}" --lib --crate-type staticlib -- --print native-static-libs 2>&1 \
   | sed -n 's/.*native-static-libs: //p' | tail -1)
 
-mkdir -p "$prefix/include" "$prefix/lib/pkgconfig"
+mkdir -p "$prefix/include" "$prefix/lib/pkgconfig" "$prefix/share/xmpptls"
 install -m 644 include/xmpptls.h "$prefix/include/xmpptls.h"
 install -m 755 "$target/libxmpptls_c.so" "$prefix/lib/libxmpptls.so.$version"
 ln -sf "libxmpptls.so.$version" "$prefix/lib/libxmpptls.so.$major"
 ln -sf "libxmpptls.so.$major" "$prefix/lib/libxmpptls.so"
 install -m 644 "$target/libxmpptls_c.a" "$prefix/lib/libxmpptls.a"
+# valgrind suppressions for the reports ring's assembly causes (see the file).
+install -m 644 bindings-c/valgrind/xmpptls.supp "$prefix/share/xmpptls/xmpptls.supp"
 cat > "$prefix/lib/pkgconfig/xmpptls.pc" <<PC
 prefix=$prefix
 libdir=\${prefix}/lib
 includedir=\${prefix}/include
+suppressions=\${prefix}/share/xmpptls/xmpptls.supp
 
 Name: xmpptls
 Description: TLS in XMPP, safe and visible: XTLS tunnels and RFC 7590 checks

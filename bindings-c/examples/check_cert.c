@@ -21,7 +21,7 @@ int main(int argc, char **argv) {
     perror(argv[1]);
     return 2;
   }
-  static uint8_t pem[1 << 16];
+  static char pem[1 << 16];
   size_t len = fread(pem, 1, sizeof pem, f);
   fclose(f);
 

@@ -34,10 +34,10 @@ static int route(xmpptls_endpoint *from, xmpptls_endpoint *to, uint64_t now) {
   size_t len, written;
   while (xmpptls_endpoint_transmit_len(from, &len) == XMPPTLS_OK) {
     char *stanza = malloc(len + 1);
-    xmpptls_result r = xmpptls_endpoint_poll_transmit(from, (uint8_t *)stanza, len + 1, &written);
+    xmpptls_result r = xmpptls_endpoint_poll_transmit(from, stanza, len + 1, &written);
     if (r != XMPPTLS_OK) die("poll_transmit", r);
     int handled;
-    r = xmpptls_endpoint_handle_incoming(to, (const uint8_t *)stanza, written, now, &handled);
+    r = xmpptls_endpoint_handle_incoming(to, stanza, written, now, &handled);
     if (r != XMPPTLS_OK) die("handle_incoming", r);
     free(stanza);
     moved++;
@@ -99,7 +99,7 @@ int main(void) {
 
   if ((r = xmpptls_endpoint_open(romeo, juliet_jid, now)) != XMPPTLS_OK) die("open", r);
   const char *msg = "<message type='chat'><body>But soft, what light through yonder window breaks?</body></message>";
-  if ((r = xmpptls_endpoint_send(romeo, juliet_jid, (const uint8_t *)msg, strlen(msg), now)) != XMPPTLS_OK) die("send", r);
+  if ((r = xmpptls_endpoint_send(romeo, juliet_jid, msg, strlen(msg), now)) != XMPPTLS_OK) die("send", r);
   while (route(romeo, juliet, now) + route(juliet, romeo, now) > 0) {
   }
   timers(romeo, now);

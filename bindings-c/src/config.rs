@@ -8,7 +8,7 @@ use xmpptls::identity::certificates_from_pem;
 use xmpptls::{CertificateDer, EndpointConfig, Identity, Jid, PinStore};
 
 use crate::endpoint::{jid, xmpptls_endpoint};
-use crate::ffi::{bytes_arg, free_box, guard, named, set, str_arg, with_mut};
+use crate::ffi::{free_box, guard, named, set, str_arg, text_arg, with_mut};
 use crate::identity::xmpptls_identity;
 use crate::result::*;
 
@@ -108,15 +108,15 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_free(cfg: *mut xmpptls_endpoint
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_endpoint_config_set_identity_pem(
     cfg: *mut xmpptls_endpoint_config,
-    chain_pem: *const u8,
+    chain_pem: *const c_char,
     chain_len: usize,
-    key_pem: *const u8,
+    key_pem: *const c_char,
     key_len: usize,
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
         with_mut(cfg, |c| {
-            match (bytes_arg(chain_pem, chain_len), bytes_arg(key_pem, key_len)) {
+            match (text_arg(chain_pem, chain_len), text_arg(key_pem, key_len)) {
                 (Ok(chain), Ok(key)) => match Identity::from_pem(chain, key) {
                     Ok(id) => {
                         c.identity = Some(id);
@@ -185,13 +185,13 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_trust(
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_endpoint_config_add_root_pem(
     cfg: *mut xmpptls_endpoint_config,
-    pem: *const u8,
+    pem: *const c_char,
     len: usize,
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
         with_mut(cfg, |c| {
-            match bytes_arg(pem, len).map(certificates_from_pem) {
+            match text_arg(pem, len).map(certificates_from_pem) {
                 Ok(Ok(certs)) => {
                     c.roots.extend(certs);
                     XMPPTLS_OK
@@ -239,13 +239,13 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_add_pin(
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_endpoint_config_load_pins_json(
     cfg: *mut xmpptls_endpoint_config,
-    json: *const u8,
+    json: *const c_char,
     len: usize,
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
         with_mut(cfg, |c| {
-            let text = match bytes_arg(json, len).map(std::str::from_utf8) {
+            let text = match text_arg(json, len).map(std::str::from_utf8) {
                 Ok(Ok(t)) => t,
                 Ok(Err(_)) => return XMPPTLS_INVALID_PARAMETER,
                 Err(e) => return e,

@@ -7,7 +7,7 @@ use std::ffi::c_char;
 
 use xmpptls::xtls::disco;
 
-use crate::ffi::{bytes_arg, guard, set};
+use crate::ffi::{guard, set, text_arg};
 use crate::result::*;
 
 /// The XTLS disco feature (`urn:xmpp:tmp:xtls`), a static NUL-terminated string.
@@ -23,13 +23,13 @@ pub extern "C" fn xmpptls_disco_feature() -> *const c_char {
 /// `response` points to `len` octets; `supported` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_disco_supports_xtls(
-    response: *const u8,
+    response: *const c_char,
     len: usize,
     supported: *mut i32,
 ) -> xmpptls_result {
     guard(|| {
         // SAFETY: per the function's contract.
-        let bytes = match unsafe { bytes_arg(response, len) } {
+        let bytes = match unsafe { text_arg(response, len) } {
             Ok(b) => b,
             Err(e) => return e,
         };

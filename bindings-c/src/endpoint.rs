@@ -6,7 +6,7 @@ use xmpptls::api::{FlatEvent, Named};
 use xmpptls::{Endpoint, Jid, ReturnedStanza};
 
 use crate::config::{xmpptls_endpoint_config, xmpptls_pin_callback};
-use crate::ffi::{bytes_arg, free_box, guard, named, seconds, set, str_arg, with_mut, write_out};
+use crate::ffi::{free_box, guard, named, seconds, set, str_arg, text_arg, with_mut, write_out};
 use crate::result::*;
 
 /// Trust the certificate whose hash the peer's XEP-0250 offer announces.
@@ -169,7 +169,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_free(ep: *mut xmpptls_endpoint) {
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_endpoint_handle_incoming(
     ep: *mut xmpptls_endpoint,
-    stanza: *const u8,
+    stanza: *const c_char,
     len: usize,
     now_unix_secs: u64,
     handled: *mut i32,
@@ -177,7 +177,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_handle_incoming(
     // SAFETY: per the function's contract.
     unsafe {
         with_mut(ep, |e| {
-            let bytes = match bytes_arg(stanza, len) {
+            let bytes = match text_arg(stanza, len) {
                 Ok(b) => b,
                 Err(c) => return c,
             };
@@ -224,7 +224,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_open(
 pub unsafe extern "C" fn xmpptls_endpoint_send(
     ep: *mut xmpptls_endpoint,
     peer: *const c_char,
-    stanza: *const u8,
+    stanza: *const c_char,
     len: usize,
     now_unix_secs: u64,
 ) -> xmpptls_result {
@@ -235,7 +235,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_send(
                 Ok(p) => p,
                 Err(c) => return c,
             };
-            match bytes_arg(stanza, len) {
+            match text_arg(stanza, len) {
                 Ok(b) => e
                     .inner
                     .send(&p, b, seconds(now_unix_secs))
@@ -385,7 +385,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_transmit_len(
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_endpoint_poll_transmit(
     ep: *mut xmpptls_endpoint,
-    buf: *mut u8,
+    buf: *mut c_char,
     buf_len: usize,
     written: *mut usize,
 ) -> xmpptls_result {
@@ -398,7 +398,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_transmit(
             let Some(s) = &e.next else {
                 return XMPPTLS_EMPTY;
             };
-            let r = write_out(s.as_bytes(), buf, buf_len, written);
+            let r = write_out(s.as_bytes(), buf.cast(), buf_len, written);
             if r == XMPPTLS_OK {
                 e.next = None;
             }
@@ -455,7 +455,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_pins_json(
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_endpoint_peek_transmit(
     ep: *mut xmpptls_endpoint,
-    data: *mut *const u8,
+    data: *mut *const c_char,
     len: *mut usize,
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
@@ -469,7 +469,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_peek_transmit(
             }
             match &e.next {
                 Some(s) => {
-                    set(data, s.as_ptr());
+                    set(data, s.as_ptr().cast());
                     set(len, s.len())
                 }
                 None => XMPPTLS_EMPTY,
@@ -639,7 +639,7 @@ pub unsafe extern "C" fn xmpptls_event_text(
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_event_text_ptr(
     ev: *const xmpptls_event,
-    data: *mut *const u8,
+    data: *mut *const c_char,
     len: *mut usize,
 ) -> xmpptls_result {
     guard(|| {
@@ -652,7 +652,7 @@ pub unsafe extern "C" fn xmpptls_event_text_ptr(
         }
         // SAFETY: both checked non-NULL.
         unsafe {
-            set(data, e.text.as_ptr());
+            set(data, e.text.as_ptr().cast());
             set(len, e.text.len())
         }
     })

@@ -52,6 +52,20 @@ pub(crate) unsafe fn bytes_arg<'a>(p: *const u8, len: usize) -> Result<&'a [u8],
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
 }
 
+/// `len` octets of text from C (XML, PEM, JSON): `char*` in the header,
+/// read as octets here, since each caller decodes its own format (UTF-8 is
+/// checked where text is parsed). NULL is allowed only with `len == 0`.
+///
+/// # Safety
+/// `p` points to `len` readable octets.
+pub(crate) unsafe fn text_arg<'a>(
+    p: *const c_char,
+    len: usize,
+) -> Result<&'a [u8], xmpptls_result> {
+    // SAFETY: the same contract as `bytes_arg`.
+    unsafe { bytes_arg(p.cast(), len) }
+}
+
 /// Copies `data` into the caller's buffer, NUL-terminated: `len` must be at
 /// least `data.len() + 1`. Writes `*written = data.len()` on success only.
 ///

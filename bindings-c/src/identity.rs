@@ -8,7 +8,7 @@ use std::ffi::c_char;
 use xmpptls::api::IdentityPem;
 use xmpptls::Identity;
 
-use crate::ffi::{bytes_arg, free_box, guard, set, str_arg, write_out};
+use crate::ffi::{free_box, guard, set, str_arg, text_arg, write_out};
 use crate::result::*;
 
 /// An identity as PEM and its pin (opaque; free with
@@ -73,16 +73,16 @@ pub unsafe extern "C" fn xmpptls_identity_generate(
 /// The PEM pointers point to the given lengths; `out` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_identity_from_pem(
-    chain_pem: *const u8,
+    chain_pem: *const c_char,
     chain_len: usize,
-    key_pem: *const u8,
+    key_pem: *const c_char,
     key_len: usize,
     out: *mut *mut xmpptls_identity,
 ) -> xmpptls_result {
     guard(|| {
         // SAFETY: per the function's contract.
         let (chain, key) =
-            match unsafe { (bytes_arg(chain_pem, chain_len), bytes_arg(key_pem, key_len)) } {
+            match unsafe { (text_arg(chain_pem, chain_len), text_arg(key_pem, key_len)) } {
                 (Ok(c), Ok(k)) => (c, k),
                 (Err(e), _) | (_, Err(e)) => return e,
             };

@@ -8,7 +8,7 @@ use xmpptls::identity::Service;
 use xmpptls::policy::{AuthMethod, Negotiated, Policy, TlsVersion};
 use xmpptls::ConnectionReport;
 
-use crate::ffi::{bytes_arg, der_list, free_box, guard, named, set, str_arg, write_out};
+use crate::ffi::{bytes_arg, der_list, free_box, guard, named, set, str_arg, text_arg, write_out};
 use crate::result::*;
 
 /// Policy presets for `xmpptls_evaluate`.
@@ -364,7 +364,7 @@ pub unsafe extern "C" fn xmpptls_report_free(r: *mut xmpptls_report) {
 /// `pem` points to `len` octets; `domain` is NUL-terminated; `matched` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_check_identity_pem(
-    pem: *const u8,
+    pem: *const c_char,
     len: usize,
     domain: *const c_char,
     service: u32,
@@ -373,7 +373,7 @@ pub unsafe extern "C" fn xmpptls_check_identity_pem(
 ) -> xmpptls_result {
     guard(|| {
         // SAFETY: per the function's contract.
-        let bytes = match unsafe { bytes_arg(pem, len) } {
+        let bytes = match unsafe { text_arg(pem, len) } {
             Ok(b) => b,
             Err(e) => return e,
         };

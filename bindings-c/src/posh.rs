@@ -3,11 +3,12 @@
 //! with its own HTTPS stack, follows at most one redirect, and hands the
 //! documents over; this checks the server's certificate against them.
 
+use std::ffi::c_char;
 use xmpptls::api::{Named, PoshOutcome};
 use xmpptls::dna::posh::{self, PoshDocument};
 use xmpptls::CertificateDer;
 
-use crate::ffi::{bytes_arg, guard, seconds, set, write_out};
+use crate::ffi::{bytes_arg, guard, seconds, set, text_arg, write_out};
 use crate::result::*;
 
 /// A fingerprint matches the certificate.
@@ -37,22 +38,22 @@ pub const XMPPTLS_POSH_TOO_MANY_REDIRECTS: u32 = 8;
 /// `written` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_posh_redirect_url(
-    doc: *const u8,
+    doc: *const c_char,
     len: usize,
-    buf: *mut u8,
+    buf: *mut c_char,
     buf_len: usize,
     written: *mut usize,
 ) -> xmpptls_result {
     guard(|| {
         // SAFETY: per the function's contract.
-        let bytes = match unsafe { bytes_arg(doc, len) } {
+        let bytes = match unsafe { text_arg(doc, len) } {
             Ok(b) => b,
             Err(e) => return e,
         };
         match PoshDocument::parse(bytes) {
             // SAFETY: per the function's contract.
             Ok(PoshDocument::Redirect { url, .. }) => unsafe {
-                write_out(url.as_bytes(), buf, buf_len, written)
+                write_out(url.as_bytes(), buf.cast(), buf_len, written)
             },
             Ok(PoshDocument::Fingerprints { .. }) => XMPPTLS_EMPTY,
             Err(_) => XMPPTLS_INVALID_PARAMETER,
@@ -72,9 +73,9 @@ pub unsafe extern "C" fn xmpptls_posh_redirect_url(
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn xmpptls_posh_verify(
-    doc: *const u8,
+    doc: *const c_char,
     doc_len: usize,
-    followed: *const u8,
+    followed: *const c_char,
     followed_len: usize,
     der: *const u8,
     der_len: usize,
@@ -84,7 +85,7 @@ pub unsafe extern "C" fn xmpptls_posh_verify(
 ) -> xmpptls_result {
     guard(|| {
         // SAFETY: per the function's contract.
-        let (doc, cert) = match unsafe { (bytes_arg(doc, doc_len), bytes_arg(der, der_len)) } {
+        let (doc, cert) = match unsafe { (text_arg(doc, doc_len), bytes_arg(der, der_len)) } {
             (Ok(d), Ok(c)) => (d, CertificateDer::from(c)),
             (Err(e), _) | (_, Err(e)) => return e,
         };
@@ -92,7 +93,7 @@ pub unsafe extern "C" fn xmpptls_posh_verify(
             None
         } else {
             // SAFETY: non-NULL, `followed_len` octets per the contract.
-            match unsafe { bytes_arg(followed, followed_len) } {
+            match unsafe { text_arg(followed, followed_len) } {
                 Ok(f) => Some(f),
                 Err(e) => return e,
             }

@@ -9,7 +9,7 @@ use std::ffi::c_char;
 use xmpptls::identity::Service;
 use xmpptls::PinStore;
 
-use crate::ffi::{bytes_arg, free_box, guard, named, set, str_arg, with_mut, write_out};
+use crate::ffi::{free_box, guard, named, set, str_arg, text_arg, with_mut, write_out};
 use crate::policy::{negotiated_arg, report_out, xmpptls_negotiated, xmpptls_report};
 use crate::policy_settings::xmpptls_policy;
 use crate::result::*;
@@ -42,13 +42,13 @@ pub unsafe extern "C" fn xmpptls_pin_store_new(out: *mut *mut xmpptls_pin_store)
 /// `json` points to `len` octets; `out` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_pin_store_from_json(
-    json: *const u8,
+    json: *const c_char,
     len: usize,
     out: *mut *mut xmpptls_pin_store,
 ) -> xmpptls_result {
     guard(|| {
         // SAFETY: per the function's contract.
-        let text = match unsafe { bytes_arg(json, len) }.map(std::str::from_utf8) {
+        let text = match unsafe { text_arg(json, len) }.map(std::str::from_utf8) {
             Ok(Ok(t)) => t,
             Ok(Err(_)) => return XMPPTLS_INVALID_PARAMETER,
             Err(e) => return e,

@@ -4,9 +4,10 @@
 //! the server's answer. The client sends
 //! `<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>` itself.
 
+use std::ffi::c_char;
 use xmpptls::starttls::{self, FeaturesDecision, StartTlsAnswer, StartTlsPolicy};
 
-use crate::ffi::{bytes_arg, guard, set};
+use crate::ffi::{guard, set, text_arg};
 use crate::result::*;
 
 /// Send STARTTLS: the server offered it.
@@ -30,7 +31,7 @@ pub const XMPPTLS_FEATURES_REFUSE: u32 = 5;
 /// `features` points to `len` octets; `decision` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_starttls_on_features(
-    features: *const u8,
+    features: *const c_char,
     len: usize,
     require_tls: i32,
     attempt_when_not_offered: i32,
@@ -38,7 +39,7 @@ pub unsafe extern "C" fn xmpptls_starttls_on_features(
 ) -> xmpptls_result {
     guard(|| {
         // SAFETY: per the function's contract.
-        let bytes = match unsafe { bytes_arg(features, len) } {
+        let bytes = match unsafe { text_arg(features, len) } {
             Ok(b) => b,
             Err(e) => return e,
         };
@@ -75,13 +76,13 @@ pub unsafe extern "C" fn xmpptls_starttls_on_features(
 /// `answer` points to `len` octets; `proceed` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn xmpptls_starttls_on_answer(
-    answer: *const u8,
+    answer: *const c_char,
     len: usize,
     proceed: *mut i32,
 ) -> xmpptls_result {
     guard(|| {
         // SAFETY: per the function's contract.
-        let bytes = match unsafe { bytes_arg(answer, len) } {
+        let bytes = match unsafe { text_arg(answer, len) } {
             Ok(b) => b,
             Err(e) => return e,
         };

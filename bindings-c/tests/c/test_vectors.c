@@ -180,8 +180,8 @@ static void posh_vectors(void) {
   for (size_t i = 0; i < COUNT(posh_cases); i++) {
     const struct posh_case *c = &posh_cases[i];
     uint32_t outcome = 0;
-    xmpptls_result r = xmpptls_posh_verify((const uint8_t *)c->document, strlen(c->document),
-        (const uint8_t *)c->followed, c->followed ? strlen(c->followed) : 0, der, len, c->fetched_at, c->now, &outcome);
+    xmpptls_result r = xmpptls_posh_verify(c->document, strlen(c->document),
+        c->followed, c->followed ? strlen(c->followed) : 0, der, len, c->fetched_at, c->now, &outcome);
     verdict(der && r == XMPPTLS_OK && outcome == c->expect, "posh", c->name);
   }
   free(der);
@@ -190,7 +190,7 @@ static void posh_vectors(void) {
 static void error_vectors(void) {
   for (size_t i = 0; i < COUNT(error_cases); i++) {
     const struct error_case *c = &error_cases[i];
-    const uint8_t *in = (const uint8_t *)c->input;
+    const char *in = c->input;
     size_t len = strlen(c->input);
     xmpptls_result r = XMPPTLS_OK;
     if (!strcmp(c->call, "pin_store_from_json")) {
@@ -220,7 +220,7 @@ static xmpptls_endpoint *tunnel_endpoint(const char *jid, const char *chain, con
   xmpptls_identity *id = NULL;
   xmpptls_endpoint *ep = NULL;
   if (xmpptls_endpoint_config_new(jid, &cfg) == XMPPTLS_OK && xmpptls_endpoint_config_set_trust(cfg, trust) == XMPPTLS_OK &&
-      xmpptls_identity_from_pem((const uint8_t *)chain, strlen(chain), (const uint8_t *)key, strlen(key), &id) == XMPPTLS_OK &&
+      xmpptls_identity_from_pem(chain, strlen(chain), key, strlen(key), &id) == XMPPTLS_OK &&
       xmpptls_endpoint_config_set_identity(cfg, id) == XMPPTLS_OK)
     xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &ep);
   xmpptls_identity_free(id);
@@ -239,8 +239,8 @@ static void route(xmpptls_endpoint *eps[2]) {
         char *buf = malloc(len + 1);
         size_t w = 0;
         int handled;
-        if (buf && xmpptls_endpoint_poll_transmit(eps[side], (uint8_t *)buf, len + 1, &w) == XMPPTLS_OK)
-          xmpptls_endpoint_handle_incoming(eps[1 - side], (const uint8_t *)buf, w, 1800000000u, &handled);
+        if (buf && xmpptls_endpoint_poll_transmit(eps[side], buf, len + 1, &w) == XMPPTLS_OK)
+          xmpptls_endpoint_handle_incoming(eps[1 - side], buf, w, 1800000000u, &handled);
         free(buf);
         moved = 1;
       }
@@ -290,7 +290,7 @@ static void tunnel_vectors(void) {
       xmpptls_result r = XMPPTLS_OK;
       if (!strcmp(st->op, "route")) route(eps);
       else if (!strcmp(st->op, "open")) r = xmpptls_endpoint_open(ep, peer, 1800000000u);
-      else if (!strcmp(st->op, "send")) r = xmpptls_endpoint_send(ep, peer, (const uint8_t *)st->stanza, strlen(st->stanza), 1800000000u);
+      else if (!strcmp(st->op, "send")) r = xmpptls_endpoint_send(ep, peer, st->stanza, strlen(st->stanza), 1800000000u);
       else if (!strcmp(st->op, "close")) r = xmpptls_endpoint_close(ep, peer, 1800000000u);
       else if (!strcmp(st->op, "peer_unavailable")) r = xmpptls_endpoint_peer_unavailable(ep, peer);
       ok = (uint32_t)r == st->expect_error;

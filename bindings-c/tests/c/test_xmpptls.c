@@ -80,12 +80,12 @@ static int pump_one(xmpptls_endpoint *from, xmpptls_endpoint *to) {
   while (xmpptls_endpoint_transmit_len(from, &len) == XMPPTLS_OK) {
     char *buf = malloc(len + 1);
     size_t written = 0;
-    if (xmpptls_endpoint_poll_transmit(from, (uint8_t *)buf, len + 1, &written) != XMPPTLS_OK) {
+    if (xmpptls_endpoint_poll_transmit(from, buf, len + 1, &written) != XMPPTLS_OK) {
       free(buf);
       return -1;
     }
     int handled = -1;
-    xmpptls_result r = xmpptls_endpoint_handle_incoming(to, (const uint8_t *)buf, written, NOW, &handled);
+    xmpptls_result r = xmpptls_endpoint_handle_incoming(to, buf, written, NOW, &handled);
     free(buf);
     if (r != XMPPTLS_OK || handled != 1) {
       pump_error = r;
@@ -98,7 +98,7 @@ static int pump_one(xmpptls_endpoint *from, xmpptls_endpoint *to) {
 
 /* Drops what `ep` queued (its peer went away). */
 static void discard_transmits(xmpptls_endpoint *ep) {
-  const uint8_t *data;
+  const char *data;
   size_t len;
   while (xmpptls_endpoint_peek_transmit(ep, &data, &len) == XMPPTLS_OK) xmpptls_endpoint_consume_transmit(ep);
 }
@@ -166,11 +166,11 @@ static int test_tunnel_messages_both_ways_and_close(void) {
   CHECK(xmpptls_endpoint_tunnel_state(romeo, JULIET, &state) == XMPPTLS_OK && state == XMPPTLS_STATE_STARTING);
   CHECK(xmpptls_endpoint_tunnel_count(romeo) == 1 && xmpptls_endpoint_tunnel_count(NULL) == 0);
   const char *m1 = "<message type='chat'><body>But soft!</body></message>";
-  CHECK(xmpptls_endpoint_send(romeo, JULIET, (const uint8_t *)m1, strlen(m1), NOW) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_send(romeo, JULIET, m1, strlen(m1), NOW) == XMPPTLS_OK);
   CHECK(pump(romeo, juliet) == 0);
   CHECK(xmpptls_endpoint_tunnel_state(juliet, ROMEO, &state) == XMPPTLS_OK && state == XMPPTLS_STATE_ESTABLISHED);
   const char *m2 = "<message type='chat'><body>Wherefore art thou</body></message>";
-  CHECK(xmpptls_endpoint_send(juliet, ROMEO, (const uint8_t *)m2, strlen(m2), NOW) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_send(juliet, ROMEO, m2, strlen(m2), NOW) == XMPPTLS_OK);
   CHECK(pump(romeo, juliet) == 0);
 
   int rc[5] = {0}, jc[5] = {0}, found_r = 0, found_j = 0;
@@ -185,7 +185,7 @@ static int test_tunnel_messages_both_ways_and_close(void) {
   int rc2[5] = {0}, jc2[5] = {0}, f = 0;
   CHECK(drain(romeo, rc2, "closed by us", &f) == 0 && f == 1);
   CHECK(drain(juliet, jc2, NULL, &f) == 0 && jc2[XMPPTLS_EVENT_CLOSED] == 1);
-  CHECK(xmpptls_endpoint_send(romeo, JULIET, (const uint8_t *)m1, strlen(m1), NOW) == XMPPTLS_ERR_NO_TUNNEL);
+  CHECK(xmpptls_endpoint_send(romeo, JULIET, m1, strlen(m1), NOW) == XMPPTLS_ERR_NO_TUNNEL);
   CHECK(xmpptls_endpoint_tunnel_count(romeo) == 0);
   /* Romeo pinned juliet on first use; forgetting the pin is the user's
    * acceptance of a new key. */
@@ -216,7 +216,7 @@ static int test_deadlines_keepalive_and_returned_stanzas(void) {
   CHECK(xmpptls_endpoint_poll_timeout(romeo, &deadline) == XMPPTLS_EMPTY);
   CHECK(xmpptls_endpoint_open(romeo, JULIET, t0) == XMPPTLS_OK);
   const char *m = "<message><body>are you there?</body></message>";
-  CHECK(xmpptls_endpoint_send(romeo, JULIET, (const uint8_t *)m, strlen(m), t0) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_send(romeo, JULIET, m, strlen(m), t0) == XMPPTLS_OK);
   CHECK(xmpptls_endpoint_poll_timeout(romeo, &deadline) == XMPPTLS_OK && deadline == t0 + 30);
   CHECK(xmpptls_endpoint_poll_timeout(romeo, NULL) == XMPPTLS_NULL_PARAMETER);
   CHECK(xmpptls_endpoint_handle_timeout(romeo, t0 + 29) == XMPPTLS_OK);
@@ -249,7 +249,7 @@ static int test_deadlines_keepalive_and_returned_stanzas(void) {
   CHECK(pump(romeo, juliet) == 0);
   int ka = -1;
   CHECK(xmpptls_endpoint_poll_keepalive(romeo, &ka) == XMPPTLS_OK);
-  CHECK(xmpptls_endpoint_send(romeo, JULIET, (const uint8_t *)m, strlen(m), t0) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_send(romeo, JULIET, m, strlen(m), t0) == XMPPTLS_OK);
   CHECK(pump_one(romeo, juliet) == 1);
   CHECK(pump_one(juliet, romeo) == 1); /* her acknowledgement */
   CHECK(xmpptls_endpoint_poll_keepalive(juliet, &ka) == XMPPTLS_OK && ka == 0);
@@ -307,10 +307,10 @@ static int test_bad_input_and_null_arguments(void) {
 
   int handled = -1;
   const char *bad_xml = "<iq type='set' id='1'><start xmlns='urn:xmpp:tmp:xtls'>";
-  CHECK(xmpptls_endpoint_handle_incoming(juliet, (const uint8_t *)bad_xml, strlen(bad_xml), NOW, &handled) == XMPPTLS_ERR_XML);
+  CHECK(xmpptls_endpoint_handle_incoming(juliet, bad_xml, strlen(bad_xml), NOW, &handled) == XMPPTLS_ERR_XML);
   CHECK(handled == -1);
   const char *bomb = "<!DOCTYPE iq [<!ENTITY a 'a'>]><iq type='set' id='1'>&a;</iq>";
-  CHECK(xmpptls_endpoint_handle_incoming(juliet, (const uint8_t *)bomb, strlen(bomb), NOW, &handled) == XMPPTLS_ERR_XML);
+  CHECK(xmpptls_endpoint_handle_incoming(juliet, bomb, strlen(bomb), NOW, &handled) == XMPPTLS_ERR_XML);
   /* The detail the code cannot carry. */
   char detail[256];
   size_t detail_len = 0, dw = 0;
@@ -319,13 +319,13 @@ static int test_bad_input_and_null_arguments(void) {
   CHECK(strstr(detail, "DOCTYPE") != NULL);
   CHECK(xmpptls_last_error_detail(detail, 3, &dw) == XMPPTLS_BUFFER_TOO_SMALL);
   const char *base64 = "<iq type='set' id='d' from='" ROMEO "' to='" JULIET "'><data xmlns='urn:xmpp:tmp:xtls'>!!!</data></iq>";
-  CHECK(xmpptls_endpoint_handle_incoming(juliet, (const uint8_t *)base64, strlen(base64), NOW, &handled) == XMPPTLS_ERR_NO_TUNNEL);
+  CHECK(xmpptls_endpoint_handle_incoming(juliet, base64, strlen(base64), NOW, &handled) == XMPPTLS_ERR_NO_TUNNEL);
   const char *msg = "<message><body>not ours</body></message>";
-  CHECK(xmpptls_endpoint_handle_incoming(juliet, (const uint8_t *)msg, strlen(msg), NOW, &handled) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_handle_incoming(juliet, msg, strlen(msg), NOW, &handled) == XMPPTLS_OK);
   CHECK(handled == 0);
   CHECK(xmpptls_endpoint_handle_incoming(juliet, NULL, 5, NOW, &handled) == XMPPTLS_NULL_PARAMETER);
-  CHECK(xmpptls_endpoint_handle_incoming(NULL, (const uint8_t *)msg, strlen(msg), NOW, &handled) == XMPPTLS_NULL_PARAMETER);
-  CHECK(xmpptls_endpoint_handle_incoming(juliet, (const uint8_t *)msg, strlen(msg), NOW, NULL) == XMPPTLS_NULL_PARAMETER);
+  CHECK(xmpptls_endpoint_handle_incoming(NULL, msg, strlen(msg), NOW, &handled) == XMPPTLS_NULL_PARAMETER);
+  CHECK(xmpptls_endpoint_handle_incoming(juliet, msg, strlen(msg), NOW, NULL) == XMPPTLS_NULL_PARAMETER);
   CHECK(xmpptls_endpoint_open(juliet, NULL, NOW) == XMPPTLS_NULL_PARAMETER);
   CHECK(xmpptls_endpoint_open(juliet, "@bad", NOW) == XMPPTLS_ERR_INVALID_JID);
 
@@ -333,15 +333,15 @@ static int test_bad_input_and_null_arguments(void) {
    * §8.2.3), and the item-not-found answer to the data is queued behind
    * it: a too-small buffer does not consume it. */
   size_t len = 0, w = 0;
-  const uint8_t *first = NULL;
+  const char *first = NULL;
   CHECK(xmpptls_endpoint_peek_transmit(juliet, &first, &len) == XMPPTLS_OK);
   CHECK(memmem(first, len, "bad-request", 11) != NULL);
   CHECK(xmpptls_endpoint_consume_transmit(juliet) == XMPPTLS_OK);
   CHECK(xmpptls_endpoint_transmit_len(juliet, &len) == XMPPTLS_OK && len > 10);
   char small[8];
-  CHECK(xmpptls_endpoint_poll_transmit(juliet, (uint8_t *)small, sizeof small, &w) == XMPPTLS_BUFFER_TOO_SMALL);
+  CHECK(xmpptls_endpoint_poll_transmit(juliet, small, sizeof small, &w) == XMPPTLS_BUFFER_TOO_SMALL);
   char *big = malloc(len + 1);
-  CHECK(xmpptls_endpoint_poll_transmit(juliet, (uint8_t *)big, len + 1, &w) == XMPPTLS_OK && w == len);
+  CHECK(xmpptls_endpoint_poll_transmit(juliet, big, len + 1, &w) == XMPPTLS_OK && w == len);
   CHECK(strstr(big, "item-not-found") != NULL);
   free(big);
   CHECK(xmpptls_endpoint_transmit_len(juliet, &len) == XMPPTLS_EMPTY);
@@ -434,7 +434,7 @@ static int test_server_check_with_pins(void) {
   CHECK(json && xmpptls_pin_store_json(pins, json, len + 1, &w) == XMPPTLS_OK && w == len);
   xmpptls_pin_store_free(pins);
   pins = NULL;
-  CHECK(xmpptls_pin_store_from_json((const uint8_t *)json, len, &pins) == XMPPTLS_OK);
+  CHECK(xmpptls_pin_store_from_json(json, len, &pins) == XMPPTLS_OK);
   free(json);
   CHECK(check_server(p, "example.net", &n, pins, "\"status\":\"match\"") == XMPPTLS_VERDICT_PASS);
   /* Another key for the same server: a warning, not re-pinned. */
@@ -454,7 +454,7 @@ static int test_server_check_with_pins(void) {
   xmpptls_report *r = NULL;
   CHECK(xmpptls_check_server(p, "example.net", 9, &n, NULL, &r) == XMPPTLS_ERR_UNKNOWN_NAME && r == NULL);
   CHECK(xmpptls_check_server(NULL, "example.net", XMPPTLS_SERVICE_CLIENT, &n, NULL, &r) == XMPPTLS_NULL_PARAMETER);
-  CHECK(xmpptls_pin_store_from_json((const uint8_t *)"{", 1, &pins) == XMPPTLS_ERR_PIN_STORE);
+  CHECK(xmpptls_pin_store_from_json("{", 1, &pins) == XMPPTLS_ERR_PIN_STORE);
   xmpptls_pin_store_free(pins);
   xmpptls_pin_store_free(NULL);
   xmpptls_policy_free(p);
@@ -573,13 +573,13 @@ static int test_borrowed_views(void) {
   CHECK(xmpptls_endpoint_new(ROMEO, XMPPTLS_TRUST_OFFER, &romeo) == XMPPTLS_OK);
   CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_OK);
   CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
-  const uint8_t *data = NULL;
+  const char *data = NULL;
   size_t len = 0, len2 = 0;
   /* Peeking twice shows the same stanza; consuming moves on. */
   CHECK(xmpptls_endpoint_peek_transmit(romeo, &data, &len) == XMPPTLS_OK && len > 0);
   const char *start = "<start xmlns='urn:xmpp:tmp:xtls'";
   CHECK(memmem(data, len, start, strlen(start)) != NULL);
-  const uint8_t *again = NULL;
+  const char *again = NULL;
   CHECK(xmpptls_endpoint_peek_transmit(romeo, &again, &len2) == XMPPTLS_OK && again == data && len2 == len);
   int handled = 0;
   CHECK(xmpptls_endpoint_handle_incoming(juliet, data, len, NOW, &handled) == XMPPTLS_OK && handled == 1);
@@ -637,9 +637,9 @@ static int test_trust_on_first_use_with_persistence_callback(void) {
   /* Next run: the saved store is loaded back; the same key matches and no
    * new pin is reported. */
   struct pins_seen again = {0};
-  CHECK(xmpptls_endpoint_config_load_pins_json(cfg, (const uint8_t *)json, w) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_config_load_pins_json(cfg, json, w) == XMPPTLS_OK);
   free(json);
-  CHECK(xmpptls_endpoint_config_load_pins_json(cfg, (const uint8_t *)"{\"pins\":7}", 10) == XMPPTLS_ERR_PIN_STORE);
+  CHECK(xmpptls_endpoint_config_load_pins_json(cfg, "{\"pins\":7}", 10) == XMPPTLS_ERR_PIN_STORE);
   CHECK(xmpptls_endpoint_new_with_config(cfg, on_pin, &again, &romeo) == XMPPTLS_OK);
   CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
   xmpptls_endpoint_peer_unavailable(juliet, ROMEO);
@@ -683,7 +683,7 @@ static int test_trust_on_first_use_with_persistence_callback(void) {
 
   CHECK(xmpptls_endpoint_config_set_trust(cfg, 99) == XMPPTLS_ERR_UNKNOWN_NAME);
   CHECK(xmpptls_endpoint_config_add_pin(cfg, "a@b", "not hex") == XMPPTLS_INVALID_PARAMETER);
-  CHECK(xmpptls_endpoint_config_set_identity_pem(cfg, (const uint8_t *)"junk", 4, (const uint8_t *)"junk", 4) == XMPPTLS_ERR_CERTIFICATE);
+  CHECK(xmpptls_endpoint_config_set_identity_pem(cfg, "junk", 4, "junk", 4) == XMPPTLS_ERR_CERTIFICATE);
   CHECK(xmpptls_endpoint_new_with_config(NULL, NULL, NULL, &romeo) == XMPPTLS_NULL_PARAMETER);
   xmpptls_endpoint_config_free(cfg);
   xmpptls_endpoint_config_free(pinned);
@@ -725,7 +725,7 @@ static int test_identity_kept_across_restarts(void) {
   CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_ON_FIRST_USE, &juliet) == XMPPTLS_OK);
   for (int run = 0; run < 2; run++) {
     xmpptls_identity *loaded = NULL;
-    CHECK(xmpptls_identity_from_pem((const uint8_t *)chain, strlen(chain), (const uint8_t *)key, strlen(key), &loaded) == XMPPTLS_OK);
+    CHECK(xmpptls_identity_from_pem(chain, strlen(chain), key, strlen(key), &loaded) == XMPPTLS_OK);
     xmpptls_endpoint_config *cfg = NULL;
     CHECK(xmpptls_endpoint_config_new(ROMEO, &cfg) == XMPPTLS_OK);
     CHECK(xmpptls_endpoint_config_set_identity(cfg, loaded) == XMPPTLS_OK);
@@ -748,7 +748,7 @@ static int test_identity_kept_across_restarts(void) {
     xmpptls_endpoint_free(romeo);
   }
   xmpptls_identity *bad = NULL;
-  CHECK(xmpptls_identity_from_pem((const uint8_t *)"junk", 4, (const uint8_t *)key, strlen(key), &bad) == XMPPTLS_ERR_CERTIFICATE && bad == NULL);
+  CHECK(xmpptls_identity_from_pem("junk", 4, key, strlen(key), &bad) == XMPPTLS_ERR_CERTIFICATE && bad == NULL);
   CHECK(xmpptls_identity_generate("not a jid@", &bad) == XMPPTLS_ERR_INVALID_JID && bad == NULL);
   xmpptls_endpoint_free(juliet);
   free(chain);
@@ -768,8 +768,8 @@ static xmpptls_endpoint *pkix_endpoint(const char *jid, const char *name) {
   xmpptls_endpoint_config *cfg = NULL;
   xmpptls_endpoint *ep = NULL;
   if (chain && key && ca && xmpptls_endpoint_config_new(jid, &cfg) == XMPPTLS_OK &&
-      xmpptls_endpoint_config_set_identity_pem(cfg, chain, chain_len, key, key_len) == XMPPTLS_OK &&
-      xmpptls_endpoint_config_add_root_pem(cfg, ca, ca_len) == XMPPTLS_OK &&
+      xmpptls_endpoint_config_set_identity_pem(cfg, (const char *)chain, chain_len, (const char *)key, key_len) == XMPPTLS_OK &&
+      xmpptls_endpoint_config_add_root_pem(cfg, (const char *)ca, ca_len) == XMPPTLS_OK &&
       xmpptls_endpoint_config_set_trust(cfg, XMPPTLS_TRUST_PKIX) == XMPPTLS_OK) {
     if (xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &ep) != XMPPTLS_OK) ep = NULL;
   }
@@ -850,7 +850,7 @@ static int test_dane(void) {
 
 static xmpptls_result posh_check(const char *doc, const char *followed, const uint8_t *der, size_t der_len,
                                  uint64_t fetched_at, uint32_t *outcome) {
-  return xmpptls_posh_verify((const uint8_t *)doc, strlen(doc), (const uint8_t *)followed,
+  return xmpptls_posh_verify(doc, strlen(doc), followed,
                              followed ? strlen(followed) : 0, der, der_len, fetched_at, NOW, outcome);
 }
 
@@ -882,10 +882,10 @@ static int test_posh(void) {
 #undef POSH
   char url[128];
   size_t w = 0;
-  CHECK(xmpptls_posh_redirect_url((const uint8_t *)redirect, strlen(redirect), (uint8_t *)url, sizeof url, &w) == XMPPTLS_OK);
+  CHECK(xmpptls_posh_redirect_url(redirect, strlen(redirect), url, sizeof url, &w) == XMPPTLS_OK);
   CHECK(strcmp(url, "https://hosting.example/posh/xmpp-client.json") == 0 && w == strlen(url));
-  CHECK(xmpptls_posh_redirect_url((const uint8_t *)doc, strlen(doc), (uint8_t *)url, sizeof url, &w) == XMPPTLS_EMPTY);
-  CHECK(xmpptls_posh_redirect_url((const uint8_t *)"junk", 4, (uint8_t *)url, sizeof url, &w) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_posh_redirect_url(doc, strlen(doc), url, sizeof url, &w) == XMPPTLS_EMPTY);
+  CHECK(xmpptls_posh_redirect_url("junk", 4, url, sizeof url, &w) == XMPPTLS_INVALID_PARAMETER);
   free(der);
   free(other);
   free(b64);
@@ -903,12 +903,12 @@ static int test_disco(void) {
   const char *error = "<iq type='error' id='d1'><query xmlns='http://jabber.org/protocol/disco#info'>"
                       "<feature var='urn:xmpp:tmp:xtls'/></query></iq>";
   int s = -1;
-  CHECK(xmpptls_disco_supports_xtls((const uint8_t *)yes, strlen(yes), &s) == XMPPTLS_OK && s == 1);
-  CHECK(xmpptls_disco_supports_xtls((const uint8_t *)no, strlen(no), &s) == XMPPTLS_OK && s == 0);
+  CHECK(xmpptls_disco_supports_xtls(yes, strlen(yes), &s) == XMPPTLS_OK && s == 1);
+  CHECK(xmpptls_disco_supports_xtls(no, strlen(no), &s) == XMPPTLS_OK && s == 0);
   s = -1;
-  CHECK(xmpptls_disco_supports_xtls((const uint8_t *)error, strlen(error), &s) == XMPPTLS_OK && s == 0);
+  CHECK(xmpptls_disco_supports_xtls(error, strlen(error), &s) == XMPPTLS_OK && s == 0);
   s = -1;
-  CHECK(xmpptls_disco_supports_xtls((const uint8_t *)"<iq", 3, &s) == XMPPTLS_ERR_XML && s == -1);
+  CHECK(xmpptls_disco_supports_xtls("<iq", 3, &s) == XMPPTLS_ERR_XML && s == -1);
   return 0;
 }
 
@@ -917,7 +917,7 @@ static int test_starttls_decisions(void) {
   const char *offered = "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>";
   const char *required = "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>";
   const char *stripped = "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
-#define FEATURES(text, req, attempt, d) xmpptls_starttls_on_features((const uint8_t *)(text), strlen(text), req, attempt, d)
+#define FEATURES(text, req, attempt, d) xmpptls_starttls_on_features((text), strlen(text), req, attempt, d)
   uint32_t d = 0;
   CHECK(FEATURES(offered, 1, 1, &d) == XMPPTLS_OK && d == XMPPTLS_FEATURES_STARTTLS);
   CHECK(FEATURES(required, 1, 1, &d) == XMPPTLS_OK && d == XMPPTLS_FEATURES_STARTTLS_REQUIRED);
@@ -932,10 +932,10 @@ static int test_starttls_decisions(void) {
   const char *failure = "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
   const char *other = "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>";
   int p = -1;
-  CHECK(xmpptls_starttls_on_answer((const uint8_t *)proceed, strlen(proceed), &p) == XMPPTLS_OK && p == 1);
-  CHECK(xmpptls_starttls_on_answer((const uint8_t *)failure, strlen(failure), &p) == XMPPTLS_OK && p == 0);
+  CHECK(xmpptls_starttls_on_answer(proceed, strlen(proceed), &p) == XMPPTLS_OK && p == 1);
+  CHECK(xmpptls_starttls_on_answer(failure, strlen(failure), &p) == XMPPTLS_OK && p == 0);
   p = -1;
-  CHECK(xmpptls_starttls_on_answer((const uint8_t *)other, strlen(other), &p) == XMPPTLS_ERR_BAD_REQUEST && p == -1);
+  CHECK(xmpptls_starttls_on_answer(other, strlen(other), &p) == XMPPTLS_ERR_BAD_REQUEST && p == -1);
   return 0;
 }
 
