@@ -1,52 +1,59 @@
 #!/usr/bin/env bash
-# A wheel of the Python bindings: the generated package (both uniffi
-# modules, __init__.py with close()/with) and the library, stripped of its
-# debug information. Built with the standard library only (no network, no
-# build backend), tagged for this platform.
+# The Python package, as a wheel or an sdist, built with the standard
+# library only (no network, no build tools from PyPI).
 #
-#   scripts/package-python.sh [OUT]    (default target/mobile; after gen-mobile.sh)
+#   scripts/package-python.sh [OUT]           a wheel (after gen-mobile.sh; default OUT target/mobile)
+#   scripts/package-python.sh --sdist [OUT]   an sdist that pip builds from source with cargo
 #
-# OUT/wheel/xmpptls-VERSION-py3-none-linux_x86_64.whl; then
-#   pip install OUT/wheel/xmpptls-*.whl
+# The wheel: the generated package (both uniffi modules, __init__.py with
+# close()/with, py.typed) and the library stripped of its debug
+# information, tagged for this platform, with bindings-mobile/python/README.md
+# as its description: OUT/wheel/xmpptls-VERSION-py3-none-linux_x86_64.whl.
+#
+# The sdist: the repository's files (those git tracks or would) and a
+# pyproject.toml whose backend, bindings-mobile/python/build_backend.py,
+# builds the library with cargo and writes the same wheel:
+# OUT/wheel/xmpptls-VERSION.tar.gz. `pip install` it with Rust installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+sdist=0
+if [ "${1:-}" = --sdist ]; then sdist=1; shift; fi
 out="${1:-target/mobile}"
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+mkdir -p "$out/wheel"
+
+if [ "$sdist" = 1 ]; then
+  stage=$(mktemp -d)
+  trap 'rm -rf "$stage"' EXIT
+  name="xmpptls-$version"
+  mkdir -p "$stage/$name"
+  # The checkout's files as they are (tracked, and new ones git does not ignore).
+  git ls-files -z --cached --others --exclude-standard | tar --null -T - -c | tar -x -C "$stage/$name"
+  cat > "$stage/$name/pyproject.toml" <<TOML
+[build-system]
+requires = []
+build-backend = "build_backend"
+backend-path = ["bindings-mobile/python"]
+
+[project]
+name = "xmpptls"
+version = "$version"
+description = "TLS in XMPP, safe and visible: XTLS tunnels and TLS policy checks (libxmpptls)"
+readme = "bindings-mobile/python/README.md"
+license = { text = "MIT OR Apache-2.0" }
+requires-python = ">=3.9"
+TOML
+  printf 'Metadata-Version: 2.1\nName: xmpptls\nVersion: %s\nSummary: TLS in XMPP, safe and visible: XTLS tunnels and TLS policy checks (libxmpptls)\nLicense: MIT OR Apache-2.0\nRequires-Python: >=3.9\n' \
+    "$version" > "$stage/$name/PKG-INFO"
+  tar -C "$stage" -czf "$out/wheel/$name.tar.gz" "$name"
+  echo "$out/wheel/$name.tar.gz"
+  exit 0
+fi
+
 stage="$out/wheel-stage"
-rm -rf "$stage" "$out/wheel" && mkdir -p "$stage" "$out/wheel"
+rm -rf "$stage" "$out"/wheel/*.whl && mkdir -p "$stage"
 cp -r "$out/python/xmpptls" "$stage/"
 rm -rf "$stage/xmpptls/__pycache__"
+touch "$stage/xmpptls/py.typed"
 strip --strip-debug "$stage/xmpptls/libxmpptls_mobile.so"
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-python3 - "$stage" "$out/wheel" "$version" <<'PY'
-import base64, hashlib, os, sys, zipfile
-stage, dest, version = sys.argv[1:]
-dist = f"xmpptls-{version}.dist-info"
-meta = {
-    f"{dist}/METADATA": f"""Metadata-Version: 2.1
-Name: xmpptls
-Version: {version}
-Summary: TLS in XMPP, safe and visible: XTLS tunnels and TLS policy checks (libxmpptls)
-License: MIT OR Apache-2.0
-Requires-Python: >=3.9
-""",
-    f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: libxmpptls scripts/package-python.sh\n"
-                     "Root-Is-Purelib: false\nTag: py3-none-linux_x86_64\n",
-    f"{dist}/top_level.txt": "xmpptls\n",
-}
-records = []
-path = os.path.join(dest, f"xmpptls-{version}-py3-none-linux_x86_64.whl")
-with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as whl:
-    def add(name, data):
-        whl.writestr(name, data)
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        records.append(f"{name},sha256={digest},{len(data)}")
-    for root, _, files in os.walk(os.path.join(stage, "xmpptls")):
-        for f in sorted(files):
-            full = os.path.join(root, f)
-            add(os.path.relpath(full, stage), open(full, "rb").read())
-    for name, text in meta.items():
-        add(name, text.encode())
-    records.append(f"{dist}/RECORD,,")
-    whl.writestr(f"{dist}/RECORD", "\n".join(records) + "\n")
-print(path)
-PY
+python3 bindings-mobile/python/make_wheel.py "$stage" "$out/wheel" "$version" bindings-mobile/python/README.md

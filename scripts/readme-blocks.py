@@ -25,8 +25,8 @@ import pathlib
 import re
 import sys
 
-FENCE = re.compile(r"^```([A-Za-z0-9_+-]*)\s*$")
-DIRECTIVE = re.compile(r"^<!--\s*(not run|prelude|name):\s*(.*?)\s*-->\s*$")
+FENCE = re.compile(r"^(\s*)```([A-Za-z0-9_+-]*)\s*$")
+DIRECTIVE = re.compile(r"^\s*<!--\s*(not run|prelude|name):\s*(.*?)\s*-->\s*$")
 
 
 def blocks(text):
@@ -38,7 +38,7 @@ def blocks(text):
         if not m:
             i += 1
             continue
-        start, lang = i + 1, m.group(1)
+        start, indent, lang = i + 1, m.group(1), m.group(2)
         directives = {}
         j = i - 1
         while j >= 0 and DIRECTIVE.match(lines[j]):
@@ -47,8 +47,10 @@ def blocks(text):
             j -= 1
         body = []
         i += 1
-        while i < len(lines) and not lines[i].startswith("```"):
-            body.append(lines[i])
+        while i < len(lines) and not lines[i].lstrip().startswith("```"):
+            # A block inside a list item is indented: the code is not.
+            line = lines[i]
+            body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
             i += 1
         if i == len(lines):
             raise SystemExit(f"line {start}: a code block is never closed")

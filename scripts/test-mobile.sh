@@ -9,6 +9,14 @@
 #   Swift   the SwiftPM package built and its XCTest suite run with Swift
 #           6.0.3 (Debian trixie's, in a chroot: scripts/swift.sh), and the
 #           same package with a stale checksum refused.
+# Then, as users of each package: the Kotlin blocks of the JVM and Android
+# READMEs compiled against the jar and run; the Android AAR's layout
+# (scripts/package-android.sh, from a stand-in library: no NDK here); the
+# Python wheel and the sdist (built by cargo through its own backend)
+# installed with pip into fresh venvs, and the Python README's blocks run
+# there; the Swift README's blocks as XCTest cases; Package.swift read by
+# SwiftPM with and without an XCFramework beside it; the XCFramework
+# script's headers layout.
 # Prints "ok - …"/"not ok - …" per test and a closing "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +56,77 @@ else
   echo "not ok - kotlin stale bindings: compilation" | tee -a "$log"
 fi
 
+# The Kotlin blocks of the JVM and Android READMEs, compiled together
+# against the jar and each run on the JVM with only the jar, JNA and the
+# Kotlin standard library on the class path.
+readme="$out/readme-kotlin"
+rm -rf "$readme" && mkdir -p "$readme/src"
+blocks=$( (python3 scripts/readme-blocks.py bindings-mobile/kotlin/README.md "$readme/jvm" kotlin &&
+           python3 scripts/readme-blocks.py bindings-mobile/android/README.md "$readme/android" kotlin) 2>&1) \
+  || echo "not ok - kotlin README blocks: $blocks" | tee -a "$log"
+while read -r block line; do
+  [ -f "$block" ] || continue
+  kind=$(basename "$(dirname "$block")"); n=$(basename "$block" | cut -d- -f1)
+  cp "$block" "$readme/src/Readme_${kind}_$n.kt"
+done <<< "$blocks"
+if "$kotlin_home/bin/kotlinc" -nowarn "$readme"/src/*.kt -cp "$out/xmpptls-jvm.jar:$jna" -d "$readme/readme.jar" 2>&1 | tail -30 \
+   && [ -f "$readme/readme.jar" ]; then
+  for f in "$readme"/src/*.kt; do
+    cls=$(basename "$f" .kt)Kt
+    line=$(grep -F "$(basename "$f" .kt | sed 's/Readme_\([a-z]*\)_\([0-9]*\)/\1\/\2-/')" <<< "$blocks" | awk '{print $2}')
+    if java -cp "$readme/readme.jar:$out/xmpptls-jvm.jar:$jna:$kotlin_home/lib/kotlin-stdlib.jar" "$cls" > "$readme/$cls.out" 2>&1; then
+      echo "ok - kotlin README block ($cls, README line $line)" | tee -a "$log"
+    else
+      tail -20 "$readme/$cls.out" >&2
+      echo "not ok - kotlin README block ($cls, README line $line)" | tee -a "$log"
+    fi
+  done
+else
+  echo "not ok - kotlin README blocks compile" | tee -a "$log"
+fi
+
+# Android: the AAR of scripts/package-android.sh. Without the NDK the
+# script must refuse to build the libraries; with --jni-libs (the host's
+# x86-64 library standing in for an x86_64 build: Android's cannot be made
+# here) its layout, manifest, classes and POM are checked.
+if scripts/package-android.sh "$out" >/dev/null 2>"$out/android.err"; then
+  echo "not ok - android: package-android.sh built without an NDK" | tee -a "$log"
+elif grep -q "needs the Android NDK" "$out/android.err"; then
+  echo "ok - android: package-android.sh says it needs the NDK to build the libraries" | tee -a "$log"
+else
+  cat "$out/android.err" >&2; echo "not ok - android: package-android.sh failed for another reason" | tee -a "$log"
+fi
+jni="$out/jni-standin"
+rm -rf "$jni" && mkdir -p "$jni/x86_64" && strip --strip-debug -o "$jni/x86_64/libxmpptls_mobile.so" "$out/lib/libxmpptls_mobile.so"
+if scripts/package-android.sh --jni-libs "$jni" "$out" >/dev/null && python3 - "$out/android" <<'PY'
+import glob, io, sys, zipfile, xml.etree.ElementTree as ET
+d = sys.argv[1]
+aar = zipfile.ZipFile(glob.glob(f"{d}/xmpptls-android-*.aar")[0])
+names = set(aar.namelist())
+for need in ["AndroidManifest.xml", "classes.jar", "proguard.txt", "R.txt", "jni/x86_64/libxmpptls_mobile.so"]:
+    assert need in names, f"{need} missing from the AAR: {sorted(names)}"
+assert not any(n.startswith("jni/") and not n.endswith("/") and n.count("/") != 2 for n in names), names
+m = ET.fromstring(aar.read("AndroidManifest.xml"))
+A = "{http://schemas.android.com/apk/res/android}"
+assert m.get("package") == "im.xmpptls", m.attrib
+assert int(m.find("uses-sdk").get(A + "minSdkVersion")) >= 21
+classes = set(zipfile.ZipFile(io.BytesIO(aar.read("classes.jar"))).namelist())
+for c in ["im/xmpptls/Endpoint.class", "im/xmpptls/core/Report.class", "im/xmpptls/XmppTlsException.class"]:
+    assert c in classes, f"{c} missing from classes.jar"
+assert not any(c.startswith("com/sun/jna/") for c in classes), "JNA bundled: it is a dependency"
+assert "im.xmpptls" in aar.read("proguard.txt").decode()
+pom = ET.parse(glob.glob(f"{d}/xmpptls-android-*.pom")[0]).getroot()
+N = "{http://maven.apache.org/POM/4.0.0}"
+deps = [(x.findtext(N + "artifactId"), x.findtext(N + "type")) for x in pom.iter(N + "dependency")]
+assert ("jna", "aar") in deps, deps
+assert pom.findtext(N + "packaging") == "aar"
+PY
+then
+  echo "ok - android: the AAR has jni/<abi>/, a manifest (im.xmpptls, minSdk 21), the bindings' classes, R8 rules and a POM with JNA's AAR" | tee -a "$log"
+else
+  echo "not ok - android: AAR layout" | tee -a "$log"
+fi
+
 # Python: pytest's one line per test, as ok / not ok.
 PYTHONPATH="$out/python" python3 -m pytest -q -rA -p no:cacheprovider bindings-mobile/tests/python 2>&1 \
   | tee /dev/stderr \
@@ -62,7 +141,7 @@ if scripts/package-python.sh "$out" >/dev/null && python3 -m venv "$venv" \
    && (cd "$venv" && "$venv/bin/python" -c '
 import xmpptls
 settings = xmpptls.EndpointSettings(jid="romeo@montague.lit/orchard", trust=xmpptls.TrustMode.OFFER)
-with xmpptls.Endpoint(settings, None) as romeo:
+with xmpptls.Endpoint(settings) as romeo:
     romeo.open_tunnel("juliet@capulet.lit/balcony")
     assert "<start " in romeo.poll_transmit()
 try:
@@ -75,6 +154,38 @@ except ValueError:
 else
   echo "not ok - python wheel installs into a fresh venv and runs" | tee -a "$log"
 fi
+# The Python README's blocks, each run by the venv's Python from an empty
+# folder (the installed package, nothing from the checkout).
+if [ -x "$venv/bin/python" ] && blocks=$(python3 scripts/readme-blocks.py bindings-mobile/python/README.md "$venv/readme" python); then
+  while read -r block line; do
+    if (cd "$venv/readme" && "$venv/bin/python" "$block" >/dev/null); then
+      echo "ok - python README block at line $line" | tee -a "$log"
+    else
+      echo "not ok - python README block at line $line" | tee -a "$log"
+    fi
+  done <<< "$blocks"
+else
+  echo "not ok - python README blocks" | tee -a "$log"
+fi
+rm -rf "$venv"
+
+# Python from source: the sdist, installed with pip (no index) into a fresh
+# venv; its backend builds the library with cargo (here into this
+# checkout's target folder, debug, to reuse the build).
+venv=$(mktemp -d)
+if sdist=$(scripts/package-python.sh --sdist "$out" | tail -1) && python3 -m venv "$venv" \
+   && CARGO_TARGET_DIR="$PWD/target" XMPPTLS_CARGO_PROFILE=dev "$venv/bin/pip" install -q --no-index "$sdist" \
+   && (cd "$venv" && "$venv/bin/python" -c '
+import importlib.resources, xmpptls
+with xmpptls.Endpoint(xmpptls.EndpointSettings(jid="romeo@montague.lit/orchard", trust=xmpptls.TrustMode.OFFER)) as romeo:
+    romeo.open_tunnel("juliet@capulet.lit/balcony")
+    assert "<start " in romeo.poll_transmit()
+assert importlib.resources.files("xmpptls").joinpath("py.typed").is_file()
+'); then
+  echo "ok - python sdist builds from source with cargo and installs with pip" | tee -a "$log"
+else
+  echo "not ok - python sdist builds from source with cargo and installs with pip" | tee -a "$log"
+fi
 rm -rf "$venv"
 
 # Swift: the package compiled by a real Swift (Debian trixie's swiftlang in
@@ -84,6 +195,25 @@ swift_test() { # PACKAGE (below $out)
   SWIFT_LD_LIBRARY_PATH=/pkg/lib scripts/swift.sh "$out" \
     sh -c "cd $1 && swift test -Xlinker -L/pkg/lib 2>&1"
 }
+# The Swift README's blocks, each as a test case of the package's suite
+# (its `import XmppTls` lines dropped: the suite imports the module).
+python3 - bindings-mobile/swift/README.md "$out/swift-package/Tests/XmppTlsTests/ReadmeTests.swift" <<'PY' \
+  || echo "not ok - swift README blocks" | tee -a "$log"
+import subprocess, sys, tempfile, pathlib
+readme, dest = sys.argv[1:]
+with tempfile.TemporaryDirectory() as d:
+    listing = subprocess.run([sys.executable, "scripts/readme-blocks.py", readme, d, "swift"],
+                             check=True, capture_output=True, text=True).stdout.split("\n")
+    cases = []
+    for entry in filter(None, listing):
+        path, line = entry.split()
+        body = "\n".join("        " + l for l in pathlib.Path(path).read_text().splitlines()
+                         if l.strip() != "import XmppTls")
+        cases.append(f"    func testReadmeBlockAtLine{line}() throws {{\n{body}\n    }}\n")
+pathlib.Path(dest).write_text("// Generated by scripts/test-mobile.sh from bindings-mobile/swift/README.md.\n"
+                              "import XCTest\n@testable import XmppTls\n\n"
+                              "final class ReadmeTests: XCTestCase {\n" + "\n".join(cases) + "}\n")
+PY
 if swift_log=$(swift_test swift-package); then swift_ok=1; else swift_ok=0; fi
 printf '%s\n' "$swift_log" | grep -E "error:|Test Case .* (passed|failed)|Executed" >&2 || true
 printf '%s\n' "$swift_log" \
@@ -111,6 +241,45 @@ elif printf '%s\n' "$stale_log" | grep -q "API checksum mismatch"; then
 else
   printf '%s\n' "$stale_log" | tail -20 >&2
   echo "not ok - swift stale bindings: failed for another reason" | tee -a "$log"
+fi
+
+# Swift for Apple platforms: Package.swift takes XmppTlsFFI.xcframework by
+# a relative path when it lies beside it (what scripts/package-xcframework.sh
+# leaves there on a Mac), else the system library. SwiftPM reads the
+# manifest here as on a Mac: a stand-in folder must turn the FFI target
+# into that binary target.
+xcf="$out/swift-xcf"
+rm -rf "$xcf" && mkdir -p "$xcf" && cp -r "$out/swift-package/Package.swift" "$out/swift-package/Sources" "$out/swift-package/Tests" "$xcf/"
+without=$(scripts/swift.sh "$out" sh -c "cd swift-xcf && swift package --manifest-cache none dump-package 2>&1") || true
+mkdir -p "$xcf/XmppTlsFFI.xcframework"
+with=$(scripts/swift.sh "$out" sh -c "cd swift-xcf && swift package --manifest-cache none dump-package 2>&1") || true
+if python3 - "$without" "$with" <<'PY'
+import json, sys
+def ffi(text):
+    return next(t for t in json.loads(text)["targets"] if t["name"] == "xmpptlsFFI")
+a, b = (ffi(t) for t in sys.argv[1:])
+assert a["type"] == "system", a
+assert b["type"] == "binary" and b["path"] == "XmppTlsFFI.xcframework", b
+PY
+then
+  echo "ok - swift: Package.swift uses XmppTlsFFI.xcframework by its relative path when present, the system library otherwise" | tee -a "$log"
+else
+  printf '%s\n%s\n' "$without" "$with" | tail -20 >&2
+  echo "not ok - swift: Package.swift binary target" | tee -a "$log"
+fi
+# The XCFramework script: it needs a Mac and says so; its --layout form
+# writes the headers folder each slice carries (both uniffi headers, a
+# module map without `link`: Xcode links the slice's library).
+layout="$out/xcf-layout"
+rm -rf "$layout"
+if scripts/package-xcframework.sh "$out" >/dev/null 2>&1; then
+  echo "not ok - swift: package-xcframework.sh ran without Xcode" | tee -a "$log"
+elif scripts/package-xcframework.sh --layout "$layout" >/dev/null && [ -f "$layout/Headers/xmpptlsFFI.h" ] \
+     && [ -f "$layout/Headers/xmpptls_coreFFI.h" ] && grep -q 'header "xmpptlsFFI.h"' "$layout/Headers/module.modulemap" \
+     && ! grep -q link "$layout/Headers/module.modulemap"; then
+  echo "ok - swift: package-xcframework.sh needs Xcode and says so; its headers folder has both headers and a module map" | tee -a "$log"
+else
+  echo "not ok - swift: package-xcframework.sh" | tee -a "$log"
 fi
 
 passed=$(grep -c '^ok - ' "$log")

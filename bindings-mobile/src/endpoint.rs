@@ -32,7 +32,7 @@ impl Endpoint {
     /// An endpoint. `pins` is read by the `Pinned` and `TrustOnFirstUse`
     /// modes and receives keys pinned on first use; without it pins live in
     /// memory only.
-    #[uniffi::constructor]
+    #[uniffi::constructor(default(pins = None))]
     pub fn new(
         settings: EndpointSettings,
         pins: Option<Arc<PinStore>>,

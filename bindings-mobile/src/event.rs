@@ -50,8 +50,11 @@ impl From<&TunnelSummary> for TunnelInfo {
     }
 }
 
-/// Why a tunnel ended.
+/// Why a tunnel ended. Its text (Kotlin `toString`, Swift `description`,
+/// Python `str`) uses the core's close reason names: `local`,
+/// `timeout (waiting for ack)`, `error 301: …`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::export(Display)]
 pub enum CloseReason {
     /// We closed it.
     Local,
@@ -73,6 +76,30 @@ pub enum CloseReason {
         /// What happened.
         detail: String,
     },
+}
+
+impl std::fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use xmpptls::api::Named;
+        let kind = match self {
+            CloseReason::Local => CloseKind::Local,
+            CloseReason::Peer => CloseKind::Peer,
+            CloseReason::PeerUnavailable => CloseKind::PeerUnavailable,
+            CloseReason::PeerRestarted => CloseKind::PeerRestarted,
+            CloseReason::Timeout { waited } => {
+                return write!(
+                    f,
+                    "{} (waiting for {})",
+                    CloseKind::Timeout.name(),
+                    waited.name()
+                )
+            }
+            CloseReason::Error { code, detail } => {
+                return write!(f, "{} {code}: {detail}", CloseKind::Error.name())
+            }
+        };
+        f.write_str(kind.name())
+    }
 }
 
 /// What an endpoint reports.

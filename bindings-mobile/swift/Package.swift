@@ -1,26 +1,31 @@
 // swift-tools-version:5.9
-// libxmpptls for Swift (iOS, macOS, Linux). scripts/gen-mobile.sh assembles
-// this package in target/mobile/swift-package with the generated sources:
+// libxmpptls for Swift (iOS, macOS, Linux): the uniffi bindings over the
+// Rust library. scripts/gen-mobile.sh assembles this package in
+// target/mobile/swift-package with the generated sources:
 //
-//   Sources/XmppTls/XmppTls.swift          uniffi's Swift bindings
-//   Sources/xmpptlsFFI/xmpptlsFFI.h        their C header
-//   Sources/xmpptlsFFI/module.modulemap    links libxmpptls_mobile
+//   Sources/XmppTls/XmppTls.swift, XmppTlsCore.swift   uniffi's Swift bindings
+//   Sources/xmpptlsFFI/*.h, module.modulemap             their C headers
 //
-// On a machine with Swift (macOS or Linux):
-//   scripts/gen-mobile.sh
-//   cd target/mobile/swift-package
-//   swift test -Xlinker -L$PWD/../lib      (Linux: LD_LIBRARY_PATH=$PWD/../lib)
-//
-// For an Apple app, set XMPPTLS_XCFRAMEWORK to the path of an
-// XmppTlsFFI.xcframework (README: "Apple apps") and the FFI module comes
-// from that binary target instead of the system library.
+// Where the native library comes from:
+//   - Apple platforms: XmppTlsFFI.xcframework beside this file, which
+//     scripts/package-xcframework.sh builds on a Mac (a relative path, as
+//     SwiftPM requires for binary targets; Xcode needs no settings). A
+//     release may instead point at a zipped XCFramework by URL:
+//       .binaryTarget(name: "xmpptlsFFI", url: "https://…/XmppTlsFFI.xcframework.zip",
+//                     checksum: "<swift package compute-checksum …>")
+//   - Linux (and a Mac without the XCFramework): the module map links
+//     libxmpptls_mobile from the linker's path:
+//       swift test -Xlinker -L<dir of libxmpptls_mobile.so>
 import PackageDescription
 import Foundation
 
-let xcframework = ProcessInfo.processInfo.environment["XMPPTLS_XCFRAMEWORK"]
+let xcframework = "XmppTlsFFI.xcframework"
+let hasXCFramework = FileManager.default.fileExists(
+    atPath: URL(fileURLWithPath: Context.packageDirectory).appendingPathComponent(xcframework).path)
 
-let ffi: Target = xcframework.map { .binaryTarget(name: "xmpptlsFFI", path: $0) }
-    ?? .systemLibrary(name: "xmpptlsFFI", path: "Sources/xmpptlsFFI")
+let ffi: Target = hasXCFramework
+    ? .binaryTarget(name: "xmpptlsFFI", path: xcframework)
+    : .systemLibrary(name: "xmpptlsFFI", path: "Sources/xmpptlsFFI")
 
 let package = Package(
     name: "XmppTls",

@@ -20,6 +20,7 @@ pub const MAX_PIN_STORE_BYTES: usize = 16 * 1024 * 1024;
 /// What the store says about a presented key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi::export(Display))]
 #[non_exhaustive]
 pub enum PinStatus {
     /// Nothing was pinned for this key before.
@@ -33,6 +34,20 @@ pub enum PinStatus {
         /// The presented key.
         new: String,
     },
+}
+
+/// `new`, `match` or `changed (old … → new …)`: the report's names, and
+/// the text Kotlin's `toString`, Swift's `description` and Python's `str`
+/// show.
+impl std::fmt::Display for PinStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::api::{Named, PinKind};
+        f.write_str(PinKind::from(self).name())?;
+        if let PinStatus::Changed { old, new } = self {
+            write!(f, " (old {old} \u{2192} new {new})")?;
+        }
+        Ok(())
+    }
 }
 
 impl PinStatus {

@@ -86,6 +86,11 @@ fun closeEndsTheTunnelOnBothSides() {
     route(romeo, juliet)
     assertEquals(CloseReason.Local, (events(romeo).last() as TunnelEvent.Closed).reason)
     assertEquals(CloseReason.Peer, (events(juliet).last() as TunnelEvent.Closed).reason)
+    // Readable in logs, not CloseReason$Local@5f341870.
+    assertEquals("local", CloseReason.Local.toString())
+    assertEquals("timeout (waiting for ack)", CloseReason.Timeout(Wait.ACK).toString())
+    assertEquals("error 301: changed", CloseReason.Error(301, "changed").toString())
+    assertEquals("new", im.xmpptls.core.PinStatus.New.toString())
     assertNull(romeo.tunnelState(JULIET))
     val e = assertFailsWith<XmppTlsException.Protocol> { romeo.send(JULIET, message("late")) }
     assertEquals(201, e.code)
