@@ -8,3 +8,28 @@ export class XmppTlsError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * Makes the methods and getters of wasm-bindgen classes throw
+ * `XmppTlsError` (code 500, a bad argument) once their object was freed
+ * (`free()` or `using`), instead of wasm-bindgen's plain `Error("null
+ * pointer passed to rust")`. The entry points call it once for the
+ * package's classes.
+ */
+export function guardFreed(...classes) {
+  for (const cls of classes) {
+    const proto = cls.prototype;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name === "constructor" || name === "free" || name.startsWith("__")) continue;
+      const d = Object.getOwnPropertyDescriptor(proto, name);
+      const wrap = (f) => function (...args) {
+        if (this.__wbg_ptr === 0) throw new XmppTlsError(500, `${cls.name}.${name}: the ${cls.name} was freed`);
+        return f.apply(this, args);
+      };
+      if (typeof d.value === "function") d.value = wrap(d.value);
+      else if (d.get) d.get = wrap(d.get);
+      else continue;
+      Object.defineProperty(proto, name, d);
+    }
+  }
+}

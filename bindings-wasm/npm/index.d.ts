@@ -2,6 +2,15 @@
 // the interfaces of settings, events and reports, and the error class; not
 // wasm-bindgen's loader (init, initSync, InitOutput), which the entry
 // points call themselves.
+// The classes declare `[Symbol.dispose]` (for `using`); Symbol.dispose is in
+// TypeScript's lib only with esnext.disposable (or @types/node), so the
+// package declares it too: a Node-only config with lib es2022 type-checks.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 export {
   Endpoint, PinStore, Policy, certificateInfo, certificatesFromPem, checkIdentity, generateIdentity, poshRedirectUrl, poshVerify, serverPinKey, supportsXtls, version, xtlsFeature,
 } from "./xmpptls_wasm.js";

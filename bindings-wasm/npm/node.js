@@ -13,3 +13,8 @@ export {
   Endpoint, PinStore, Policy, certificateInfo, certificatesFromPem, checkIdentity, generateIdentity, poshRedirectUrl, poshVerify, serverPinKey, supportsXtls, version, xtlsFeature,
 } from "./xmpptls_wasm.js";
 export { XmppTlsError } from "__ERROR_MODULE__";
+
+// A freed object's methods throw XmppTlsError (500), like every other misuse.
+import { Endpoint, PinStore, Policy } from "./xmpptls_wasm.js";
+import { guardFreed } from "__ERROR_MODULE__";
+guardFreed(Endpoint, PinStore, Policy);

@@ -1,17 +1,18 @@
 // Attaches an XTLS Endpoint to an @xmpp/client (xmpp.js) connection:
 // incoming XTLS IQs go to the endpoint, what the endpoint has to send goes
-// out through the connection, and tunnel events surface as DOM-style events
-// (and an optional callback).
+// out through the connection, decrypted stanzas reach the client's own
+// `xmpp.on("stanza")` listeners as parsed elements, and tunnel events
+// surface as DOM-style events (and an optional callback).
 //
 //   import { client } from "@xmpp/client";
 //   import { Endpoint } from "xmpptls";
 //   import { attachXtls } from "xmpptls/xmpp-client";
 //   const xmpp = client({ service: "wss://example.net/xmpp-websocket", ... });
-//   xmpp.on("online", (jid) => {
+//   xmpp.on("online", async (jid) => {
 //     const xtls = attachXtls(xmpp, new Endpoint(jid.toString()));
-//     xtls.addEventListener("stanza", (e) => console.log(e.detail.stanza));
-//     xtls.open("juliet@capulet.lit/balcony");
-//     xtls.send("juliet@capulet.lit/balcony", "<message><body>hi</body></message>");
+//     xmpp.on("stanza", (el) => xtls.tunnelPeer(el) && console.log("encrypted:", el.toString()));
+//     await xtls.open("juliet@capulet.lit/balcony");
+//     await xtls.send("juliet@capulet.lit/balcony", "<message><body>hi</body></message>");
 //   });
 import { Parser, Element } from "@xmpp/xml";
 
@@ -50,6 +51,9 @@ export class XtlsAttachment extends EventTarget {
     this.onEvent = onEvent;
     this.keepalive = keepalive;
     this.writing = Promise.resolve();
+    this.emitStanzas = true;
+    /** Elements that came through a tunnel, with their peer. */
+    this.tunnelled = new WeakMap();
     this.detached = false;
     this.timer = undefined;
     /** Keepalives written (see `#keepalive`), for the curious. */
@@ -63,22 +67,31 @@ export class XtlsAttachment extends EventTarget {
     xmpp.on?.("connect", this.noDelay);
   }
 
-  /** Opens a tunnel to the full JID `peer`. */
-  open(peer) {
+  /**
+   * Opens a tunnel to the full JID `peer`. Resolves when the start is
+   * written; rejects with the endpoint's `XmppTlsError` or the
+   * connection's write error.
+   */
+  async open(peer) {
     this.endpoint.openTunnel(peer);
     return this.flush();
   }
 
-  /** Sends a stanza (XML text) through the tunnel to `peer`. */
-  send(peer, stanza) {
+  /** Sends a stanza (XML text or an element) through the tunnel to `peer`. */
+  async send(peer, stanza) {
     this.endpoint.send(peer, typeof stanza === "string" ? stanza : stanza.toString());
     return this.flush();
   }
 
   /** Closes the tunnel to `peer`. */
-  close(peer) {
+  async close(peer) {
     this.endpoint.closeTunnel(peer);
     return this.flush();
+  }
+
+  /** The peer whose tunnel carried `element` (a decrypted stanza), or undefined. */
+  tunnelPeer(element) {
+    return this.tunnelled.get(element);
   }
 
   /** Stops routing stanzas to the endpoint (the endpoint is not freed). */
@@ -103,7 +116,7 @@ export class XtlsAttachment extends EventTarget {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.endpoint.handleTimeout();
-      this.flush();
+      this.#background(this.flush());
     }, Math.max(0, at - Date.now()));
     this.timer.unref?.();
   }
@@ -137,9 +150,19 @@ export class XtlsAttachment extends EventTarget {
   }
 
   /**
+   * A write nobody awaits (after an incoming stanza, a timer): its failure
+   * becomes an "error" event instead of an unhandled rejection.
+   */
+  #background(writing) {
+    writing.catch((error) => this.dispatchEvent(new XtlsEvent({ type: "error", error })));
+  }
+
+  /**
    * Writes what the endpoint has queued, in order, except `keep` (the reply
    * the IQ handler returns itself); dispatches the endpoint's events.
-   * Resolves when the writes are done.
+   * Returns a promise of these writes: it rejects if one of them fails, and
+   * a failed write does not stop later flushes (the stanzas it could not
+   * write are the endpoint's to time out and hand back).
    */
   flush(keep) {
     const out = [];
@@ -149,16 +172,37 @@ export class XtlsAttachment extends EventTarget {
       else out.push(s);
     }
     // As Elements through `send`: the connection adds what its framing
-    // needs (RFC 7395 frames carry the jabber:client namespace).
-    this.writing = this.writing.then(async () => {
+    // needs (RFC 7395 frames carry the jabber:client namespace). In order
+    // behind earlier writes, whether those succeeded or not.
+    const writing = this.writing.catch(() => {}).then(async () => {
       for (const s of out) await this.xmpp.send(parseElement(s));
     });
+    this.writing = writing;
     for (let e = this.endpoint.pollEvent(); e !== undefined; e = this.endpoint.pollEvent()) {
       this.onEvent?.(e);
+      if (e.type === "stanza") this.#deliver(e);
       this.dispatchEvent(new XtlsEvent(e));
     }
     this.#arm();
-    return kept === undefined ? this.writing : { kept, writing: this.writing };
+    return kept === undefined ? writing : { kept, writing };
+  }
+
+  /**
+   * A decrypted stanza, parsed, to the client's own "stanza" listeners
+   * (where the application already handles stanzas) and in the event's
+   * `element`; `tunnelPeer(element)` tells the two paths apart.
+   */
+  #deliver(e) {
+    let element;
+    try {
+      element = parseElement(e.stanza);
+    } catch {
+      return; // the endpoint checked it; the text stays in e.stanza
+    }
+    if (!element) return;
+    e.element = element;
+    this.tunnelled.set(element, e.peer);
+    if (this.emitStanzas) this.xmpp.emit?.("stanza", element);
   }
 
   async #incoming(ctx, next) {
@@ -166,7 +210,7 @@ export class XtlsAttachment extends EventTarget {
     if (this.detached) return next();
     if (stanza.is("presence") && stanza.attrs.type === "unavailable" && stanza.attrs.from) {
       this.endpoint.peerUnavailable(stanza.attrs.from);
-      this.flush();
+      this.#background(this.flush());
       return next();
     }
     if (!stanza.is("iq")) return next();
@@ -189,6 +233,7 @@ export class XtlsAttachment extends EventTarget {
       s.startsWith("<iq") && attr(s, "id") === id &&
       ["result", "error"].includes(attr(s, "type"));
     const flushed = this.flush(query ? isReply : undefined);
+    this.#background(flushed.writing ?? flushed);
     this.#keepalive();
     if (error) this.dispatchEvent(new XtlsEvent({ type: "error", error }));
     if (!query) return undefined;
@@ -204,11 +249,14 @@ export class XtlsAttachment extends EventTarget {
 
 /**
  * Routes a client's XTLS IQs to `endpoint` and sends the endpoint's stanzas
- * through the client. Returns an `XtlsAttachment` (an EventTarget) that
- * dispatches "established", "stanza", "stanza-rejected", "closed" (each
+ * through the client. Decrypted stanzas go, parsed, to the client's own
+ * `xmpp.on("stanza")` listeners (unless `options.emitStanzas: false`);
+ * `tunnelPeer(element)` says which peer's tunnel carried one. Returns an
+ * `XtlsAttachment` (an EventTarget) that dispatches "established",
+ * "stanza" (`detail.element` parsed), "stanza-rejected", "closed" (each
  * with the event in `detail`; "closed" hands back in `detail.returned` the
- * stanzas the peer did not acknowledge) and "error" (a stanza that failed,
- * with the `XmppTlsError` in `detail.error`). `options.onEvent` hears every
+ * stanzas the peer did not acknowledge) and "error" (a stanza that failed
+ * or a write nobody awaited, with the error in `detail.error`). `options.onEvent` hears every
  * tunnel event as well. Use the attachment's `open`, `send`, `close`: they
  * also write what the endpoint queued. The attachment runs the endpoint's
  * deadline timer and turns Nagle's algorithm off for xmpp.js's TCP socket
@@ -217,7 +265,9 @@ export class XtlsAttachment extends EventTarget {
  * (whitespace over TCP, an XEP-0198 `<a/>` over WebSocket).
  */
 export function attachXtls(xmpp, endpoint, options = {}) {
-  return new XtlsAttachment(xmpp, endpoint, options.onEvent, options.keepalive === true);
+  const a = new XtlsAttachment(xmpp, endpoint, options.onEvent, options.keepalive === true);
+  a.emitStanzas = options.emitStanzas !== false;
+  return a;
 }
 
 export { Element };

@@ -60,7 +60,9 @@ test("two @xmpp/client instances tunnel through Prosody over WebSocket", async (
     keepalive: true,
   });
   // Ordinary traffic still reaches the client.
-  const plain = new Promise((resolve) => juliet.on("stanza", (s) => s.is("message") && resolve(s)));
+  // Decrypted stanzas reach the client's own listeners too, marked.
+  const plain = new Promise((resolve) => juliet.on("stanza", (s) => s.is("message") && !jx.tunnelPeer(s) && resolve(s)));
+  const tunnelled = new Promise((resolve) => juliet.on("stanza", (s) => jx.tunnelPeer(s) && resolve(s)));
 
   const established = Promise.all([next(rx, "established"), next(jx, "established")]);
   const gotMessage = next(jx, "stanza");
@@ -76,6 +78,9 @@ test("two @xmpp/client instances tunnel through Prosody over WebSocket", async (
   assert.equal(m.peer, romeoJid);
   assert.match(m.stanza, /yonder window/);
   assert.match(m.stanza, new RegExp(`from=["']${romeoJid}["']`));
+  const el = await tunnelled;
+  assert.equal(el.getChildText("body"), "But soft! What light through yonder window breaks?");
+  assert.equal(jx.tunnelPeer(el), romeoJid);
 
   const reply = next(rx, "stanza");
   await jx.send(romeoJid, "<message type='chat'><body>Ay me!</body></message>");

@@ -32,5 +32,12 @@ try { ep.send("x", "y"); } catch (e) { if (e instanceof XmppTlsError) { const c:
 declare const xmpp: Parameters<typeof attachXtls>[0];
 const xtls = attachXtls(xmpp, ep, { onEvent: (e: TunnelEvent) => console.log(e.type) });
 xtls.addEventListener("stanza", (e: XtlsEvent) => console.log(e.detail));
+// Each event name has its own detail type: no casts under --strict.
+xtls.addEventListener("established", (e) => console.log(e.detail.info.tlsVersion, e.detail.peer));
+xtls.addEventListener("closed", (e) => console.log(e.detail.reason, e.detail.returned.length, e.detail.code));
+xtls.addEventListener("stanza", (e) => console.log(e.detail.stanza, e.detail.element?.attrs.from));
+xtls.addEventListener("error", (e) => console.log(e.detail.error.message));
+const peer: string | undefined = xtls.tunnelPeer({});
+console.log(peer);
 void xtls.open("juliet@capulet.lit/balcony");
 ep[Symbol.dispose]();
