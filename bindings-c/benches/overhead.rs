@@ -150,7 +150,7 @@ impl CPair {
                 xmpptls_endpoint_send(
                     self.r,
                     self.peer.as_ptr(),
-                    payload.as_ptr(),
+                    payload.as_ptr().cast(),
                     payload.len(),
                     now().as_secs()
                 ),
