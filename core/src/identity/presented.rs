@@ -28,13 +28,14 @@ pub struct PresentedIds {
     pub cn: Vec<String>,
 }
 
-/// The text of an otherName value: XmppAddr is a UTF8String (RFC 6120
-/// §13.7.1.4), SRVName an IA5String (RFC 4985); anything else is skipped.
-fn other_name_text(value: &Any) -> Option<String> {
-    match value.tag() {
-        Tag::Utf8String | Tag::Ia5String => super::x509::text(value).map(str::to_owned),
-        _ => None,
-    }
+/// The text of an otherName value of the type its OID requires: XmppAddr
+/// is a UTF8String (RFC 6120 §13.7.1.4), SRVName an IA5String, ASCII only
+/// (RFC 4985 §2: internationalized names in their A-label form); a value of
+/// another type, or an IA5String with non-ASCII octets, is skipped.
+fn other_name_text(value: &Any, want: Tag) -> Option<String> {
+    (value.tag() == want)
+        .then(|| super::x509::text(value).map(str::to_owned))
+        .flatten()
 }
 
 /// An iPAddress SAN as text (4 or 16 octets; anything else as hex).
@@ -65,12 +66,13 @@ impl PresentedIds {
                 GeneralName::IpAddress(ip) => ids.ip.push(ip_text(ip.as_bytes())),
                 GeneralName::OtherName(other) => {
                     let arcs: Vec<u64> = other.type_id.arcs().map(u64::from).collect();
-                    let Some(text) = other_name_text(&other.value) else {
-                        continue;
-                    };
                     match arcs.as_slice() {
-                        a if a == OID_XMPP_ADDR => ids.xmpp_addr.push(text),
-                        a if a == OID_SRV_NAME => ids.srv.push(text),
+                        a if a == OID_XMPP_ADDR => ids
+                            .xmpp_addr
+                            .extend(other_name_text(&other.value, Tag::Utf8String)),
+                        a if a == OID_SRV_NAME => ids
+                            .srv
+                            .extend(other_name_text(&other.value, Tag::Ia5String)),
                         _ => {}
                     }
                 }
@@ -89,6 +91,34 @@ mod tests {
     use super::*;
     use x509_cert::der::Decode;
 
+    /// An SRVName must be an ASCII IA5String (RFC 4985 §2): raw UTF-8 in
+    /// an IA5String, or a UTF8String SRVName, names nothing; an XmppAddr
+    /// must be a UTF8String.
+    #[test]
+    fn other_names_of_the_wrong_string_type_or_non_ascii_ia5_are_skipped() {
+        let any = |tag, v: &[u8]| Any::new(tag, v).expect("a value");
+        let raw = "_xmpp-client.b\u{fc}cher.example".as_bytes();
+        assert_eq!(
+            other_name_text(&any(Tag::Ia5String, raw), Tag::Ia5String),
+            None
+        );
+        assert_eq!(
+            other_name_text(&any(Tag::Utf8String, raw), Tag::Ia5String),
+            None
+        );
+        let ace = b"_xmpp-client.xn--bcher-kva.example";
+        assert_eq!(
+            other_name_text(&any(Tag::Ia5String, ace), Tag::Ia5String).as_deref(),
+            Some("_xmpp-client.xn--bcher-kva.example")
+        );
+        let jid = "juliet@b\u{fc}cher.example".as_bytes();
+        assert!(other_name_text(&any(Tag::Utf8String, jid), Tag::Utf8String).is_some());
+        assert_eq!(
+            other_name_text(&any(Tag::Ia5String, b"juliet@capulet.lit"), Tag::Utf8String),
+            None
+        );
+    }
+
     #[test]
     fn ip_addresses_as_text() {
         assert_eq!(ip_text(&[192, 0, 2, 1]), "192.0.2.1");
@@ -105,20 +135,26 @@ mod tests {
     #[test]
     fn other_name_forms() {
         let any = |der: &[u8]| Any::from_der(der).unwrap();
+        let utf8 = Tag::Utf8String;
+        let ia5 = Tag::Ia5String;
         assert_eq!(
-            other_name_text(&any(&[0x0c, 2, b'h', b'i'])),
+            other_name_text(&any(&[0x0c, 2, b'h', b'i']), utf8),
             Some("hi".into())
         );
         assert_eq!(
-            other_name_text(&any(&[0x16, 2, b'h', b'i'])),
+            other_name_text(&any(&[0x16, 2, b'h', b'i']), ia5),
             Some("hi".into())
         );
         assert_eq!(
-            other_name_text(&any(&[0x13, 2, b'h', b'i'])),
+            other_name_text(&any(&[0x13, 2, b'h', b'i']), ia5),
             None,
             "PrintableString"
         );
-        assert_eq!(other_name_text(&any(&[0x02, 1, 1])), None);
-        assert_eq!(other_name_text(&any(&[0x0c, 1, 0xff])), None, "not UTF-8");
+        assert_eq!(other_name_text(&any(&[0x02, 1, 1]), utf8), None);
+        assert_eq!(
+            other_name_text(&any(&[0x0c, 1, 0xff]), utf8),
+            None,
+            "not UTF-8"
+        );
     }
 }

@@ -57,10 +57,14 @@ pub(crate) fn is_ca(cert: &Certificate) -> bool {
 /// The text of a directory string or otherName value: UTF8String,
 /// PrintableString, IA5String or NumericString (what XmppAddr, SRVName,
 /// CN and the like use); `None` for other types.
+/// IA5String, PrintableString and NumericString are 7-bit (X.680 §41):
+/// one with other octets is malformed, not UTF-8 to be read as such.
 pub(crate) fn text(value: &Any) -> Option<&str> {
     match value.tag() {
-        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::NumericString => {
-            std::str::from_utf8(value.value()).ok()
+        Tag::Utf8String => std::str::from_utf8(value.value()).ok(),
+        Tag::PrintableString | Tag::Ia5String | Tag::NumericString => {
+            let v = value.value();
+            v.is_ascii().then(|| std::str::from_utf8(v).ok()).flatten()
         }
         _ => None,
     }
