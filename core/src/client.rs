@@ -283,19 +283,21 @@ impl ClientSession {
         let established = !self.conn.is_handshaking() && self.failure.is_none();
         let authenticated =
             established && checks.identity.is_some() && matches!(checks.pkix, Some(Ok(())));
+        // Version, suite and group only for a handshake that completed: a
+        // report must not say "TLSv1.3" next to "encrypted: false".
         let negotiated = Negotiated {
             encrypted: established,
-            version: self
-                .conn
-                .protocol_version()
+            version: established
+                .then(|| self.conn.protocol_version())
+                .flatten()
                 .and_then(|v| TlsVersion::from_code(u16::from(v))),
-            suite: self
-                .conn
-                .negotiated_cipher_suite()
+            suite: established
+                .then(|| self.conn.negotiated_cipher_suite())
+                .flatten()
                 .map(|s| u16::from(s.suite())),
-            kx_group: self
-                .conn
-                .negotiated_key_exchange_group()
+            kx_group: established
+                .then(|| self.conn.negotiated_key_exchange_group())
+                .flatten()
                 .map(|g| crate::xtls::tls::group_name(g.name())),
             authentication: authenticated.then_some(AuthMethod::Pkix),
             peer_chain: chain,

@@ -107,6 +107,13 @@ impl TlsaRecord {
         selector: u8,
         matching_type: u8,
     ) -> Result<Self, TlsaError> {
+        // RFC 6698 §2.1.1: usages 0-3 (PKIX-TA, PKIX-EE, DANE-TA, DANE-EE);
+        // a record with another one would be unusable, so none is made.
+        if usage > 3 {
+            return Err(TlsaError(format!(
+                "certificate usage {usage} is not one of 0-3 (RFC 6698 §2.1.1)"
+            )));
+        }
         let data = association(cert, selector, matching_type).map_err(TlsaError)?;
         Ok(TlsaRecord {
             usage,

@@ -373,28 +373,34 @@ fn key_findings(
         .peer_key_bits
         .or_else(|| from_chain.map(|c| c.key_bits).filter(|b| *b > 0));
     if let (Some(kind), Some(bits)) = (kind.as_deref(), bits) {
-        let kind_l = kind.to_ascii_lowercase();
-        if (kind_l == "rsa" || kind_l == "dsa") && bits < policy.min_rsa_bits {
-            out.add(
-                FindingCode::WeakPeerKey,
-                Error,
-                "RFC 7525 §4.5",
-                format!(
-                    "{kind} key of {bits} bits (at least {} required)",
-                    policy.min_rsa_bits
-                ),
-            );
-        } else if kind_l == "ecdsa" && bits < policy.min_ec_bits {
-            out.add(
-                FindingCode::WeakPeerKey,
-                Error,
-                "RFC 7525 §4.5",
-                format!(
-                    "ECDSA key of {bits} bits (at least {} required)",
-                    policy.min_ec_bits
-                ),
-            );
+        if let Some(f) = policy.peer_key_finding(kind, bits) {
+            out.0.push(f);
         }
+    }
+}
+
+impl Policy {
+    /// The `weak-peer-key` finding for a peer key of `kind` (`RSA`, `DSA`,
+    /// `ECDSA`, …) and `bits` below this policy's minimum (RFC 7525 §4.5),
+    /// or None. `evaluate` uses it; so does `xmpptls cert`, which grades a
+    /// certificate with no connection.
+    pub fn peer_key_finding(&self, kind: &str, bits: u32) -> Option<Finding> {
+        let kind_l = kind.to_ascii_lowercase();
+        let min = if kind_l == "rsa" || kind_l == "dsa" {
+            self.min_rsa_bits
+        } else if kind_l == "ecdsa" {
+            self.min_ec_bits
+        } else {
+            return None;
+        };
+        (bits < min).then(|| {
+            Finding::new(
+                FindingCode::WeakPeerKey,
+                Severity::Error,
+                "RFC 7525 §4.5",
+                format!("{kind} key of {bits} bits (at least {min} required)"),
+            )
+        })
     }
 }
 

@@ -98,6 +98,18 @@ finding_codes! {
     StarttlsFailed => "starttls-failed",
     /// The TLS handshake failed for another reason.
     HandshakeFailed => "handshake-failed",
+    /// The server ended the handshake without an answer: EOF, a reset or
+    /// silence until the deadline.
+    ServerSilent => "server-silent",
+    /// The server does not accept TLS 1.3 (information; `xmpptls check`).
+    NoTls13 => "no-tls13",
+    /// A TLS 1.2-or-older answer without the renegotiation_info extension
+    /// (RFC 5746).
+    NoSecureRenegotiation => "no-secure-renegotiation",
+    /// The server ignores TLS_FALLBACK_SCSV (RFC 7507).
+    NoFallbackScsv => "no-fallback-scsv",
+    /// The server picks suites by the client's order (information).
+    ClientSuiteOrder => "client-suite-order",
 }
 
 impl Finding {
@@ -152,6 +164,7 @@ mod tests {
             "bindings-c",
             "bindings-mobile",
             "bindings-wasm",
+            "observatory",
         ]
         .iter()
         .map(|c| workspace.join(c).join("src"))
