@@ -1,0 +1,300 @@
+//! What a scan found a server to accept, and the findings that names:
+//! every accepted version and suite that RFC 7525 (applied to XMPP by
+//! RFC 7590 §3.2) forbids or does not recommend, by name.
+
+use xmpptls::policy::suites::{self, Class};
+use xmpptls::policy::{Finding, FindingCode, Severity};
+
+use crate::hello::{group_name, version_name, GROUPS, SSL3, TLS10, TLS11, TLS12, TLS13};
+
+/// One protocol version the server accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionProfile {
+    /// The version (`TLS12`, …).
+    pub version: u16,
+    /// The suites accepted with it, in the order the server chose them.
+    pub suites: Vec<u16>,
+    /// Whether the server picks by its own order (true) or the client's
+    /// (false); None with fewer than two suites.
+    pub server_order: Option<bool>,
+}
+
+/// Everything a scan found. Options are None when the scan could not tell
+/// (the version needed was not accepted, or the deadline came first).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Profile {
+    /// Accepted versions, newest first.
+    pub versions: Vec<VersionProfile>,
+    /// How each refused version was refused (`alert 70`, `closed`, …).
+    pub refused: Vec<(u16, String)>,
+    /// TLS 1.3 key exchange groups accepted, in [`GROUPS`] order.
+    pub groups_tls13: Vec<u16>,
+    /// ECDHE curves accepted with the highest version older than TLS 1.3.
+    pub groups_tls12: Vec<u16>,
+    /// Finite-field DHE modulus sizes seen (bits), smallest first.
+    pub dh_bits: Vec<u32>,
+    /// TLS compression accepted (RFC 7525 §3.3).
+    pub compression: Option<bool>,
+    /// Secure renegotiation (RFC 5746) signalled by every TLS 1.2-or-older answer.
+    pub secure_renegotiation: Option<bool>,
+    /// The fallback SCSV is honoured (RFC 7507).
+    pub fallback_scsv: Option<bool>,
+    /// Extended master secret (RFC 7627) in the TLS 1.2 answers.
+    pub extended_master_secret: Option<bool>,
+    /// The certificate chain seen in a TLS 1.2-or-older answer (DER, leaf first).
+    pub chain: Vec<Vec<u8>>,
+    /// Probes sent.
+    pub probes: usize,
+    /// Why the scan stopped before the end (deadline, probe budget).
+    pub incomplete: Option<String>,
+}
+
+impl Profile {
+    /// Whether `version` was accepted.
+    pub fn accepts(&self, version: u16) -> bool {
+        self.versions.iter().any(|v| v.version == version)
+    }
+
+    /// Every accepted suite with the versions it was accepted with.
+    pub fn suites(&self) -> Vec<(u16, Vec<u16>)> {
+        let mut out: Vec<(u16, Vec<u16>)> = Vec::new();
+        for v in &self.versions {
+            for &s in &v.suites {
+                match out.iter_mut().find(|(c, _)| *c == s) {
+                    Some((_, vs)) => vs.push(v.version),
+                    None => out.push((s, vec![v.version])),
+                }
+            }
+        }
+        out
+    }
+
+    /// The findings: versions, suites, key exchange sizes and options, each
+    /// naming what the server accepts and why it matters.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for v in &self.versions {
+            match v.version {
+                SSL3 => out.push(Finding::new(
+                    FindingCode::VersionForbidden,
+                    Severity::Error,
+                    "RFC 7568 §3; RFC 7590 §3.2",
+                    "the server accepts SSLv3, which is broken (POODLE) and prohibited".into(),
+                )),
+                TLS10 | TLS11 => out.push(Finding::new(
+                    FindingCode::VersionDeprecated,
+                    Severity::Warning,
+                    "RFC 8996 §§4-5; RFC 7525 §3.1.1",
+                    format!(
+                        "the server accepts {}, deprecated: no AEAD suites, SHA-1/MD5 in the handshake",
+                        version_name(v.version)
+                    ),
+                )),
+                _ => {}
+            }
+        }
+        if !self.versions.is_empty() && !self.accepts(TLS13) {
+            out.push(Finding::new(
+                FindingCode::NoTls13,
+                Severity::Info,
+                "RFC 8446; RFC 9325 §3.1.1",
+                "the server does not accept TLS 1.3".into(),
+            ));
+        }
+        for (code, versions) in self.suites() {
+            let Some(s) = suites::by_code(code) else {
+                out.push(Finding::new(
+                    FindingCode::SuiteUnknown,
+                    Severity::Warning,
+                    "RFC 7525 §4",
+                    format!(
+                        "the server accepts suite 0x{code:04x}, which is not in the IANA registry"
+                    ),
+                ));
+                continue;
+            };
+            let c = suites::classify(s);
+            let (code, severity) = match c.class {
+                Class::Forbidden => (FindingCode::SuiteForbidden, Severity::Error),
+                Class::NotRecommended => (FindingCode::SuiteNotRecommended, Severity::Warning),
+                _ => continue,
+            };
+            let names: Vec<String> = versions.iter().map(|&v| version_name(v)).collect();
+            out.push(Finding::new(
+                code,
+                severity,
+                c.source,
+                format!(
+                    "the server accepts {} ({}): {}",
+                    s.name,
+                    names.join(", "),
+                    c.reason
+                ),
+            ));
+        }
+        if let Some(&bits) = self.dh_bits.first() {
+            if bits < 2048 {
+                out.push(Finding::new(
+                    FindingCode::WeakDh,
+                    if bits < 1024 {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    },
+                    "RFC 7525 §4.5.1; RFC 7919",
+                    format!(
+                        "the server's DHE group is {bits} bits (at least 2048 recommended; Logjam)"
+                    ),
+                ));
+            }
+        }
+        for &g in self.groups_tls12.iter().chain(&self.groups_tls13) {
+            if let Some((_, name, bits)) = GROUPS.iter().find(|x| x.0 == g) {
+                if *bits < 128 && !out.iter().any(|f| f.message.contains(name)) {
+                    out.push(Finding::new(
+                        FindingCode::WeakEcdh,
+                        Severity::Warning,
+                        "RFC 7525 §4.5.1",
+                        format!("the server accepts the group {name} ({bits}-bit security)"),
+                    ));
+                }
+            }
+        }
+        if self.compression == Some(true) {
+            out.push(Finding::new(
+                FindingCode::Compression,
+                Severity::Error,
+                "RFC 7525 §3.3",
+                "the server accepts TLS compression (CRIME)".into(),
+            ));
+        }
+        if self.secure_renegotiation == Some(false) {
+            out.push(Finding::new(
+                FindingCode::NoSecureRenegotiation,
+                Severity::Warning,
+                "RFC 5746; RFC 7525 §3.5",
+                "the server does not signal secure renegotiation (RFC 5746)".into(),
+            ));
+        }
+        if self.fallback_scsv == Some(false) {
+            out.push(Finding::new(
+                FindingCode::NoFallbackScsv,
+                Severity::Info,
+                "RFC 7507 §3",
+                "the server ignores TLS_FALLBACK_SCSV: a downgrade to an older version it accepts is not refused".into(),
+            ));
+        }
+        for v in &self.versions {
+            if v.server_order == Some(false) && v.version <= TLS12 {
+                out.push(Finding::new(
+                    FindingCode::ClientSuiteOrder,
+                    Severity::Info,
+                    "RFC 7525 §4.3",
+                    format!(
+                        "with {} the server takes the client's suite order, not its own",
+                        version_name(v.version)
+                    ),
+                ));
+            }
+        }
+        out
+    }
+
+    /// The profile as JSON (stable field names; README "xmpptls check").
+    pub fn to_json_value(&self) -> serde_json::Value {
+        use serde_json::json;
+        let suite = |s: u16| {
+            let known = suites::by_code(s);
+            json!({
+                "name": known.map_or_else(|| format!("0x{s:04x}"), |x| x.name.to_owned()),
+                "code": s,
+                "class": known.map_or("unknown", |x| suites::classify(x).class.as_str()),
+            })
+        };
+        json!({
+            "versions": self.versions.iter().map(|v| json!({
+                "version": version_name(v.version),
+                "suites": v.suites.iter().map(|&s| suite(s)).collect::<Vec<_>>(),
+                "server_order": v.server_order,
+            })).collect::<Vec<_>>(),
+            "refused": self.refused.iter().map(|(v, how)| json!({
+                "version": version_name(*v), "how": how,
+            })).collect::<Vec<_>>(),
+            "groups_tls13": self.groups_tls13.iter().map(|&g| group_name(g)).collect::<Vec<_>>(),
+            "groups_tls12": self.groups_tls12.iter().map(|&g| group_name(g)).collect::<Vec<_>>(),
+            "dh_bits": self.dh_bits,
+            "tls_compression": self.compression,
+            "secure_renegotiation": self.secure_renegotiation,
+            "fallback_scsv": self.fallback_scsv,
+            "extended_master_secret": self.extended_master_secret,
+            "probes": self.probes,
+            "incomplete": self.incomplete,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn weak() -> Profile {
+        Profile {
+            versions: vec![
+                VersionProfile {
+                    version: TLS12,
+                    suites: vec![0xc02f, 0x002f],
+                    server_order: Some(false),
+                },
+                VersionProfile {
+                    version: TLS10,
+                    suites: vec![0x002f, 0x000a],
+                    server_order: Some(true),
+                },
+            ],
+            dh_bits: vec![1024],
+            compression: Some(false),
+            secure_renegotiation: Some(false),
+            fallback_scsv: Some(false),
+            ..Profile::default()
+        }
+    }
+
+    #[test]
+    fn findings_name_the_versions_and_suites_accepted() {
+        let f = weak().findings();
+        let has = |code: FindingCode, text: &str| {
+            f.iter()
+                .any(|x| x.code == code.as_str() && x.message.contains(text))
+        };
+        assert!(has(FindingCode::VersionDeprecated, "TLSv1.0"));
+        assert!(has(FindingCode::NoTls13, "TLS 1.3"));
+        assert!(has(
+            FindingCode::SuiteNotRecommended,
+            "TLS_RSA_WITH_AES_128_CBC_SHA (TLSv1.2, TLSv1.0)"
+        ));
+        assert!(has(
+            FindingCode::SuiteForbidden,
+            "TLS_RSA_WITH_3DES_EDE_CBC_SHA (TLSv1.0)"
+        ));
+        assert!(has(FindingCode::WeakDh, "1024 bits"));
+        assert!(has(FindingCode::NoSecureRenegotiation, "RFC 5746"));
+        assert!(has(FindingCode::NoFallbackScsv, "FALLBACK"));
+        assert!(has(FindingCode::ClientSuiteOrder, "TLSv1.2"));
+        assert!(
+            !f.iter()
+                .any(|x| x.message.contains("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")),
+            "a recommended suite is no finding"
+        );
+    }
+
+    #[test]
+    fn json_names_versions_suites_and_classes() {
+        let j = weak().to_json_value().to_string();
+        assert!(j.contains(r#""version":"TLSv1.0""#), "{j}");
+        assert!(
+            j.contains(r#"{"class":"forbidden","code":10,"name":"TLS_RSA_WITH_3DES_EDE_CBC_SHA"}"#),
+            "{j}"
+        );
+        assert!(j.contains(r#""dh_bits":[1024]"#), "{j}");
+    }
+}
