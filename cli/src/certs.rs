@@ -15,9 +15,17 @@ use xmpptls::{CertificateDer, UnixTime};
 /// A failure the user caused (bad file, bad argument): exit code 2.
 pub struct Usage(pub String);
 
-fn read_certs(path: &str) -> Result<Vec<CertificateDer<'static>>, Usage> {
-    let pem = std::fs::read(path).map_err(|e| Usage(format!("{path}: {e}")))?;
-    certificates_from_pem(&pem).map_err(|e| Usage(format!("{path}: {e}")))
+/// The certificates of a file: PEM (any number), or one DER certificate.
+pub(crate) fn read_certs(path: &str) -> Result<Vec<CertificateDer<'static>>, Usage> {
+    let bytes = std::fs::read(path).map_err(|e| Usage(format!("{path}: {e}")))?;
+    let pem = bytes.windows(10).any(|w| w == b"-----BEGIN");
+    if !pem && bytes.first() == Some(&0x30) {
+        let der = CertificateDer::from(bytes);
+        CertificateInfo::from_der(&der)
+            .map_err(|e| Usage(format!("{path}: not a DER certificate: {e}")))?;
+        return Ok(vec![der]);
+    }
+    certificates_from_pem(&bytes).map_err(|e| Usage(format!("{path}: {e}")))
 }
 
 fn parse_time(at: Option<&str>) -> Result<UnixTime, Usage> {
@@ -80,7 +88,9 @@ pub fn cert(a: &CertArgs<'_>) -> Result<bool, Usage> {
         }
     };
     let valid_now = info.valid_at(i64::try_from(now.as_secs()).unwrap_or(i64::MAX));
-    let ok = matched.is_some() && chain_result.as_ref().is_none_or(|r| r.is_ok());
+    // A key below the strict policy's minimum (RFC 7525 §4.5) fails too.
+    let weak = xmpptls::policy::Policy::strict().peer_key_finding(&info.key_type, info.key_bits);
+    let ok = matched.is_some() && chain_result.as_ref().is_none_or(|r| r.is_ok()) && weak.is_none();
     if a.json {
         let ids = &info.ids;
         println!(
@@ -104,6 +114,7 @@ pub fn cert(a: &CertArgs<'_>) -> Result<bool, Usage> {
                     "cn": ids.cn,
                 },
                 "chain_length": chain.len(),
+                "key": {"type": info.key_type, "bits": info.key_bits, "weak": weak.as_ref().map(|f| f.message.clone())},
             })
         );
     } else {
@@ -137,6 +148,13 @@ pub fn cert(a: &CertArgs<'_>) -> Result<bool, Usage> {
         println!("CN            {}", list(&info.ids.cn));
         println!("SHA-256       {}", info.sha256);
         println!("SPKI SHA-256  {}", info.spki_sha256);
+        match &weak {
+            Some(f) => println!(
+                "Key           {} {} bits: WEAK, {}",
+                info.key_type, info.key_bits, f.message
+            ),
+            None => println!("Key           {} {} bits", info.key_type, info.key_bits),
+        }
         match &chain_result {
             None => println!("Chain         not checked (no --ca)"),
             Some(Ok(())) => println!(

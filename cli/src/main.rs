@@ -4,6 +4,7 @@
 mod certs;
 mod check;
 mod demo;
+mod roots;
 mod stream;
 mod throughput;
 mod tunnel;
@@ -66,24 +67,41 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Connect to an XMPP server, negotiate STARTTLS (or direct TLS) and
-    /// print the RFC 7590 §3.6 report. Exit 0 unless the verdict is fail.
+    /// Check an XMPP server's TLS: a full handshake (certificate, PKIX to
+    /// the system's roots, XMPP identity) and a scan of every version,
+    /// cipher suite, group and option it accepts, graded A-F. Exit 0 unless
+    /// the verdict is fail.
     Check {
-        /// HOST or HOST:PORT (default port 5222/5223/5269/5270 by service
-        /// and --direct-tls).
+        /// HOST or HOST:PORT (an IPv6 address in brackets when a port
+        /// follows), xmpp://HOST:PORT, or xmpps://HOST:PORT for direct TLS.
+        /// Default port 5222/5223/5269/5270 by service and --direct-tls.
         target: String,
-        /// The XMPP domain to check the certificate for.
+        /// The XMPP domain to check the certificate for (default: the
+        /// target's host name).
         #[arg(long)]
-        domain: String,
+        domain: Option<String>,
         /// xmpp-client or xmpp-server.
         #[arg(long, default_value = "xmpp-client")]
         service: String,
         /// TLS from the first byte (XEP-0368) instead of STARTTLS.
         #[arg(long)]
         direct_tls: bool,
-        /// PEM file with trusted roots (without it nothing is PKIX-trusted).
+        /// PEM file with more trusted roots (repeatable); added to the
+        /// system's.
         #[arg(long)]
-        ca: Option<String>,
+        ca: Vec<String>,
+        /// Trust only the --ca roots, not the system's.
+        #[arg(long)]
+        no_system_roots: bool,
+        /// Seconds the whole check may take.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+        /// Only the handshake: skip the scan of versions and suites.
+        #[arg(long)]
+        no_scan: bool,
+        /// Also write a self-contained HTML report to this file.
+        #[arg(long)]
+        html: Option<String>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -195,15 +213,23 @@ fn main() -> ExitCode {
             service,
             direct_tls,
             ca,
+            no_system_roots,
+            timeout,
+            no_scan,
+            html,
             json,
         } => {
             let args = check::CheckArgs {
                 target: &target,
-                domain: &domain,
+                domain: domain.as_deref(),
                 service: &service,
                 direct_tls,
-                ca: ca.as_deref(),
+                ca: &ca,
+                system_roots: !no_system_roots,
                 json,
+                html: html.as_deref(),
+                timeout: std::time::Duration::from_secs(timeout.max(1)),
+                scan: !no_scan,
             };
             match check::check(&args) {
                 Ok(true) => ExitCode::SUCCESS,

@@ -18,7 +18,6 @@ use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::Duration;
 
 use xmpptls::api::{Named, TrustKind};
-use xmpptls::identity::certificates_from_pem;
 use xmpptls::xml::{self, XmlLimits};
 use xmpptls::{
     CloseReason, Endpoint, EndpointConfig, Event, Identity, Incoming, Jid, PinStore, TunnelState,
@@ -51,9 +50,10 @@ struct Outcome {
 
 fn roots(ca: Option<&str>) -> Result<Vec<xmpptls::CertificateDer<'static>>, Usage> {
     // The system's roots unless --ca names others.
-    let path = ca.unwrap_or("/etc/ssl/certs/ca-certificates.crt");
-    let pem = std::fs::read(path).map_err(|e| Usage(format!("{path}: {e}")))?;
-    certificates_from_pem(&pem).map_err(|e| Usage(format!("{path}: {e}")))
+    match ca {
+        Some(path) => crate::roots::read(path),
+        None => crate::roots::system(),
+    }
 }
 
 fn lines() -> Receiver<Option<String>> {

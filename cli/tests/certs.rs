@@ -153,6 +153,61 @@ fn usage_errors_exit_2() {
         run(&["tlsa", &f.path("server.pem"), "--selector", "7"]).0,
         2
     );
+    // RFC 6698 §2.1.1 has usages 0-3 only.
+    assert_eq!(run(&["tlsa", &f.path("server.pem"), "--usage", "9"]).0, 2);
+}
+
+/// A DER certificate is read as such (not "no certificate in the PEM
+/// text"), and a 1024-bit RSA key fails the check with weak-peer-key's
+/// reason (RFC 7525 §4.5).
+#[test]
+fn der_input_and_weak_keys() {
+    let f = Files::new("der");
+    let pem = std::fs::read(f.path("server.pem")).unwrap();
+    let der = xmpptls::identity::certificates_from_pem(&pem)
+        .unwrap()
+        .remove(0);
+    std::fs::write(f.dir.join("server.der"), der.as_ref()).unwrap();
+    let (code, out) = run(&[
+        "cert",
+        &f.path("server.der"),
+        "--domain",
+        "example.net",
+        "--ca",
+        &f.path("ca.pem"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("matches DNS-ID example.net"), "{out}");
+
+    let key = f.path("weak.key");
+    let cert = f.path("weak.pem");
+    let st = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:1024",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=example.net",
+        ])
+        .args([
+            "-addext",
+            "subjectAltName = DNS:example.net",
+            "-keyout",
+            &key,
+            "-out",
+            &cert,
+        ])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (code, out) = run(&["cert", &cert, "--domain", "example.net"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("RSA 1024 bits: WEAK"), "{out}");
 }
 
 #[test]

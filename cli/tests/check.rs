@@ -109,9 +109,12 @@ fn xmpp_server(direct: bool, offer_starttls: bool) -> (u16, PathBuf, std::thread
     (port, dir, handle)
 }
 
+/// `xmpptls check` with the handshake only (`--no-scan`): these servers
+/// take one connection; the scan's own tests are scripts/test-observatory.sh.
 fn check(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_xmpptls"))
         .arg("check")
+        .arg("--no-scan")
         .args(args)
         .output()
         .unwrap();

@@ -1,0 +1,664 @@
+//! `xmpptls check`: the operator's view of a live XMPP server's TLS.
+//!
+//! Two parts, both bounded by one deadline (`--timeout`):
+//!
+//! 1. **A full handshake** with the core's checking client (rustls): the
+//!    certificate, PKIX to the system's roots (and `--ca`), the XMPP
+//!    identity, and what a modern client negotiates.
+//! 2. **A scan** (`xmpptls-observatory`): crafted ClientHellos on fresh
+//!    connections find every version, suite, group and option the server
+//!    accepts, which one handshake cannot see.
+//!
+//! The report names what the server accepts; the grade (A–F) follows the
+//! published rules of `observatory/src/grade.rs`. The only networking of
+//! the project lives in this module and `xmpptls tunnel`.
+
+mod net;
+mod scan;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use xmpptls::client::{ClientSession, ClientSettings, Mode};
+use xmpptls::identity::pkix::{default_algorithms, verify_chain, Purpose, Roots};
+use xmpptls::identity::{match_identity, CertificateInfo, ReferenceIdentity, Service};
+use xmpptls::policy::{
+    AuthMethod, Finding, FindingCode, Negotiated, Policy, Severity, TlsVersion, Verdict,
+};
+use xmpptls::starttls;
+use xmpptls::{CertificateDer, ConnectionReport, UnixTime};
+use xmpptls_observatory::{grade, group_name, version_name, GradeReport, Profile, TLS13};
+
+use crate::certs::Usage;
+pub(crate) use net::connect;
+use net::{default_port, Deadline, Features, StartTls, Target};
+
+/// Arguments of `xmpptls check`.
+pub struct CheckArgs<'a> {
+    /// `HOST[:PORT]`, `[V6]:PORT`, `xmpp://…`, `xmpps://…`.
+    pub target: &'a str,
+    /// The XMPP domain (default: the target's host name).
+    pub domain: Option<&'a str>,
+    /// `xmpp-client` or `xmpp-server`.
+    pub service: &'a str,
+    /// TLS from the first octet instead of STARTTLS.
+    pub direct_tls: bool,
+    /// PEM files of extra roots.
+    pub ca: &'a [String],
+    /// Trust the system's roots too.
+    pub system_roots: bool,
+    /// Print JSON.
+    pub json: bool,
+    /// Also write a self-contained HTML report here.
+    pub html: Option<&'a str>,
+    /// The whole check ends by then.
+    pub timeout: Duration,
+    /// Run the scan (off: the handshake only).
+    pub scan: bool,
+}
+
+/// Everything a check found.
+pub struct Outcome {
+    /// The report (RFC 7590 §3.6), with the scan's findings.
+    pub report: ConnectionReport,
+    /// The scan, if it ran.
+    pub profile: Option<Profile>,
+    /// The grade.
+    pub grade: GradeReport,
+    /// The stream features before TLS (STARTTLS only).
+    pub features: Option<Features>,
+    /// How long the check took.
+    pub elapsed: Duration,
+}
+
+/// What the full handshake gave.
+struct Handshake {
+    report: ConnectionReport,
+    established: bool,
+    features: Option<Features>,
+    tls_started: bool,
+}
+
+/// Runs the check and prints it. Ok(true) unless the verdict is fail.
+pub fn check(a: &CheckArgs<'_>) -> Result<bool, Usage> {
+    let outcome = run(a)?;
+    if let Some(path) = a.html {
+        std::fs::write(path, html(&outcome)).map_err(|e| Usage(format!("{path}: {e}")))?;
+    }
+    if a.json {
+        println!("{}", to_json(&outcome));
+    } else {
+        print!("{}", to_text(&outcome));
+    }
+    Ok(outcome.report.evaluation.verdict != Verdict::Fail)
+}
+
+/// Runs the check.
+pub fn run(a: &CheckArgs<'_>) -> Result<Outcome, Usage> {
+    let started = Instant::now();
+    let deadline = Deadline::after(a.timeout);
+    let service = Service::parse(a.service).ok_or_else(|| {
+        Usage(format!(
+            "--service must be xmpp-client or xmpp-server, not {}",
+            a.service
+        ))
+    })?;
+    let target = Target::parse(a.target).map_err(Usage)?;
+    let domain = match a.domain {
+        Some(d) => d.to_owned(),
+        None if target.is_ip() => {
+            return Err(Usage(format!(
+                "{}: an IP address needs --domain (the XMPP domain to check the certificate for)",
+                a.target
+            )))
+        }
+        None => target.host.clone(),
+    };
+    ReferenceIdentity::new(&domain, service)
+        .map_err(|e| Usage(format!("--domain {domain}: {e}")))?;
+    let roots = crate::roots::load(a.system_roots, a.ca)?;
+    let direct = a.direct_tls || target.direct_tls;
+    let port = target.port.unwrap_or(default_port(service, direct));
+    let policy = Policy::strict();
+
+    let first = handshake(
+        &target.host,
+        port,
+        &domain,
+        service,
+        direct,
+        &roots,
+        &policy,
+        &deadline,
+    )?;
+    let profile = (a.scan && first.tls_started).then(|| {
+        let t = scan::ScanTarget {
+            host: &target.host,
+            port,
+            domain: &domain,
+            service,
+            direct_tls: direct,
+        };
+        let show = !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let p = scan::run(&t, &deadline, |n| {
+            if show {
+                eprint!("\rscanning {domain}: {n} probes");
+                let _ = std::io::stderr().flush();
+            }
+        });
+        if show {
+            eprint!("\r\x1b[K");
+        }
+        p
+    });
+    let report = merge(
+        first.report,
+        first.established,
+        profile.as_ref(),
+        &domain,
+        service,
+        &roots,
+        &policy,
+    );
+    let grade = grade(profile.as_ref().unwrap_or(&Profile::default()), &report);
+    Ok(Outcome {
+        report,
+        profile,
+        grade,
+        features: first.features,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The full handshake with the core's checking client.
+#[allow(clippy::too_many_arguments)]
+fn handshake(
+    host: &str,
+    port: u16,
+    domain: &str,
+    service: Service,
+    direct: bool,
+    roots: &[CertificateDer<'static>],
+    policy: &Policy,
+    deadline: &Deadline,
+) -> Result<Handshake, Usage> {
+    let mut sock = net::connect_to(host, port, deadline).map_err(Usage)?;
+    let settings = ClientSettings {
+        domain: domain.to_owned(),
+        service,
+        roots: roots.to_vec(),
+        policy: policy.clone(),
+        direct_tls: direct,
+        mode: Mode::Inspect,
+    };
+    let mut session = ClientSession::new(settings).map_err(|e| Usage(e.to_string()))?;
+    let mut extra: Vec<Finding> = Vec::new();
+    let mut features = None;
+    let mut tls = true;
+    let mut silent_before_tls: Option<String> = None;
+    if !direct {
+        match net::starttls(&mut sock, domain, service, deadline) {
+            Ok(StartTls::Proceed(f)) => {
+                if !f.starttls {
+                    extra.push(starttls::not_offered_finding());
+                }
+                features = Some(f);
+            }
+            Ok(StartTls::NotOffered(f)) => {
+                tls = false;
+                extra.push(Finding::new(
+                    FindingCode::StarttlsNotOffered,
+                    Severity::Error,
+                    "RFC 7590 §3.1; RFC 6120 §5.3.1",
+                    "the stream features do not offer STARTTLS and the server did not proceed when asked: no TLS".into(),
+                ));
+                features = Some(f);
+            }
+            Ok(StartTls::Refused(why)) => {
+                tls = false;
+                extra.push(starttls::failed_finding(&why));
+            }
+            // The server closed, reset or went quiet before TLS.
+            Err(why) => {
+                tls = false;
+                extra.push(starttls::failed_finding(&why));
+                silent_before_tls = Some(why);
+            }
+        }
+    }
+    let mut silent: Option<String> = silent_before_tls;
+    if tls {
+        let mut buf = [0u8; 16 * 1024];
+        let mut got_any = false;
+        loop {
+            let mut out = Vec::new();
+            session.write_tls(&mut out);
+            if !out.is_empty() && sock.write_all(&out).is_err() {
+                silent = Some("the server closed the connection before the handshake ended".into());
+                break;
+            }
+            if !session.is_handshaking() {
+                break;
+            }
+            match net::read_some(&mut sock, &mut buf, deadline) {
+                Ok(0) => {
+                    if !session.failed() {
+                        silent = Some(if got_any {
+                            "the server closed the connection during the TLS handshake".into()
+                        } else {
+                            "the server closed the connection without answering the ClientHello"
+                                .into()
+                        });
+                    }
+                    break;
+                }
+                Ok(n) => {
+                    got_any = true;
+                    if session.read_tls(&buf[..n]).is_err() {
+                        let mut out = Vec::new();
+                        session.write_tls(&mut out);
+                        let _ = sock.write_all(&out);
+                        break;
+                    }
+                }
+                Err(e) => {
+                    silent = Some(match e.kind() {
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                            if deadline.passed() {
+                                "the check's deadline passed during the TLS handshake".into()
+                            } else {
+                                format!(
+                                    "the server sent nothing for {} s during the TLS handshake",
+                                    net::STEP_TIMEOUT.as_secs()
+                                )
+                            }
+                        }
+                        _ => format!("the connection failed during the TLS handshake: {e}"),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    let established = tls && !session.is_handshaking() && !session.failed();
+    let mut report = session.report();
+    for f in extra {
+        report.add_finding(f);
+    }
+    if let Some(why) = silent {
+        report.add_finding(Finding::new(
+            FindingCode::ServerSilent,
+            Severity::Error,
+            "RFC 8446 §4.1; RFC 7590 §3.1",
+            why,
+        ));
+    }
+    Ok(Handshake {
+        report,
+        established,
+        features,
+        tls_started: tls,
+    })
+}
+
+/// The report to print: the handshake's when it completed; otherwise, when
+/// the scan found versions the server accepts, one built from the
+/// server's best version and suite and the certificate it sent, so a
+/// server limited to TLS 1.0 or to a weak certificate is named for what it
+/// is rather than called unencrypted. The scan's findings are added.
+fn merge(
+    first: ConnectionReport,
+    established: bool,
+    profile: Option<&Profile>,
+    domain: &str,
+    service: Service,
+    roots: &[CertificateDer<'static>],
+    policy: &Policy,
+) -> ConnectionReport {
+    let mut report = match profile.and_then(|p| p.versions.first().map(|v| (p, v))) {
+        Some((p, best)) if !established => {
+            let chain: Vec<CertificateDer<'static>> = if first.negotiated.peer_chain.is_empty() {
+                p.chain
+                    .iter()
+                    .map(|c| CertificateDer::from(c.clone()))
+                    .collect()
+            } else {
+                first.negotiated.peer_chain.clone()
+            };
+            let reference = ReferenceIdentity::new(domain, service).ok();
+            let info = chain
+                .first()
+                .and_then(|c| CertificateInfo::from_der(c).ok());
+            let identity = match (&info, &reference) {
+                (Some(i), Some(r)) => match_identity(&i.ids, r, policy.cn_fallback),
+                _ => None,
+            };
+            let pkix = Roots::new(roots).map_err(|e| e.to_string()).and_then(|r| {
+                verify_chain(
+                    &chain,
+                    &r,
+                    UnixTime::now(),
+                    Purpose::ServerAuth,
+                    &default_algorithms(),
+                )
+                .and_then(|c| c.check(domain))
+                .map_err(|e| e.to_string())
+            });
+            let group = if best.version == TLS13 {
+                p.groups_tls13.first()
+            } else {
+                p.groups_tls12.first()
+            };
+            let negotiated = Negotiated {
+                encrypted: true,
+                version: TlsVersion::from_code(best.version),
+                suite: best.suites.first().copied(),
+                kx_group: group.map(|&g| group_name(g)),
+                authentication: (pkix.is_ok() && identity.is_some()).then_some(AuthMethod::Pkix),
+                peer_chain: chain.clone(),
+                ..Negotiated::default()
+            };
+            let mut r = ConnectionReport::new(domain, policy, negotiated, identity.clone(), None);
+            if let Err(why) = &pkix {
+                if !chain.is_empty() {
+                    r.add_finding(Finding::new(
+                        FindingCode::CertificateUntrusted,
+                        Severity::Error,
+                        "RFC 6120 §13.7.2; RFC 5280",
+                        format!("the certificate chain is not trusted: {why}"),
+                    ));
+                }
+            }
+            if info.is_some() && identity.is_none() {
+                r.add_finding(Finding::new(
+                    FindingCode::IdentityMismatch,
+                    Severity::Error,
+                    "RFC 6125 §6; RFC 6120 §13.7.1.2",
+                    format!(
+                        "the certificate does not name {domain} for {}",
+                        service.as_str()
+                    ),
+                ));
+            }
+            // What the full handshake met (a modern client's view) stays,
+            // except "not encrypted": the server does speak TLS.
+            for f in first.evaluation.findings {
+                let dup = r.evaluation.findings.iter().any(|x| x.code == f.code);
+                if f.code != FindingCode::Unencrypted.as_str() && !dup {
+                    r.add_finding(f);
+                }
+            }
+            r
+        }
+        _ => first,
+    };
+    if let Some(p) = profile {
+        for f in p.findings() {
+            // "accepts TLSv1.0" after "TLSv1.0 is deprecated" (the same
+            // version or suite under the same code) adds nothing.
+            let subject = f
+                .message
+                .strip_prefix("the server accepts ")
+                .and_then(|m| m.split([' ', ',']).next())
+                .unwrap_or(&f.message);
+            let dup = report
+                .evaluation
+                .findings
+                .iter()
+                .any(|x| x.code == f.code && x.message.contains(subject));
+            if !dup {
+                report.add_finding(f);
+            }
+        }
+    }
+    // A server that never answered (or stopped answering) carried no
+    // stream: "anyone on the path can read it" would describe nothing.
+    let silent = report
+        .evaluation
+        .findings
+        .iter()
+        .any(|f| f.code == FindingCode::ServerSilent.as_str());
+    if silent && profile.is_none_or(|p| p.versions.is_empty()) {
+        report
+            .evaluation
+            .findings
+            .retain(|f| f.code != FindingCode::Unencrypted.as_str());
+    }
+    report
+}
+
+fn yes_no(b: Option<bool>) -> &'static str {
+    match b {
+        Some(true) => "yes",
+        Some(false) => "NO",
+        None => "-",
+    }
+}
+
+/// The check for people.
+pub fn to_text(o: &Outcome) -> String {
+    let mut out = o.report.to_text();
+    if let Some(f) = &o.features {
+        out.push_str(&format!(
+            "  STARTTLS        {}{}\n",
+            if f.starttls { "offered" } else { "NOT offered" },
+            if f.required { ", required" } else { "" }
+        ));
+        if !f.mechanisms.is_empty() {
+            out.push_str(&format!("  SASL before TLS {}\n", f.mechanisms.join(" ")));
+        }
+        if f.dialback {
+            out.push_str("  Dialback        offered\n");
+        }
+    }
+    if let Some(p) = &o.profile {
+        out.push_str(&format!(
+            "What {} accepts ({} probes):\n",
+            o.report.peer, p.probes
+        ));
+        for v in &p.versions {
+            out.push_str(&format!(
+                "  {:<8} {} suites{}\n",
+                version_name(v.version),
+                v.suites.len(),
+                match v.server_order {
+                    Some(true) => ", server's order",
+                    Some(false) => ", client's order",
+                    None => "",
+                }
+            ));
+            for &s in &v.suites {
+                let (name, class) = xmpptls::policy::suites::by_code(s).map_or_else(
+                    || (format!("0x{s:04x}"), "unknown".to_owned()),
+                    |x| {
+                        (
+                            x.name.to_owned(),
+                            xmpptls::policy::suites::classify(x)
+                                .class
+                                .as_str()
+                                .to_owned(),
+                        )
+                    },
+                );
+                out.push_str(&format!("             {name} ({class})\n"));
+            }
+        }
+        for (v, how) in &p.refused {
+            out.push_str(&format!("  {:<8} refused ({how})\n", version_name(*v)));
+        }
+        let groups = |g: &[u16]| {
+            g.iter()
+                .map(|&x| group_name(x))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        if !p.groups_tls13.is_empty() {
+            out.push_str(&format!("  Groups 1.3      {}\n", groups(&p.groups_tls13)));
+        }
+        if !p.groups_tls12.is_empty() {
+            out.push_str(&format!("  ECDHE curves    {}\n", groups(&p.groups_tls12)));
+        }
+        if !p.dh_bits.is_empty() {
+            let d: Vec<String> = p.dh_bits.iter().map(u32::to_string).collect();
+            out.push_str(&format!("  DH bits         {}\n", d.join(" ")));
+        }
+        out.push_str(&format!(
+            "  Secure renegotiation {}  Fallback SCSV {}  Compression {}\n",
+            yes_no(p.secure_renegotiation),
+            yes_no(p.fallback_scsv),
+            match p.compression {
+                Some(true) => "YES",
+                Some(false) => "no",
+                None => "-",
+            }
+        ));
+        if let Some(why) = &p.incomplete {
+            out.push_str(&format!("  Scan incomplete: {why}\n"));
+        }
+    }
+    let g = &o.grade;
+    out.push_str(&format!(
+        "Grade {}  (score {}: protocol {}, key exchange {}, cipher {})\n",
+        g.grade, g.score.total, g.score.protocol, g.score.key_exchange, g.score.cipher
+    ));
+    for (cap, why) in &g.caps {
+        out.push_str(&format!("  capped at {cap}: {why}\n"));
+    }
+    out.push_str(&format!("Checked in {:.1} s\n", o.elapsed.as_secs_f64()));
+    out
+}
+
+/// The check as JSON: the report's stable fields, plus `grade`, `scan`,
+/// `stream` and `elapsed_ms`.
+pub fn to_json(o: &Outcome) -> serde_json::Value {
+    let mut v = o.report.to_json_value();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "grade".into(),
+            json!({
+                "grade": o.grade.grade.as_str(),
+                "score": o.grade.score.total,
+                "protocol": o.grade.score.protocol,
+                "key_exchange": o.grade.score.key_exchange,
+                "cipher": o.grade.score.cipher,
+                "caps": o.grade.caps.iter().map(|(g, why)| json!({"grade": g.as_str(), "why": why})).collect::<Vec<_>>(),
+            }),
+        );
+        obj.insert(
+            "scan".into(),
+            o.profile
+                .as_ref()
+                .map_or(serde_json::Value::Null, Profile::to_json_value),
+        );
+        obj.insert(
+            "stream".into(),
+            o.features.as_ref().map_or(serde_json::Value::Null, |f| {
+                json!({
+                    "starttls": f.starttls, "starttls_required": f.required,
+                    "sasl_before_tls": f.mechanisms, "dialback": f.dialback,
+                })
+            }),
+        );
+        obj.insert("elapsed_ms".into(), json!(o.elapsed.as_millis() as u64));
+    }
+    v
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A self-contained HTML report (no scripts, no external files): the
+/// grade, the score as a bar chart, the versions-by-suites matrix
+/// coloured by class, and the findings.
+pub fn html(o: &Outcome) -> String {
+    let g = &o.grade;
+    let colour = match g.grade.as_str() {
+        "A" => "#2e7d32",
+        "B" => "#689f38",
+        "C" => "#f9a825",
+        "D" | "E" => "#ef6c00",
+        _ => "#c62828",
+    };
+    let bar = |label: &str, value: u32, y: u32| {
+        format!(
+            "<text x='0' y='{ty}' font-size='13'>{label}</text><rect x='110' y='{y}' width='{w}' height='16' fill='{colour}'/><rect x='110' y='{y}' width='300' height='16' fill='none' stroke='#999'/><text x='420' y='{ty}' font-size='13'>{value}</text>",
+            ty = y + 13,
+            w = value * 3,
+        )
+    };
+    let chart = format!(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='460' height='96' role='img' aria-label='score'>{}{}{}{}</svg>",
+        bar("Protocol", g.score.protocol, 0),
+        bar("Key exchange", g.score.key_exchange, 24),
+        bar("Cipher", g.score.cipher, 48),
+        bar("Total", g.score.total, 72),
+    );
+    let mut rows = String::new();
+    if let Some(p) = &o.profile {
+        for v in &p.versions {
+            for &s in &v.suites {
+                let (name, class) = xmpptls::policy::suites::by_code(s).map_or_else(
+                    || (format!("0x{s:04x}"), "unknown"),
+                    |x| {
+                        (
+                            x.name.to_owned(),
+                            xmpptls::policy::suites::classify(x).class.as_str(),
+                        )
+                    },
+                );
+                rows.push_str(&format!(
+                    "<tr class='{class}'><td>{}</td><td>{}</td><td>{class}</td></tr>",
+                    version_name(v.version),
+                    esc(&name)
+                ));
+            }
+        }
+        for (v, how) in &p.refused {
+            rows.push_str(&format!(
+                "<tr><td>{}</td><td>refused ({})</td><td></td></tr>",
+                version_name(*v),
+                esc(how)
+            ));
+        }
+    }
+    let findings: String = o
+        .report
+        .evaluation
+        .findings
+        .iter()
+        .map(|f| {
+            format!(
+                "<li class='{}'><b>{}</b> {} <small>({})</small></li>",
+                f.severity.as_str(),
+                esc(f.code),
+                esc(&f.message),
+                esc(f.rfc)
+            )
+        })
+        .collect();
+    let caps: String = g
+        .caps
+        .iter()
+        .map(|(c, why)| format!("<li>capped at {c}: {}</li>", esc(why)))
+        .collect();
+    format!(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>xmpptls check: {peer}</title><style>\
+body{{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;color:#222}}\
+.grade{{font-size:4em;font-weight:bold;color:#fff;background:{colour};display:inline-block;padding:0 .4em;border-radius:.2em}}\
+table{{border-collapse:collapse}}td{{padding:.1em .6em;border-bottom:1px solid #ddd}}\
+tr.forbidden{{background:#ffcdd2}}tr.not-recommended{{background:#fff3c4}}tr.preferred,tr.recommended{{background:#e8f5e9}}\
+li.error{{color:#b71c1c}}li.warning{{color:#8a6d00}}pre{{background:#f5f5f5;padding:1em;overflow:auto}}\
+</style></head><body><h1>{peer}</h1><p><span class='grade'>{grade}</span> score {score}</p>{chart}<ul>{caps}</ul>\
+<h2>Accepted versions and suites</h2><table><tr><th>version</th><th>suite</th><th>class</th></tr>{rows}</table>\
+<h2>Findings</h2><ul>{findings}</ul><h2>Report</h2><pre>{text}</pre></body></html>\n",
+        peer = esc(&o.report.peer),
+        grade = g.grade,
+        score = g.score.total,
+        text = esc(&to_text(o)),
+    )
+}
