@@ -42,6 +42,8 @@ command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 command -v prosody >/dev/null 2>&1 || missing="$missing prosody lua-event"
 command -v setpriv >/dev/null 2>&1 || missing="$missing util-linux"
+# testssl.sh: what scripts/test-observatory.sh compares `xmpptls check` with.
+command -v testssl >/dev/null 2>&1 || missing="$missing testssl.sh"
 # The C library's tests: the system C compiler, pkg-config, valgrind.
 command -v cc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"

@@ -41,6 +41,9 @@ cargo test -p xmpptls --no-default-features --lib --locked 2>&1 | tee -a "$log"
 step "the core on the phone's CPU: aarch64 under qemu-user"
 scripts/test-arm64.sh 2>&1 | tee -a "$log"
 
+step "xmpptls check against real servers: weak servers, Prosody, deadlines, testssl.sh"
+scripts/test-observatory.sh 2>&1 | tee -a "$log"
+
 step "C library tests (system C compiler, installed header and library)"
 scripts/test-c.sh 2>&1 | tee -a "$log"
 step "Kotlin, Python and Swift bindings (uniffi)"

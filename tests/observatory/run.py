@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""The tests of `xmpptls check` against real servers on 127.0.0.1
+(scripts/test-observatory.sh makes the certificates and calls this):
+
+* every weak server of weak_servers.py: what the check must name (versions,
+  suites, findings), the grade it may give at best, and that it never runs
+  past its --timeout;
+* Prosody (Debian package) for c2s and s2s with a certificate of the test CA;
+* testssl.sh (Debian package) on the same servers: the versions and suites
+  it finds must be the ones the check finds.
+
+    run.py XMPPTLS CERTDIR
+
+Prints "ok - ..." / "not ok - ..." per test and "N passed, N failed".
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DOMAIN = "example.net"
+results = []
+lock = threading.Lock()
+
+
+def report(ok, name, detail=""):
+    with lock:
+        ok = bool(ok)
+        results.append(ok)
+        print(f"{'ok' if ok else 'not ok'} - {name}" + ("" if ok or not detail else f"\n# {detail}"), flush=True)
+
+
+def check(xmpptls, certs, port, *extra, timeout=30):
+    args = [xmpptls, "check", f"127.0.0.1:{port}", "--domain", DOMAIN, "--ca", f"{certs}/ca.pem",
+            "--no-system-roots", "--json", "--timeout", str(timeout), *extra]
+    started = time.monotonic()
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout + 30)
+    wall = time.monotonic() - started
+    try:
+        return json.loads(p.stdout), wall, p.returncode
+    except json.JSONDecodeError:
+        return {"error": p.stdout + p.stderr}, wall, p.returncode
+
+
+def accepted(j):
+    """{(version, suite name)} the check found."""
+    scan = j.get("scan") or {}
+    return {(v["version"], s["name"]) for v in scan.get("versions", []) for s in v["suites"]}
+
+
+def codes(j):
+    return [f["code"] for f in j.get("findings", [])]
+
+
+GRADES = "ABCDEF"
+
+# name: (versions accepted, findings that must be there, best grade allowed,
+#        worst grade allowed, a finding message that must name this)
+EXPECT = {
+    "modern": ({"TLSv1.3", "TLSv1.2"}, [], "A", "A", None),
+    "tls10": ({"TLSv1.0"}, ["version-deprecated"], "C", "C", "TLSv1.0"),
+    "tls11": ({"TLSv1.1"}, ["version-deprecated"], "C", "C", "TLSv1.1"),
+    "staticrsa": ({"TLSv1.2"}, ["suite-not-recommended"], "B", "B", "TLS_RSA_WITH_AES_128_GCM_SHA256"),
+    "cbc": ({"TLSv1.2"}, ["suite-not-recommended"], "B", "B", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"),
+    "rsa1024": ({"TLSv1.3", "TLSv1.2"}, ["weak-peer-key"], "C", "F", "1024 bits"),
+    "dh1024": ({"TLSv1.2"}, ["weak-dh"], "B", "B", "1024 bits"),
+    "expired": ({"TLSv1.3", "TLSv1.2"}, ["certificate-untrusted"], "F", "F", "expired"),
+    "wrongname": ({"TLSv1.3", "TLSv1.2"}, ["identity-mismatch"], "F", "F", None),
+    "cnonly": ({"TLSv1.3", "TLSv1.2"}, ["identity-mismatch"], "F", "F", None),
+    "selfsigned": ({"TLSv1.3", "TLSv1.2"}, ["certificate-untrusted"], "F", "F", None),
+    "stripped": (set(), ["starttls-not-offered"], "F", "F", None),
+    "failure": (set(), ["starttls-failed"], "F", "F", "<failure/>"),
+}
+
+
+def test_weak(xmpptls, certs, ports):
+    def one(name):
+        versions, must, best, worst, named = EXPECT[name]
+        j, wall, _ = check(xmpptls, certs, ports[name])
+        got = {v["version"] for v in (j.get("scan") or {}).get("versions", [])}
+        grade = (j.get("grade") or {}).get("grade", "?")
+        problems = []
+        if got != versions:
+            problems.append(f"versions {sorted(got)}, expected {sorted(versions)}")
+        for c in must:
+            if c not in codes(j):
+                problems.append(f"no {c} finding in {codes(j)}")
+        if grade not in GRADES or not GRADES.index(best) <= GRADES.index(grade) <= GRADES.index(worst):
+            problems.append(f"grade {grade}, expected {best}..{worst}")
+        if named and not any(named in f["message"] for f in j.get("findings", [])):
+            problems.append(f"no finding names {named!r}")
+        if name in ("stripped", "failure") and wall > 5:
+            problems.append(f"took {wall:.1f} s (a stripped or refused STARTTLS is known at once)")
+        report(not problems, f"check {name}: {', '.join(must) or 'no error'}; grade {grade}",
+               "; ".join(problems) + f"; {j.get('error', '')}")
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in EXPECT]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    # The HTML report: self-contained, the grade, the chart, the suites.
+    with tempfile.TemporaryDirectory() as d:
+        page = f"{d}/r.html"
+        j, _, _ = check(xmpptls, certs, ports["tls10"], "--html", page)
+        html = open(page).read() if os.path.exists(page) else ""
+        report("<svg" in html and "class='grade'>C<" in html and "TLS_RSA_WITH_AES_128_CBC_SHA" in html
+               and "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", ""),
+               "check --html writes a self-contained report: grade, chart, suites", html[:300])
+
+    # The one with TLS from the first octet.
+    j, _, _ = check(xmpptls, certs, ports["direct"], "--direct-tls")
+    report((j.get("grade") or {}).get("grade") == "A" and "TLSv1.3" in {v["version"] for v in j["scan"]["versions"]},
+           "check direct TLS (XEP-0368): grade A, TLS 1.3", str(j)[:300])
+
+
+def test_deadline(xmpptls, certs, ports):
+    """Silent and trickling servers: the check ends by its deadline and says why."""
+    for name, extra, code in [("silent", [], "server-silent"), ("silent", ["--direct-tls"], "server-silent"),
+                              ("trickle", [], "server-silent")]:
+        j, wall, _ = check(xmpptls, certs, ports[name], *extra, timeout=4)
+        ok = wall < 4 + 1.0 and code in codes(j) and "unencrypted" not in codes(j)
+        report(ok, f"check {name} {' '.join(extra)}: {code} within the 4 s deadline ({wall:.1f} s)",
+               f"{codes(j)} {j.get('error', '')}")
+
+
+def testssl_accepted(port, starttls=True):
+    """{(version, suite)} testssl.sh finds (--protocols --cipher-per-proto)."""
+    with tempfile.TemporaryDirectory() as d:
+        out = f"{d}/t.json"
+        args = ["testssl", "--quiet", "--color", "0", "--warnings", "off", "--protocols", "--cipher-per-proto",
+                "--jsonfile", out]
+        if starttls:
+            args += ["--starttls", "xmpp", "--xmpphost", DOMAIN]
+        subprocess.run(args + [f"127.0.0.1:{port}"], capture_output=True, timeout=600)
+        data = json.load(open(out))
+    names = {"tls1": "TLSv1.0", "tls1_1": "TLSv1.1", "tls1_2": "TLSv1.2", "tls1_3": "TLSv1.3", "ssl3": "SSLv3"}
+    found = set()
+    for e in data:
+        if e["id"].startswith("cipher-"):
+            proto = e["id"][len("cipher-"):].rsplit("_x", 1)[0]
+            iana = e["finding"].split()[-1]
+            found.add((names.get(proto, proto), iana))
+    return found
+
+
+def test_testssl(xmpptls, certs, targets):
+    if not shutil.which("testssl"):
+        report(False, "testssl.sh is installed (scripts/setup.sh)")
+        return
+
+    def one(name, port, service):
+        ours, _, _ = check(xmpptls, certs, port, "--service", service)
+        theirs = testssl_accepted(port)
+        mine = accepted(ours)
+        report(bool(mine) and mine == theirs,
+               f"testssl.sh and xmpptls check agree on {name}: {len(mine)} version/suite pairs",
+               f"only ours: {sorted(mine - theirs)}; only testssl: {sorted(theirs - mine)}")
+
+    threads = [threading.Thread(target=one, args=t) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def start_prosody(certs):
+    """Prosody with c2s and s2s on free ports, the test CA's certificate."""
+    d = tempfile.mkdtemp(prefix="xmpptls-obs-")
+    os.chmod(d, 0o777)
+    for f in ("good.pem", "good.key"):
+        shutil.copy(f"{certs}/{f}", d)
+        os.chmod(f"{d}/{f}", 0o644)
+    c2s, s2s = free_port(), free_port()
+    cfg = f"{d}/prosody.cfg.lua"
+    with open(cfg, "w") as fh:
+        fh.write(f"""
+pidfile = "{d}/prosody.pid"
+data_path = "{d}"
+interfaces = {{ "127.0.0.1" }}
+c2s_ports = {{ {c2s} }}
+s2s_ports = {{ {s2s} }}
+http_ports = {{ }}
+https_ports = {{ }}
+c2s_require_encryption = true
+s2s_require_encryption = true
+s2s_secure_auth = false
+authentication = "internal_hashed"
+modules_enabled = {{ "saslauth", "tls", "disco", "dialback", "roster" }}
+log = {{ {{ levels = {{ min = "info" }}, to = "file", filename = "{d}/prosody.log" }} }}
+ssl = {{ certificate = "{d}/good.pem", key = "{d}/good.key" }}
+VirtualHost "{DOMAIN}"
+""")
+    os.chmod(cfg, 0o644)
+    proc = subprocess.Popen(["setpriv", "--reuid=prosody", "--regid=prosody", "--init-groups",
+                             "prosody", "-F", "--config", cfg],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(150):
+        try:
+            socket.create_connection(("127.0.0.1", c2s), 0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return proc, d, c2s, s2s
+
+
+def test_prosody(xmpptls, certs, c2s, s2s):
+    j, _, rc = check(xmpptls, certs, c2s)
+    v = {x["version"] for x in (j.get("scan") or {}).get("versions", [])}
+    stream = j.get("stream") or {}
+    report(j.get("encrypted") is True and "TLSv1.3" in v and stream.get("starttls_required") is True
+           and j.get("authentication") == "pkix",
+           f"Prosody c2s: STARTTLS required, {sorted(v)}, grade {(j.get('grade') or {}).get('grade')}",
+           str(j)[:400])
+    j, _, _ = check(xmpptls, certs, s2s, "--service", "xmpp-server")
+    stream = j.get("stream") or {}
+    report(j.get("encrypted") is True and stream.get("dialback") is not None and (j.get("scan") or {}).get("versions"),
+           f"Prosody s2s: TLS {'and dialback offered' if stream.get('dialback') else ''}, grade {(j.get('grade') or {}).get('grade')}",
+           str(j)[:400])
+
+
+def main():
+    xmpptls, certs = sys.argv[1:3]
+    servers = subprocess.Popen([sys.executable, f"{HERE}/weak_servers.py", certs],
+                               stdout=subprocess.PIPE, text=True)
+    ports = {}
+    for line in servers.stdout:
+        if line.strip() == "ready":
+            break
+        name, port = line.split()
+        ports[name] = int(port)
+    prosody, pdir, c2s, s2s = start_prosody(certs)
+    try:
+        test_weak(xmpptls, certs, ports)
+        test_deadline(xmpptls, certs, ports)
+        test_prosody(xmpptls, certs, c2s, s2s)
+        test_testssl(xmpptls, certs, [("modern", ports["modern"], "xmpp-client"),
+                                      ("tls10", ports["tls10"], "xmpp-client"),
+                                      ("staticrsa", ports["staticrsa"], "xmpp-client"),
+                                      ("Prosody c2s", c2s, "xmpp-client")])
+    finally:
+        servers.kill()
+        prosody.kill()
+        shutil.rmtree(pdir, ignore_errors=True)
+    passed = sum(results)
+    print(f"{passed} passed, {len(results) - passed} failed")
+    sys.exit(0 if passed == len(results) and results else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""XMPP servers with one TLS weakness each, on 127.0.0.1, for the tests of
+`xmpptls check` (scripts/test-observatory.sh). Standard library only: the
+`ssl` module (the system's OpenSSL, security level 0 where a weakness needs
+it) behind a minimal XMPP stream that offers STARTTLS, or TLS from the first
+octet.
+
+    weak_servers.py DIR
+
+DIR holds the certificates (made by test-observatory.sh: ca.pem; good,
+rsa1024, expired, wrongname, cnonly, selfsigned as NAME.pem + NAME.key;
+dh1024.pem). Prints one line per server, "NAME PORT", then "ready", and
+serves until killed.
+
+Profiles:
+  modern      TLS 1.2-1.3, ECDHE + AEAD only             (the control)
+  tls10       TLS 1.0 only                               tls11  TLS 1.1 only
+  staticrsa   TLS 1.2, RSA key exchange only             cbc    TLS 1.2, ECDHE with CBC only
+  rsa1024     a 1024-bit RSA certificate                 dh1024 TLS 1.2 DHE with a 1024-bit group only
+  expired     an expired certificate                     wrongname  a certificate for another name
+  cnonly      a certificate naming the domain by CN only selfsigned  a self-signed certificate
+  stripped    STARTTLS not offered; <starttls/> ends the stream
+  failure     <starttls/> answered with <failure/>
+  silent      accepts the connection, never writes
+  trickle     sends its stream header one octet every 5 s
+  direct      modern, with TLS from the first octet (XEP-0368)
+"""
+
+import socket
+import warnings
+import ssl
+import sys
+import threading
+import time
+
+DOMAIN = "example.net"
+NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls"
+
+
+# TLS 1.0 and 1.1 servers are the point of some profiles.
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+
+def context(d, cert="good", minv=ssl.TLSVersion.TLSv1_2, maxv=ssl.TLSVersion.TLSv1_3,
+            ciphers="ECDHE+AESGCM:ECDHE+CHACHA20", level0=False, dh=None):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = minv
+    ctx.maximum_version = maxv
+    ctx.set_ciphers(ciphers + (":@SECLEVEL=0" if level0 else ""))
+    ctx.load_cert_chain(f"{d}/{cert}.pem", f"{d}/{cert}.key")
+    if dh:
+        ctx.load_dh_params(f"{d}/{dh}")
+    return ctx
+
+
+def profiles(d):
+    v = ssl.TLSVersion
+    return {
+        "modern": ("starttls", context(d)),
+        "direct": ("direct", context(d)),
+        "tls10": ("starttls", context(d, minv=v.TLSv1, maxv=v.TLSv1, ciphers="DEFAULT", level0=True)),
+        "tls11": ("starttls", context(d, minv=v.TLSv1_1, maxv=v.TLSv1_1, ciphers="DEFAULT", level0=True)),
+        "staticrsa": ("starttls", context(d, maxv=v.TLSv1_2, ciphers="kRSA:!eNULL:!aNULL", level0=True)),
+        "cbc": ("starttls", context(d, maxv=v.TLSv1_2, ciphers="ECDHE+AES+SHA1:ECDHE+AES+SHA256:!AESGCM")),
+        "rsa1024": ("starttls", context(d, cert="rsa1024", level0=True)),
+        "dh1024": ("starttls", context(d, maxv=v.TLSv1_2, ciphers="DHE+AESGCM", level0=True, dh="dh1024.pem")),
+        "expired": ("starttls", context(d, cert="expired")),
+        "wrongname": ("starttls", context(d, cert="wrongname")),
+        "cnonly": ("starttls", context(d, cert="cnonly")),
+        "selfsigned": ("starttls", context(d, cert="selfsigned")),
+        "stripped": ("stripped", None),
+        "failure": ("failure", None),
+        "silent": ("silent", None),
+        "trickle": ("trickle", None),
+    }
+
+
+def header(features):
+    return (f"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+            f"xmlns:stream='http://etherx.jabber.org/streams' from='{DOMAIN}' id='w1' version='1.0'>"
+            f"<stream:features>{features}</stream:features>").encode()
+
+
+def read_until(sock, marker, limit=65536):
+    buf = b""
+    while marker not in buf:
+        chunk = sock.recv(4096)
+        if not chunk or len(buf) > limit:
+            return None
+        buf += chunk
+    return buf
+
+
+def serve(conn, kind, ctx):
+    conn.settimeout(30)
+    try:
+        if kind == "silent":
+            time.sleep(120)
+            return
+        if kind == "direct":
+            tls = ctx.wrap_socket(conn, server_side=True)
+            tls.recv(1)
+            return
+        if read_until(conn, b">") is None:
+            return
+        if kind == "trickle":
+            for octet in header(""):
+                conn.sendall(bytes([octet]))
+                time.sleep(5)
+            return
+        mechs = ("<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+                 "<mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms>")
+        if kind == "stripped":
+            conn.sendall(header(mechs))
+            read_until(conn, b"starttls")
+            conn.sendall(b"</stream:stream>")
+            return
+        conn.sendall(header(f"<starttls xmlns='{NS_TLS}'><required/></starttls>{mechs}"))
+        if read_until(conn, b"starttls") is None:
+            return
+        if kind == "failure":
+            conn.sendall(f"<failure xmlns='{NS_TLS}'/></stream:stream>".encode())
+            return
+        conn.sendall(f"<proceed xmlns='{NS_TLS}'/>".encode())
+        tls = ctx.wrap_socket(conn, server_side=True)
+        tls.recv(1)
+    except (OSError, ssl.SSLError):
+        pass
+    finally:
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+
+def listen(kind, ctx):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    s.listen(64)
+
+    def loop():
+        while True:
+            conn, _ = s.accept()
+            threading.Thread(target=serve, args=(conn, kind, ctx), daemon=True).start()
+
+    threading.Thread(target=loop, daemon=True).start()
+    return s.getsockname()[1]
+
+
+def main():
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__)
+    for name, (kind, ctx) in profiles(sys.argv[1]).items():
+        print(name, listen(kind, ctx), flush=True)
+    print("ready", flush=True)
+    while True:
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main()
