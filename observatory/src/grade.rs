@@ -30,8 +30,10 @@
 //! | no secure renegotiation (RFC 5746) | C | RFC 7525 §3.5 |
 //! | neither TLS 1.2 nor 1.3 accepted | C | RFC 7525 §3.1.1 |
 //! | STARTTLS not advertised (a client that follows the features stays in the clear) | C | RFC 7590 §3.1 |
+//! | SASL PLAIN offered before TLS (a password can travel in the clear) | C | RFC 6120 §13.8 |
 //! | an RSA certificate key under 2048 bits | C | RFC 7525 §4.5.1 |
 //! | TLS 1.0 or 1.1 accepted | B | RFC 8996 |
+//! | STARTTLS offered but not required | B | RFC 7590 §3.1 |
 //! | DH under 2048 bits | B | RFC 7525 §4.5.1 |
 //! | no suite with forward secrecy, or none with AEAD | B | RFC 7525 §4.2 |
 
@@ -178,6 +180,12 @@ pub fn grade(profile: &Profile, report: &ConnectionReport) -> GradeReport {
     }
     if has(FindingCode::StarttlsFailed) {
         caps.push((Grade::F, "no TLS could be started on the stream".into()));
+    }
+    if has(FindingCode::SaslPlainBeforeTls) {
+        caps.push((Grade::C, "SASL PLAIN is offered before TLS".into()));
+    }
+    if has(FindingCode::StarttlsNotRequired) {
+        caps.push((Grade::B, "STARTTLS is not required".into()));
     }
     if has(FindingCode::StarttlsNotOffered) {
         caps.push((

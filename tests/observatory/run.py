@@ -65,6 +65,7 @@ GRADES = "ABCDEF"
 #        worst grade allowed, a finding message that must name this)
 EXPECT = {
     "modern": ({"TLSv1.3", "TLSv1.2"}, [], "A", "A", None),
+    "optional": ({"TLSv1.3", "TLSv1.2"}, ["starttls-not-required", "sasl-plain-before-tls"], "C", "C", "PLAIN"),
     "tls10": ({"TLSv1.0"}, ["version-deprecated"], "C", "C", "TLSv1.0"),
     "tls11": ({"TLSv1.1"}, ["version-deprecated"], "C", "C", "TLSv1.1"),
     "staticrsa": ({"TLSv1.2"}, ["suite-not-recommended"], "B", "B", "TLS_RSA_WITH_AES_128_GCM_SHA256"),
@@ -106,6 +107,14 @@ def test_weak(xmpptls, certs, ports):
         t.start()
     for t in threads:
         t.join()
+
+    # SASL after TLS and the channel-binding types (XEP-0440).
+    j, _, _ = check(xmpptls, certs, ports["modern"])
+    st = j.get("stream") or {}
+    report(st.get("sasl_after_tls") == ["SCRAM-SHA-1-PLUS", "SCRAM-SHA-1", "PLAIN"]
+           and st.get("channel_bindings") == ["tls-exporter", "tls-server-end-point"]
+           and st.get("starttls_required") is True and st.get("sasl_before_tls") == [],
+           "check reads SASL mechanisms before and after TLS and the channel-binding types", str(st))
 
     # The HTML report: self-contained, the grade, the chart, the suites.
     with tempfile.TemporaryDirectory() as d:

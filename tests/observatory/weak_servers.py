@@ -24,6 +24,11 @@ Profiles:
   silent      accepts the connection, never writes
   trickle     sends its stream header one octet every 5 s
   direct      modern, with TLS from the first octet (XEP-0368)
+  optional    modern, but STARTTLS not required and SASL PLAIN offered before TLS
+
+After TLS every server answers the stream restart with SCRAM-SHA-1-PLUS,
+SCRAM-SHA-1 and PLAIN and the channel-binding types tls-exporter and
+tls-server-end-point (XEP-0440).
 """
 
 import socket
@@ -68,6 +73,7 @@ def profiles(d):
         "wrongname": ("starttls", context(d, cert="wrongname")),
         "cnonly": ("starttls", context(d, cert="cnonly")),
         "selfsigned": ("starttls", context(d, cert="selfsigned")),
+        "optional": ("optional", context(d)),
         "stripped": ("stripped", None),
         "failure": ("failure", None),
         "silent": ("silent", None),
@@ -91,6 +97,21 @@ def read_until(sock, marker, limit=65536):
     return buf
 
 
+MECHS = ("<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+         "<mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms>")
+AFTER_TLS = ("<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1-PLUS</mechanism>"
+             "<mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms>"
+             "<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'><channel-binding type='tls-exporter'/>"
+             "<channel-binding type='tls-server-end-point'/></sasl-channel-binding>")
+
+
+def after_tls(tls):
+    """The stream restarted over TLS: its features, then wait for the end."""
+    if read_until(tls, b">") is not None:
+        tls.sendall(header(AFTER_TLS))
+        tls.recv(1)
+
+
 def serve(conn, kind, ctx):
     conn.settimeout(30)
     try:
@@ -98,8 +119,7 @@ def serve(conn, kind, ctx):
             time.sleep(120)
             return
         if kind == "direct":
-            tls = ctx.wrap_socket(conn, server_side=True)
-            tls.recv(1)
+            after_tls(ctx.wrap_socket(conn, server_side=True))
             return
         if read_until(conn, b">") is None:
             return
@@ -108,22 +128,22 @@ def serve(conn, kind, ctx):
                 conn.sendall(bytes([octet]))
                 time.sleep(5)
             return
-        mechs = ("<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
-                 "<mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms>")
         if kind == "stripped":
-            conn.sendall(header(mechs))
+            conn.sendall(header(MECHS))
             read_until(conn, b"starttls")
             conn.sendall(b"</stream:stream>")
             return
-        conn.sendall(header(f"<starttls xmlns='{NS_TLS}'><required/></starttls>{mechs}"))
+        if kind == "optional":
+            conn.sendall(header(f"<starttls xmlns='{NS_TLS}'/>{MECHS}"))
+        else:
+            conn.sendall(header(f"<starttls xmlns='{NS_TLS}'><required/></starttls>"))
         if read_until(conn, b"starttls") is None:
             return
         if kind == "failure":
             conn.sendall(f"<failure xmlns='{NS_TLS}'/></stream:stream>".encode())
             return
         conn.sendall(f"<proceed xmlns='{NS_TLS}'/>".encode())
-        tls = ctx.wrap_socket(conn, server_side=True)
-        tls.recv(1)
+        after_tls(ctx.wrap_socket(conn, server_side=True))
     except (OSError, ssl.SSLError):
         pass
     finally:

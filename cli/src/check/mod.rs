@@ -68,6 +68,9 @@ pub struct Outcome {
     pub grade: GradeReport,
     /// The stream features before TLS (STARTTLS only).
     pub features: Option<Features>,
+    /// The stream features after TLS: SASL mechanisms, channel-binding
+    /// types (XEP-0440), dialback.
+    pub features_tls: Option<Features>,
     /// How long the check took.
     pub elapsed: Duration,
 }
@@ -77,6 +80,7 @@ struct Handshake {
     report: ConnectionReport,
     established: bool,
     features: Option<Features>,
+    features_tls: Option<Features>,
     tls_started: bool,
 }
 
@@ -167,6 +171,7 @@ pub fn run(a: &CheckArgs<'_>) -> Result<Outcome, Usage> {
         profile,
         grade,
         features: first.features,
+        features_tls: first.features_tls,
         elapsed: started.elapsed(),
     })
 }
@@ -282,6 +287,38 @@ fn handshake(
         }
     }
     let established = tls && !session.is_handshaking() && !session.failed();
+    let features_tls = if established {
+        features_over_tls(&mut session, &mut sock, domain, service, deadline)
+    } else {
+        None
+    };
+    if let Some(f) = &features {
+        if f.starttls && !f.required {
+            extra.push(Finding::new(
+                FindingCode::StarttlsNotRequired,
+                Severity::Warning,
+                "RFC 7590 §3.1; RFC 6120 §5.3.1",
+                "STARTTLS is offered but not required: a client may go on in the clear".into(),
+            ));
+        }
+        let plain: Vec<&str> = f
+            .mechanisms
+            .iter()
+            .map(String::as_str)
+            .filter(|m| matches!(*m, "PLAIN" | "LOGIN"))
+            .collect();
+        if !plain.is_empty() {
+            extra.push(Finding::new(
+                FindingCode::SaslPlainBeforeTls,
+                Severity::Error,
+                "RFC 6120 §13.8; RFC 4616 §4",
+                format!(
+                    "SASL {} is offered before TLS: a password can be sent in the clear",
+                    plain.join(" and ")
+                ),
+            ));
+        }
+    }
     let mut report = session.report();
     for f in extra {
         report.add_finding(f);
@@ -298,8 +335,46 @@ fn handshake(
         report,
         established,
         features,
+        features_tls,
         tls_started: tls,
     })
+}
+
+/// The stream restarted over TLS (RFC 6120 §5.4.3.3; direct TLS starts
+/// there) up to its features: what SASL offers once the stream is
+/// protected. None when the server does not answer within the deadline.
+fn features_over_tls(
+    session: &mut ClientSession,
+    sock: &mut std::net::TcpStream,
+    domain: &str,
+    service: Service,
+    deadline: &Deadline,
+) -> Option<Features> {
+    session
+        .write_plaintext(starttls::stream_header(domain, service).as_bytes())
+        .ok()?;
+    let mut text = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let mut out = Vec::new();
+        session.write_tls(&mut out);
+        if !out.is_empty() {
+            sock.write_all(&out).ok()?;
+        }
+        let t = String::from_utf8_lossy(&text);
+        if t.contains("</stream:features>") || t.contains("<stream:features/>") {
+            return net::element(&t, "<stream:features", "</stream:features>").map(Features::parse);
+        }
+        if text.len() > 64 * 1024 {
+            return None;
+        }
+        let n = net::read_some(sock, &mut buf, deadline).ok()?;
+        if n == 0 {
+            return None;
+        }
+        session.read_tls(&buf[..n]).ok()?;
+        session.read_plaintext(&mut text).ok()?;
+    }
 }
 
 /// The report to print: the handshake's when it completed; otherwise, when
@@ -443,14 +518,34 @@ pub fn to_text(o: &Outcome) -> String {
         out.push_str(&format!(
             "  STARTTLS        {}{}\n",
             if f.starttls { "offered" } else { "NOT offered" },
-            if f.required { ", required" } else { "" }
+            if f.required {
+                ", required"
+            } else {
+                ", NOT required"
+            }
         ));
         if !f.mechanisms.is_empty() {
             out.push_str(&format!("  SASL before TLS {}\n", f.mechanisms.join(" ")));
         }
-        if f.dialback {
-            out.push_str("  Dialback        offered\n");
+    }
+    if let Some(f) = &o.features_tls {
+        out.push_str(&format!(
+            "  SASL after TLS  {}\n",
+            if f.mechanisms.is_empty() {
+                "-".to_owned()
+            } else {
+                f.mechanisms.join(" ")
+            }
+        ));
+        if !f.channel_bindings.is_empty() {
+            out.push_str(&format!(
+                "  Channel binding {}\n",
+                f.channel_bindings.join(" ")
+            ));
         }
+    }
+    if o.features.iter().chain(&o.features_tls).any(|f| f.dialback) {
+        out.push_str("  Dialback        offered\n");
     }
     if let Some(p) = &o.profile {
         out.push_str(&format!(
@@ -551,13 +646,17 @@ pub fn to_json(o: &Outcome) -> serde_json::Value {
                 .as_ref()
                 .map_or(serde_json::Value::Null, Profile::to_json_value),
         );
+        let before = o.features.as_ref();
+        let after = o.features_tls.as_ref();
         obj.insert(
             "stream".into(),
-            o.features.as_ref().map_or(serde_json::Value::Null, |f| {
-                json!({
-                    "starttls": f.starttls, "starttls_required": f.required,
-                    "sasl_before_tls": f.mechanisms, "dialback": f.dialback,
-                })
+            json!({
+                "starttls": before.map(|f| f.starttls),
+                "starttls_required": before.map(|f| f.required),
+                "sasl_before_tls": before.map(|f| &f.mechanisms),
+                "sasl_after_tls": after.map(|f| &f.mechanisms),
+                "channel_bindings": after.map(|f| &f.channel_bindings),
+                "dialback": before.into_iter().chain(after).any(|f| f.dialback),
             }),
         );
         obj.insert("elapsed_ms".into(), json!(o.elapsed.as_millis() as u64));

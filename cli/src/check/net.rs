@@ -194,7 +194,8 @@ fn read_until(
     Ok(())
 }
 
-fn element<'a>(text: &'a str, start: &str, end_tag: &str) -> Option<&'a str> {
+/// The first element `start`…`end_tag` (or self-closed) in `text`.
+pub fn element<'a>(text: &'a str, start: &str, end_tag: &str) -> Option<&'a str> {
     let a = text.find(start)?;
     let rest = &text[a..];
     let close = rest
@@ -204,17 +205,56 @@ fn element<'a>(text: &'a str, start: &str, end_tag: &str) -> Option<&'a str> {
     Some(&rest[..close])
 }
 
-/// What the stream features offered before TLS.
+/// What a stream's features offered.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Features {
     /// STARTTLS was advertised.
     pub starttls: bool,
     /// STARTTLS was advertised as `<required/>`.
     pub required: bool,
-    /// The SASL mechanisms offered before TLS (PLAIN here is a finding).
+    /// The SASL mechanisms offered (before TLS, PLAIN is a finding).
     pub mechanisms: Vec<String>,
+    /// Channel-binding types advertised (XEP-0440: `tls-exporter`, …).
+    pub channel_bindings: Vec<String>,
     /// Server Dialback (XEP-0220) was advertised.
     pub dialback: bool,
+}
+
+impl Features {
+    /// Reads `<stream:features>`: SASL mechanisms (RFC 6120 §6.4.1),
+    /// channel-binding types (XEP-0440), dialback (XEP-0220). STARTTLS is
+    /// read by the core's decision ([`starttls`]).
+    pub fn parse(features: &str) -> Features {
+        let mut cb = Vec::new();
+        if let Some(i) = features.find("urn:xmpp:sasl-cb:0") {
+            let mut rest = &features[i..];
+            while let Some(j) = rest.find("<channel-binding") {
+                rest = &rest[j + "<channel-binding".len()..];
+                let end = rest.find('>').unwrap_or(rest.len());
+                if let Some(t) = attr(&rest[..end], "type") {
+                    cb.push(t.to_owned());
+                }
+            }
+        }
+        Features {
+            mechanisms: mechanisms(features),
+            channel_bindings: cb,
+            dialback: features.contains("urn:xmpp:features:dialback"),
+            ..Features::default()
+        }
+    }
+}
+
+/// The value of attribute `name` in the text of one start tag.
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    for q in ['\'', '"'] {
+        let key = format!(" {name}={q}");
+        if let Some(i) = tag.find(&key) {
+            let rest = &tag[i + key.len()..];
+            return rest.find(q).map(|e| &rest[..e]);
+        }
+    }
+    None
 }
 
 /// How STARTTLS went.
@@ -266,11 +306,7 @@ pub fn starttls(
             "the server sent no stream features (a stream error or the end of the stream)".into(),
         ));
     };
-    let mut features = Features {
-        mechanisms: mechanisms(features_xml),
-        dialback: features_xml.contains("urn:xmpp:features:dialback"),
-        ..Features::default()
-    };
+    let mut features = Features::parse(features_xml);
     match starttls::on_features(features_xml.as_bytes(), StartTlsPolicy::default())
         .map_err(|e| e.to_string())?
     {
@@ -345,6 +381,17 @@ mod tests {
         assert!(t("[::1").is_err());
         assert!(t("").is_err());
         assert_eq!(default_port(Service::XmppServer, true), 5270);
+    }
+
+    #[test]
+    fn channel_binding_types_are_read_from_the_features() {
+        let f = Features::parse("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-256-PLUS</mechanism></mechanisms><sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'><channel-binding type='tls-exporter'/><channel-binding type=\"tls-server-end-point\"/></sasl-channel-binding></stream:features>");
+        assert_eq!(f.mechanisms, vec!["SCRAM-SHA-256-PLUS"]);
+        assert_eq!(
+            f.channel_bindings,
+            vec!["tls-exporter", "tls-server-end-point"]
+        );
+        assert!(!f.dialback);
     }
 
     #[test]

@@ -110,6 +110,10 @@ finding_codes! {
     NoFallbackScsv => "no-fallback-scsv",
     /// The server picks suites by the client's order (information).
     ClientSuiteOrder => "client-suite-order",
+    /// STARTTLS is offered but not required (RFC 7590 §3.1).
+    StarttlsNotRequired => "starttls-not-required",
+    /// SASL PLAIN (or LOGIN) is offered before TLS: passwords in the clear.
+    SaslPlainBeforeTls => "sasl-plain-before-tls",
 }
 
 impl Finding {
