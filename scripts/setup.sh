@@ -44,6 +44,9 @@ command -v prosody >/dev/null 2>&1 || missing="$missing prosody lua-event"
 command -v setpriv >/dev/null 2>&1 || missing="$missing util-linux"
 # testssl.sh: what scripts/test-observatory.sh compares `xmpptls check` with.
 command -v testssl >/dev/null 2>&1 || missing="$missing testssl.sh"
+# knotd and kdig: the DNSSEC-signed zone of the SRV and DANE tests.
+command -v knotd >/dev/null 2>&1 || missing="$missing knot"
+command -v kdig >/dev/null 2>&1 || missing="$missing knot-dnsutils"
 # The C library's tests: the system C compiler, pkg-config, valgrind.
 command -v cc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"

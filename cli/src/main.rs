@@ -102,6 +102,18 @@ enum Command {
         /// Also write a self-contained HTML report to this file.
         #[arg(long)]
         html: Option<String>,
+        /// Send DNS questions (SRV, TLSA) to this server, IP:PORT (default:
+        /// the system's resolver).
+        #[arg(long)]
+        dns: Option<std::net::SocketAddr>,
+        /// DNSSEC trust anchor: a file of DNSKEY records (default: the
+        /// root's).
+        #[arg(long)]
+        trust_anchor: Option<std::path::PathBuf>,
+        /// Look up TLSA records (DANE) for a HOST:PORT target too (a bare
+        /// domain always gets them).
+        #[arg(long)]
+        dane: bool,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -217,6 +229,9 @@ fn main() -> ExitCode {
             timeout,
             no_scan,
             html,
+            dns,
+            trust_anchor,
+            dane,
             json,
         } => {
             let args = check::CheckArgs {
@@ -230,6 +245,11 @@ fn main() -> ExitCode {
                 html: html.as_deref(),
                 timeout: std::time::Duration::from_secs(timeout.max(1)),
                 scan: !no_scan,
+                dns: check::DnsSettings {
+                    server: dns,
+                    trust_anchor,
+                },
+                dane,
             };
             match check::check(&args) {
                 Ok(true) => ExitCode::SUCCESS,

@@ -116,6 +116,26 @@ impl ConnectionReport {
         self.evaluation.findings.push(finding);
     }
 
+    /// Removes the findings with these codes, and sets the verdict to what
+    /// the remaining ones say: for a check that learns more after the
+    /// handshake (DANE authenticating a chain PKIX did not, RFC 7673 §3).
+    pub fn drop_findings(&mut self, codes: &[crate::policy::FindingCode]) {
+        self.evaluation
+            .findings
+            .retain(|f| !codes.iter().any(|c| c.as_str() == f.code));
+        self.evaluation.verdict = self
+            .evaluation
+            .findings
+            .iter()
+            .map(|f| match f.severity {
+                Severity::Error => Verdict::Fail,
+                Severity::Warning => Verdict::Warn,
+                Severity::Info => Verdict::Pass,
+            })
+            .max()
+            .unwrap_or(Verdict::Pass);
+    }
+
     fn suite(&self) -> Option<&'static suites::Suite> {
         self.negotiated.suite.and_then(suites::by_code)
     }

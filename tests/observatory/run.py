@@ -6,6 +6,8 @@
   suites, findings), the grade it may give at best, and that it never runs
   past its --timeout;
 * Prosody (Debian package) for c2s and s2s with a certificate of the test CA;
+* knotd (Debian) with a DNSSEC-signed zone: SRV targets, the RFC 6120
+  fallback, DANE authenticated, failed and unproved;
 * testssl.sh (Debian package) on the same servers: the versions and suites
   it finds must be the ones the check finds.
 
@@ -229,6 +231,88 @@ VirtualHost "{DOMAIN}"
     return proc, d, c2s, s2s
 
 
+def start_dns(certs, ports):
+    """knotd (Debian) serving example.net., signed by knot itself (DNSSEC
+    on), with SRV records for the modern (STARTTLS) and direct servers and
+    TLSA records: the right key for the first, a wrong one for the second;
+    plain.example.net has no SRV. Returns (process, dir, port, anchor file)."""
+    d = tempfile.mkdtemp(prefix="xmpptls-dns-")
+    os.chmod(d, 0o777)
+    spki = subprocess.run(f"openssl x509 -in {certs}/good.pem -pubkey -noout | openssl pkey -pubin -outform DER"
+                          " | openssl dgst -sha256 -hex", shell=True, capture_output=True, text=True).stdout.split()[-1]
+    m, x = ports["modern"], ports["direct"]
+    with open(f"{d}/example.net.zone", "w") as fh:
+        fh.write(f"""$ORIGIN example.net.
+$TTL 300
+@ SOA ns.example.net. admin.example.net. 1 3600 600 86400 300
+@ NS ns.example.net.
+ns A 127.0.0.1
+xmpp A 127.0.0.1
+plain A 127.0.0.1
+_xmpp-client._tcp SRV 0 5 {m} xmpp.example.net.
+_xmpps-client._tcp SRV 0 5 {x} xmpp.example.net.
+_{m}._tcp.xmpp TLSA 3 1 1 {spki}
+_{x}._tcp.xmpp TLSA 3 1 1 {'00' * 32}
+""")
+    port = free_port()
+    with open(f"{d}/knot.conf", "w") as fh:
+        fh.write(f"""server:
+    listen: 127.0.0.1@{port}
+    rundir: {d}
+database:
+    storage: {d}
+template:
+  - id: default
+    storage: {d}
+    dnssec-signing: on
+zone:
+  - domain: example.net
+    file: {d}/example.net.zone
+""")
+    proc = subprocess.Popen(["knotd", "-c", f"{d}/knot.conf"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    anchor = f"{d}/anchor.keys"
+    for _ in range(100):
+        keys = subprocess.run(["kdig", f"@127.0.0.1", "-p", str(port), "DNSKEY", "example.net", "+noall", "+answer"],
+                              capture_output=True, text=True).stdout
+        if "DNSKEY" in keys:
+            open(anchor, "w").write(keys)
+            break
+        time.sleep(0.1)
+    return proc, d, port, anchor
+
+
+def test_dns(xmpptls, certs, dns_port, anchor):
+    """SRV targets, RFC 6120's fallback, and DANE with a DNSSEC-signed zone."""
+    base = ["--dns", f"127.0.0.1:{dns_port}"]
+
+    def run(domain, *extra):
+        args = [xmpptls, "check", domain, "--ca", f"{certs}/ca.pem", "--no-system-roots", "--json",
+                "--timeout", "30", "--no-scan", *base, *extra]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        try:
+            return json.loads(p.stdout)
+        except json.JSONDecodeError:
+            return {"error": p.stdout + p.stderr}
+
+    j = run("example.net", "--trust-anchor", anchor)
+    t = j.get("targets", [])
+    ok = (len(t) == 2 and not t[0]["endpoint"]["direct_tls"] and t[1]["endpoint"]["direct_tls"]
+          and all("SRV" in x["endpoint"]["source"] for x in t)
+          and t[0]["dane"]["authenticated"] and t[0]["dane"]["secure"] == 1
+          and "dane-failed" in codes(t[1]) and t[1]["verdict"] == "fail")
+    report(ok, "check example.net: both SRV targets (_xmpp-client, _xmpps-client); DANE authenticates one, "
+               "a wrong DNSSEC-secure TLSA fails the other", str(j)[:600])
+    j = run("example.net")
+    t = j.get("targets", [])
+    report(len(t) == 2 and "dane-insecure" in codes(t[0]) and not t[0]["dane"]["authenticated"],
+           "without the zone's trust anchor the TLSA records are not proved: dane-insecure, DANE unused",
+           str([(x["endpoint"]["port"], x["dane"], codes(x)) for x in t]) or str(j)[:400])
+    j = run("plain.example.net")
+    t = j.get("targets", [])
+    report(len(t) == 1 and t[0]["endpoint"]["port"] == 5222 and "RFC 6120" in t[0]["endpoint"]["source"],
+           "a domain without SRV records falls back to itself on 5222 (RFC 6120 §3.2.2)", str(j)[:400])
+
+
 def test_prosody(xmpptls, certs, c2s, s2s):
     j, _, rc = check(xmpptls, certs, c2s)
     v = {x["version"] for x in (j.get("scan") or {}).get("versions", [])}
@@ -255,7 +339,9 @@ def main():
         name, port = line.split()
         ports[name] = int(port)
     prosody, pdir, c2s, s2s = start_prosody(certs)
+    knot, kdir, dns_port, anchor = start_dns(certs, ports)
     try:
+        test_dns(xmpptls, certs, dns_port, anchor)
         test_weak(xmpptls, certs, ports)
         test_deadline(xmpptls, certs, ports)
         test_prosody(xmpptls, certs, c2s, s2s)
@@ -266,7 +352,9 @@ def main():
     finally:
         servers.kill()
         prosody.kill()
+        knot.kill()
         shutil.rmtree(pdir, ignore_errors=True)
+        shutil.rmtree(kdir, ignore_errors=True)
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
     sys.exit(0 if passed == len(results) and results else 1)

@@ -13,6 +13,7 @@
 //! published rules of `observatory/src/grade.rs`. The only networking of
 //! the project lives in this module and `xmpptls tunnel`.
 
+mod dns;
 mod net;
 mod scan;
 
@@ -31,8 +32,11 @@ use xmpptls::{CertificateDer, ConnectionReport, UnixTime};
 use xmpptls_observatory::{grade, group_name, version_name, GradeReport, Profile, TLS13};
 
 use crate::certs::Usage;
+pub use dns::DnsSettings;
+use dns::{Dns, Endpoint};
 pub(crate) use net::connect;
 use net::{default_port, Deadline, Features, StartTls, Target};
+use xmpptls::dna::dane::{self, DaneContext, DaneOutcome};
 
 /// Arguments of `xmpptls check`.
 pub struct CheckArgs<'a> {
@@ -56,6 +60,11 @@ pub struct CheckArgs<'a> {
     pub timeout: Duration,
     /// Run the scan (off: the handshake only).
     pub scan: bool,
+    /// Where DNS questions go (SRV, TLSA).
+    pub dns: DnsSettings,
+    /// Look up TLSA records (DANE) for a HOST:PORT target too; a bare
+    /// domain always gets them.
+    pub dane: bool,
 }
 
 /// Everything a check found.
@@ -71,8 +80,25 @@ pub struct Outcome {
     /// The stream features after TLS: SASL mechanisms, channel-binding
     /// types (XEP-0440), dialback.
     pub features_tls: Option<Features>,
+    /// Where the check connected and why there (SRV, the fallback, given).
+    pub endpoint: Endpoint,
+    /// DANE (RFC 6698, RFC 7673), when TLSA records were looked up.
+    pub dane: Option<DaneSummary>,
     /// How long the check took.
     pub elapsed: Duration,
+}
+
+/// What the TLSA records said.
+#[derive(Debug, Clone)]
+pub struct DaneSummary {
+    /// Records found.
+    pub records: usize,
+    /// Records DNSSEC proved.
+    pub secure: usize,
+    /// The outcome in words.
+    pub outcome: String,
+    /// The records authenticate the server (it would be authenticated by DANE).
+    pub authenticated: bool,
 }
 
 /// What the full handshake gave.
@@ -84,23 +110,54 @@ struct Handshake {
     tls_started: bool,
 }
 
-/// Runs the check and prints it. Ok(true) unless the verdict is fail.
+/// Runs the check and prints it. Ok(true) unless a verdict is fail.
 pub fn check(a: &CheckArgs<'_>) -> Result<bool, Usage> {
-    let outcome = run(a)?;
+    let (domain, outcomes) = run(a)?;
     if let Some(path) = a.html {
-        std::fs::write(path, html(&outcome)).map_err(|e| Usage(format!("{path}: {e}")))?;
+        let page = outcomes.iter().map(html).collect::<Vec<_>>().join("\n");
+        std::fs::write(path, page).map_err(|e| Usage(format!("{path}: {e}")))?;
     }
+    if outcomes.is_empty() {
+        let msg =
+            format!("{domain}: its SRV records say the service is not available (target \".\")");
+        if a.json {
+            println!("{}", json!({"domain": domain, "targets": [], "error": msg}));
+        } else {
+            println!("{msg}");
+        }
+        return Ok(false);
+    }
+    // A bare domain (SRV or the fallback) gives the list form.
+    let many = outcomes.len() > 1 || outcomes[0].endpoint.source != "given";
     if a.json {
-        println!("{}", to_json(&outcome));
+        if many {
+            println!(
+                "{}",
+                json!({"domain": domain, "targets": outcomes.iter().map(to_json).collect::<Vec<_>>()})
+            );
+        } else {
+            println!("{}", to_json(&outcomes[0]));
+        }
     } else {
-        print!("{}", to_text(&outcome));
+        for o in &outcomes {
+            if many {
+                println!(
+                    "== {}:{} ({})",
+                    o.endpoint.host, o.endpoint.port, o.endpoint.source
+                );
+            }
+            print!("{}", to_text(o));
+        }
     }
-    Ok(outcome.report.evaluation.verdict != Verdict::Fail)
+    Ok(outcomes
+        .iter()
+        .all(|o| o.report.evaluation.verdict != Verdict::Fail))
 }
 
-/// Runs the check.
-pub fn run(a: &CheckArgs<'_>) -> Result<Outcome, Usage> {
-    let started = Instant::now();
+/// Runs the check: for a bare domain every SRV target (RFC 6120 §3.2.1,
+/// XEP-0368) or the fallback; for HOST:PORT that one place. Returns the
+/// domain and one outcome per place.
+pub fn run(a: &CheckArgs<'_>) -> Result<(String, Vec<Outcome>), Usage> {
     let deadline = Deadline::after(a.timeout);
     let service = Service::parse(a.service).ok_or_else(|| {
         Usage(format!(
@@ -122,32 +179,109 @@ pub fn run(a: &CheckArgs<'_>) -> Result<Outcome, Usage> {
     ReferenceIdentity::new(&domain, service)
         .map_err(|e| Usage(format!("--domain {domain}: {e}")))?;
     let roots = crate::roots::load(a.system_roots, a.ca)?;
-    let direct = a.direct_tls || target.direct_tls;
-    let port = target.port.unwrap_or(default_port(service, direct));
     let policy = Policy::strict();
+    let srv_mode = target.port.is_none() && !target.is_ip() && !target.direct_tls && !a.direct_tls;
+    let dns = if srv_mode || a.dane || a.dns.server.is_some() {
+        let step = deadline.step().map_err(Usage)?;
+        Some(Dns::new(&a.dns, step).map_err(Usage)?)
+    } else {
+        None
+    };
+    let endpoints = match (&dns, srv_mode) {
+        (Some(d), true) => d.endpoints(&target.host, service).map_err(Usage)?,
+        _ => {
+            let direct = a.direct_tls || target.direct_tls;
+            vec![Endpoint {
+                host: target.host.clone(),
+                connect: target.host.clone(),
+                port: target.port.unwrap_or(default_port(service, direct)),
+                direct_tls: direct,
+                source: "given".into(),
+            }]
+        }
+    };
+    let mut out = Vec::new();
+    for e in endpoints {
+        let o = run_one(
+            a,
+            &e,
+            &domain,
+            service,
+            &roots,
+            &policy,
+            dns.as_ref(),
+            srv_mode,
+            &deadline,
+        );
+        match o {
+            Ok(o) => out.push(o),
+            // One unreachable SRV target is a finding; a given one an error.
+            Err(Usage(why)) if srv_mode => out.push(unreachable(&e, &domain, &policy, why)),
+            Err(u) => return Err(u),
+        }
+    }
+    Ok((domain, out))
+}
 
+/// The outcome for an SRV target that could not be reached.
+fn unreachable(e: &Endpoint, domain: &str, policy: &Policy, why: String) -> Outcome {
+    let mut report = ConnectionReport::new(domain, policy, Negotiated::default(), None, None);
+    report.evaluation.findings.clear();
+    report.add_finding(Finding::new(
+        FindingCode::ServerSilent,
+        Severity::Error,
+        "RFC 6120 §3.2.1",
+        format!("could not connect to {}:{}: {why}", e.host, e.port),
+    ));
+    let grade = grade(&Profile::default(), &report);
+    Outcome {
+        report,
+        profile: None,
+        grade,
+        features: None,
+        features_tls: None,
+        endpoint: e.clone(),
+        dane: None,
+        elapsed: Duration::ZERO,
+    }
+}
+
+/// Checks one place.
+#[allow(clippy::too_many_arguments)]
+fn run_one(
+    a: &CheckArgs<'_>,
+    e: &Endpoint,
+    domain: &str,
+    service: Service,
+    roots: &[CertificateDer<'static>],
+    policy: &Policy,
+    dns: Option<&Dns>,
+    srv: bool,
+    deadline: &Deadline,
+) -> Result<Outcome, Usage> {
+    let started = Instant::now();
     let first = handshake(
-        &target.host,
-        port,
-        &domain,
+        &e.connect,
+        e.port,
+        domain,
         service,
-        direct,
-        &roots,
-        &policy,
-        &deadline,
+        e.direct_tls,
+        roots,
+        policy,
+        deadline,
     )?;
     let profile = (a.scan && first.tls_started).then(|| {
         let t = scan::ScanTarget {
-            host: &target.host,
-            port,
-            domain: &domain,
+            host: &e.connect,
+            port: e.port,
+            domain,
             service,
-            direct_tls: direct,
+            direct_tls: e.direct_tls,
         };
         let show = !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
-        let p = scan::run(&t, &deadline, |n| {
+        let p = scan::run(&t, deadline, |n| {
             if show {
-                eprint!("\rscanning {domain}: {n} probes");
+                eprint!("\rscanning {}:{}: {n} probes", e.host, e.port);
                 let _ = std::io::stderr().flush();
             }
         });
@@ -156,15 +290,16 @@ pub fn run(a: &CheckArgs<'_>) -> Result<Outcome, Usage> {
         }
         p
     });
-    let report = merge(
+    let mut report = merge(
         first.report,
         first.established,
         profile.as_ref(),
-        &domain,
+        domain,
         service,
-        &roots,
-        &policy,
+        roots,
+        policy,
     );
+    let dane = dns.map(|d| check_dane(d, e, domain, service, roots, srv, &mut report));
     let grade = grade(profile.as_ref().unwrap_or(&Profile::default()), &report);
     Ok(Outcome {
         report,
@@ -172,8 +307,115 @@ pub fn run(a: &CheckArgs<'_>) -> Result<Outcome, Usage> {
         grade,
         features: first.features,
         features_tls: first.features_tls,
+        endpoint: e.clone(),
+        dane,
         elapsed: started.elapsed(),
     })
+}
+
+/// DANE for one place: the TLSA records of `_PORT._tcp.HOST` checked
+/// against the chain the server sent (core `dna::dane`). Secure records
+/// that authenticate the chain make the server authenticated by DANE even
+/// without a trusted PKIX chain (RFC 7673 §3); secure records that do not
+/// mean a DANE client must not connect.
+fn check_dane(
+    dns: &Dns,
+    e: &Endpoint,
+    domain: &str,
+    service: Service,
+    roots: &[CertificateDer<'static>],
+    srv: bool,
+    report: &mut ConnectionReport,
+) -> DaneSummary {
+    let records = match dns.tlsa(&e.host, e.port) {
+        Ok(r) => r,
+        Err(why) => {
+            // Signed records whose chain of trust the resolver could not
+            // build (no trust anchor reaches them, or they are bogus): no
+            // DANE, and a DANE client would abort on bogus ones.
+            if why.contains("DNSSEC") {
+                report.add_finding(Finding::new(
+                    FindingCode::DaneInsecure,
+                    Severity::Warning,
+                    "RFC 6698 §4.1; RFC 7673 §3",
+                    format!(
+                        "the TLSA lookup for _{}._tcp.{} did not validate: {why}",
+                        e.port, e.host
+                    ),
+                ));
+            }
+            return DaneSummary {
+                records: 0,
+                secure: 0,
+                outcome: format!("TLSA lookup failed: {why}"),
+                authenticated: false,
+            };
+        }
+    };
+    let secure = records.iter().filter(|r| r.dnssec_secure).count();
+    let mut summary = DaneSummary {
+        records: records.len(),
+        secure,
+        outcome: String::new(),
+        authenticated: false,
+    };
+    if records.is_empty() {
+        summary.outcome = "no TLSA records".into();
+        return summary;
+    }
+    if secure == 0 {
+        summary.outcome = "TLSA records not proved by DNSSEC: ignored".into();
+        report.add_finding(Finding::new(
+            FindingCode::DaneInsecure,
+            Severity::Warning,
+            "RFC 6698 §4.1; RFC 7673 §3",
+            format!(
+                "_{}._tcp.{} has {} TLSA record(s) that DNSSEC did not prove: DANE cannot be used",
+                e.port,
+                e.host,
+                records.len()
+            ),
+        ));
+        return summary;
+    }
+    let roots = Roots::new(roots).ok();
+    let ctx = DaneContext {
+        service_domain: domain,
+        srv_target: srv.then_some(e.host.as_str()),
+        service,
+        roots: roots.as_ref(),
+        now: UnixTime::now(),
+    };
+    match dane::verify(&records, &report.negotiated.peer_chain, &ctx) {
+        DaneOutcome::NoUsableRecords => summary.outcome = "no usable TLSA record".into(),
+        DaneOutcome::Authenticated { record, usage, .. } => {
+            summary.authenticated = true;
+            summary.outcome = format!("authenticated by TLSA record {record} (usage {usage})");
+            // DANE authenticates the server where PKIX did not (RFC 7673 §3).
+            if report.negotiated.authentication.is_none() {
+                report.negotiated.authentication = Some(AuthMethod::Dane);
+                report.drop_findings(&[
+                    FindingCode::CertificateUntrusted,
+                    FindingCode::NotAuthenticated,
+                ]);
+            }
+        }
+        DaneOutcome::Failed(reasons) => {
+            summary.outcome = format!("FAILED: {}", reasons.join("; "));
+            report.add_finding(Finding::new(
+                FindingCode::DaneFailed,
+                Severity::Error,
+                "RFC 6698 §2.1.1; RFC 7673 §3",
+                format!(
+                    "no DNSSEC-secure TLSA record of _{}._tcp.{} matches the server's chain: {}",
+                    e.port,
+                    e.host,
+                    reasons.join("; ")
+                ),
+            ));
+        }
+    }
+    summary
 }
 
 /// The full handshake with the core's checking client.
@@ -612,6 +854,12 @@ pub fn to_text(o: &Outcome) -> String {
             out.push_str(&format!("  Scan incomplete: {why}\n"));
         }
     }
+    if let Some(d) = &o.dane {
+        out.push_str(&format!(
+            "  DANE            {} ({} TLSA record(s), {} DNSSEC-secure)\n",
+            d.outcome, d.records, d.secure
+        ));
+    }
     let g = &o.grade;
     out.push_str(&format!(
         "Grade {}  (score {}: protocol {}, key exchange {}, cipher {})\n",
@@ -657,6 +905,16 @@ pub fn to_json(o: &Outcome) -> serde_json::Value {
                 "sasl_after_tls": after.map(|f| &f.mechanisms),
                 "channel_bindings": after.map(|f| &f.channel_bindings),
                 "dialback": before.into_iter().chain(after).any(|f| f.dialback),
+            }),
+        );
+        obj.insert(
+            "endpoint".into(),
+            json!({"host": o.endpoint.host, "port": o.endpoint.port, "direct_tls": o.endpoint.direct_tls, "source": o.endpoint.source}),
+        );
+        obj.insert(
+            "dane".into(),
+            o.dane.as_ref().map_or(serde_json::Value::Null, |d| {
+                json!({"records": d.records, "secure": d.secure, "outcome": d.outcome, "authenticated": d.authenticated})
             }),
         );
         obj.insert("elapsed_ms".into(), json!(o.elapsed.as_millis() as u64));

@@ -114,6 +114,12 @@ finding_codes! {
     StarttlsNotRequired => "starttls-not-required",
     /// SASL PLAIN (or LOGIN) is offered before TLS: passwords in the clear.
     SaslPlainBeforeTls => "sasl-plain-before-tls",
+    /// DNSSEC-secure TLSA records exist and none matches the server's
+    /// chain: a DANE client must not connect (RFC 6698 §2.1.1, RFC 7673).
+    DaneFailed => "dane-failed",
+    /// TLSA records exist but DNSSEC did not prove them: DANE is ignored
+    /// (RFC 6698 §4.1).
+    DaneInsecure => "dane-insecure",
 }
 
 impl Finding {

@@ -1,0 +1,198 @@
+//! DNS for `xmpptls check DOMAIN`, through hickory-resolver: the SRV targets
+//! of a domain (RFC 6120 §3.2.1, XEP-0368 for direct TLS) with RFC 6120
+//! §3.2.2's fallback to the domain itself, and TLSA records (RFC 6698, for
+//! XMPP RFC 7673) with whether DNSSEC proved them. `--dns` points at one
+//! server (default: the system's resolv.conf), `--trust-anchor` gives the
+//! DNSSEC trust anchor as DNSKEY records (default: the root's).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_resolver::config::{NameServerConfig, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::proto::dnssec::{Proof, TrustAnchors};
+use hickory_resolver::proto::rr::{RData, RecordType};
+use hickory_resolver::{Resolver, TokioResolver};
+use xmpptls::dna::dane::TlsaRecord;
+use xmpptls::identity::Service;
+
+/// Where DNS questions go.
+#[derive(Debug, Clone, Default)]
+pub struct DnsSettings {
+    /// One server (`IP:PORT`); None: the system's configuration.
+    pub server: Option<SocketAddr>,
+    /// A file of DNSKEY records trusted for DNSSEC; None: the root's.
+    pub trust_anchor: Option<PathBuf>,
+}
+
+/// One place to connect to for a domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Host name (the SRV target) or the domain itself: TLSA records are
+    /// looked up under it.
+    pub host: String,
+    /// What to connect to: the host's first address when this resolver
+    /// found one (so `--dns` decides), else the host name.
+    pub connect: String,
+    /// Port.
+    pub port: u16,
+    /// TLS from the first octet (an `_xmpps-…` record).
+    pub direct_tls: bool,
+    /// Where it came from: `_xmpp-client._tcp` SRV …, or the fallback.
+    pub source: String,
+}
+
+/// A resolver and the runtime its lookups run on.
+pub struct Dns {
+    rt: tokio::runtime::Runtime,
+    plain: TokioResolver,
+    validating: TokioResolver,
+}
+
+fn builder(
+    s: &DnsSettings,
+) -> Result<hickory_resolver::ResolverBuilder<TokioRuntimeProvider>, String> {
+    let provider = TokioRuntimeProvider::default();
+    match s.server {
+        Some(addr) => {
+            let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
+            for c in &mut ns.connections {
+                c.port = addr.port();
+            }
+            Ok(Resolver::builder_with_config(
+                ResolverConfig::from_name_servers(vec![ns]),
+                provider,
+            ))
+        }
+        None => {
+            TokioResolver::builder_tokio().map_err(|e| format!("the system's DNS settings: {e}"))
+        }
+    }
+}
+
+impl Dns {
+    /// A resolver per `s`; every lookup waits at most `timeout`.
+    pub fn new(s: &DnsSettings, timeout: Duration) -> Result<Dns, String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let _guard = rt.enter();
+        let make = |validate: bool| -> Result<TokioResolver, String> {
+            let mut b = builder(s)?;
+            let o = b.options_mut();
+            o.timeout = timeout;
+            o.attempts = 1;
+            o.validate = validate;
+            if validate {
+                if let Some(path) = &s.trust_anchor {
+                    let anchors = TrustAnchors::from_file(path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    b = b.with_trust_anchor(Arc::new(anchors));
+                }
+            }
+            b.build().map_err(|e| e.to_string())
+        };
+        Ok(Dns {
+            plain: make(false)?,
+            validating: make(true)?,
+            rt,
+        })
+    }
+
+    /// The places to connect to for `domain` and `service`: SRV records of
+    /// `_xmpp-…._tcp` (STARTTLS) and `_xmpps-…._tcp` (direct TLS), by
+    /// priority then weight; the domain on the default port when neither
+    /// exists (RFC 6120 §3.2.2); none when a record's target is "." (the
+    /// service is decidedly not available, RFC 2782).
+    pub fn endpoints(&self, domain: &str, service: Service) -> Result<Vec<Endpoint>, String> {
+        let (starttls, direct, port) = match service {
+            Service::XmppClient => ("_xmpp-client._tcp", "_xmpps-client._tcp", 5222),
+            Service::XmppServer => ("_xmpp-server._tcp", "_xmpps-server._tcp", 5269),
+        };
+        let mut out: Vec<(u16, u16, Endpoint)> = Vec::new();
+        let mut any = false;
+        for (prefix, direct_tls) in [(starttls, false), (direct, true)] {
+            let name = format!("{prefix}.{domain}.");
+            let Ok(lookup) = self
+                .rt
+                .block_on(self.plain.lookup(name.as_str(), RecordType::SRV))
+            else {
+                continue;
+            };
+            for r in lookup.answers() {
+                if let RData::SRV(srv) = &r.data {
+                    any = true;
+                    let target = srv.target.to_ascii();
+                    let host = target.trim_end_matches('.').to_owned();
+                    if host.is_empty() {
+                        continue; // "." : not available here
+                    }
+                    let connect = self.address(&host).unwrap_or_else(|| host.clone());
+                    out.push((
+                        srv.priority,
+                        u16::MAX - srv.weight,
+                        Endpoint {
+                            connect,
+                            host,
+                            port: srv.port,
+                            direct_tls,
+                            source: format!(
+                                "SRV {name} priority {} weight {}",
+                                srv.priority, srv.weight
+                            ),
+                        },
+                    ));
+                }
+            }
+        }
+        if !any {
+            return Ok(vec![Endpoint {
+                connect: self.address(domain).unwrap_or_else(|| domain.to_owned()),
+                host: domain.to_owned(),
+                port,
+                direct_tls: false,
+                source: "no SRV records: the domain on the default port (RFC 6120 §3.2.2)".into(),
+            }]);
+        }
+        out.sort_by_key(|(p, w, e)| (*p, *w, e.direct_tls));
+        Ok(out.into_iter().map(|(_, _, e)| e).collect())
+    }
+
+    /// The first address of `host` by this resolver.
+    fn address(&self, host: &str) -> Option<String> {
+        let name = format!("{host}.");
+        let ips = self.rt.block_on(self.plain.lookup_ip(name.as_str())).ok()?;
+        ips.iter().next().map(|ip| ip.to_string())
+    }
+
+    /// The TLSA records of `_PORT._tcp.HOST` (RFC 6698 §3) and whether
+    /// DNSSEC proved them; an empty list when there are none.
+    pub fn tlsa(&self, host: &str, port: u16) -> Result<Vec<TlsaRecord>, String> {
+        let name = format!("_{port}._tcp.{host}.");
+        let lookup = match self
+            .rt
+            .block_on(self.validating.lookup(name.as_str(), RecordType::TLSA))
+        {
+            Ok(l) => l,
+            Err(e) if e.is_no_records_found() || e.is_nx_domain() => return Ok(Vec::new()),
+            Err(e) => return Err(format!("{name}: {e}")),
+        };
+        let mut out = Vec::new();
+        for r in lookup.answers() {
+            if let RData::TLSA(t) = &r.data {
+                let rec = TlsaRecord {
+                    usage: t.cert_usage.into(),
+                    selector: t.selector.into(),
+                    matching_type: t.matching.into(),
+                    data: t.cert_data.clone(),
+                    dnssec_secure: r.proof == Proof::Secure,
+                };
+                out.push(rec);
+            }
+        }
+        Ok(out)
+    }
+}
