@@ -114,6 +114,13 @@ enum Command {
         /// domain always gets them).
         #[arg(long)]
         dane: bool,
+        /// Fetch the POSH document (RFC 7711) for a HOST:PORT target too (a
+        /// bare domain always gets it).
+        #[arg(long)]
+        posh: bool,
+        /// The HTTPS port of the POSH fetch (443; another for tests).
+        #[arg(long, default_value_t = 443, hide = true)]
+        posh_port: u16,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -232,6 +239,8 @@ fn main() -> ExitCode {
             dns,
             trust_anchor,
             dane,
+            posh,
+            posh_port,
             json,
         } => {
             let args = check::CheckArgs {
@@ -250,6 +259,8 @@ fn main() -> ExitCode {
                     trust_anchor,
                 },
                 dane,
+                posh,
+                posh_port,
             };
             match check::check(&args) {
                 Ok(true) => ExitCode::SUCCESS,

@@ -87,7 +87,7 @@ fn xmpp_server(direct: bool, offer_starttls: bool) -> (u16, PathBuf, std::thread
             let features = if offer_starttls {
                 "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>"
             } else {
-                "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>"
+                "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>"
             };
             write!(sock, "<?xml version='1.0'?><stream:stream from='example.net' id='s1' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>{features}").unwrap();
             let n = sock.read(&mut buf).unwrap();

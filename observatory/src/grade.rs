@@ -146,6 +146,12 @@ fn cipher_points(bits: u16) -> u32 {
     }
 }
 
+/// RSA and DSA keys (not ECDSA, whose name also ends in "DSA"): their
+/// strength follows the modulus size.
+fn is_finite_field(kind: &str) -> bool {
+    kind.eq_ignore_ascii_case("RSA") || kind.eq_ignore_ascii_case("DSA")
+}
+
 /// Security strength of a finite-field or RSA key of `bits` (NIST SP 800-57 Part 1 Table 2).
 fn ff_strength(bits: u32) -> u32 {
     match bits {
@@ -258,7 +264,7 @@ pub fn grade(profile: &Profile, report: &ConnectionReport) -> GradeReport {
         }
     }
     if let Some((kind, bits)) = &cert_bits {
-        let rsa_like = kind.contains("RSA") || kind.contains("DSA");
+        let rsa_like = is_finite_field(kind);
         if rsa_like && *bits < 1024 {
             caps.push((Grade::F, format!("a {bits}-bit {kind} certificate key")));
         } else if rsa_like && *bits < 2048 {
@@ -279,7 +285,7 @@ pub fn grade(profile: &Profile, report: &ConnectionReport) -> GradeReport {
         _ => 0,
     };
     let cert_strength = cert_bits.as_ref().map(|(kind, bits)| {
-        if kind.contains("RSA") || kind.contains("DSA") {
+        if is_finite_field(kind) {
             ff_strength(*bits)
         } else {
             // EC keys: half their size.
@@ -388,6 +394,26 @@ mod tests {
         assert_eq!(grade(&p, &report()).grade, Grade::B);
         p.dh_bits = vec![512];
         assert_eq!(grade(&p, &report()).grade, Grade::F);
+    }
+
+    /// An ECDSA P-256 key is 128-bit strong, not a 256-bit "DSA" key.
+    #[test]
+    fn ecdsa_keys_are_not_graded_as_dsa() {
+        let mut r = report();
+        let jid = xmpptls::Jid::parse("example.net").unwrap();
+        let id = xmpptls::Identity::self_signed(&jid).unwrap();
+        let info = xmpptls::identity::CertificateInfo::from_der(&id.chain()[0]).unwrap();
+        assert_eq!((info.key_type.as_str(), info.key_bits), ("ECDSA", 256));
+        r.certificate = Some(info);
+        let p = profile(vec![(TLS13, vec![0x1301]), (TLS12, vec![0xc02b])]);
+        let g = grade(&p, &r);
+        assert!(g.caps.is_empty(), "{g:?}");
+        assert_eq!(g.grade, Grade::A);
+        if let Some(c) = r.certificate.as_mut() {
+            c.key_type = "RSA".into();
+            c.key_bits = 1024;
+        }
+        assert_eq!(grade(&p, &r).grade, Grade::C);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 * Prosody (Debian package) for c2s and s2s with a certificate of the test CA;
 * knotd (Debian) with a DNSSEC-signed zone: SRV targets, the RFC 6120
   fallback, DANE authenticated, failed and unproved;
+* an HTTPS server with POSH documents (a redirect, then fingerprints);
 * testssl.sh (Debian package) on the same servers: the versions and suites
   it finds must be the ones the check finds.
 
@@ -246,6 +247,7 @@ def start_dns(certs, ports):
 $TTL 300
 @ SOA ns.example.net. admin.example.net. 1 3600 600 86400 300
 @ NS ns.example.net.
+@ A 127.0.0.1
 ns A 127.0.0.1
 xmpp A 127.0.0.1
 plain A 127.0.0.1
@@ -313,6 +315,63 @@ def test_dns(xmpptls, certs, dns_port, anchor):
            "a domain without SRV records falls back to itself on 5222 (RFC 6120 §3.2.2)", str(j)[:400])
 
 
+def start_posh(certs):
+    """An HTTPS server for example.net (the test CA's certificate) with the
+    POSH document of the self-signed server's certificate (RFC 7711): at
+    the well-known URL a redirect, and the fingerprints where it points.
+    Returns (server, port)."""
+    import base64
+    import hashlib
+    import http.server
+    import ssl
+    der = subprocess.run(["openssl", "x509", "-in", f"{certs}/selfsigned.pem", "-outform", "DER"],
+                         capture_output=True).stdout
+    fp = base64.b64encode(hashlib.sha256(der).digest()).decode()
+    port = free_port()
+    docs = {
+        "/.well-known/posh/xmpp-client.json":
+            json.dumps({"url": f"https://example.net:{port}/posh/current.json", "expires": 3600}),
+        "/posh/current.json": json.dumps({"fingerprints": [{"sha-256": fp}], "expires": 3600}),
+    }
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = docs.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            if body:
+                self.wfile.write(body.encode())
+
+        def log_message(self, *_):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(f"{certs}/good.pem", f"{certs}/good.key")
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, port
+
+
+def test_posh(xmpptls, certs, ports, dns_port, anchor, posh_port):
+    """POSH (RFC 7711) fetched over HTTPS with its one redirect: it
+    authenticates a self-signed server whose fingerprint it lists, and
+    does not change a server it does not list."""
+    extra = ["--posh", "--posh-port", str(posh_port), "--dns", f"127.0.0.1:{dns_port}", "--trust-anchor", anchor]
+    j, _, _ = check(xmpptls, certs, ports["selfsigned"], "--no-scan", *extra)
+    p = j.get("posh") or {}
+    report(p.get("authenticated") is True and j.get("authentication") == "posh"
+           and "certificate-untrusted" not in codes(j) and (j.get("grade") or {}).get("grade") != "F",
+           "POSH over HTTPS with a redirect authenticates the self-signed server it lists",
+           f"{p} {codes(j)} {j.get('authentication')} {j.get('grade')}")
+    j, _, _ = check(xmpptls, certs, ports["modern"], "--no-scan", *extra)
+    p = j.get("posh") or {}
+    report(p.get("authenticated") is False and str(p.get("outcome", "")).startswith("no-match")
+           and j.get("authentication") == "pkix",
+           "POSH that does not list a server's key leaves its PKIX authentication alone", str(p))
+
+
 def test_prosody(xmpptls, certs, c2s, s2s):
     j, _, rc = check(xmpptls, certs, c2s)
     v = {x["version"] for x in (j.get("scan") or {}).get("versions", [])}
@@ -340,8 +399,10 @@ def main():
         ports[name] = int(port)
     prosody, pdir, c2s, s2s = start_prosody(certs)
     knot, kdir, dns_port, anchor = start_dns(certs, ports)
+    posh_server, posh_port = start_posh(certs)
     try:
         test_dns(xmpptls, certs, dns_port, anchor)
+        test_posh(xmpptls, certs, ports, dns_port, anchor, posh_port)
         test_weak(xmpptls, certs, ports)
         test_deadline(xmpptls, certs, ports)
         test_prosody(xmpptls, certs, c2s, s2s)
@@ -353,6 +414,7 @@ def main():
         servers.kill()
         prosody.kill()
         knot.kill()
+        posh_server.shutdown()
         shutil.rmtree(pdir, ignore_errors=True)
         shutil.rmtree(kdir, ignore_errors=True)
     passed = sum(results)

@@ -162,7 +162,7 @@ impl Dns {
     }
 
     /// The first address of `host` by this resolver.
-    fn address(&self, host: &str) -> Option<String> {
+    pub fn address(&self, host: &str) -> Option<String> {
         let name = format!("{host}.");
         let ips = self.rt.block_on(self.plain.lookup_ip(name.as_str())).ok()?;
         ips.iter().next().map(|ip| ip.to_string())

@@ -15,6 +15,7 @@
 
 mod dns;
 mod net;
+mod posh;
 mod scan;
 
 use std::io::Write;
@@ -65,6 +66,11 @@ pub struct CheckArgs<'a> {
     /// Look up TLSA records (DANE) for a HOST:PORT target too; a bare
     /// domain always gets them.
     pub dane: bool,
+    /// Fetch the POSH document for a HOST:PORT target too; a bare domain
+    /// always gets it.
+    pub posh: bool,
+    /// The HTTPS port of the POSH fetch (443).
+    pub posh_port: u16,
 }
 
 /// Everything a check found.
@@ -84,8 +90,21 @@ pub struct Outcome {
     pub endpoint: Endpoint,
     /// DANE (RFC 6698, RFC 7673), when TLSA records were looked up.
     pub dane: Option<DaneSummary>,
+    /// POSH (RFC 7711), when the document was fetched.
+    pub posh: Option<PoshSummary>,
     /// How long the check took.
     pub elapsed: Duration,
+}
+
+/// What POSH said.
+#[derive(Debug, Clone)]
+pub struct PoshSummary {
+    /// The URL fetched.
+    pub url: String,
+    /// `match (sha-256)`, `no-match (…)`, or why there was no document.
+    pub outcome: String,
+    /// The document authenticates the server's certificate.
+    pub authenticated: bool,
 }
 
 /// What the TLSA records said.
@@ -200,6 +219,19 @@ pub fn run(a: &CheckArgs<'_>) -> Result<(String, Vec<Outcome>), Usage> {
             }]
         }
     };
+    let posh_fetch = (srv_mode || a.posh).then(|| {
+        let connect = dns.as_ref().and_then(|d| d.address(&domain));
+        posh::fetch(
+            &posh::PoshTarget {
+                domain: &domain,
+                service,
+                connect: connect.as_deref(),
+                port: a.posh_port,
+            },
+            &roots,
+            &deadline,
+        )
+    });
     let mut out = Vec::new();
     for e in endpoints {
         let o = run_one(
@@ -212,7 +244,14 @@ pub fn run(a: &CheckArgs<'_>) -> Result<(String, Vec<Outcome>), Usage> {
             dns.as_ref(),
             srv_mode,
             &deadline,
-        );
+        )
+        .map(|mut o| {
+            if let Some(f) = &posh_fetch {
+                o.posh = Some(check_posh(f, &mut o.report));
+                o.grade = grade_of(o.profile.as_ref(), &o.report);
+            }
+            o
+        });
         match o {
             Ok(o) => out.push(o),
             // One unreachable SRV target is a finding; a given one an error.
@@ -242,6 +281,7 @@ fn unreachable(e: &Endpoint, domain: &str, policy: &Policy, why: String) -> Outc
         features_tls: None,
         endpoint: e.clone(),
         dane: None,
+        posh: None,
         elapsed: Duration::ZERO,
     }
 }
@@ -300,7 +340,7 @@ fn run_one(
         policy,
     );
     let dane = dns.map(|d| check_dane(d, e, domain, service, roots, srv, &mut report));
-    let grade = grade(profile.as_ref().unwrap_or(&Profile::default()), &report);
+    let grade = grade_of(profile.as_ref(), &report);
     Ok(Outcome {
         report,
         profile,
@@ -309,8 +349,58 @@ fn run_one(
         features_tls: first.features_tls,
         endpoint: e.clone(),
         dane,
+        posh: None,
         elapsed: started.elapsed(),
     })
+}
+
+/// The grade from the scan, or without one (`--no-scan`) from what the
+/// handshake negotiated: that version and suite are all that is known.
+fn grade_of(profile: Option<&Profile>, report: &ConnectionReport) -> GradeReport {
+    if let Some(p) = profile {
+        return grade(p, report);
+    }
+    let n = &report.negotiated;
+    let mut seen = Profile::default();
+    if let (true, Some(v), Some(s)) = (n.encrypted, n.version, n.suite) {
+        seen.versions.push(xmpptls_observatory::VersionProfile {
+            version: xmpptls::api::Named::code(v) as u16,
+            suites: vec![s],
+            server_order: None,
+        });
+        seen.incomplete = Some("no scan: only the negotiated version and suite".into());
+    }
+    grade(&seen, report)
+}
+
+/// POSH for one place: the fetched document(s) against the certificate the
+/// server sent. A match authenticates the server where PKIX did not
+/// (RFC 7711 §3, RFC 7590 §3.4).
+fn check_posh(f: &posh::PoshFetch, report: &mut ConnectionReport) -> PoshSummary {
+    let mut s = PoshSummary {
+        url: f.url.clone(),
+        outcome: String::new(),
+        authenticated: false,
+    };
+    let Some(leaf) = report.negotiated.peer_chain.first().cloned() else {
+        s.outcome = "no certificate to check".into();
+        return s;
+    };
+    match posh::verify(f, &leaf) {
+        Ok(alg) => {
+            s.authenticated = true;
+            s.outcome = format!("match ({alg})");
+            if report.negotiated.authentication.is_none() {
+                report.negotiated.authentication = Some(AuthMethod::Posh);
+                report.drop_findings(&[
+                    FindingCode::CertificateUntrusted,
+                    FindingCode::NotAuthenticated,
+                ]);
+            }
+        }
+        Err(why) => s.outcome = why,
+    }
+    s
 }
 
 /// DANE for one place: the TLSA records of `_PORT._tcp.HOST` checked
@@ -854,6 +944,9 @@ pub fn to_text(o: &Outcome) -> String {
             out.push_str(&format!("  Scan incomplete: {why}\n"));
         }
     }
+    if let Some(p) = &o.posh {
+        out.push_str(&format!("  POSH            {} ({})\n", p.outcome, p.url));
+    }
     if let Some(d) = &o.dane {
         out.push_str(&format!(
             "  DANE            {} ({} TLSA record(s), {} DNSSEC-secure)\n",
@@ -916,6 +1009,13 @@ pub fn to_json(o: &Outcome) -> serde_json::Value {
             o.dane.as_ref().map_or(serde_json::Value::Null, |d| {
                 json!({"records": d.records, "secure": d.secure, "outcome": d.outcome, "authenticated": d.authenticated})
             }),
+        );
+        obj.insert(
+            "posh".into(),
+            o.posh.as_ref().map_or(
+                serde_json::Value::Null,
+                |p| json!({"url": p.url, "outcome": p.outcome, "authenticated": p.authenticated}),
+            ),
         );
         obj.insert("elapsed_ms".into(), json!(o.elapsed.as_millis() as u64));
     }
