@@ -72,10 +72,20 @@ enum Command {
     /// cipher suite, group and option it accepts, graded A-F. Exit 0 unless
     /// the verdict is fail.
     Check {
-        /// HOST or HOST:PORT (an IPv6 address in brackets when a port
-        /// follows), xmpp://HOST:PORT, or xmpps://HOST:PORT for direct TLS.
-        /// Default port 5222/5223/5269/5270 by service and --direct-tls.
-        target: String,
+        /// DOMAIN (its SRV targets), HOST:PORT (an IPv6 address in brackets
+        /// when a port follows), xmpp://HOST:PORT, or xmpps://HOST:PORT for
+        /// direct TLS. Default port 5222/5223/5269/5270 by service and
+        /// --direct-tls.
+        #[arg(required_unless_present = "batch")]
+        target: Option<String>,
+        /// Check every target of FILE (one per line: a target, then
+        /// optionally the XMPP domain; # comments), --jobs at a time, with a
+        /// progress bar.
+        #[arg(long, conflicts_with = "target")]
+        batch: Option<String>,
+        /// Checks run at once with --batch.
+        #[arg(long, default_value_t = 4)]
+        jobs: usize,
         /// The XMPP domain to check the certificate for (default: the
         /// target's host name).
         #[arg(long)]
@@ -228,6 +238,8 @@ fn main() -> ExitCode {
         }
         Command::Check {
             target,
+            batch,
+            jobs,
             domain,
             service,
             direct_tls,
@@ -243,6 +255,7 @@ fn main() -> ExitCode {
             posh_port,
             json,
         } => {
+            let target = target.unwrap_or_default();
             let args = check::CheckArgs {
                 target: &target,
                 domain: domain.as_deref(),
@@ -261,8 +274,13 @@ fn main() -> ExitCode {
                 dane,
                 posh,
                 posh_port,
+                quiet: false,
             };
-            match check::check(&args) {
+            let result = match &batch {
+                Some(file) => check::batch::batch(&args, file, jobs),
+                None => check::check(&args),
+            };
+            match result {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,
                 Err(certs::Usage(e)) => {

@@ -10,7 +10,7 @@
 //! accepts, every suite of the IANA registry it accepts per version in the
 //! server's order of preference, the key exchange groups and finite-field
 //! sizes, compression, secure renegotiation (RFC 5746) and the fallback
-//! SCSV (RFC 7507). [`grade`] turns a profile and the connection report
+//! SCSV (RFC 7507). [`grade()`] turns a profile and the connection report
 //! into a letter, A to F, by the published rules of `grade.rs`.
 //!
 //! Sans-IO, like the core: [`Scan`] says which probe to send next

@@ -134,6 +134,30 @@ def test_weak(xmpptls, certs, ports):
            "check direct TLS (XEP-0368): grade A, TLS 1.3", str(j)[:300])
 
 
+def test_batch(xmpptls, certs, ports):
+    """--batch: every line checked, --jobs at a time, one JSON line each;
+    a bad line is an error entry, not the end of the batch."""
+    with tempfile.TemporaryDirectory() as d:
+        f = f"{d}/targets.txt"
+        with open(f, "w") as fh:
+            fh.write(f"# three servers and a bad line\n127.0.0.1:{ports['modern']} example.net\n"
+                     f"127.0.0.1:{ports['tls10']} example.net\nhttps://example.net\n"
+                     f"127.0.0.1:{ports['stripped']} example.net\n")
+        p = subprocess.run([xmpptls, "check", "--batch", f, "--jobs", "3", "--json", "--ca", f"{certs}/ca.pem",
+                            "--no-system-roots", "--timeout", "30", "--html", f"{d}/all.html"],
+                           capture_output=True, text=True, timeout=120)
+        rows = [json.loads(x) for x in p.stdout.splitlines() if x.strip()]
+        grades = {r["target"].split(":")[-1] if r["target"].startswith("127.") else r["target"]: r.get("grade", r.get("error"))
+                  for r in rows}
+        want = {str(ports["modern"]): "A", str(ports["tls10"]): "C", str(ports["stripped"]): "F"}
+        page = open(f"{d}/all.html").read() if os.path.exists(f"{d}/all.html") else ""
+        ok = (len(rows) == 4 and all(grades.get(k) == v for k, v in want.items())
+              and "only xmpp://" in str(grades.get("https://example.net")) and p.returncode == 1
+              and page.count("class='grade'") == 3)
+        report(ok, "check --batch: four lines, three grades (A, C, F) and one error, an HTML page of all",
+               f"{grades} rc={p.returncode} {p.stderr[-300:]}")
+
+
 def test_deadline(xmpptls, certs, ports):
     """Silent and trickling servers: the check ends by its deadline and says why."""
     for name, extra, code in [("silent", [], "server-silent"), ("silent", ["--direct-tls"], "server-silent"),
@@ -404,6 +428,7 @@ def main():
         test_dns(xmpptls, certs, dns_port, anchor)
         test_posh(xmpptls, certs, ports, dns_port, anchor, posh_port)
         test_weak(xmpptls, certs, ports)
+        test_batch(xmpptls, certs, ports)
         test_deadline(xmpptls, certs, ports)
         test_prosody(xmpptls, certs, c2s, s2s)
         test_testssl(xmpptls, certs, [("modern", ports["modern"], "xmpp-client"),

@@ -13,6 +13,7 @@
 //! published rules of `observatory/src/grade.rs`. The only networking of
 //! the project lives in this module and `xmpptls tunnel`.
 
+pub mod batch;
 mod dns;
 mod net;
 mod posh;
@@ -40,6 +41,7 @@ use net::{default_port, Deadline, Features, StartTls, Target};
 use xmpptls::dna::dane::{self, DaneContext, DaneOutcome};
 
 /// Arguments of `xmpptls check`.
+#[derive(Clone)]
 pub struct CheckArgs<'a> {
     /// `HOST[:PORT]`, `[V6]:PORT`, `xmpp://…`, `xmpps://…`.
     pub target: &'a str,
@@ -71,6 +73,8 @@ pub struct CheckArgs<'a> {
     pub posh: bool,
     /// The HTTPS port of the POSH fetch (443).
     pub posh_port: u16,
+    /// No progress on standard error (batches draw their own).
+    pub quiet: bool,
 }
 
 /// Everything a check found.
@@ -318,7 +322,7 @@ fn run_one(
             service,
             direct_tls: e.direct_tls,
         };
-        let show = !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let show = !a.json && !a.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
         let p = scan::run(&t, deadline, |n| {
             if show {
                 eprint!("\rscanning {}:{}: {n} probes", e.host, e.port);

@@ -223,7 +223,7 @@ pub struct Features {
 impl Features {
     /// Reads `<stream:features>`: SASL mechanisms (RFC 6120 §6.4.1),
     /// channel-binding types (XEP-0440), dialback (XEP-0220). STARTTLS is
-    /// read by the core's decision ([`starttls`]).
+    /// read by the core's decision ([`starttls()`]).
     pub fn parse(features: &str) -> Features {
         let mut cb = Vec::new();
         if let Some(i) = features.find("urn:xmpp:sasl-cb:0") {
