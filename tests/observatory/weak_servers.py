@@ -25,6 +25,7 @@ Profiles:
   trickle     sends its stream header one octet every 5 s
   direct      modern, with TLS from the first octet (XEP-0368)
   optional    modern, but STARTTLS not required and SASL PLAIN offered before TLS
+  slow        modern, but each connection waits 0.4 s before its stream header
 
 After TLS every server answers the stream restart with SCRAM-SHA-1-PLUS,
 SCRAM-SHA-1 and PLAIN and the channel-binding types tls-exporter and
@@ -74,6 +75,7 @@ def profiles(d):
         "cnonly": ("starttls", context(d, cert="cnonly")),
         "selfsigned": ("starttls", context(d, cert="selfsigned")),
         "optional": ("optional", context(d)),
+        "slow": ("slow", context(d)),
         "stripped": ("stripped", None),
         "failure": ("failure", None),
         "silent": ("silent", None),
@@ -123,6 +125,8 @@ def serve(conn, kind, ctx):
             return
         if read_until(conn, b">") is None:
             return
+        if kind == "slow":
+            time.sleep(0.4)
         if kind == "trickle":
             for octet in header(""):
                 conn.sendall(bytes([octet]))

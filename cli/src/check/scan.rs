@@ -38,7 +38,11 @@ pub fn run(t: &ScanTarget<'_>, deadline: &Deadline, mut progress: impl FnMut(usi
         match probe_once(t, &probe, n, deadline) {
             Ok(answer) => scan.record(&answer),
             Err(e) => {
-                scan.stop(format!("a probe connection failed: {e}"));
+                scan.stop(if deadline.passed() {
+                    "the deadline passed before the scan ended".into()
+                } else {
+                    format!("a probe connection failed: {e}")
+                });
                 break;
             }
         }
