@@ -28,14 +28,18 @@ pub struct PresentedIds {
     pub cn: Vec<String>,
 }
 
-/// The text of an otherName value of the type its OID requires: XmppAddr
-/// is a UTF8String (RFC 6120 §13.7.1.4), SRVName an IA5String, ASCII only
-/// (RFC 4985 §2: internationalized names in their A-label form); a value of
-/// another type, or an IA5String with non-ASCII octets, is skipped.
-fn other_name_text(value: &Any, want: Tag) -> Option<String> {
-    (value.tag() == want)
-        .then(|| super::x509::text(value).map(str::to_owned))
-        .flatten()
+/// The text of an otherName value: a UTF8String or an IA5String (XmppAddr
+/// is a UTF8String, RFC 6120 §13.7.1.4; SRVName an IA5String, RFC 4985;
+/// certificates in the field use either). An IA5String must be ASCII, and
+/// with `ascii_only` (SRVName: internationalized names as A-labels, RFC 4985
+/// §2) so must any value: raw UTF-8 there names nothing.
+fn other_name_text(value: &Any, ascii_only: bool) -> Option<String> {
+    match value.tag() {
+        Tag::Utf8String | Tag::Ia5String => super::x509::text(value)
+            .filter(|t| !ascii_only || t.is_ascii())
+            .map(str::to_owned),
+        _ => None,
+    }
 }
 
 /// An iPAddress SAN as text (4 or 16 octets; anything else as hex).
@@ -67,12 +71,12 @@ impl PresentedIds {
                 GeneralName::OtherName(other) => {
                     let arcs: Vec<u64> = other.type_id.arcs().map(u64::from).collect();
                     match arcs.as_slice() {
-                        a if a == OID_XMPP_ADDR => ids
-                            .xmpp_addr
-                            .extend(other_name_text(&other.value, Tag::Utf8String)),
-                        a if a == OID_SRV_NAME => ids
-                            .srv
-                            .extend(other_name_text(&other.value, Tag::Ia5String)),
+                        a if a == OID_XMPP_ADDR => {
+                            ids.xmpp_addr.extend(other_name_text(&other.value, false))
+                        }
+                        a if a == OID_SRV_NAME => {
+                            ids.srv.extend(other_name_text(&other.value, true))
+                        }
                         _ => {}
                     }
                 }
@@ -91,31 +95,28 @@ mod tests {
     use super::*;
     use x509_cert::der::Decode;
 
-    /// An SRVName must be an ASCII IA5String (RFC 4985 §2): raw UTF-8 in
-    /// an IA5String, or a UTF8String SRVName, names nothing; an XmppAddr
-    /// must be a UTF8String.
+    /// An SRVName is ASCII (RFC 4985 §2: A-labels): raw UTF-8 in an
+    /// IA5String, or in a UTF8String SRVName, names nothing; an ASCII one
+    /// of either string type does. An XmppAddr may hold UTF-8.
     #[test]
-    fn other_names_of_the_wrong_string_type_or_non_ascii_ia5_are_skipped() {
+    fn srv_names_must_be_ascii() {
         let any = |tag, v: &[u8]| Any::new(tag, v).expect("a value");
         let raw = "_xmpp-client.b\u{fc}cher.example".as_bytes();
-        assert_eq!(
-            other_name_text(&any(Tag::Ia5String, raw), Tag::Ia5String),
-            None
-        );
-        assert_eq!(
-            other_name_text(&any(Tag::Utf8String, raw), Tag::Ia5String),
-            None
-        );
+        assert_eq!(other_name_text(&any(Tag::Ia5String, raw), true), None);
+        assert_eq!(other_name_text(&any(Tag::Utf8String, raw), true), None);
         let ace = b"_xmpp-client.xn--bcher-kva.example";
-        assert_eq!(
-            other_name_text(&any(Tag::Ia5String, ace), Tag::Ia5String).as_deref(),
-            Some("_xmpp-client.xn--bcher-kva.example")
-        );
+        for tag in [Tag::Ia5String, Tag::Utf8String] {
+            assert_eq!(
+                other_name_text(&any(tag, ace), true).as_deref(),
+                Some("_xmpp-client.xn--bcher-kva.example")
+            );
+        }
         let jid = "juliet@b\u{fc}cher.example".as_bytes();
-        assert!(other_name_text(&any(Tag::Utf8String, jid), Tag::Utf8String).is_some());
+        assert!(other_name_text(&any(Tag::Utf8String, jid), false).is_some());
         assert_eq!(
-            other_name_text(&any(Tag::Ia5String, b"juliet@capulet.lit"), Tag::Utf8String),
-            None
+            other_name_text(&any(Tag::Ia5String, jid), false),
+            None,
+            "IA5 is ASCII"
         );
     }
 
@@ -135,24 +136,22 @@ mod tests {
     #[test]
     fn other_name_forms() {
         let any = |der: &[u8]| Any::from_der(der).unwrap();
-        let utf8 = Tag::Utf8String;
-        let ia5 = Tag::Ia5String;
         assert_eq!(
-            other_name_text(&any(&[0x0c, 2, b'h', b'i']), utf8),
+            other_name_text(&any(&[0x0c, 2, b'h', b'i']), false),
             Some("hi".into())
         );
         assert_eq!(
-            other_name_text(&any(&[0x16, 2, b'h', b'i']), ia5),
+            other_name_text(&any(&[0x16, 2, b'h', b'i']), true),
             Some("hi".into())
         );
         assert_eq!(
-            other_name_text(&any(&[0x13, 2, b'h', b'i']), ia5),
+            other_name_text(&any(&[0x13, 2, b'h', b'i']), false),
             None,
             "PrintableString"
         );
-        assert_eq!(other_name_text(&any(&[0x02, 1, 1]), utf8), None);
+        assert_eq!(other_name_text(&any(&[0x02, 1, 1]), false), None);
         assert_eq!(
-            other_name_text(&any(&[0x0c, 1, 0xff]), utf8),
+            other_name_text(&any(&[0x0c, 1, 0xff]), false),
             None,
             "not UTF-8"
         );
