@@ -77,27 +77,8 @@ PRO
 aar="$out/android/xmpptls-android-$version.aar"
 rm -f "$aar"
 (cd "$work/aar" && jar --create --no-manifest --file "$OLDPWD/$aar" AndroidManifest.xml classes.jar proguard.txt R.txt jni)
-cat > "$out/android/xmpptls-android-$version.pom" <<POM
-<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>im.xmpptls</groupId>
-  <artifactId>xmpptls-android</artifactId>
-  <version>$version</version>
-  <packaging>aar</packaging>
-  <name>xmpptls</name>
-  <description>TLS in XMPP, safe and visible: XTLS tunnels and TLS policy checks (libxmpptls)</description>
-  <licenses>
-    <license><name>MIT OR Apache-2.0</name></license>
-  </licenses>
-  <dependencies>
-    <dependency>
-      <groupId>net.java.dev.jna</groupId>
-      <artifactId>jna</artifactId>
-      <version>5.13.0</version>
-      <type>aar</type>
-    </dependency>
-  </dependencies>
-</project>
-POM
+# shellcheck source=scripts/pom.sh
+. scripts/pom.sh
+write_pom "$out/android/xmpptls-android-$version.pom" xmpptls-android aar "$version" \
+  net.java.dev.jna:jna:5.13.0:aar
 echo "AAR in $aar (ABIs: $(ls "$work/aar/jni" | tr '\n' ' '))"

@@ -24,31 +24,9 @@ printf 'Manifest-Version: 1.0\nImplementation-Title: xmpptls\nImplementation-Ver
 # Stored, not deflated: the library is most of the jar and compresses slowly.
 jar --create --no-compress --file "$out/xmpptls-jvm.jar" --manifest "$out/jvm-manifest.txt" -C "$classes" .
 jna_version=$(unzip -p "$jna" META-INF/MANIFEST.MF 2>/dev/null | sed -n 's/^Implementation-Version: *\([0-9.]*\).*/\1/p' | head -1)
-cat > "$out/xmpptls-jvm.pom" <<POM
-<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>im.xmpptls</groupId>
-  <artifactId>xmpptls-jvm</artifactId>
-  <version>$version</version>
-  <packaging>jar</packaging>
-  <name>xmpptls</name>
-  <description>TLS in XMPP, safe and visible: XTLS tunnels and TLS policy checks (libxmpptls)</description>
-  <licenses>
-    <license><name>MIT OR Apache-2.0</name></license>
-  </licenses>
-  <dependencies>
-    <dependency>
-      <groupId>net.java.dev.jna</groupId>
-      <artifactId>jna</artifactId>
-      <version>${jna_version:-5.13.0}</version>
-    </dependency>
-    <dependency>
-      <groupId>org.jetbrains.kotlin</groupId>
-      <artifactId>kotlin-stdlib</artifactId>
-      <version>$("$kotlin_home/bin/kotlinc" -version 2>&1 | sed -n 's/.*kotlinc-jvm \([0-9.]*\).*/\1/p')</version>
-    </dependency>
-  </dependencies>
-</project>
-POM
+kotlin_version=$("$kotlin_home/bin/kotlinc" -version 2>&1 | sed -n 's/.*kotlinc-jvm \([0-9.]*\).*/\1/p')
+# shellcheck source=scripts/pom.sh
+. scripts/pom.sh
+write_pom "$out/xmpptls-jvm.pom" xmpptls-jvm jar "$version" \
+  "net.java.dev.jna:jna:${jna_version:-5.13.0}" "org.jetbrains.kotlin:kotlin-stdlib:$kotlin_version"
 echo "jar in $out/xmpptls-jvm.jar, POM in $out/xmpptls-jvm.pom"

@@ -93,6 +93,10 @@ enum Command {
         /// xmpp-client or xmpp-server.
         #[arg(long, default_value = "xmpp-client")]
         service: String,
+        /// The server-to-server view: --service xmpp-server (SRV
+        /// _xmpp-server._tcp and _xmpps-server._tcp, port 5269).
+        #[arg(long)]
+        s2s: bool,
         /// TLS from the first byte (XEP-0368) instead of STARTTLS.
         #[arg(long)]
         direct_tls: bool,
@@ -242,6 +246,7 @@ fn main() -> ExitCode {
             jobs,
             domain,
             service,
+            s2s,
             direct_tls,
             ca,
             no_system_roots,
@@ -256,6 +261,11 @@ fn main() -> ExitCode {
             json,
         } => {
             let target = target.unwrap_or_default();
+            let service = if s2s {
+                "xmpp-server".to_owned()
+            } else {
+                service
+            };
             let args = check::CheckArgs {
                 target: &target,
                 domain: domain.as_deref(),

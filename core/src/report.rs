@@ -136,6 +136,21 @@ impl ConnectionReport {
             .unwrap_or(Verdict::Pass);
     }
 
+    /// The peer proved itself another way after the handshake (DANE,
+    /// RFC 7673 §3; POSH, RFC 7711 §3): when nothing authenticated it yet,
+    /// `method` does, and the findings that called it untrusted or
+    /// unauthenticated go (the verdict follows the rest).
+    pub fn authenticated_by(&mut self, method: crate::policy::AuthMethod) {
+        use crate::policy::FindingCode;
+        if self.negotiated.authentication.is_none() {
+            self.negotiated.authentication = Some(method);
+            self.drop_findings(&[
+                FindingCode::CertificateUntrusted,
+                FindingCode::NotAuthenticated,
+            ]);
+        }
+    }
+
     fn suite(&self) -> Option<&'static suites::Suite> {
         self.negotiated.suite.and_then(suites::by_code)
     }

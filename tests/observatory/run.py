@@ -413,7 +413,7 @@ def test_prosody(xmpptls, certs, c2s, s2s):
            and j.get("authentication") == "pkix",
            f"Prosody c2s: STARTTLS required, {sorted(v)}, grade {(j.get('grade') or {}).get('grade')}",
            str(j)[:400])
-    j, _, _ = check(xmpptls, certs, s2s, "--service", "xmpp-server")
+    j, _, _ = check(xmpptls, certs, s2s, "--s2s")
     stream = j.get("stream") or {}
     report(j.get("encrypted") is True and stream.get("dialback") is not None and (j.get("scan") or {}).get("versions"),
            f"Prosody s2s: TLS {'and dialback offered' if stream.get('dialback') else ''}, grade {(j.get('grade') or {}).get('grade')}",

@@ -394,13 +394,7 @@ fn check_posh(f: &posh::PoshFetch, report: &mut ConnectionReport) -> PoshSummary
         Ok(alg) => {
             s.authenticated = true;
             s.outcome = format!("match ({alg})");
-            if report.negotiated.authentication.is_none() {
-                report.negotiated.authentication = Some(AuthMethod::Posh);
-                report.drop_findings(&[
-                    FindingCode::CertificateUntrusted,
-                    FindingCode::NotAuthenticated,
-                ]);
-            }
+            report.authenticated_by(AuthMethod::Posh);
         }
         Err(why) => s.outcome = why,
     }
@@ -486,13 +480,7 @@ fn check_dane(
             summary.authenticated = true;
             summary.outcome = format!("authenticated by TLSA record {record} (usage {usage})");
             // DANE authenticates the server where PKIX did not (RFC 7673 §3).
-            if report.negotiated.authentication.is_none() {
-                report.negotiated.authentication = Some(AuthMethod::Dane);
-                report.drop_findings(&[
-                    FindingCode::CertificateUntrusted,
-                    FindingCode::NotAuthenticated,
-                ]);
-            }
+            report.authenticated_by(AuthMethod::Dane);
         }
         DaneOutcome::Failed(reasons) => {
             summary.outcome = format!("FAILED: {}", reasons.join("; "));
