@@ -311,11 +311,7 @@ impl ClientSession {
             None,
         );
         if let Some(Err(why)) = &checks.pkix {
-            report.add_finding(finding(
-                FindingCode::CertificateUntrusted.as_str(),
-                "RFC 6120 §13.7.2; RFC 5280",
-                format!("the certificate chain is not trusted: {why}"),
-            ));
+            report.add_finding(crate::report::untrusted_chain(&why.to_string()));
         }
         if checks.chain.is_some() && checks.identity.is_none() {
             report.add_finding(crate::report::identity_mismatch(

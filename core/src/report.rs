@@ -37,7 +37,7 @@ pub struct ConnectionReport {
 /// The finding of a certificate that does not name `domain` for `service`
 /// (RFC 6125 §6, RFC 6120 §13.7.1.2), shared by every check that matches a
 /// server's identity.
-pub(crate) fn identity_mismatch(domain: &str, service: crate::identity::Service) -> Finding {
+pub fn identity_mismatch(domain: &str, service: crate::identity::Service) -> Finding {
     Finding {
         code: FindingCode::IdentityMismatch.as_str(),
         severity: Severity::Error,
@@ -46,6 +46,18 @@ pub(crate) fn identity_mismatch(domain: &str, service: crate::identity::Service)
             "the certificate does not name {domain} for {}",
             service.as_str()
         ),
+    }
+}
+
+/// The finding of a chain PKIX did not validate (RFC 6120 §13.7.2,
+/// RFC 5280), with the validator's reason: the checking client's and
+/// `xmpptls check`'s for a chain it got outside a completed handshake.
+pub fn untrusted_chain(why: &str) -> Finding {
+    Finding {
+        code: FindingCode::CertificateUntrusted.as_str(),
+        severity: Severity::Error,
+        rfc: "RFC 6120 §13.7.2; RFC 5280",
+        message: format!("the certificate chain is not trusted: {why}"),
     }
 }
 

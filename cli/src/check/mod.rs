@@ -761,24 +761,11 @@ fn merge(
             let mut r = ConnectionReport::new(domain, policy, negotiated, identity.clone(), None);
             if let Err(why) = &pkix {
                 if !chain.is_empty() {
-                    r.add_finding(Finding::new(
-                        FindingCode::CertificateUntrusted,
-                        Severity::Error,
-                        "RFC 6120 §13.7.2; RFC 5280",
-                        format!("the certificate chain is not trusted: {why}"),
-                    ));
+                    r.add_finding(xmpptls::report::untrusted_chain(why));
                 }
             }
             if info.is_some() && identity.is_none() {
-                r.add_finding(Finding::new(
-                    FindingCode::IdentityMismatch,
-                    Severity::Error,
-                    "RFC 6125 §6; RFC 6120 §13.7.1.2",
-                    format!(
-                        "the certificate does not name {domain} for {}",
-                        service.as_str()
-                    ),
-                ));
+                r.add_finding(xmpptls::report::identity_mismatch(domain, service));
             }
             // What the full handshake met (a modern client's view) stays,
             // except "not encrypted": the server does speak TLS.
