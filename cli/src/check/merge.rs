@@ -1,0 +1,120 @@
+//! One report from the handshake and the scan.
+
+use xmpptls::identity::pkix::{default_algorithms, verify_chain, Purpose, Roots};
+use xmpptls::identity::{match_identity, CertificateInfo, ReferenceIdentity, Service};
+use xmpptls::policy::{AuthMethod, FindingCode, Negotiated, Policy, TlsVersion};
+use xmpptls::{CertificateDer, ConnectionReport, UnixTime};
+use xmpptls_observatory::{group_name, Profile, TLS13};
+
+/// The report to print: the handshake's when it completed; otherwise, when
+/// the scan found versions the server accepts, one built from the
+/// server's best version and suite and the certificate it sent, so a
+/// server limited to TLS 1.0 or to a weak certificate is named for what it
+/// is rather than called unencrypted. The scan's findings are added.
+pub(super) fn merge(
+    first: ConnectionReport,
+    established: bool,
+    profile: Option<&Profile>,
+    domain: &str,
+    service: Service,
+    roots: &[CertificateDer<'static>],
+    policy: &Policy,
+) -> ConnectionReport {
+    let mut report = match profile.and_then(|p| p.versions.first().map(|v| (p, v))) {
+        Some((p, best)) if !established => {
+            let chain: Vec<CertificateDer<'static>> = if first.negotiated.peer_chain.is_empty() {
+                p.chain
+                    .iter()
+                    .map(|c| CertificateDer::from(c.clone()))
+                    .collect()
+            } else {
+                first.negotiated.peer_chain.clone()
+            };
+            let reference = ReferenceIdentity::new(domain, service).ok();
+            let info = chain
+                .first()
+                .and_then(|c| CertificateInfo::from_der(c).ok());
+            let identity = match (&info, &reference) {
+                (Some(i), Some(r)) => match_identity(&i.ids, r, policy.cn_fallback),
+                _ => None,
+            };
+            let pkix = Roots::new(roots).map_err(|e| e.to_string()).and_then(|r| {
+                verify_chain(
+                    &chain,
+                    &r,
+                    UnixTime::now(),
+                    Purpose::ServerAuth,
+                    &default_algorithms(),
+                )
+                .and_then(|c| c.check(domain))
+                .map_err(|e| e.to_string())
+            });
+            let group = if best.version == TLS13 {
+                p.groups_tls13.first()
+            } else {
+                p.groups_tls12.first()
+            };
+            let negotiated = Negotiated {
+                encrypted: true,
+                version: TlsVersion::from_code(best.version),
+                suite: best.suites.first().copied(),
+                kx_group: group.map(|&g| group_name(g)),
+                authentication: (pkix.is_ok() && identity.is_some()).then_some(AuthMethod::Pkix),
+                peer_chain: chain.clone(),
+                ..Negotiated::default()
+            };
+            let mut r = ConnectionReport::new(domain, policy, negotiated, identity.clone(), None);
+            if let Err(why) = &pkix {
+                if !chain.is_empty() {
+                    r.add_finding(xmpptls::report::untrusted_chain(why));
+                }
+            }
+            if info.is_some() && identity.is_none() {
+                r.add_finding(xmpptls::report::identity_mismatch(domain, service));
+            }
+            // What the full handshake met (a modern client's view) stays,
+            // except "not encrypted": the server does speak TLS.
+            for f in first.evaluation.findings {
+                let dup = r.evaluation.findings.iter().any(|x| x.code == f.code);
+                if f.code != FindingCode::Unencrypted.as_str() && !dup {
+                    r.add_finding(f);
+                }
+            }
+            r
+        }
+        _ => first,
+    };
+    if let Some(p) = profile {
+        for f in p.findings() {
+            // "accepts TLSv1.0" after "TLSv1.0 is deprecated" (the same
+            // version or suite under the same code) adds nothing.
+            let subject = f
+                .message
+                .strip_prefix("the server accepts ")
+                .and_then(|m| m.split([' ', ',']).next())
+                .unwrap_or(&f.message);
+            let dup = report
+                .evaluation
+                .findings
+                .iter()
+                .any(|x| x.code == f.code && x.message.contains(subject));
+            if !dup {
+                report.add_finding(f);
+            }
+        }
+    }
+    // A server that never answered (or stopped answering) carried no
+    // stream: "anyone on the path can read it" would describe nothing.
+    let silent = report
+        .evaluation
+        .findings
+        .iter()
+        .any(|f| f.code == FindingCode::ServerSilent.as_str());
+    if silent && profile.is_none_or(|p| p.versions.is_empty()) {
+        report
+            .evaluation
+            .findings
+            .retain(|f| f.code != FindingCode::Unencrypted.as_str());
+    }
+    report
+}

@@ -1,0 +1,293 @@
+//! How a check is shown: text for people, JSON for programs (the report's
+//! stable fields plus the grade, scan, stream, endpoint, DANE and POSH),
+//! and a self-contained HTML page with an SVG chart.
+
+use serde_json::json;
+use xmpptls_observatory::{group_name, version_name, Profile};
+
+use super::Outcome;
+
+fn yes_no(b: Option<bool>) -> &'static str {
+    match b {
+        Some(true) => "yes",
+        Some(false) => "NO",
+        None => "-",
+    }
+}
+
+/// The check for people.
+pub fn to_text(o: &Outcome) -> String {
+    let mut out = o.report.to_text();
+    if let Some(f) = &o.features {
+        out.push_str(&format!(
+            "  STARTTLS        {}{}\n",
+            if f.starttls { "offered" } else { "NOT offered" },
+            if f.required {
+                ", required"
+            } else {
+                ", NOT required"
+            }
+        ));
+        if !f.mechanisms.is_empty() {
+            out.push_str(&format!("  SASL before TLS {}\n", f.mechanisms.join(" ")));
+        }
+    }
+    if let Some(f) = &o.features_tls {
+        out.push_str(&format!(
+            "  SASL after TLS  {}\n",
+            if f.mechanisms.is_empty() {
+                "-".to_owned()
+            } else {
+                f.mechanisms.join(" ")
+            }
+        ));
+        if !f.channel_bindings.is_empty() {
+            out.push_str(&format!(
+                "  Channel binding {}\n",
+                f.channel_bindings.join(" ")
+            ));
+        }
+    }
+    if o.features.iter().chain(&o.features_tls).any(|f| f.dialback) {
+        out.push_str("  Dialback        offered\n");
+    }
+    if let Some(p) = &o.profile {
+        out.push_str(&format!(
+            "What {} accepts ({} probes):\n",
+            o.report.peer, p.probes
+        ));
+        for v in &p.versions {
+            out.push_str(&format!(
+                "  {:<8} {} suites{}\n",
+                version_name(v.version),
+                v.suites.len(),
+                match v.server_order {
+                    Some(true) => ", server's order",
+                    Some(false) => ", client's order",
+                    None => "",
+                }
+            ));
+            for &s in &v.suites {
+                let (name, class) = xmpptls::policy::suites::by_code(s).map_or_else(
+                    || (format!("0x{s:04x}"), "unknown".to_owned()),
+                    |x| {
+                        (
+                            x.name.to_owned(),
+                            xmpptls::policy::suites::classify(x)
+                                .class
+                                .as_str()
+                                .to_owned(),
+                        )
+                    },
+                );
+                out.push_str(&format!("             {name} ({class})\n"));
+            }
+        }
+        for (v, how) in &p.refused {
+            out.push_str(&format!("  {:<8} refused ({how})\n", version_name(*v)));
+        }
+        let groups = |g: &[u16]| {
+            g.iter()
+                .map(|&x| group_name(x))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        if !p.groups_tls13.is_empty() {
+            out.push_str(&format!("  Groups 1.3      {}\n", groups(&p.groups_tls13)));
+        }
+        if !p.groups_tls12.is_empty() {
+            out.push_str(&format!("  ECDHE curves    {}\n", groups(&p.groups_tls12)));
+        }
+        if !p.dh_bits.is_empty() {
+            let d: Vec<String> = p.dh_bits.iter().map(u32::to_string).collect();
+            out.push_str(&format!("  DH bits         {}\n", d.join(" ")));
+        }
+        out.push_str(&format!(
+            "  Secure renegotiation {}  Fallback SCSV {}  Compression {}\n",
+            yes_no(p.secure_renegotiation),
+            yes_no(p.fallback_scsv),
+            match p.compression {
+                Some(true) => "YES",
+                Some(false) => "no",
+                None => "-",
+            }
+        ));
+        if let Some(why) = &p.incomplete {
+            out.push_str(&format!("  Scan incomplete: {why}\n"));
+        }
+    }
+    if let Some(p) = &o.posh {
+        out.push_str(&format!("  POSH            {} ({})\n", p.outcome, p.url));
+    }
+    if let Some(d) = &o.dane {
+        out.push_str(&format!(
+            "  DANE            {} ({} TLSA record(s), {} DNSSEC-secure)\n",
+            d.outcome, d.records, d.secure
+        ));
+    }
+    let g = &o.grade;
+    out.push_str(&format!(
+        "Grade {}  (score {}: protocol {}, key exchange {}, cipher {})\n",
+        g.grade, g.score.total, g.score.protocol, g.score.key_exchange, g.score.cipher
+    ));
+    for (cap, why) in &g.caps {
+        out.push_str(&format!("  capped at {cap}: {why}\n"));
+    }
+    out.push_str(&format!("Checked in {:.1} s\n", o.elapsed.as_secs_f64()));
+    out
+}
+
+/// The check as JSON: the report's stable fields, plus `grade`, `scan`,
+/// `stream` and `elapsed_ms`.
+pub fn to_json(o: &Outcome) -> serde_json::Value {
+    let mut v = o.report.to_json_value();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "grade".into(),
+            json!({
+                "grade": o.grade.grade.as_str(),
+                "score": o.grade.score.total,
+                "protocol": o.grade.score.protocol,
+                "key_exchange": o.grade.score.key_exchange,
+                "cipher": o.grade.score.cipher,
+                "caps": o.grade.caps.iter().map(|(g, why)| json!({"grade": g.as_str(), "why": why})).collect::<Vec<_>>(),
+            }),
+        );
+        obj.insert(
+            "scan".into(),
+            o.profile
+                .as_ref()
+                .map_or(serde_json::Value::Null, Profile::to_json_value),
+        );
+        let before = o.features.as_ref();
+        let after = o.features_tls.as_ref();
+        obj.insert(
+            "stream".into(),
+            json!({
+                "starttls": before.map(|f| f.starttls),
+                "starttls_required": before.map(|f| f.required),
+                "sasl_before_tls": before.map(|f| &f.mechanisms),
+                "sasl_after_tls": after.map(|f| &f.mechanisms),
+                "channel_bindings": after.map(|f| &f.channel_bindings),
+                "dialback": before.into_iter().chain(after).any(|f| f.dialback),
+            }),
+        );
+        obj.insert(
+            "endpoint".into(),
+            json!({"host": o.endpoint.host, "port": o.endpoint.port, "direct_tls": o.endpoint.direct_tls, "source": o.endpoint.source}),
+        );
+        obj.insert(
+            "dane".into(),
+            o.dane.as_ref().map_or(serde_json::Value::Null, |d| {
+                json!({"records": d.records, "secure": d.secure, "outcome": d.outcome, "authenticated": d.authenticated})
+            }),
+        );
+        obj.insert(
+            "posh".into(),
+            o.posh.as_ref().map_or(
+                serde_json::Value::Null,
+                |p| json!({"url": p.url, "outcome": p.outcome, "authenticated": p.authenticated}),
+            ),
+        );
+        obj.insert("elapsed_ms".into(), json!(o.elapsed.as_millis() as u64));
+    }
+    v
+}
+
+pub(super) fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A self-contained HTML report (no scripts, no external files): the
+/// grade, the score as a bar chart, the versions-by-suites matrix
+/// coloured by class, and the findings.
+pub fn html(o: &Outcome) -> String {
+    let g = &o.grade;
+    let colour = match g.grade.as_str() {
+        "A" => "#2e7d32",
+        "B" => "#689f38",
+        "C" => "#f9a825",
+        "D" | "E" => "#ef6c00",
+        _ => "#c62828",
+    };
+    let bar = |label: &str, value: u32, y: u32| {
+        format!(
+            "<text x='0' y='{ty}' font-size='13'>{label}</text><rect x='110' y='{y}' width='{w}' height='16' fill='{colour}'/><rect x='110' y='{y}' width='300' height='16' fill='none' stroke='#999'/><text x='420' y='{ty}' font-size='13'>{value}</text>",
+            ty = y + 13,
+            w = value * 3,
+        )
+    };
+    let chart = format!(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='460' height='96' role='img' aria-label='score'>{}{}{}{}</svg>",
+        bar("Protocol", g.score.protocol, 0),
+        bar("Key exchange", g.score.key_exchange, 24),
+        bar("Cipher", g.score.cipher, 48),
+        bar("Total", g.score.total, 72),
+    );
+    let mut rows = String::new();
+    if let Some(p) = &o.profile {
+        for v in &p.versions {
+            for &s in &v.suites {
+                let (name, class) = xmpptls::policy::suites::by_code(s).map_or_else(
+                    || (format!("0x{s:04x}"), "unknown"),
+                    |x| {
+                        (
+                            x.name.to_owned(),
+                            xmpptls::policy::suites::classify(x).class.as_str(),
+                        )
+                    },
+                );
+                rows.push_str(&format!(
+                    "<tr class='{class}'><td>{}</td><td>{}</td><td>{class}</td></tr>",
+                    version_name(v.version),
+                    esc(&name)
+                ));
+            }
+        }
+        for (v, how) in &p.refused {
+            rows.push_str(&format!(
+                "<tr><td>{}</td><td>refused ({})</td><td></td></tr>",
+                version_name(*v),
+                esc(how)
+            ));
+        }
+    }
+    let findings: String = o
+        .report
+        .evaluation
+        .findings
+        .iter()
+        .map(|f| {
+            format!(
+                "<li class='{}'><b>{}</b> {} <small>({})</small></li>",
+                f.severity.as_str(),
+                esc(f.code),
+                esc(&f.message),
+                esc(f.rfc)
+            )
+        })
+        .collect();
+    let caps: String = g
+        .caps
+        .iter()
+        .map(|(c, why)| format!("<li>capped at {c}: {}</li>", esc(why)))
+        .collect();
+    format!(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>xmpptls check: {peer}</title><style>\
+body{{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;color:#222}}\
+.grade{{font-size:4em;font-weight:bold;color:#fff;background:{colour};display:inline-block;padding:0 .4em;border-radius:.2em}}\
+table{{border-collapse:collapse}}td{{padding:.1em .6em;border-bottom:1px solid #ddd}}\
+tr.forbidden{{background:#ffcdd2}}tr.not-recommended{{background:#fff3c4}}tr.preferred,tr.recommended{{background:#e8f5e9}}\
+li.error{{color:#b71c1c}}li.warning{{color:#8a6d00}}pre{{background:#f5f5f5;padding:1em;overflow:auto}}\
+</style></head><body><h1>{peer}</h1><p><span class='grade'>{grade}</span> score {score}</p>{chart}<ul>{caps}</ul>\
+<h2>Accepted versions and suites</h2><table><tr><th>version</th><th>suite</th><th>class</th></tr>{rows}</table>\
+<h2>Findings</h2><ul>{findings}</ul><h2>Report</h2><pre>{text}</pre></body></html>\n",
+        peer = esc(&o.report.peer),
+        grade = g.grade,
+        score = g.score.total,
+        text = esc(&to_text(o)),
+    )
+}
