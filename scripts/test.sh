@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The full test suite: formatting, lints, docs, generated files current,
-# every test of the workspace, the C library's, the uniffi bindings' and the
-# npm package's tests, and a compile check of
-# the fuzz targets. README's test command; .ci/run
-# calls exactly this.
+# every test of the workspace, the core and C library on aarch64, xmpptls
+# check against real servers (scripts/test-observatory.sh), the C library's,
+# the uniffi bindings' and the npm package's tests (their READMEs' code blocks
+# included), and a compile check of the fuzz targets. README's test command;
+# .ci/run calls exactly this.
 set -euo pipefail  # pipefail: a failing cargo test fails the run despite tee
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
