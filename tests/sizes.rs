@@ -191,8 +191,9 @@ fn early_stanzas_share_records_and_data_iqs() {
         .iter()
         .filter(|w| w.from == ROMEO && w.stanza.contains("<data "))
         .count();
-    // ClientHello, client Finished + 70 KB of stanzas (3 IQs of ≤ 32 KiB).
-    assert!(data_iqs <= 5, "{data_iqs} data IQs");
+    // ClientHello, client Finished + 70 KB of stanzas: one record while
+    // the path is unknown (the initial window), then IQs of ≤ 32 KiB.
+    assert!(data_iqs <= 6, "{data_iqs} data IQs");
 }
 
 #[test]

@@ -42,9 +42,36 @@ pub struct Limits {
     /// 128 KiB. The TLS octets of at most one stanza beyond the window wait
     /// in the tunnel besides [`max_buffered_bytes`](Self::max_buffered_bytes).
     pub max_stanza_bytes: usize,
-    /// Tunnels one endpoint keeps at once. Default 64; further starts get
-    /// `resource-constraint`.
+    /// Tunnels one endpoint keeps at once, half-open responders aside
+    /// ([`max_half_open`](Self::max_half_open)): ours, and the peers' once
+    /// their handshake completed. Default 64; further starts get
+    /// `resource-constraint`. A stranger's start never evicts one of these.
     pub max_tunnels: usize,
+    /// Half-open tunnels: a peer's `<start/>` answered and its handshake not
+    /// complete. Default 16. When full, a new start evicts the oldest one (a
+    /// SYN backlog, not a wall): an honest peer completes its handshake in
+    /// one round trip, a flood of starts only pushes out its own.
+    pub max_half_open: usize,
+    /// Half-open tunnels per bare JID (one account's resources). Default 2;
+    /// a start beyond it evicts that account's oldest half-open tunnel.
+    pub max_half_open_per_peer: usize,
+    /// How long a peer's start may wait for its ClientHello. Default 10 s,
+    /// far shorter than [`handshake_timeout`](Self::handshake_timeout): a
+    /// start that never sends a handshake gives up its slot soon.
+    pub half_open_timeout: Duration,
+    /// TLS octets a tunnel keeps in flight before acknowledgements have
+    /// shown what the path carries, and the floor of its window. Default
+    /// one full TLS record ([`MAX_TLS_RECORD`], 16,413 octets): about 22 KB
+    /// of base64 and XML, which passes a path of 1,000 B/s in 22 s, within
+    /// [`ack_timeout`](Self::ack_timeout) (ejabberd's `normal` shaper reads
+    /// 3,000 B/s). Smaller values make smaller data IQs, for slower paths.
+    /// See [`xtls::pacing`](super::pacing).
+    pub initial_window_bytes: usize,
+    /// Closed tunnels per endpoint whose delivered-stanza count is
+    /// remembered, so that a stanza handed back as maybe delivered and sent
+    /// again through a new tunnel is recognised when its first copy did
+    /// arrive (a session held by XEP-0198 stream management). Default 64.
+    pub remembered_tunnels: usize,
     /// TLS sessions remembered for resumption (client and server side each).
     /// Default 256; 0 turns resumption off.
     pub resumption_sessions: usize,
@@ -52,14 +79,21 @@ pub struct Limits {
     /// Default 30 s. An XMPP server does not answer every IQ: a resource that
     /// goes away, a resumed stream or a rate limit can lose it.
     pub start_timeout: Duration,
-    /// How long the TLS handshake may take once start/proceed are done
-    /// (XTLS §4.2). Default 30 s.
-    pub handshake_timeout: Duration,
-    /// How long a `<data/>` IQ may wait for its acknowledgement (XTLS §4.3).
+    /// How long the TLS handshake may go without progress (a data IQ
+    /// received or acknowledged) once start/proceed are done (XTLS §4.2).
     /// Default 30 s.
+    pub handshake_timeout: Duration,
+    /// How long data IQs may be in flight with no acknowledgement at all
+    /// (XTLS §4.3): every acknowledgement extends the deadline of what is
+    /// still waiting, so a slow path is never mistaken for a dead one, and
+    /// a dead peer is noticed this long after the last acknowledgement (or
+    /// after the oldest waiting IQ was sent, if later). Default 30 s. The
+    /// window keeps what is in flight to what the path has shown it
+    /// carries in a quarter of this time.
     pub ack_timeout: Duration,
-    /// How long our `<close/>` may wait for `<closed/>` (XTLS §4.5). Default
-    /// 10 s.
+    /// How long our `<close/>` may wait for `<closed/>` (XTLS §4.5), and
+    /// how long the peer's TLS close_notify may wait for its `<close/>`.
+    /// Default 10 s.
     pub close_timeout: Duration,
 }
 
@@ -77,6 +111,11 @@ impl Default for Limits {
             max_buffered_bytes: 1024 * 1024,
             max_stanza_bytes: 128 * 1024,
             max_tunnels: 64,
+            max_half_open: 16,
+            max_half_open_per_peer: 2,
+            half_open_timeout: Duration::from_secs(10),
+            initial_window_bytes: MAX_TLS_RECORD,
+            remembered_tunnels: 64,
             resumption_sessions: 256,
             start_timeout: Duration::from_secs(30),
             handshake_timeout: Duration::from_secs(30),
@@ -101,6 +140,21 @@ impl Limits {
             "max_buffered_bytes must hold a stanza of max_stanza_bytes"
         } else if self.max_tunnels == 0 {
             "max_tunnels must be at least 1"
+        } else if self.max_half_open == 0 || self.max_half_open_per_peer == 0 {
+            "max_half_open and max_half_open_per_peer must be at least 1"
+        } else if self.initial_window_bytes < 256 {
+            "initial_window_bytes must be at least 256"
+        } else if [
+            self.start_timeout,
+            self.handshake_timeout,
+            self.ack_timeout,
+            self.close_timeout,
+            self.half_open_timeout,
+        ]
+        .iter()
+        .any(Duration::is_zero)
+        {
+            "timeouts must be at least one second"
         } else {
             return Ok(());
         };

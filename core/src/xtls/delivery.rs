@@ -13,6 +13,7 @@ use std::io::IoSlice;
 
 use rustls_pki_types::UnixTime;
 
+use super::pacing::PathEstimate;
 use crate::error::Error;
 
 /// A data IQ sent and not yet answered.
@@ -21,18 +22,48 @@ struct InFlight {
     id: String,
     /// The TLS stream offset just past its last octet.
     end: u64,
+    /// TLS octets it carries.
+    octets: usize,
     sent_at: UnixTime,
+    /// Octets acknowledged (by any IQ) when it was sent: the start of its
+    /// delivery-rate sample.
+    delivered_before: u64,
     acked: bool,
 }
 
+/// One stanza the application sent, until the peer confirms it.
+#[derive(Debug)]
+struct Outgoing {
+    /// The TLS stream offset just past its last octet (once written).
+    end: u64,
+    /// Its number among the stanzas written to this tunnel's TLS stream
+    /// (once written), counted from 0 by both ends.
+    seq: u64,
+    stanza: Vec<u8>,
+    /// Written to TLS just before the stanza: the `<resent/>` marker of a
+    /// stanza sent again after an earlier tunnel handed it back.
+    marker: Option<Box<[u8]>>,
+}
+
+/// A stanza handed back when a tunnel ends.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Undelivered {
+    pub stanza: Vec<u8>,
+    /// It left in a data IQ that was neither acknowledged nor refused.
+    pub maybe_delivered: bool,
+    /// Its number in the tunnel's stream, when it was written to TLS.
+    pub seq: Option<u64>,
+}
+
 /// The outgoing side of one tunnel: stanzas waiting, stanzas unconfirmed,
-/// and the data IQs in flight.
+/// and the data IQs in flight with what their acknowledgements showed of
+/// the path ([`PathEstimate`]).
 #[derive(Debug, Default)]
 pub(crate) struct Delivery {
     /// Every stanza not confirmed, oldest first: the first `written` were
-    /// written to TLS, each with the stream offset just past its last octet;
-    /// the rest wait (for the handshake, or for room in the window).
-    stanzas: VecDeque<(u64, Vec<u8>)>,
+    /// written to TLS; the rest wait (for the handshake, or for room in the
+    /// window).
+    stanzas: VecDeque<Outgoing>,
     written: usize,
     /// Plaintext octets in `stanzas`.
     bytes: usize,
@@ -40,17 +71,37 @@ pub(crate) struct Delivery {
     in_flight: VecDeque<InFlight>,
     /// TLS octets put into data IQs so far.
     sent: u64,
+    /// TLS octets acknowledged so far.
+    delivered: u64,
+    /// When the latest acknowledgement came.
+    last_ack: Option<UnixTime>,
+    /// The TLS stream offset from which the peer provably received
+    /// nothing: the start of a data IQ answered with an error.
+    refused_from: Option<u64>,
+    /// Stanzas written to TLS so far.
+    next_seq: u64,
+    path: PathEstimate,
 }
 
 impl Delivery {
-    /// Takes a stanza, or refuses it whole when it would hold more than
-    /// `limit` plaintext octets.
-    pub(crate) fn accept(&mut self, stanza: Vec<u8>, limit: usize) -> Result<(), Error> {
+    /// Takes a stanza (after `marker`, when it is sent again), or refuses
+    /// it whole when it would hold more than `limit` plaintext octets.
+    pub(crate) fn accept(
+        &mut self,
+        stanza: Vec<u8>,
+        marker: Option<Box<[u8]>>,
+        limit: usize,
+    ) -> Result<(), Error> {
         if self.bytes.saturating_add(stanza.len()) > limit {
             return Err(Error::BufferFull { limit });
         }
         self.bytes += stanza.len();
-        self.stanzas.push_back((0, stanza));
+        self.stanzas.push_back(Outgoing {
+            end: 0,
+            seq: 0,
+            stanza,
+            marker,
+        });
         Ok(())
     }
 
@@ -60,8 +111,8 @@ impl Delivery {
     }
 
     /// The stanzas waiting to be written to TLS.
-    fn waiting(&self) -> impl Iterator<Item = &Vec<u8>> {
-        self.stanzas.iter().skip(self.written).map(|(_, s)| s)
+    fn waiting(&self) -> impl Iterator<Item = &Outgoing> {
+        self.stanzas.iter().skip(self.written)
     }
 
     /// How many waiting stanzas to write to TLS now: whole stanzas until
@@ -74,24 +125,33 @@ impl Delivery {
             if total >= budget {
                 break;
             }
-            total += s.len();
+            total += s.stanza.len() + s.marker.as_ref().map_or(0, |m| m.len());
             n += 1;
         }
         n
     }
 
-    /// The first `n` waiting stanzas, for one vectored write: stanzas written
-    /// together share TLS records.
+    /// The first `n` waiting stanzas (each after its marker), for one
+    /// vectored write: stanzas written together share TLS records.
     pub(crate) fn slices(&self, n: usize) -> Vec<IoSlice<'_>> {
-        self.waiting().take(n).map(|s| IoSlice::new(s)).collect()
+        let mut out = Vec::with_capacity(n);
+        for s in self.waiting().take(n) {
+            if let Some(m) = &s.marker {
+                out.push(IoSlice::new(m));
+            }
+            out.push(IoSlice::new(&s.stanza));
+        }
+        out
     }
 
     /// The first `n` waiting stanzas were written to TLS, ending before
     /// stream offset `end`.
     pub(crate) fn written(&mut self, n: usize, end: u64) {
         let n = n.min(self.stanzas.len() - self.written);
-        for (e, _) in self.stanzas.range_mut(self.written..self.written + n) {
-            *e = end;
+        for s in self.stanzas.range_mut(self.written..self.written + n) {
+            s.end = end;
+            s.seq = self.next_seq;
+            self.next_seq += 1;
         }
         self.written += n;
     }
@@ -101,7 +161,7 @@ impl Delivery {
     pub(crate) fn adopt(&mut self, other: &mut Delivery) {
         if other.written == 0 {
             while let Some(s) = other.stanzas.pop_back() {
-                self.bytes += s.1.len();
+                self.bytes += s.stanza.len();
                 self.stanzas.push_front(s);
             }
             other.bytes = 0;
@@ -114,7 +174,9 @@ impl Delivery {
         self.in_flight.push_back(InFlight {
             id,
             end: self.sent,
+            octets,
             sent_at: now,
+            delivered_before: self.delivered,
             acked: false,
         });
     }
@@ -129,19 +191,54 @@ impl Delivery {
         self.in_flight.len()
     }
 
+    /// TLS octets the window lets the next data IQ carry now (see
+    /// [`pacing`](super::pacing)), at most `max_iq`: what remains of the
+    /// window; with nothing in flight, never less than `min_iq`, so that
+    /// one whole TLS record always fits.
+    pub(crate) fn room(
+        &self,
+        initial: usize,
+        deadline: std::time::Duration,
+        min_iq: usize,
+        max_iq: usize,
+    ) -> usize {
+        let window = self.path.window(initial, deadline);
+        let unacked: usize = self
+            .in_flight
+            .iter()
+            .filter(|f| !f.acked)
+            .map(|f| f.octets)
+            .sum();
+        let left = window.saturating_sub(unacked).min(max_iq);
+        if unacked == 0 {
+            left.max(min_iq.min(max_iq))
+        } else {
+            left
+        }
+    }
+
+    /// TLS octets per second the path has shown (0: not known yet).
+    pub(crate) fn path_rate(&self) -> u64 {
+        self.path.rate()
+    }
+
     /// Stanzas waiting to be written to TLS.
     pub(crate) fn has_queued(&self) -> bool {
         self.stanzas.len() > self.written
     }
 
-    /// The acknowledgement of data IQ `id`: every stanza whose octets are
-    /// now all acknowledged is confirmed and dropped. False when `id` is not
-    /// in flight.
-    pub(crate) fn ack(&mut self, id: &str) -> bool {
-        let Some(entry) = self.in_flight.iter_mut().find(|f| f.id == id) else {
+    /// The acknowledgement of data IQ `id` at `now`: a delivery-rate sample,
+    /// and every stanza whose octets are now all acknowledged is confirmed
+    /// and dropped. False when `id` is not in flight.
+    pub(crate) fn ack(&mut self, id: &str, now: UnixTime) -> bool {
+        let Some(entry) = self.in_flight.iter_mut().find(|f| f.id == id && !f.acked) else {
             return false;
         };
         entry.acked = true;
+        self.delivered += entry.octets as u64;
+        let (before, sent_at) = (entry.delivered_before, entry.sent_at);
+        self.path.sample(self.delivered - before, sent_at, now);
+        self.last_ack = Some(now);
         let mut confirmed = None;
         while self.in_flight.front().is_some_and(|f| f.acked) {
             confirmed = self.in_flight.pop_front().map(|f| f.end);
@@ -149,18 +246,30 @@ impl Delivery {
         let Some(end) = confirmed else {
             return true;
         };
-        while self.written > 0 && self.stanzas.front().is_some_and(|(e, _)| *e <= end) {
-            if let Some((_, s)) = self.stanzas.pop_front() {
-                self.bytes -= s.len();
+        while self.written > 0 && self.stanzas.front().is_some_and(|s| s.end <= end) {
+            if let Some(s) = self.stanzas.pop_front() {
+                self.bytes -= s.stanza.len();
                 self.written -= 1;
             }
         }
         true
     }
 
-    /// When the oldest unanswered data IQ was sent.
-    pub(crate) fn oldest_unanswered(&self) -> Option<UnixTime> {
-        self.in_flight.front().map(|f| f.sent_at)
+    /// Data IQ `id` was answered with an error: the peer read nothing from
+    /// its first octet on, so no stanza ending after that is delivered.
+    pub(crate) fn refused(&mut self, id: &str) {
+        if let Some(f) = self.in_flight.iter().find(|f| f.id == id) {
+            let start = f.end - f.octets as u64;
+            self.refused_from = Some(self.refused_from.map_or(start, |r| r.min(start)));
+        }
+    }
+
+    /// Since when the tunnel has waited for an acknowledgement without any
+    /// coming: the latest acknowledgement, or the sending of the oldest IQ
+    /// still waiting when that is later. `None` when nothing waits.
+    pub(crate) fn waiting_since(&self) -> Option<UnixTime> {
+        let oldest = self.in_flight.iter().find(|f| !f.acked)?.sent_at;
+        Some(self.last_ack.map_or(oldest, |a| a.max(oldest)))
     }
 
     /// Nothing waits and nothing is in flight.
@@ -169,15 +278,21 @@ impl Delivery {
     }
 
     /// Everything not confirmed, emptied out of the tunnel, oldest first:
-    /// each with whether it was written (then the peer may have it).
-    pub(crate) fn take_undelivered(&mut self) -> Vec<(Vec<u8>, bool)> {
+    /// each with whether the peer may have it (written, and not in or
+    /// after a refused IQ) and its number in the stream.
+    pub(crate) fn take_undelivered(&mut self) -> Vec<Undelivered> {
         let written = std::mem::take(&mut self.written);
+        let refused_from = self.refused_from.take();
         self.bytes = 0;
         self.in_flight.clear();
         self.stanzas
             .drain(..)
             .enumerate()
-            .map(|(i, (_, s))| (s, i < written))
+            .map(|(i, s)| Undelivered {
+                maybe_delivered: i < written && refused_from.is_none_or(|r| s.end <= r),
+                seq: (i < written).then_some(s.seq),
+                stanza: s.stanza,
+            })
             .collect()
     }
 }
@@ -195,7 +310,7 @@ mod tests {
     fn a_stanza_is_confirmed_when_the_iq_with_its_last_octet_is_acked() {
         let mut d = Delivery::default();
         for s in [&b"aaaa"[..], b"bb", b"c"] {
-            d.accept(s.to_vec(), 100).unwrap();
+            d.accept(s.to_vec(), None, 100).unwrap();
         }
         assert_eq!(d.bytes(), 7);
         // "aaaa" and "bb" go together into TLS: 30 octets of records, sent
@@ -204,31 +319,43 @@ mod tests {
         d.written(2, 30);
         d.sent_iq("1".into(), 20, t(1));
         d.sent_iq("2".into(), 10, t(2));
-        assert_eq!(d.oldest_unanswered(), Some(t(1)));
+        assert_eq!(d.waiting_since(), Some(t(1)));
         // Acks out of order confirm nothing until the first arrives.
-        assert!(d.ack("2"));
+        assert!(d.ack("2", t(3)));
         assert_eq!(d.bytes(), 7);
-        assert!(!d.ack("nope"));
-        assert!(d.ack("1"));
+        assert!(!d.ack("nope", t(3)));
+        assert!(d.ack("1", t(3)));
         assert_eq!(d.bytes(), 1);
         assert_eq!(d.in_flight(), 0);
-        assert_eq!(d.take_undelivered(), vec![(b"c".to_vec(), false)]);
+        assert_eq!(
+            d.take_undelivered(),
+            vec![Undelivered {
+                stanza: b"c".to_vec(),
+                maybe_delivered: false,
+                seq: None
+            }]
+        );
     }
 
     #[test]
     fn unacknowledged_and_unsent_stanzas_are_handed_back_in_order() {
         let mut d = Delivery::default();
         for s in [&b"one"[..], b"two", b"three"] {
-            d.accept(s.to_vec(), 100).unwrap();
+            d.accept(s.to_vec(), None, 100).unwrap();
         }
         d.written(1, 10);
         d.sent_iq("a".into(), 10, t(1));
         d.written(1, 20);
         d.sent_iq("b".into(), 10, t(1));
-        assert!(d.ack("a"));
+        assert!(d.ack("a", t(2)));
+        let back: Vec<_> = d
+            .take_undelivered()
+            .into_iter()
+            .map(|u| (u.stanza, u.maybe_delivered, u.seq))
+            .collect();
         assert_eq!(
-            d.take_undelivered(),
-            vec![(b"two".to_vec(), true), (b"three".to_vec(), false)]
+            back,
+            vec![(b"two".to_vec(), true, Some(1)), (b"three".to_vec(), false, None)]
         );
         assert!(d.is_settled() && d.bytes() == 0);
     }
@@ -236,12 +363,12 @@ mod tests {
     #[test]
     fn a_stanza_over_the_limit_is_refused_whole() {
         let mut d = Delivery::default();
-        d.accept(vec![0; 60], 100).unwrap();
+        d.accept(vec![0; 60], None, 100).unwrap();
         assert!(matches!(
-            d.accept(vec![0; 41], 100),
+            d.accept(vec![0; 41], None, 100),
             Err(Error::BufferFull { limit: 100 })
         ));
-        d.accept(vec![0; 40], 100).unwrap();
+        d.accept(vec![0; 40], None, 100).unwrap();
         assert_eq!((d.bytes(), d.batch(usize::MAX)), (100, 2));
         assert_eq!(d.batch(0), 0);
     }

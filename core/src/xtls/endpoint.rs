@@ -11,10 +11,12 @@ use rustls_pki_types::{ServerName, UnixTime};
 use super::certificates::CertificateCache;
 use super::config::{EndpointConfig, Limits};
 use super::event::{CloseReason, Event, Role, TunnelInfo, Wait};
+use super::gate::StartGate;
 use super::io::{Io, PendingKind};
+use super::resend::{HandedBack, Remembered};
 use super::tls::TlsSetup;
 use super::trust::{offer_hashes, CheckKind, PeerCheck, PeerSlot, TrustMode};
-use super::tunnel::{Tunnel, TunnelState};
+use super::tunnel::{starts_with_client_hello, Seen, Tunnel, TunnelState};
 use super::wire::{self, Condition, Offer, Payload, RequestHead, StanzaError};
 use crate::error::{Error, TrustError};
 use crate::identity::hex;
@@ -83,6 +85,14 @@ pub struct Endpoint {
     certs: CertificateCache,
     /// The latest time the host gave: when output built lazily was sent.
     now: UnixTime,
+    /// Who may start tunnels with us.
+    gate: StartGate,
+    /// Stanzas handed back as maybe delivered ([`resend`](super::resend)).
+    handed_back: HandedBack,
+    /// Stanza counts of tunnels that ended ([`resend`](super::resend)).
+    remembered: Remembered,
+    /// Tunnels made so far: each tunnel's age.
+    made: u64,
 }
 
 /// Most capacity the endpoint keeps in its buffer for decoded `<data/>`
@@ -168,6 +178,10 @@ impl Endpoint {
             rx: Vec::new(),
             certs: CertificateCache::default(),
             now: UnixTime::since_unix_epoch(std::time::Duration::ZERO),
+            gate: StartGate::default(),
+            handed_back: HandedBack::default(),
+            remembered: Remembered::default(),
+            made: 0,
         })
     }
 
@@ -187,6 +201,39 @@ impl Endpoint {
     /// `service-unavailable`, XTLS §4.1).
     pub fn set_enabled(&mut self, enabled: bool) {
         self.enabled = enabled;
+    }
+
+    /// Accepts starts only from JIDs listed with
+    /// [`Endpoint::allow_starts_from`] (true), or from anyone (false, the
+    /// default). Decided before any TLS state is made: a start from anyone
+    /// else is answered `service-unavailable` and takes no tunnel slot.
+    /// Typical use: list the roster's contacts.
+    pub fn restrict_starts(&mut self, restricted: bool) {
+        self.gate.restrict(restricted);
+    }
+
+    /// Lists `jid`'s bare form, or a whole domain, as one that may start
+    /// tunnels when [`Endpoint::restrict_starts`] is on.
+    pub fn allow_starts_from(&mut self, jid: &Jid) {
+        self.gate.allow(jid);
+    }
+
+    /// Takes `jid`'s bare form (or domain) off that list; true when it was
+    /// listed. Its tunnels stay until they end.
+    pub fn revoke_starts_from(&mut self, jid: &Jid) -> bool {
+        self.gate.revoke(jid)
+    }
+
+    /// TLS octets per second the tunnel with `peer` has seen its path
+    /// deliver, a lower bound from acknowledgements (0: none yet). The
+    /// window and so the deadlines follow it ([`Limits::ack_timeout`]).
+    pub fn path_rate(&self, peer: &Jid) -> Option<u64> {
+        self.tunnels.get(peer).map(Tunnel::path_rate)
+    }
+
+    /// Half-open tunnels: peers' starts whose handshake is not complete.
+    pub fn half_open_count(&self) -> usize {
+        self.tunnels.values().filter(|t| t.is_half_open()).count()
     }
 
     /// The pin store (pinned and trust-on-first-use modes): persist it after
@@ -354,11 +401,7 @@ impl Endpoint {
         if self.tunnels.contains_key(peer) {
             return Err(Error::DuplicateStart);
         }
-        if self.tunnels.len() >= self.limits.max_tunnels {
-            return Err(Error::TooManyTunnels {
-                limit: self.limits.max_tunnels,
-            });
-        }
+        self.check_tunnel_limit()?;
         if matches!(self.trust, Trust::Pinned) && self.pins_of(peer.bare_str()).is_empty() {
             return Err(Error::Trust(TrustError::UnknownPeer));
         }
@@ -370,6 +413,7 @@ impl Endpoint {
             self.policy.clone(),
             self.strip_routing,
             now,
+            self.next_age(),
         );
         let id = self.io.next_id();
         self.io.push_control(wire::iq_xml(
@@ -401,8 +445,29 @@ impl Endpoint {
             .tunnels
             .get_mut(peer)
             .ok_or_else(|| Error::NoTunnel(peer.to_string()))?;
-        let plain = t.prepare_outgoing(stanza)?;
-        t.send(plain.into_owned())
+        let plain = t.prepare_outgoing(stanza)?.into_owned();
+        // A stanza an earlier tunnel handed back as maybe delivered goes
+        // with a marker, so the peer drops it if the first copy arrived.
+        let marker = self.handed_back.take(peer, &plain);
+        t.send(plain, marker)
+    }
+
+    /// Refuses a new tunnel when the tunnels that are not half-open reach
+    /// [`Limits::max_tunnels`].
+    fn check_tunnel_limit(&self) -> Result<(), Error> {
+        let full = self.tunnels.values().filter(|t| !t.is_half_open()).count();
+        if full >= self.limits.max_tunnels {
+            return Err(Error::TooManyTunnels {
+                limit: self.limits.max_tunnels,
+            });
+        }
+        Ok(())
+    }
+
+    /// The age of the next tunnel.
+    fn next_age(&mut self) -> u64 {
+        self.made += 1;
+        self.made
     }
 
     /// Closes the tunnel with `peer` gracefully (XTLS §4.5): the stanzas
@@ -443,17 +508,25 @@ impl Endpoint {
         }
     }
 
-    /// Tells the application a tunnel (no longer in the map) ended.
+    /// Tells the application a tunnel (no longer in the map) ended, and
+    /// remembers what it takes to recognise resent stanzas later.
     fn report_closed(&mut self, peer: &Jid, mut t: Tunnel, reason: CloseReason) {
         if t.role == Role::Initiator {
             if let Ok(name) = session_name(peer) {
                 self.tls.registry.unregister(&name.to_str());
             }
         }
+        let (returned, maybe) = t.take_returned();
+        if let Some(id) = t.tunnel_id {
+            let limit = self.limits.remembered_tunnels;
+            self.remembered.remember(peer, id, t.rx_stanzas, limit);
+            let stanzas = maybe.iter().map(|(s, seq)| (s.as_slice(), *seq));
+            self.handed_back.remember(peer, id, stanzas, limit);
+        }
         self.io.events.push_back(Event::Closed {
             peer: peer.clone(),
             reason,
-            returned: t.take_returned(),
+            returned,
         });
     }
 
@@ -627,7 +700,8 @@ impl Endpoint {
         payload: Payload,
         now: UnixTime,
     ) -> Result<Incoming, Error> {
-        let Some(pending) = self.io.answer(id, from) else {
+        let is_error = matches!(payload, Payload::Error(_));
+        let Some(pending) = self.io.answer(id, from, is_error) else {
             // A late answer (its tunnel is gone) or a copy of one.
             if self.io.is_old(id) {
                 return Ok(Incoming::Handled);
@@ -647,6 +721,13 @@ impl Endpoint {
                 PendingKind::Close => CloseReason::Local,
                 _ => CloseReason::Error(Error::PeerRefused(err)),
             };
+            // What a refused data IQ carried, and all after it, did not
+            // arrive: handed back as not delivered.
+            if pending.kind == PendingKind::Data {
+                if let Some(t) = self.tunnels.get_mut(&peer) {
+                    t.on_refused(id);
+                }
+            }
             self.remove(&peer, reason);
             return Ok(Incoming::Handled);
         }
@@ -663,7 +744,7 @@ impl Endpoint {
             }
             (PendingKind::Data, Payload::Ack) => {
                 if let Some(t) = self.tunnels.get_mut(&peer) {
-                    t.on_ack(id);
+                    t.on_ack(id, now);
                 }
             }
             (PendingKind::Close, Payload::Closed | Payload::Ack) => {
@@ -724,13 +805,18 @@ impl Endpoint {
         offer: Option<Offer>,
         now: UnixTime,
     ) -> Result<(), Error> {
-        let existing = self
-            .tunnels
-            .get(peer)
-            .map(|t| (t.state(), t.peer_start_id.as_deref() == Some(id)));
+        let existing = self.tunnels.get(peer).map(|t| {
+            let same = t
+                .peer_start
+                .as_ref()
+                .is_some_and(|(sid, o)| sid == id && *o == offer);
+            (t.state(), same)
+        });
         match existing {
-            // The start that made this tunnel, delivered again: answered
-            // again, nothing changes.
+            // The start that made this tunnel, delivered again (XEP-0198
+            // resends, a server's retry): answered again, nothing changes.
+            // A restarted peer that reuses the id and offer looks the same
+            // here; its fresh ClientHello tells it apart (`on_data`).
             Some((_, true)) => {
                 self.reply(peer, id, Payload::Proceed(self.offer.clone()));
                 return Ok(());
@@ -765,12 +851,13 @@ impl Endpoint {
                 self.io.retire_id(sid);
             }
         }
+        let offer_kept = offer.clone();
         match self.accept(peer, offer, now) {
             Ok(mut t) => {
                 if let Some(mut old) = abandoned {
                     t.adopt_queue(&mut old);
                 }
-                t.peer_start_id = Some(id.to_owned());
+                t.peer_start = Some((id.to_owned(), offer_kept));
                 self.reply(peer, id, Payload::Proceed(self.offer.clone()));
                 self.tunnels.insert(peer.clone(), t);
                 Ok(())
@@ -787,12 +874,15 @@ impl Endpoint {
     }
 
     /// The responder's tunnel for a peer's start, its TLS server ready.
+    /// The host's gate decides first, before any TLS state exists; then the
+    /// tunnel limit; then room among the half-open tunnels is made by
+    /// evicting the oldest ([`Limits::max_half_open`]).
     fn accept(&mut self, peer: &Jid, offer: Option<Offer>, now: UnixTime) -> Result<Tunnel, Error> {
-        if self.tunnels.len() >= self.limits.max_tunnels {
-            return Err(Error::TooManyTunnels {
-                limit: self.limits.max_tunnels,
-            });
+        if !self.gate.admits(peer) {
+            return Err(Error::Disabled);
         }
+        self.check_tunnel_limit()?;
+        self.make_half_open_room(peer);
         if let Some(o) = &offer {
             if o.x509_hashes.is_empty() && o.srp {
                 return Err(Error::UnsupportedMethod("srp".into()));
@@ -809,9 +899,50 @@ impl Endpoint {
             self.policy.clone(),
             self.strip_routing,
             now,
+            self.next_age(),
         );
         t.attach_tls(Connection::Server(conn), slot, now);
         Ok(t)
+    }
+
+    /// Evicts the oldest half-open tunnels until a start from `peer` fits
+    /// both [`Limits::max_half_open_per_peer`] and
+    /// [`Limits::max_half_open`] (a SYN backlog: a flood of starts pushes
+    /// out its own, and an honest peer completes within a round trip). The
+    /// evicted peer is sent `<close/>`.
+    fn make_half_open_room(&mut self, peer: &Jid) {
+        let l = self.limits;
+        loop {
+            let oldest = |same_account: bool| {
+                self.tunnels
+                    .values()
+                    .filter(|t| t.is_half_open())
+                    .filter(|t| !same_account || t.peer.bare_str() == peer.bare_str())
+                    .fold((0, None::<&Tunnel>), |(n, old), t| {
+                        let older = old.filter(|o| o.created < t.created).unwrap_or(t);
+                        (n + 1, Some(older))
+                    })
+            };
+            let (mine, my_oldest) = oldest(true);
+            let (all, all_oldest) = oldest(false);
+            let victim = if mine >= l.max_half_open_per_peer {
+                my_oldest
+            } else if all >= l.max_half_open {
+                all_oldest
+            } else {
+                None
+            };
+            let Some(victim) = victim.map(|t| t.peer.clone()) else {
+                return;
+            };
+            self.send_close(&victim);
+            let limit = if mine >= l.max_half_open_per_peer {
+                l.max_half_open_per_peer
+            } else {
+                l.max_half_open
+            };
+            self.remove(&victim, CloseReason::Error(Error::TooManyTunnels { limit }));
+        }
     }
 
     fn on_proceed(&mut self, peer: &Jid, offer: Option<Offer>, now: UnixTime) -> Result<(), Error> {
@@ -864,9 +995,40 @@ impl Endpoint {
         let Some(t) = self.tunnels.get_mut(peer) else {
             return Err(Error::NoTunnel(peer.to_string()));
         };
-        // The same data IQ again is acknowledged again, not read twice.
-        if !t.seen_data(id) {
-            t.on_data(method, octets, now, &mut self.certs, &mut self.io)?;
+        // The same data IQ again (same id, same content) is acknowledged
+        // again, not read twice.
+        let seen = match &octets {
+            Ok(o) => t.seen_data(id, o),
+            Err(_) => Seen::New,
+        };
+        if seen == Seen::New {
+            // A fresh ClientHello where our TLS server already read one: the
+            // peer restarted, reusing its start's id, so that start looked
+            // like a copy. The old tunnel is replaced by one made from it.
+            let restart =
+                octets.as_ref().is_ok_and(|o| starts_with_client_hello(o)) && t.had_client_hello();
+            if restart {
+                let start = t.peer_start.clone();
+                self.remove(peer, CloseReason::PeerRestarted);
+                let (sid, offer) = start.unwrap_or_default();
+                let mut fresh = self.accept(peer, offer.clone(), now)?;
+                fresh.peer_start = Some((sid, offer));
+                if let Ok(o) = &octets {
+                    fresh.seen_data(id, o);
+                }
+                self.tunnels.insert(peer.clone(), fresh);
+            }
+            let Some(t) = self.tunnels.get_mut(peer) else {
+                return Err(Error::NoTunnel(peer.to_string()));
+            };
+            t.on_data(
+                method,
+                octets,
+                now,
+                &mut self.certs,
+                &self.remembered,
+                &mut self.io,
+            )?;
         }
         // The acknowledgement goes out behind the data this input produces.
         self.io.answered = true;

@@ -86,9 +86,17 @@ impl Io {
     }
 
     /// Takes the pending entry for an answer, if `from` is who we asked.
-    pub(crate) fn answer(&mut self, id: &str, from: Option<&str>) -> Option<Pending> {
+    /// An error may also come from the peer's bare JID or its domain: a
+    /// server answers in the peer's name that way for a resource that is
+    /// gone (RFC 6120 §10.5.3.2 lets it choose). Only servers can send
+    /// from those addresses (they stamp `from` on what clients send), and
+    /// the id must still be one we wait for.
+    pub(crate) fn answer(&mut self, id: &str, from: Option<&str>, error: bool) -> Option<Pending> {
         let p = self.pending.get(id)?;
-        if from != Some(p.peer.as_str()) {
+        let from = from?;
+        let ok = from == p.peer.as_str()
+            || (error && (from == p.peer.bare_str() || from == p.peer.domain()));
+        if !ok {
             return None;
         }
         self.pending.remove(id)

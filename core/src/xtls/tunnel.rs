@@ -18,8 +18,9 @@ use rustls::Connection;
 use rustls_pki_types::UnixTime;
 
 use super::certificates::CertificateCache;
-use super::config::Limits;
+use super::config::{Limits, MAX_TLS_RECORD};
 use super::delivery::Delivery;
+use super::resend::{self, Remembered};
 use super::event::{Event, ReturnedStanza, Role, TunnelInfo, Wait};
 use super::info::{tunnel_info, Handshake, Peer};
 use super::io::{Io, PendingKind};
@@ -31,11 +32,42 @@ use crate::jid::Jid;
 use crate::policy::Policy;
 use crate::xml::{self, Element, StanzaFramer, XmlLimits};
 
-/// Ids of the data IQs a tunnel received last, remembered so that the same
-/// IQ delivered twice (a stream resumed with XEP-0198 resends what was not
-/// acknowledged) is acknowledged again instead of feeding its TLS records to
-/// the session a second time.
+/// Data IQs a tunnel received last, remembered by id and content so that
+/// the same IQ delivered twice (a stream resumed with XEP-0198 resends what
+/// was not acknowledged) is acknowledged again instead of feeding its TLS
+/// records to the session a second time. An IQ with a remembered id and
+/// other content is new: a restarted peer counts its ids from 1 again
+/// (RFC 6120 §8.1.3 makes ids unique within one stream only).
 pub const RECENT_DATA_IDS: usize = 64;
+
+
+/// What a received data IQ is, compared with those received last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Seen {
+    /// Its id and content were received recently: a copy.
+    Copy,
+    /// New data.
+    New,
+}
+
+/// A fingerprint of a data IQ's TLS octets: its length, and its first and
+/// last 64 octets. TLS records are unique (a fresh random or sequence
+/// number in each), so two IQs that agree here are the same IQ.
+pub(crate) fn fingerprint(octets: &[u8]) -> u64 {
+    let head = &octets[..octets.len().min(64)];
+    let tail = &octets[octets.len().saturating_sub(64)..];
+    let mut joined = Vec::with_capacity(136);
+    joined.extend_from_slice(&(octets.len() as u64).to_be_bytes());
+    joined.extend_from_slice(head);
+    joined.extend_from_slice(tail);
+    resend::digest(&joined)
+}
+
+/// True when `octets` begin with a TLS ClientHello record (RFC 8446 §5.1,
+/// §4.1.2): content type 22, a legacy version 3.x, handshake type 1.
+pub(crate) fn starts_with_client_hello(octets: &[u8]) -> bool {
+    matches!(octets, [22, 3, _, _, _, 1, ..])
+}
 
 /// Largest TLS record overhead of the suites tunnels use (TLS 1.2 AES-GCM:
 /// 5-octet header, 8-octet explicit nonce, 16-octet tag), reserved per data
@@ -145,18 +177,36 @@ pub(crate) struct Tunnel {
     policy: Arc<Policy>,
     xml_limits: XmlLimits,
     strip_routing: bool,
-    /// The peer's start IQ that made this tunnel (responder), to recognise
-    /// the same start delivered twice.
-    pub peer_start_id: Option<String>,
-    /// When the current phase (start, handshake) began.
+    /// The peer's start IQ that made this tunnel (responder): its id and
+    /// offer, to recognise the same start delivered twice, and to make a new
+    /// tunnel from when a restarted peer sends a fresh ClientHello.
+    pub peer_start: Option<(String, Option<wire::Offer>)>,
+    /// When the current phase (start, handshake) began, or last made
+    /// progress (handshake).
     since: UnixTime,
+    /// Data IQs received so far.
+    pub rx_data: u64,
+    /// Stanzas (and rejected elements) received through the TLS stream,
+    /// counted like the sender counts them ([`resend`]).
+    pub rx_stanzas: u64,
+    /// The number of the next stanza when it was sent again: its `<resent/>`
+    /// marker.
+    resent: Option<(u64, u64)>,
+    /// The tunnel's name, exported from its TLS session ([`resend`]).
+    pub tunnel_id: Option<u64>,
+    /// When the peer's TLS close_notify arrived: its `<close/>` must follow
+    /// within [`Limits::close_timeout`].
+    peer_closed: Option<UnixTime>,
+    /// Ordering among the endpoint's tunnels: smaller is older.
+    pub created: u64,
     sent_data: bool,
     /// Stanzas sent and not confirmed, and the data IQs in flight.
     delivery: Delivery,
     /// TLS octets produced and not yet in a data IQ (window full).
     out_tls: Vec<u8>,
-    /// Ids of the data IQs received last (at most [`RECENT_DATA_IDS`]).
-    recent_rx: VecDeque<String>,
+    /// Ids and fingerprints of the data IQs received last (at most
+    /// [`RECENT_DATA_IDS`]).
+    recent_rx: VecDeque<(String, u64)>,
     /// Something may be ready to go out: [`Tunnel::flush`] has work.
     pub dirty: bool,
     framer: StanzaFramer,
@@ -179,6 +229,7 @@ impl Tunnel {
         policy: Arc<Policy>,
         strip_routing: bool,
         now: UnixTime,
+        created: u64,
     ) -> Self {
         Tunnel {
             peer,
@@ -192,8 +243,14 @@ impl Tunnel {
             limits,
             policy,
             strip_routing,
-            peer_start_id: None,
+            peer_start: None,
             since: now,
+            rx_data: 0,
+            rx_stanzas: 0,
+            resent: None,
+            tunnel_id: None,
+            peer_closed: None,
+            created,
             sent_data: false,
             delivery: Delivery::default(),
             out_tls: Vec::new(),
@@ -258,12 +315,12 @@ impl Tunnel {
 
     /// Queues one outgoing stanza (already checked and stripped). It is
     /// taken whole or refused with nothing changed.
-    pub(crate) fn send(&mut self, plain: Vec<u8>) -> Result<(), Error> {
+    pub(crate) fn send(&mut self, plain: Vec<u8>, marker: Option<Box<[u8]>>) -> Result<(), Error> {
         if self.state() == TunnelState::Closing {
             return Err(Error::TunnelClosed);
         }
         self.delivery
-            .accept(plain, self.limits.max_buffered_bytes)?;
+            .accept(plain, marker, self.limits.max_buffered_bytes)?;
         self.dirty = true;
         Ok(())
     }
@@ -328,23 +385,51 @@ impl Tunnel {
         }
     }
 
-    /// Handles the acknowledgement of our data IQ `id`.
-    pub(crate) fn on_ack(&mut self, id: &str) {
-        self.delivery.ack(id);
+    /// Handles the acknowledgement of our data IQ `id` at `now`: progress.
+    pub(crate) fn on_ack(&mut self, id: &str, now: UnixTime) {
+        self.delivery.ack(id, now);
+        if self.state() == TunnelState::Handshaking {
+            self.since = now;
+        }
         self.dirty = true;
     }
 
-    /// True when data IQ `id` was received recently (a duplicate: it is
-    /// acknowledged again and not read). Remembers it otherwise.
-    pub(crate) fn seen_data(&mut self, id: &str) -> bool {
-        if self.recent_rx.iter().any(|r| r == id) {
-            return true;
+    /// Data IQ `id` was answered with an error (by the peer or its server):
+    /// what it and later IQs carried did not arrive.
+    pub(crate) fn on_refused(&mut self, id: &str) {
+        self.delivery.refused(id);
+    }
+
+    /// Whether data IQ `id` with these octets was received recently (a
+    /// copy: it is acknowledged again and not read); remembers it when not.
+    pub(crate) fn seen_data(&mut self, id: &str, octets: &[u8]) -> Seen {
+        let print = fingerprint(octets);
+        if let Some(i) = self.recent_rx.iter().position(|(r, _)| r == id) {
+            if self.recent_rx[i].1 == print {
+                return Seen::Copy;
+            }
+            // The same id with other content: a peer that counts its ids
+            // anew. The old entry can no longer be told from it.
+            self.recent_rx.remove(i);
         }
         if self.recent_rx.len() >= RECENT_DATA_IDS {
             self.recent_rx.pop_front();
         }
-        self.recent_rx.push_back(id.to_owned());
-        false
+        self.recent_rx.push_back((id.to_owned(), print));
+        Seen::New
+    }
+
+    /// True for a responder tunnel whose TLS server already read a
+    /// ClientHello: another one can only come from a peer that restarted.
+    pub(crate) fn had_client_hello(&self) -> bool {
+        self.role == Role::Responder && self.rx_data > 0
+    }
+
+    /// True for a responder whose peer has not sent its ClientHello yet or
+    /// whose handshake is not complete: a half-open tunnel.
+    pub(crate) fn is_half_open(&self) -> bool {
+        self.role == Role::Responder
+            && matches!(self.phase, Phase::Starting { .. } | Phase::Handshaking { .. })
     }
 
     /// When this tunnel next needs [`Tunnel::expired`] checked, and what it
@@ -356,6 +441,11 @@ impl Tunnel {
                 Some((after(self.since, l.start_timeout), Wait::Proceed)),
                 None,
             ),
+            // A peer's start whose ClientHello has not come: a short wait.
+            Phase::Handshaking { .. } if self.role == Role::Responder && self.rx_data == 0 => (
+                Some((after(self.since, l.half_open_timeout), Wait::Handshake)),
+                None,
+            ),
             Phase::Handshaking { .. } => (
                 Some((after(self.since, l.handshake_timeout), Wait::Handshake)),
                 None,
@@ -364,11 +454,15 @@ impl Tunnel {
                 close_sent: Some((_, t)),
                 ..
             } => (None, Some((after(*t, l.close_timeout), Wait::Closed))),
-            _ => (None, None),
+            _ => (
+                None,
+                self.peer_closed
+                    .map(|t| (after(t, l.close_timeout), Wait::Closed)),
+            ),
         };
         let ack = self
             .delivery
-            .oldest_unanswered()
+            .waiting_since()
             .map(|t| (after(t, l.ack_timeout), Wait::Ack));
         [phase, ack, closed]
             .into_iter()
@@ -376,16 +470,32 @@ impl Tunnel {
             .min_by_key(|(t, _)| *t)
     }
 
-    /// Every stanza not confirmed, routing restored, oldest first.
-    pub(crate) fn take_returned(&mut self) -> Vec<ReturnedStanza> {
-        self.delivery
+    /// Every stanza not confirmed, routing restored, oldest first; and
+    /// for each that may have been delivered, its text as sent (routing
+    /// stripped) and its number in the stream, to recognise it when it is
+    /// sent again ([`resend`]).
+    pub(crate) fn take_returned(&mut self) -> (Vec<ReturnedStanza>, Vec<(Vec<u8>, u64)>) {
+        let mut maybe = Vec::new();
+        let returned = self
+            .delivery
             .take_undelivered()
             .into_iter()
-            .map(|(s, maybe_delivered)| ReturnedStanza {
-                stanza: with_routing(s, &self.local, &self.peer, &self.xml_limits),
-                maybe_delivered,
+            .map(|u| {
+                if let (true, Some(seq)) = (u.maybe_delivered, u.seq) {
+                    maybe.push((u.stanza.clone(), seq));
+                }
+                ReturnedStanza {
+                    stanza: with_routing(u.stanza, &self.local, &self.peer, &self.xml_limits),
+                    maybe_delivered: u.maybe_delivered,
+                }
             })
-            .collect()
+            .collect();
+        (returned, maybe)
+    }
+
+    /// TLS octets per second this tunnel's path has shown (0: not known).
+    pub(crate) fn path_rate(&self) -> u64 {
+        self.delivery.path_rate()
     }
 
     /// Handles the TLS octets of one incoming `<data/>` (or why its base64
@@ -396,10 +506,15 @@ impl Tunnel {
         octets: Result<&[u8], Error>,
         now: UnixTime,
         certs: &mut CertificateCache,
+        remembered: &Remembered,
         io: &mut Io,
     ) -> Result<(), Error> {
         if self.phase.tls().is_none() {
             return Err(Error::DataBeforeProceed);
+        }
+        self.rx_data += 1;
+        if self.state() == TunnelState::Handshaking {
+            self.since = now;
         }
         // §4.3: the first stanza carries 'method'; x509 is the only one rustls
         // can do. A missing method is read as x509.
@@ -423,7 +538,7 @@ impl Tunnel {
             if done_now && self.state() == TunnelState::Handshaking {
                 self.handshake_done(now, certs, io)?;
             }
-            self.drain_plaintext(io)?;
+            self.drain_plaintext(now, remembered, io)?;
         }
         self.dirty = true;
         Ok(())
@@ -476,6 +591,11 @@ impl Tunnel {
             offered: !slot.check().offer_hashes.is_empty(),
         };
         let info = Box::new(tunnel_info(self.role, handshake, peer, &self.policy));
+        let mut name = [0u8; 8];
+        self.tunnel_id = tls
+            .export_keying_material(&mut name, resend::TUNNEL_ID_LABEL, None)
+            .ok()
+            .map(|n| u64::from_be_bytes(*n));
         io.events.push_back(Event::Established {
             peer: self.peer.clone(),
             info: info.clone(),
@@ -492,19 +612,31 @@ impl Tunnel {
 
     /// Moves decrypted plaintext into the framer (straight from rustls's
     /// buffer) and delivers every complete stanza.
-    fn drain_plaintext(&mut self, io: &mut Io) -> Result<(), Error> {
+    fn drain_plaintext(
+        &mut self,
+        now: UnixTime,
+        remembered: &Remembered,
+        io: &mut Io,
+    ) -> Result<(), Error> {
         let Some(tls) = self.phase.tls_mut() else {
             return Ok(());
         };
-        let receiver = Receiver {
+        let mut receiver = Receiver {
             peer: &self.peer,
             local: &self.local,
             limits: &self.xml_limits,
+            remembered,
+            count: &mut self.rx_stanzas,
+            resent: &mut self.resent,
         };
         loop {
             let mut reader = tls.reader();
             match reader.fill_buf() {
-                Ok([]) => break, // close_notify: the peer's <close/> follows
+                // close_notify: the peer's <close/> must follow.
+                Ok([]) => {
+                    self.peer_closed.get_or_insert(now);
+                    break;
+                }
                 Ok(chunk) => {
                     let n = chunk.len();
                     // Whole stanzas straight from rustls's buffer; a partial
@@ -534,10 +666,15 @@ impl Tunnel {
     /// XTLS §4.4 on receipt (see [`Receiver::restore_routing`]).
     #[cfg(test)]
     fn restore_routing(&self, raw: &[u8]) -> Result<String, Error> {
+        let remembered = Remembered::default();
+        let (mut count, mut resent) = (0, None);
         Receiver {
             peer: &self.peer,
             local: &self.local,
             limits: &self.xml_limits,
+            remembered: &remembered,
+            count: &mut count,
+            resent: &mut resent,
         }
         .restore_routing(raw)
     }
@@ -568,9 +705,18 @@ impl Tunnel {
             .ok_or(Error::NotAStanza(el.name))
     }
 
+    /// The smallest data IQ worth starting: one whole TLS record (or all a
+    /// smaller configured IQ or window can carry).
+    fn min_data_iq(&self) -> usize {
+        let l = &self.limits;
+        MAX_TLS_RECORD
+            .min(l.max_data_bytes)
+            .min(l.initial_window_bytes)
+    }
+
     /// A data IQ for the next TLS octets, with `method` on the initiator's
     /// first (XTLS §4.3).
-    fn begin_data(&self, io: &mut Io) -> (String, DataIqWriter) {
+    fn begin_data(&self, io: &mut Io, capacity: usize) -> (String, DataIqWriter) {
         let method = (!self.sent_data && self.role == Role::Initiator).then_some(wire::METHOD_X509);
         let id = io.next_id();
         let iq = DataIqWriter::new(
@@ -578,7 +724,7 @@ impl Tunnel {
             self.peer.as_str(),
             &id,
             method,
-            self.limits.max_data_bytes,
+            capacity,
         );
         (id, iq)
     }
@@ -635,6 +781,7 @@ impl Tunnel {
     /// Writes waiting stanzas to TLS, whole, as much as the window can carry
     /// now; returns how many.
     fn feed(&mut self) -> Result<usize, Error> {
+        let min_iq = self.min_data_iq();
         let tls = match &mut self.phase {
             Phase::Established { tls, .. }
             | Phase::Closing {
@@ -645,11 +792,16 @@ impl Tunnel {
             } => tls,
             _ => return Ok(0),
         };
-        let free = self
-            .limits
-            .max_in_flight
-            .saturating_sub(self.delivery.in_flight());
-        let room = free * self.limits.max_data_bytes.saturating_sub(RECORD_OVERHEAD);
+        let l = &self.limits;
+        let free = l.max_in_flight.saturating_sub(self.delivery.in_flight());
+        let by_count = free * l.max_data_bytes.saturating_sub(RECORD_OVERHEAD);
+        let by_path = self.delivery.room(
+            l.initial_window_bytes,
+            l.ack_timeout,
+            min_iq,
+            usize::MAX,
+        );
+        let room = by_count.min(by_path);
         let n = self.delivery.batch(room.saturating_sub(self.out_tls.len()));
         if n == 0 {
             return Ok(0);
@@ -674,15 +826,34 @@ impl Tunnel {
     /// first, then straight from rustls's buffer into the stanza), and
     /// stages the rest.
     fn emit(&mut self, io: &mut Io, now: UnixTime) {
-        let max = self.limits.max_in_flight;
+        let l = self.limits;
         let mut staged = 0;
-        while self.delivery.in_flight() < max {
+        while self.delivery.in_flight() < l.max_in_flight {
             let more_tls = self.phase.tls().is_some_and(|t| t.wants_write());
             if staged == self.out_tls.len() && !more_tls {
                 break;
             }
-            let (id, mut iq) = self.begin_data(io);
-            staged += iq.push(&self.out_tls[staged..]);
+            // No larger than the path's window allows (see `pacing`).
+            let room = self.delivery.room(
+                l.initial_window_bytes,
+                l.ack_timeout,
+                self.min_data_iq(),
+                l.max_data_bytes,
+            );
+            if room == 0 {
+                break;
+            }
+            // With others in flight, an IQ takes whole records only, and
+            // waits for acknowledgements when the next one does not fit.
+            let cut_ok = self.delivery.in_flight() == 0;
+            let (id, mut iq) = self.begin_data(io, room);
+            if !cut_ok {
+                iq = iq.whole_records_only();
+            }
+            let pending = &self.out_tls[staged..];
+            let whole = whole_records(pending, room);
+            let take = if whole > 0 || !cut_ok { whole } else { pending.len() };
+            staged += iq.push(&pending[..take]);
             if staged == self.out_tls.len() {
                 if let Some(tls) = self.phase.tls_mut() {
                     while iq.room() > 0 && tls.wants_write() {
@@ -718,6 +889,21 @@ impl Tunnel {
     }
 }
 
+/// The length of the longest run of whole TLS records (RFC 8446 §5.1: a
+/// 5-octet header whose last two octets are the length) at the start of
+/// `buf` that fits in `room` octets.
+fn whole_records(buf: &[u8], room: usize) -> usize {
+    let mut at = 0;
+    while let Some(header) = buf.get(at..at + 5) {
+        let end = at + 5 + usize::from(u16::from_be_bytes([header[3], header[4]]));
+        if end > room || end > buf.len() {
+            break;
+        }
+        at = end;
+    }
+    at
+}
+
 /// What a tunnel needs to deliver the stanzas it decrypts: who is on each
 /// side, and the XML limits (borrowed apart from the TLS connection whose
 /// buffer the stanzas are read from).
@@ -725,11 +911,36 @@ struct Receiver<'t> {
     peer: &'t Jid,
     local: &'t Jid,
     limits: &'t XmlLimits,
+    /// The stanza counts of the peer's tunnels that ended.
+    remembered: &'t Remembered,
+    /// Stanzas received so far in this tunnel.
+    count: &'t mut u64,
+    /// The marker of the next stanza, when it was sent again.
+    resent: &'t mut Option<(u64, u64)>,
 }
 
 impl Receiver<'_> {
     /// Queues the stanza's event: delivered, or rejected with the reason.
-    fn deliver(&self, raw: &[u8], io: &mut Io) {
+    /// A `<resent/>` marker is remembered for the next stanza, and a
+    /// stanza it marks as one that already arrived through an earlier
+    /// tunnel is dropped ([`resend`]).
+    fn deliver(&mut self, raw: &[u8], io: &mut Io) {
+        if raw.starts_with(b"<resent") {
+            if let Some(marker) = utf8(raw)
+                .ok()
+                .and_then(|t| xml::check(t, self.limits).ok())
+                .and_then(|el| resend::read_marker(&el))
+            {
+                *self.resent = marker;
+                return;
+            }
+        }
+        *self.count += 1;
+        if let Some((tunnel, seq)) = self.resent.take() {
+            if self.remembered.arrived(self.peer, tunnel, seq) {
+                return;
+            }
+        }
         let event = match self.restore_routing(raw) {
             Ok(stanza) => Event::Stanza {
                 peer: self.peer.clone(),
@@ -816,6 +1027,7 @@ mod tests {
             Arc::new(Policy::xtls()),
             true,
             UnixTime::since_unix_epoch(Duration::from_secs(1_800_000_000)),
+            1,
         )
     }
 

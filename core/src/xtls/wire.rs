@@ -473,6 +473,8 @@ pub(crate) struct DataIqWriter {
     carry_len: usize,
     room: usize,
     written: usize,
+    /// Take only whole records, even when the IQ is still empty.
+    whole_only: bool,
 }
 
 impl DataIqWriter {
@@ -487,7 +489,15 @@ impl DataIqWriter {
             carry_len: 0,
             room,
             written: 0,
+            whole_only: false,
         }
+    }
+
+    /// Takes only whole records: one that does not fit leaves the IQ
+    /// empty rather than cut (the sender waits for the window instead).
+    pub(crate) fn whole_records_only(mut self) -> Self {
+        self.whole_only = true;
+        self
     }
 
     /// Octets it still takes.
@@ -557,12 +567,12 @@ impl std::io::Write for DataIqWriter {
 
     /// rustls hands over its queued records at once, one slice each. A
     /// record that does not fit whole waits for the next data IQ (unless
-    /// this one is empty), so the receiver can decrypt every IQ as it
-    /// arrives instead of holding half a record.
+    /// this one is empty and may cut it), so the receiver can decrypt every
+    /// IQ as it arrives instead of holding half a record.
     fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
         let mut n = 0;
         for b in bufs {
-            if b.len() > self.room && self.written > 0 {
+            if b.len() > self.room && (self.written > 0 || self.whole_only) {
                 break;
             }
             let taken = self.push(b);
