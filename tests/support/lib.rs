@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+pub mod path;
+
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -14,6 +14,7 @@ use std::io::IoSlice;
 use rustls_pki_types::UnixTime;
 
 use super::pacing::PathEstimate;
+use super::resend::{self, Copy};
 use crate::error::Error;
 
 /// A data IQ sent and not yet answered.
@@ -40,9 +41,9 @@ struct Outgoing {
     /// (once written), counted from 0 by both ends.
     seq: u64,
     stanza: Vec<u8>,
-    /// Written to TLS just before the stanza: the `<resent/>` marker of a
-    /// stanza sent again after an earlier tunnel handed it back.
-    marker: Option<Box<[u8]>>,
+    /// The earlier copies of a stanza sent again after a tunnel handed it
+    /// back, and their `<resent/>` marker, written to TLS just before it.
+    resent: Option<(Vec<Copy>, Box<[u8]>)>,
 }
 
 /// A stanza handed back when a tunnel ends.
@@ -53,6 +54,8 @@ pub(crate) struct Undelivered {
     pub maybe_delivered: bool,
     /// Its number in the tunnel's stream, when it was written to TLS.
     pub seq: Option<u64>,
+    /// Earlier copies of it, when it was a stanza sent again.
+    pub copies: Vec<Copy>,
 }
 
 /// The outgoing side of one tunnel: stanzas waiting, stanzas unconfirmed,
@@ -84,12 +87,13 @@ pub(crate) struct Delivery {
 }
 
 impl Delivery {
-    /// Takes a stanza (after `marker`, when it is sent again), or refuses
-    /// it whole when it would hold more than `limit` plaintext octets.
+    /// Takes a stanza (with its earlier `copies`, when it is sent again),
+    /// or refuses it whole when it would hold more than `limit` plaintext
+    /// octets.
     pub(crate) fn accept(
         &mut self,
         stanza: Vec<u8>,
-        marker: Option<Box<[u8]>>,
+        copies: Option<Vec<Copy>>,
         limit: usize,
     ) -> Result<(), Error> {
         if self.bytes.saturating_add(stanza.len()) > limit {
@@ -100,7 +104,10 @@ impl Delivery {
             end: 0,
             seq: 0,
             stanza,
-            marker,
+            resent: copies.map(|c| {
+                let m = resend::marker(&c);
+                (c, m)
+            }),
         });
         Ok(())
     }
@@ -125,7 +132,7 @@ impl Delivery {
             if total >= budget {
                 break;
             }
-            total += s.stanza.len() + s.marker.as_ref().map_or(0, |m| m.len());
+            total += s.stanza.len() + s.resent.as_ref().map_or(0, |(_, m)| m.len());
             n += 1;
         }
         n
@@ -136,7 +143,7 @@ impl Delivery {
     pub(crate) fn slices(&self, n: usize) -> Vec<IoSlice<'_>> {
         let mut out = Vec::with_capacity(n);
         for s in self.waiting().take(n) {
-            if let Some(m) = &s.marker {
+            if let Some((_, m)) = &s.resent {
                 out.push(IoSlice::new(m));
             }
             out.push(IoSlice::new(&s.stanza));
@@ -291,6 +298,7 @@ impl Delivery {
             .map(|(i, s)| Undelivered {
                 maybe_delivered: i < written && refused_from.is_none_or(|r| s.end <= r),
                 seq: (i < written).then_some(s.seq),
+                copies: s.resent.map(|(c, _)| c).unwrap_or_default(),
                 stanza: s.stanza,
             })
             .collect()
@@ -332,7 +340,8 @@ mod tests {
             vec![Undelivered {
                 stanza: b"c".to_vec(),
                 maybe_delivered: false,
-                seq: None
+                seq: None,
+                copies: Vec::new(),
             }]
         );
     }
@@ -355,7 +364,10 @@ mod tests {
             .collect();
         assert_eq!(
             back,
-            vec![(b"two".to_vec(), true, Some(1)), (b"three".to_vec(), false, None)]
+            vec![
+                (b"two".to_vec(), true, Some(1)),
+                (b"three".to_vec(), false, None)
+            ]
         );
         assert!(d.is_settled() && d.bytes() == 0);
     }

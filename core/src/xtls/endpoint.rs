@@ -448,8 +448,8 @@ impl Endpoint {
         let plain = t.prepare_outgoing(stanza)?.into_owned();
         // A stanza an earlier tunnel handed back as maybe delivered goes
         // with a marker, so the peer drops it if the first copy arrived.
-        let marker = self.handed_back.take(peer, &plain);
-        t.send(plain, marker)
+        let copies = self.handed_back.take(peer, &plain);
+        t.send(plain, copies)
     }
 
     /// Refuses a new tunnel when the tunnels that are not half-open reach
@@ -517,12 +517,11 @@ impl Endpoint {
             }
         }
         let (returned, maybe) = t.take_returned();
+        let limit = self.limits.remembered_tunnels;
         if let Some(id) = t.tunnel_id {
-            let limit = self.limits.remembered_tunnels;
             self.remembered.remember(peer, id, t.rx_stanzas, limit);
-            let stanzas = maybe.iter().map(|(s, seq)| (s.as_slice(), *seq));
-            self.handed_back.remember(peer, id, stanzas, limit);
         }
+        self.handed_back.remember(peer, t.created, maybe, limit);
         self.io.events.push_back(Event::Closed {
             peer: peer.clone(),
             reason,

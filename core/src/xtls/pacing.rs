@@ -80,10 +80,7 @@ impl PathEstimate {
 
     /// TLS octets that may be in flight at once.
     pub(crate) fn window(&self, initial: usize, deadline: Duration) -> usize {
-        let shown = self
-            .rate
-            .saturating_mul(deadline.as_secs().max(1))
-            / WINDOW_DEADLINE_DIVISOR;
+        let shown = self.rate.saturating_mul(deadline.as_secs().max(1)) / WINDOW_DEADLINE_DIVISOR;
         usize::try_from(shown).unwrap_or(usize::MAX).max(initial)
     }
 }

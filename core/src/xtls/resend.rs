@@ -14,17 +14,20 @@
 //!   session (RFC 8446 §7.5 / RFC 5705, label [`TUNNEL_ID_LABEL`]), and
 //!   both count the stanzas in its TLS stream from 0.
 //! - When a tunnel ends, the sender remembers, for each stanza it hands
-//!   back as maybe delivered, a digest of its text with the tunnel's name
-//!   and the stanza's number ([`HandedBack`]). When the application sends a
-//!   stanza with the same text to the same peer again, it goes into the
-//!   new tunnel's TLS stream right after a marker
-//!   `<resent xmlns='urn:xmpp:tmp:xtls:resent:0' tunnel='…' seq='…'/>`.
+//!   back as maybe delivered, a digest of its text with the names of the
+//!   copies that may have arrived: (tunnel, number) for this tunnel, and
+//!   for every earlier tunnel it was sent through ([`HandedBack`]). When the
+//!   application sends a stanza with the same text to the same peer again,
+//!   it goes into the new tunnel's TLS stream right after a marker
+//!   `<resent xmlns='urn:xmpp:tmp:xtls:resent:0' of='TUNNEL:SEQ …'/>`
+//!   (at most [`MAX_COPIES`] names, the newest).
 //! - The receiver remembers, for each tunnel that ended, how many stanzas
-//!   arrived through it ([`Remembered`]). A marked stanza whose number is
-//!   below that count arrived already: it is dropped, and nothing is
-//!   delivered twice. Servers deliver one sender's stanzas in order, so
-//!   the late copies through the old tunnel arrive before the peer's new
-//!   `<start/>` ends it, and the count is complete before the copy comes.
+//!   arrived through it ([`Remembered`]). A marked stanza one of whose
+//!   copies arrived (its number is below its tunnel's count) is dropped,
+//!   and nothing is delivered twice. Servers deliver one sender's stanzas
+//!   in order, so the late copies through an old tunnel arrive before the
+//!   peer's new `<start/>` ends it, and the count is complete before the
+//!   copy comes.
 //!
 //! Both memories are bounded by [`Limits::remembered_tunnels`]: a resend
 //! after that many further tunnels ended is delivered as new. A peer on an
@@ -56,65 +59,106 @@ pub(crate) fn digest(stanza: &[u8]) -> u64 {
     h.finish()
 }
 
-/// The marker written before a stanza sent again.
-pub(crate) fn marker(tunnel: u64, seq: u64) -> Box<[u8]> {
-    format!("<resent xmlns='{RESENT_NS}' tunnel='{tunnel:016x}' seq='{seq}'/>")
+/// Most copies a marker names: a stanza sent again more often than this
+/// through tunnels that all timed out is recognised by its newest copies.
+pub const MAX_COPIES: usize = 8;
+
+/// One copy of a stanza: the tunnel it went through and its number there.
+pub(crate) type Copy = (u64, u64);
+
+/// The marker written before a stanza sent again, naming its copies.
+pub(crate) fn marker(copies: &[Copy]) -> Box<[u8]> {
+    let mut of = String::new();
+    for (tunnel, seq) in copies {
+        if !of.is_empty() {
+            of.push(' ');
+        }
+        of.push_str(&format!("{tunnel:016x}:{seq}"));
+    }
+    format!("<resent xmlns='{RESENT_NS}' of='{of}'/>")
         .into_bytes()
         .into_boxed_slice()
 }
 
-/// The (tunnel, number) a marker element names; `None` when `el` is not
-/// a marker, `Some(None)` when it is one but unreadable.
-pub(crate) fn read_marker(el: &Element) -> Option<Option<(u64, u64)>> {
+/// The copies a marker element names; `None` when `el` is not a marker.
+/// Names that cannot be read are left out.
+pub(crate) fn read_marker(el: &Element) -> Option<Vec<Copy>> {
     if el.name != "resent" || el.ns != RESENT_NS {
         return None;
     }
-    let tunnel = el
-        .attr("tunnel")
-        .and_then(|t| u64::from_str_radix(t, 16).ok());
-    let seq = el.attr("seq").and_then(|s| s.parse().ok());
-    Some(tunnel.zip(seq))
+    let copies = el
+        .attr("of")
+        .unwrap_or_default()
+        .split_ascii_whitespace()
+        .filter_map(|c| {
+            let (t, n) = c.split_once(':')?;
+            Some((u64::from_str_radix(t, 16).ok()?, n.parse().ok()?))
+        })
+        .take(MAX_COPIES)
+        .collect();
+    Some(copies)
+}
+
+/// `copies` with `newest` added, keeping the newest [`MAX_COPIES`].
+pub(crate) fn with_copy(mut copies: Vec<Copy>, newest: Option<Copy>) -> Vec<Copy> {
+    copies.extend(newest);
+    let extra = copies.len().saturating_sub(MAX_COPIES);
+    copies.drain(..extra);
+    copies
+}
+
+/// A stanza handed back as maybe delivered.
+#[derive(Debug)]
+struct Entry {
+    /// The tunnel that handed it back (its age in the endpoint).
+    group: u64,
+    peer: Jid,
+    digest: u64,
+    copies: Vec<Copy>,
 }
 
 /// Stanzas handed back as maybe delivered, to recognise when they are sent
-/// again: (peer, digest, tunnel, number), oldest first.
+/// again, oldest first.
 #[derive(Debug, Default)]
 pub(crate) struct HandedBack {
-    entries: VecDeque<(Jid, u64, u64, u64)>,
+    entries: VecDeque<Entry>,
     /// Tunnels whose stanzas are in `entries`, oldest first.
-    tunnels: VecDeque<u64>,
+    groups: VecDeque<u64>,
 }
 
 impl HandedBack {
-    /// Remembers what tunnel `tunnel` to `peer` handed back: each
-    /// stanza's text and number. Forgets the oldest tunnel's beyond
-    /// `limit` tunnels.
-    pub(crate) fn remember<'a>(
+    /// Remembers what a tunnel to `peer` (of age `group`) handed back:
+    /// each stanza's text (as sent) and its copies. Forgets the oldest
+    /// tunnel's beyond `limit` tunnels.
+    pub(crate) fn remember(
         &mut self,
         peer: &Jid,
-        tunnel: u64,
-        stanzas: impl Iterator<Item = (&'a [u8], u64)>,
+        group: u64,
+        stanzas: Vec<(Vec<u8>, Vec<Copy>)>,
         limit: usize,
     ) {
-        let before = self.entries.len();
-        for (text, seq) in stanzas {
-            self.entries
-                .push_back((peer.clone(), digest(text), tunnel, seq));
-        }
-        if self.entries.len() == before {
+        if stanzas.is_empty() {
             return;
         }
-        self.tunnels.push_back(tunnel);
-        while self.tunnels.len() > limit {
-            if let Some(old) = self.tunnels.pop_front() {
-                self.entries.retain(|e| e.2 != old);
+        for (text, copies) in stanzas {
+            self.entries.push_back(Entry {
+                group,
+                peer: peer.clone(),
+                digest: digest(&text),
+                copies,
+            });
+        }
+        self.groups.push_back(group);
+        while self.groups.len() > limit {
+            if let Some(old) = self.groups.pop_front() {
+                self.entries.retain(|e| e.group != old);
             }
         }
     }
 
-    /// The marker for `stanza` sent to `peer`, when it is one handed back
+    /// The copies of `stanza` sent to `peer`, when it is one handed back
     /// (each is matched once).
-    pub(crate) fn take(&mut self, peer: &Jid, stanza: &[u8]) -> Option<Box<[u8]>> {
+    pub(crate) fn take(&mut self, peer: &Jid, stanza: &[u8]) -> Option<Vec<Copy>> {
         if self.entries.is_empty() {
             return None;
         }
@@ -122,9 +166,8 @@ impl HandedBack {
         let i = self
             .entries
             .iter()
-            .position(|(p, dd, _, _)| *dd == d && p == peer)?;
-        let (_, _, tunnel, seq) = self.entries.remove(i)?;
-        Some(marker(tunnel, seq))
+            .position(|e| e.digest == d && e.peer == *peer)?;
+        self.entries.remove(i).map(|e| e.copies)
     }
 }
 
@@ -143,11 +186,13 @@ impl Remembered {
         }
     }
 
-    /// True when stanza `seq` of tunnel `tunnel` with `peer` arrived.
-    pub(crate) fn arrived(&self, peer: &Jid, tunnel: u64, seq: u64) -> bool {
-        self.closed
-            .iter()
-            .any(|(p, t, n)| *t == tunnel && seq < *n && p == peer)
+    /// True when one of `copies` of a stanza from `peer` arrived.
+    pub(crate) fn arrived(&self, peer: &Jid, copies: &[Copy]) -> bool {
+        copies.iter().any(|(tunnel, seq)| {
+            self.closed
+                .iter()
+                .any(|(p, t, n)| t == tunnel && seq < n && p == peer)
+        })
     }
 }
 
@@ -158,17 +203,20 @@ mod tests {
 
     #[test]
     fn a_marker_reads_back() {
-        let m = marker(0xfeed, 7);
+        let m = marker(&[(0xfeed, 7), (1, 0)]);
         let el = parse(&m, &XmlLimits::default()).unwrap();
-        assert_eq!(read_marker(&el), Some(Some((0xfeed, 7))));
+        assert_eq!(read_marker(&el), Some(vec![(0xfeed, 7), (1, 0)]));
         let bad = parse(
-            format!("<resent xmlns='{RESENT_NS}' tunnel='zz' seq='1'/>").as_bytes(),
+            format!("<resent xmlns='{RESENT_NS}' of='zz:1 2:x 3:4'/>").as_bytes(),
             &XmlLimits::default(),
         )
         .unwrap();
-        assert_eq!(read_marker(&bad), Some(None));
+        assert_eq!(read_marker(&bad), Some(vec![(3, 4)]));
         let other = parse(b"<resent/>", &XmlLimits::default()).unwrap();
         assert_eq!(read_marker(&other), None);
+        let many = (0..20).fold(Vec::new(), |c, i| with_copy(c, Some((i, i))));
+        assert_eq!(many.len(), MAX_COPIES);
+        assert_eq!(many[0], (12, 12), "the newest are kept");
     }
 
     #[test]
@@ -176,18 +224,23 @@ mod tests {
         let peer = Jid::parse("juliet@capulet.lit/balcony").unwrap();
         let other = Jid::parse("nurse@capulet.lit/c").unwrap();
         let mut h = HandedBack::default();
-        h.remember(&peer, 1, [(&b"<message/>"[..], 3)].into_iter(), 2);
+        h.remember(&peer, 1, vec![(b"<message/>".to_vec(), vec![(1, 3)])], 2);
         assert!(h.take(&other, b"<message/>").is_none(), "another peer");
-        assert_eq!(h.take(&peer, b"<message/>"), Some(marker(1, 3)));
+        assert_eq!(h.take(&peer, b"<message/>"), Some(vec![(1, 3)]));
         assert!(h.take(&peer, b"<message/>").is_none(), "matched once");
         for t in 2..5 {
-            h.remember(&peer, t, [(&b"<x/>"[..], t)].into_iter(), 2);
+            h.remember(&peer, t, vec![(b"<x/>".to_vec(), vec![(t, t)])], 2);
         }
-        assert_eq!(h.take(&peer, b"<x/>"), Some(marker(3, 3)), "tunnel 2 forgotten");
+        assert_eq!(
+            h.take(&peer, b"<x/>"),
+            Some(vec![(3, 3)]),
+            "tunnel 2 forgotten"
+        );
         let mut r = Remembered::default();
         r.remember(&peer, 9, 4, 1);
-        assert!(r.arrived(&peer, 9, 3) && !r.arrived(&peer, 9, 4));
+        assert!(r.arrived(&peer, &[(1, 0), (9, 3)]) && !r.arrived(&peer, &[(9, 4)]));
+        assert!(!r.arrived(&other, &[(9, 3)]));
         r.remember(&peer, 10, 4, 1);
-        assert!(!r.arrived(&peer, 9, 0), "bounded");
+        assert!(!r.arrived(&peer, &[(9, 0)]), "bounded");
     }
 }

@@ -20,10 +20,10 @@ use rustls_pki_types::UnixTime;
 use super::certificates::CertificateCache;
 use super::config::{Limits, MAX_TLS_RECORD};
 use super::delivery::Delivery;
-use super::resend::{self, Remembered};
 use super::event::{Event, ReturnedStanza, Role, TunnelInfo, Wait};
 use super::info::{tunnel_info, Handshake, Peer};
 use super::io::{Io, PendingKind};
+use super::resend::{self, Copy, Remembered};
 use super::trust::{PeerAuth, PeerSlot};
 use super::wire::{self, DataIqWriter, Payload};
 use crate::error::{Error, TlsFailure};
@@ -39,7 +39,6 @@ use crate::xml::{self, Element, StanzaFramer, XmlLimits};
 /// other content is new: a restarted peer counts its ids from 1 again
 /// (RFC 6120 §8.1.3 makes ids unique within one stream only).
 pub const RECENT_DATA_IDS: usize = 64;
-
 
 /// What a received data IQ is, compared with those received last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,9 +188,9 @@ pub(crate) struct Tunnel {
     /// Stanzas (and rejected elements) received through the TLS stream,
     /// counted like the sender counts them ([`resend`]).
     pub rx_stanzas: u64,
-    /// The number of the next stanza when it was sent again: its `<resent/>`
+    /// The earlier copies of the next stanza, named by its `<resent/>`
     /// marker.
-    resent: Option<(u64, u64)>,
+    resent: Option<Vec<Copy>>,
     /// The tunnel's name, exported from its TLS session ([`resend`]).
     pub tunnel_id: Option<u64>,
     /// When the peer's TLS close_notify arrived: its `<close/>` must follow
@@ -315,12 +314,12 @@ impl Tunnel {
 
     /// Queues one outgoing stanza (already checked and stripped). It is
     /// taken whole or refused with nothing changed.
-    pub(crate) fn send(&mut self, plain: Vec<u8>, marker: Option<Box<[u8]>>) -> Result<(), Error> {
+    pub(crate) fn send(&mut self, plain: Vec<u8>, copies: Option<Vec<Copy>>) -> Result<(), Error> {
         if self.state() == TunnelState::Closing {
             return Err(Error::TunnelClosed);
         }
         self.delivery
-            .accept(plain, marker, self.limits.max_buffered_bytes)?;
+            .accept(plain, copies, self.limits.max_buffered_bytes)?;
         self.dirty = true;
         Ok(())
     }
@@ -429,7 +428,10 @@ impl Tunnel {
     /// whose handshake is not complete: a half-open tunnel.
     pub(crate) fn is_half_open(&self) -> bool {
         self.role == Role::Responder
-            && matches!(self.phase, Phase::Starting { .. } | Phase::Handshaking { .. })
+            && matches!(
+                self.phase,
+                Phase::Starting { .. } | Phase::Handshaking { .. }
+            )
     }
 
     /// When this tunnel next needs [`Tunnel::expired`] checked, and what it
@@ -471,18 +473,24 @@ impl Tunnel {
     }
 
     /// Every stanza not confirmed, routing restored, oldest first; and
-    /// for each that may have been delivered, its text as sent (routing
-    /// stripped) and its number in the stream, to recognise it when it is
-    /// sent again ([`resend`]).
-    pub(crate) fn take_returned(&mut self) -> (Vec<ReturnedStanza>, Vec<(Vec<u8>, u64)>) {
+    /// for each of which a copy may have arrived, its text as sent (routing
+    /// stripped) and those copies, to recognise it when it is sent again
+    /// ([`resend`]).
+    pub(crate) fn take_returned(&mut self) -> (Vec<ReturnedStanza>, Vec<(Vec<u8>, Vec<Copy>)>) {
         let mut maybe = Vec::new();
+        let tunnel = self.tunnel_id;
         let returned = self
             .delivery
             .take_undelivered()
             .into_iter()
             .map(|u| {
-                if let (true, Some(seq)) = (u.maybe_delivered, u.seq) {
-                    maybe.push((u.stanza.clone(), seq));
+                let this = match (u.maybe_delivered, u.seq, tunnel) {
+                    (true, Some(seq), Some(t)) => Some((t, seq)),
+                    _ => None,
+                };
+                let copies = resend::with_copy(u.copies, this);
+                if !copies.is_empty() {
+                    maybe.push((u.stanza.clone(), copies));
                 }
                 ReturnedStanza {
                     stanza: with_routing(u.stanza, &self.local, &self.peer, &self.xml_limits),
@@ -795,12 +803,9 @@ impl Tunnel {
         let l = &self.limits;
         let free = l.max_in_flight.saturating_sub(self.delivery.in_flight());
         let by_count = free * l.max_data_bytes.saturating_sub(RECORD_OVERHEAD);
-        let by_path = self.delivery.room(
-            l.initial_window_bytes,
-            l.ack_timeout,
-            min_iq,
-            usize::MAX,
-        );
+        let by_path = self
+            .delivery
+            .room(l.initial_window_bytes, l.ack_timeout, min_iq, usize::MAX);
         let room = by_count.min(by_path);
         let n = self.delivery.batch(room.saturating_sub(self.out_tls.len()));
         if n == 0 {
@@ -852,7 +857,11 @@ impl Tunnel {
             }
             let pending = &self.out_tls[staged..];
             let whole = whole_records(pending, room);
-            let take = if whole > 0 || !cut_ok { whole } else { pending.len() };
+            let take = if whole > 0 || !cut_ok {
+                whole
+            } else {
+                pending.len()
+            };
             staged += iq.push(&pending[..take]);
             if staged == self.out_tls.len() {
                 if let Some(tls) = self.phase.tls_mut() {
@@ -915,8 +924,8 @@ struct Receiver<'t> {
     remembered: &'t Remembered,
     /// Stanzas received so far in this tunnel.
     count: &'t mut u64,
-    /// The marker of the next stanza, when it was sent again.
-    resent: &'t mut Option<(u64, u64)>,
+    /// The earlier copies of the next stanza, when it was sent again.
+    resent: &'t mut Option<Vec<Copy>>,
 }
 
 impl Receiver<'_> {
@@ -931,13 +940,13 @@ impl Receiver<'_> {
                 .and_then(|t| xml::check(t, self.limits).ok())
                 .and_then(|el| resend::read_marker(&el))
             {
-                *self.resent = marker;
+                *self.resent = Some(marker);
                 return;
             }
         }
         *self.count += 1;
-        if let Some((tunnel, seq)) = self.resent.take() {
-            if self.remembered.arrived(self.peer, tunnel, seq) {
+        if let Some(copies) = self.resent.take() {
+            if self.remembered.arrived(self.peer, &copies) {
                 return;
             }
         }
