@@ -32,15 +32,12 @@ fn path(shapers: [Shaper; 2]) -> Path {
 fn establish(p: &mut Path) {
     p.eps[A].open(&jid(JULIET), p.now()).unwrap();
     let end = p.t + 60_000;
-    p.run_until(
-        end,
-        |_| {},
-        |p| p.eps[A].tunnel_state(&jid(JULIET)) == Some(TunnelState::Established),
-    );
-    assert_eq!(
-        p.eps[A].tunnel_state(&jid(JULIET)),
-        Some(TunnelState::Established)
-    );
+    let both = |p: &Path| {
+        p.eps[A].tunnel_state(&jid(JULIET)) == Some(TunnelState::Established)
+            && p.eps[B].tunnel_state(&jid(ROMEO)) == Some(TunnelState::Established)
+    };
+    p.run_until(end, |_| {}, both);
+    assert!(both(p), "not established");
 }
 
 /// Sends `stanzas` from Romeo as the buffer takes them (an application
@@ -170,6 +167,55 @@ fn a_path_that_goes_silent_is_noticed_within_the_ack_timeout() {
             returned.len()
         );
     }
+}
+
+/// A path that slows down in the middle of a transfer (a shaper's burst
+/// used up, a congested link): what the window allowed at the earlier
+/// speed is queued at the slow hop, so the oldest data IQ waits far longer
+/// than `ack_timeout` for its acknowledgement. Acknowledgements keep
+/// coming, so the tunnel is not dead and does not time out.
+#[test]
+fn a_path_that_slows_down_keeps_its_tunnel_while_acknowledgements_come() {
+    let mut p = path([Shaper::open(), Shaper::open()]);
+    establish(&mut p);
+    let stanzas: Vec<String> = (0..120).map(|i| message(i, 16 * 1024)).collect();
+    let mut send = sender(stanzas);
+    let mut slowed = false;
+    p.run_until(
+        3_600_000,
+        |p| {
+            send(p);
+            // Once the window has grown past several data IQs, the hop
+            // slows to 3,000 B/s.
+            if !slowed && p.stanzas(B).len() >= 20 {
+                p.shapers[A] = Shaper::shaped(3_000, 0);
+                slowed = true;
+            }
+        },
+        |p| p.stanzas(B).len() == 120,
+    );
+    assert!(slowed);
+    assert_eq!(p.stanzas(B).len(), 120);
+    assert!(p.closes(A).is_empty() && p.closes(B).is_empty());
+}
+
+/// A `<close/>` for an old tunnel that reaches us while our new start is
+/// not answered yet does not end the new tunnel.
+#[test]
+fn a_late_close_of_an_old_tunnel_does_not_end_the_new_one() {
+    let mut r = endpoint(ROMEO, TrustMode::Offer);
+    r.open(&jid(JULIET), now()).unwrap();
+    let start = parse(&r.poll_transmit().unwrap());
+    assert!(start.elements().any(|e| e.name == "start"));
+    let close = format!(
+        "<iq type='set' id='old-close' from='{JULIET}' to='{ROMEO}'><close xmlns='urn:xmpp:tmp:xtls'/></iq>"
+    );
+    r.handle_incoming(close.as_bytes(), now()).unwrap();
+    let answer = parse(&r.poll_transmit().unwrap());
+    assert_eq!(answer.attr("type"), Some("result"));
+    assert!(answer.elements().any(|e| e.name == "closed"));
+    assert_eq!(r.tunnel_state(&jid(JULIET)), Some(TunnelState::Starting));
+    assert!(r.poll_event().is_none());
 }
 
 /// Sends again, through a new tunnel, everything a closed tunnel handed

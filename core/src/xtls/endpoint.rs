@@ -1042,10 +1042,18 @@ impl Endpoint {
     }
 
     fn on_close(&mut self, peer: &Jid, id: &str) -> Result<(), Error> {
-        if !self.tunnels.contains_key(peer) {
+        let Some(t) = self.tunnels.get(peer) else {
             return Err(Error::NoTunnel(peer.to_string()));
-        }
+        };
+        let ours_unanswered = t.role == Role::Initiator && t.state() == TunnelState::Starting;
         self.reply(peer, id, Payload::Closed);
+        // Our start is not answered yet: the peer cannot be closing the
+        // tunnel it starts (it would refuse the start instead), so this
+        // closes an earlier one, which it gave up while this start was on
+        // its way. It is answered, and the new tunnel goes on.
+        if ours_unanswered {
+            return Ok(());
+        }
         self.remove(peer, CloseReason::Peer);
         Ok(())
     }
