@@ -357,3 +357,58 @@ fn a_close_never_overtakes_an_earlier_acknowledgement() {
     assert!(returned.is_empty(), "{returned:?}");
     assert_eq!(stanzas(&drain(&mut r)).len(), 1);
 }
+
+/// Servers answer an IQ to a resource that is gone in the peer's name,
+/// some from its full JID, some from its bare JID or its domain (RFC 6120
+/// §10.5.3.2 leaves it to them). Each is matched to the waiting data IQ by
+/// id: the tunnel closes at once, and the stanza comes back as not
+/// delivered (the error proves it did not arrive). An error from anyone
+/// else does not touch the tunnel.
+#[test]
+fn an_error_from_the_peers_bare_jid_or_domain_closes_at_once_as_not_delivered() {
+    for from in [JULIET, "juliet@capulet.lit", "capulet.lit"] {
+        let (mut r, _j) = established();
+        r.send(&jid(JULIET), msg("gone?").as_bytes(), at(1)).unwrap();
+        let data = parse(&r.poll_transmit().unwrap());
+        let id = data.attr("id").unwrap().to_owned();
+        let error = |from: &str| {
+            format!(
+                "<iq type='error' id='{id}' from='{from}' to='{ROMEO}'><error type='cancel'>\
+                 <service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"
+            )
+        };
+        // The nurse (another account of the same domain) cannot end it.
+        let _ = r.handle_incoming(error("nurse@capulet.lit").as_bytes(), at(2));
+        assert_eq!(r.tunnel_state(&jid(JULIET)), Some(TunnelState::Established));
+        r.handle_incoming(error(from).as_bytes(), at(2)).unwrap();
+        assert_eq!(r.tunnel_count(), 0, "{from}");
+        let (reason, returned) = closed(&drain(&mut r)).unwrap();
+        assert!(matches!(reason, CloseReason::Error(_)), "{reason:?}");
+        assert_eq!(returned.len(), 1);
+        assert!(returned[0].0.contains("gone?"));
+        assert!(!returned[0].1, "refused, so not delivered ({from})");
+    }
+}
+
+/// The peer closes and logs out at once: its TLS close_notify arrives, the
+/// `<close/>` that should follow never does. No state without a deadline:
+/// the tunnel ends `close_timeout` later.
+#[test]
+fn a_peer_that_closes_and_leaves_does_not_leave_our_tunnel_open() {
+    let (mut r, mut j) = established();
+    j.close(&jid(ROMEO), at(1)).unwrap();
+    // Juliet's close_notify reaches romeo; then she is gone.
+    while let Some(s) = j.poll_transmit() {
+        r.handle_incoming(s.as_bytes(), at(1)).unwrap();
+    }
+    while r.poll_transmit().is_some() {}
+    assert_eq!(r.tunnel_state(&jid(JULIET)), Some(TunnelState::Established));
+    assert_eq!(r.poll_timeout(), Some(at(11)));
+    r.handle_timeout(at(11));
+    assert_eq!(r.tunnel_count(), 0);
+    let (reason, _) = closed(&drain(&mut r)).unwrap();
+    assert_eq!(reason, CloseReason::Timeout(Wait::Closed));
+    // She is told, in case she is still there.
+    let close = parse(&r.poll_transmit().unwrap());
+    assert!(close.elements().any(|c| c.name == "close"));
+}

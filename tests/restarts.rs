@@ -100,6 +100,12 @@ fn say(from: &mut Endpoint, to: &str, body: &str) {
 /// The old tunnel was opened by the peer that restarts (`by_peer`) or by
 /// us; the restarted peer counts its ids from 1 again (`reused`) or not.
 fn restart(by_peer: bool, reused: bool) {
+    restart_with(by_peer, reused, false);
+}
+
+/// [`restart`], where the restarted peer may also have a new key
+/// (`new_key`: it lost its stored identity too).
+fn restart_with(by_peer: bool, reused: bool, new_key: bool) {
     let identity = Identity::self_signed(&jid(ROMEO)).unwrap();
     let mut j = endpoint(JULIET, TrustMode::Offer);
     let mut r1 = romeo_with(&identity);
@@ -117,6 +123,11 @@ fn restart(by_peer: bool, reused: bool) {
 
     // Romeo's client restarts with its stored identity and nothing else.
     drop(r1);
+    let identity = if new_key {
+        Identity::self_signed(&jid(ROMEO)).unwrap()
+    } else {
+        identity
+    };
     let mut r2 = romeo_with(&identity);
     let mut ids2 = Renumber::from(if reused { 1 } else { 1000 });
     r2.open(&jid(JULIET), now()).unwrap();
@@ -144,6 +155,13 @@ fn restart(by_peer: bool, reused: bool) {
 #[test]
 fn a_restarted_peer_reusing_its_ids_opens_a_new_tunnel() {
     restart(true, true);
+}
+
+/// Its start has the old id but a new offer (a new certificate hash): not
+/// a copy, so the new tunnel is checked against the new offer.
+#[test]
+fn a_restarted_peer_with_a_new_key_reusing_its_ids_opens_a_new_tunnel() {
+    restart_with(true, true, true);
 }
 
 #[test]
