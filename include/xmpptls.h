@@ -520,6 +520,27 @@ xmpptls_result xmpptls_endpoint_config_load_pins_json(struct xmpptls_endpoint_co
                                                       const char *json,
                                                       size_t len);
 
+// Sets the limit called `name` (snake_case, as the core's `LimitSettings`
+// names it: `"ack_timeout_secs"`, `"max_in_flight"`, `"max_half_open"`,
+// …; the README's table lists all with their defaults). Sizes in octets,
+// deadlines in whole seconds. An unknown name is `XMPPTLS_ERR_CONFIG`
+// and changes nothing; values are checked when the endpoint is made.
+//
+// # Safety
+// `cfg` is live; `name` is NUL-terminated.
+xmpptls_result xmpptls_endpoint_config_set_limit(struct xmpptls_endpoint_config *cfg,
+                                                 const char *name,
+                                                 uint64_t value);
+
+// The limit called `name` in `*out` (the default until set).
+// `XMPPTLS_ERR_CONFIG` for an unknown name (`*out` untouched).
+//
+// # Safety
+// `cfg` is live; `name` is NUL-terminated; `out` is writable.
+xmpptls_result xmpptls_endpoint_config_get_limit(struct xmpptls_endpoint_config *cfg,
+                                                 const char *name,
+                                                 uint64_t *out);
+
 // Creates an endpoint from a configuration (the configuration stays the
 // caller's to free). `callback` (may be NULL) is called with `userdata`
 // whenever trust on first use pins a key, when the application polls the
@@ -846,6 +867,48 @@ xmpptls_result xmpptls_event_returned(const struct xmpptls_event *ev,
 // # Safety
 // `ev` is NULL or was returned by `xmpptls_endpoint_poll_event` and not freed.
 void xmpptls_event_free(struct xmpptls_event *ev);
+
+// Accepts starts only from JIDs listed with
+// `xmpptls_endpoint_allow_starts_from` (1), or from anyone (0, the
+// default). A start from anyone else is answered `service-unavailable`
+// and takes no tunnel slot. Typical use: list the roster's contacts.
+//
+// # Safety
+// `ep` is live.
+xmpptls_result xmpptls_endpoint_restrict_starts(struct xmpptls_endpoint *ep, int32_t restricted);
+
+// Lists a JID's bare form, or a whole domain, as one that may start
+// tunnels while starts are restricted.
+//
+// # Safety
+// `ep` is live; `jid_str` is NUL-terminated.
+xmpptls_result xmpptls_endpoint_allow_starts_from(struct xmpptls_endpoint *ep, const char *jid_str);
+
+// Takes a JID's bare form (or a domain) off that list; `XMPPTLS_EMPTY`
+// when it was not listed. Its tunnels stay until they end.
+//
+// # Safety
+// `ep` is live; `jid_str` is NUL-terminated.
+xmpptls_result xmpptls_endpoint_revoke_starts_from(struct xmpptls_endpoint *ep,
+                                                   const char *jid_str);
+
+// The number of half-open tunnels: peers' starts whose handshake is not
+// complete (bounded by the `max_half_open` limit; 0 for NULL).
+//
+// # Safety
+// `ep` is NULL or live.
+size_t xmpptls_endpoint_half_open_count(struct xmpptls_endpoint *ep);
+
+// The TLS octets a second the tunnel with `peer` has seen its path
+// deliver (a lower bound from acknowledgements; 0 before the first), in
+// `*out`. The window and deadlines follow it. `XMPPTLS_EMPTY` when there
+// is no tunnel with `peer`.
+//
+// # Safety
+// `ep` is live; `peer` is NUL-terminated; `out` is writable.
+xmpptls_result xmpptls_endpoint_path_rate(struct xmpptls_endpoint *ep,
+                                          const char *peer,
+                                          uint64_t *out);
 
 // Generates an ECDSA P-256 key and a self-signed certificate naming the
 // bare form of `jid` as XmppAddr (RFC 6120 §13.7.1.4).

@@ -368,7 +368,8 @@ fn a_close_never_overtakes_an_earlier_acknowledgement() {
 fn an_error_from_the_peers_bare_jid_or_domain_closes_at_once_as_not_delivered() {
     for from in [JULIET, "juliet@capulet.lit", "capulet.lit"] {
         let (mut r, _j) = established();
-        r.send(&jid(JULIET), msg("gone?").as_bytes(), at(1)).unwrap();
+        r.send(&jid(JULIET), msg("gone?").as_bytes(), at(1))
+            .unwrap();
         let data = parse(&r.poll_transmit().unwrap());
         let id = data.attr("id").unwrap().to_owned();
         let error = |from: &str| {

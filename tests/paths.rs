@@ -40,9 +40,11 @@ fn establish(p: &mut Path) {
     assert!(both(p), "not established");
     // And quiet: every answer (the session tickets' acknowledgements) in.
     let end = p.t + 60_000;
-    p.run_until(end, |_| {}, |p| {
-        p.eps[A].pending_answers() == 0 && p.eps[B].pending_answers() == 0
-    });
+    p.run_until(
+        end,
+        |_| {},
+        |p| p.eps[A].pending_answers() == 0 && p.eps[B].pending_answers() == 0,
+    );
 }
 
 /// Sends `stanzas` from Romeo as the buffer takes them (an application

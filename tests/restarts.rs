@@ -143,7 +143,10 @@ fn restart_with(by_peer: bool, reused: bool, new_key: bool) {
     let got = stanzas(&je);
     assert_eq!(got.len(), 1, "by_peer {by_peer}, reused {reused}");
     assert!(got[0].contains("after"));
-    assert_eq!(r2.tunnel_state(&jid(JULIET)), Some(TunnelState::Established));
+    assert_eq!(
+        r2.tunnel_state(&jid(JULIET)),
+        Some(TunnelState::Established)
+    );
     assert_eq!(j.tunnel_state(&jid(ROMEO)), Some(TunnelState::Established));
     // Both ways, and nothing waits.
     say(&mut j, ROMEO, "back");

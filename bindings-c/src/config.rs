@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use xmpptls::api::TrustKind;
+use xmpptls::api::{LimitSettings, TrustKind};
 use xmpptls::identity::certificates_from_pem;
 use xmpptls::{CertificateDer, EndpointConfig, Identity, Jid, PinStore};
 
@@ -37,6 +37,7 @@ pub struct xmpptls_endpoint_config {
     trust: TrustKind,
     roots: Vec<CertificateDer<'static>>,
     pins: PinStore,
+    limits: LimitSettings,
 }
 
 impl xmpptls_endpoint_config {
@@ -48,6 +49,7 @@ impl xmpptls_endpoint_config {
             trust,
             roots: Vec::new(),
             pins: PinStore::new(),
+            limits: LimitSettings::default(),
         }
     }
 
@@ -63,8 +65,9 @@ impl xmpptls_endpoint_config {
             None => Identity::self_signed(&self.jid).map_err(|e| code(&e))?,
         };
         let trust = self.trust.mode(self.roots.clone(), self.pins.clone());
-        let inner = xmpptls::Endpoint::new(EndpointConfig::new(self.jid.clone(), identity, trust))
-            .map_err(|e| code(&e))?;
+        let mut config = EndpointConfig::new(self.jid.clone(), identity, trust);
+        config.limits = (&self.limits).into();
+        let inner = xmpptls::Endpoint::new(config).map_err(|e| code(&e))?;
         Ok(xmpptls_endpoint::with_callback(inner, callback, userdata))
     }
 }
@@ -259,6 +262,56 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_load_pins_json(
                 }
                 Err(e) => code(&e),
             }
+        })
+    }
+}
+
+/// Sets the limit called `name` (snake_case, as the core's `LimitSettings`
+/// names it: `"ack_timeout_secs"`, `"max_in_flight"`, `"max_half_open"`,
+/// …; the README's table lists all with their defaults). Sizes in octets,
+/// deadlines in whole seconds. An unknown name is `XMPPTLS_ERR_CONFIG`
+/// and changes nothing; values are checked when the endpoint is made.
+///
+/// # Safety
+/// `cfg` is live; `name` is NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_set_limit(
+    cfg: *mut xmpptls_endpoint_config,
+    name: *const c_char,
+    value: u64,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(cfg, |c| match str_arg(name) {
+            Ok(n) => match c.limits.set(n, value) {
+                Ok(()) => XMPPTLS_OK,
+                Err(e) => code(&e),
+            },
+            Err(e) => e,
+        })
+    }
+}
+
+/// The limit called `name` in `*out` (the default until set).
+/// `XMPPTLS_ERR_CONFIG` for an unknown name (`*out` untouched).
+///
+/// # Safety
+/// `cfg` is live; `name` is NUL-terminated; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_get_limit(
+    cfg: *mut xmpptls_endpoint_config,
+    name: *const c_char,
+    out: *mut u64,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(cfg, |c| match str_arg(name) {
+            Ok(n) => match c.limits.get(n) {
+                // SAFETY: per the function's contract.
+                Some(v) => set(out, v),
+                None => code(&xmpptls::Error::Config(format!("unknown limit '{n}'"))),
+            },
+            Err(e) => e,
         })
     }
 }

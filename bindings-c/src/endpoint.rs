@@ -62,7 +62,7 @@ pub const XMPPTLS_WAIT_CLOSED: u32 = 4;
 /// a time (it may move between threads); the pin callback runs on the
 /// thread that polls events.
 pub struct xmpptls_endpoint {
-    inner: Endpoint,
+    pub(crate) inner: Endpoint,
     /// The next stanza to send, taken from the core when its length was asked.
     next: Option<String>,
     /// Told about keys pinned on first use (see `xmpptls_endpoint_new_with_config`).

@@ -944,6 +944,54 @@ static int test_no_panic_crosses_the_boundary(void) {
   return 0;
 }
 
+/* Every limit is set by its core name; an unknown name is refused; the
+ * start gate refuses strangers before any tunnel exists. */
+static int test_limits_and_start_gate(void) {
+  uint64_t t0 = NOW, v = 0, deadline = 0;
+  xmpptls_endpoint_config *cfg = NULL;
+  xmpptls_endpoint *romeo = NULL, *juliet = NULL, *nurse = NULL;
+  CHECK(xmpptls_endpoint_config_new(ROMEO, &cfg) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_config_get_limit(cfg, "ack_timeout_secs", &v) == XMPPTLS_OK && v == 30);
+  CHECK(xmpptls_endpoint_config_get_limit(cfg, "max_half_open", &v) == XMPPTLS_OK && v == 16);
+  CHECK(xmpptls_endpoint_config_get_limit(cfg, "initial_window_bytes", &v) == XMPPTLS_OK && v == 16413);
+  CHECK(xmpptls_endpoint_config_set_limit(cfg, "ack_timeout", 1) == XMPPTLS_ERR_CONFIG);
+  CHECK(xmpptls_endpoint_config_get_limit(cfg, "nope", &v) == XMPPTLS_ERR_CONFIG);
+  CHECK(xmpptls_endpoint_config_set_limit(cfg, NULL, 1) == XMPPTLS_NULL_PARAMETER);
+  /* A value no endpoint can work with is refused when it is made. */
+  CHECK(xmpptls_endpoint_config_set_limit(cfg, "max_half_open", 0) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &romeo) == XMPPTLS_ERR_CONFIG && romeo == NULL);
+  CHECK(xmpptls_endpoint_config_set_limit(cfg, "max_half_open", 16) == XMPPTLS_OK);
+  /* The start deadline reaches the core. */
+  CHECK(xmpptls_endpoint_config_set_limit(cfg, "start_timeout_secs", 5) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &romeo) == XMPPTLS_OK);
+  xmpptls_endpoint_config_free(cfg);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, t0) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_poll_timeout(romeo, &deadline) == XMPPTLS_OK && deadline == t0 + 5);
+
+  CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new("nurse@capulet.lit/chamber", XMPPTLS_TRUST_OFFER, &nurse) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_restrict_starts(juliet, 1) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_allow_starts_from(juliet, "romeo@montague.lit") == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_allow_starts_from(juliet, "not a jid@") != XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_open(nurse, JULIET, t0) == XMPPTLS_OK);
+  /* Juliet refuses the nurse's start (handle_incoming reports it) and
+   * answers service-unavailable, which ends the nurse's tunnel. */
+  CHECK(pump_one(nurse, juliet) == -1 && pump_error == XMPPTLS_ERR_DISABLED);
+  CHECK(xmpptls_endpoint_tunnel_count(juliet) == 0 && xmpptls_endpoint_half_open_count(juliet) == 0);
+  CHECK(pump_one(juliet, nurse) == 1);
+  CHECK(xmpptls_endpoint_tunnel_count(nurse) == 0);
+  CHECK(pump(romeo, juliet) == 0);
+  CHECK(xmpptls_endpoint_tunnel_count(juliet) == 1);
+  CHECK(xmpptls_endpoint_path_rate(romeo, JULIET, &v) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_path_rate(romeo, "nurse@capulet.lit/chamber", &v) == XMPPTLS_EMPTY);
+  CHECK(xmpptls_endpoint_revoke_starts_from(juliet, "romeo@montague.lit") == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_revoke_starts_from(juliet, "romeo@montague.lit") == XMPPTLS_EMPTY);
+  xmpptls_endpoint_free(romeo);
+  xmpptls_endpoint_free(juliet);
+  xmpptls_endpoint_free(nurse);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s CERT_DIR\n", argv[0]);
@@ -953,6 +1001,7 @@ int main(int argc, char **argv) {
   RUN(test_version_and_messages);
   RUN(test_tunnel_messages_both_ways_and_close);
   RUN(test_deadlines_keepalive_and_returned_stanzas);
+  RUN(test_limits_and_start_gate);
   RUN(test_report_json_in_established_event);
   RUN(test_simultaneous_start);
   RUN(test_bad_input_and_null_arguments);

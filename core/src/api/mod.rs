@@ -9,6 +9,7 @@
 
 mod certificate;
 mod event;
+mod limits;
 pub mod names;
 mod negotiation;
 mod report;
@@ -16,6 +17,7 @@ mod settings;
 
 pub use certificate::{certificate_info, check_identity};
 pub use event::{FlatEvent, TunnelSummary};
+pub use limits::{LimitSettings, LIMIT_NAMES};
 pub use names::{
     CloseKind, EventKind, MatchKind, Named, PeerAuthKind, PinKind, PolicyPreset, PoshOutcome,
     TrustKind,

@@ -1,6 +1,7 @@
 //! Endpoint settings as plain data, and identity generation, export and
 //! import: what every binding's constructor takes, decided once here.
 
+use super::limits::LimitSettings;
 use super::names::TrustKind;
 use crate::error::Error;
 use crate::identity::{certificates_from_pem, Identity};
@@ -75,6 +76,10 @@ pub struct EndpointSettings {
     /// Accept incoming tunnels (default true).
     #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub enabled: bool,
+    /// Every limit and deadline; `None`: the defaults
+    /// ([`LimitSettings::default`]).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub limits: Option<LimitSettings>,
 }
 
 impl EndpointSettings {
@@ -89,6 +94,7 @@ impl EndpointSettings {
             versions: None,
             send_offer: true,
             enabled: true,
+            limits: None,
         }
     }
 
@@ -115,6 +121,9 @@ impl EndpointSettings {
         config.versions = self.versions.unwrap_or_default();
         config.send_offer = self.send_offer;
         config.enabled = self.enabled;
+        if let Some(limits) = &self.limits {
+            config.limits = limits.into();
+        }
         Ok(config)
     }
 
