@@ -413,3 +413,25 @@ fn a_peer_that_closes_and_leaves_does_not_leave_our_tunnel_open() {
     let close = parse(&r.poll_transmit().unwrap());
     assert!(close.elements().any(|c| c.name == "close"));
 }
+
+/// `poll_write`: all the stanzas of a turn in one string, and the
+/// keepalive space exactly when the handled input got no answer.
+#[test]
+fn poll_write_gives_the_stanzas_and_the_keepalive_in_one_string() {
+    let (mut r, mut j) = established();
+    assert_eq!(r.poll_write(), None);
+    r.send(&jid(JULIET), msg("one").as_bytes(), at(1)).unwrap();
+    let out = r.poll_write().unwrap();
+    assert!(
+        out.starts_with("<iq") && out.ends_with("</iq>"),
+        "no keepalive: {out}"
+    );
+    j.handle_incoming(out.as_bytes(), at(1)).unwrap();
+    // Juliet answers with an acknowledgement: no keepalive needed.
+    let ack = j.poll_write().unwrap();
+    assert!(ack.ends_with("/>") || ack.ends_with("</iq>"), "{ack}");
+    r.handle_incoming(ack.as_bytes(), at(1)).unwrap();
+    // Romeo handled an acknowledgement and has nothing to say: one space.
+    assert_eq!(r.poll_write().as_deref(), Some(" "));
+    assert_eq!(r.poll_write(), None);
+}

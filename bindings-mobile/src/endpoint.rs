@@ -31,18 +31,20 @@ impl Endpoint {
 impl Endpoint {
     /// An endpoint. `pins` is read by the `Pinned` and `TrustOnFirstUse`
     /// modes and receives keys pinned on first use; without it pins live in
-    /// memory only.
+    /// memory only, starting from `settings.pinsJson`. Giving both is a
+    /// configuration error (code 500): one of them would be ignored.
     #[uniffi::constructor(default(pins = None))]
     pub fn new(
         settings: EndpointSettings,
         pins: Option<Arc<PinStore>>,
     ) -> Result<Arc<Self>, XmppTlsError> {
-        // pins come from `pins` (the app's storage), not from the settings.
-        let mut inner = EndpointSettings {
-            pins_json: None,
-            ..settings
+        if pins.is_some() && settings.pins_json.is_some() {
+            return Err(xmpptls::Error::Config(
+                "pins come from either pinsJson or a PinStore, not both".into(),
+            )
+            .into());
         }
-        .build()?;
+        let mut inner = settings.build()?;
         if let Some(p) = pins {
             inner.set_pin_storage(Box::new(SharedPins(p)));
         }
@@ -129,6 +131,49 @@ impl Endpoint {
     /// Accepts or refuses (`service-unavailable`) incoming tunnels.
     pub fn set_enabled(&self, enabled: bool) {
         self.lock().set_enabled(enabled);
+    }
+
+    /// Accepts starts only from JIDs listed with `allowStartsFrom` (true),
+    /// or from anyone (false, the default). Others get
+    /// `service-unavailable` and take no tunnel slot.
+    pub fn restrict_starts(&self, restricted: bool) {
+        self.lock().restrict_starts(restricted);
+    }
+
+    /// Lists a JID's bare form, or a whole domain, as one that may start
+    /// tunnels while starts are restricted (e.g. the roster's contacts).
+    pub fn allow_starts_from(&self, jid: String) -> Result<(), XmppTlsError> {
+        let j = parse_jid(&jid)?;
+        self.lock().allow_starts_from(&j);
+        Ok(())
+    }
+
+    /// Takes a JID (bare form) or domain off that list; false when it was
+    /// not listed.
+    pub fn revoke_starts_from(&self, jid: String) -> Result<bool, XmppTlsError> {
+        let j = parse_jid(&jid)?;
+        Ok(self.lock().revoke_starts_from(&j))
+    }
+
+    /// Half-open tunnels: peers' starts whose handshake is not complete.
+    pub fn half_open_count(&self) -> u64 {
+        u64::try_from(self.lock().half_open_count()).unwrap_or(u64::MAX)
+    }
+
+    /// TLS octets a second the tunnel with `peer` has seen its path
+    /// deliver (a lower bound from acknowledgements; 0 before the first);
+    /// `null` without a tunnel. The window and deadlines follow it.
+    pub fn path_rate(&self, peer: String) -> Result<Option<u64>, XmppTlsError> {
+        let p = parse_jid(&peer)?;
+        Ok(self.lock().path_rate(&p))
+    }
+
+    /// Everything to write to the XMPP stream now, as one string: the
+    /// stanzas `pollTransmit` has, then one space when `pollKeepalive`
+    /// asks for one; `null` when there is nothing. The one call a host
+    /// makes after each read, send and timeout.
+    pub fn poll_write(&self) -> Option<String> {
+        self.lock().poll_write()
     }
 
     /// The next stanza to send through the XMPP connection.

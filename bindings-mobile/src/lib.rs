@@ -38,8 +38,8 @@ pub use posh::{posh_redirect_url, posh_verify, PoshResult};
 /// The core facade's types this crate's functions take and return (uniffi
 /// generates them from the core, namespace `xmpptls_core`).
 pub use xmpptls::api::{
-    CertificateSummary, EndpointSettings, FindingSummary, IdentityMatch, IdentityPem, MatchKind,
-    Negotiation, PolicyPreset, PoshOutcome, ReportSummary, TrustKind,
+    CertificateSummary, EndpointSettings, FindingSummary, IdentityMatch, IdentityPem,
+    LimitSettings, MatchKind, Negotiation, PolicyPreset, PoshOutcome, ReportSummary, TrustKind,
 };
 
 uniffi::setup_scaffolding!();
@@ -48,6 +48,14 @@ uniffi::setup_scaffolding!();
 #[uniffi::export]
 pub fn version() -> String {
     xmpptls::VERSION.to_owned()
+}
+
+/// The core's default limits (`LimitSettings()` with no arguments is the
+/// same record): a starting point to change one field of, and what the
+/// tests compare the generated defaults with.
+#[uniffi::export]
+pub fn default_limits() -> LimitSettings {
+    LimitSettings::default()
 }
 
 /// The disco#info feature of XTLS (`urn:xmpp:tmp:xtls`, XTLS §5): add it to

@@ -5,12 +5,13 @@ use js_sys::JsString;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use xmpptls::api::{
-    EndpointSettings, EventKind, FlatEvent, IdentityPem, Named, TrustKind, TunnelSummary,
+    EndpointSettings, EventKind, FlatEvent, IdentityPem, LimitSettings, Named, TrustKind,
+    TunnelSummary,
 };
 use xmpptls::{Incoming, TlsVersions, UnixTime};
 
 use crate::error::{core_error, parse_jid};
-use crate::js::{bool_field, field, object, string_field, to_js, utf8};
+use crate::js::{bool_field, field, object, string_field, to_js, utf8, whole_number};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ENDPOINT: &str = r#"
@@ -40,6 +41,47 @@ export interface EndpointSettings {
   sendOffer?: boolean;
   /** Accept incoming tunnels (default true). */
   enabled?: boolean;
+  /** Limits and deadlines; each one left out keeps its default. An unknown
+   * name throws XmppTlsError code 500. */
+  limits?: Limits;
+}
+
+/** Every limit of an endpoint, with the core's names (camelCase here,
+ * snake_case in C and in the core) and defaults. Sizes in octets,
+ * deadlines in whole seconds. */
+export interface Limits {
+  /** TLS octets in one data IQ (default 32826). */
+  maxDataBytes?: number;
+  /** Data IQs in flight per tunnel (default 16). */
+  maxInFlight?: number;
+  /** Plaintext a tunnel holds per direction (default 1048576). */
+  maxBufferedBytes?: number;
+  /** Largest stanza, in or out of a tunnel (default 131072). */
+  maxStanzaBytes?: number;
+  /** Tunnels other than half-open ones (default 64). */
+  maxTunnels?: number;
+  /** Half-open tunnels, oldest evicted when full (default 16). */
+  maxHalfOpen?: number;
+  /** Half-open tunnels per bare JID (default 2). */
+  maxHalfOpenPerPeer?: number;
+  /** TLS octets in flight before the path is known, and the window's
+   * floor (default 16413). */
+  initialWindowBytes?: number;
+  /** Ended tunnels remembered to recognise resent stanzas (default 64). */
+  rememberedTunnels?: number;
+  /** TLS sessions kept for resumption (default 256). */
+  resumptionSessions?: number;
+  /** Seconds a start waits for proceed (default 30). */
+  startTimeoutSecs?: number;
+  /** Seconds a handshake may go without progress (default 30). */
+  handshakeTimeoutSecs?: number;
+  /** Seconds a peer's start waits for its ClientHello (default 10). */
+  halfOpenTimeoutSecs?: number;
+  /** Seconds data may be in flight with no acknowledgement at all
+   * (default 30); each acknowledgement extends it. */
+  ackTimeoutSecs?: number;
+  /** Seconds a close waits for its answer (default 10). */
+  closeTimeoutSecs?: number;
 }
 
 /** How peers' certificates are trusted. */
@@ -110,6 +152,29 @@ extern "C" {
 #[wasm_bindgen]
 pub struct Endpoint {
     inner: xmpptls::Endpoint,
+}
+
+/// The `limits` object: each key's camelCase name is the core's name in
+/// snake_case (`ackTimeoutSecs` is `ack_timeout_secs`); an unknown one is
+/// the core's typed error.
+fn limits(obj: &JsValue) -> Result<LimitSettings, JsValue> {
+    let mut l = LimitSettings::default();
+    if !obj.is_object() {
+        return Err(crate::error::config_error("limits must be an object"));
+    }
+    for key in js_sys::Object::keys(obj.unchecked_ref::<js_sys::Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        let mut snake = String::with_capacity(key.len() + 4);
+        for c in key.chars() {
+            if c.is_ascii_uppercase() {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+        }
+        let value = whole_number(obj, &key)?;
+        l.set(&snake, value).map_err(core_error)?;
+    }
+    Ok(l)
 }
 
 fn now() -> UnixTime {
@@ -185,6 +250,9 @@ impl Endpoint {
         }
         settings.send_offer = bool_field(&o, "sendOffer")?.unwrap_or(true);
         settings.enabled = bool_field(&o, "enabled")?.unwrap_or(true);
+        if let Some(l) = field(&o, "limits") {
+            settings.limits = Some(limits(&l)?);
+        }
         Ok(Endpoint {
             inner: settings.build().map_err(core_error)?,
         })
@@ -272,6 +340,55 @@ impl Endpoint {
         let peer = parse_jid(jid)?;
         self.inner.peer_unavailable(&peer);
         Ok(())
+    }
+
+    /// Everything to write to the XMPP connection now, as one string: the
+    /// stanzas `pollTransmit` has, then one space when `pollKeepalive`
+    /// asks for one; `undefined` when there is nothing. The one call a host
+    /// makes after each read, send and timeout (`xmpp.write(s)`).
+    #[wasm_bindgen(js_name = pollWrite)]
+    pub fn poll_write(&mut self) -> Option<String> {
+        self.inner.poll_write()
+    }
+
+    /// Accepts starts only from JIDs listed with `allowStartsFrom` (true),
+    /// or from anyone (false, the default). Others get
+    /// `service-unavailable` and take no tunnel slot.
+    #[wasm_bindgen(js_name = restrictStarts)]
+    pub fn restrict_starts(&mut self, restricted: bool) {
+        self.inner.restrict_starts(restricted);
+    }
+
+    /// Lists a JID's bare form, or a whole domain, as one that may start
+    /// tunnels while starts are restricted (e.g. the roster's contacts).
+    #[wasm_bindgen(js_name = allowStartsFrom)]
+    pub fn allow_starts_from(&mut self, jid: &str) -> Result<(), JsValue> {
+        let j = parse_jid(jid)?;
+        self.inner.allow_starts_from(&j);
+        Ok(())
+    }
+
+    /// Takes a JID (bare form) or domain off that list; false when it was
+    /// not listed.
+    #[wasm_bindgen(js_name = revokeStartsFrom)]
+    pub fn revoke_starts_from(&mut self, jid: &str) -> Result<bool, JsValue> {
+        let j = parse_jid(jid)?;
+        Ok(self.inner.revoke_starts_from(&j))
+    }
+
+    /// Half-open tunnels: peers' starts whose handshake is not complete.
+    #[wasm_bindgen(getter, js_name = halfOpenCount)]
+    pub fn half_open_count(&self) -> usize {
+        self.inner.half_open_count()
+    }
+
+    /// TLS octets a second the tunnel with `peer` has seen its path
+    /// deliver (a lower bound from acknowledgements; 0 before the first),
+    /// or `undefined` without a tunnel. The window and deadlines follow it.
+    #[wasm_bindgen(js_name = pathRate)]
+    pub fn path_rate(&self, peer: &str) -> Result<Option<f64>, JsValue> {
+        let p = parse_jid(peer)?;
+        Ok(self.inner.path_rate(&p).map(|r| r as f64))
     }
 
     /// The next stanza to write to the XMPP connection.

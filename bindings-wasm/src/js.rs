@@ -38,6 +38,18 @@ pub(crate) fn bool_field(obj: &JsValue, key: &str) -> Result<Option<bool>, JsVal
         .transpose()
 }
 
+/// A field holding a whole number from 0 to 2^53 (a limit); anything else
+/// is an error.
+pub(crate) fn whole_number(obj: &JsValue, key: &str) -> Result<u64, JsValue> {
+    let v = field(obj, key).and_then(|v| v.as_f64());
+    match v {
+        Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_992.0 => Ok(n as u64),
+        _ => Err(config_error(format!(
+            "{key} must be a whole number of at least 0"
+        ))),
+    }
+}
+
 /// An array of `Uint8Array` field.
 pub(crate) fn bytes_list_field(obj: &JsValue, key: &str) -> Result<Vec<Vec<u8>>, JsValue> {
     let Some(v) = field(obj, key) else {

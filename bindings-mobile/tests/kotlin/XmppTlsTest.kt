@@ -149,6 +149,53 @@ fun errorsCarryStableCodes() {
     romeo.close(); pinned.close()
 }
 
+fun limitsGatePinsJsonAndPollWrite() {
+    // The generated defaults are the core's.
+    assertEquals(defaultLimits(), LimitSettings())
+    assertEquals(30uL, LimitSettings().ackTimeoutSecs)
+    // A limit reaches the core: the start deadline is 5 s.
+    val romeo = Endpoint(EndpointSettings(jid = ROMEO, trust = TrustMode.TRUST_ON_FIRST_USE,
+        limits = LimitSettings(startTimeoutSecs = 5uL)), null)
+    romeo.openTunnel(JULIET)
+    val left = romeo.pollTimeout()!!.toLong() - System.currentTimeMillis() / 1000
+    assertTrue(left in 4..6, "deadline in $left s")
+    val bad = assertFailsWith<XmppTlsException.Config> {
+        Endpoint(EndpointSettings(jid = ROMEO, trust = TrustMode.OFFER, limits = LimitSettings(maxHalfOpen = 0uL)), null)
+    }
+    assertEquals(500, bad.code)
+    // pinsJson is honoured (it was ignored before): a pinned peer connects.
+    val juliet0 = endpoint(JULIET)
+    val pinsJson = """{"version":1,"pins":{"juliet@capulet.lit":["${juliet0.localPin()}"]}}"""
+    val pinned = Endpoint(EndpointSettings(jid = "nurse@capulet.lit/chamber", trust = TrustMode.PINNED, pinsJson = pinsJson), null)
+    pinned.openTunnel(JULIET)
+    route(pinned, juliet0)
+    assertEquals(TunnelState.ESTABLISHED, pinned.tunnelState(JULIET))
+    // The start gate: strangers are refused, listed JIDs admitted.
+    val juliet = endpoint(JULIET)
+    juliet.restrictStarts(true)
+    juliet.allowStartsFrom("romeo@montague.lit")
+    val nurse = endpoint("nurse@capulet.lit/chamber")
+    nurse.openTunnel(JULIET)
+    val refused = route(nurse, juliet)
+    assertEquals(listOf(208), refused.map { (it as XmppTlsException.Protocol).code })
+    assertEquals(0uL, juliet.halfOpenCount())
+    val romeo2 = endpoint(ROMEO)
+    romeo2.openTunnel(JULIET)
+    route(romeo2, juliet)
+    assertEquals(1u, juliet.tunnelCount())
+    assertNotNull(romeo2.pathRate(JULIET))
+    assertTrue(juliet.revokeStartsFrom("romeo@montague.lit"))
+    // pollWrite: the stanzas of a turn in one string, then the keepalive.
+    events(romeo2)
+    romeo2.send(JULIET, message("one"))
+    val w = romeo2.pollWrite()!!
+    assertTrue(w.startsWith("<iq") && w.endsWith("</iq>"))
+    juliet.handleIncoming(w)
+    romeo2.handleIncoming(juliet.pollWrite()!!)
+    assertEquals(" ", romeo2.pollWrite())
+    listOf(romeo, juliet0, pinned, juliet, nurse, romeo2).forEach { it.close() }
+}
+
 fun identityCheck() {
     val id = generateIdentity("capulet.lit")
     val der = certificatesFromPem(id.chainPem).single()
@@ -296,6 +343,7 @@ fun main() {
         ::closeEndsTheTunnelOnBothSides,
         ::deadlinesKeepaliveAndStanzasHandedBack,
         ::errorsCarryStableCodes,
+        ::limitsGatePinsJsonAndPollWrite,
         ::identityCheck,
         ::pinsLiveInKotlinStorage,
         ::serverCheckFromThePlatformCallbackAndReportFields,

@@ -304,3 +304,50 @@ def test_objects_close_and_work_as_context_managers():
     romeo.close()  # twice is harmless
     with pytest.raises(ValueError, match="Endpoint is closed"):
         romeo.open_tunnel(JULIET)
+
+
+def test_limits_gate_pins_json_and_poll_write():
+    # The generated defaults are the core's.
+    assert xmpptls.default_limits() == xmpptls.LimitSettings()
+    romeo = xmpptls.Endpoint(xmpptls.EndpointSettings(
+        jid=ROMEO, trust=xmpptls.TrustMode.TRUST_ON_FIRST_USE,
+        limits=xmpptls.LimitSettings(start_timeout_secs=5)), None)
+    romeo.open_tunnel(JULIET)
+    import time
+    assert 4 <= romeo.poll_timeout() - int(time.time()) <= 6
+    with pytest.raises(xmpptls.XmppTlsError.Config) as e:
+        xmpptls.Endpoint(xmpptls.EndpointSettings(
+            jid=ROMEO, trust=xmpptls.TrustMode.OFFER,
+            limits=xmpptls.LimitSettings(max_half_open=0)), None)
+    assert e.value.code == 500
+    # pins_json is honoured.
+    j0 = endpoint(JULIET)
+    pins = '{"version":1,"pins":{"juliet@capulet.lit":["%s"]}}' % j0.local_pin()
+    pinned = xmpptls.Endpoint(xmpptls.EndpointSettings(
+        jid="nurse@capulet.lit/chamber", trust=xmpptls.TrustMode.PINNED, pins_json=pins), None)
+    pinned.open_tunnel(JULIET)
+    route(pinned, j0)
+    assert pinned.tunnel_state(JULIET) == xmpptls.TunnelState.ESTABLISHED
+    # The start gate.
+    juliet = endpoint(JULIET)
+    juliet.restrict_starts(True)
+    juliet.allow_starts_from("romeo@montague.lit")
+    nurse = endpoint("nurse@capulet.lit/chamber")
+    nurse.open_tunnel(JULIET)
+    refused = route(nurse, juliet)
+    assert [e.code for e in refused] == [208]
+    assert juliet.half_open_count() == 0
+    r2 = endpoint(ROMEO)
+    r2.open_tunnel(JULIET)
+    route(r2, juliet)
+    assert juliet.tunnel_count() == 1
+    assert r2.path_rate(JULIET) is not None
+    assert juliet.revoke_starts_from("romeo@montague.lit")
+    # poll_write.
+    events(r2)
+    r2.send(JULIET, message("one"))
+    w = r2.poll_write()
+    assert w.startswith("<iq") and w.endswith("</iq>")
+    juliet.handle_incoming(w)
+    r2.handle_incoming(juliet.poll_write())
+    assert r2.poll_write() == " "

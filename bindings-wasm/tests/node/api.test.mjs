@@ -96,6 +96,69 @@ test("deadlines, keepalive hint, and stanzas handed back when a tunnel ends", ()
   juliet.free();
 });
 
+test("limits: every core limit by its camelCase name reaches the core; unknown names throw 500", () => {
+  // The start deadline: 5 s instead of 30.
+  const romeo = endpoint(ROMEO, { limits: { startTimeoutSecs: 5 } });
+  romeo.openTunnel(JULIET);
+  const left = romeo.pollTimeout() - Date.now();
+  assert.ok(left > 3_000 && left <= 6_000, `deadline in ${left} ms`);
+  // Every name the core has is accepted (values the core refuses throw).
+  const all = {
+    maxDataBytes: 32826, maxInFlight: 16, maxBufferedBytes: 1048576, maxStanzaBytes: 131072,
+    maxTunnels: 64, maxHalfOpen: 16, maxHalfOpenPerPeer: 2, initialWindowBytes: 16413,
+    rememberedTunnels: 64, resumptionSessions: 256, startTimeoutSecs: 30, handshakeTimeoutSecs: 30,
+    halfOpenTimeoutSecs: 10, ackTimeoutSecs: 30, closeTimeoutSecs: 10,
+  };
+  endpoint(ROMEO, { limits: all }).free();
+  assert.throws(() => endpoint(ROMEO, { limits: { ackTimeout: 60 } }),
+    (e) => e instanceof XmppTlsError && e.code === 500 && /unknown limit 'ack_timeout'/.test(e.message));
+  assert.throws(() => endpoint(ROMEO, { limits: { maxHalfOpen: 0 } }), (e) => e.code === 500);
+  assert.throws(() => endpoint(ROMEO, { limits: { maxInFlight: -1 } }), (e) => e.code === 500);
+  assert.throws(() => endpoint(ROMEO, { limits: { maxInFlight: "8" } }), (e) => e.code === 500);
+  // A window of 8 data IQs: nine stanzas of 20 KB each need two turns.
+  const slow = endpoint(ROMEO, { limits: { maxInFlight: 1, initialWindowBytes: 100000 } });
+  const juliet = endpoint(JULIET);
+  slow.openTunnel(JULIET);
+  route(slow, juliet);
+  for (let i = 0; i < 3; i++) slow.send(JULIET, message("x".repeat(20000)));
+  let out = 0;
+  for (let s = slow.pollTransmit(); s !== undefined; s = slow.pollTransmit()) out++;
+  assert.equal(out, 1, "one data IQ in flight");
+  romeo.free(); slow.free(); juliet.free();
+});
+
+test("start gate, half-open count, path rate and pollWrite", () => {
+  const romeo = endpoint(ROMEO);
+  const juliet = endpoint(JULIET);
+  const nurse = endpoint("nurse@capulet.lit/chamber");
+  juliet.restrictStarts(true);
+  juliet.allowStartsFrom("romeo@montague.lit");
+  nurse.openTunnel(JULIET);
+  const errors = route(nurse, juliet);
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].code, 208, "refused: XTLS disabled for strangers");
+  assert.equal(juliet.tunnelCount, 0);
+  assert.equal(juliet.halfOpenCount, 0);
+  romeo.openTunnel(JULIET);
+  route(romeo, juliet);
+  assert.equal(juliet.tunnelCount, 1);
+  assert.equal(typeof romeo.pathRate(JULIET), "number");
+  assert.equal(romeo.pathRate("nurse@capulet.lit/chamber"), undefined);
+  assert.equal(juliet.revokeStartsFrom("romeo@montague.lit"), true);
+  assert.equal(juliet.revokeStartsFrom("romeo@montague.lit"), false);
+  // pollWrite: the stanzas of a turn in one string, then the keepalive.
+  events(romeo);
+  romeo.send(JULIET, message("one"));
+  romeo.send(JULIET, message("two"));
+  const w = romeo.pollWrite();
+  assert.match(w, /^<iq[^]*<\/iq>$/);
+  assert.equal(romeo.pollWrite(), undefined);
+  juliet.handleIncoming(w);
+  romeo.handleIncoming(juliet.pollWrite());
+  assert.equal(romeo.pollWrite(), " ", "an acknowledgement that needs no answer: a keepalive");
+  romeo.free(); juliet.free(); nurse.free();
+});
+
 test("conflict: simultaneous starts resolve by i;octet JID order, both orders", () => {
   for (const first of [ROMEO, JULIET]) {
     const eps = { [ROMEO]: endpoint(ROMEO), [JULIET]: endpoint(JULIET) };

@@ -337,6 +337,29 @@ impl Endpoint {
         wanted
     }
 
+    /// Everything to write to the XMPP stream now, as one string: every
+    /// stanza [`Endpoint::poll_transmit`] has, in order, then one space (a
+    /// whitespace keepalive, RFC 6120 §4.6.1) when
+    /// [`Endpoint::poll_keepalive`] asks for one. `None` when there is
+    /// nothing to write.
+    ///
+    /// The one call a host needs after each read (all the stanzas it passed
+    /// to [`Endpoint::handle_incoming`]), after each `send`/`open`/`close`
+    /// and after [`Endpoint::handle_timeout`]: written in one write, the
+    /// acknowledgements travel with the data and the keepalive rule cannot
+    /// be got wrong. Hosts whose library only sends stanzas use
+    /// `poll_transmit` and `poll_keepalive` instead.
+    pub fn poll_write(&mut self) -> Option<String> {
+        let mut out = String::new();
+        while let Some(s) = self.poll_transmit() {
+            out.push_str(&s);
+        }
+        if self.poll_keepalive() {
+            out.push(' ');
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
     /// When [`Endpoint::handle_timeout`] must next be called: the earliest
     /// deadline of an answer some tunnel waits for ([`Limits`]' timeouts).
     /// `None` when no tunnel waits for anything. Whole seconds, like the

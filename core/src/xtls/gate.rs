@@ -8,8 +8,6 @@
 //! implemented (RFC 6120 §8.3.3.19: nothing is revealed to strangers), and
 //! costs no tunnel slot.
 
-use std::collections::BTreeSet;
-
 use crate::jid::Jid;
 
 /// The start gate of an endpoint.
@@ -17,16 +15,19 @@ use crate::jid::Jid;
 pub(crate) struct StartGate {
     /// Only listed JIDs and domains may start tunnels.
     restricted: bool,
-    /// Bare JIDs and domains.
-    listed: BTreeSet<String>,
+    /// Bare JIDs and domains (a list: rosters are small, and a set's code
+    /// costs the npm package more than a scan costs a start).
+    listed: Vec<String>,
 }
 
 impl StartGate {
     /// Whether a start from `peer` may make a tunnel.
     pub(crate) fn admits(&self, peer: &Jid) -> bool {
         !self.restricted
-            || self.listed.contains(peer.bare_str())
-            || self.listed.contains(peer.domain())
+            || self
+                .listed
+                .iter()
+                .any(|l| l == peer.bare_str() || l == peer.domain())
     }
 
     /// Admit only listed JIDs (true) or anyone (false, the default).
@@ -36,12 +37,16 @@ impl StartGate {
 
     /// Lists `jid`'s bare form (a domain stands for all its JIDs).
     pub(crate) fn allow(&mut self, jid: &Jid) {
-        self.listed.insert(jid.bare_str().to_owned());
+        if !self.listed.iter().any(|l| l == jid.bare_str()) {
+            self.listed.push(jid.bare_str().to_owned());
+        }
     }
 
     /// Takes `jid`'s bare form off the list; true when it was listed.
     pub(crate) fn revoke(&mut self, jid: &Jid) -> bool {
-        self.listed.remove(jid.bare_str())
+        let before = self.listed.len();
+        self.listed.retain(|l| l != jid.bare_str());
+        self.listed.len() != before
     }
 }
 

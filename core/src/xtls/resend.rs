@@ -37,7 +37,6 @@
 //! [`Limits::remembered_tunnels`]: super::Limits::remembered_tunnels
 
 use std::collections::VecDeque;
-use std::hash::{Hash, Hasher};
 
 use crate::jid::Jid;
 use crate::xml::Element;
@@ -51,12 +50,13 @@ pub const RESENT_NS: &str = "urn:xmpp:tmp:xtls:resent:0";
 pub const TUNNEL_ID_LABEL: &[u8] = b"EXPERIMENTAL-xmpptls-tunnel-id";
 
 /// A digest of a stanza's text (after routing was stripped), to find the
-/// same stanza sent again. Not cryptographic: it only compares the
-/// application's own stanzas with each other.
-pub(crate) fn digest(stanza: &[u8]) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    stanza.hash(&mut h);
-    h.finish()
+/// same stanza sent again: 64-bit FNV-1a. Not cryptographic: it only
+/// compares the application's own stanzas with each other (and data IQs
+/// of one peer with each other), and it is small in the npm package.
+pub(crate) fn digest(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Most copies a marker names: a stanza sent again more often than this
@@ -68,16 +68,20 @@ pub(crate) type Copy = (u64, u64);
 
 /// The marker written before a stanza sent again, naming its copies.
 pub(crate) fn marker(copies: &[Copy]) -> Box<[u8]> {
-    let mut of = String::new();
-    for (tunnel, seq) in copies {
-        if !of.is_empty() {
-            of.push(' ');
+    let mut m = String::with_capacity(64 + 28 * copies.len());
+    m.push_str("<resent xmlns='");
+    m.push_str(RESENT_NS);
+    m.push_str("' of='");
+    for (i, (tunnel, seq)) in copies.iter().enumerate() {
+        if i > 0 {
+            m.push(' ');
         }
-        of.push_str(&format!("{tunnel:016x}:{seq}"));
+        m.push_str(&crate::identity::hex(&tunnel.to_be_bytes()));
+        m.push(':');
+        m.push_str(&seq.to_string());
     }
-    format!("<resent xmlns='{RESENT_NS}' of='{of}'/>")
-        .into_bytes()
-        .into_boxed_slice()
+    m.push_str("'/>");
+    m.into_bytes().into_boxed_slice()
 }
 
 /// The copies a marker element names; `None` when `el` is not a marker.

@@ -151,6 +151,48 @@ final class XmppTlsTests: XCTestCase {
         }
     }
 
+    func testLimitsGatePinsJsonAndPollWrite() throws {
+        // The generated defaults are the core's.
+        XCTAssertEqual(defaultLimits(), LimitSettings())
+        let romeo = try Endpoint(settings: EndpointSettings(
+            jid: romeoJid, trust: .trustOnFirstUse, limits: LimitSettings(startTimeoutSecs: 5)), pins: nil)
+        try romeo.openTunnel(peer: julietJid)
+        let left = Int64(romeo.pollTimeout()!) - Int64(Date().timeIntervalSince1970)
+        XCTAssert((4...6).contains(left), "deadline in \(left) s")
+        XCTAssertThrowsError(try Endpoint(settings: EndpointSettings(
+            jid: romeoJid, trust: .offer, limits: LimitSettings(maxHalfOpen: 0)), pins: nil))
+        // pinsJson is honoured.
+        let j0 = try endpoint(julietJid)
+        let pins = "{\"version\":1,\"pins\":{\"juliet@capulet.lit\":[\"\(j0.localPin())\"]}}"
+        let pinned = try Endpoint(settings: EndpointSettings(
+            jid: "nurse@capulet.lit/chamber", trust: .pinned, pinsJson: pins), pins: nil)
+        try pinned.openTunnel(peer: julietJid)
+        route(pinned, j0)
+        XCTAssertEqual(try pinned.tunnelState(peer: julietJid), .established)
+        // The start gate.
+        let juliet = try endpoint(julietJid)
+        juliet.restrictStarts(restricted: true)
+        try juliet.allowStartsFrom(jid: "romeo@montague.lit")
+        let nurse = try endpoint("nurse@capulet.lit/chamber")
+        try nurse.openTunnel(peer: julietJid)
+        XCTAssertEqual(route(nurse, juliet).count, 1)
+        XCTAssertEqual(juliet.halfOpenCount(), 0)
+        let r2 = try endpoint(romeoJid)
+        try r2.openTunnel(peer: julietJid)
+        route(r2, juliet)
+        XCTAssertEqual(juliet.tunnelCount(), 1)
+        XCTAssertNotNil(try r2.pathRate(peer: julietJid))
+        XCTAssertTrue(try juliet.revokeStartsFrom(jid: "romeo@montague.lit"))
+        // pollWrite.
+        _ = events(r2)
+        try r2.send(peer: julietJid, stanza: message("one"))
+        let w = r2.pollWrite()!
+        XCTAssert(w.hasPrefix("<iq") && w.hasSuffix("</iq>"))
+        _ = try juliet.handleIncoming(stanza: w)
+        _ = try r2.handleIncoming(stanza: juliet.pollWrite()!)
+        XCTAssertEqual(r2.pollWrite(), " ")
+    }
+
     func testIdentityCheck() throws {
         let der = try certificatesFromPem(pem: try generateIdentity(jid: "capulet.lit").chainPem)[0]
         let m = try checkIdentity(certificate: der, domain: "capulet.lit", service: .xmppServer, cnFallback: false)
