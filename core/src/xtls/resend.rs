@@ -36,8 +36,6 @@
 //!
 //! [`Limits::remembered_tunnels`]: super::Limits::remembered_tunnels
 
-use std::collections::VecDeque;
-
 use crate::jid::Jid;
 use crate::xml::Element;
 
@@ -125,9 +123,9 @@ struct Entry {
 /// again, oldest first.
 #[derive(Debug, Default)]
 pub(crate) struct HandedBack {
-    entries: VecDeque<Entry>,
+    entries: Vec<Entry>,
     /// Tunnels whose stanzas are in `entries`, oldest first.
-    groups: VecDeque<u64>,
+    groups: Vec<u64>,
 }
 
 impl HandedBack {
@@ -145,18 +143,17 @@ impl HandedBack {
             return;
         }
         for (text, copies) in stanzas {
-            self.entries.push_back(Entry {
+            self.entries.push(Entry {
                 group,
                 peer: peer.clone(),
                 digest: digest(&text),
                 copies,
             });
         }
-        self.groups.push_back(group);
-        while self.groups.len() > limit {
-            if let Some(old) = self.groups.pop_front() {
-                self.entries.retain(|e| e.group != old);
-            }
+        self.groups.push(group);
+        if self.groups.len() > limit {
+            let old: Vec<u64> = self.groups.drain(..self.groups.len() - limit).collect();
+            self.entries.retain(|e| !old.contains(&e.group));
         }
     }
 
@@ -171,22 +168,22 @@ impl HandedBack {
             .entries
             .iter()
             .position(|e| e.digest == d && e.peer == *peer)?;
-        self.entries.remove(i).map(|e| e.copies)
+        Some(self.entries.remove(i).copies)
     }
 }
 
 /// How many stanzas arrived through each tunnel that ended, newest last.
 #[derive(Debug, Default)]
 pub(crate) struct Remembered {
-    closed: VecDeque<(Jid, u64, u64)>,
+    closed: Vec<(Jid, u64, u64)>,
 }
 
 impl Remembered {
     /// Tunnel `tunnel` with `peer` ended after `count` stanzas arrived.
     pub(crate) fn remember(&mut self, peer: &Jid, tunnel: u64, count: u64, limit: usize) {
-        self.closed.push_back((peer.clone(), tunnel, count));
-        while self.closed.len() > limit {
-            self.closed.pop_front();
+        self.closed.push((peer.clone(), tunnel, count));
+        if self.closed.len() > limit {
+            self.closed.drain(..self.closed.len() - limit);
         }
     }
 

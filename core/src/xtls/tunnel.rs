@@ -9,7 +9,6 @@
 //! written to TLS whole or not at all.
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
 use std::io::{BufRead, ErrorKind, Write};
 use std::sync::Arc;
 use std::time::Duration;
@@ -205,7 +204,7 @@ pub(crate) struct Tunnel {
     out_tls: Vec<u8>,
     /// Ids and fingerprints of the data IQs received last (at most
     /// [`RECENT_DATA_IDS`]).
-    recent_rx: VecDeque<(String, u64)>,
+    recent_rx: Vec<(String, u64)>,
     /// Something may be ready to go out: [`Tunnel::flush`] has work.
     pub dirty: bool,
     framer: StanzaFramer,
@@ -253,7 +252,7 @@ impl Tunnel {
             sent_data: false,
             delivery: Delivery::default(),
             out_tls: Vec::new(),
-            recent_rx: VecDeque::new(),
+            recent_rx: Vec::new(),
             dirty: false,
             framer: StanzaFramer::new(limits.max_stanza_bytes),
             new_pin: None,
@@ -412,9 +411,9 @@ impl Tunnel {
             self.recent_rx.remove(i);
         }
         if self.recent_rx.len() >= RECENT_DATA_IDS {
-            self.recent_rx.pop_front();
+            self.recent_rx.remove(0);
         }
-        self.recent_rx.push_back((id.to_owned(), print));
+        self.recent_rx.push((id.to_owned(), print));
         Seen::New
     }
 
