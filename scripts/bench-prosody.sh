@@ -3,9 +3,11 @@
 # slixmpp clients, each hosting a libxmpptls endpoint through the Python
 # binding (release build), send request/response IQs in the clear and
 # inside an XTLS tunnel (64 B and 4 KiB, 1 and 16 in flight) and open
-# tunnels. Prosody runs twice: with its network defaults (nagle = true) and
-# with network_settings = { nagle = false }; with --ablation, a third run on
-# the defaults without the hosts' whitespace keepalives. Prints the ratios
+# tunnels, with hosts of both styles (writing after every send, and once
+# per read: bindings-mobile/bench/prosody_rtt.py). Prosody runs twice: with
+# its network defaults (nagle = true) and with
+# network_settings = { nagle = false }; with --ablation, a third run on the
+# defaults without the hosts' whitespace keepalives. Prints the ratios
 # (tunnel / plain, same clients, same run) as a Markdown table; the raw
 # JSON lines go to target/bench-prosody/results.jsonl. A benchmark, not a
 # test: nothing here asserts a time.
@@ -90,12 +92,13 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 servers = list(dict.fromkeys(r["server"] + ("" if r["keepalive"] else " ") for r in rows))
 def label(r): return r["server"] + ("" if r["keepalive"] else " ")
-print("\n| Prosody | payload | in flight | plain IQ / s | in the tunnel / s | ratio |")
-print("|---|---|---|---|---|---|")
+print("\n| Prosody | host writes | payload | in flight | plain IQ / s | in the tunnel / s | ratio |")
+print("|---|---|---|---|---|---|---|")
+styles = {"send": "after every send", "turn": "once per read"}
 for s in servers:
     for r in rows:
         if label(r) == s and r["measure"] == "round_trips":
-            print(f"| {s.strip()} | {r['payload']} B | {r['inflight']} | {r['plain_per_s']:,.0f} | {r['tunnel_per_s']:,.0f} | {r['ratio']:.2f} |")
+            print(f"| {s.strip()} | {styles.get(r.get('drain'), '?')} | {r['payload']} B | {r['inflight']} | {r['plain_per_s']:,.0f} | {r['tunnel_per_s']:,.0f} | {r['ratio']:.2f} |")
 print("\n| Prosody | open a tunnel, median | p90 | opens |")
 print("|---|---|---|---|")
 for r in rows:

@@ -9,6 +9,11 @@ XTLS IQ (sets whose child is in urn:xmpp:tmp:xtls, results and errors in
 its id space), act on its events, write everything poll_transmit gives in
 one write after each read, write a whitespace keepalive when
 poll_keepalive() says so, and drive poll_timeout/handle_timeout.
+
+Two host styles (--drains): "turn" writes what the endpoint has once per
+read (so the requests an application sends in one loop turn share a data
+IQ), "send" writes after every send (most applications: each send call
+ends in a write). Plain IQs are written the same way in each style.
 """
 
 import argparse
@@ -187,10 +192,12 @@ def server_cpu(pid):
 
 
 class RoundTrips:
-    """Requests from a to b, `inflight` at a time, for `seconds`."""
+    """Requests from a to b, `inflight` at a time, for `seconds`; written
+    after every send (`drain` "send") or once per read ("turn")."""
 
-    def __init__(self, a, b, mode, payload, inflight, seconds, server_pid=None):
+    def __init__(self, a, b, mode, payload, inflight, seconds, server_pid=None, drain="turn"):
         self.a, self.b, self.mode = a, b, mode
+        self.drain = drain
         self.server_pid = server_pid
         self.body = "x" * payload
         self.inflight, self.seconds = inflight, seconds
@@ -210,6 +217,8 @@ class RoundTrips:
             self.a.outbox.append(self.query("get", qid).replace("<iq ", f"<iq to='{self.b.boundjid.full}' ", 1))
         else:
             self.a.ep.send(self.b.boundjid.full, self.query("get", qid))
+        if self.drain == "send":
+            self.a.flush()
 
     def answered(self):
         self.outstanding -= 1
@@ -223,6 +232,8 @@ class RoundTrips:
         if host is self.b and iq["type"] == "get":
             reply = self.query("result", iq["id"]).replace("<iq ", f"<iq to='{iq['from']}' ", 1)
             self.b.outbox.append(reply)
+            if self.drain == "send":
+                self.b.flush()
         elif host is self.a and iq["type"] == "result":
             self.answered()
 
@@ -232,6 +243,8 @@ class RoundTrips:
         if host is self.b:
             qid = re.search(r"id=['\"]([^'\"]+)", e.stanza).group(1)
             self.b.ep.send(self.a.boundjid.full, self.query("result", qid))
+            if self.drain == "send":
+                self.b.flush()
         else:
             self.answered()
 
@@ -312,6 +325,8 @@ async def main():
     p.add_argument("--opens", type=int, default=30)
     p.add_argument("--no-keepalive", action="store_true")
     p.add_argument("--server-pid", type=int)
+    p.add_argument("--drains", default="turn,send",
+                   help="host styles, comma-separated: turn (write once per read), send (after every send)")
     args = p.parse_args()
     keepalive = not args.no_keepalive
     a = await connect(f"bench-a@{args.domain}/a", "secret-a", "127.0.0.1", args.port, args.ca, keepalive)
@@ -337,21 +352,22 @@ async def main():
     a.drain_events()
     b.drain_events()
     assert a.ep.tunnel_state(b.boundjid.full) == xmpptls.TunnelState.ESTABLISHED
-    for payload in (64, 4096):
-        for inflight in (1, 16):
-            rates = {"plain": [], "tunnel": []}
-            cpu = {"plain": [], "tunnel": []}
-            server = {"plain": [], "tunnel": []}
-            for _ in range(args.rounds):
-                for mode in ("plain", "tunnel"):
-                    cell = RoundTrips(a, b, mode, payload, inflight, args.seconds, args.server_pid)
-                    rates[mode].append(await cell.run())
-                    cpu[mode].append(cell.cpu_share)
-                    server[mode].append(cell.server_share)
-            plain, tunnel = statistics.median(rates["plain"]), statistics.median(rates["tunnel"])
-            emit(measure="round_trips", payload=payload, inflight=inflight,
-                 plain_per_s=plain, tunnel_per_s=tunnel, ratio=tunnel / plain,
-                 runs=rates, client_cpu=cpu, server_cpu=server)
+    for drain in args.drains.split(","):
+        for payload in (64, 4096):
+            for inflight in (1, 16):
+                rates = {"plain": [], "tunnel": []}
+                cpu = {"plain": [], "tunnel": []}
+                server = {"plain": [], "tunnel": []}
+                for _ in range(args.rounds):
+                    for mode in ("plain", "tunnel"):
+                        cell = RoundTrips(a, b, mode, payload, inflight, args.seconds, args.server_pid, drain)
+                        rates[mode].append(await cell.run())
+                        cpu[mode].append(cell.cpu_share)
+                        server[mode].append(cell.server_share)
+                plain, tunnel = statistics.median(rates["plain"]), statistics.median(rates["tunnel"])
+                emit(measure="round_trips", drain=drain, payload=payload, inflight=inflight,
+                     plain_per_s=plain, tunnel_per_s=tunnel, ratio=tunnel / plain,
+                     runs=rates, client_cpu=cpu, server_cpu=server)
     emit(measure="keepalives", a=a.keepalives, b=b.keepalives)
     a.disconnect()
     b.disconnect()
