@@ -12,16 +12,22 @@
 # JSON lines go to target/bench-prosody/results.jsonl. A benchmark, not a
 # test: nothing here asserts a time.
 #
+# --limits name=value,... sets endpoint limits by the core's names (to
+# compare batching settings); --default-only skips the nagle = false run.
+#
 #   scripts/bench-prosody.sh [--seconds S] [--rounds N] [--ablation]
+#                            [--limits L] [--default-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=1.5 rounds=3 ablation=0
+seconds=1.5 rounds=3 ablation=0 limits="" default_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --ablation) ablation=1; shift ;;
-    *) echo "usage: $0 [--seconds S] [--rounds N] [--ablation]" >&2; exit 2 ;;
+    --limits) limits=$2; shift 2 ;;
+    --default-only) default_only=1; shift ;;
+    *) echo "usage: $0 [--seconds S] [--rounds N] [--ablation] [--limits L] [--default-only]" >&2; exit 2 ;;
   esac
 done
 command -v prosody >/dev/null && python3 -c 'import slixmpp' 2>/dev/null \
@@ -78,13 +84,13 @@ CFG
   PYTHONPATH="$out/mobile/python" python3 bindings-mobile/bench/prosody_rtt.py \
     --port "$port" --domain "$domain" --ca "$dir/ca.pem" --label "$label" \
     --seconds "$seconds" --rounds "$rounds" --server-pid "$(cat "$dir/prosody.pid" 2>/dev/null || echo 0)" \
-    $flags | tee -a "$results" >&2 || true
+    --limits "$limits" $flags | tee -a "$results" >&2 || true
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
 }
 
 run_server "default (nagle = true)" "" ""
-run_server "nagle = false" "network_settings = { nagle = false }" ""
+[ "$default_only" = 1 ] || run_server "nagle = false" "network_settings = { nagle = false }" ""
 [ "$ablation" = 1 ] && run_server "default, no keepalives" "" "--no-keepalive"
 
 python3 - "$results" <<'PY'

@@ -431,7 +431,8 @@ fn mutated_traffic_never_panics() {
 /// cause, and nothing is delivered out of order.
 #[test]
 fn reordered_data_closes_the_tunnel_with_a_decrypt_failure() {
-    let mut romeo = endpoint(ROMEO, TrustMode::Offer);
+    // Each send in its own data IQ (no coalescing), to reorder them.
+    let mut romeo = endpoint_with(ROMEO, TrustMode::Offer, |c| c.limits.coalesce_bytes = 0);
     let mut j = juliet();
     romeo.open(&jid(JULIET), now()).unwrap();
     pump(&mut romeo, &mut j, now());

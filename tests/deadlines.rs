@@ -435,3 +435,60 @@ fn poll_write_gives_the_stanzas_and_the_keepalive_in_one_string() {
     assert_eq!(r.poll_write().as_deref(), Some(" "));
     assert_eq!(r.poll_write(), None);
 }
+
+/// Nagle's algorithm for data IQs (`Limits::coalesce_bytes`): a host that
+/// writes after every send still sends the stanzas of one turn together.
+/// The first goes at once; the next wait while it is in flight and go in
+/// one data IQ when its acknowledgement comes, or as soon as a full
+/// record's worth is waiting. One request at a time never waits.
+#[test]
+fn small_sends_while_a_stanza_is_in_flight_share_one_data_iq() {
+    // A wide window, so that only the coalescing rule holds anything.
+    let mut r = endpoint_with(ROMEO, TrustMode::Offer, |c| {
+        c.limits.initial_window_bytes = 256 * 1024
+    });
+    let mut j = endpoint(JULIET, TrustMode::Offer);
+    r.open(&jid(JULIET), now()).unwrap();
+    pump(&mut r, &mut j, now());
+    let _ = (drain(&mut r), drain(&mut j));
+    r.send(&jid(JULIET), msg("0").as_bytes(), at(1)).unwrap();
+    let first = r.poll_write().unwrap();
+    for i in 1..16 {
+        r.send(&jid(JULIET), msg(&i.to_string()).as_bytes(), at(1))
+            .unwrap();
+        assert_eq!(r.poll_write(), None, "send {i} waits");
+    }
+    j.handle_incoming(first.as_bytes(), at(1)).unwrap();
+    r.handle_incoming(j.poll_write().unwrap().as_bytes(), at(1))
+        .unwrap();
+    // The acknowledgement: the fifteen waiting go in one data IQ.
+    let rest = r.poll_write().unwrap();
+    assert_eq!(rest.matches("<data ").count(), 1, "{rest}");
+    j.handle_incoming(rest.as_bytes(), at(1)).unwrap();
+    assert_eq!(stanzas(&drain(&mut j)).len(), 16);
+
+    // A full record's worth goes at once, in flight or not.
+    r.handle_incoming(j.poll_write().unwrap().as_bytes(), at(1))
+        .unwrap();
+    r.send(&jid(JULIET), msg("a").as_bytes(), at(1)).unwrap();
+    assert!(r.poll_write().is_some());
+    let big = msg(&"b".repeat(17_000));
+    r.send(&jid(JULIET), big.as_bytes(), at(1)).unwrap();
+    assert!(r.poll_write().is_some(), "over coalesce_bytes: not held");
+
+    // Off: every send in its own data IQ.
+    let (mut r, _j) = {
+        let (mut r, mut j) = (
+            endpoint_with(ROMEO, TrustMode::Offer, |c| c.limits.coalesce_bytes = 0),
+            endpoint(JULIET, TrustMode::Offer),
+        );
+        r.open(&jid(JULIET), now()).unwrap();
+        pump(&mut r, &mut j, now());
+        (r, j)
+    };
+    for i in 0..3 {
+        r.send(&jid(JULIET), msg(&i.to_string()).as_bytes(), at(1))
+            .unwrap();
+        assert!(r.poll_write().is_some(), "send {i} at once");
+    }
+}

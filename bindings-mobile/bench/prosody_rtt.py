@@ -84,8 +84,15 @@ def stanza_text(el, parent_ns=None):
     return "".join(out)
 
 
+LIMITS = {}  # --limits name=value,...: the core's limit names
+
+
 def endpoint(jid):
-    return xmpptls.Endpoint(xmpptls.EndpointSettings(jid=jid, trust=xmpptls.TrustMode.OFFER), None)
+    limits = xmpptls.default_limits()
+    for name, value in LIMITS.items():
+        setattr(limits, name, value)
+    return xmpptls.Endpoint(
+        xmpptls.EndpointSettings(jid=jid, trust=xmpptls.TrustMode.OFFER, limits=limits), None)
 
 
 class Host(slixmpp.ClientXMPP):
@@ -327,13 +334,20 @@ async def main():
     p.add_argument("--server-pid", type=int)
     p.add_argument("--drains", default="turn,send",
                    help="host styles, comma-separated: turn (write once per read), send (after every send)")
+    p.add_argument("--limits", default="",
+                   help="endpoint limits by the core's names: name=value,...")
     args = p.parse_args()
+    for item in filter(None, args.limits.split(",")):
+        name, value = item.split("=")
+        if not hasattr(xmpptls.default_limits(), name):
+            raise SystemExit(f"unknown limit {name}")
+        LIMITS[name] = int(value)
     keepalive = not args.no_keepalive
     a = await connect(f"bench-a@{args.domain}/a", "secret-a", "127.0.0.1", args.port, args.ca, keepalive)
     b = await connect(f"bench-b@{args.domain}/b", "secret-b", "127.0.0.1", args.port, args.ca, keepalive)
 
     def emit(**kv):
-        print(json.dumps({"server": args.label, "keepalive": keepalive, **kv}), flush=True)
+        print(json.dumps({"server": args.label, "keepalive": keepalive, "limits": LIMITS, **kv}), flush=True)
 
     # Opening: a fresh pair of endpoints each time (full handshake).
     opens = []

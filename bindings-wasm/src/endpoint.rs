@@ -54,6 +54,9 @@ export interface Limits {
   maxDataBytes?: number;
   /** Data IQs in flight per tunnel (default 16). */
   maxInFlight?: number;
+  /** Octets small sends wait for while data IQs are in flight (Nagle's
+   * algorithm for data IQs; default 16384, 0 sends at once). */
+  coalesceBytes?: number;
   /** Plaintext a tunnel holds per direction (default 1048576). */
   maxBufferedBytes?: number;
   /** Largest stanza, in or out of a tunnel (default 131072). */

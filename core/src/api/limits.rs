@@ -21,6 +21,9 @@ pub struct LimitSettings {
     /// [`Limits::max_in_flight`] (default 16).
     #[cfg_attr(feature = "uniffi", uniffi(default = 16))]
     pub max_in_flight: u64,
+    /// [`Limits::coalesce_bytes`] (default 16 KiB).
+    #[cfg_attr(feature = "uniffi", uniffi(default = 16384))]
+    pub coalesce_bytes: u64,
     /// [`Limits::max_buffered_bytes`] (default 1 MiB).
     #[cfg_attr(feature = "uniffi", uniffi(default = 1048576))]
     pub max_buffered_bytes: u64,
@@ -65,9 +68,10 @@ pub struct LimitSettings {
 /// The names of [`LimitSettings`]' fields, in order: what C's
 /// `xmpptls_endpoint_config_set_limit` and JavaScript's `limits` object
 /// (in camelCase) take.
-pub const LIMIT_NAMES: [&str; 15] = [
+pub const LIMIT_NAMES: [&str; 16] = [
     "max_data_bytes",
     "max_in_flight",
+    "coalesce_bytes",
     "max_buffered_bytes",
     "max_stanza_bytes",
     "max_tunnels",
@@ -104,6 +108,7 @@ impl From<&Limits> for LimitSettings {
         LimitSettings {
             max_data_bytes: wide(l.max_data_bytes),
             max_in_flight: wide(l.max_in_flight),
+            coalesce_bytes: wide(l.coalesce_bytes),
             max_buffered_bytes: wide(l.max_buffered_bytes),
             max_stanza_bytes: wide(l.max_stanza_bytes),
             max_tunnels: wide(l.max_tunnels),
@@ -126,6 +131,7 @@ impl From<&LimitSettings> for Limits {
         Limits {
             max_data_bytes: narrow(s.max_data_bytes),
             max_in_flight: narrow(s.max_in_flight),
+            coalesce_bytes: narrow(s.coalesce_bytes),
             max_buffered_bytes: narrow(s.max_buffered_bytes),
             max_stanza_bytes: narrow(s.max_stanza_bytes),
             max_tunnels: narrow(s.max_tunnels),
@@ -150,6 +156,7 @@ impl LimitSettings {
         Some(match name {
             "max_data_bytes" => &mut self.max_data_bytes,
             "max_in_flight" => &mut self.max_in_flight,
+            "coalesce_bytes" => &mut self.coalesce_bytes,
             "max_buffered_bytes" => &mut self.max_buffered_bytes,
             "max_stanza_bytes" => &mut self.max_stanza_bytes,
             "max_tunnels" => &mut self.max_tunnels,
@@ -205,8 +212,9 @@ mod tests {
             assert_eq!(s.get(name), Some(1000 + i as u64), "{name}");
         }
         let l = Limits::from(&s);
-        assert_eq!(l.ack_timeout, Duration::from_secs(1013));
-        assert_eq!(l.initial_window_bytes, 1007);
+        assert_eq!(l.ack_timeout, Duration::from_secs(1014));
+        assert_eq!(l.initial_window_bytes, 1008);
+        assert_eq!(l.coalesce_bytes, 1002);
         assert!(matches!(s.set("ack_timeout", 1), Err(Error::Config(_))));
         assert_eq!(s.get("nope"), None);
     }

@@ -229,6 +229,17 @@ impl Delivery {
         self.path.rate()
     }
 
+    /// Stanzas were written to TLS and are not confirmed yet: application
+    /// data is in flight (or staged behind the window).
+    pub(crate) fn has_unconfirmed(&self) -> bool {
+        self.written > 0
+    }
+
+    /// Plaintext octets of the stanzas waiting to be written to TLS.
+    pub(crate) fn waiting_bytes(&self) -> usize {
+        self.waiting().map(|s| s.stanza.len()).sum()
+    }
+
     /// Stanzas waiting to be written to TLS.
     pub(crate) fn has_queued(&self) -> bool {
         self.stanzas.len() > self.written

@@ -789,6 +789,17 @@ impl Tunnel {
     /// now; returns how many.
     fn feed(&mut self) -> Result<usize, Error> {
         let min_iq = self.min_data_iq();
+        // Nagle (RFC 896): with stanzas in flight, small sends wait to
+        // share one data IQ (not behind the handshake's last flight); a
+        // close flushes everything.
+        let coalesce = self.limits.coalesce_bytes;
+        if coalesce > 0
+            && matches!(self.phase, Phase::Established { .. })
+            && self.delivery.has_unconfirmed()
+            && self.delivery.waiting_bytes() + self.out_tls.len() < coalesce
+        {
+            return Ok(0);
+        }
         let tls = match &mut self.phase {
             Phase::Established { tls, .. }
             | Phase::Closing {
