@@ -726,6 +726,20 @@ xmpptls_result xmpptls_endpoint_peek_transmit(struct xmpptls_endpoint *ep,
                                               const char **data,
                                               size_t *len);
 
+// Everything to write to the XMPP stream now, as one text lent to the
+// caller (`*data`, `*len`; not NUL-terminated), valid until the next call
+// on this endpoint: every stanza to send, in order, then one space when a
+// whitespace keepalive is due (`xmpptls_endpoint_poll_keepalive`).
+// `XMPPTLS_EMPTY` when there is nothing to write. The one call a host
+// makes after each read, each send/open/close and each timeout, and
+// writes with one `write` (libstrophe: `xmpp_send_raw`).
+//
+// # Safety
+// `ep` is a live endpoint; `data` and `len` are writable.
+xmpptls_result xmpptls_endpoint_poll_write(struct xmpptls_endpoint *ep,
+                                           const char **data,
+                                           size_t *len);
+
 // Drops the stanza `xmpptls_endpoint_peek_transmit` showed (it was sent).
 //
 // # Safety

@@ -102,9 +102,11 @@ fn oversize_stanza_is_refused_before_parsing() {
 #[test]
 fn an_oversized_data_iq_is_answered_and_closes_the_tunnel_on_both_sides() {
     let mut r = router(vec![
-        // A window of whole data IQs from the start: the path is fast.
+        // Data IQs of two full records, and a window for them from the
+        // start (the path is fast).
         endpoint_with(ROMEO, TrustMode::Offer, |c| {
-            c.limits.initial_window_bytes = 64 * 1024
+            c.limits.initial_window_bytes = 64 * 1024;
+            c.limits.max_data_bytes = 2 * xmpptls::xtls::MAX_TLS_RECORD;
         }),
         endpoint_with(JULIET, TrustMode::Offer, |c| {
             c.limits.max_stanza_bytes = 16 * 1024

@@ -191,9 +191,9 @@ fn early_stanzas_share_records_and_data_iqs() {
         .iter()
         .filter(|w| w.from == ROMEO && w.stanza.contains("<data "))
         .count();
-    // ClientHello, client Finished + 70 KB of stanzas: one record while
-    // the path is unknown (the initial window), then IQs of ≤ 32 KiB.
-    assert!(data_iqs <= 6, "{data_iqs} data IQs");
+    // ClientHello, client Finished + 70 KB of stanzas in data IQs of one
+    // 6 KiB record each (DEFAULT_DATA_BYTES): 14 at most, not 70.
+    assert!(data_iqs <= 14, "{data_iqs} data IQs");
 }
 
 #[test]

@@ -65,6 +65,8 @@ pub struct xmpptls_endpoint {
     pub(crate) inner: Endpoint,
     /// The next stanza to send, taken from the core when its length was asked.
     next: Option<String>,
+    /// What `xmpptls_endpoint_poll_write` lent out last.
+    write: Option<String>,
     /// Told about keys pinned on first use (see `xmpptls_endpoint_new_with_config`).
     callback: xmpptls_pin_callback,
     userdata: *mut c_void,
@@ -79,6 +81,7 @@ impl xmpptls_endpoint {
         xmpptls_endpoint {
             inner,
             next: None,
+            write: None,
             callback,
             userdata,
         }
@@ -474,6 +477,44 @@ pub unsafe extern "C" fn xmpptls_endpoint_peek_transmit(
                 }
                 None => XMPPTLS_EMPTY,
             }
+        })
+    }
+}
+
+/// Everything to write to the XMPP stream now, as one text lent to the
+/// caller (`*data`, `*len`; not NUL-terminated), valid until the next call
+/// on this endpoint: every stanza to send, in order, then one space when a
+/// whitespace keepalive is due (`xmpptls_endpoint_poll_keepalive`).
+/// `XMPPTLS_EMPTY` when there is nothing to write. The one call a host
+/// makes after each read, each send/open/close and each timeout, and
+/// writes with one `write` (libstrophe: `xmpp_send_raw`).
+///
+/// # Safety
+/// `ep` is a live endpoint; `data` and `len` are writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_poll_write(
+    ep: *mut xmpptls_endpoint,
+    data: *mut *const c_char,
+    len: *mut usize,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(ep, |e| {
+            if data.is_null() || len.is_null() {
+                return XMPPTLS_NULL_PARAMETER;
+            }
+            // A stanza peeked and not consumed goes first.
+            let mut out = e.next.take().unwrap_or_default();
+            if let Some(rest) = e.inner.poll_write() {
+                out.push_str(&rest);
+            }
+            if out.is_empty() {
+                e.write = None;
+                return XMPPTLS_EMPTY;
+            }
+            let lent = e.write.insert(out);
+            set(data, lent.as_ptr().cast());
+            set(len, lent.len())
         })
     }
 }

@@ -273,6 +273,60 @@ class RoundTrips:
         return self.done / elapsed
 
 
+class Bulk:
+    """Stanzas sent at once from a to b (plain IQ-sets, or through the
+    tunnel): the time until b has them all, what came back, and whether
+    the tunnel closed. Under a shaper this is byte throughput."""
+
+    def __init__(self, a, b, mode, sizes, limit_s):
+        self.a, self.b, self.mode = a, b, mode
+        self.sizes, self.limit_s = sizes, limit_s
+        self.got = 0
+        self.closes = []
+        self.done = asyncio.get_running_loop().create_future()
+
+    def stanza(self, i, size):
+        head = f"<iq type='set' id='bulk{i}'><q xmlns='{NS_BENCH}'>"
+        return head + "x" * max(0, size - len(head) - 10) + "</q></iq>"
+
+    def arrived(self):
+        self.got += 1
+        if self.got == len(self.sizes) and not self.done.done():
+            self.done.set_result(time.perf_counter())
+
+    def on_plain(self, host, iq):
+        if host is self.b and iq["type"] == "set":
+            self.b.outbox.append(f"<iq type='result' id='{iq['id']}' to='{iq['from']}'/>")
+            self.arrived()
+
+    def on_event(self, host, e):
+        if host is self.b and e.is_STANZA():
+            self.arrived()
+        if e.is_CLOSED():
+            self.closes.append((host is self.a, str(e.reason), len(e.returned)))
+
+    async def run(self):
+        self.a.app = self.b.app = self
+        t0 = time.perf_counter()
+        for i, size in enumerate(self.sizes):
+            text = self.stanza(i, size)
+            if self.mode == "plain":
+                self.a.outbox.append(text.replace("<iq ", f"<iq to='{self.b.boundjid.full}' ", 1))
+            else:
+                self.a.ep.send(self.b.boundjid.full, text)
+        self.a.flush()
+        try:
+            t1 = await asyncio.wait_for(self.done, self.limit_s)
+            seconds = t1 - t0
+        except asyncio.TimeoutError:
+            seconds = None
+        # Let acknowledgements and any close settle.
+        await asyncio.sleep(1.0)
+        self.a.app = self.b.app = Idle()
+        return {"seconds": seconds, "arrived": self.got, "sent": len(self.sizes),
+                "octets": sum(self.sizes), "closes": self.closes}
+
+
 class Opening:
     """Time from open() to the first inner stanza at the peer."""
 
@@ -334,6 +388,10 @@ async def main():
     p.add_argument("--server-pid", type=int)
     p.add_argument("--drains", default="turn,send",
                    help="host styles, comma-separated: turn (write once per read), send (after every send)")
+    p.add_argument("--bulk", action="store_true",
+                   help="also send 48 x 4 KiB at once, and single stanzas of 64 KiB and 100,000 B")
+    p.add_argument("--bulk-limit", type=float, default=600.0,
+                   help="seconds one bulk transfer may take")
     p.add_argument("--limits", default="",
                    help="endpoint limits by the core's names: name=value,...")
     args = p.parse_args()
@@ -382,6 +440,16 @@ async def main():
                 emit(measure="round_trips", drain=drain, payload=payload, inflight=inflight,
                      plain_per_s=plain, tunnel_per_s=tunnel, ratio=tunnel / plain,
                      runs=rates, client_cpu=cpu, server_cpu=server)
+    if args.bulk:
+        for name, sizes in (("48 x 4 KiB", [4096] * 48), ("64 KiB", [65536]), ("100,000 B", [100000])):
+            runs = {}
+            for mode in ("plain", "tunnel"):
+                if mode == "tunnel" and a.ep.tunnel_state(b.boundjid.full) is None:
+                    a.ep.open_tunnel(b.boundjid.full)
+                runs[mode] = await Bulk(a, b, mode, sizes, args.bulk_limit).run()
+            p_s, t_s = runs["plain"]["seconds"], runs["tunnel"]["seconds"]
+            emit(measure="bulk", name=name, plain=runs["plain"], tunnel=runs["tunnel"],
+                 ratio=(p_s / t_s) if p_s and t_s else None)
     emit(measure="keepalives", a=a.keepalives, b=b.keepalives)
     a.disconnect()
     b.disconnect()

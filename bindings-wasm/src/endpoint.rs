@@ -50,12 +50,12 @@ export interface EndpointSettings {
  * snake_case in C and in the core) and defaults. Sizes in octets,
  * deadlines in whole seconds. */
 export interface Limits {
-  /** TLS octets in one data IQ (default 32826). */
+  /** TLS octets in one data IQ (default 6173: one 6 KiB record). */
   maxDataBytes?: number;
   /** Data IQs in flight per tunnel (default 16). */
   maxInFlight?: number;
   /** Octets small sends wait for while data IQs are in flight (Nagle's
-   * algorithm for data IQs; default 16384, 0 sends at once). */
+   * algorithm for data IQs; default 2048, 0 sends at once). */
   coalesceBytes?: number;
   /** Plaintext a tunnel holds per direction (default 1048576). */
   maxBufferedBytes?: number;

@@ -984,6 +984,20 @@ static int test_limits_and_start_gate(void) {
   CHECK(xmpptls_endpoint_tunnel_count(juliet) == 1);
   CHECK(xmpptls_endpoint_path_rate(romeo, JULIET, &v) == XMPPTLS_OK);
   CHECK(xmpptls_endpoint_path_rate(romeo, "nurse@capulet.lit/chamber", &v) == XMPPTLS_EMPTY);
+  /* poll_write: the stanzas of a turn in one text, then the keepalive. */
+  const char *w = NULL;
+  size_t wlen = 0;
+  int h = 0;
+  CHECK(xmpptls_endpoint_poll_write(romeo, &w, &wlen) == XMPPTLS_EMPTY);
+  const char *one = "<message><body>one</body></message>";
+  CHECK(xmpptls_endpoint_send(romeo, JULIET, one, strlen(one), t0) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_poll_write(romeo, &w, &wlen) == XMPPTLS_OK && wlen > 0);
+  CHECK(strncmp(w, "<iq", 3) == 0 && w[wlen - 1] == '>');
+  CHECK(xmpptls_endpoint_handle_incoming(juliet, w, wlen, t0, &h) == XMPPTLS_OK && h == 1);
+  CHECK(xmpptls_endpoint_poll_write(juliet, &w, &wlen) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_handle_incoming(romeo, w, wlen, t0, &h) == XMPPTLS_OK && h == 1);
+  CHECK(xmpptls_endpoint_poll_write(romeo, &w, &wlen) == XMPPTLS_OK && wlen == 1 && w[0] == ' ');
+  CHECK(xmpptls_endpoint_poll_write(romeo, NULL, &wlen) == XMPPTLS_NULL_PARAMETER);
   CHECK(xmpptls_endpoint_revoke_starts_from(juliet, "romeo@montague.lit") == XMPPTLS_OK);
   CHECK(xmpptls_endpoint_revoke_starts_from(juliet, "romeo@montague.lit") == XMPPTLS_EMPTY);
   xmpptls_endpoint_free(romeo);

@@ -104,7 +104,7 @@ test("limits: every core limit by its camelCase name reaches the core; unknown n
   assert.ok(left > 3_000 && left <= 6_000, `deadline in ${left} ms`);
   // Every name the core has is accepted (values the core refuses throw).
   const all = {
-    maxDataBytes: 32826, maxInFlight: 16, coalesceBytes: 16384, maxBufferedBytes: 1048576, maxStanzaBytes: 131072,
+    maxDataBytes: 6173, maxInFlight: 16, coalesceBytes: 2048, maxBufferedBytes: 1048576, maxStanzaBytes: 131072,
     maxTunnels: 64, maxHalfOpen: 16, maxHalfOpenPerPeer: 2, initialWindowBytes: 16413,
     rememberedTunnels: 64, resumptionSessions: 256, startTimeoutSecs: 30, handshakeTimeoutSecs: 30,
     halfOpenTimeoutSecs: 10, ackTimeoutSecs: 30, closeTimeoutSecs: 10,

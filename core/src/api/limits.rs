@@ -15,14 +15,14 @@ use crate::xtls::Limits;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LimitSettings {
-    /// [`Limits::max_data_bytes`] (default 32,826).
-    #[cfg_attr(feature = "uniffi", uniffi(default = 32826))]
+    /// [`Limits::max_data_bytes`] (default 6,173).
+    #[cfg_attr(feature = "uniffi", uniffi(default = 6173))]
     pub max_data_bytes: u64,
     /// [`Limits::max_in_flight`] (default 16).
     #[cfg_attr(feature = "uniffi", uniffi(default = 16))]
     pub max_in_flight: u64,
-    /// [`Limits::coalesce_bytes`] (default 16 KiB).
-    #[cfg_attr(feature = "uniffi", uniffi(default = 16384))]
+    /// [`Limits::coalesce_bytes`] (default 2 KiB).
+    #[cfg_attr(feature = "uniffi", uniffi(default = 2048))]
     pub coalesce_bytes: u64,
     /// [`Limits::max_buffered_bytes`] (default 1 MiB).
     #[cfg_attr(feature = "uniffi", uniffi(default = 1048576))]

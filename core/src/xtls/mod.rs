@@ -22,7 +22,7 @@ mod tunnel;
 pub mod wire;
 
 pub use certificates::MAX_CACHED_CERTIFICATES;
-pub use config::{EndpointConfig, Limits, TlsVersions, MAX_TLS_RECORD};
+pub use config::{EndpointConfig, Limits, TlsVersions, DEFAULT_DATA_BYTES, MAX_TLS_RECORD};
 pub use endpoint::{Endpoint, Incoming, RX_KEEP_BYTES};
 pub use event::{CloseReason, Event, ReturnedStanza, Role, TunnelInfo, Wait};
 pub use pacing::WINDOW_DEADLINE_DIVISOR;
