@@ -39,53 +39,20 @@ results="$out/results.jsonl"
 : > "$results"
 domain=bench.test
 
+. scripts/lib/servers.sh
+
 run_server() { # label, extra config line, python flags
   local label=$1 extra=$2 flags=$3
-  local dir
+  local dir port
   dir=$(mktemp -d /tmp/xmpptls-bench-XXXXXX)
-  chmod 755 "$dir"
-  mkdir -p "$dir/data"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=Bench CA" \
-    -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$domain" \
-    -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
-  printf 'subjectAltName = DNS:%s\nbasicConstraints = CA:FALSE\n' "$domain" > "$dir/ext.cnf"
-  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
-    -days 2 -extfile "$dir/ext.cnf" -out "$dir/server.pem" 2>/dev/null
-  local port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  cat > "$dir/prosody.cfg.lua" <<CFG
-pidfile = "$dir/prosody.pid"
-data_path = "$dir/data"
-interfaces = { "127.0.0.1" }
-c2s_ports = { $port }
-s2s_ports = { }
-http_ports = { }
-https_ports = { }
-authentication = "internal_hashed"
-modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "presence" }
-log = { { levels = { min = "warn" }, to = "file", filename = "$dir/prosody.log" } }
-$extra
-VirtualHost "$domain"
-ssl = { certificate = "$dir/server.pem", key = "$dir/server.key" }
-CFG
-  chown -R prosody:prosody "$dir"
-  local as=(setpriv --reuid=prosody --regid=prosody --init-groups)
-  for u in a b; do
-    "${as[@]}" prosodyctl --config "$dir/prosody.cfg.lua" register "bench-$u" "$domain" "secret-$u" >/dev/null
-  done
-  "${as[@]}" prosody -F --config "$dir/prosody.cfg.lua" &
-  local pid=$!
-  for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.1
-  done
+  port=$(free_port)
+  start_prosody "$dir" "$domain" "$port" "$extra"
   echo "== Prosody ($label) on 127.0.0.1:$port" >&2
   PYTHONPATH="$out/mobile/python" python3 bindings-mobile/bench/prosody_rtt.py \
     --port "$port" --domain "$domain" --ca "$dir/ca.pem" --label "$label" \
     --seconds "$seconds" --rounds "$rounds" --server-pid "$(cat "$dir/prosody.pid" 2>/dev/null || echo 0)" \
     --limits "$limits" $flags | tee -a "$results" >&2 || true
-  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  stop_prosody
   rm -rf "$dir"
 }
 

@@ -12,7 +12,7 @@
 # OUT/lib/             libxmpptls_mobile.so (+ .a)
 # OUT/kotlin/          im/xmpptls/xmpptls_mobile.kt, im/xmpptls/core/xmpptls_core.kt
 # OUT/swift/           XmppTls.swift, XmppTlsCore.swift, xmpptlsFFI.h, xmpptls_coreFFI.h
-# OUT/python/xmpptls/  __init__.py, xmpptls_mobile.py, xmpptls_core.py, the library
+# OUT/python/xmpptls/  __init__.py, slixmpp.py, xmpptls_mobile.py, xmpptls_core.py, the library
 # OUT/swift-package/   a SwiftPM package (Package.swift) around the above
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +35,8 @@ done
 mv "$out/python/xmpptls_mobile.py" "$out/python/xmpptls_core.py" "$out/python/xmpptls/"
 cp "$lib" "$out/python/xmpptls/"
 cp bindings-mobile/python/__init__.py "$out/python/xmpptls/__init__.py"
+# The slixmpp host plugin (xmpptls.slixmpp).
+cp bindings-mobile/python/slixmpp.py "$out/python/xmpptls/slixmpp.py"
 # The Swift package: Package.swift and the tests from bindings-mobile/swift,
 # the generated sources, and a module map that links the library.
 spm="$out/swift-package"

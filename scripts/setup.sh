@@ -70,9 +70,23 @@ command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing="$missing gcc-aarch64-linux-gnu"
 [ -d /usr/aarch64-linux-gnu/include ] || missing="$missing libc6-dev-arm64-cross"
 command -v qemu-aarch64 >/dev/null 2>&1 || missing="$missing qemu-user"
+# libstrophe: the real C client of the C host test (scripts/test-hosts.sh).
+[ -f /usr/include/strophe.h ] || missing="$missing libstrophe-dev"
 if [ -n "$missing" ]; then
   say "installing$missing"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
+# ejabberd, the second real server (scripts/test-hosts.sh,
+# scripts/bench-ejabberd.sh run their own instances): installed with a
+# policy-rc.d that exits 101, so the package starts no system instance.
+if [ ! -x /usr/sbin/ejabberdctl ]; then
+  say "installing ejabberd (no system instance)"
+  had_policy=0
+  [ -e /usr/sbin/policy-rc.d ] && had_policy=1
+  [ "$had_policy" = 1 ] || printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ejabberd >/dev/null
+  [ "$had_policy" = 1 ] || rm -f /usr/sbin/policy-rc.d
 fi
 # The package may start a system Prosody; the tests start their own.
 if pgrep -u prosody -x lua5.4 >/dev/null 2>&1 || pgrep -x prosody >/dev/null 2>&1; then

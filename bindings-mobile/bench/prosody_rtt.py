@@ -401,8 +401,8 @@ async def main():
             raise SystemExit(f"unknown limit {name}")
         LIMITS[name] = int(value)
     keepalive = not args.no_keepalive
-    a = await connect(f"bench-a@{args.domain}/a", "secret-a", "127.0.0.1", args.port, args.ca, keepalive)
-    b = await connect(f"bench-b@{args.domain}/b", "secret-b", "127.0.0.1", args.port, args.ca, keepalive)
+    a = await connect(f"a@{args.domain}/a", "secret-a", "127.0.0.1", args.port, args.ca, keepalive)
+    b = await connect(f"b@{args.domain}/b", "secret-b", "127.0.0.1", args.port, args.ca, keepalive)
 
     def emit(**kv):
         print(json.dumps({"server": args.label, "keepalive": keepalive, "limits": LIMITS, **kv}), flush=True)

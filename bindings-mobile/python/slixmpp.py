@@ -9,8 +9,8 @@ opens tunnels, sends stanzas and listens for events.
     client.register_plugin("xtls", module=xmpptls.slixmpp)
     client.add_event_handler("xtls_stanza", lambda e: print(e.peer, e.stanza))
 
-Once the session starts, ``client["xtls"].endpoint`` exists and
-``client["xtls"].open(peer)``, ``.send(peer, stanza)`` and ``.close(peer)``
+Once the session starts, ``client.plugin["xtls"].endpoint`` exists and
+``client.plugin["xtls"].open(peer)``, ``.send(peer, stanza)`` and ``.close(peer)``
 work; a stanza sent before the handshake waits in the tunnel.
 
 What the plugin does for the host (README, "Hosting a tunnel on a real
@@ -210,7 +210,7 @@ class XEP_XTLS(BasePlugin):  # noqa: N801 (slixmpp's plugin naming)
         if ep is None:
             return
         for e in ep.poll_events():
-            self.xmpp.event(_EVENT_NAMES.get(type(e).__name__, "xtls_event"), e)
+            self.xmpp.event(_event_name(e), e)
 
     def _arm(self) -> None:
         if self._timer is not None:
@@ -228,12 +228,15 @@ class XEP_XTLS(BasePlugin):  # noqa: N801 (slixmpp's plugin naming)
             self.flush()
 
 
-_EVENT_NAMES = {
-    "ESTABLISHED": "xtls_established",
-    "STANZA": "xtls_stanza",
-    "STANZA_REJECTED": "xtls_stanza_rejected",
-    "CLOSED": "xtls_closed",
-}
+def _event_name(e: TunnelEvent) -> str:
+    """The slixmpp event for an endpoint event."""
+    if e.is_STANZA():
+        return "xtls_stanza"
+    if e.is_ESTABLISHED():
+        return "xtls_established"
+    if e.is_CLOSED():
+        return "xtls_closed"
+    return "xtls_stanza_rejected"
 
 # slixmpp finds the plugin by module and name: register_plugin("xtls",
 # module=xmpptls.slixmpp).
