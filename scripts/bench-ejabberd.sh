@@ -12,12 +12,16 @@
 # came back), and the time to open a tunnel. Prints Markdown tables; the raw
 # JSON lines go to target/bench-ejabberd/results.jsonl. A benchmark, not a
 # test: nothing here asserts a time. Under the shaper a run takes several
-# minutes: 4 KiB cells wait for what is in flight to drain at 3,000 B/s.
+# minutes: 4 KiB cells wait for what is in flight to drain at 3,000 B/s,
+# and every measurement starts with the shaper's bucket full (8 s).
 #
 #   scripts/bench-ejabberd.sh [--seconds S] [--rounds N] [--shaped-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=3 rounds=1 shaped_only=0
+# Before each measurement the hosts wait for the shaper's bucket to refill
+# (20,000 B at 3,000 B/s: 7 s), so that no cell pays for the one before.
+settle=8
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
@@ -44,7 +48,7 @@ run_server() { # label, shaper|no-shaper
   echo "== ejabberd ($label) on 127.0.0.1:$port" >&2
   PYTHONPATH="$out/mobile/python" python3 bindings-mobile/bench/prosody_rtt.py \
     --port "$port" --domain "$domain" --ca "$dir/ca.pem" --label "$label" \
-    --seconds "$seconds" --rounds "$rounds" --opens 20 --bulk | tee -a "$results" >&2 || true
+    --seconds "$seconds" --rounds "$rounds" --opens 20 --bulk --settle "$settle" | tee -a "$results" >&2 || true
   stop_ejabberd "$dir"
   rm -rf "$dir"
 }

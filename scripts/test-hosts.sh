@@ -26,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The C library (release) and the libstrophe pair built against it.
-if scripts/install-c.sh "$work/prefix" >/dev/null 2>&1 &&
+if scripts/install-c.sh "$work/prefix" --debug >/dev/null 2>&1 &&
    PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
      -Ibindings-c/hosts/libstrophe bindings-c/tests/c/test_strophe.c bindings-c/hosts/libstrophe/xmpptls_strophe.c \
      $(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs libstrophe xmpptls) \

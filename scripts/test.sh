@@ -3,7 +3,8 @@
 # every test of the workspace, the core and C library on aarch64, xmpptls
 # check against real servers (scripts/test-observatory.sh), the C library's,
 # the uniffi bindings' and the npm package's tests (their READMEs' code blocks
-# included), and a compile check of the fuzz targets. README's test command;
+# included), the host integrations through Prosody and ejabberd
+# (scripts/test-hosts.sh), and a compile check of the fuzz targets. README's test command;
 # .ci/run calls exactly this.
 set -euo pipefail  # pipefail: a failing cargo test fails the run despite tee
 cd "$(dirname "$0")/.."
@@ -49,6 +50,8 @@ step "C library tests (system C compiler, installed header and library)"
 scripts/test-c.sh 2>&1 | tee -a "$log"
 step "Kotlin, Python and Swift bindings (uniffi)"
 scripts/test-mobile.sh 2>&1 | tee -a "$log"
+step "host integrations (libstrophe add-on, slixmpp plugin) through Prosody and ejabberd"
+scripts/test-hosts.sh 2>&1 | tee -a "$log"
 step "npm package (wasm): Node, Prosody over WebSocket, Chromium"
 scripts/test-wasm.sh 2>&1 | tee -a "$log"
 step "one API in every runtime: the README's parity tables against the built bindings"

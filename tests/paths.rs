@@ -255,13 +255,9 @@ fn resender() -> impl FnMut(&mut Path) {
     }
 }
 
-/// Juliet's connection drops with stream management on: the server holds
-/// her session for two minutes and then she resumes. Romeo's tunnel times
-/// out (a held session looks dead), hands the stanzas back, and Romeo sends
-/// them again through new tunnels, again and again while she is away.
-/// She receives every stanza exactly once.
-#[test]
-fn a_held_session_that_resumes_receives_every_stanza_once() {
+/// An established, quiet tunnel; then Juliet's session is held by the
+/// server and Romeo sends five stanzas.
+fn held_with_five_sent() -> Path {
     let mut p = path([Shaper::open(), Shaper::open()]);
     establish(&mut p);
     p.set_link(B, Link::Held);
@@ -270,6 +266,17 @@ fn a_held_session_that_resumes_receives_every_stanza_once() {
             .send(&jid(JULIET), message(i, 200).as_bytes(), p.now())
             .unwrap();
     }
+    p
+}
+
+/// Juliet's connection drops with stream management on: the server holds
+/// her session for two minutes and then she resumes. Romeo's tunnel times
+/// out (a held session looks dead), hands the stanzas back, and Romeo sends
+/// them again through new tunnels, again and again while she is away.
+/// She receives every stanza exactly once.
+#[test]
+fn a_held_session_that_resumes_receives_every_stanza_once() {
+    let mut p = held_with_five_sent();
     let mut resend = resender();
     let back_at = p.t + 120_000;
     p.run_until(back_at, &mut resend, |_| false);
@@ -303,14 +310,7 @@ fn a_held_session_that_resumes_receives_every_stanza_once() {
 /// stanza Romeo sends again arrives once.
 #[test]
 fn a_held_session_that_is_lost_receives_the_stanzas_sent_again() {
-    let mut p = path([Shaper::open(), Shaper::open()]);
-    establish(&mut p);
-    p.set_link(B, Link::Held);
-    for i in 0..5 {
-        p.eps[A]
-            .send(&jid(JULIET), message(i, 200).as_bytes(), p.now())
-            .unwrap();
-    }
+    let mut p = held_with_five_sent();
     let mut resend = resender();
     p.run_until(p.t + 45_000, &mut resend, |_| false);
     // Juliet's client restarts: a new endpoint, nothing of the old one.

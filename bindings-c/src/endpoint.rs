@@ -470,14 +470,25 @@ pub unsafe extern "C" fn xmpptls_endpoint_peek_transmit(
             if e.next.is_none() {
                 e.next = e.inner.poll_transmit();
             }
-            match &e.next {
-                Some(s) => {
-                    set(data, s.as_ptr().cast());
-                    set(len, s.len())
-                }
-                None => XMPPTLS_EMPTY,
-            }
+            lend(e.next.as_deref(), data, len)
         })
+    }
+}
+
+/// Lends `text` through the out-parameters (checked non-NULL by the
+/// caller), or says `XMPPTLS_EMPTY`.
+///
+/// # Safety
+/// `data` and `len` are non-NULL and writable.
+unsafe fn lend(text: Option<&str>, data: *mut *const c_char, len: *mut usize) -> xmpptls_result {
+    match text {
+        Some(s) => {
+            // SAFETY: per the function's contract.
+            unsafe { set(data, s.as_ptr().cast()) };
+            // SAFETY: per the function's contract.
+            unsafe { set(len, s.len()) }
+        }
+        None => XMPPTLS_EMPTY,
     }
 }
 
@@ -508,13 +519,8 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_write(
             if let Some(rest) = e.inner.poll_write() {
                 out.push_str(&rest);
             }
-            if out.is_empty() {
-                e.write = None;
-                return XMPPTLS_EMPTY;
-            }
-            let lent = e.write.insert(out);
-            set(data, lent.as_ptr().cast());
-            set(len, lent.len())
+            e.write = (!out.is_empty()).then_some(out);
+            lend(e.write.as_deref(), data, len)
         })
     }
 }
