@@ -316,3 +316,145 @@ fn the_start_gate_refuses_strangers_before_any_state() {
     assert_eq!(j.tunnel_count(), 2);
     assert!(j.revoke_starts_from(&jid("romeo@montague.lit")));
 }
+
+/// A TLS 1.3 HelloRetryRequest makes a legitimate client send a second
+/// ClientHello during the handshake (RFC 8446 §4.1.4): not a restart. Here
+/// the initiator is a plain rustls client whose first key share is P-256,
+/// so Juliet (X25519 first) asks again for X25519.
+#[test]
+fn a_second_client_hello_after_a_hello_retry_request_is_not_a_restart() {
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::crypto::ring as ring_provider;
+    use rustls::pki_types::{ServerName, UnixTime as PkiTime};
+    use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
+    use std::sync::Arc;
+
+    #[derive(Debug)]
+    struct AnyServer;
+    impl ServerCertVerifier for AnyServer {
+        fn verify_server_cert(
+            &self,
+            _: &rustls::pki_types::CertificateDer<'_>,
+            _: &[rustls::pki_types::CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: PkiTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+        fn verify_tls12_signature(
+            &self,
+            _: &[u8],
+            _: &rustls::pki_types::CertificateDer<'_>,
+            _: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            Ok(HandshakeSignatureValid::assertion())
+        }
+        fn verify_tls13_signature(
+            &self,
+            _: &[u8],
+            _: &rustls::pki_types::CertificateDer<'_>,
+            _: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            Ok(HandshakeSignatureValid::assertion())
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            vec![SignatureScheme::ECDSA_NISTP256_SHA256]
+        }
+    }
+
+    /// A group no server here supports (ffdhe8192 in name only): its key
+    /// share makes Juliet ask for another.
+    #[derive(Debug)]
+    struct Unsupported;
+    struct Share(Vec<u8>);
+    impl rustls::crypto::ActiveKeyExchange for Share {
+        fn complete(
+            self: Box<Self>,
+            _: &[u8],
+        ) -> Result<rustls::crypto::SharedSecret, rustls::Error> {
+            Err(rustls::Error::General("never chosen".into()))
+        }
+        fn pub_key(&self) -> &[u8] {
+            &self.0
+        }
+        fn group(&self) -> rustls::NamedGroup {
+            rustls::NamedGroup::FFDHE8192
+        }
+    }
+    impl rustls::crypto::SupportedKxGroup for Unsupported {
+        fn start(&self) -> Result<Box<dyn rustls::crypto::ActiveKeyExchange>, rustls::Error> {
+            Ok(Box::new(Share(vec![7; 64])))
+        }
+        fn name(&self) -> rustls::NamedGroup {
+            rustls::NamedGroup::FFDHE8192
+        }
+    }
+
+    let romeo_id = Identity::self_signed(&jid(ROMEO)).unwrap();
+    let mut provider = ring_provider::default_provider();
+    provider.kx_groups = vec![&Unsupported, ring_provider::kx_group::X25519];
+    let config = ClientConfig::builder_with_provider(Arc::new(provider))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyServer))
+        .with_client_auth_cert(romeo_id.chain().to_vec(), romeo_id.key().clone_key())
+        .unwrap();
+    let mut client = ClientConnection::new(
+        Arc::new(config),
+        ServerName::try_from("juliet.invalid").unwrap(),
+    )
+    .unwrap();
+
+    let mut j = endpoint(JULIET, TrustMode::TrustOnFirstUse(Default::default()));
+    j.handle_incoming(start_from(ROMEO, "s1").as_bytes(), now())
+        .unwrap();
+    while j.poll_transmit().is_some() {}
+    let mut hellos = 0;
+    for round in 0..6 {
+        let mut out = Vec::new();
+        while client.wants_write() {
+            client.write_tls(&mut out).unwrap();
+        }
+        if out.is_empty() {
+            break;
+        }
+        // A client without middlebox compatibility mode (RFC 8446 §D.4)
+        // sends no ChangeCipherSpec: its second ClientHello starts the
+        // flight, as a restarted peer's would. Count the ClientHellos.
+        let mut records = Vec::new();
+        let mut at = 0;
+        while let Some(h) = out.get(at..at + 5) {
+            let end = at + 5 + usize::from(u16::from_be_bytes([h[3], h[4]]));
+            if h[0] != 20 {
+                if h[0] == 22 && out.get(at + 5) == Some(&1) {
+                    hellos += 1;
+                }
+                records.extend_from_slice(&out[at..end]);
+            }
+            at = end;
+        }
+        let out = records;
+        let method = if round == 0 { " method='x509'" } else { "" };
+        let data = format!(
+            "<iq type='set' id='d{round}' from='{ROMEO}' to='{JULIET}'><data xmlns='urn:xmpp:tmp:xtls'{method}>{}</data></iq>",
+            base64_encode(&out)
+        );
+        j.handle_incoming(data.as_bytes(), now()).unwrap();
+        while let Some(s) = j.poll_transmit() {
+            let el = parse(&s);
+            let text = el.elements().find(|e| e.name == "data").map(|d| d.text());
+            if let Some(text) = text {
+                let tls = base64_decode(&text);
+                client.read_tls(&mut tls.as_slice()).unwrap();
+                client.process_new_packets().unwrap();
+            }
+        }
+    }
+    assert_eq!(hellos, 2, "the client answered a HelloRetryRequest");
+    assert!(!client.is_handshaking());
+    let evs = drain(&mut j);
+    assert!(closes(&evs).is_empty(), "no restart: {:?}", closes(&evs));
+    assert_eq!(j.tunnel_state(&jid(ROMEO)), Some(TunnelState::Established));
+}

@@ -318,27 +318,6 @@ fn data_iqs_carry_whole_records() {
     assert!(checked >= 9, "{checked} data IQs");
 }
 
-fn base64_decode(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=').collect();
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= u32::from(val(c)) << (18 - 6 * i);
-        }
-        let got = chunk.len() * 6 / 8;
-        out.extend_from_slice(&n.to_be_bytes()[1..1 + got]);
-    }
-    out
-}
-
 /// Limits no tunnel could work with are refused when the endpoint is made,
 /// not found out as a tunnel that never sends.
 #[test]

@@ -1024,9 +1024,10 @@ impl Endpoint {
             Err(_) => Seen::New,
         };
         if seen == Seen::New {
-            // A fresh ClientHello where our TLS server already read one: the
-            // peer restarted, reusing its start's id, so that start looked
-            // like a copy. The old tunnel is replaced by one made from it.
+            // A fresh ClientHello on a tunnel whose handshake completed:
+            // the peer restarted, reusing its start's id, so that start
+            // looked like a copy. The old tunnel is replaced by one made
+            // from that start.
             let restart =
                 octets.as_ref().is_ok_and(|o| starts_with_client_hello(o)) && t.had_client_hello();
             if restart {

@@ -417,10 +417,12 @@ impl Tunnel {
         Seen::New
     }
 
-    /// True for a responder tunnel whose TLS server already read a
-    /// ClientHello: another one can only come from a peer that restarted.
+    /// True for a responder tunnel whose handshake completed: another
+    /// ClientHello can only come from a peer that restarted. (During the
+    /// handshake a second ClientHello is the answer to a TLS 1.3
+    /// HelloRetryRequest, RFC 8446 §4.1.4.)
     pub(crate) fn had_client_hello(&self) -> bool {
-        self.role == Role::Responder && self.rx_data > 0
+        self.role == Role::Responder && self.phase.info().is_some()
     }
 
     /// True for a responder whose peer has not sent its ClientHello yet or
