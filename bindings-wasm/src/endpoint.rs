@@ -43,13 +43,13 @@ export interface EndpointSettings {
   enabled?: boolean;
   /** Limits and deadlines; each one left out keeps its default. An unknown
    * name throws XmppTlsError code 500. */
-  limits?: Limits;
+  limits?: LimitSettings;
 }
 
 /** Every limit of an endpoint, with the core's names (camelCase here,
  * snake_case in C and in the core) and defaults. Sizes in octets,
  * deadlines in whole seconds. */
-export interface Limits {
+export interface LimitSettings {
   /** TLS octets in one data IQ (default 6173: one 6 KiB record). */
   maxDataBytes?: number;
   /** Data IQs in flight per tunnel (default 16). */
