@@ -16,6 +16,7 @@
 # and every measurement starts with the shaper's bucket full (8 s).
 #
 #   scripts/bench-ejabberd.sh [--seconds S] [--rounds N] [--shaped-only]
+#   scripts/bench-ejabberd.sh --tables     the tables of the last run again
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=3 rounds=1 shaped_only=0
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --shaped-only) shaped_only=1; shift ;;
+    --tables) break ;;
     *) echo "usage: $0 [--seconds S] [--rounds N] [--shaped-only]" >&2; exit 2 ;;
   esac
 done
@@ -35,8 +37,9 @@ command -v ejabberdctl >/dev/null && python3 -c 'import slixmpp' 2>/dev/null \
 . scripts/lib/servers.sh
 out=target/bench-ejabberd
 mkdir -p "$out"
-PROFILE=release scripts/gen-mobile.sh "$out/mobile" >/dev/null
 results="$out/results.jsonl"
+if [ "${1:-}" != --tables ]; then
+PROFILE=release scripts/gen-mobile.sh "$out/mobile" >/dev/null
 : > "$results"
 domain=bench.test
 
@@ -56,6 +59,7 @@ trap 'for d in /tmp/xmpptls-ejabberd-*; do [ -d "$d" ] && stop_ejabberd "$d"; do
 
 run_server "shipped (shaper on)" shaper
 [ "$shaped_only" = 1 ] || run_server "shaper off" no-shaper
+fi
 
 python3 - "$results" <<'PY'
 import json, sys
@@ -69,7 +73,11 @@ for r in rows:
 print("\n| ejabberd | sent at once | plain: all arrived after | tunnel: all arrived after | throughput tunnel / plain | tunnel closes, stanzas handed back |")
 print("|---|---|---|---|---|---|")
 def secs(x):
-    return "never (limit)" if x["seconds"] is None else f"{x['seconds']:.1f} s ({x['arrived']}/{x['sent']})"
+    if x["seconds"] is None:
+        return f"not within the limit ({x['arrived']}/{x['sent']})"
+    t = x["seconds"]
+    shown = f"{t:.1f} s" if t >= 1 else f"{t * 1000:.0f} ms"
+    return f"{shown} ({x['arrived']}/{x['sent']})"
 for r in rows:
     if r["measure"] == "bulk":
         closes = r["tunnel"]["closes"]
