@@ -16,7 +16,7 @@ use super::io::{Io, PendingKind};
 use super::resend::{HandedBack, Remembered};
 use super::tls::TlsSetup;
 use super::trust::{offer_hashes, CheckKind, PeerCheck, PeerSlot, TrustMode};
-use super::tunnel::{starts_with_client_hello, Seen, Tunnel, TunnelState};
+use super::tunnel::{starts_with_client_hello, Seen, Tunnel, TunnelSettings, TunnelState};
 use super::wire::{self, Condition, Offer, Payload, RequestHead, StanzaError};
 use crate::error::{Error, TrustError};
 use crate::identity::hex;
@@ -428,16 +428,7 @@ impl Endpoint {
         if matches!(self.trust, Trust::Pinned) && self.pins_of(peer.bare_str()).is_empty() {
             return Err(Error::Trust(TrustError::UnknownPeer));
         }
-        let mut t = Tunnel::new(
-            peer.clone(),
-            self.local.clone(),
-            Role::Initiator,
-            self.limits,
-            self.policy.clone(),
-            self.strip_routing,
-            now,
-            self.next_age(),
-        );
+        let mut t = self.new_tunnel(peer, Role::Initiator, now);
         let id = self.io.next_id();
         self.io.push_control(wire::iq_xml(
             &id,
@@ -487,10 +478,17 @@ impl Endpoint {
         Ok(())
     }
 
-    /// The age of the next tunnel.
-    fn next_age(&mut self) -> u64 {
+    /// A new tunnel with `peer`, with this endpoint's settings, the
+    /// youngest.
+    fn new_tunnel(&mut self, peer: &Jid, role: Role, now: UnixTime) -> Tunnel {
         self.made += 1;
-        self.made
+        let settings = TunnelSettings {
+            local: self.local.clone(),
+            limits: self.limits,
+            policy: self.policy.clone(),
+            strip_routing: self.strip_routing,
+        };
+        Tunnel::new(peer.clone(), role, settings, now, self.made)
     }
 
     /// Closes the tunnel with `peer` gracefully (XTLS §4.5): the stanzas
@@ -913,16 +911,7 @@ impl Endpoint {
         let check = self.check_for(peer, false, offer.as_ref())?;
         let slot = PeerSlot::new(check);
         let conn = ServerConnection::new(self.tls.server(slot.clone())?)?;
-        let mut t = Tunnel::new(
-            peer.clone(),
-            self.local.clone(),
-            Role::Responder,
-            self.limits,
-            self.policy.clone(),
-            self.strip_routing,
-            now,
-            self.next_age(),
-        );
+        let mut t = self.new_tunnel(peer, Role::Responder, now);
         t.attach_tls(Connection::Server(conn), slot, now);
         Ok(t)
     }

@@ -16,13 +16,13 @@
 //! - When a tunnel ends, the sender remembers, for each stanza it hands
 //!   back as maybe delivered, a digest of its text with the names of the
 //!   copies that may have arrived: (tunnel, number) for this tunnel, and
-//!   for every earlier tunnel it was sent through ([`HandedBack`]). When the
+//!   for every earlier tunnel it was sent through (`HandedBack`). When the
 //!   application sends a stanza with the same text to the same peer again,
 //!   it goes into the new tunnel's TLS stream right after a marker
 //!   `<resent xmlns='urn:xmpp:tmp:xtls:resent:0' of='TUNNEL:SEQ …'/>`
 //!   (at most [`MAX_COPIES`] names, the newest).
 //! - The receiver remembers, for each tunnel that ended, how many stanzas
-//!   arrived through it ([`Remembered`]). A marked stanza one of whose
+//!   arrived through it (`Remembered`). A marked stanza one of whose
 //!   copies arrived (its number is below its tunnel's count) is dropped,
 //!   and nothing is delivered twice. Servers deliver one sender's stanzas
 //!   in order, so the late copies through an old tunnel arrive before the
@@ -63,6 +63,10 @@ pub const MAX_COPIES: usize = 8;
 
 /// One copy of a stanza: the tunnel it went through and its number there.
 pub(crate) type Copy = (u64, u64);
+
+/// What a tunnel that ended could still have delivered: each stanza's text
+/// as sent (routing stripped) and its copies.
+pub(crate) type Resendable = Vec<(Vec<u8>, Vec<Copy>)>;
 
 /// The marker written before a stanza sent again, naming its copies.
 pub(crate) fn marker(copies: &[Copy]) -> Box<[u8]> {
@@ -132,13 +136,7 @@ impl HandedBack {
     /// Remembers what a tunnel to `peer` (of age `group`) handed back:
     /// each stanza's text (as sent) and its copies. Forgets the oldest
     /// tunnel's beyond `limit` tunnels.
-    pub(crate) fn remember(
-        &mut self,
-        peer: &Jid,
-        group: u64,
-        stanzas: Vec<(Vec<u8>, Vec<Copy>)>,
-        limit: usize,
-    ) {
+    pub(crate) fn remember(&mut self, peer: &Jid, group: u64, stanzas: Resendable, limit: usize) {
         if stanzas.is_empty() {
             return;
         }

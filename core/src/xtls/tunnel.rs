@@ -22,7 +22,7 @@ use super::delivery::Delivery;
 use super::event::{Event, ReturnedStanza, Role, TunnelInfo, Wait};
 use super::info::{tunnel_info, Handshake, Peer};
 use super::io::{Io, PendingKind};
-use super::resend::{self, Copy, Remembered};
+use super::resend::{self, Copy, Remembered, Resendable};
 use super::trust::{PeerAuth, PeerSlot};
 use super::wire::{self, DataIqWriter, Payload};
 use crate::error::{Error, TlsFailure};
@@ -218,17 +218,32 @@ fn after(t: UnixTime, d: Duration) -> UnixTime {
     UnixTime::since_unix_epoch(Duration::from_secs(t.as_secs().saturating_add(secs)))
 }
 
+/// What every tunnel of an endpoint shares: our JID, the limits, the
+/// policy reports are graded against, and whether routing is stripped.
+#[derive(Debug, Clone)]
+pub(crate) struct TunnelSettings {
+    pub local: Jid,
+    pub limits: Limits,
+    pub policy: Arc<Policy>,
+    pub strip_routing: bool,
+}
+
 impl Tunnel {
+    /// A tunnel with `peer`, made at `now`; `created` orders the
+    /// endpoint's tunnels by age.
     pub(crate) fn new(
         peer: Jid,
-        local: Jid,
         role: Role,
-        limits: Limits,
-        policy: Arc<Policy>,
-        strip_routing: bool,
+        settings: TunnelSettings,
         now: UnixTime,
         created: u64,
     ) -> Self {
+        let TunnelSettings {
+            local,
+            limits,
+            policy,
+            strip_routing,
+        } = settings;
         Tunnel {
             peer,
             local,
@@ -477,7 +492,7 @@ impl Tunnel {
     /// for each of which a copy may have arrived, its text as sent (routing
     /// stripped) and those copies, to recognise it when it is sent again
     /// ([`resend`]).
-    pub(crate) fn take_returned(&mut self) -> (Vec<ReturnedStanza>, Vec<(Vec<u8>, Vec<Copy>)>) {
+    pub(crate) fn take_returned(&mut self) -> (Vec<ReturnedStanza>, Resendable) {
         let mut maybe = Vec::new();
         let tunnel = self.tunnel_id;
         let returned = self
@@ -1042,11 +1057,13 @@ mod tests {
     fn tunnel() -> Tunnel {
         Tunnel::new(
             Jid::parse("romeo@montague.lit/orchard").unwrap(),
-            Jid::parse("juliet@capulet.lit/balcony").unwrap(),
             Role::Responder,
-            Limits::default(),
-            Arc::new(Policy::xtls()),
-            true,
+            TunnelSettings {
+                local: Jid::parse("juliet@capulet.lit/balcony").unwrap(),
+                limits: Limits::default(),
+                policy: Arc::new(Policy::xtls()),
+                strip_routing: true,
+            },
             UnixTime::since_unix_epoch(Duration::from_secs(1_800_000_000)),
             1,
         )
