@@ -92,10 +92,11 @@ done
 # What a browser loads is minified (esbuild, pinned, from setup.sh): the
 # glue's JSDoc and the adapter's comments were a third of the package's JS
 # (measured: 11.9 -> 6.4 KiB gzip). The documentation lives in the .d.ts
-# files, which are shipped whole. Exported names are kept.
+# files, which are shipped whole. Exported names are kept, and class and
+# function names too (--keep-names): errors name `Endpoint`, not `M`.
 esbuild="${ESBUILD:-$PWD/.tools/esbuild/node_modules/.bin/esbuild}"
 for js in "$out"/index.js "$out"/xmpptls_wasm.js "$out"/xmpp-client.js "$out"/snippets/*/js/*.js; do
-  "$esbuild" "$js" --minify --legal-comments=none --format=esm --log-level=warning --outfile="$js.min"
+  "$esbuild" "$js" --minify --keep-names --legal-comments=none --format=esm --log-level=warning --outfile="$js.min"
   mv "$js.min" "$js"
 done
 

@@ -19,6 +19,13 @@ export class XmppTlsError extends Error {
 export function guardFreed(...classes) {
   for (const cls of classes) {
     const proto = cls.prototype;
+    // free() twice (or free() then `using`'s dispose) does nothing the
+    // second time, like closing a closed file.
+    const free = proto.free;
+    proto.free = function () {
+      if (this.__wbg_ptr !== 0) free.call(this);
+    };
+    if (typeof Symbol.dispose === "symbol" && proto[Symbol.dispose]) proto[Symbol.dispose] = proto.free;
     for (const name of Object.getOwnPropertyNames(proto)) {
       if (name === "constructor" || name === "free" || name.startsWith("__")) continue;
       const d = Object.getOwnPropertyDescriptor(proto, name);

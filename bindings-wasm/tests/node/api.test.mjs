@@ -381,6 +381,17 @@ test("disco and version", () => {
   assert.match(version(), /^\d+\.\d+\.\d+$/);
 });
 
+test("class names survive minification, and a second free() does nothing", () => {
+  assert.equal(Endpoint.name, "Endpoint");
+  assert.equal(Policy.name, "Policy");
+  const e = endpoint(ROMEO);
+  e.free();
+  e.free();
+  e[Symbol.dispose]();
+  assert.throws(() => e.openTunnel(JULIET),
+    (err) => err instanceof XmppTlsError && err.code === 500 && /^Endpoint\.openTunnel: the Endpoint was freed/.test(err.message));
+});
+
 test("explicit free and Symbol.dispose", () => {
   const ep = endpoint(ROMEO);
   assert.equal(typeof ep[Symbol.dispose], "function");
