@@ -255,6 +255,20 @@ fn resender() -> impl FnMut(&mut Path) {
     }
 }
 
+/// Juliet's stanzas, after checking that each of the first `n` sent
+/// (`id='m0'`…) arrived exactly once.
+fn each_arrived_once(p: &Path, n: usize) -> Vec<String> {
+    let got = p.stanzas(B);
+    for i in 0..n {
+        let times = got
+            .iter()
+            .filter(|s| s.contains(&format!("id='m{i}'")))
+            .count();
+        assert_eq!(times, 1, "stanza {i} arrived {times} times");
+    }
+    got
+}
+
 /// An established, quiet tunnel; then Juliet's session is held by the
 /// server and Romeo sends five stanzas.
 fn held_with_five_sent() -> Path {
@@ -288,14 +302,7 @@ fn a_held_session_that_resumes_receives_every_stanza_once() {
     assert!(p.stanzas(B).is_empty());
     p.set_link(B, Link::Up);
     p.run_until(p.t + 300_000, &mut resend, |_| false);
-    let got = p.stanzas(B);
-    for i in 0..5 {
-        let n = got
-            .iter()
-            .filter(|s| s.contains(&format!("id='m{i}'")))
-            .count();
-        assert_eq!(n, 1, "stanza {i} arrived {n} times");
-    }
+    let got = each_arrived_once(&p, 5);
     assert_eq!(got.len(), 5);
     // Juliet's application saw nothing it must ignore.
     assert!(!p.events[B]
@@ -318,12 +325,5 @@ fn a_held_session_that_is_lost_receives_the_stanzas_sent_again() {
     p.set_link(B, Link::Silent);
     p.set_link(B, Link::Up);
     p.run_until(p.t + 300_000, &mut resend, |_| false);
-    let got = p.stanzas(B);
-    for i in 0..5 {
-        let n = got
-            .iter()
-            .filter(|s| s.contains(&format!("id='m{i}'")))
-            .count();
-        assert_eq!(n, 1, "stanza {i} arrived {n} times");
-    }
+    each_arrived_once(&p, 5);
 }
