@@ -124,6 +124,29 @@ fn check(args: &[&str]) -> (i32, String) {
     )
 }
 
+/// A typo in the target is a usage error (exit 2) before anything leaves
+/// the machine (issue 22 #7): `127.0.0.1:5222:1` is no IPv6 address.
+#[test]
+fn a_target_with_two_colons_is_refused_as_a_bad_target() {
+    let out = Command::new(env!("CARGO_BIN_EXE_xmpptls"))
+        .args([
+            "check",
+            "--no-scan",
+            "--timeout",
+            "3",
+            "--dns",
+            "127.0.0.1:9",
+            "--domain",
+            "example.net",
+            "127.0.0.1:5222:1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("127.0.0.1:5222:1: not a host"), "{err}");
+}
+
 #[test]
 fn starttls_server_with_trusted_named_certificate_passes() {
     let (port, dir, handle) = xmpp_server(false, true);

@@ -149,8 +149,12 @@ impl Profile {
             }
         }
         for &g in self.groups_tls12.iter().chain(&self.groups_tls13) {
-            if let Some((_, name, bits)) = GROUPS.iter().find(|x| x.0 == g) {
-                if *bits < 128 && !out.iter().any(|f| f.message.contains(name)) {
+            if let Some((code, name, bits)) = GROUPS.iter().find(|x| x.0 == g) {
+                // Finite-field groups (RFC 7919, codes 0x0100-0x01ff) are
+                // not ECDH; the smallest, ffdhe2048, is the floor of RFC 7919
+                // and RFC 9325 §4.2.1, so none of the named ones is weak.
+                let finite_field = (0x0100..0x0200).contains(code);
+                if !finite_field && *bits < 128 && !out.iter().any(|f| f.message.contains(name)) {
                     out.push(Finding::new(
                         FindingCode::WeakEcdh,
                         Severity::Warning,
@@ -285,6 +289,24 @@ mod tests {
                 .any(|x| x.message.contains("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")),
             "a recommended suite is no finding"
         );
+    }
+
+    /// Issue 22 #2: ffdhe2048 (112-bit security) is the RFC 7919 floor for
+    /// finite-field DH, not a weak ECDH curve; secp224r1 is one.
+    #[test]
+    fn ffdhe2048_is_no_weak_ecdh_but_secp224r1_is() {
+        let p = |groups: Vec<u16>| Profile {
+            groups_tls13: groups,
+            ..Profile::default()
+        };
+        let weak_ecdh = |p: Profile| {
+            p.findings()
+                .iter()
+                .filter(|f| f.code == FindingCode::WeakEcdh.as_str())
+                .count()
+        };
+        assert_eq!(weak_ecdh(p(vec![0x001d, 0x0100, 0x0101])), 0);
+        assert_eq!(weak_ecdh(p(vec![0x001d, 0x0015])), 1);
     }
 
     #[test]

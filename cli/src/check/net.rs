@@ -82,7 +82,14 @@ impl Target {
                 None => return Err(format!("{s}: unexpected {after:?} after ]")),
             }
         } else if rest.matches(':').count() > 1 {
-            (rest.to_owned(), None) // a bare IPv6 address
+            // Only an IPv6 address has several colons outside brackets: a
+            // typo such as "127.0.0.1:5222:1" must never reach DNS.
+            if rest.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(format!(
+                    "{s}: not a host, host:port, [IPv6]:port or IPv6 address"
+                ));
+            }
+            (rest.to_owned(), None)
         } else if let Some((h, p)) = rest.split_once(':') {
             (h.to_owned(), Some(port(p)?))
         } else {
@@ -379,6 +386,10 @@ mod tests {
         assert!(t("example.net:0").is_err());
         assert!(t("example.net:http").is_err());
         assert!(t("[::1").is_err());
+        // Issue 22 #7: two colons and no IPv6 address is a bad target.
+        assert!(t("127.0.0.1:5222:1").is_err());
+        assert!(t("example.net:5222:1").is_err());
+        assert_eq!(t("2001:db8::1"), Ok(("2001:db8::1".into(), None, false)));
         assert!(t("").is_err());
         assert_eq!(default_port(Service::XmppServer, true), 5270);
     }
