@@ -70,6 +70,9 @@ pub(crate) struct Delivery {
     written: usize,
     /// Plaintext octets in `stanzas`.
     bytes: usize,
+    /// Plaintext octets of the stanzas not written to TLS yet (kept as
+    /// stanzas come and go: coalescing asks for it on every flush).
+    queued: usize,
     /// Data IQs sent and not acknowledged, oldest first.
     in_flight: VecDeque<InFlight>,
     /// TLS octets put into data IQs so far.
@@ -100,6 +103,7 @@ impl Delivery {
             return Err(Error::BufferFull { limit });
         }
         self.bytes += stanza.len();
+        self.queued += stanza.len();
         self.stanzas.push_back(Outgoing {
             end: 0,
             seq: 0,
@@ -159,6 +163,7 @@ impl Delivery {
             s.end = end;
             s.seq = self.next_seq;
             self.next_seq += 1;
+            self.queued -= s.stanza.len();
         }
         self.written += n;
     }
@@ -169,9 +174,11 @@ impl Delivery {
         if other.written == 0 {
             while let Some(s) = other.stanzas.pop_back() {
                 self.bytes += s.stanza.len();
+                self.queued += s.stanza.len();
                 self.stanzas.push_front(s);
             }
             other.bytes = 0;
+            other.queued = 0;
         }
     }
 
@@ -237,7 +244,7 @@ impl Delivery {
 
     /// Plaintext octets of the stanzas waiting to be written to TLS.
     pub(crate) fn waiting_bytes(&self) -> usize {
-        self.waiting().map(|s| s.stanza.len()).sum()
+        self.queued
     }
 
     /// Stanzas waiting to be written to TLS.
@@ -302,6 +309,7 @@ impl Delivery {
         let written = std::mem::take(&mut self.written);
         let refused_from = self.refused_from.take();
         self.bytes = 0;
+        self.queued = 0;
         self.in_flight.clear();
         self.stanzas
             .drain(..)
@@ -332,10 +340,12 @@ mod tests {
             d.accept(s.to_vec(), None, 100).unwrap();
         }
         assert_eq!(d.bytes(), 7);
+        assert_eq!(d.waiting_bytes(), 7);
         // "aaaa" and "bb" go together into TLS: 30 octets of records, sent
         // in two IQs of 20 and 10.
         assert_eq!(d.batch(5), 2);
         d.written(2, 30);
+        assert_eq!(d.waiting_bytes(), 1, "only \"c\" waits");
         d.sent_iq("1".into(), 20, t(1));
         d.sent_iq("2".into(), 10, t(2));
         assert_eq!(d.waiting_since(), Some(t(1)));

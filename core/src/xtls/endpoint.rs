@@ -1017,8 +1017,8 @@ impl Endpoint {
             // the peer restarted, reusing its start's id, so that start
             // looked like a copy. The old tunnel is replaced by one made
             // from that start.
-            let restart =
-                octets.as_ref().is_ok_and(|o| starts_with_client_hello(o)) && t.had_client_hello();
+            let restart = octets.as_ref().is_ok_and(|o| starts_with_client_hello(o))
+                && t.restarts_on_client_hello();
             if restart {
                 let start = t.peer_start.clone();
                 self.remove(peer, CloseReason::PeerRestarted);

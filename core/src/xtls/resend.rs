@@ -52,9 +52,17 @@ pub const TUNNEL_ID_LABEL: &[u8] = b"EXPERIMENTAL-xmpptls-tunnel-id";
 /// compares the application's own stanzas with each other (and data IQs
 /// of one peer with each other), and it is small in the npm package.
 pub(crate) fn digest(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    digest_parts(&[data])
+}
+
+/// [`digest`] of the concatenation of `parts`, without joining them.
+pub(crate) fn digest_parts(parts: &[&[u8]]) -> u64 {
+    parts
+        .iter()
+        .flat_map(|p| p.iter())
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 /// Most copies a marker names: a stanza sent again more often than this

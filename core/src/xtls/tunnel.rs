@@ -54,11 +54,7 @@ pub(crate) enum Seen {
 pub(crate) fn fingerprint(octets: &[u8]) -> u64 {
     let head = &octets[..octets.len().min(64)];
     let tail = &octets[octets.len().saturating_sub(64)..];
-    let mut joined = Vec::with_capacity(136);
-    joined.extend_from_slice(&(octets.len() as u64).to_be_bytes());
-    joined.extend_from_slice(head);
-    joined.extend_from_slice(tail);
-    resend::digest(&joined)
+    resend::digest_parts(&[&(octets.len() as u64).to_be_bytes(), head, tail])
 }
 
 /// True when `octets` begin with a TLS ClientHello record (RFC 8446 §5.1,
@@ -436,7 +432,7 @@ impl Tunnel {
     /// ClientHello can only come from a peer that restarted. (During the
     /// handshake a second ClientHello is the answer to a TLS 1.3
     /// HelloRetryRequest, RFC 8446 §4.1.4.)
-    pub(crate) fn had_client_hello(&self) -> bool {
+    pub(crate) fn restarts_on_client_hello(&self) -> bool {
         self.role == Role::Responder && self.phase.info().is_some()
     }
 
