@@ -323,45 +323,10 @@ fn the_start_gate_refuses_strangers_before_any_state() {
 /// so Juliet (X25519 first) asks again for X25519.
 #[test]
 fn a_second_client_hello_after_a_hello_retry_request_is_not_a_restart() {
-    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
     use rustls::crypto::ring as ring_provider;
-    use rustls::pki_types::{ServerName, UnixTime as PkiTime};
-    use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
+    use rustls::pki_types::ServerName;
+    use rustls::{ClientConfig, ClientConnection};
     use std::sync::Arc;
-
-    #[derive(Debug)]
-    struct AnyServer;
-    impl ServerCertVerifier for AnyServer {
-        fn verify_server_cert(
-            &self,
-            _: &rustls::pki_types::CertificateDer<'_>,
-            _: &[rustls::pki_types::CertificateDer<'_>],
-            _: &ServerName<'_>,
-            _: &[u8],
-            _: PkiTime,
-        ) -> Result<ServerCertVerified, rustls::Error> {
-            Ok(ServerCertVerified::assertion())
-        }
-        fn verify_tls12_signature(
-            &self,
-            _: &[u8],
-            _: &rustls::pki_types::CertificateDer<'_>,
-            _: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            Ok(HandshakeSignatureValid::assertion())
-        }
-        fn verify_tls13_signature(
-            &self,
-            _: &[u8],
-            _: &rustls::pki_types::CertificateDer<'_>,
-            _: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            Ok(HandshakeSignatureValid::assertion())
-        }
-        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            vec![SignatureScheme::ECDSA_NISTP256_SHA256]
-        }
-    }
 
     /// A group no server here supports (ffdhe8192 in name only): its key
     /// share makes Juliet ask for another.
@@ -398,7 +363,7 @@ fn a_second_client_hello_after_a_hello_retry_request_is_not_a_restart() {
         .with_protocol_versions(&[&rustls::version::TLS13])
         .unwrap()
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyServer))
+        .with_custom_certificate_verifier(Arc::new(AnyCert(ring_provider::default_provider())))
         .with_client_auth_cert(romeo_id.chain().to_vec(), romeo_id.key().clone_key())
         .unwrap();
     let mut client = ClientConnection::new(
