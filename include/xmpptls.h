@@ -46,6 +46,25 @@
 // Only peers whose key was pinned with `xmpptls_endpoint_config_add_pin`.
 #define XMPPTLS_TRUST_PINNED 3
 
+// TLS 1.3 and TLS 1.2 (ECDHE + AEAD), the default.
+#define XMPPTLS_VERSIONS_TLS12_AND_13 0
+
+// TLS 1.3 only.
+#define XMPPTLS_VERSIONS_TLS13_ONLY 1
+
+// TLS 1.2 only, for peers whose TLS library lacks 1.3.
+#define XMPPTLS_VERSIONS_TLS12_ONLY 2
+
+// Offer the hybrid X25519MLKEM768 first, accept a classical peer (the
+// default; draft-ietf-tls-ecdhe-mlkem).
+#define XMPPTLS_KEY_EXCHANGE_POST_QUANTUM 0
+
+// X25519MLKEM768 only: a peer that cannot do it is refused (TLS 1.3 only).
+#define XMPPTLS_KEY_EXCHANGE_POST_QUANTUM_REQUIRED 1
+
+// X25519, secp256r1, secp384r1 only.
+#define XMPPTLS_KEY_EXCHANGE_CLASSICAL 2
+
 // No DNSSEC-secure record with known parameters: DANE does not apply and
 // the connection falls back to PKIX (RFC 6698 §4.1).
 #define XMPPTLS_DANE_NOT_APPLICABLE 1
@@ -317,6 +336,10 @@ typedef struct xmpptls_negotiated {
   const struct xmpptls_der *peer_chain;
   // Number of certificates in `peer_chain`.
   size_t peer_chain_len;
+  // The key exchange group by its IANA name (`X25519MLKEM768`,
+  // `X25519`, `secp256r1`; OpenSSL: `SSL_get0_group_name`), or NULL
+  // when not reported. Graded for post-quantum key exchange.
+  const char *kx_group;
 } xmpptls_negotiated;
 
 // Success.
@@ -491,6 +514,24 @@ xmpptls_result xmpptls_endpoint_config_set_identity(struct xmpptls_endpoint_conf
 // `cfg` is live.
 xmpptls_result xmpptls_endpoint_config_set_trust(struct xmpptls_endpoint_config *cfg,
                                                  uint32_t trust);
+
+// Sets the TLS versions: `XMPPTLS_VERSIONS_TLS12_AND_13` (the default),
+// `_TLS13_ONLY`, `_TLS12_ONLY`; another value is `XMPPTLS_UNKNOWN_NAME`.
+//
+// # Safety
+// `cfg` is live.
+xmpptls_result xmpptls_endpoint_config_set_versions(struct xmpptls_endpoint_config *cfg,
+                                                    uint32_t versions);
+
+// Sets the key exchange: `XMPPTLS_KEY_EXCHANGE_POST_QUANTUM` (the default:
+// X25519MLKEM768 preferred, classical accepted), `_POST_QUANTUM_REQUIRED`,
+// `_CLASSICAL`; another value is `XMPPTLS_UNKNOWN_NAME`. Required with
+// `XMPPTLS_VERSIONS_TLS12_ONLY` fails when the endpoint is made.
+//
+// # Safety
+// `cfg` is live.
+xmpptls_result xmpptls_endpoint_config_set_key_exchange(struct xmpptls_endpoint_config *cfg,
+                                                        uint32_t key_exchange);
 
 // Adds trusted roots (PEM, one or more certificates) for `XMPPTLS_TRUST_PKIX`.
 //
@@ -1123,6 +1164,13 @@ xmpptls_result xmpptls_policy_set_min_key_bits(struct xmpptls_policy *p,
 // # Safety
 // `p` is a live policy.
 xmpptls_result xmpptls_policy_set_cn_fallback(struct xmpptls_policy *p, int32_t allow);
+
+// Whether a classical-only key exchange fails (`required` non-zero: the
+// finding `classical-key-exchange` is an error; information by default).
+//
+// # Safety
+// `p` is a live policy.
+xmpptls_result xmpptls_policy_set_require_post_quantum(struct xmpptls_policy *p, int32_t required);
 
 // Refuses the cipher suite with IANA code point `suite` whatever its class.
 //

@@ -67,7 +67,7 @@ fn offer_mode_handshake_and_messages_both_ways() {
     assert!(ri.cipher_suite.starts_with("TLS_AES_") || ri.cipher_suite.starts_with("TLS_CHACHA20"));
     assert_eq!(
         (ri.kx_group.as_str(), ji.kx_group.as_str()),
-        ("X25519", "X25519")
+        ("X25519MLKEM768", "X25519MLKEM768")
     );
     assert_eq!(ri.peer_auth, PeerAuth::Offer);
     assert_eq!(ji.peer_auth, PeerAuth::Offer);

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 
 use xmpptls::api::{LimitSettings, TrustKind};
 use xmpptls::identity::certificates_from_pem;
-use xmpptls::{CertificateDer, EndpointConfig, Identity, Jid, PinStore};
+use xmpptls::{CertificateDer, EndpointConfig, Identity, Jid, KeyExchange, PinStore, TlsVersions};
 
 use crate::endpoint::{jid, xmpptls_endpoint};
 use crate::ffi::{free_box, guard, named, set, str_arg, text_arg, with_mut};
@@ -17,6 +17,21 @@ use crate::result::*;
 pub const XMPPTLS_TRUST_PKIX: u32 = 2;
 /// Only peers whose key was pinned with `xmpptls_endpoint_config_add_pin`.
 pub const XMPPTLS_TRUST_PINNED: u32 = 3;
+
+/// TLS 1.3 and TLS 1.2 (ECDHE + AEAD), the default.
+pub const XMPPTLS_VERSIONS_TLS12_AND_13: u32 = 0;
+/// TLS 1.3 only.
+pub const XMPPTLS_VERSIONS_TLS13_ONLY: u32 = 1;
+/// TLS 1.2 only, for peers whose TLS library lacks 1.3.
+pub const XMPPTLS_VERSIONS_TLS12_ONLY: u32 = 2;
+
+/// Offer the hybrid X25519MLKEM768 first, accept a classical peer (the
+/// default; draft-ietf-tls-ecdhe-mlkem).
+pub const XMPPTLS_KEY_EXCHANGE_POST_QUANTUM: u32 = 0;
+/// X25519MLKEM768 only: a peer that cannot do it is refused (TLS 1.3 only).
+pub const XMPPTLS_KEY_EXCHANGE_POST_QUANTUM_REQUIRED: u32 = 1;
+/// X25519, secp256r1, secp384r1 only.
+pub const XMPPTLS_KEY_EXCHANGE_CLASSICAL: u32 = 2;
 
 /// Called when trust on first use pins a peer's key, with the bare JID and
 /// the SPKI SHA-256 (hex, NUL-terminated); the application stores it and
@@ -38,6 +53,8 @@ pub struct xmpptls_endpoint_config {
     roots: Vec<CertificateDer<'static>>,
     pins: PinStore,
     limits: LimitSettings,
+    versions: TlsVersions,
+    key_exchange: KeyExchange,
 }
 
 impl xmpptls_endpoint_config {
@@ -50,6 +67,8 @@ impl xmpptls_endpoint_config {
             roots: Vec::new(),
             pins: PinStore::new(),
             limits: LimitSettings::default(),
+            versions: TlsVersions::default(),
+            key_exchange: KeyExchange::default(),
         }
     }
 
@@ -67,6 +86,8 @@ impl xmpptls_endpoint_config {
         let trust = self.trust.mode(self.roots.clone(), self.pins.clone());
         let mut config = EndpointConfig::new(self.jid.clone(), identity, trust);
         config.limits = (&self.limits).into();
+        config.versions = self.versions;
+        config.key_exchange = self.key_exchange;
         let inner = xmpptls::Endpoint::new(config).map_err(|e| code(&e))?;
         Ok(xmpptls_endpoint::with_callback(inner, callback, userdata))
     }
@@ -174,6 +195,52 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_trust(
         with_mut(cfg, |c| match named(trust) {
             Ok(t) => {
                 c.trust = t;
+                XMPPTLS_OK
+            }
+            Err(e) => e,
+        })
+    }
+}
+
+/// Sets the TLS versions: `XMPPTLS_VERSIONS_TLS12_AND_13` (the default),
+/// `_TLS13_ONLY`, `_TLS12_ONLY`; another value is `XMPPTLS_UNKNOWN_NAME`.
+///
+/// # Safety
+/// `cfg` is live.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_set_versions(
+    cfg: *mut xmpptls_endpoint_config,
+    versions: u32,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(cfg, |c| match named(versions) {
+            Ok(v) => {
+                c.versions = v;
+                XMPPTLS_OK
+            }
+            Err(e) => e,
+        })
+    }
+}
+
+/// Sets the key exchange: `XMPPTLS_KEY_EXCHANGE_POST_QUANTUM` (the default:
+/// X25519MLKEM768 preferred, classical accepted), `_POST_QUANTUM_REQUIRED`,
+/// `_CLASSICAL`; another value is `XMPPTLS_UNKNOWN_NAME`. Required with
+/// `XMPPTLS_VERSIONS_TLS12_ONLY` fails when the endpoint is made.
+///
+/// # Safety
+/// `cfg` is live.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_set_key_exchange(
+    cfg: *mut xmpptls_endpoint_config,
+    key_exchange: u32,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(cfg, |c| match named(key_exchange) {
+            Ok(k) => {
+                c.key_exchange = k;
                 XMPPTLS_OK
             }
             Err(e) => e,

@@ -5,7 +5,7 @@ use xmpptls::api::{CloseKind, EventKind, MatchKind, Named, PolicyPreset, PoshOut
 use xmpptls::identity::Service;
 use xmpptls::policy::{AuthMethod, Severity, Verdict};
 use xmpptls::xtls::TunnelState;
-use xmpptls::Wait;
+use xmpptls::{KeyExchange, TlsVersions, Wait};
 
 use crate::*;
 
@@ -28,6 +28,19 @@ fn c_constants_are_the_core_codes() {
         (TrustKind::TrustOnFirstUse, XMPPTLS_TRUST_ON_FIRST_USE),
         (TrustKind::Pkix, XMPPTLS_TRUST_PKIX),
         (TrustKind::Pinned, XMPPTLS_TRUST_PINNED),
+    ]);
+    same(&[
+        (TlsVersions::Tls12And13, XMPPTLS_VERSIONS_TLS12_AND_13),
+        (TlsVersions::Tls13Only, XMPPTLS_VERSIONS_TLS13_ONLY),
+        (TlsVersions::Tls12Only, XMPPTLS_VERSIONS_TLS12_ONLY),
+    ]);
+    same(&[
+        (KeyExchange::PostQuantum, XMPPTLS_KEY_EXCHANGE_POST_QUANTUM),
+        (
+            KeyExchange::PostQuantumRequired,
+            XMPPTLS_KEY_EXCHANGE_POST_QUANTUM_REQUIRED,
+        ),
+        (KeyExchange::Classical, XMPPTLS_KEY_EXCHANGE_CLASSICAL),
     ]);
     same(&[
         (EventKind::Established, XMPPTLS_EVENT_ESTABLISHED),

@@ -103,6 +103,10 @@ pub struct xmpptls_negotiated {
     pub peer_chain: *const xmpptls_der,
     /// Number of certificates in `peer_chain`.
     pub peer_chain_len: usize,
+    /// The key exchange group by its IANA name (`X25519MLKEM768`,
+    /// `X25519`, `secp256r1`; OpenSSL: `SSL_get0_group_name`), or NULL
+    /// when not reported. Graded for post-quantum key exchange.
+    pub kx_group: *const c_char,
 }
 
 /// The graded connection (opaque; free with `xmpptls_report_free`).
@@ -184,7 +188,12 @@ pub(crate) unsafe fn negotiated_arg(
         encrypted: n.encrypted != 0,
         version,
         suite: (n.suite != 0).then_some(n.suite),
-        kx_group: None,
+        kx_group: if n.kx_group.is_null() {
+            None
+        } else {
+            // SAFETY: non-NULL, NUL-terminated per the struct's contract.
+            Some(unsafe { str_arg(n.kx_group) }?.to_owned())
+        },
         kx_bits: (n.kx_bits != 0).then_some(n.kx_bits),
         peer_key_type: None,
         peer_key_bits: (n.peer_key_bits != 0).then_some(n.peer_key_bits),

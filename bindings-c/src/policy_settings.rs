@@ -180,6 +180,25 @@ pub unsafe extern "C" fn xmpptls_policy_set_cn_fallback(
     }
 }
 
+/// Whether a classical-only key exchange fails (`required` non-zero: the
+/// finding `classical-key-exchange` is an error; information by default).
+///
+/// # Safety
+/// `p` is a live policy.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_policy_set_require_post_quantum(
+    p: *mut xmpptls_policy,
+    required: i32,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(p, |p| {
+            p.inner.require_post_quantum = required != 0;
+            XMPPTLS_OK
+        })
+    }
+}
+
 /// Refuses the cipher suite with IANA code point `suite` whatever its class.
 ///
 /// # Safety

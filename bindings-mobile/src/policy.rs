@@ -75,6 +75,12 @@ impl Policy {
         self.change(|p| (p.min_rsa_bits, p.min_dh_bits, p.min_ec_bits) = (rsa, dh, ec));
     }
 
+    /// Whether a classical-only key exchange fails (finding
+    /// `classical-key-exchange` as an error; information by default).
+    pub fn set_require_post_quantum(&self, required: bool) {
+        self.change(|p| p.require_post_quantum = required);
+    }
+
     /// Accepts a certificate's CN when it has no usable SAN (RFC 6125
     /// §6.4.4; RFC 9525 removed this): used by `checkServer`.
     pub fn set_cn_fallback(&self, allow: bool) {

@@ -8,7 +8,7 @@ use xmpptls::api::{
     EndpointSettings, EventKind, FlatEvent, IdentityPem, LimitSettings, Named, TrustKind,
     TunnelSummary,
 };
-use xmpptls::{Incoming, TlsVersions, UnixTime};
+use xmpptls::{Incoming, KeyExchange, TlsVersions, UnixTime};
 
 use crate::error::{core_error, parse_jid};
 use crate::js::{bool_field, field, object, string_field, to_js, utf8, whole_number};
@@ -37,6 +37,13 @@ export interface EndpointSettings {
    * XmppTlsError code 500.
    */
   versions?: "tls12-and-13" | "tls13-only" | "tls12-only";
+  /**
+   * Post-quantum key exchange (default "post-quantum"): offer the hybrid
+   * X25519MLKEM768 first and accept a classical peer; "post-quantum-required"
+   * refuses a peer that cannot; "classical" offers X25519 and the NIST curves
+   * only. The negotiated group is `info.kxGroup`.
+   */
+  keyExchange?: "post-quantum" | "post-quantum-required" | "classical";
   /** Announce our certificate hash in XEP-0250 offers (default true). */
   sendOffer?: boolean;
   /** Accept incoming tunnels (default true). */
@@ -250,6 +257,9 @@ impl Endpoint {
         settings.pins_json = string_field(&o, "pinsJson")?;
         if let Some(v) = string_field(&o, "versions")? {
             settings.versions = Some(TlsVersions::parse_or_err(&v).map_err(core_error)?);
+        }
+        if let Some(k) = string_field(&o, "keyExchange")? {
+            settings.key_exchange = Some(KeyExchange::parse_or_err(&k).map_err(core_error)?);
         }
         settings.send_offer = bool_field(&o, "sendOffer")?.unwrap_or(true);
         settings.enabled = bool_field(&o, "enabled")?.unwrap_or(true);

@@ -141,6 +141,13 @@ impl Policy {
         ) = (rsa, dh, ec);
     }
 
+    /// Whether a classical-only key exchange fails (finding
+    /// `classical-key-exchange` as an error; information by default).
+    #[wasm_bindgen(js_name = setRequirePostQuantum)]
+    pub fn set_require_post_quantum(&mut self, required: bool) {
+        self.inner.require_post_quantum = required;
+    }
+
     /// Accepts a certificate's CN when it has no usable SAN (RFC 6125
     /// §6.4.4; RFC 9525 removed this): used by `checkServer`.
     #[wasm_bindgen(js_name = setCnFallback)]

@@ -53,7 +53,7 @@ pub mod identity;
 pub mod jid;
 pub mod pins;
 pub mod policy;
-mod provider;
+pub mod provider;
 pub mod report;
 pub mod server_check;
 pub mod stanza_error;
@@ -73,8 +73,8 @@ pub use pins::{PinStatus, PinStorage, PinStore};
 pub use report::ConnectionReport;
 pub use rustls_pki_types::{CertificateDer, UnixTime};
 pub use xtls::{
-    CloseReason, Endpoint, EndpointConfig, Event, Incoming, Limits, PeerAuth, ReturnedStanza, Role,
-    TlsVersions, TrustMode, TunnelInfo, TunnelState, Wait,
+    CloseReason, Endpoint, EndpointConfig, Event, Incoming, KeyExchange, Limits, PeerAuth,
+    ReturnedStanza, Role, TlsVersions, TrustMode, TunnelInfo, TunnelState, Wait,
 };
 
 /// The version of this crate.

@@ -286,7 +286,7 @@ mod tests {
             encrypted: true,
             version: Some(TlsVersion::Tls13),
             suite: Some(0x1302),
-            kx_group: Some("X25519".into()),
+            kx_group: Some("X25519MLKEM768".into()),
             authentication: Some(AuthMethod::Pkix),
             ..Negotiated::default()
         }

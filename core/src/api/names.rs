@@ -8,7 +8,9 @@ use crate::dna::posh::PoshError;
 use crate::identity::{Matched, Service};
 use crate::pins::{PinStatus, PinStore};
 use crate::policy::{AuthMethod, Severity, TlsVersion, Verdict};
-use crate::xtls::{CloseReason, Event, PeerAuth, Role, TlsVersions, TrustMode, TunnelState, Wait};
+use crate::xtls::{
+    CloseReason, Event, KeyExchange, PeerAuth, Role, TlsVersions, TrustMode, TunnelState, Wait,
+};
 use rustls_pki_types::CertificateDer;
 
 /// A small enum with a stable name and code, shared by every binding.
@@ -309,6 +311,11 @@ named!(TlsVersions, "TLS versions" {
     Tls13Only = 1, "tls13-only";
     Tls12Only = 2, "tls12-only";
 });
+named!(KeyExchange, "key exchange" {
+    PostQuantum = 0, "post-quantum";
+    PostQuantumRequired = 1, "post-quantum-required";
+    Classical = 2, "classical";
+});
 named!(Role, "role" {
     Initiator = 1, "initiator";
     Responder = 2, "responder";
@@ -429,6 +436,7 @@ mod tests {
     fn every_table_round_trips_with_unique_names_and_codes() {
         table_is_sound::<TrustKind>();
         table_is_sound::<TlsVersions>();
+        table_is_sound::<KeyExchange>();
         table_is_sound::<Role>();
         table_is_sound::<TunnelState>();
         table_is_sound::<EventKind>();
@@ -476,6 +484,7 @@ mod tests {
         let expected = [
             row::<TrustKind>("TrustMode"),
             row::<TlsVersions>("TlsVersions"),
+            row::<KeyExchange>("KeyExchange"),
             row::<Role>("Role"),
             row::<TunnelState>("TunnelState"),
             row::<EventKind>("TunnelEvent"),

@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::identity::{certificates_from_pem, Identity};
 use crate::jid::Jid;
 use crate::pins::PinStore;
-use crate::xtls::{Endpoint, EndpointConfig, TlsVersions};
+use crate::xtls::{Endpoint, EndpointConfig, KeyExchange, TlsVersions};
 
 /// An identity as PEM text (RFC 7468), and its pin: what an application
 /// stores to keep its key, and so its pin at its peers, across restarts.
@@ -70,6 +70,10 @@ pub struct EndpointSettings {
     /// TLS versions; `None`: 1.3 and 1.2 ([`TlsVersions::default`]).
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub versions: Option<TlsVersions>,
+    /// Post-quantum key exchange; `None`: X25519MLKEM768 preferred,
+    /// classical accepted ([`KeyExchange::default`]).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub key_exchange: Option<KeyExchange>,
     /// Announce our certificate hash in XEP-0250 offers (default true).
     #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub send_offer: bool,
@@ -92,6 +96,7 @@ impl EndpointSettings {
             roots_pem: None,
             pins_json: None,
             versions: None,
+            key_exchange: None,
             send_offer: true,
             enabled: true,
             limits: None,
@@ -119,6 +124,7 @@ impl EndpointSettings {
         let trust = self.trust.mode(roots, pins);
         let mut config = EndpointConfig::new(jid, identity, trust);
         config.versions = self.versions.unwrap_or_default();
+        config.key_exchange = self.key_exchange.unwrap_or_default();
         config.send_offer = self.send_offer;
         config.enabled = self.enabled;
         if let Some(limits) = &self.limits {

@@ -11,6 +11,7 @@ use super::findings::FindingCode;
 use super::suites::{self, Class};
 use super::{AuthMethod, Policy, ResumptionMode, TlsVersion};
 use crate::identity::CertificateInfo;
+use crate::provider::is_post_quantum_group;
 
 /// What a TLS connection negotiated, as any TLS stack can report it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -347,6 +348,30 @@ fn key_findings(
                 format!(
                     "elliptic-curve key exchange of {bits} bits (at least {} required)",
                     policy.min_ec_bits
+                ),
+            );
+        }
+    }
+    // A known group without a post-quantum part (the hybrid does not exist
+    // in TLS 1.2, so every TLS 1.2 key exchange is classical).
+    if let Some(name) = n
+        .kx_group
+        .as_deref()
+        .filter(|g| n.encrypted && !g.is_empty())
+    {
+        if !is_post_quantum_group(name) {
+            let severity = if policy.require_post_quantum {
+                Error
+            } else {
+                Info
+            };
+            out.add(
+                FindingCode::ClassicalKeyExchange,
+                severity,
+                "draft-ietf-tls-ecdhe-mlkem; NIST IR 8547",
+                format!(
+                    "{name} is classical only: traffic recorded today could be decrypted by a \
+                     future quantum computer (X25519MLKEM768 is not)"
                 ),
             );
         }

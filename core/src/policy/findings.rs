@@ -65,6 +65,11 @@ finding_codes! {
     WeakDh => "weak-dh",
     /// An elliptic curve below the policy's size.
     WeakEcdh => "weak-ecdh",
+    /// The key exchange is classical only, with no post-quantum part
+    /// (draft-ietf-tls-ecdhe-mlkem): recorded traffic could be decrypted
+    /// by a future quantum computer. Information, or an error under
+    /// [`Policy::require_post_quantum`](super::Policy::require_post_quantum).
+    ClassicalKeyExchange => "classical-key-exchange",
     /// The peer's certificate key below the policy's size.
     WeakPeerKey => "weak-peer-key",
     /// TLS-level compression (RFC 7525 §3.3).

@@ -168,6 +168,16 @@ pub struct Policy {
     /// Smallest elliptic-curve key or group in bits (RFC 7525 §4.5: 192;
     /// we default to 224, since every curve in use is at least that).
     pub min_ec_bits: u32,
+    /// Refuse a classical-only key exchange (finding
+    /// `classical-key-exchange` as an error rather than information).
+    /// Default false in every preset, as of December 2026: classical ECDHE
+    /// is unbroken and NIST IR 8547 deprecates it only after 2030 and
+    /// disallows it after 2035, while most deployed XMPP servers (Debian
+    /// 12's OpenSSL 3.0, for one) cannot yet negotiate a hybrid. A warning
+    /// for every such server would teach operators to ignore warnings. The
+    /// finding names the risk ("harvest now, decrypt later") either way;
+    /// the default should become a warning as 2030 nears.
+    pub require_post_quantum: bool,
 }
 
 impl Policy {
@@ -194,6 +204,7 @@ impl Policy {
             min_rsa_bits: 2048,
             min_dh_bits: 2048,
             min_ec_bits: 224,
+            require_post_quantum: false,
         }
     }
 

@@ -5,7 +5,7 @@ fn good() -> Negotiated {
         encrypted: true,
         version: Some(TlsVersion::Tls13),
         suite: Some(0x1302), // TLS_AES_256_GCM_SHA384
-        kx_group: Some("X25519".into()),
+        kx_group: Some("X25519MLKEM768".into()),
         kx_bits: Some(255),
         peer_key_type: Some("ECDSA".into()),
         peer_key_bits: Some(256),
@@ -176,6 +176,7 @@ fn key_sizes_compression_ems_and_resumption() {
         codes(&e),
         [
             "weak-dh",
+            "classical-key-exchange",
             "weak-peer-key",
             "compression",
             "no-extended-master-secret",
@@ -302,4 +303,37 @@ fn presets_by_name_are_the_constructors() {
         // The report names the preset it was graded against.
         assert_eq!(Policy::preset(*preset).name, preset.name());
     }
+}
+
+/// A classical-only key exchange is information by default and an error
+/// when the policy requires post-quantum; the hybrid and the pure ML-KEM
+/// groups give no finding; TLS 1.2's groups are classical too; an unknown
+/// group (not reported) says nothing.
+#[test]
+fn classical_key_exchange() {
+    let classical = with(|n| n.kx_group = Some("X25519".into()));
+    let e = evaluate(&Policy::strict(), &classical);
+    assert_eq!(
+        (e.verdict, codes(&e)),
+        (Verdict::Pass, vec!["classical-key-exchange"])
+    );
+    assert_eq!(e.findings[0].severity, Severity::Info);
+    assert!(e.findings[0].message.contains("X25519 is classical only"));
+    let mut required = Policy::strict();
+    required.require_post_quantum = true;
+    let e = evaluate(&required, &classical);
+    assert_eq!(e.verdict, Verdict::Fail);
+    assert_eq!(e.findings[0].severity, Severity::Error);
+    for pq in ["X25519MLKEM768", "SecP256r1MLKEM768", "MLKEM1024"] {
+        let e = evaluate(&required, &with(|n| n.kx_group = Some(pq.into())));
+        assert!(e.findings.is_empty(), "{pq}: {:?}", e.findings);
+    }
+    let tls12 = with(|n| {
+        n.version = Some(TlsVersion::Tls12);
+        n.suite = Some(0xc030);
+        n.kx_group = Some("secp256r1".into());
+    });
+    assert!(codes(&evaluate(&Policy::strict(), &tls12)).contains(&"classical-key-exchange"));
+    let unknown = with(|n| n.kx_group = None);
+    assert!(evaluate(&required, &unknown).findings.is_empty());
 }

@@ -6,6 +6,7 @@ use super::trust::TrustMode;
 use crate::identity::Identity;
 use crate::jid::Jid;
 use crate::policy::Policy;
+use crate::provider::KeyExchange;
 
 /// Bounds that keep a tunnel's memory and stanza sizes in check, and the
 /// deadlines of every answer a tunnel waits for. Every one is enforced:
@@ -215,6 +216,9 @@ pub struct EndpointConfig {
     pub limits: Limits,
     /// TLS versions.
     pub versions: TlsVersions,
+    /// Post-quantum key exchange: X25519MLKEM768 preferred (the default),
+    /// required, or classical groups only.
+    pub key_exchange: KeyExchange,
     /// Put a XEP-0250 offer with our certificate hash in start and proceed
     /// (default true).
     pub send_offer: bool,
@@ -239,6 +243,7 @@ impl EndpointConfig {
             trust,
             limits: Limits::default(),
             versions: TlsVersions::default(),
+            key_exchange: KeyExchange::default(),
             send_offer: true,
             strip_routing: true,
             enabled: true,

@@ -21,6 +21,7 @@ mod trust;
 mod tunnel;
 pub mod wire;
 
+pub use crate::provider::KeyExchange;
 pub use certificates::MAX_CACHED_CERTIFICATES;
 pub use config::{EndpointConfig, Limits, TlsVersions, DEFAULT_DATA_BYTES, MAX_TLS_RECORD};
 pub use endpoint::{Endpoint, Incoming, RX_KEEP_BYTES};

@@ -19,7 +19,7 @@ use rustls_pki_types::UnixTime;
 use super::config::{EndpointConfig, TlsVersions, MAX_TLS_RECORD};
 use super::trust::{ClientVerifier, PeerRegistry, PeerSlot};
 use crate::error::Error;
-use crate::provider::provider;
+use crate::provider::{provider_for, KeyExchange};
 
 /// The clock rustls reads: the last `now` the caller passed in. The core never
 /// reads the system time itself.
@@ -121,7 +121,7 @@ fn record_size(max_data_bytes: usize) -> Option<usize> {
 
 impl TlsSetup {
     pub(crate) fn new(config: &EndpointConfig) -> Result<Self, Error> {
-        let provider = Arc::new(provider());
+        let provider = Arc::new(provider_for(config.key_exchange));
         let key = provider
             .key_provider
             .load_private_key(config.identity.key().clone_key())
@@ -131,6 +131,16 @@ impl TlsSetup {
             TlsVersions::Tls12And13 => TLS12_AND_13,
             TlsVersions::Tls13Only => TLS13_ONLY,
             TlsVersions::Tls12Only => tls12_only()?,
+        };
+        let versions = match config.key_exchange {
+            // TLS 1.2 has no hybrid group: a required hybrid leaves TLS 1.3.
+            KeyExchange::PostQuantumRequired if config.versions == TlsVersions::Tls12Only => {
+                return Err(Error::Config(
+                    "post-quantum-required needs TLS 1.3 (TLS 1.2 has no hybrid group)".into(),
+                ))
+            }
+            KeyExchange::PostQuantumRequired => TLS13_ONLY,
+            _ => versions,
         };
         let clock = Arc::new(Clock::default());
         let cert = Arc::new(OwnCert(Arc::new(certified)));

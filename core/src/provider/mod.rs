@@ -18,6 +18,11 @@ use webpki::ring as algs;
 
 use crate::policy::suites;
 
+mod hybrid;
+mod key_exchange;
+
+pub use key_exchange::{is_post_quantum_group, KeyExchange, POST_QUANTUM_GROUPS};
+
 /// The signature algorithms accepted in certificates and handshakes:
 /// ECDSA P-256/P-384, Ed25519, RSA-PSS and RSA PKCS#1 v1.5 with SHA-2 and
 /// 2048 to 8192-bit keys (RFC 8446 §4.2.3; RFC 7525 §4.5 for the key sizes).
@@ -80,8 +85,14 @@ pub(crate) static SIGNATURE_ALGORITHMS: WebPkiSupportedAlgorithms = WebPkiSuppor
 /// ring's suites restricted to what RFC 7525 §4.2 recommends (they already
 /// are exactly TLS 1.3 AEAD and TLS 1.2 ECDHE with AES-GCM or
 /// ChaCha20-Poly1305; the filter keeps it so if ring ever grows), our key
-/// loader and the system's randomness.
+/// loader and the system's randomness; the groups of the default
+/// [`KeyExchange`] (X25519MLKEM768 first).
 pub(crate) fn provider() -> CryptoProvider {
+    provider_for(KeyExchange::default())
+}
+
+/// [`provider`] with the groups of `key_exchange`.
+pub(crate) fn provider_for(key_exchange: KeyExchange) -> CryptoProvider {
     let mut p = CryptoProvider {
         cipher_suites: ring_provider::ALL_CIPHER_SUITES
             .iter()
@@ -91,7 +102,7 @@ pub(crate) fn provider() -> CryptoProvider {
                     .is_some_and(|known| known.tls13 || (known.kx == "ECDHE" && known.aead))
             })
             .collect(),
-        kx_groups: ring_provider::DEFAULT_KX_GROUPS.to_vec(),
+        kx_groups: key_exchange.groups(),
         signature_verification_algorithms: SIGNATURE_ALGORITHMS,
         secure_random: &SystemRandom,
         key_provider: &Keys,
@@ -103,7 +114,7 @@ pub(crate) fn provider() -> CryptoProvider {
 /// The operating system's randomness (the browser's `getRandomValues` in
 /// wasm), through ring.
 #[derive(Debug)]
-struct SystemRandom;
+pub(crate) struct SystemRandom;
 
 impl SecureRandom for SystemRandom {
     fn fill(&self, buf: &mut [u8]) -> Result<(), GetRandomFailed> {
