@@ -188,6 +188,19 @@ if [ ! -x "$swift_root/usr/libexec/swift/bin/swift" ]; then
     || { umount "$swift_root/proc"; exit 1; }
   umount "$swift_root/proc"
 fi
+# OpenSSL 3.5's command line in the same chroot: an independent TLS peer
+# that offers and accepts X25519MLKEM768 by default (tests/openssl_pq.rs,
+# scripts/test-observatory.sh).
+if [ ! -x "$swift_root/usr/bin/openssl" ]; then
+  say "installing openssl in the chroot"
+  mount -t proc proc "$swift_root/proc"
+  chroot "$swift_root" /bin/sh -c 'DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends openssl >/dev/null \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+         apt-get install -y -qq --no-install-recommends openssl >/dev/null; }' \
+    || { umount "$swift_root/proc"; exit 1; }
+  umount "$swift_root/proc"
+fi
 
 # Fetch crates once, so the build and test steps need no network.
 say "fetching crates"

@@ -91,6 +91,14 @@ pub(crate) fn provider() -> CryptoProvider {
     provider_for(KeyExchange::default())
 }
 
+/// The rustls `CryptoProvider` tunnels use (suites, signature algorithms,
+/// randomness, and the groups of `key_exchange`), for hosts and tests that
+/// run rustls connections of their own with the same cryptography: an
+/// interop test against OpenSSL, a server that wants the same hybrid.
+pub fn crypto_provider(key_exchange: KeyExchange) -> CryptoProvider {
+    provider_for(key_exchange)
+}
+
 /// [`provider`] with the groups of `key_exchange`.
 pub(crate) fn provider_for(key_exchange: KeyExchange) -> CryptoProvider {
     let mut p = CryptoProvider {
