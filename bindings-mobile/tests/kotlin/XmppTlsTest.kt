@@ -64,6 +64,8 @@ fun tunnelPairHandshakeAndMessages() {
         val info = (re.first() as TunnelEvent.Established).info
         assertEquals(Role.INITIATOR, info.role)
         assertEquals("TLSv1.3", info.tlsVersion)
+        assertEquals("X25519MLKEM768", info.kxGroup)
+        assertEquals("X25519MLKEM768", info.report.keyExchange)
         assertTrue(info.firstUse)
         assertEquals(juliet.localPin(), info.peerSpkiSha256)
         assertEquals(Role.RESPONDER, (je.first() as TunnelEvent.Established).info.role)
@@ -75,6 +77,34 @@ fun tunnelPairHandshakeAndMessages() {
         assertEquals(TunnelState.ESTABLISHED, romeo.tunnelState(JULIET))
         assertEquals(1u, romeo.tunnelCount())
     } }
+}
+
+fun postQuantumSettings() {
+    fun ep(jid: String, kx: KeyExchange?) =
+        Endpoint(EndpointSettings(jid = jid, trust = TrustMode.OFFER, keyExchange = kx), null)
+    // An older, classical peer still connects, graded with an info finding.
+    ep(ROMEO, null).use { romeo -> ep(JULIET, KeyExchange.CLASSICAL).use { juliet ->
+        romeo.openTunnel(JULIET)
+        route(romeo, juliet)
+        val info = (events(romeo).first() as TunnelEvent.Established).info
+        assertEquals("X25519", info.kxGroup)
+        val finding = info.report.findings.single { it.code == "classical-key-exchange" }
+        assertEquals(Severity.INFO, finding.severity)
+    } }
+    // Required refuses it.
+    ep(ROMEO, KeyExchange.POST_QUANTUM_REQUIRED).use { romeo -> ep(JULIET, KeyExchange.CLASSICAL).use { juliet ->
+        romeo.openTunnel(JULIET)
+        route(romeo, juliet)
+        val evs = events(romeo)
+        assertTrue(evs.none { it is TunnelEvent.Established })
+        assertIs<CloseReason.Error>(evs.filterIsInstance<TunnelEvent.Closed>().single().reason)
+    } }
+    val policy = Policy(PolicyPreset.STRICT)
+    policy.setRequirePostQuantum(true)
+    val n = Negotiation(tlsVersion = "TLSv1.3", cipherSuite = "TLS_AES_128_GCM_SHA256",
+        kxGroup = "X25519", authentication = AuthMethod.PKIX)
+    assertEquals(Verdict.FAIL, policy.evaluate("x", n).verdict)
+    policy.close()
 }
 
 fun closeEndsTheTunnelOnBothSides() {
@@ -340,6 +370,7 @@ fun main() {
         ::poshFingerprintsRedirectAndReasons,
         ::policyKnobsChangeVerdicts,
         ::tunnelPairHandshakeAndMessages,
+        ::postQuantumSettings,
         ::closeEndsTheTunnelOnBothSides,
         ::deadlinesKeepaliveAndStanzasHandedBack,
         ::errorsCarryStableCodes,

@@ -105,6 +105,8 @@ def test_tunnel_handshake_and_messages_both_ways():
     info = re_[0].info
     assert info.role == xmpptls.Role.INITIATOR and info.first_use
     assert info.tls_version == "TLSv1.3"
+    assert info.kx_group == "X25519MLKEM768"
+    assert info.report.key_exchange == "X25519MLKEM768"
     assert info.peer_spki_sha256 == juliet.local_pin()
     stanza = [e for e in je if e.is_STANZA()][0]
     assert stanza.peer == ROMEO and "But soft!" in stanza.stanza
@@ -112,6 +114,34 @@ def test_tunnel_handshake_and_messages_both_ways():
     assert "Ay me!" in [e for e in re_ if e.is_STANZA()][0].stanza
     assert romeo.tunnel_state(JULIET) == xmpptls.TunnelState.ESTABLISHED
     assert info.report.verdict == xmpptls.Verdict.PASS
+
+
+def test_post_quantum_settings():
+    def ep(jid, kx):
+        return xmpptls.Endpoint(xmpptls.EndpointSettings(
+            jid=jid, trust=xmpptls.TrustMode.OFFER, key_exchange=kx), None)
+
+    # An older, classical peer still connects, graded with an info finding.
+    romeo, juliet = ep(ROMEO, None), ep(JULIET, xmpptls.KeyExchange.CLASSICAL)
+    romeo.open_tunnel(JULIET)
+    route(romeo, juliet)
+    info = events(romeo)[0].info
+    assert info.kx_group == "X25519"
+    finding = [f for f in info.report.findings if f.code == "classical-key-exchange"][0]
+    assert finding.severity == xmpptls.Severity.INFO
+    # Required refuses it.
+    romeo = ep(ROMEO, xmpptls.KeyExchange.POST_QUANTUM_REQUIRED)
+    juliet = ep(JULIET, xmpptls.KeyExchange.CLASSICAL)
+    romeo.open_tunnel(JULIET)
+    route(romeo, juliet)
+    evs = events(romeo)
+    assert not any(e.is_ESTABLISHED() for e in evs)
+    assert [e for e in evs if e.is_CLOSED()][0].reason.is_ERROR()
+    policy = xmpptls.Policy(xmpptls.PolicyPreset.STRICT)
+    policy.set_require_post_quantum(True)
+    n = xmpptls.Negotiation(tls_version="TLSv1.3", cipher_suite="TLS_AES_128_GCM_SHA256",
+                            kx_group="X25519", authentication=xmpptls.AuthMethod.PKIX)
+    assert policy.evaluate("x", n).verdict == xmpptls.Verdict.FAIL
 
 
 def test_close_ends_the_tunnel_on_both_sides():

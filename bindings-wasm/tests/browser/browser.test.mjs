@@ -51,6 +51,7 @@ test("the package completes a tunnel in headless Chromium", async () => {
     assert.ok(r.stanzas >= 6, `${r.stanzas} stanzas`);
     assert.equal(r.established.tlsVersion, "TLSv1.3");
     assert.equal(r.established.role, "responder");
+    assert.equal(r.established.kxGroup, "X25519MLKEM768", "post-quantum in the browser");
     assert.equal(r.established.firstUse, true);
     assert.match(r.message, /From the browser/);
     assert.equal(r.errorCode, 101);

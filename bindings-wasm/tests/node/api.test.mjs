@@ -46,9 +46,38 @@ test("tunnel: TLS 1.3 only in the package, and XEP-0250 offers verified", () => 
   const info = events(romeo)[0].info;
   assert.equal(info.tlsVersion, "TLSv1.3");
   assert.equal(info.cipherSuite, "TLS_CHACHA20_POLY1305_SHA256", "ChaCha20 first without AES hardware");
-  assert.equal(info.kxGroup, "X25519");
+  assert.equal(info.kxGroup, "X25519MLKEM768", "the hybrid by default");
+  assert.equal(info.report.key_exchange, "X25519MLKEM768");
   assert.equal(info.offerVerified, true);
   assert.equal(info.authentication, "offer");
+});
+
+test("post-quantum: keyExchange settings, a classical peer, and the finding", () => {
+  assert.throws(() => endpoint(ROMEO, { keyExchange: "quantum" }), (e) => e.code === 501);
+  // A classical peer (an older libxmpptls): X25519, graded with an info finding.
+  let romeo = endpoint(ROMEO, { trust: "offer" });
+  let juliet = endpoint(JULIET, { trust: "offer", keyExchange: "classical" });
+  romeo.openTunnel(JULIET);
+  route(romeo, juliet);
+  const info = events(romeo)[0].info;
+  assert.equal(info.kxGroup, "X25519");
+  const finding = info.report.findings.find((f) => f.code === "classical-key-exchange");
+  assert.equal(finding.severity, "info");
+  assert.equal(info.report.verdict, "pass");
+  // Required against classical: no tunnel.
+  romeo = endpoint(ROMEO, { trust: "offer", keyExchange: "post-quantum-required" });
+  juliet = endpoint(JULIET, { trust: "offer", keyExchange: "classical" });
+  romeo.openTunnel(JULIET);
+  route(romeo, juliet);
+  const evs = events(romeo);
+  assert.ok(!evs.some((e) => e.type === "established"));
+  assert.equal(evs.find((e) => e.type === "closed").reason, "error");
+  // The policy knob turns the finding into an error.
+  const policy = new Policy("strict");
+  policy.setRequirePostQuantum(true);
+  const n = { tlsVersion: "TLSv1.3", cipherSuite: "TLS_AES_128_GCM_SHA256", kxGroup: "X25519", authentication: "pkix" };
+  assert.equal(policy.evaluate("x", n).verdict, "fail");
+  assert.equal(policy.evaluate("x", { ...n, kxGroup: "X25519MLKEM768" }).verdict, "pass");
 });
 
 test("close: both sides see the tunnel end; sending afterwards throws 201", () => {

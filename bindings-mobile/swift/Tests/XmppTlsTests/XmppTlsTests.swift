@@ -78,6 +78,8 @@ final class XmppTlsTests: XCTestCase {
         XCTAssertEqual(peer, julietJid)
         XCTAssertEqual(info.role, .initiator)
         XCTAssertEqual(info.tlsVersion, "TLSv1.3")
+        XCTAssertEqual(info.kxGroup, "X25519MLKEM768")
+        XCTAssertEqual(info.report.keyExchange, "X25519MLKEM768")
         XCTAssertTrue(info.firstUse)
         XCTAssertEqual(info.peerSpkiSha256, juliet.localPin())
         let got = events(juliet).compactMap { e -> String? in
@@ -88,6 +90,36 @@ final class XmppTlsTests: XCTestCase {
         XCTAssertTrue(got[0].contains("But soft!"))
         XCTAssertTrue(got[0].contains(romeoJid))
         XCTAssertEqual(try romeo.tunnelState(peer: julietJid), .established)
+    }
+
+    func testPostQuantumSettings() throws {
+        func ep(_ jid: String, _ kx: KeyExchange?) throws -> Endpoint {
+            try Endpoint(settings: EndpointSettings(jid: jid, trust: .offer, keyExchange: kx), pins: nil)
+        }
+        // An older, classical peer still connects, graded with an info finding.
+        var romeo = try ep(romeoJid, nil)
+        var juliet = try ep(julietJid, .classical)
+        try romeo.openTunnel(peer: julietJid)
+        route(romeo, juliet)
+        guard case let .established(_, info) = events(romeo).first else {
+            return XCTFail("not established")
+        }
+        XCTAssertEqual(info.kxGroup, "X25519")
+        let finding = info.report.findings.first { $0.code == "classical-key-exchange" }
+        XCTAssertEqual(finding?.severity, .info)
+        // Required refuses it.
+        romeo = try ep(romeoJid, .postQuantumRequired)
+        juliet = try ep(julietJid, .classical)
+        try romeo.openTunnel(peer: julietJid)
+        route(romeo, juliet)
+        let evs = events(romeo)
+        XCTAssertFalse(evs.contains { if case .established = $0 { return true }; return false })
+        XCTAssertTrue(evs.contains { if case .closed(_, .error(_, _), _) = $0 { return true }; return false })
+        let policy = Policy(preset: .strict)
+        policy.setRequirePostQuantum(required: true)
+        let n = Negotiation(tlsVersion: "TLSv1.3", cipherSuite: "TLS_AES_128_GCM_SHA256",
+                            kxGroup: "X25519", authentication: .pkix)
+        XCTAssertEqual(try policy.evaluate(peer: "x", negotiated: n).verdict, .fail)
     }
 
     func testCloseEndsTheTunnelOnBothSides() throws {
