@@ -516,7 +516,7 @@ xmpptls_result xmpptls_endpoint_config_set_trust(struct xmpptls_endpoint_config 
                                                  uint32_t trust);
 
 // Sets the TLS versions: `XMPPTLS_VERSIONS_TLS12_AND_13` (the default),
-// `_TLS13_ONLY`, `_TLS12_ONLY`; another value is `XMPPTLS_UNKNOWN_NAME`.
+// `_TLS13_ONLY`, `_TLS12_ONLY`; another value is `XMPPTLS_ERR_UNKNOWN_NAME`.
 //
 // # Safety
 // `cfg` is live.
@@ -525,7 +525,7 @@ xmpptls_result xmpptls_endpoint_config_set_versions(struct xmpptls_endpoint_conf
 
 // Sets the key exchange: `XMPPTLS_KEY_EXCHANGE_POST_QUANTUM` (the default:
 // X25519MLKEM768 preferred, classical accepted), `_POST_QUANTUM_REQUIRED`,
-// `_CLASSICAL`; another value is `XMPPTLS_UNKNOWN_NAME`. Required with
+// `_CLASSICAL`; another value is `XMPPTLS_ERR_UNKNOWN_NAME`. Required with
 // `XMPPTLS_VERSIONS_TLS12_ONLY` fails when the endpoint is made.
 //
 // # Safety

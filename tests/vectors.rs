@@ -84,6 +84,7 @@ fn evaluate(case: &Value) -> Result<Value, Error> {
                 policy.set_allowed_auth(&methods);
             }
             "cn_fallback" => policy.cn_fallback = value.as_bool().unwrap(),
+            "require_post_quantum" => policy.require_post_quantum = value.as_bool().unwrap(),
             "deny_suite" => policy.deny_suite(suites::code_by_any_name(value.as_str().unwrap())?),
             "allow_suite" => policy.allow_suite(suites::code_by_any_name(value.as_str().unwrap())?),
             other => panic!("unknown knob {other}"),
@@ -94,6 +95,7 @@ fn evaluate(case: &Value) -> Result<Value, Error> {
         encrypted: n["encrypted"].as_bool().unwrap_or(true),
         tls_version: text(n, "tls_version"),
         cipher_suite: text(n, "cipher_suite"),
+        kx_group: text(n, "kx_group"),
         authentication: match text(n, "authentication") {
             Some(a) => Some(AuthMethod::parse_or_err(&a)?),
             None => None,

@@ -203,7 +203,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_trust(
 }
 
 /// Sets the TLS versions: `XMPPTLS_VERSIONS_TLS12_AND_13` (the default),
-/// `_TLS13_ONLY`, `_TLS12_ONLY`; another value is `XMPPTLS_UNKNOWN_NAME`.
+/// `_TLS13_ONLY`, `_TLS12_ONLY`; another value is `XMPPTLS_ERR_UNKNOWN_NAME`.
 ///
 /// # Safety
 /// `cfg` is live.
@@ -226,7 +226,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_versions(
 
 /// Sets the key exchange: `XMPPTLS_KEY_EXCHANGE_POST_QUANTUM` (the default:
 /// X25519MLKEM768 preferred, classical accepted), `_POST_QUANTUM_REQUIRED`,
-/// `_CLASSICAL`; another value is `XMPPTLS_UNKNOWN_NAME`. Required with
+/// `_CLASSICAL`; another value is `XMPPTLS_ERR_UNKNOWN_NAME`. Required with
 /// `XMPPTLS_VERSIONS_TLS12_ONLY` fails when the endpoint is made.
 ///
 /// # Safety

@@ -30,7 +30,7 @@ struct policy_case {
   struct knob knobs[4];
   size_t n_knobs;
   int encrypted;
-  const char *tls_version, *cipher_suite;
+  const char *tls_version, *cipher_suite, *kx_group;
   uint32_t auth;
   const char *verdict;
   const char *findings[8];
@@ -120,6 +120,7 @@ static xmpptls_result knob(xmpptls_policy *p, const struct knob *k) {
   if (!strcmp(k->knob, "require_encryption")) return xmpptls_policy_set_require_encryption(p, k->flag);
   if (!strcmp(k->knob, "require_authentication")) return xmpptls_policy_set_require_authentication(p, k->flag);
   if (!strcmp(k->knob, "cn_fallback")) return xmpptls_policy_set_cn_fallback(p, k->flag);
+  if (!strcmp(k->knob, "require_post_quantum")) return xmpptls_policy_set_require_post_quantum(p, k->flag);
   if (!strcmp(k->knob, "allowed_auth")) return xmpptls_policy_set_allowed_auth(p, k->mask);
   if (!strcmp(k->knob, "min_version")) {
     if ((r = xmpptls_tls_version_code(k->text, &code)) != XMPPTLS_OK) return r;
@@ -138,7 +139,7 @@ static uint32_t grade(const struct policy_case *c, const char **verdict_out, con
   xmpptls_policy *p = NULL;
   xmpptls_result r = xmpptls_policy_new(c->preset, &p);
   for (size_t k = 0; r == XMPPTLS_OK && k < c->n_knobs; k++) r = knob(p, &c->knobs[k]);
-  xmpptls_negotiated neg = {c->encrypted, 0, 0, 0, 0, 0, 0, 0, -1, c->auth, NULL, 0};
+  xmpptls_negotiated neg = {c->encrypted, 0, 0, 0, 0, 0, 0, 0, -1, c->auth, NULL, 0, c->kx_group};
   if (r == XMPPTLS_OK && c->tls_version) r = xmpptls_tls_version_code(c->tls_version, &neg.version);
   if (r == XMPPTLS_OK && c->cipher_suite) r = xmpptls_suite_code(c->cipher_suite, &neg.suite);
   xmpptls_report *rep = NULL;

@@ -271,11 +271,77 @@ static int test_report_json_in_established_event(void) {
   CHECK(next_event(romeo, &peer, &text) == XMPPTLS_EVENT_ESTABLISHED);
   CHECK(strcmp(peer, JULIET) == 0);
   CHECK(strstr(text, "\"tls_version\":\"TLSv1.3\"") != NULL);
+  CHECK(strstr(text, "\"key_exchange\":\"X25519MLKEM768\"") != NULL);
   CHECK(strstr(text, "\"verdict\":\"pass\"") != NULL);
   free(peer);
   free(text);
   xmpptls_endpoint_free(romeo);
   xmpptls_endpoint_free(juliet);
+  return 0;
+}
+
+static int finding(const xmpptls_policy *p, const xmpptls_negotiated *n, const char *code, uint32_t *verdict);
+
+static xmpptls_endpoint *with_key_exchange(const char *jid, uint32_t kx) {
+  xmpptls_endpoint_config *cfg = NULL;
+  xmpptls_endpoint *ep = NULL;
+  if (xmpptls_endpoint_config_new(jid, &cfg) != XMPPTLS_OK) return NULL;
+  if (xmpptls_endpoint_config_set_trust(cfg, XMPPTLS_TRUST_OFFER) != XMPPTLS_OK ||
+      xmpptls_endpoint_config_set_key_exchange(cfg, kx) != XMPPTLS_OK ||
+      xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &ep) != XMPPTLS_OK)
+    ep = NULL;
+  xmpptls_endpoint_config_free(cfg);
+  return ep;
+}
+
+/* Post-quantum settings: a classical peer still connects (X25519, an info
+ * finding); required refuses it; required with TLS 1.2 only cannot be made;
+ * a negotiation graded with its group. */
+static int test_post_quantum(void) {
+  xmpptls_endpoint *romeo = with_key_exchange(ROMEO, XMPPTLS_KEY_EXCHANGE_POST_QUANTUM);
+  xmpptls_endpoint *juliet = with_key_exchange(JULIET, XMPPTLS_KEY_EXCHANGE_CLASSICAL);
+  CHECK(romeo && juliet);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == 0);
+  char *peer, *text;
+  CHECK(next_event(romeo, &peer, &text) == XMPPTLS_EVENT_ESTABLISHED);
+  CHECK(strstr(text, "\"key_exchange\":\"X25519\"") != NULL);
+  CHECK(strstr(text, "\"classical-key-exchange\"") != NULL);
+  free(peer);
+  free(text);
+  xmpptls_endpoint_free(romeo);
+  xmpptls_endpoint_free(juliet);
+
+  romeo = with_key_exchange(ROMEO, XMPPTLS_KEY_EXCHANGE_POST_QUANTUM_REQUIRED);
+  juliet = with_key_exchange(JULIET, XMPPTLS_KEY_EXCHANGE_CLASSICAL);
+  CHECK(romeo && juliet);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  pump(romeo, juliet);
+  CHECK(next_event(romeo, &peer, &text) == XMPPTLS_EVENT_CLOSED);
+  free(peer);
+  free(text);
+  xmpptls_endpoint_free(romeo);
+  xmpptls_endpoint_free(juliet);
+
+  xmpptls_endpoint_config *cfg = NULL;
+  xmpptls_endpoint *ep = NULL;
+  CHECK(xmpptls_endpoint_config_new(ROMEO, &cfg) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_config_set_key_exchange(cfg, 7) == XMPPTLS_ERR_UNKNOWN_NAME);
+  CHECK(xmpptls_endpoint_config_set_versions(cfg, XMPPTLS_VERSIONS_TLS12_ONLY) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_config_set_key_exchange(cfg, XMPPTLS_KEY_EXCHANGE_POST_QUANTUM_REQUIRED) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &ep) == XMPPTLS_ERR_CONFIG && ep == NULL);
+  xmpptls_endpoint_config_free(cfg);
+
+  xmpptls_negotiated n = {1, 0x0304, 0x1302, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_DIALBACK, NULL, 0, "X25519"};
+  xmpptls_policy *p = NULL;
+  uint32_t v = 99;
+  CHECK(xmpptls_policy_new(XMPPTLS_POLICY_OPPORTUNISTIC_S2S, &p) == XMPPTLS_OK);
+  CHECK(finding(p, &n, "classical-key-exchange", &v) == (int)XMPPTLS_SEVERITY_INFO);
+  CHECK(xmpptls_policy_set_require_post_quantum(p, 1) == XMPPTLS_OK);
+  CHECK(finding(p, &n, "classical-key-exchange", &v) == (int)XMPPTLS_SEVERITY_ERROR && v == XMPPTLS_VERDICT_FAIL);
+  n.kx_group = "X25519MLKEM768";
+  CHECK(finding(p, &n, "classical-key-exchange", &v) == -1);
+  xmpptls_policy_free(p);
   return 0;
 }
 
@@ -362,25 +428,25 @@ static int test_evaluate_a_connection_made_by_another_stack(void) {
   char *json = NULL;
 
   /* TLS 1.3, AES-256-GCM, PKIX-authenticated, EC P-256 key: pass. */
-  xmpptls_negotiated good = {1, 0x0304, 0x1302, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_PKIX, ec_chain, 1};
+  xmpptls_negotiated good = {1, 0x0304, 0x1302, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_PKIX, ec_chain, 1, NULL};
   CHECK(grade(XMPPTLS_POLICY_STRICT, &good, &json) == XMPPTLS_VERDICT_PASS);
   CHECK(strstr(json, "\"cipher_suite\":\"TLS_AES_256_GCM_SHA384\"") && strstr(json, "\"key_bits\":256"));
   free(json);
 
   /* The XTLS spec's mandatory 3DES suite: fail, suite-forbidden. */
-  xmpptls_negotiated des = {1, 0x0303, 0x000a, 0, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, ec_chain, 1};
+  xmpptls_negotiated des = {1, 0x0303, 0x000a, 0, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, ec_chain, 1, NULL};
   CHECK(grade(XMPPTLS_POLICY_STRICT, &des, &json) == XMPPTLS_VERDICT_FAIL);
   CHECK(strstr(json, "suite-forbidden") != NULL);
   free(json);
 
   /* A 1024-bit RSA key, read from the chain: fail, weak-peer-key. */
-  xmpptls_negotiated weak = {1, 0x0303, 0xc02f, 256, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, rsa_chain, 1};
+  xmpptls_negotiated weak = {1, 0x0303, 0xc02f, 256, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, rsa_chain, 1, NULL};
   CHECK(grade(XMPPTLS_POLICY_STRICT, &weak, &json) == XMPPTLS_VERDICT_FAIL);
   CHECK(strstr(json, "weak-peer-key") != NULL && strstr(json, "RSA key of 1024 bits") != NULL);
   free(json);
 
   /* Dialback between servers: a warning under the opportunistic policy. */
-  xmpptls_negotiated db = {1, 0x0304, 0x1301, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_DIALBACK, NULL, 0};
+  xmpptls_negotiated db = {1, 0x0304, 0x1301, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_DIALBACK, NULL, 0, NULL};
   CHECK(grade(XMPPTLS_POLICY_OPPORTUNISTIC_S2S, &db, &json) == XMPPTLS_VERDICT_WARN);
   CHECK(strstr(json, "dialback-only") != NULL);
   free(json);
@@ -421,7 +487,7 @@ static int test_server_check_with_pins(void) {
   uint8_t *cn = read_file("cn-only.der", &cn_len);
   CHECK(ec && p384 && cn);
   xmpptls_der chain[1] = {{ec, ec_len}}, other[1] = {{p384, p384_len}}, cn_chain[1] = {{cn, cn_len}};
-  xmpptls_negotiated n = {1, 0x0304, 0x1301, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_PKIX, chain, 1};
+  xmpptls_negotiated n = {1, 0x0304, 0x1301, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_PKIX, chain, 1, NULL};
   xmpptls_policy *p = NULL;
   xmpptls_pin_store *pins = NULL;
   CHECK(xmpptls_policy_new(XMPPTLS_POLICY_STRICT, &p) == XMPPTLS_OK);
@@ -490,9 +556,9 @@ static int test_policy_knobs(void) {
   uint8_t *ec = read_file("ec.der", &ec_len), *rsa = read_file("rsa1024.der", &rsa_len);
   CHECK(ec && rsa);
   xmpptls_der ec_chain[1] = {{ec, ec_len}}, rsa_chain[1] = {{rsa, rsa_len}};
-  xmpptls_negotiated tls13 = {1, 0x0304, 0x1302, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_PKIX, ec_chain, 1};
-  xmpptls_negotiated tls12 = {1, 0x0303, 0xc02b, 256, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, ec_chain, 1};
-  xmpptls_negotiated weak = {1, 0x0303, 0xc02f, 256, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, rsa_chain, 1};
+  xmpptls_negotiated tls13 = {1, 0x0304, 0x1302, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_PKIX, ec_chain, 1, NULL};
+  xmpptls_negotiated tls12 = {1, 0x0303, 0xc02b, 256, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, ec_chain, 1, NULL};
+  xmpptls_negotiated weak = {1, 0x0303, 0xc02f, 256, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, rsa_chain, 1, NULL};
   xmpptls_policy *p = NULL;
   uint32_t v = 99;
   CHECK(xmpptls_policy_new(XMPPTLS_POLICY_STRICT, &p) == XMPPTLS_OK);
@@ -1017,6 +1083,7 @@ int main(int argc, char **argv) {
   RUN(test_deadlines_keepalive_and_returned_stanzas);
   RUN(test_limits_and_start_gate);
   RUN(test_report_json_in_established_event);
+  RUN(test_post_quantum);
   RUN(test_simultaneous_start);
   RUN(test_bad_input_and_null_arguments);
   RUN(test_evaluate_a_connection_made_by_another_stack);

@@ -98,6 +98,7 @@ fun policyVectors() {
                     "require_encryption" -> p.setRequireEncryption(v as Boolean)
                     "allowed_auth" -> p.setAllowedAuth((v as List<String>).map { auth.getValue(it) })
                     "cn_fallback" -> p.setCnFallback(v as Boolean)
+                    "require_post_quantum" -> p.setRequirePostQuantum(v as Boolean)
                     "deny_suite" -> p.denySuite(v as String)
                     "allow_suite" -> p.allowSuite(v as String)
                     else -> fail("unknown knob ${knob[0]}")
@@ -106,7 +107,7 @@ fun policyVectors() {
             val n = c["negotiation"] as Map<String, Any?>
             val r = p.evaluate("example.net", Negotiation(
                 encrypted = n["encrypted"] as Boolean? ?: true, tlsVersion = n["tls_version"] as String?,
-                cipherSuite = n["cipher_suite"] as String?,
+                cipherSuite = n["cipher_suite"] as String?, kxGroup = n["kx_group"] as String?,
                 authentication = (n["authentication"] as String?)?.let { auth.getValue(it) }))
             mapOf("findings" to r.findings.map { it.code }.sorted(), "verdict" to stableName(r.verdict))
         }

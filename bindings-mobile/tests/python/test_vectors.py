@@ -54,6 +54,7 @@ def apply(policy, knob, value):
         "require_encryption": lambda: policy.set_require_encryption(value),
         "allowed_auth": lambda: policy.set_allowed_auth([AUTH[a] for a in value]),
         "cn_fallback": lambda: policy.set_cn_fallback(value),
+        "require_post_quantum": lambda: policy.set_require_post_quantum(value),
         "deny_suite": lambda: policy.deny_suite(value),
         "allow_suite": lambda: policy.allow_suite(value),
     }[knob]()
@@ -72,7 +73,7 @@ def test_policy_vector(case):
         n = case["negotiation"]
         r = policy.evaluate("example.net", xmpptls.Negotiation(
             encrypted=n.get("encrypted", True), tls_version=n.get("tls_version"),
-            cipher_suite=n.get("cipher_suite"),
+            cipher_suite=n.get("cipher_suite"), kx_group=n.get("kx_group"),
             authentication=AUTH[n["authentication"]] if "authentication" in n else None))
         return {"findings": sorted(f.code for f in r.findings), "verdict": name_of(r.verdict)}
 

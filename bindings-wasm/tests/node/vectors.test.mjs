@@ -31,6 +31,7 @@ const knobs = {
   require_encryption: (p, v) => p.setRequireEncryption(v),
   allowed_auth: (p, v) => p.setAllowedAuth(v),
   cn_fallback: (p, v) => p.setCnFallback(v),
+  require_post_quantum: (p, v) => p.setRequirePostQuantum(v),
   deny_suite: (p, v) => p.denySuite(v),
   allow_suite: (p, v) => p.allowSuite(v),
 };
@@ -42,7 +43,7 @@ test("policy vectors", () => {
       for (const [knob, value] of c.knobs) knobs[knob](p, value);
       const n = c.negotiation;
       const r = p.evaluate("example.net", {
-        encrypted: n.encrypted, tlsVersion: n.tls_version, cipherSuite: n.cipher_suite,
+        encrypted: n.encrypted, tlsVersion: n.tls_version, cipherSuite: n.cipher_suite, kxGroup: n.kx_group,
         authentication: n.authentication,
       });
       return { findings: r.findings.map((f) => f.code).sort(), verdict: r.verdict };

@@ -88,6 +88,7 @@ final class VectorTests: XCTestCase {
                     case "require_encryption": policy.setRequireEncryption(required: value as! Bool)
                     case "allowed_auth": policy.setAllowedAuth(methods: (value as! [String]).map { auth[$0]! })
                     case "cn_fallback": policy.setCnFallback(allow: value as! Bool)
+                    case "require_post_quantum": policy.setRequirePostQuantum(required: value as! Bool)
                     case "deny_suite": try policy.denySuite(name: value as! String)
                     case "allow_suite": try policy.allowSuite(name: value as! String)
                     default: XCTFail("unknown knob \(knob[0])")
@@ -96,7 +97,7 @@ final class VectorTests: XCTestCase {
                 let n = c["negotiation"] as! [String: Any]
                 let r = try policy.evaluate(peer: "example.net", negotiated: Negotiation(
                     encrypted: n["encrypted"] as? Bool ?? true, tlsVersion: n["tls_version"] as? String,
-                    cipherSuite: n["cipher_suite"] as? String,
+                    cipherSuite: n["cipher_suite"] as? String, kxGroup: n["kx_group"] as? String,
                     authentication: (n["authentication"] as? String).map { auth[$0]! }))
                 XCTAssertEqual(r.findings.map { $0.code }.sorted(), expect["findings"] as? [String], name)
                 XCTAssertEqual(stableName(r.verdict), expect["verdict"] as? String, name)
