@@ -36,6 +36,13 @@
 //! | STARTTLS offered but not required | B | RFC 7590 §3.1 |
 //! | DH under 2048 bits | B | RFC 7525 §4.5.1 |
 //! | no suite with forward secrecy, or none with AEAD | B | RFC 7525 §4.2 |
+//!
+//! **Post-quantum key exchange** (X25519MLKEM768 and the other ML-KEM
+//! groups, [`Profile::post_quantum_groups`]) is reported beside the grade
+//! and does not move it as of December 2026: classical ECDHE is unbroken,
+//! NIST IR 8547 deprecates it only after 2030, and most deployed XMPP
+//! servers cannot negotiate a hybrid yet. Its absence is the information
+//! finding `classical-key-exchange`; a cap belongs here as 2030 nears.
 
 use std::fmt;
 

@@ -28,7 +28,10 @@ pub(crate) const RENEGOTIATION_SCSV: u16 = 0x00ff;
 
 /// The key exchange groups a scan tries (IANA "TLS Supported Groups"):
 /// code, name, and security strength in bits (NIST SP 800-57 equivalents;
-/// hybrids count their classical part).
+/// hybrids count their classical part, pure ML-KEM its FIPS 203 category).
+/// The post-quantum ones (draft-ietf-tls-ecdhe-mlkem, draft-ietf-tls-mlkem)
+/// are offered in TLS 1.3 only, without a key share: a server that accepts
+/// one asks for it in a HelloRetryRequest.
 pub const GROUPS: &[(u16, &str, u16)] = &[
     (0x001d, "x25519", 128),
     (0x0017, "secp256r1", 128),
@@ -36,6 +39,11 @@ pub const GROUPS: &[(u16, &str, u16)] = &[
     (0x0019, "secp521r1", 256),
     (0x001e, "x448", 224),
     (0x11ec, "X25519MLKEM768", 128),
+    (0x11eb, "SecP256r1MLKEM768", 128),
+    (0x11ed, "SecP384r1MLKEM1024", 192),
+    (0x0200, "MLKEM512", 128),
+    (0x0201, "MLKEM768", 192),
+    (0x0202, "MLKEM1024", 256),
     (0x0100, "ffdhe2048", 112),
     (0x0101, "ffdhe3072", 128),
     (0x0102, "ffdhe4096", 152),

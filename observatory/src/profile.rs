@@ -4,6 +4,7 @@
 
 use xmpptls::policy::suites::{self, Class};
 use xmpptls::policy::{Finding, FindingCode, Severity};
+use xmpptls::provider::is_post_quantum_code;
 
 use crate::hello::{group_name, version_name, GROUPS, SSL3, TLS10, TLS11, TLS12, TLS13};
 
@@ -53,6 +54,18 @@ impl Profile {
     /// Whether `version` was accepted.
     pub fn accepts(&self, version: u16) -> bool {
         self.versions.iter().any(|v| v.version == version)
+    }
+
+    /// The post-quantum groups accepted (hybrid or pure ML-KEM), in
+    /// [`GROUPS`] order: empty when the server's key exchange is classical
+    /// only, so traffic recorded today could be decrypted by a future
+    /// quantum computer.
+    pub fn post_quantum_groups(&self) -> Vec<u16> {
+        self.groups_tls13
+            .iter()
+            .copied()
+            .filter(|&g| is_post_quantum_code(g))
+            .collect()
     }
 
     /// Every accepted suite with the versions it was accepted with.
@@ -164,6 +177,19 @@ impl Profile {
                 }
             }
         }
+        // Only when the scan got as far as the groups (TLS 1.3 probed).
+        let groups_probed = !self.groups_tls13.is_empty() || !self.accepts(TLS13);
+        if !self.versions.is_empty() && groups_probed && self.post_quantum_groups().is_empty() {
+            out.push(Finding::new(
+                FindingCode::ClassicalKeyExchange,
+                Severity::Info,
+                "draft-ietf-tls-ecdhe-mlkem; NIST IR 8547",
+                "the server accepts no post-quantum key exchange (X25519MLKEM768, \
+                 SecP256r1MLKEM768, SecP384r1MLKEM1024, ML-KEM): traffic recorded today could be \
+                 decrypted by a future quantum computer"
+                    .into(),
+            ));
+        }
         if self.compression == Some(true) {
             out.push(Finding::new(
                 FindingCode::Compression,
@@ -226,6 +252,10 @@ impl Profile {
             })).collect::<Vec<_>>(),
             "groups_tls13": self.groups_tls13.iter().map(|&g| group_name(g)).collect::<Vec<_>>(),
             "groups_tls12": self.groups_tls12.iter().map(|&g| group_name(g)).collect::<Vec<_>>(),
+            "post_quantum": {
+                "accepted": !self.post_quantum_groups().is_empty(),
+                "groups": self.post_quantum_groups().iter().map(|&g| group_name(g)).collect::<Vec<_>>(),
+            },
             "dh_bits": self.dh_bits,
             "tls_compression": self.compression,
             "secure_renegotiation": self.secure_renegotiation,

@@ -527,6 +527,48 @@ mod tests {
         );
     }
 
+    /// Post-quantum groups are found one at a time through a
+    /// HelloRetryRequest, in TLS 1.3 only: a server with the hybrid and
+    /// pure ML-KEM-1024 is reported as post-quantum, with no
+    /// classical-key-exchange finding; a classical one gets the finding.
+    #[test]
+    fn post_quantum_groups_are_found() {
+        let pq = Server {
+            versions: vec![(TLS13, vec![0x1301]), (TLS12, vec![0xc02f])],
+            client_order: false,
+            groups: vec![0x11ec, 0x0202, 0x001d],
+            scsv: true,
+            deflate: false,
+            renegotiation: true,
+        };
+        let p = run(&pq);
+        assert_eq!(p.groups_tls13, vec![0x001d, 0x11ec, 0x0202]);
+        assert_eq!(p.groups_tls12, vec![0x001d], "no hybrid in TLS 1.2");
+        assert_eq!(p.post_quantum_groups(), vec![0x11ec, 0x0202]);
+        let codes: Vec<&str> = p.findings().iter().map(|f| f.code).collect();
+        assert!(!codes.contains(&"classical-key-exchange"), "{codes:?}");
+        let json = p.to_json_value();
+        assert_eq!(json["post_quantum"]["accepted"], true);
+        assert_eq!(
+            json["post_quantum"]["groups"],
+            serde_json::json!(["X25519MLKEM768", "MLKEM1024"])
+        );
+
+        let classical = Server {
+            groups: vec![0x001d],
+            ..pq
+        };
+        let p = run(&classical);
+        assert!(p.post_quantum_groups().is_empty());
+        let f = p
+            .findings()
+            .into_iter()
+            .find(|f| f.code == "classical-key-exchange")
+            .expect("the finding");
+        assert_eq!(f.severity, xmpptls::policy::Severity::Info);
+        assert_eq!(p.to_json_value()["post_quantum"]["accepted"], false);
+    }
+
     #[test]
     fn a_legacy_server_is_named_in_full() {
         let s = Server {

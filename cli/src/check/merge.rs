@@ -49,8 +49,11 @@ pub(super) fn merge(
                 .and_then(|c| c.check(domain))
                 .map_err(|e| e.to_string())
             });
+            // The group a modern client gets: a post-quantum one when the
+            // server accepts it (clients offer it first), else the first.
+            let pq = p.post_quantum_groups();
             let group = if best.version == TLS13 {
-                p.groups_tls13.first()
+                pq.first().or(p.groups_tls13.first())
             } else {
                 p.groups_tls12.first()
             };
@@ -84,6 +87,11 @@ pub(super) fn merge(
         }
         _ => first,
     };
+    if profile.is_some_and(|p| !p.post_quantum_groups().is_empty()) {
+        // The server accepts a post-quantum group: "classical only" would
+        // describe our client's handshake, not the server.
+        report.drop_findings(&[FindingCode::ClassicalKeyExchange]);
+    }
     if let Some(p) = profile {
         for f in p.findings() {
             // "accepts TLSv1.0" after "TLSv1.0 is deprecated" (the same

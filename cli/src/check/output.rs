@@ -98,6 +98,17 @@ pub fn to_text(o: &Outcome) -> String {
         if !p.groups_tls12.is_empty() {
             out.push_str(&format!("  ECDHE curves    {}\n", groups(&p.groups_tls12)));
         }
+        if !p.versions.is_empty() {
+            let pq = p.post_quantum_groups();
+            out.push_str(&format!(
+                "  Post-quantum key exchange: {}\n",
+                if pq.is_empty() {
+                    "no".to_owned()
+                } else {
+                    format!("yes ({})", groups(&pq))
+                }
+            ));
+        }
         if !p.dh_bits.is_empty() {
             let d: Vec<String> = p.dh_bits.iter().map(u32::to_string).collect();
             out.push_str(&format!("  DH bits         {}\n", d.join(" ")));
@@ -282,10 +293,22 @@ body{{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;color:#222
 table{{border-collapse:collapse}}td{{padding:.1em .6em;border-bottom:1px solid #ddd}}\
 tr.forbidden{{background:#ffcdd2}}tr.not-recommended{{background:#fff3c4}}tr.preferred,tr.recommended{{background:#e8f5e9}}\
 li.error{{color:#b71c1c}}li.warning{{color:#8a6d00}}pre{{background:#f5f5f5;padding:1em;overflow:auto}}\
-</style></head><body><h1>{peer}</h1><p><span class='grade'>{grade}</span> score {score}</p>{chart}<ul>{caps}</ul>\
+</style></head><body><h1>{peer}</h1><p><span class='grade'>{grade}</span> score {score}</p>{chart}<ul>{caps}</ul>{pq}\
 <h2>Accepted versions and suites</h2><table><tr><th>version</th><th>suite</th><th>class</th></tr>{rows}</table>\
 <h2>Findings</h2><ul>{findings}</ul><h2>Report</h2><pre>{text}</pre></body></html>\n",
         peer = esc(&o.report.peer),
+        pq = o.profile.as_ref().filter(|p| !p.versions.is_empty()).map_or_else(String::new, |p| {
+            let pq = p.post_quantum_groups();
+            if pq.is_empty() {
+                "<p class='pq no'>Post-quantum key exchange: <b>no</b></p>".to_owned()
+            } else {
+                let names: Vec<String> = pq.iter().map(|&g| group_name(g)).collect();
+                format!(
+                    "<p class='pq yes'>Post-quantum key exchange: <b>yes</b> ({})</p>",
+                    esc(&names.join(", "))
+                )
+            }
+        }),
         grade = g.grade,
         score = g.score.total,
         text = esc(&to_text(o)),

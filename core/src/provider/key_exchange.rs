@@ -59,6 +59,11 @@ pub const POST_QUANTUM_GROUPS: &[(u16, &str)] = &[
     (0x6399, "X25519Kyber768Draft00"),
 ];
 
+/// Whether the group with IANA code `code` is post-quantum.
+pub fn is_post_quantum_code(code: u16) -> bool {
+    POST_QUANTUM_GROUPS.iter().any(|(c, _)| *c == code)
+}
+
 /// Whether the group named `name` (IANA's spelling, any case) or written
 /// as its code (`0x11ec`) is post-quantum.
 pub fn is_post_quantum_group(name: &str) -> bool {

@@ -21,7 +21,9 @@ use crate::policy::suites;
 mod hybrid;
 mod key_exchange;
 
-pub use key_exchange::{is_post_quantum_group, KeyExchange, POST_QUANTUM_GROUPS};
+pub use key_exchange::{
+    is_post_quantum_code, is_post_quantum_group, KeyExchange, POST_QUANTUM_GROUPS,
+};
 
 /// The signature algorithms accepted in certificates and handshakes:
 /// ECDSA P-256/P-384, Ed25519, RSA-PSS and RSA PKCS#1 v1.5 with SHA-2 and
