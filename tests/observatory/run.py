@@ -420,6 +420,75 @@ def test_prosody(xmpptls, certs, c2s, s2s):
            str(j)[:400])
 
 
+CHROOT = os.path.normpath(f"{HERE}/../../.tools/swift-root")
+PQ_GROUPS = ["X25519MLKEM768", "SecP256r1MLKEM768", "SecP384r1MLKEM1024", "MLKEM512", "MLKEM768", "MLKEM1024"]
+
+
+def openssl(*args, **kw):
+    """OpenSSL 3.5 (Debian trixie) in the chroot scripts/setup.sh keeps."""
+    return subprocess.run(["chroot", CHROOT, "openssl", *args], capture_output=True, text=True, **kw)
+
+
+def openssl_accepts(port, group):
+    """Whether `openssl s_client -groups GROUP` completes a TLS 1.3 handshake."""
+    p = openssl("s_client", "-connect", f"127.0.0.1:{port}", "-groups", group, "-tls1_3", "-brief",
+                stdin=subprocess.DEVNULL, timeout=30)
+    return "CONNECTION ESTABLISHED" in p.stdout + p.stderr
+
+
+def test_openssl_pq(xmpptls, certs):
+    """Post-quantum key exchange against OpenSSL 3.5's s_server (direct TLS):
+    the hybrid only, OpenSSL's default groups (the hybrid first), and
+    classical groups only. The check's own handshake must complete (it
+    offers X25519MLKEM768 first), and the post-quantum groups it finds must
+    be exactly those `openssl s_client -groups G` can use."""
+    if not os.path.exists(f"{CHROOT}/usr/bin/openssl"):
+        report(False, "OpenSSL 3.5 in the trixie chroot (scripts/setup.sh)")
+        return
+    tmp = tempfile.mkdtemp(dir=f"{CHROOT}/tmp")
+    inside = tmp[len(CHROOT):]
+    for f in ("good.pem", "good.key"):
+        shutil.copy(f"{certs}/{f}", f"{tmp}/{f}")
+    servers = []
+    try:
+        # (name, s_server's groups, post-quantum expected, the group the
+        # check's own handshake gets: it offers X25519MLKEM768 and classical
+        # groups, not the other hybrids, which only the scan probes)
+        for name, groups, expect_pq, negotiated in [
+                ("hybrid only", ["-groups", "X25519MLKEM768", "-tls1_3"], True, "X25519MLKEM768"),
+                ("OpenSSL defaults", [], True, "X25519MLKEM768"),
+                ("other ML-KEM groups", ["-groups", "SecP256r1MLKEM768:SecP384r1MLKEM1024:MLKEM1024:X25519"],
+                 True, "X25519"),
+                ("classical only", ["-groups", "X25519:secp256r1"], False, "X25519")]:
+            port = free_port()
+            servers.append(subprocess.Popen(
+                ["chroot", CHROOT, "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
+                 f"{inside}/good.pem", "-key", f"{inside}/good.key", "-quiet", *groups],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            j, _, _ = check(xmpptls, certs, port, "--direct-tls")
+            pq = (j.get("scan") or {}).get("post_quantum") or {}
+            theirs = [g for g in PQ_GROUPS if openssl_accepts(port, g)]
+            finding = "classical-key-exchange" in codes(j)
+            report(j.get("encrypted") is True and (j.get("certificate") or {}).get("subject")
+                   and pq.get("groups") == theirs and bool(theirs) == expect_pq
+                   and pq.get("accepted") == expect_pq and finding != expect_pq
+                   and j.get("key_exchange") == negotiated,
+                   f"OpenSSL 3.5 s_server, {name}: post-quantum {pq.get('groups')}, openssl s_client "
+                   f"-groups finds {theirs}; the check negotiated {j.get('key_exchange')}",
+                   str(j)[:600])
+    finally:
+        for p in servers:
+            p.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     xmpptls, certs = sys.argv[1:3]
     servers = subprocess.Popen([sys.executable, f"{HERE}/weak_servers.py", certs],
@@ -440,6 +509,7 @@ def main():
         test_batch(xmpptls, certs, ports)
         test_deadline(xmpptls, certs, ports)
         test_prosody(xmpptls, certs, c2s, s2s)
+        test_openssl_pq(xmpptls, certs)
         # Every server that speaks TLS, compared with testssl.sh.
         tls = [n for n in EXPECT if EXPECT[n][0]]
         test_testssl(xmpptls, certs, [(n, ports[n], "xmpp-client") for n in tls]
