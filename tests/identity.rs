@@ -238,7 +238,7 @@ fn server_check_fails_a_certificate_for_another_domain() {
 }
 
 /// Certificates made by OpenSSL (an independent producer; see
-/// tests/fixtures/README.md) read through x509-cert: every SAN type, RFC 4514
+/// tests/fixtures/README.md) read through our DER reader: every SAN type, RFC 4514
 /// names with a multi-valued RDN and escapes, key sizes, CA flag, and the
 /// tls-server-end-point hash of an RSASSA-PSS signature (RFC 5929 §4.1).
 #[test]
@@ -294,4 +294,45 @@ fn openssl_certificates_read_in_full() {
         xmpptls::identity::cert_sha256(&ca_der),
         "PSS with SHA-256"
     );
+}
+
+proptest::proptest! {
+    #![proptest_config(xmpptls_integration::proptest_config(0x4445_5221, 512))]
+
+    /// Our DER reader on damaged certificates (OpenSSL's, with every SAN
+    /// type): a flipped octet, a cut, an inserted octet. Never a panic; where
+    /// the details still read, their identifiers are the ones read alone and
+    /// the dates are well-formed; the pin and channel binding give a value
+    /// or an error.
+    #[test]
+    fn damaged_certificates_never_panic(
+        which in 0usize..4,
+        at in 0usize..2048,
+        byte in proptest::num::u8::ANY,
+        how in 0u8..3,
+    ) {
+        use xmpptls::identity::{spki_sha256, CertificateInfo};
+        let names = ["p256-all-sans.der", "p384.der", "ed25519.der", "rsa-pss-ca.der"];
+        let mut der = std::fs::read(format!(
+            "{}/fixtures/certs/{}",
+            env!("CARGO_MANIFEST_DIR"),
+            names[which]
+        ))
+        .unwrap();
+        let at = at % der.len();
+        match how {
+            0 => der[at] ^= byte | 1,
+            1 => der.truncate(at),
+            _ => der.insert(at, byte),
+        }
+        let cert = CertificateDer::from(der);
+        let ids = PresentedIds::from_der(&cert);
+        if let Ok(info) = CertificateInfo::from_der(&cert) {
+            proptest::prop_assert_eq!(ids.as_ref().ok(), Some(&info.ids));
+            proptest::prop_assert!(info.not_before_text.ends_with('Z'));
+            proptest::prop_assert_eq!(info.not_before_text.len(), 20);
+        }
+        let _ = spki_sha256(&cert);
+        let _ = xmpptls::channel_binding::tls_server_end_point(&cert);
+    }
 }

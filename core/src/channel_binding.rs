@@ -98,8 +98,8 @@ fn hash_oid_of_signature(oid: &str) -> Option<&'static str> {
 /// (RFC 5929 §4.1).
 pub fn tls_server_end_point(cert: &CertificateDer<'_>) -> Result<Vec<u8>, BindingError> {
     let c = crate::identity::x509::parse(cert.as_ref()).map_err(BindingError::BadCertificate)?;
-    let alg = c.signature_algorithm();
-    let sig_oid = alg.oid.to_string();
+    let alg = &c.signature_algorithm;
+    let sig_oid = alg.oid.clone();
     let hash_oid = if sig_oid == OID_RSASSA_PSS {
         crate::identity::x509::pss_hash_oid(alg.parameters.as_ref())
             .ok_or_else(|| BindingError::UndefinedHash(sig_oid.clone()))?

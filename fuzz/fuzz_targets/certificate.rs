@@ -1,5 +1,5 @@
 //! Certificate reading on arbitrary bytes: the details a report shows, the
-//! presented identifiers, the pin and tls-server-end-point (x509-cert with
+//! presented identifiers, the pin and tls-server-end-point (our DER reader,
 //! our DER helpers, and the RFC 4514 name strings). No panic, and where the
 //! details parse, their identifiers are the ones read on their own.
 #![no_main]

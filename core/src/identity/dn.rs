@@ -1,42 +1,32 @@
 //! Distinguished names as RFC 4514 strings, for the reports people read
 //! (RFC 7590 §3.6: "details about the server certificate").
 //!
-//! x509-cert's own `Display` of a name would bring const-oid's database of
-//! every OID name into the binary; this is the RFC's algorithm with the
-//! short names RFC 4514 §3 lists.
+//! The RFC's algorithm with the short names RFC 4514 §3 lists (no
+//! database of every OID name in the binary).
 
 use std::fmt::Write;
 
-use x509_cert::attr::AttributeTypeAndValue;
-use x509_cert::der::asn1::ObjectIdentifier;
-use x509_cert::name::Name;
+use super::x509::{Attribute, Name};
 
 /// RFC 4514 §3 short names (and RFC 4519's `serialNumber`), by OID.
-const SHORT_NAMES: &[(ObjectIdentifier, &str)] = &[
-    (ObjectIdentifier::new_unwrap("2.5.4.3"), "CN"),
-    (ObjectIdentifier::new_unwrap("2.5.4.5"), "serialNumber"),
-    (ObjectIdentifier::new_unwrap("2.5.4.6"), "C"),
-    (ObjectIdentifier::new_unwrap("2.5.4.7"), "L"),
-    (ObjectIdentifier::new_unwrap("2.5.4.8"), "ST"),
-    (ObjectIdentifier::new_unwrap("2.5.4.9"), "STREET"),
-    (ObjectIdentifier::new_unwrap("2.5.4.10"), "O"),
-    (ObjectIdentifier::new_unwrap("2.5.4.11"), "OU"),
-    (
-        ObjectIdentifier::new_unwrap("0.9.2342.19200300.100.1.1"),
-        "UID",
-    ),
-    (
-        ObjectIdentifier::new_unwrap("0.9.2342.19200300.100.1.25"),
-        "DC",
-    ),
+const SHORT_NAMES: &[(&str, &str)] = &[
+    ("2.5.4.3", "CN"),
+    ("2.5.4.5", "serialNumber"),
+    ("2.5.4.6", "C"),
+    ("2.5.4.7", "L"),
+    ("2.5.4.8", "ST"),
+    ("2.5.4.9", "STREET"),
+    ("2.5.4.10", "O"),
+    ("2.5.4.11", "OU"),
+    ("0.9.2342.19200300.100.1.1", "UID"),
+    ("0.9.2342.19200300.100.1.25", "DC"),
 ];
 
 /// The RFC 4514 §2 string of `name`: RDNs last to first, separated by `,`;
 /// the values of one multi-valued RDN joined by `+`.
-pub(crate) fn to_rfc4514(name: &Name) -> String {
-    let rdns: Vec<_> = name.iter_rdn().collect();
+pub(crate) fn to_rfc4514(name: &Name<'_>) -> String {
     let mut out = String::new();
-    for (i, rdn) in rdns.iter().rev().enumerate() {
+    for (i, rdn) in name.iter().rev().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -53,7 +43,7 @@ pub(crate) fn to_rfc4514(name: &Name) -> String {
 /// `type=value` (RFC 4514 §2.3): a short name with the escaped string, or the
 /// dotted OID (and any value that is not a string) as `#` and the hex of the
 /// value's DER.
-fn push_attribute(out: &mut String, atv: &AttributeTypeAndValue) {
+fn push_attribute(out: &mut String, atv: &Attribute<'_>) {
     let short = SHORT_NAMES
         .iter()
         .find(|(o, _)| *o == atv.oid)
@@ -72,7 +62,7 @@ fn push_attribute(out: &mut String, atv: &AttributeTypeAndValue) {
                 }
             }
             out.push_str("=#");
-            for b in super::x509::der_of(&atv.value) {
+            for b in atv.value.whole {
                 let _ = write!(out, "{b:02x}");
             }
         }
@@ -109,7 +99,7 @@ mod tests {
         p.distinguished_name = dn;
         let cert = p.self_signed(&KeyPair::generate().unwrap()).unwrap();
         let c = super::super::x509::parse(cert.der()).unwrap();
-        to_rfc4514(c.tbs_certificate().subject())
+        to_rfc4514(&c.subject)
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! type, fingerprints.
 
 use rustls_pki_types::CertificateDer;
-use x509_cert::der::asn1::ObjectIdentifier;
+
+use super::der::{self, tag};
 
 use super::{cert_sha256, hex, spki_sha256, PresentedIds};
 use crate::error::TrustError;
@@ -45,37 +46,34 @@ impl CertificateInfo {
     /// Reads the details of a DER certificate.
     pub fn from_der(cert: &CertificateDer<'_>) -> Result<Self, TrustError> {
         let c = super::x509::parse(cert.as_ref()).map_err(TrustError::BadCertificate)?;
-        let tbs = c.tbs_certificate();
-        let validity = tbs.validity();
-        let spki = tbs.subject_public_key_info();
-        let key_type = match KEY_TYPES.iter().find(|(oid, _)| *oid == spki.algorithm.oid) {
+        let algorithm = &c.key_algorithm;
+        let key_type = match KEY_TYPES.iter().find(|(oid, _)| *oid == algorithm.oid) {
             Some((_, name)) => (*name).to_owned(),
-            None => spki.algorithm.oid.to_string(),
+            None => algorithm.oid.clone(),
         };
-        let key = spki.subject_public_key.raw_bytes();
+        let key = c.public_key;
         let key_bits = match key_type.as_str() {
             "Ed25519" => 256,
             "Ed448" => 456,
             "RSA" => super::x509::rsa_modulus_bits(key).unwrap_or(0),
             // The named curve (RFC 5480 §2.1.1.1), else the point's size.
-            "ECDSA" => spki
-                .algorithm
+            "ECDSA" => algorithm
                 .parameters
-                .as_ref()
-                .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
+                .filter(|p| p.tag == tag::OID)
+                .map(|p| der::oid_text(p.value))
                 .and_then(|curve| CURVE_BITS.iter().find(|(oid, _)| *oid == curve))
                 .map_or_else(|| point_bits(key), |(_, bits)| *bits),
             _ => 0,
         };
         Ok(CertificateInfo {
-            subject: super::dn::to_rfc4514(tbs.subject()),
-            issuer: super::dn::to_rfc4514(tbs.issuer()),
-            serial: hex(tbs.serial_number().as_bytes()),
-            not_before: super::x509::unix_seconds(&validity.not_before),
-            not_after: super::x509::unix_seconds(&validity.not_after),
-            not_before_text: super::x509::rfc3339(&validity.not_before),
-            not_after_text: super::x509::rfc3339(&validity.not_after),
-            signature_algorithm: c.signature_algorithm().oid.to_string(),
+            subject: super::dn::to_rfc4514(&c.subject),
+            issuer: super::dn::to_rfc4514(&c.issuer),
+            serial: hex(c.serial),
+            not_before: super::x509::unix_seconds(&c.not_before),
+            not_after: super::x509::unix_seconds(&c.not_after),
+            not_before_text: super::x509::rfc3339(&c.not_before),
+            not_after_text: super::x509::rfc3339(&c.not_after),
+            signature_algorithm: c.signature_algorithm.oid.clone(),
             ids: PresentedIds::from_certificate(&c)?,
             is_ca: super::x509::is_ca(&c),
             key_type,
@@ -93,21 +91,21 @@ impl CertificateInfo {
 
 /// Public key algorithms by OID: rsaEncryption and RSASSA-PSS (RFC 4055),
 /// id-ecPublicKey (RFC 5480), Ed25519 and Ed448 (RFC 8410), DSA (RFC 3279).
-const KEY_TYPES: &[(ObjectIdentifier, &str)] = &[
-    (ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1"), "RSA"),
-    (ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10"), "RSA"),
-    (ObjectIdentifier::new_unwrap("1.2.840.10045.2.1"), "ECDSA"),
-    (ObjectIdentifier::new_unwrap("1.3.101.112"), "Ed25519"),
-    (ObjectIdentifier::new_unwrap("1.3.101.113"), "Ed448"),
-    (ObjectIdentifier::new_unwrap("1.2.840.10040.4.1"), "DSA"),
+const KEY_TYPES: &[(&str, &str)] = &[
+    ("1.2.840.113549.1.1.1", "RSA"),
+    ("1.2.840.113549.1.1.10", "RSA"),
+    ("1.2.840.10045.2.1", "ECDSA"),
+    ("1.3.101.112", "Ed25519"),
+    ("1.3.101.113", "Ed448"),
+    ("1.2.840.10040.4.1", "DSA"),
 ];
 
 /// Named curves and their field sizes (RFC 5480 §2.1.1.1): P-256, P-384,
 /// P-521.
-const CURVE_BITS: &[(ObjectIdentifier, u32)] = &[
-    (ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7"), 256),
-    (ObjectIdentifier::new_unwrap("1.3.132.0.34"), 384),
-    (ObjectIdentifier::new_unwrap("1.3.132.0.35"), 521),
+const CURVE_BITS: &[(&str, u32)] = &[
+    ("1.2.840.10045.3.1.7", 256),
+    ("1.3.132.0.34", 384),
+    ("1.3.132.0.35", 521),
 ];
 
 /// The field size of an uncompressed EC point (SEC 1 §2.3.3): 0x04, x, y.

@@ -11,8 +11,8 @@
 
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
-use x509_cert::ext::pkix::constraints::name::GeneralSubtrees;
-use x509_cert::ext::pkix::name::GeneralName;
+
+use super::x509::GeneralName;
 
 use super::matching::normalize_domain;
 use crate::error::TrustError;
@@ -56,21 +56,15 @@ fn dns_subtrees(cert: &CertificateDer<'_>) -> Result<Option<Subtrees>, TrustErro
     let Some(nc) = super::x509::name_constraints(&c).map_err(TrustError::BadCertificate)? else {
         return Ok(None);
     };
-    let dns = |list: &Option<GeneralSubtrees>| -> Vec<String> {
+    let dns = |list: &[GeneralName<'_>]| -> Vec<String> {
         list.iter()
-            .flatten()
-            .filter_map(|s| match &s.base {
-                GeneralName::DnsName(d) => {
-                    Some(d.to_string().trim_start_matches('.').to_ascii_lowercase())
-                }
+            .filter_map(|base| match base {
+                GeneralName::Dns(d) => Some(d.trim_start_matches('.').to_ascii_lowercase()),
                 _ => None,
             })
             .collect()
     };
-    Ok(Some((
-        dns(&nc.permitted_subtrees),
-        dns(&nc.excluded_subtrees),
-    )))
+    Ok(Some((dns(&nc.permitted), dns(&nc.excluded))))
 }
 
 /// The name constraints of a validated path.

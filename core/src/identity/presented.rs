@@ -1,8 +1,9 @@
 //! The identifiers a certificate presents (RFC 6125 §1.8, RFC 6120 §13.7.1.4).
 
 use rustls_pki_types::CertificateDer;
-use x509_cert::der::{Any, Tag, Tagged};
-use x509_cert::ext::pkix::name::GeneralName;
+
+use super::der::{tag, Tlv};
+use super::x509::GeneralName;
 
 use crate::error::TrustError;
 
@@ -33,9 +34,9 @@ pub struct PresentedIds {
 /// certificates in the field use either). An IA5String must be ASCII, and
 /// with `ascii_only` (SRVName: internationalized names as A-labels, RFC 4985
 /// §2) so must any value: raw UTF-8 there names nothing.
-fn other_name_text(value: &Any, ascii_only: bool) -> Option<String> {
-    match value.tag() {
-        Tag::Utf8String | Tag::Ia5String => super::x509::text(value)
+fn other_name_text(value: &Tlv<'_>, ascii_only: bool) -> Option<String> {
+    match value.tag {
+        tag::UTF8_STRING | tag::IA5_STRING => super::x509::text(value)
             .filter(|t| !ascii_only || t.is_ascii())
             .map(str::to_owned),
         _ => None,
@@ -61,29 +62,22 @@ impl PresentedIds {
     }
 
     /// The identifiers of a certificate already decoded.
-    pub(crate) fn from_certificate(c: &super::x509::Certificate) -> Result<Self, TrustError> {
+    pub(crate) fn from_certificate(c: &super::x509::Certificate<'_>) -> Result<Self, TrustError> {
         let mut ids = PresentedIds::default();
         for name in super::x509::subject_alt_names(c).map_err(TrustError::BadCertificate)? {
             match name {
-                GeneralName::DnsName(d) => ids.dns.push(d.to_string()),
-                GeneralName::UniformResourceIdentifier(u) => ids.uri.push(u.to_string()),
-                GeneralName::IpAddress(ip) => ids.ip.push(ip_text(ip.as_bytes())),
-                GeneralName::OtherName(other) => {
-                    let arcs: Vec<u64> = other.type_id.arcs().map(u64::from).collect();
-                    match arcs.as_slice() {
-                        a if a == OID_XMPP_ADDR => {
-                            ids.xmpp_addr.extend(other_name_text(&other.value, false))
-                        }
-                        a if a == OID_SRV_NAME => {
-                            ids.srv.extend(other_name_text(&other.value, true))
-                        }
-                        _ => {}
-                    }
-                }
-                _ => {}
+                GeneralName::Dns(d) => ids.dns.push(d.to_owned()),
+                GeneralName::Uri(u) => ids.uri.push(u.to_owned()),
+                GeneralName::Ip(ip) => ids.ip.push(ip_text(ip)),
+                GeneralName::Other { type_id, value } => match type_id.as_slice() {
+                    a if a == OID_XMPP_ADDR => ids.xmpp_addr.extend(other_name_text(&value, false)),
+                    a if a == OID_SRV_NAME => ids.srv.extend(other_name_text(&value, true)),
+                    _ => {}
+                },
+                GeneralName::Other5280 => {}
             }
         }
-        ids.cn = super::x509::attribute_texts(c.tbs_certificate().subject(), &super::x509::OID_CN)
+        ids.cn = super::x509::attribute_texts(&c.subject, super::x509::OID_CN)
             .map(str::to_owned)
             .collect();
         Ok(ids)
@@ -93,28 +87,32 @@ impl PresentedIds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use x509_cert::der::Decode;
+    use crate::identity::der;
 
     /// An SRVName is ASCII (RFC 4985 §2: A-labels): raw UTF-8 in an
     /// IA5String, or in a UTF8String SRVName, names nothing; an ASCII one
     /// of either string type does. An XmppAddr may hold UTF-8.
     #[test]
     fn srv_names_must_be_ascii() {
-        let any = |tag, v: &[u8]| Any::new(tag, v).expect("a value");
+        let any = |tag, v: &'static [u8]| Tlv {
+            tag,
+            value: v,
+            whole: &[],
+        };
         let raw = "_xmpp-client.b\u{fc}cher.example".as_bytes();
-        assert_eq!(other_name_text(&any(Tag::Ia5String, raw), true), None);
-        assert_eq!(other_name_text(&any(Tag::Utf8String, raw), true), None);
+        assert_eq!(other_name_text(&any(tag::IA5_STRING, raw), true), None);
+        assert_eq!(other_name_text(&any(tag::UTF8_STRING, raw), true), None);
         let ace = b"_xmpp-client.xn--bcher-kva.example";
-        for tag in [Tag::Ia5String, Tag::Utf8String] {
+        for t in [tag::IA5_STRING, tag::UTF8_STRING] {
             assert_eq!(
-                other_name_text(&any(tag, ace), true).as_deref(),
+                other_name_text(&any(t, ace), true).as_deref(),
                 Some("_xmpp-client.xn--bcher-kva.example")
             );
         }
         let jid = "juliet@b\u{fc}cher.example".as_bytes();
-        assert!(other_name_text(&any(Tag::Utf8String, jid), false).is_some());
+        assert!(other_name_text(&any(tag::UTF8_STRING, jid), false).is_some());
         assert_eq!(
-            other_name_text(&any(Tag::Ia5String, jid), false),
+            other_name_text(&any(tag::IA5_STRING, jid), false),
             None,
             "IA5 is ASCII"
         );
@@ -135,7 +133,7 @@ mod tests {
 
     #[test]
     fn other_name_forms() {
-        let any = |der: &[u8]| Any::from_der(der).unwrap();
+        let any = |d: &'static [u8]| der::one(d).unwrap();
         assert_eq!(
             other_name_text(&any(&[0x0c, 2, b'h', b'i']), false),
             Some("hi".into())
