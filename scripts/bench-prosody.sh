@@ -14,12 +14,14 @@
 #
 # --limits name=value,... sets endpoint limits by the core's names (to
 # compare batching settings); --default-only skips the nagle = false run.
+# --key-exchange only times opening tunnels on the default Prosody,
+# X25519MLKEM768 (the default) and X25519 alone, interleaved.
 #
 #   scripts/bench-prosody.sh [--seconds S] [--rounds N] [--ablation]
-#                            [--limits L] [--default-only]
+#                            [--limits L] [--default-only] [--key-exchange]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=1.5 rounds=3 ablation=0 limits="" default_only=0
+seconds=1.5 rounds=3 ablation=0 limits="" default_only=0 key_exchange=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
@@ -27,7 +29,8 @@ while [ $# -gt 0 ]; do
     --ablation) ablation=1; shift ;;
     --limits) limits=$2; shift 2 ;;
     --default-only) default_only=1; shift ;;
-    *) echo "usage: $0 [--seconds S] [--rounds N] [--ablation] [--limits L] [--default-only]" >&2; exit 2 ;;
+    --key-exchange) key_exchange=1; shift ;;
+    *) echo "usage: $0 [--seconds S] [--rounds N] [--ablation] [--limits L] [--default-only] [--key-exchange]" >&2; exit 2 ;;
   esac
 done
 command -v prosody >/dev/null && python3 -c 'import slixmpp' 2>/dev/null \
@@ -56,9 +59,13 @@ run_server() { # label, extra config line, python flags
   rm -rf "$dir"
 }
 
+if [ "$key_exchange" = 1 ]; then
+  run_server "default (nagle = true)" "" "--compare-key-exchange --opens 60"
+else
 run_server "default (nagle = true)" "" ""
 [ "$default_only" = 1 ] || run_server "nagle = false" "network_settings = { nagle = false }" ""
 [ "$ablation" = 1 ] && run_server "default, no keepalives" "" "--no-keepalive"
+fi
 
 python3 - "$results" <<'PY'
 import json, sys
@@ -77,4 +84,6 @@ print("|---|---|---|---|")
 for r in rows:
     if r["measure"] == "open_ms":
         print(f"| {label(r).strip()} | {r['median']:.1f} ms | {r['p90']:.1f} ms | {len(r['samples'])} |")
+    if r["measure"] == "open_ms_kx":
+        print(f"| {label(r).strip()}, {r['key_exchange']} | {r['median']:.1f} ms | {r['p90']:.1f} ms | {len(r['samples'])} |")
 PY

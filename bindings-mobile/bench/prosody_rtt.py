@@ -39,12 +39,13 @@ IQ = "{jabber:client}iq"
 LIMITS = {}  # --limits name=value,...: the core's limit names
 
 
-def endpoint(jid):
+def endpoint(jid, key_exchange=None):
     limits = xmpptls.default_limits()
     for name, value in LIMITS.items():
         setattr(limits, name, value)
     return xmpptls.Endpoint(
-        xmpptls.EndpointSettings(jid=jid, trust=xmpptls.TrustMode.OFFER, limits=limits), None)
+        xmpptls.EndpointSettings(jid=jid, trust=xmpptls.TrustMode.OFFER, limits=limits,
+                                 key_exchange=key_exchange), None)
 
 
 class Host(slixmpp.ClientXMPP):
@@ -338,6 +339,8 @@ async def main():
                    help="seconds one bulk transfer may take")
     p.add_argument("--settle", type=float, default=0.0,
                    help="seconds to wait before each measurement (a shaper's bucket refills)")
+    p.add_argument("--compare-key-exchange", action="store_true",
+                   help="only the time to open, X25519MLKEM768 and X25519 interleaved")
     p.add_argument("--limits", default="",
                    help="endpoint limits by the core's names: name=value,...")
     args = p.parse_args()
@@ -352,6 +355,23 @@ async def main():
 
     def emit(**kv):
         print(json.dumps({"server": args.label, "keepalive": keepalive, "limits": LIMITS, **kv}), flush=True)
+
+    if args.compare_key_exchange:
+        # The hybrid against X25519 alone, alternating, fresh endpoints each.
+        kinds = {"X25519MLKEM768": xmpptls.KeyExchange.POST_QUANTUM,
+                 "X25519": xmpptls.KeyExchange.CLASSICAL}
+        times = {k: [] for k in kinds}
+        for _ in range(args.opens):
+            for name, kx in kinds.items():
+                await asyncio.sleep(args.settle / 4)
+                a.ep, b.ep = endpoint(a.boundjid.full, kx), endpoint(b.boundjid.full, kx)
+                times[name].append(await Opening(a, b).run())
+        for name, t in times.items():
+            emit(measure="open_ms_kx", key_exchange=name, median=statistics.median(t),
+                 p90=statistics.quantiles(t, n=10)[-1], samples=[round(o, 1) for o in t])
+        a.disconnect()
+        b.disconnect()
+        return
 
     # Opening: a fresh pair of endpoints each time (full handshake).
     opens = []

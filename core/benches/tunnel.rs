@@ -32,7 +32,8 @@ use rustls::{
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use xmpptls::identity::cert_sha256;
-use xmpptls::{Endpoint, EndpointConfig, Event, Identity, Jid, TrustMode};
+use xmpptls::provider::crypto_provider;
+use xmpptls::{Endpoint, EndpointConfig, Event, Identity, Jid, KeyExchange, TrustMode};
 
 struct Counting;
 static LIVE: AtomicIsize = AtomicIsize::new(0);
@@ -149,8 +150,10 @@ struct Raw {
     server: Arc<ServerConfig>,
 }
 
-fn raw_configs(romeo: &Identity, juliet: &Identity) -> Raw {
-    let p = || rustls::crypto::ring::default_provider();
+/// Raw rustls with the tunnels' own provider and key exchange, so that
+/// the ratios compare the tunnel with TLS alone, like with like.
+fn raw_configs(romeo: &Identity, juliet: &Identity, kx: KeyExchange) -> Raw {
+    let p = || crypto_provider(kx);
     let mut client = ClientConfig::builder_with_provider(Arc::new(p()))
         .with_safe_default_protocol_versions()
         .unwrap()
@@ -239,9 +242,18 @@ fn raw_send(
 // ---------- the XTLS tunnel ----------
 
 fn endpoints(romeo: &Identity, juliet: &Identity) -> (Endpoint, Endpoint, Jid, Jid) {
+    endpoints_with(romeo, juliet, KeyExchange::default())
+}
+
+fn endpoints_with(
+    romeo: &Identity,
+    juliet: &Identity,
+    kx: KeyExchange,
+) -> (Endpoint, Endpoint, Jid, Jid) {
     let (rj, jj) = (Jid::parse(ROMEO).unwrap(), Jid::parse(JULIET).unwrap());
     let mk = |j: &Jid, id: &Identity| {
         let mut cfg = EndpointConfig::new(j.clone(), id.clone(), TrustMode::Offer);
+        cfg.key_exchange = kx;
         cfg.limits.resumption_sessions = 0;
         Endpoint::new(cfg).unwrap()
     };
@@ -311,7 +323,7 @@ fn time<F: FnMut()>(iters: u32, mut f: F) -> Duration {
 fn main() {
     let romeo = Identity::self_signed(&Jid::parse(ROMEO).unwrap()).unwrap();
     let juliet = Identity::self_signed(&Jid::parse(JULIET).unwrap()).unwrap();
-    let raw = raw_configs(&romeo, &juliet);
+    let raw = raw_configs(&romeo, &juliet, KeyExchange::default());
     let mut buf = Vec::with_capacity(1 << 16);
     let mut out = vec![0u8; 1 << 16];
 
@@ -432,6 +444,7 @@ fn ratios(raw: &Raw, romeo: &Identity, juliet: &Identity, buf: &mut Vec<u8>, out
         raw_us / (raw_us + b64_us + 2.0 * check_us),
         raw_us / (raw_us + b64_us)
     );
+    post_quantum_costs(romeo, juliet, buf);
     // Idle memory: what an established tunnel holds, both sides together,
     // against an established raw client+server pair. The endpoints first
     // open and drop one tunnel, so capacity their queues and maps keep for
@@ -460,3 +473,58 @@ fn ratios(raw: &Raw, romeo: &Identity, juliet: &Identity, buf: &mut Vec<u8>, out
     );
     drop(pair);
 }
+
+/// What the hybrid key exchange (X25519MLKEM768, the default) costs against
+/// X25519 alone: handshake time of a tunnel and of raw rustls, and the
+/// octets of the stanzas that open a tunnel (start, proceed, data IQs and
+/// their answers, both directions).
+fn post_quantum_costs(romeo: &Identity, juliet: &Identity, buf: &mut Vec<u8>) {
+    let tunnel = |kx| {
+        let (mut r, mut j, _, jj) = endpoints_with(romeo, juliet, kx);
+        time(200, || xtls_handshake(&mut r, &mut j, &jj)).as_secs_f64() * 1e6 / 200.0
+    };
+    let raw = |kx| {
+        let configs = raw_configs(romeo, juliet, kx);
+        time(200, || {
+            black_box(raw_pair(&configs, buf));
+        })
+        .as_secs_f64()
+            * 1e6
+            / 200.0
+    };
+    let octets = |kx| {
+        let (mut r, mut j, _, jj) = endpoints_with(romeo, juliet, kx);
+        r.open(&jj, now()).unwrap();
+        let mut total = 0;
+        loop {
+            let mut moved = false;
+            while let Some(s) = r.poll_transmit() {
+                total += s.len();
+                j.handle_incoming(s.as_bytes(), now()).unwrap();
+                moved = true;
+            }
+            while let Some(s) = j.poll_transmit() {
+                total += s.len();
+                r.handle_incoming(s.as_bytes(), now()).unwrap();
+                moved = true;
+            }
+            if !moved {
+                return total;
+            }
+        }
+    };
+    let (pq, classical) = (KeyExchange::PostQuantum, KeyExchange::Classical);
+    let (t_pq, t_cl) = (tunnel(pq), tunnel(classical));
+    let (r_pq, r_cl) = (raw(pq), raw(classical));
+    let (o_pq, o_cl) = (octets(pq), octets(classical));
+    println!(
+        "post-quantum handshake: tunnel X25519MLKEM768 {t_pq:.0} µs, X25519 {t_cl:.0} µs, ratio {:.3}; raw rustls {r_pq:.0} µs vs {r_cl:.0} µs, ratio {:.3}",
+        t_pq / t_cl,
+        r_pq / r_cl
+    );
+    println!(
+        "octets to open a tunnel: X25519MLKEM768 {o_pq} B, X25519 {o_cl} B, ratio {:.3}",
+        o_pq as f64 / o_cl as f64
+    );
+}
+
