@@ -527,4 +527,3 @@ fn post_quantum_costs(romeo: &Identity, juliet: &Identity, buf: &mut Vec<u8>) {
         o_pq as f64 / o_cl as f64
     );
 }
-
