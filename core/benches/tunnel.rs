@@ -483,7 +483,7 @@ fn post_quantum_costs(romeo: &Identity, juliet: &Identity, buf: &mut Vec<u8>) {
         let (mut r, mut j, _, jj) = endpoints_with(romeo, juliet, kx);
         time(200, || xtls_handshake(&mut r, &mut j, &jj)).as_secs_f64() * 1e6 / 200.0
     };
-    let raw = |kx| {
+    let mut raw = |kx| {
         let configs = raw_configs(romeo, juliet, kx);
         time(200, || {
             black_box(raw_pair(&configs, buf));
