@@ -69,8 +69,12 @@ fn server_files(name: &str) -> (Identity, String, String) {
     let id = Identity::self_signed(&jid("openssl.test")).unwrap();
     let (chain, key) = id.to_pem();
     let tmp = chroot().join("tmp");
-    let cert = format!("/tmp/xmpptls-{name}-{}-cert.pem", std::process::id());
-    let keyf = format!("/tmp/xmpptls-{name}-{}-key.pem", std::process::id());
+    // Unique per call: the tests run in parallel, and each removes its
+    // files once its s_server has read them.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let stem = format!("/tmp/xmpptls-{name}-{}-{n}", std::process::id());
+    let (cert, keyf) = (format!("{stem}-cert.pem"), format!("{stem}-key.pem"));
     std::fs::write(tmp.join(cert.trim_start_matches("/tmp/")), chain).unwrap();
     std::fs::write(tmp.join(keyf.trim_start_matches("/tmp/")), key).unwrap();
     (id, cert, keyf)
