@@ -188,16 +188,20 @@ if [ ! -x "$swift_root/usr/libexec/swift/bin/swift" ]; then
     || { umount "$swift_root/proc"; exit 1; }
   umount "$swift_root/proc"
 fi
-# OpenSSL 3.5's command line in the same chroot: an independent TLS peer
+# OpenSSL 3.5's command line in the same chroot, an independent TLS peer
 # that offers and accepts X25519MLKEM768 by default (tests/openssl_pq.rs,
-# scripts/test-observatory.sh).
-if [ ! -x "$swift_root/usr/bin/openssl" ]; then
-  say "installing openssl in the chroot"
+# scripts/test-observatory.sh), and trixie's Prosody, whose LuaSec runs on
+# it (the observatory's post-quantum tests).
+if [ ! -x "$swift_root/usr/bin/openssl" ] || [ ! -x "$swift_root/usr/bin/prosody" ]; then
+  say "installing openssl and prosody in the chroot"
+  # No daemon starts there: the tests run Prosody themselves.
+  printf '#!/bin/sh\nexit 101\n' > "$swift_root/usr/sbin/policy-rc.d"
+  chmod 755 "$swift_root/usr/sbin/policy-rc.d"
   mount -t proc proc "$swift_root/proc"
-  chroot "$swift_root" /bin/sh -c 'DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends openssl >/dev/null \
+  chroot "$swift_root" /bin/sh -c 'pkgs="openssl prosody lua-sec"; DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends $pkgs >/dev/null 2>&1 \
     || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-         apt-get install -y -qq --no-install-recommends openssl >/dev/null; }' \
+         apt-get install -y -qq --no-install-recommends $pkgs >/dev/null; }' \
     || { umount "$swift_root/proc"; exit 1; }
   umount "$swift_root/proc"
 fi

@@ -225,16 +225,19 @@ def free_port():
     return p
 
 
-def start_prosody(certs):
-    """Prosody with c2s and s2s on free ports, the test CA's certificate."""
-    d = tempfile.mkdtemp(prefix="xmpptls-obs-")
-    os.chmod(d, 0o777)
+def start_prosody(certs, root=None, ssl_extra=""):
+    """Prosody with c2s and s2s on free ports, the test CA's certificate;
+    with `root`, the Prosody of that chroot (Debian trixie's, whose LuaSec
+    runs on OpenSSL 3.5)."""
+    outside = tempfile.mkdtemp(prefix="xmpptls-obs-", dir=f"{root}/tmp" if root else None)
+    d = outside[len(root):] if root else outside
+    os.chmod(outside, 0o777)
     for f in ("good.pem", "good.key"):
-        shutil.copy(f"{certs}/{f}", d)
-        os.chmod(f"{d}/{f}", 0o644)
+        shutil.copy(f"{certs}/{f}", outside)
+        os.chmod(f"{outside}/{f}", 0o644)
     c2s, s2s = free_port(), free_port()
     cfg = f"{d}/prosody.cfg.lua"
-    with open(cfg, "w") as fh:
+    with open(f"{outside}/prosody.cfg.lua", "w") as fh:
         fh.write(f"""
 pidfile = "{d}/prosody.pid"
 data_path = "{d}"
@@ -249,12 +252,13 @@ s2s_secure_auth = false
 authentication = "internal_hashed"
 modules_enabled = {{ "saslauth", "tls", "disco", "dialback", "roster" }}
 log = {{ {{ levels = {{ min = "info" }}, to = "file", filename = "{d}/prosody.log" }} }}
-ssl = {{ certificate = "{d}/good.pem", key = "{d}/good.key" }}
+ssl = {{ certificate = "{d}/good.pem", key = "{d}/good.key"{ssl_extra} }}
 VirtualHost "{DOMAIN}"
 """)
-    os.chmod(cfg, 0o644)
-    proc = subprocess.Popen(["setpriv", "--reuid=prosody", "--regid=prosody", "--init-groups",
-                             "prosody", "-F", "--config", cfg],
+    os.chmod(f"{outside}/prosody.cfg.lua", 0o644)
+    proc = subprocess.Popen((["chroot", root] if root else [])
+                            + ["setpriv", "--reuid=prosody", "--regid=prosody", "--init-groups",
+                               "prosody", "-F", "--config", cfg],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(150):
         try:
@@ -262,7 +266,7 @@ VirtualHost "{DOMAIN}"
             break
         except OSError:
             time.sleep(0.1)
-    return proc, d, c2s, s2s
+    return proc, outside, c2s, s2s
 
 
 def start_dns(certs, ports):
@@ -489,6 +493,42 @@ def test_openssl_pq(xmpptls, certs):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_trixie_prosody(xmpptls, certs):
+    """Prosody from Debian trixie (LuaSec on OpenSSL 3.5): with its default
+    TLS settings, whose `curveslist` (X25519, P-384, P-256, P-521) leaves
+    OpenSSL's hybrid out, and with X25519MLKEM768 added to it. The check
+    must find what `openssl s_client -groups G -starttls xmpp` can use."""
+    if not os.path.exists(f"{CHROOT}/usr/bin/prosody"):
+        report(False, "Prosody in the trixie chroot (scripts/setup.sh)")
+        return
+    for name, extra, expect in [
+            ("defaults", "", []),
+            ("curveslist with X25519MLKEM768",
+             ', curveslist = { "X25519MLKEM768", "X25519", "P-256", "P-384" }', ["X25519MLKEM768"])]:
+        trixie_prosody(xmpptls, certs, name, extra, expect)
+
+
+def trixie_prosody(xmpptls, certs, name, extra, expect):
+    proc, d, c2s, _ = start_prosody(certs, CHROOT, extra)
+    try:
+        j, _, _ = check(xmpptls, certs, c2s)
+        pq = (j.get("scan") or {}).get("post_quantum") or {}
+        theirs = []
+        for g in PQ_GROUPS:
+            p = openssl("s_client", "-connect", f"127.0.0.1:{c2s}", "-starttls", "xmpp", "-xmpphost", DOMAIN,
+                        "-groups", g, "-tls1_3", "-brief", stdin=subprocess.DEVNULL, timeout=30)
+            if "CONNECTION ESTABLISHED" in p.stdout + p.stderr:
+                theirs.append(g)
+        report(j.get("encrypted") is True and j.get("authentication") == "pkix"
+               and pq.get("groups") == theirs == expect,
+               f"Prosody from trixie (OpenSSL 3.5), {name}: post-quantum {pq.get('groups')}, openssl "
+               f"s_client -groups finds {theirs}; the check negotiated {j.get('key_exchange')}",
+               str(j)[:600])
+    finally:
+        proc.kill()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def main():
     xmpptls, certs = sys.argv[1:3]
     servers = subprocess.Popen([sys.executable, f"{HERE}/weak_servers.py", certs],
@@ -510,6 +550,7 @@ def main():
         test_deadline(xmpptls, certs, ports)
         test_prosody(xmpptls, certs, c2s, s2s)
         test_openssl_pq(xmpptls, certs)
+        test_trixie_prosody(xmpptls, certs)
         # Every server that speaks TLS, compared with testssl.sh.
         tls = [n for n in EXPECT if EXPECT[n][0]]
         test_testssl(xmpptls, certs, [(n, ports[n], "xmpp-client") for n in tls]
