@@ -476,14 +476,17 @@ def test_openssl_pq(xmpptls, certs):
                     break
                 except OSError:
                     time.sleep(0.05)
-            j, _, _ = check(xmpptls, certs, port, "--direct-tls")
+            page = f"{tmp}/report.html"
+            j, _, _ = check(xmpptls, certs, port, "--direct-tls", "--html", page)
             pq = (j.get("scan") or {}).get("post_quantum") or {}
+            html = open(page, encoding="utf-8").read() if os.path.exists(page) else ""
+            said = "Post-quantum key exchange: <b>yes</b>" if expect_pq else "Post-quantum key exchange: <b>no</b>"
             theirs = [g for g in PQ_GROUPS if openssl_accepts(port, g)]
             finding = "classical-key-exchange" in codes(j)
             report(j.get("encrypted") is True and (j.get("certificate") or {}).get("subject")
                    and pq.get("groups") == theirs and bool(theirs) == expect_pq
                    and pq.get("accepted") == expect_pq and finding != expect_pq
-                   and j.get("key_exchange") == negotiated,
+                   and j.get("key_exchange") == negotiated and said in html,
                    f"OpenSSL 3.5 s_server, {name}: post-quantum {pq.get('groups')}, openssl s_client "
                    f"-groups finds {theirs}; the check negotiated {j.get('key_exchange')}",
                    str(j)[:600])
