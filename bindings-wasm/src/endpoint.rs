@@ -36,14 +36,14 @@ export interface EndpointSettings {
    * "tls12-and-13" (the default) therefore means 1.3; "tls12-only" throws
    * XmppTlsError code 500.
    */
-  versions?: "tls12-and-13" | "tls13-only" | "tls12-only";
+  versions?: TlsVersions;
   /**
    * Post-quantum key exchange (default "post-quantum"): offer the hybrid
    * X25519MLKEM768 first and accept a classical peer; "post-quantum-required"
    * refuses a peer that cannot; "classical" offers X25519 and the NIST curves
    * only. The negotiated group is `info.kxGroup`.
    */
-  keyExchange?: "post-quantum" | "post-quantum-required" | "classical";
+  keyExchange?: KeyExchange;
   /** Announce our certificate hash in XEP-0250 offers (default true). */
   sendOffer?: boolean;
   /** Accept incoming tunnels (default true). */
@@ -52,6 +52,13 @@ export interface EndpointSettings {
    * name throws XmppTlsError code 500. */
   limits?: LimitSettings;
 }
+
+/** TLS versions of a tunnel (the core's `TlsVersions`). */
+export type TlsVersions = "tls12-and-13" | "tls13-only" | "tls12-only";
+
+/** Post-quantum key exchange of a tunnel (the core's `KeyExchange`):
+ * X25519MLKEM768 preferred (the default), required, or classical only. */
+export type KeyExchange = "post-quantum" | "post-quantum-required" | "classical";
 
 /** Every limit of an endpoint, with the core's names (camelCase here,
  * snake_case in C and in the core) and defaults. Sizes in octets,

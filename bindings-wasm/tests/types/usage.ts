@@ -3,11 +3,12 @@
 import {
   Endpoint, Policy, PinStore, XmppTlsError, generateIdentity, checkIdentity, certificateInfo,
   certificatesFromPem, poshRedirectUrl, poshVerify, supportsXtls, xtlsFeature, version,
-  type TunnelEvent, type Report, type PoshResult, type EndpointSettings,
+  type TunnelEvent, type Report, type PoshResult, type EndpointSettings, type KeyExchange,
 } from "xmpptls";
 import { attachXtls, type XtlsEvent } from "xmpptls/xmpp-client";
 
-const options: EndpointSettings = { trust: "trust-on-first-use", versions: "tls13-only", identity: generateIdentity("romeo@montague.lit") };
+const kx: KeyExchange = "post-quantum";
+const options: EndpointSettings = { trust: "trust-on-first-use", versions: "tls13-only", keyExchange: kx, identity: generateIdentity("romeo@montague.lit") };
 const ep = new Endpoint("romeo@montague.lit/orchard", options);
 ep.openTunnel("juliet@capulet.lit/balcony");
 const out: string | undefined = ep.pollTransmit();
