@@ -2,7 +2,7 @@
 //! JID. Stanzas and application calls go in; stanzas to send and events come
 //! out, pulled by the caller (the quinn-proto / rustls shape).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rustls::{ClientConnection, Connection, ServerConnection};
@@ -77,7 +77,11 @@ pub struct Endpoint {
     storage: Option<ExternalPins>,
     offer: Option<Offer>,
     tls: TlsSetup,
-    tunnels: HashMap<Jid, Tunnel>,
+    /// By peer, in the peers' order: what the endpoint writes and reports
+    /// across tunnels comes out in the same order in every run (a hash
+    /// map's order changes from one instance to the next;
+    /// `tests/determinism.rs`).
+    tunnels: BTreeMap<Jid, Tunnel>,
     io: Io,
     /// The decoded TLS octets of the data IQ being handled.
     rx: Vec<u8>,
@@ -173,7 +177,7 @@ impl Endpoint {
             storage: None,
             offer,
             tls,
-            tunnels: HashMap::new(),
+            tunnels: BTreeMap::new(),
             io: Io::new(format!("xtls-{}-", hex(&rnd))),
             rx: Vec::new(),
             certs: CertificateCache::default(),
