@@ -204,7 +204,7 @@ pub enum Error {
     /// Certificate or key material (PEM or DER) that does not parse.
     Certificate(String),
     /// A name or number for one of the small enums of
-    /// [`api::names`](crate::api::names) that none of its values has.
+    /// [`names`](crate::names) that none of its values has.
     UnknownName {
         /// What was being named (`trust mode`, `cipher suite`).
         what: &'static str,

@@ -51,6 +51,7 @@ pub mod dna;
 pub mod error;
 pub mod identity;
 pub mod jid;
+pub mod names;
 pub mod pins;
 pub mod policy;
 pub mod provider;

@@ -41,7 +41,7 @@ pub enum PinStatus {
 /// show.
 impl std::fmt::Display for PinStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::api::{Named, PinKind};
+        use crate::names::Named;
         f.write_str(PinKind::from(self).name())?;
         if let PinStatus::Changed { old, new } = self {
             write!(f, " (old {old} \u{2192} new {new})")?;
@@ -53,9 +53,9 @@ impl std::fmt::Display for PinStatus {
 impl PinStatus {
     /// The report JSON's `pin` object (README "Report JSON"):
     /// `{"status": "new" | "match" | "changed", "old"?, "new"?}`, the status
-    /// named as [`PinKind`](crate::api::PinKind) names it.
+    /// named as [`PinKind`] names it.
     pub fn to_json_value(&self) -> serde_json::Value {
-        use crate::api::{Named, PinKind};
+        use crate::names::Named;
         let mut v = serde_json::json!({ "status": PinKind::from(self).name() });
         if let PinStatus::Changed { old, new } = self {
             v["old"] = old.as_str().into();
@@ -206,6 +206,35 @@ impl PinStorage for PinStore {
         self.remove(key);
         for p in pins {
             self.add(key, &p);
+        }
+    }
+}
+
+crate::names::named!(PinKind, "pin status" {
+    New = 1, "new";
+    Match = 2, "match";
+    Changed = 3, "changed";
+});
+
+/// What the pin store said about a presented key ([`PinStatus`], without
+/// the keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PinKind {
+    /// [`PinStatus::New`]: pinned now (trust on first use).
+    New,
+    /// [`PinStatus::Match`].
+    Match,
+    /// [`PinStatus::Changed`] (RFC 7590 §3.6: make it visible).
+    Changed,
+}
+
+impl From<&PinStatus> for PinKind {
+    fn from(p: &PinStatus) -> Self {
+        match p {
+            PinStatus::New => PinKind::New,
+            PinStatus::Match => PinKind::Match,
+            PinStatus::Changed { .. } => PinKind::Changed,
         }
     }
 }

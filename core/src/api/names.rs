@@ -1,77 +1,18 @@
-//! Stable names and numeric codes for every small enum a binding shows:
-//! one table per enum, so C's `XMPPTLS_*` constants, the JS string unions
-//! and the Kotlin/Swift/Python enums cannot drift apart. A code once given
-//! is never reused; names are the lowercase, hyphenated forms JS and JSON
-//! use (each binding recases them for its language).
+//! The facade's own small enums (trust kind, event kind, close kind, match
+//! kind, POSH outcome, peer authentication) with their name and code
+//! tables, and the test of every table of the crate. The [`Named`] trait
+//! lives at the bottom of the crate ([`crate::names`]); the types of the
+//! lower layers (policy, identity, pins, xtls, provider) own their tables.
 
 use crate::dna::posh::PoshError;
-use crate::identity::{Matched, Service};
-use crate::pins::{PinStatus, PinStore};
-use crate::policy::{AuthMethod, Severity, TlsVersion, Verdict};
-use crate::xtls::{
-    CloseReason, Event, KeyExchange, PeerAuth, Role, TlsVersions, TrustMode, TunnelState, Wait,
-};
+use crate::identity::Matched;
+use crate::names::named;
+pub use crate::names::Named;
+pub use crate::pins::PinKind;
+use crate::pins::PinStore;
+pub use crate::policy::PolicyPreset;
+use crate::xtls::{CloseReason, Event, PeerAuth, TrustMode};
 use rustls_pki_types::CertificateDer;
-
-/// A small enum with a stable name and code, shared by every binding.
-pub trait Named: Sized + Copy + PartialEq + 'static {
-    /// Every value, in code order.
-    const ALL: &'static [Self];
-    /// What the enum is called in error messages (`trust mode`).
-    const WHAT: &'static str;
-
-    /// The stable name (`trust-on-first-use`).
-    fn name(self) -> &'static str;
-
-    /// The stable number (C's constant).
-    fn code(self) -> u32;
-
-    /// The value named `name` (exactly as [`Named::name`] spells it).
-    fn parse(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|v| v.name() == name)
-    }
-
-    /// The value numbered `code`.
-    fn from_code(code: u32) -> Option<Self> {
-        Self::ALL.iter().copied().find(|v| v.code() == code)
-    }
-
-    /// [`Named::parse`], or the typed error every binding reports for a name
-    /// it does not know ([`Error::UnknownName`](crate::Error::UnknownName)).
-    fn parse_or_err(name: &str) -> Result<Self, crate::Error> {
-        Self::parse(name).ok_or_else(|| crate::Error::UnknownName {
-            what: Self::WHAT,
-            name: name.to_owned(),
-        })
-    }
-
-    /// [`Named::from_code`], or the same typed error.
-    fn from_code_or_err(code: u32) -> Result<Self, crate::Error> {
-        Self::from_code(code).ok_or_else(|| crate::Error::UnknownName {
-            what: Self::WHAT,
-            name: code.to_string(),
-        })
-    }
-}
-
-/// Implements [`Named`] from one table of `Variant = code, "name"`.
-macro_rules! named {
-    ($ty:ident, $what:literal $(, parse = $parse:path)? { $($variant:ident = $code:literal, $name:literal;)+ }) => {
-        impl Named for $ty {
-            const ALL: &'static [Self] = &[$($ty::$variant),+];
-            const WHAT: &'static str = $what;
-            $(fn parse(name: &str) -> Option<Self> {
-                $parse(name)
-            })?
-            fn name(self) -> &'static str {
-                match self { $($ty::$variant => $name,)+ }
-            }
-            fn code(self) -> u32 {
-                match self { $($ty::$variant => $code,)+ }
-            }
-        }
-    };
-}
 
 /// How peers' certificates are trusted, without the material each mode
 /// carries ([`TrustMode`]).
@@ -199,29 +140,6 @@ impl From<&Matched> for MatchKind {
     }
 }
 
-/// What the pin store said about a presented key ([`PinStatus`], without
-/// the keys).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PinKind {
-    /// [`PinStatus::New`]: pinned now (trust on first use).
-    New,
-    /// [`PinStatus::Match`].
-    Match,
-    /// [`PinStatus::Changed`] (RFC 7590 §3.6: make it visible).
-    Changed,
-}
-
-impl From<&PinStatus> for PinKind {
-    fn from(p: &PinStatus) -> Self {
-        match p {
-            PinStatus::New => PinKind::New,
-            PinStatus::Match => PinKind::Match,
-            PinStatus::Changed { .. } => PinKind::Changed,
-        }
-    }
-}
-
 /// The outcome of a POSH check (RFC 7711 §3): a match, or why not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -285,46 +203,11 @@ impl From<&PeerAuth> for PeerAuthKind {
     }
 }
 
-/// The policy presets ([`Policy`](crate::policy::Policy)'s constructors).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[non_exhaustive]
-pub enum PolicyPreset {
-    /// [`Policy::strict`](crate::policy::Policy::strict).
-    Strict,
-    /// [`Policy::tls13_only`](crate::policy::Policy::tls13_only).
-    Tls13Only,
-    /// [`Policy::opportunistic_s2s`](crate::policy::Policy::opportunistic_s2s).
-    OpportunisticS2s,
-    /// [`Policy::xtls`](crate::policy::Policy::xtls).
-    Xtls,
-}
-
 named!(TrustKind, "trust mode" {
     Offer = 0, "offer";
     TrustOnFirstUse = 1, "trust-on-first-use";
     Pkix = 2, "pkix";
     Pinned = 3, "pinned";
-});
-named!(TlsVersions, "TLS versions" {
-    Tls12And13 = 0, "tls12-and-13";
-    Tls13Only = 1, "tls13-only";
-    Tls12Only = 2, "tls12-only";
-});
-named!(KeyExchange, "key exchange" {
-    PostQuantum = 0, "post-quantum";
-    PostQuantumRequired = 1, "post-quantum-required";
-    Classical = 2, "classical";
-});
-named!(Role, "role" {
-    Initiator = 1, "initiator";
-    Responder = 2, "responder";
-});
-named!(TunnelState, "tunnel state" {
-    Starting = 1, "starting";
-    Handshaking = 2, "handshaking";
-    Established = 3, "established";
-    Closing = 4, "closing";
 });
 named!(EventKind, "event kind" {
     Established = 1, "established";
@@ -340,45 +223,12 @@ named!(CloseKind, "close reason" {
     Timeout = 5, "timeout";
     Error = 6, "error";
 });
-named!(Wait, "wait" {
-    Proceed = 1, "proceed";
-    Handshake = 2, "handshake";
-    Ack = 3, "ack";
-    Closed = 4, "closed";
-});
-named!(AuthMethod, "authentication method" {
-    Pkix = 1, "pkix";
-    Dane = 2, "dane";
-    Posh = 3, "posh";
-    Pinned = 4, "pinned";
-    Dialback = 5, "dialback";
-    Offer = 6, "offer";
-});
-named!(Service, "service" {
-    XmppClient = 0, "xmpp-client";
-    XmppServer = 1, "xmpp-server";
-});
-named!(Verdict, "verdict" {
-    Pass = 0, "pass";
-    Warn = 1, "warn";
-    Fail = 2, "fail";
-});
-named!(Severity, "severity" {
-    Info = 0, "info";
-    Warning = 1, "warning";
-    Error = 2, "error";
-});
 named!(MatchKind, "match kind" {
     DnsId = 1, "dns-id";
     WildcardDnsId = 2, "wildcard-dns-id";
     SrvId = 3, "srv-id";
     XmppAddr = 4, "xmpp-addr";
     CnId = 5, "cn-id";
-});
-named!(PinKind, "pin status" {
-    New = 1, "new";
-    Match = 2, "match";
-    Changed = 3, "changed";
 });
 named!(PoshOutcome, "POSH outcome" {
     Match = 1, "match";
@@ -396,25 +246,13 @@ named!(PeerAuthKind, "peer authentication" {
     Offer = 3, "offer";
     TrustOnFirstUse = 4, "trust-on-first-use";
 });
-named!(PolicyPreset, "policy preset" {
-    Strict = 0, "strict";
-    Tls13Only = 1, "tls13-only";
-    OpportunisticS2s = 2, "opportunistic-s2s";
-    Xtls = 3, "xtls";
-});
-// Versions parse leniently, as stacks print them (`TLS 1.2`, `tls1_2`).
-named!(TlsVersion, "TLS version", parse = TlsVersion::parse {
-    Ssl2 = 0x0200, "SSLv2";
-    Ssl3 = 0x0300, "SSLv3";
-    Tls10 = 0x0301, "TLSv1.0";
-    Tls11 = 0x0302, "TLSv1.1";
-    Tls12 = 0x0303, "TLSv1.2";
-    Tls13 = 0x0304, "TLSv1.3";
-});
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity::Service;
+    use crate::policy::{AuthMethod, Severity, TlsVersion, Verdict};
+    use crate::xtls::{KeyExchange, Role, TlsVersions, TunnelState, Wait};
 
     fn table_is_sound<T: Named + std::fmt::Debug>() {
         for (i, a) in T::ALL.iter().enumerate() {

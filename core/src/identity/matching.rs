@@ -50,7 +50,7 @@ impl Service {
 
     /// Parses `xmpp-client` / `xmpp-server`.
     pub fn parse(s: &str) -> Option<Service> {
-        <Service as crate::api::Named>::parse(s)
+        <Service as crate::names::Named>::parse(s)
     }
 }
 
@@ -219,6 +219,11 @@ pub fn match_identity(
     }
     None
 }
+
+crate::names::named!(Service, "service" {
+    XmppClient = 0, "xmpp-client";
+    XmppServer = 1, "xmpp-server";
+});
 
 #[cfg(test)]
 mod tests {

@@ -70,9 +70,9 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// `info`, `warning`, `error` ([`Named`](crate::api::Named)'s table).
+    /// `info`, `warning`, `error` ([`Named`](crate::names::Named)'s table).
     pub fn as_str(self) -> &'static str {
-        crate::api::Named::name(self)
+        crate::names::Named::name(self)
     }
 }
 
@@ -103,9 +103,9 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// `pass`, `warn`, `fail` ([`Named`](crate::api::Named)'s table).
+    /// `pass`, `warn`, `fail` ([`Named`](crate::names::Named)'s table).
     pub fn as_str(self) -> &'static str {
-        crate::api::Named::name(self)
+        crate::names::Named::name(self)
     }
 }
 
@@ -454,3 +454,15 @@ fn auth_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
         Some(_) => {}
     }
 }
+
+crate::names::named!(Verdict, "verdict" {
+    Pass = 0, "pass";
+    Warn = 1, "warn";
+    Fail = 2, "fail";
+});
+
+crate::names::named!(Severity, "severity" {
+    Info = 0, "info";
+    Warning = 1, "warning";
+    Error = 2, "error";
+});

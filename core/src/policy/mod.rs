@@ -77,9 +77,9 @@ impl TlsVersion {
         })
     }
 
-    /// `TLSv1.2` style name ([`Named`](crate::api::Named)'s table).
+    /// `TLSv1.2` style name ([`Named`](crate::names::Named)'s table).
     pub fn as_str(self) -> &'static str {
-        crate::api::Named::name(self)
+        crate::names::Named::name(self)
     }
 }
 
@@ -111,9 +111,9 @@ pub enum AuthMethod {
 
 impl AuthMethod {
     /// `pkix`, `dane`, `posh`, `pinned`, `dialback`, `offer`
-    /// ([`Named`](crate::api::Named)'s table).
+    /// ([`Named`](crate::names::Named)'s table).
     pub fn as_str(self) -> &'static str {
-        crate::api::Named::name(self)
+        crate::names::Named::name(self)
     }
 }
 
@@ -240,10 +240,25 @@ impl Policy {
     }
 }
 
+/// The policy presets ([`Policy`]'s constructors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
+pub enum PolicyPreset {
+    /// [`Policy::strict`].
+    Strict,
+    /// [`Policy::tls13_only`].
+    Tls13Only,
+    /// [`Policy::opportunistic_s2s`].
+    OpportunisticS2s,
+    /// [`Policy::xtls`].
+    Xtls,
+}
+
 impl Policy {
     /// The policy of a preset.
-    pub fn preset(preset: crate::api::PolicyPreset) -> Self {
-        use crate::api::PolicyPreset as P;
+    pub fn preset(preset: PolicyPreset) -> Self {
+        use PolicyPreset as P;
         match preset {
             P::Strict => Policy::strict(),
             P::Tls13Only => Policy::tls13_only(),
@@ -287,6 +302,32 @@ impl Default for Policy {
         Policy::strict()
     }
 }
+
+crate::names::named!(AuthMethod, "authentication method" {
+    Pkix = 1, "pkix";
+    Dane = 2, "dane";
+    Posh = 3, "posh";
+    Pinned = 4, "pinned";
+    Dialback = 5, "dialback";
+    Offer = 6, "offer";
+});
+
+crate::names::named!(PolicyPreset, "policy preset" {
+    Strict = 0, "strict";
+    Tls13Only = 1, "tls13-only";
+    OpportunisticS2s = 2, "opportunistic-s2s";
+    Xtls = 3, "xtls";
+});
+
+// Versions parse leniently, as stacks print them (`TLS 1.2`, `tls1_2`).
+crate::names::named!(TlsVersion, "TLS version", parse = TlsVersion::parse {
+    Ssl2 = 0x0200, "SSLv2";
+    Ssl3 = 0x0300, "SSLv3";
+    Tls10 = 0x0301, "TLSv1.0";
+    Tls11 = 0x0302, "TLSv1.1";
+    Tls12 = 0x0303, "TLSv1.2";
+    Tls13 = 0x0304, "TLSv1.3";
+});
 
 #[cfg(test)]
 mod tests;

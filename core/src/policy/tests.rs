@@ -298,7 +298,8 @@ fn suite_knobs_move_a_suite_between_lists_and_never_duplicate() {
 
 #[test]
 fn presets_by_name_are_the_constructors() {
-    use crate::api::{Named, PolicyPreset};
+    use crate::names::Named;
+    use crate::policy::PolicyPreset;
     for preset in PolicyPreset::ALL {
         // The report names the preset it was graded against.
         assert_eq!(Policy::preset(*preset).name, preset.name());

@@ -75,6 +75,12 @@ pub fn is_post_quantum_group(name: &str) -> bool {
         .any(|(c, n)| Some(*c) == code || n.eq_ignore_ascii_case(name))
 }
 
+crate::names::named!(KeyExchange, "key exchange" {
+    PostQuantum = 0, "post-quantum";
+    PostQuantumRequired = 1, "post-quantum-required";
+    Classical = 2, "classical";
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

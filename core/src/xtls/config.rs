@@ -251,3 +251,9 @@ impl EndpointConfig {
         }
     }
 }
+
+crate::names::named!(TlsVersions, "TLS versions" {
+    Tls12And13 = 0, "tls12-and-13";
+    Tls13Only = 1, "tls13-only";
+    Tls12Only = 2, "tls12-only";
+});

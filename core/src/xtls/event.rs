@@ -82,9 +82,9 @@ pub enum Wait {
 
 impl Wait {
     /// A stable lowercase name: `proceed`, `handshake`, `ack`, `closed`
-    /// ([`Named`](crate::api::Named)'s table).
+    /// ([`Named`](crate::names::Named)'s table).
     pub fn as_str(self) -> &'static str {
-        crate::api::Named::name(self)
+        crate::names::Named::name(self)
     }
 }
 
@@ -152,3 +152,15 @@ pub enum Event {
         returned: Vec<ReturnedStanza>,
     },
 }
+
+crate::names::named!(Role, "role" {
+    Initiator = 1, "initiator";
+    Responder = 2, "responder";
+});
+
+crate::names::named!(Wait, "wait" {
+    Proceed = 1, "proceed";
+    Handshake = 2, "handshake";
+    Ack = 3, "ack";
+    Closed = 4, "closed";
+});

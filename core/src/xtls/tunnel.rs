@@ -1046,6 +1046,13 @@ fn check_address(el: &Element, attr: &str, expected: &Jid) -> Result<(), Error> 
     }
 }
 
+crate::names::named!(TunnelState, "tunnel state" {
+    Starting = 1, "starting";
+    Handshaking = 2, "handshaking";
+    Established = 3, "established";
+    Closing = 4, "closing";
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
