@@ -16,21 +16,20 @@
 //! - **wasm and every target**: pure Rust, `no_std`, no C or assembly; it
 //!   builds wherever ring does, including `wasm32-unknown-unknown` for the
 //!   npm package. aws-lc-rs (the ML-KEM of rustls's own
-//!   `rustls-post-quantum`) needs CMake, a C compiler per target and Go or
-//!   a pre-generated build for some; it does not build for
-//!   `wasm32-unknown-unknown`, and it would be a second copy of all the
-//!   primitives ring already gives us (about 1.5 MB of native code).
-//! - **size**: about 20 KB of wasm for ML-KEM-768 with SHA-3 (README,
-//!   Costs), within the npm package's budget; liboqs or aws-lc would be
-//!   several times that.
+//!   `rustls-post-quantum`) needs CMake and a C toolchain per target, does
+//!   not build for `wasm32-unknown-unknown`, and would be a second copy of
+//!   the primitives ring already gives us. liboqs has the same C toolchain
+//!   needs and more algorithms than we use.
+//! - **size**: ML-KEM-768 with SHA-3 added about 12 KB of gzip to the npm
+//!   package (README, "What the post-quantum hybrid costs").
 //! - **audit and constant time**: aws-lc's ML-KEM is formally verified
-//!   and FIPS-validated, which `ml-kem` is not; `ml-kem` was reviewed in
-//!   RustCrypto's process, is tested against the Wycheproof and C2SP
-//!   vectors, and compares and selects in constant time (`ctutils`). Its
-//!   ciphertext comparison in decapsulation is constant-time, which is the
-//!   known side channel of ML-KEM (KyberSlash concerned division, which
-//!   it avoids). The hybrid keeps X25519's guarantee whatever ML-KEM's
-//!   implementation turns out to be.
+//!   and FIPS-validated; `ml-kem` says in its README that it has never
+//!   been independently audited. It compares and selects in constant time
+//!   (`ctutils`), including the ciphertext comparison of decapsulation's
+//!   implicit rejection, and avoids division by secrets (KyberSlash). We
+//!   test it against C2SP's accumulated FIPS 203 vectors and OpenSSL 3.5.
+//!   The hybrid keeps X25519's guarantee whatever ML-KEM's implementation
+//!   turns out to be, which is the reason hybrids are deployed first.
 //! - **randomness**: ours. Key generation takes its 64-octet seed
 //!   (FIPS 203 §6.1: `d || z`) and encapsulation its 32-octet message
 //!   (§6.2: `m`) from the provider's [`SecureRandom`], the same source as
