@@ -81,7 +81,9 @@ pub struct Endpoint {
     /// across tunnels comes out in the same order in every run (a hash
     /// map's order changes from one instance to the next;
     /// `tests/determinism.rs`).
-    tunnels: BTreeMap<Jid, Tunnel>,
+    /// Boxed: a B-tree node holds eleven entries inline, and a tunnel is
+    /// large, so an endpoint with one tunnel would hold an 11 KB node.
+    tunnels: BTreeMap<Jid, Box<Tunnel>>,
     io: Io,
     /// The decoded TLS octets of the data IQ being handled.
     rx: Vec<u8>,
@@ -232,7 +234,7 @@ impl Endpoint {
     /// deliver, a lower bound from acknowledgements (0: none yet). The
     /// window and so the deadlines follow it ([`Limits::ack_timeout`]).
     pub fn path_rate(&self, peer: &Jid) -> Option<u64> {
-        self.tunnels.get(peer).map(Tunnel::path_rate)
+        self.tunnels.get(peer).map(|t| t.path_rate())
     }
 
     /// Half-open tunnels: peers' starts whose handshake is not complete.
@@ -273,12 +275,12 @@ impl Endpoint {
 
     /// The state of the tunnel with `peer`, if one exists.
     pub fn tunnel_state(&self, peer: &Jid) -> Option<TunnelState> {
-        self.tunnels.get(peer).map(Tunnel::state)
+        self.tunnels.get(peer).map(|t| t.state())
     }
 
     /// What was negotiated with `peer`, once established.
     pub fn tunnel_info(&self, peer: &Jid) -> Option<&TunnelInfo> {
-        self.tunnels.get(peer).and_then(Tunnel::info)
+        self.tunnels.get(peer).and_then(|t| t.info())
     }
 
     /// Number of tunnels (in any state).
@@ -371,7 +373,7 @@ impl Endpoint {
     pub fn poll_timeout(&self) -> Option<UnixTime> {
         self.tunnels
             .values()
-            .filter_map(Tunnel::deadline)
+            .filter_map(|t| t.deadline())
             .map(|(t, _)| t)
             .min()
     }
@@ -413,7 +415,7 @@ impl Endpoint {
     /// stanzas (waiting, or sent and not acknowledged); bounded by
     /// [`Limits::max_buffered_bytes`].
     pub fn buffered_bytes(&self, peer: &Jid) -> Option<usize> {
-        self.tunnels.get(peer).map(Tunnel::buffered)
+        self.tunnels.get(peer).map(|t| t.buffered())
     }
 
     /// The next event.
@@ -442,7 +444,7 @@ impl Endpoint {
         ));
         self.io.expect(id.clone(), peer.clone(), PendingKind::Start);
         t.set_start_id(id);
-        self.tunnels.insert(peer.clone(), t);
+        self.tunnels.insert(peer.clone(), Box::new(t));
         Ok(())
     }
 
@@ -535,7 +537,7 @@ impl Endpoint {
 
     /// Tells the application a tunnel (no longer in the map) ended, and
     /// remembers what it takes to recognise resent stanzas later.
-    fn report_closed(&mut self, peer: &Jid, mut t: Tunnel, reason: CloseReason) {
+    fn report_closed(&mut self, peer: &Jid, mut t: Box<Tunnel>, reason: CloseReason) {
         if t.role == Role::Initiator {
             if let Ok(name) = session_name(peer) {
                 self.tls.registry.unregister(&name.to_str());
@@ -871,7 +873,7 @@ impl Endpoint {
                 return Ok(());
             }
             abandoned = self.tunnels.remove(peer);
-            if let Some(sid) = abandoned.as_mut().and_then(Tunnel::take_start_id) {
+            if let Some(sid) = abandoned.as_mut().and_then(|t| t.take_start_id()) {
                 self.io.retire_id(sid);
             }
         }
@@ -883,7 +885,7 @@ impl Endpoint {
                 }
                 t.peer_start = Some((id.to_owned(), offer_kept));
                 self.reply(peer, id, Payload::Proceed(self.offer.clone()));
-                self.tunnels.insert(peer.clone(), t);
+                self.tunnels.insert(peer.clone(), Box::new(t));
                 Ok(())
             }
             Err(e) => {
@@ -1032,7 +1034,7 @@ impl Endpoint {
                 if let Ok(o) = &octets {
                     fresh.seen_data(id, o);
                 }
-                self.tunnels.insert(peer.clone(), fresh);
+                self.tunnels.insert(peer.clone(), Box::new(fresh));
             }
             let Some(t) = self.tunnels.get_mut(peer) else {
                 return Err(Error::NoTunnel(peer.to_string()));
