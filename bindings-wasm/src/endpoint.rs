@@ -251,7 +251,7 @@ impl Endpoint {
         let o: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
         let mut settings = EndpointSettings::new(jid);
         if let Some(t) = string_field(&o, "trust")? {
-            settings.trust = TrustKind::parse_or_err(&t).map_err(core_error)?;
+            settings.trust = Some(TrustKind::parse_or_err(&t).map_err(core_error)?);
         }
         if let Some(id) = field(&o, "identity") {
             settings.identity = Some(IdentityPem {

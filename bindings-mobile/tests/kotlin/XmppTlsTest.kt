@@ -79,6 +79,16 @@ fun tunnelPairHandshakeAndMessages() {
     } }
 }
 
+fun trustDefaultsToFirstUse() {
+    // No trust given: trust on first use, as the core and every runtime document.
+    Endpoint(EndpointSettings(jid = ROMEO), null).use { romeo -> Endpoint(EndpointSettings(jid = JULIET), null).use { juliet ->
+        romeo.openTunnel(JULIET)
+        route(romeo, juliet)
+        val info = (events(romeo).first() as TunnelEvent.Established).info
+        assertTrue(info.firstUse)
+    } }
+}
+
 fun postQuantumSettings() {
     fun ep(jid: String, kx: KeyExchange?) =
         Endpoint(EndpointSettings(jid = jid, trust = TrustMode.OFFER, keyExchange = kx), null)
@@ -370,6 +380,7 @@ fun main() {
         ::poshFingerprintsRedirectAndReasons,
         ::policyKnobsChangeVerdicts,
         ::tunnelPairHandshakeAndMessages,
+        ::trustDefaultsToFirstUse,
         ::postQuantumSettings,
         ::closeEndsTheTunnelOnBothSides,
         ::deadlinesKeepaliveAndStanzasHandedBack,

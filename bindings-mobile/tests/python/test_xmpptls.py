@@ -116,6 +116,16 @@ def test_tunnel_handshake_and_messages_both_ways():
     assert info.report.verdict == xmpptls.Verdict.PASS
 
 
+def test_trust_defaults_to_first_use():
+    # No trust given: trust on first use, as the core and every runtime document.
+    romeo = xmpptls.Endpoint(xmpptls.EndpointSettings(jid=ROMEO), None)
+    juliet = xmpptls.Endpoint(xmpptls.EndpointSettings(jid=JULIET), None)
+    romeo.open_tunnel(JULIET)
+    route(romeo, juliet)
+    info = events(romeo)[0].info
+    assert info.first_use
+
+
 def test_post_quantum_settings():
     def ep(jid, kx):
         return xmpptls.Endpoint(xmpptls.EndpointSettings(

@@ -54,8 +54,11 @@ impl IdentityPem {
 pub struct EndpointSettings {
     /// Our full JID.
     pub jid: String,
-    /// How peers are trusted (default trust on first use).
-    pub trust: TrustKind,
+    /// How peers are trusted; `None`: trust on first use, the default in
+    /// every runtime (uniffi cannot give an enum field a default, so the
+    /// field is optional: `trust = TrustMode.OFFER` still reads the same).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub trust: Option<TrustKind>,
     /// Our identity; `None` generates a self-signed one for this run
     /// (store [`IdentityPem::generate`]'s instead to keep the key).
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -91,7 +94,7 @@ impl EndpointSettings {
     pub fn new(jid: &str) -> Self {
         EndpointSettings {
             jid: jid.to_owned(),
-            trust: TrustKind::TrustOnFirstUse,
+            trust: None,
             identity: None,
             roots_pem: None,
             pins_json: None,
@@ -114,14 +117,15 @@ impl EndpointSettings {
             Some(json) => PinStore::from_json(json)?,
             None => PinStore::new(),
         };
-        let roots = match (self.trust, &self.roots_pem) {
+        let trust_kind = self.trust.unwrap_or(TrustKind::TrustOnFirstUse);
+        let roots = match (trust_kind, &self.roots_pem) {
             (TrustKind::Pkix, None) => {
                 return Err(Error::Config("PKIX trust needs root certificates".into()))
             }
             (TrustKind::Pkix, Some(pem)) => certificates_from_pem(pem.as_bytes())?,
             _ => Vec::new(),
         };
-        let trust = self.trust.mode(roots, pins);
+        let trust = trust_kind.mode(roots, pins);
         let mut config = EndpointConfig::new(jid, identity, trust);
         config.versions = self.versions.unwrap_or_default();
         config.key_exchange = self.key_exchange.unwrap_or_default();

@@ -92,6 +92,18 @@ final class XmppTlsTests: XCTestCase {
         XCTAssertEqual(try romeo.tunnelState(peer: julietJid), .established)
     }
 
+    func testTrustDefaultsToFirstUse() throws {
+        // No trust given: trust on first use, as the core and every runtime document.
+        let romeo = try Endpoint(settings: EndpointSettings(jid: romeoJid), pins: nil)
+        let juliet = try Endpoint(settings: EndpointSettings(jid: julietJid), pins: nil)
+        try romeo.openTunnel(peer: julietJid)
+        route(romeo, juliet)
+        guard case let .established(_, info) = events(romeo).first else {
+            return XCTFail("not established")
+        }
+        XCTAssertTrue(info.firstUse)
+    }
+
     func testPostQuantumSettings() throws {
         func ep(_ jid: String, _ kx: KeyExchange?) throws -> Endpoint {
             try Endpoint(settings: EndpointSettings(jid: jid, trust: .offer, keyExchange: kx), pins: nil)
