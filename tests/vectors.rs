@@ -182,7 +182,7 @@ fn endpoint(v: &Value, who: &str, trust: &str) -> xmpptls::Endpoint {
     use xmpptls::api::{EndpointSettings, IdentityPem, TrustKind};
     let id = &v["identities"][who];
     let mut s = EndpointSettings::new(id["jid"].as_str().unwrap());
-    s.trust = TrustKind::parse_or_err(trust).unwrap();
+    s.trust = Some(TrustKind::parse_or_err(trust).unwrap());
     s.identity = Some(IdentityPem {
         chain_pem: id["chain_pem"].as_str().unwrap().into(),
         key_pem: id["key_pem"].as_str().unwrap().into(),
