@@ -17,20 +17,6 @@ fn with_kx(j: &str, kx: KeyExchange, versions: TlsVersions) -> xmpptls::Endpoint
     })
 }
 
-fn established(evs: &[Event]) -> Option<TunnelInfo> {
-    evs.iter().find_map(|e| match e {
-        Event::Established { info, .. } => Some((**info).clone()),
-        _ => None,
-    })
-}
-
-fn closed(evs: &[Event]) -> Option<CloseReason> {
-    evs.iter().find_map(|e| match e {
-        Event::Closed { reason, .. } => Some(reason.clone()),
-        _ => None,
-    })
-}
-
 /// Opens ROMEO → JULIET; both sides' events, and the router with its log.
 fn open_tunnel(
     a: xmpptls::Endpoint,
@@ -71,7 +57,10 @@ fn default_peers_agree_on_the_hybrid() {
         with_kx(ROMEO, KeyExchange::PostQuantum, TlsVersions::default()),
         with_kx(JULIET, KeyExchange::PostQuantum, TlsVersions::default()),
     );
-    let (ri, ji) = (established(&re).unwrap(), established(&je).unwrap());
+    let (ri, ji) = (
+        established_info(&re).unwrap(),
+        established_info(&je).unwrap(),
+    );
     assert_eq!(
         (ri.kx_group.as_str(), ji.kx_group.as_str()),
         ("X25519MLKEM768", "X25519MLKEM768")
@@ -137,7 +126,10 @@ fn a_classical_peer_still_connects_on_either_side() {
             with_kx(ROMEO, a, TlsVersions::default()),
             with_kx(JULIET, b, TlsVersions::default()),
         );
-        let (ri, ji) = (established(&re).unwrap(), established(&je).unwrap());
+        let (ri, ji) = (
+            established_info(&re).unwrap(),
+            established_info(&je).unwrap(),
+        );
         assert_eq!(
             (ri.kx_group.as_str(), ji.kx_group.as_str()),
             ("X25519", "X25519")
@@ -165,7 +157,7 @@ fn tls12_is_classical() {
         with_kx(ROMEO, KeyExchange::PostQuantum, TlsVersions::default()),
         with_kx(JULIET, KeyExchange::PostQuantum, TlsVersions::Tls12Only),
     );
-    let ri = established(&re).unwrap();
+    let ri = established_info(&re).unwrap();
     assert_eq!(ri.tls_version, "TLSv1.2");
     assert_eq!(ri.kx_group, "X25519");
 }
@@ -186,9 +178,9 @@ fn required_refuses_a_classical_peer() {
             with_kx(ROMEO, a, TlsVersions::default()),
             with_kx(JULIET, b, TlsVersions::default()),
         );
-        assert!(established(&re).is_none() && established(&je).is_none());
+        assert!(established_info(&re).is_none() && established_info(&je).is_none());
         for evs in [&re, &je] {
-            match closed(evs) {
+            match closed_reason(evs) {
                 Some(CloseReason::Error(Error::Tls(_)))
                 | Some(CloseReason::Error(Error::PeerRefused(_))) => {}
                 other => panic!("required_opens={required_opens}: {other:?}"),
@@ -203,7 +195,7 @@ fn required_refuses_a_classical_peer() {
         ),
         with_kx(JULIET, KeyExchange::PostQuantum, TlsVersions::default()),
     );
-    assert_eq!(established(&re).unwrap().kx_group, "X25519MLKEM768");
+    assert_eq!(established_info(&re).unwrap().kx_group, "X25519MLKEM768");
 }
 
 /// Required makes the endpoint TLS 1.3 only; with TLS 1.2 only it is a
@@ -229,5 +221,5 @@ fn required_needs_tls13() {
         ),
         with_kx(JULIET, KeyExchange::PostQuantum, TlsVersions::Tls12And13),
     );
-    assert_eq!(established(&re).unwrap().tls_version, "TLSv1.3");
+    assert_eq!(established_info(&re).unwrap().tls_version, "TLSv1.3");
 }

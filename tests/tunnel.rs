@@ -11,27 +11,13 @@ use xmpptls::xtls::router::MemoryRouter;
 use xmpptls::xtls::wire::Condition;
 use xmpptls::{
     CloseReason, Error, Event, Identity, PeerAuth, PinStore, Role, TlsVersions, TrustError,
-    TrustMode, TunnelInfo, TunnelState, UnixTime,
+    TrustMode, TunnelState, UnixTime,
 };
 use xmpptls_integration::*;
 
-fn established(evs: &[Event]) -> Option<TunnelInfo> {
-    evs.iter().find_map(|e| match e {
-        Event::Established { info, .. } => Some((**info).clone()),
-        _ => None,
-    })
-}
-
-fn closed(evs: &[Event]) -> Option<CloseReason> {
-    evs.iter().find_map(|e| match e {
-        Event::Closed { reason, .. } => Some(reason.clone()),
-        _ => None,
-    })
-}
-
 /// Asserts the tunnel closed because the peer answered with `condition`.
 fn assert_refused(evs: &[Event], condition: Condition) {
-    match closed(evs) {
+    match closed_reason(evs) {
         Some(CloseReason::Error(Error::PeerRefused(e))) => assert_eq!(e.condition, condition),
         other => panic!("{other:?}"),
     }
@@ -59,7 +45,10 @@ fn offer_mode_handshake_and_messages_both_ways() {
         endpoint(JULIET, TrustMode::Offer),
     ]);
     let (re, je) = handshake(&mut r);
-    let (ri, ji) = (established(&re).unwrap(), established(&je).unwrap());
+    let (ri, ji) = (
+        established_info(&re).unwrap(),
+        established_info(&je).unwrap(),
+    );
     assert_eq!(ri.role, Role::Initiator);
     assert_eq!(ji.role, Role::Responder);
     assert_eq!(ri.tls_version, "TLSv1.3");
@@ -115,7 +104,7 @@ fn tls12_tunnel_uses_ecdhe_aead() {
         endpoint(JULIET, TrustMode::Offer),
     ]);
     let (re, _) = handshake(&mut r);
-    let info = established(&re).unwrap();
+    let info = established_info(&re).unwrap();
     assert_eq!(info.tls_version, "TLSv1.2");
     assert!(
         info.cipher_suite.starts_with("TLS_ECDHE_ECDSA_WITH_"),
@@ -140,11 +129,14 @@ fn version_mismatch_fails_cleanly() {
     ]);
     let (re, je) = handshake(&mut r);
     assert!(
-        matches!(closed(&je), Some(CloseReason::Error(Error::Tls(_)))),
+        matches!(closed_reason(&je), Some(CloseReason::Error(Error::Tls(_)))),
         "{je:?}"
     );
     assert!(
-        matches!(closed(&re), Some(CloseReason::Error(Error::PeerRefused(_)))),
+        matches!(
+            closed_reason(&re),
+            Some(CloseReason::Error(Error::PeerRefused(_)))
+        ),
         "{re:?}"
     );
     assert_eq!(r.get(&jid(ROMEO)).unwrap().tunnel_count(), 0);
@@ -247,8 +239,11 @@ fn close_both_sides_and_send_after_close() {
     r.run(now()).unwrap();
     let je = events(&mut r, JULIET);
     assert_eq!(stanzas(&je).len(), 1, "data sent before close arrives");
-    assert_eq!(closed(&je), Some(CloseReason::Peer));
-    assert_eq!(closed(&events(&mut r, ROMEO)), Some(CloseReason::Local));
+    assert_eq!(closed_reason(&je), Some(CloseReason::Peer));
+    assert_eq!(
+        closed_reason(&events(&mut r, ROMEO)),
+        Some(CloseReason::Local)
+    );
     assert_eq!(
         r.get_mut(&jid(JULIET))
             .unwrap()
@@ -268,14 +263,17 @@ fn reopen_resumes_the_tls_session() {
             endpoint(JULIET, TrustMode::TrustOnFirstUse(PinStore::new())),
         ]);
         let (re, _) = handshake(&mut r);
-        assert!(!established(&re).unwrap().resumed);
+        assert!(!established_info(&re).unwrap().resumed);
         r.get_mut(&jid(ROMEO))
             .unwrap()
             .close(&jid(JULIET), now())
             .unwrap();
         r.run(now()).unwrap();
         let (re, je) = handshake(&mut r);
-        let (ri, ji) = (established(&re).unwrap(), established(&je).unwrap());
+        let (ri, ji) = (
+            established_info(&re).unwrap(),
+            established_info(&je).unwrap(),
+        );
         assert!(ri.resumed && ji.resumed, "{versions:?} {ri:?} {ji:?}");
         // Resumption re-checks the stored certificates against the pins.
         assert_eq!(ri.peer_auth, PeerAuth::TrustOnFirstUse { first_use: false });
@@ -296,7 +294,7 @@ fn sessions_are_not_shared_between_peers() {
     handshake(&mut r);
     open(&mut r, ROMEO, NURSE, now());
     r.run(now()).unwrap();
-    let info = established(&events(&mut r, ROMEO)).unwrap();
+    let info = established_info(&events(&mut r, ROMEO)).unwrap();
     assert!(
         !info.resumed,
         "a session with juliet must not resume with the nurse"
@@ -321,8 +319,8 @@ fn simultaneous(order_romeo_first: bool) {
     r.run(now()).unwrap();
     let (re, je) = (events(&mut r, ROMEO), events(&mut r, JULIET));
     // juliet@capulet.lit sorts before romeo@montague.lit: her start wins.
-    assert_eq!(established(&je).unwrap().role, Role::Initiator);
-    assert_eq!(established(&re).unwrap().role, Role::Responder);
+    assert_eq!(established_info(&je).unwrap().role, Role::Initiator);
+    assert_eq!(established_info(&re).unwrap().role, Role::Responder);
     let conflicts = r
         .log
         .iter()
@@ -372,7 +370,10 @@ fn a_lost_simultaneous_start_hands_its_stanzas_back_when_the_other_fails() {
     assert_eq!(returned.len(), 1, "{re:?}");
     assert!(returned[0].contains("queued by romeo"));
     assert!(
-        matches!(closed(&re), Some(CloseReason::Error(Error::Trust(_)))),
+        matches!(
+            closed_reason(&re),
+            Some(CloseReason::Error(Error::Trust(_)))
+        ),
         "{re:?}"
     );
 }
@@ -413,9 +414,9 @@ fn pinned_mode_accepts_known_keys_only() {
         }),
     ]);
     let (re, je) = handshake(&mut r);
-    assert_eq!(established(&re).unwrap().peer_auth, PeerAuth::Pinned);
-    assert_eq!(established(&je).unwrap().peer_auth, PeerAuth::Pinned);
-    assert!(!established(&re).unwrap().offer_verified);
+    assert_eq!(established_info(&re).unwrap().peer_auth, PeerAuth::Pinned);
+    assert_eq!(established_info(&je).unwrap().peer_auth, PeerAuth::Pinned);
+    assert!(!established_info(&re).unwrap().offer_verified);
 
     // An impostor with another key for romeo's JID is refused in the handshake.
     let mut r = router(vec![
@@ -429,7 +430,7 @@ fn pinned_mode_accepts_known_keys_only() {
     ]);
     let (_, je) = handshake(&mut r);
     assert_eq!(
-        closed(&je),
+        closed_reason(&je),
         Some(CloseReason::Error(Error::Trust(
             TrustError::FingerprintMismatch
         )))
@@ -449,10 +450,10 @@ fn trust_on_first_use_pins_and_reports_a_changed_key() {
         endpoint(JULIET, TrustMode::TrustOnFirstUse(PinStore::new())),
     ]);
     let (re, je) = handshake(&mut r);
-    let ri = established(&re).unwrap();
+    let ri = established_info(&re).unwrap();
     assert_eq!(ri.peer_auth, PeerAuth::TrustOnFirstUse { first_use: true });
     assert_eq!(
-        established(&je).unwrap().peer_auth,
+        established_info(&je).unwrap().peer_auth,
         PeerAuth::TrustOnFirstUse { first_use: true }
     );
     let juliet_pins = r.get(&jid(JULIET)).unwrap().pins().clone();
@@ -472,21 +473,21 @@ fn trust_on_first_use_pins_and_reports_a_changed_key() {
     let newcomer = endpoint(ROMEO, TrustMode::TrustOnFirstUse(PinStore::new()));
     r.add(newcomer);
     let (re, je) = handshake(&mut r);
-    match closed(&je) {
+    match closed_reason(&je) {
         Some(CloseReason::Error(Error::Trust(TrustError::PinChanged { old, new }))) => {
             assert_eq!(old, juliet_pins.get("romeo@montague.lit")[0]);
             assert_ne!(old, new);
         }
         other => panic!("{other:?}"),
     }
-    assert!(closed(&re).is_some());
+    assert!(closed_reason(&re).is_some());
     // The user accepts the new key: forget the pin, and it works again.
     r.get_mut(&jid(JULIET))
         .unwrap()
         .pins_mut()
         .remove("romeo@montague.lit");
     let (re, _) = handshake(&mut r);
-    assert!(established(&re).is_some());
+    assert!(established_info(&re).is_some());
 }
 
 /// The application's storage, shared so the test can look inside.
@@ -515,7 +516,7 @@ fn pins_in_application_storage_outlive_the_endpoint() {
         juliet_with(&storage),
     ]);
     let (_, je) = handshake(&mut r);
-    let first = established(&je).unwrap();
+    let first = established_info(&je).unwrap();
     assert_eq!(
         first.peer_auth,
         PeerAuth::TrustOnFirstUse { first_use: true }
@@ -532,7 +533,7 @@ fn pins_in_application_storage_outlive_the_endpoint() {
         juliet_with(&storage),
     ]);
     let (_, je) = handshake(&mut r);
-    match closed(&je) {
+    match closed_reason(&je) {
         Some(CloseReason::Error(Error::Trust(TrustError::PinChanged { old, .. }))) => {
             assert_eq!(old, first.peer_spki_sha256)
         }
@@ -592,13 +593,13 @@ fn pkix_mode_checks_chain_and_xmppaddr() {
     ]);
     let (re, je) = handshake(&mut r);
     assert_eq!(
-        established(&re).unwrap().peer_auth,
+        established_info(&re).unwrap().peer_auth,
         PeerAuth::Pkix {
             matched: Matched::XmppAddr("juliet@capulet.lit".into())
         }
     );
     assert_eq!(
-        established(&je).unwrap().peer_auth,
+        established_info(&je).unwrap().peer_auth,
         PeerAuth::Pkix {
             matched: Matched::XmppAddr("romeo@montague.lit".into())
         }
@@ -611,7 +612,7 @@ fn pkix_mode_checks_chain_and_xmppaddr() {
     ]);
     let (re, _) = handshake(&mut r);
     assert_eq!(
-        closed(&re),
+        closed_reason(&re),
         Some(CloseReason::Error(Error::Trust(
             TrustError::IdentityMismatch {
                 expected: "juliet@capulet.lit".into()
@@ -632,7 +633,7 @@ fn pkix_mode_checks_chain_and_xmppaddr() {
         let (re, _) = handshake(&mut r);
         assert!(
             matches!(
-                closed(&re),
+                closed_reason(&re),
                 Some(CloseReason::Error(Error::Trust(TrustError::Pkix(_))))
             ),
             "{re:?}"
@@ -662,7 +663,7 @@ fn the_clock_is_the_callers() {
     open(&mut r, ROMEO, JULIET, later);
     r.run(later).unwrap();
     assert!(matches!(
-        closed(&events(&mut r, ROMEO)),
+        closed_reason(&events(&mut r, ROMEO)),
         Some(CloseReason::Error(Error::Trust(TrustError::Pkix(_))))
     ));
 }
@@ -683,7 +684,7 @@ fn peer_unavailable_tears_down() {
         .unwrap()
         .peer_unavailable(&jid("romeo@montague.lit"));
     assert_eq!(
-        closed(&events(&mut r, JULIET)),
+        closed_reason(&events(&mut r, JULIET)),
         Some(CloseReason::PeerUnavailable)
     );
     assert_eq!(
@@ -779,7 +780,10 @@ fn tunnel_events_carry_the_connection_report() {
         endpoint_with(JULIET, TrustMode::Offer, |c| c.policy = Policy::strict()),
     ]);
     let (re, je) = handshake(&mut r);
-    let (ri, ji) = (established(&re).unwrap(), established(&je).unwrap());
+    let (ri, ji) = (
+        established_info(&re).unwrap(),
+        established_info(&je).unwrap(),
+    );
     // Romeo (default xtls policy, TOFU): a clean pass, key pinned now.
     assert_eq!(ri.report.evaluation.verdict, Verdict::Pass);
     let v: serde_json::Value = serde_json::from_str(&ri.report.to_json()).unwrap();
@@ -808,7 +812,7 @@ fn tunnel_events_carry_the_connection_report() {
         .unwrap();
     r.run(now()).unwrap();
     let (re, _) = handshake(&mut r);
-    let v = established(&re).unwrap().report.to_json_value();
+    let v = established_info(&re).unwrap().report.to_json_value();
     assert_eq!(
         (v["pin"]["status"].as_str(), v["resumed"].as_bool()),
         (Some("match"), Some(true))
@@ -820,7 +824,7 @@ fn pkix_tunnel_report_names_the_identity() {
     let ca = TestCa::new("Verona CA");
     let mut r = pkix_router(&ca);
     let (re, _) = handshake(&mut r);
-    let v = established(&re).unwrap().report.to_json_value();
+    let v = established_info(&re).unwrap().report.to_json_value();
     assert_eq!(v["authentication"], "pkix");
     assert_eq!(v["identity"]["type"], "XmppAddr");
     assert_eq!(v["identity"]["presented"], "juliet@capulet.lit");
@@ -835,7 +839,7 @@ fn pkix_tunnel_respects_name_constraints() {
     let ca = TestCa::with_constraints("Montague CA", &["montague.lit"]);
     let mut r = pkix_router(&ca);
     let (re, _) = handshake(&mut r);
-    match closed(&re) {
+    match closed_reason(&re) {
         Some(CloseReason::Error(Error::Trust(TrustError::Pkix(why)))) => {
             assert!(why.contains("do not permit capulet.lit"), "{why}")
         }

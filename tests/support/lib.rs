@@ -15,7 +15,9 @@ use rcgen::{
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use xmpptls::xml::{self, Element, Node, XmlLimits};
 use xmpptls::xtls::router::MemoryRouter;
-use xmpptls::{Endpoint, EndpointConfig, Event, Identity, Jid, TrustMode, UnixTime};
+use xmpptls::{
+    CloseReason, Endpoint, EndpointConfig, Event, Identity, Jid, TrustMode, TunnelInfo, UnixTime,
+};
 
 pub const ROMEO: &str = "romeo@montague.lit/orchard";
 pub const JULIET: &str = "juliet@capulet.lit/balcony";
@@ -353,4 +355,20 @@ impl rustls::client::danger::ServerCertVerifier for AnyCert {
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
     }
+}
+
+/// The tunnel information of the first `Established` among `evs`.
+pub fn established_info(evs: &[Event]) -> Option<TunnelInfo> {
+    evs.iter().find_map(|e| match e {
+        Event::Established { info, .. } => Some((**info).clone()),
+        _ => None,
+    })
+}
+
+/// The reason of the first `Closed` among `evs`.
+pub fn closed_reason(evs: &[Event]) -> Option<CloseReason> {
+    evs.iter().find_map(|e| match e {
+        Event::Closed { reason, .. } => Some(reason.clone()),
+        _ => None,
+    })
 }
