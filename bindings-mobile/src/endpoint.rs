@@ -156,8 +156,10 @@ impl Endpoint {
     }
 
     /// Half-open tunnels: peers' starts whose handshake is not complete.
-    pub fn half_open_count(&self) -> u64 {
-        u64::try_from(self.lock().half_open_count()).unwrap_or(u64::MAX)
+    /// A signed count (Kotlin `Int`, Swift `Int32`): what the platforms'
+    /// own collections return, so no `UInt` conversion in app code.
+    pub fn half_open_count(&self) -> i32 {
+        i32::try_from(self.lock().half_open_count()).unwrap_or(i32::MAX)
     }
 
     /// TLS octets a second the tunnel with `peer` has seen its path
@@ -217,8 +219,9 @@ impl Endpoint {
             .map(|i| TunnelInfo::from(&TunnelSummary::from(i))))
     }
 
-    /// The number of tunnels in any state.
-    pub fn tunnel_count(&self) -> u32 {
-        u32::try_from(self.lock().tunnel_count()).unwrap_or(u32::MAX)
+    /// The number of tunnels in any state (signed, like
+    /// [`half_open_count`](Self::half_open_count)).
+    pub fn tunnel_count(&self) -> i32 {
+        i32::try_from(self.lock().tunnel_count()).unwrap_or(i32::MAX)
     }
 }

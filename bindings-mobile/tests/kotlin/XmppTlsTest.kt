@@ -75,7 +75,7 @@ fun tunnelPairHandshakeAndMessages() {
         assertTrue(Regex("from=['\"]$ROMEO['\"]").containsMatchIn(atJuliet.stanza), atJuliet.stanza)
         assertContains(re.filterIsInstance<TunnelEvent.Stanza>().single().stanza, "Ay me!")
         assertEquals(TunnelState.ESTABLISHED, romeo.tunnelState(JULIET))
-        assertEquals(1u, romeo.tunnelCount())
+        assertEquals(1, romeo.tunnelCount())
     } }
 }
 
@@ -218,11 +218,11 @@ fun limitsGatePinsJsonAndPollWrite() {
     nurse.openTunnel(JULIET)
     val refused = route(nurse, juliet)
     assertEquals(listOf(208), refused.map { (it as XmppTlsException.Protocol).code })
-    assertEquals(0uL, juliet.halfOpenCount())
+    assertEquals(0, juliet.halfOpenCount())
     val romeo2 = endpoint(ROMEO)
     romeo2.openTunnel(JULIET)
     route(romeo2, juliet)
-    assertEquals(1u, juliet.tunnelCount())
+    assertEquals(1, juliet.tunnelCount())
     assertNotNull(romeo2.pathRate(JULIET))
     assertTrue(juliet.revokeStartsFrom("romeo@montague.lit"))
     // pollWrite: the stanzas of a turn in one string, then the keepalive.
