@@ -682,7 +682,11 @@ xmpptls_result xmpptls_endpoint_send(struct xmpptls_endpoint *ep,
                                      size_t len,
                                      uint64_t now_unix_secs);
 
-// Closes the tunnel with `peer` gracefully.
+// Closes the tunnel with `peer` gracefully. Keep the XMPP stream open
+// until the `XMPPTLS_EVENT_CLOSED` event for `peer` (the peer's
+// `<closed/>`, or `close_timeout`): disconnecting first leaves the peer
+// to time out, and stanzas still in flight come back with
+// `maybe_delivered` set.
 //
 // # Safety
 // `ep` is a live endpoint; `peer` NUL-terminated.

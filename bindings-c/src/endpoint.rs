@@ -249,7 +249,11 @@ pub unsafe extern "C" fn xmpptls_endpoint_send(
     }
 }
 
-/// Closes the tunnel with `peer` gracefully.
+/// Closes the tunnel with `peer` gracefully. Keep the XMPP stream open
+/// until the `XMPPTLS_EVENT_CLOSED` event for `peer` (the peer's
+/// `<closed/>`, or `close_timeout`): disconnecting first leaves the peer
+/// to time out, and stanzas still in flight come back with
+/// `maybe_delivered` set.
 ///
 /// # Safety
 /// `ep` is a live endpoint; `peer` NUL-terminated.
