@@ -38,6 +38,15 @@ fn data_iqs(r: &MemoryRouter, from: &str) -> Vec<String> {
         .collect()
 }
 
+/// ROMEO (key exchange `romeo`) opens a tunnel to JULIET (`juliet`), both
+/// with the default TLS versions.
+fn open_with(romeo: KeyExchange, juliet: KeyExchange) -> (Vec<Event>, Vec<Event>, MemoryRouter) {
+    open_tunnel(
+        with_kx(ROMEO, romeo, TlsVersions::default()),
+        with_kx(JULIET, juliet, TlsVersions::default()),
+    )
+}
+
 fn codes(info: &TunnelInfo) -> Vec<&'static str> {
     info.report
         .evaluation
@@ -53,10 +62,7 @@ fn codes(info: &TunnelInfo) -> Vec<&'static str> {
 /// the first data IQ, within the default `max_data_bytes`.
 #[test]
 fn default_peers_agree_on_the_hybrid() {
-    let (re, je, mut r) = open_tunnel(
-        with_kx(ROMEO, KeyExchange::PostQuantum, TlsVersions::default()),
-        with_kx(JULIET, KeyExchange::PostQuantum, TlsVersions::default()),
-    );
+    let (re, je, mut r) = open_with(KeyExchange::PostQuantum, KeyExchange::PostQuantum);
     let (ri, ji) = (
         established_info(&re).unwrap(),
         established_info(&je).unwrap(),
@@ -122,10 +128,7 @@ fn a_classical_peer_still_connects_on_either_side() {
         } else {
             (pq, old)
         };
-        let (re, je, r) = open_tunnel(
-            with_kx(ROMEO, a, TlsVersions::default()),
-            with_kx(JULIET, b, TlsVersions::default()),
-        );
+        let (re, je, r) = open_with(a, b);
         let (ri, ji) = (
             established_info(&re).unwrap(),
             established_info(&je).unwrap(),
@@ -174,10 +177,7 @@ fn required_refuses_a_classical_peer() {
         } else {
             (old, req)
         };
-        let (re, je, _) = open_tunnel(
-            with_kx(ROMEO, a, TlsVersions::default()),
-            with_kx(JULIET, b, TlsVersions::default()),
-        );
+        let (re, je, _) = open_with(a, b);
         assert!(established_info(&re).is_none() && established_info(&je).is_none());
         for evs in [&re, &je] {
             match closed_reason(evs) {
