@@ -309,6 +309,33 @@ typedef struct xmpptls_der {
   size_t len;
 } xmpptls_der;
 
+// Everything an event says, in one struct whose strings are borrowed from
+// the event: reading an event is `xmpptls_endpoint_poll_event`,
+// `xmpptls_event_view`, `xmpptls_event_free`. The pointers stay valid
+// until the event is freed; `peer` and `text` are NUL-terminated.
+typedef struct xmpptls_event_fields {
+  // `XMPPTLS_EVENT_*`.
+  uint32_t kind;
+  // The peer's full JID (NUL-terminated).
+  const char *peer;
+  // Length of `peer` without the NUL.
+  size_t peer_len;
+  // The report JSON for `ESTABLISHED`, the stanza for `STANZA`, the
+  // reason otherwise (NUL-terminated).
+  const char *text;
+  // Length of `text` without the NUL.
+  size_t text_len;
+  // `XMPPTLS_CLOSE_*` for `CLOSED`, 0 otherwise.
+  uint32_t close_reason;
+  // The error code of a rejected stanza or of a close by error, 0 otherwise.
+  uint32_t error_code;
+  // `XMPPTLS_WAIT_*` for a close by timeout, 0 otherwise.
+  uint32_t waited;
+  // How many stanzas a `CLOSED` event hands back (`xmpptls_event_returned`
+  // lends each).
+  size_t returned_count;
+} xmpptls_event_fields;
+
 // What a TLS connection negotiated, as the caller's TLS stack reports it.
 // Zero means "not reported" for every numeric field.
 typedef struct xmpptls_negotiated {
@@ -532,6 +559,24 @@ xmpptls_result xmpptls_endpoint_config_set_versions(struct xmpptls_endpoint_conf
 // `cfg` is live.
 xmpptls_result xmpptls_endpoint_config_set_key_exchange(struct xmpptls_endpoint_config *cfg,
                                                         uint32_t key_exchange);
+
+// Whether `<start/>` and `<proceed/>` carry a XEP-0250 offer with our
+// certificate hash (XTLS §4.2): 1 (the default) or 0; another value is
+// `XMPPTLS_INVALID_PARAMETER`.
+//
+// # Safety
+// `cfg` is live.
+xmpptls_result xmpptls_endpoint_config_set_send_offer(struct xmpptls_endpoint_config *cfg,
+                                                      int32_t send_offer);
+
+// Whether the endpoint accepts tunnels peers start: 1 (the default) or 0
+// (every `<start/>` is refused; `xmpptls_endpoint_set_enabled` changes it
+// later); another value is `XMPPTLS_INVALID_PARAMETER`.
+//
+// # Safety
+// `cfg` is live.
+xmpptls_result xmpptls_endpoint_config_set_enabled(struct xmpptls_endpoint_config *cfg,
+                                                   int32_t enabled);
 
 // Adds trusted roots (PEM, one or more certificates) for `XMPPTLS_TRUST_PKIX`.
 //
@@ -797,6 +842,13 @@ xmpptls_result xmpptls_endpoint_consume_transmit(struct xmpptls_endpoint *ep);
 // # Safety
 // `ep` is a live endpoint; `out` points to writable storage.
 xmpptls_result xmpptls_endpoint_poll_event(struct xmpptls_endpoint *ep, struct xmpptls_event **out);
+
+// Fills `*out` with everything `ev` says (see `xmpptls_event_fields`): one
+// call instead of one per field.
+//
+// # Safety
+// `ev` is a live event; `out` points to writable storage.
+xmpptls_result xmpptls_event_view(const struct xmpptls_event *ev, struct xmpptls_event_fields *out);
 
 // The kind of an event (`XMPPTLS_EVENT_*`); 0 for NULL.
 //

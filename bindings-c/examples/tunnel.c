@@ -61,19 +61,17 @@ static void timers(xmpptls_endpoint *ep, uint64_t now) {
 
 static void show_events(const char *who, xmpptls_endpoint *ep) {
   xmpptls_event *ev;
+  xmpptls_event_fields v;
   while (xmpptls_endpoint_poll_event(ep, &ev) == XMPPTLS_OK) {
-    size_t plen, tlen, w;
-    xmpptls_event_lens(ev, &plen, &tlen);
-    char *peer = malloc(plen + 1), *text = malloc(tlen + 1);
-    xmpptls_event_peer(ev, peer, plen + 1, &w);
-    xmpptls_event_text(ev, text, tlen + 1, &w);
-    switch (xmpptls_event_kind(ev)) {
+    if (xmpptls_event_view(ev, &v) != XMPPTLS_OK) die("event", XMPPTLS_NULL_PARAMETER);
+    const char *peer = v.peer, *text = v.text;
+    switch (v.kind) {
       case XMPPTLS_EVENT_ESTABLISHED: printf("%s: tunnel with %s established\n  report: %s\n", who, peer, text); break;
       case XMPPTLS_EVENT_STANZA: printf("%s: from %s: %s\n", who, peer, text); break;
       case XMPPTLS_EVENT_CLOSED:
         printf("%s: tunnel with %s: %s\n", who, peer, text);
         /* Stanzas the peer never acknowledged come back: resend or report. */
-        for (size_t i = 0; i < xmpptls_event_returned_count(ev); i++) {
+        for (size_t i = 0; i < v.returned_count; i++) {
           const char *s;
           size_t n;
           int maybe_delivered;
@@ -83,8 +81,6 @@ static void show_events(const char *who, xmpptls_endpoint *ep) {
         break;
       default: printf("%s: %s: %s\n", who, peer, text);
     }
-    free(peer);
-    free(text);
     xmpptls_event_free(ev);
   }
 }

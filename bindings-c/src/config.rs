@@ -55,6 +55,8 @@ pub struct xmpptls_endpoint_config {
     limits: LimitSettings,
     versions: TlsVersions,
     key_exchange: KeyExchange,
+    send_offer: bool,
+    enabled: bool,
 }
 
 impl xmpptls_endpoint_config {
@@ -69,6 +71,8 @@ impl xmpptls_endpoint_config {
             limits: LimitSettings::default(),
             versions: TlsVersions::default(),
             key_exchange: KeyExchange::default(),
+            send_offer: true,
+            enabled: true,
         }
     }
 
@@ -88,6 +92,8 @@ impl xmpptls_endpoint_config {
         config.limits = (&self.limits).into();
         config.versions = self.versions;
         config.key_exchange = self.key_exchange;
+        config.send_offer = self.send_offer;
+        config.enabled = self.enabled;
         let inner = xmpptls::Endpoint::new(config).map_err(|e| code(&e))?;
         Ok(xmpptls_endpoint::with_callback(inner, callback, userdata))
     }
@@ -245,6 +251,47 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_key_exchange(
             }
             Err(e) => e,
         })
+    }
+}
+
+/// Whether `<start/>` and `<proceed/>` carry a XEP-0250 offer with our
+/// certificate hash (XTLS §4.2): 1 (the default) or 0; another value is
+/// `XMPPTLS_INVALID_PARAMETER`.
+///
+/// # Safety
+/// `cfg` is live.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_set_send_offer(
+    cfg: *mut xmpptls_endpoint_config,
+    send_offer: i32,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe { with_mut(cfg, |c| set_flag(&mut c.send_offer, send_offer)) }
+}
+
+/// Whether the endpoint accepts tunnels peers start: 1 (the default) or 0
+/// (every `<start/>` is refused; `xmpptls_endpoint_set_enabled` changes it
+/// later); another value is `XMPPTLS_INVALID_PARAMETER`.
+///
+/// # Safety
+/// `cfg` is live.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_set_enabled(
+    cfg: *mut xmpptls_endpoint_config,
+    enabled: i32,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe { with_mut(cfg, |c| set_flag(&mut c.enabled, enabled)) }
+}
+
+/// A C boolean (0 or 1) into `flag`.
+fn set_flag(flag: &mut bool, value: i32) -> xmpptls_result {
+    match value {
+        0 | 1 => {
+            *flag = value == 1;
+            XMPPTLS_OK
+        }
+        _ => XMPPTLS_INVALID_PARAMETER,
     }
 }
 

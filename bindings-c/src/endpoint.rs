@@ -103,7 +103,9 @@ impl xmpptls_endpoint {
 /// owns its data: it outlives the endpoint and may be read from any thread.
 pub struct xmpptls_event {
     kind: u32,
+    /// The peer's JID, followed by a NUL (lent by `xmpptls_event_view`).
     peer: String,
+    /// The text, followed by a NUL (lent by `xmpptls_event_view`).
     text: String,
     /// `XMPPTLS_CLOSE_*` for a closed tunnel, 0 otherwise.
     close_reason: u32,
@@ -568,13 +570,17 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_event(
             if let Some((bare, pin)) = ev.pinned_on_first_use() {
                 e.pinned(bare, pin);
             }
+            let mut text = match &ev.summary {
+                Some(s) => s.report.to_json(),
+                None => ev.text,
+            };
+            text.push('\0');
+            let mut peer = ev.peer;
+            peer.push('\0');
             let event = xmpptls_event {
                 kind: ev.kind.code(),
-                text: match &ev.summary {
-                    Some(s) => s.report.to_json(),
-                    None => ev.text,
-                },
-                peer: ev.peer,
+                text,
+                peer,
                 close_reason: ev.close.map_or(0, Named::code),
                 error_code: ev.error_code,
                 waited: ev.waited.map_or(0, Named::code),
@@ -583,6 +589,77 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_event(
             set(out, Box::into_raw(Box::new(event)))
         })
     }
+}
+
+impl xmpptls_event {
+    /// The peer's JID, without the NUL kept for C.
+    fn peer(&self) -> &str {
+        self.peer.strip_suffix('\0').unwrap_or(&self.peer)
+    }
+
+    /// The text, without the NUL kept for C.
+    fn text(&self) -> &str {
+        self.text.strip_suffix('\0').unwrap_or(&self.text)
+    }
+}
+
+/// Everything an event says, in one struct whose strings are borrowed from
+/// the event: reading an event is `xmpptls_endpoint_poll_event`,
+/// `xmpptls_event_view`, `xmpptls_event_free`. The pointers stay valid
+/// until the event is freed; `peer` and `text` are NUL-terminated.
+#[repr(C)]
+pub struct xmpptls_event_fields {
+    /// `XMPPTLS_EVENT_*`.
+    pub kind: u32,
+    /// The peer's full JID (NUL-terminated).
+    pub peer: *const c_char,
+    /// Length of `peer` without the NUL.
+    pub peer_len: usize,
+    /// The report JSON for `ESTABLISHED`, the stanza for `STANZA`, the
+    /// reason otherwise (NUL-terminated).
+    pub text: *const c_char,
+    /// Length of `text` without the NUL.
+    pub text_len: usize,
+    /// `XMPPTLS_CLOSE_*` for `CLOSED`, 0 otherwise.
+    pub close_reason: u32,
+    /// The error code of a rejected stanza or of a close by error, 0 otherwise.
+    pub error_code: u32,
+    /// `XMPPTLS_WAIT_*` for a close by timeout, 0 otherwise.
+    pub waited: u32,
+    /// How many stanzas a `CLOSED` event hands back (`xmpptls_event_returned`
+    /// lends each).
+    pub returned_count: usize,
+}
+
+/// Fills `*out` with everything `ev` says (see `xmpptls_event_fields`): one
+/// call instead of one per field.
+///
+/// # Safety
+/// `ev` is a live event; `out` points to writable storage.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_event_view(
+    ev: *const xmpptls_event,
+    out: *mut xmpptls_event_fields,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        let Some(e) = (unsafe { ev.as_ref() }) else {
+            return XMPPTLS_NULL_PARAMETER;
+        };
+        let view = xmpptls_event_fields {
+            kind: e.kind,
+            peer: e.peer.as_ptr().cast(),
+            peer_len: e.peer().len(),
+            text: e.text.as_ptr().cast(),
+            text_len: e.text().len(),
+            close_reason: e.close_reason,
+            error_code: e.error_code,
+            waited: e.waited,
+            returned_count: e.returned.len(),
+        };
+        // SAFETY: per the function's contract (checked for NULL by `set`).
+        unsafe { set(out, view) }
+    })
 }
 
 /// A field of an event, or `default` for NULL (panics caught).
@@ -635,8 +712,8 @@ pub unsafe extern "C" fn xmpptls_event_lens(
         }
         // SAFETY: both checked non-NULL above.
         unsafe {
-            set(peer_len, e.peer.len());
-            set(text_len, e.text.len())
+            set(peer_len, e.peer().len());
+            set(text_len, e.text().len())
         }
     })
 }
@@ -655,7 +732,7 @@ pub unsafe extern "C" fn xmpptls_event_peer(
     guard(|| {
         // SAFETY: per the function's contract.
         match unsafe { ev.as_ref() } {
-            Some(e) => unsafe { write_out(e.peer.as_bytes(), buf.cast(), len, written) },
+            Some(e) => unsafe { write_out(e.peer().as_bytes(), buf.cast(), len, written) },
             None => XMPPTLS_NULL_PARAMETER,
         }
     })
@@ -676,7 +753,7 @@ pub unsafe extern "C" fn xmpptls_event_text(
     guard(|| {
         // SAFETY: per the function's contract.
         match unsafe { ev.as_ref() } {
-            Some(e) => unsafe { write_out(e.text.as_bytes(), buf.cast(), len, written) },
+            Some(e) => unsafe { write_out(e.text().as_bytes(), buf.cast(), len, written) },
             None => XMPPTLS_NULL_PARAMETER,
         }
     })
@@ -704,7 +781,7 @@ pub unsafe extern "C" fn xmpptls_event_text_ptr(
         // SAFETY: both checked non-NULL.
         unsafe {
             set(data, e.text.as_ptr().cast());
-            set(len, e.text.len())
+            set(len, e.text().len())
         }
     })
 }

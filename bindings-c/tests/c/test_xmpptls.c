@@ -236,6 +236,16 @@ static int test_deadlines_keepalive_and_returned_stanzas(void) {
   CHECK(maybe == 0 && memmem(data, len, "are you there?", 14) != NULL);
   CHECK(memmem(data, len, "to='" JULIET "'", strlen(JULIET) + 5) != NULL);
   CHECK(xmpptls_event_returned(ev, 1, &data, &len, &maybe) == XMPPTLS_INVALID_PARAMETER);
+  /* The same event read in one call. */
+  xmpptls_event_fields v;
+  memset(&v, 0, sizeof v);
+  CHECK(xmpptls_event_view(ev, &v) == XMPPTLS_OK);
+  CHECK(v.kind == XMPPTLS_EVENT_CLOSED && v.close_reason == XMPPTLS_CLOSE_TIMEOUT);
+  CHECK(v.waited == XMPPTLS_WAIT_PROCEED && v.error_code == 0 && v.returned_count == 1);
+  CHECK(v.peer_len == strlen(JULIET) && !strcmp(v.peer, JULIET) && v.peer[v.peer_len] == '\0');
+  CHECK(v.text_len > 0 && v.text_len == strlen(v.text));
+  CHECK(xmpptls_event_view(NULL, &v) == XMPPTLS_NULL_PARAMETER);
+  CHECK(xmpptls_event_view(ev, NULL) == XMPPTLS_NULL_PARAMETER);
   xmpptls_event_free(ev);
   CHECK(xmpptls_event_close_reason(NULL) == 0 && xmpptls_event_returned_count(NULL) == 0);
   CHECK(xmpptls_endpoint_poll_timeout(romeo, &deadline) == XMPPTLS_EMPTY);
@@ -292,6 +302,69 @@ static xmpptls_endpoint *with_key_exchange(const char *jid, uint32_t kx) {
     ep = NULL;
   xmpptls_endpoint_config_free(cfg);
   return ep;
+}
+
+/* An endpoint from a configuration with one setting changed. */
+static xmpptls_endpoint *configured(const char *jid, int versions, int send_offer, int enabled) {
+  xmpptls_endpoint_config *cfg = NULL;
+  xmpptls_endpoint *ep = NULL;
+  if (xmpptls_endpoint_config_new(jid, &cfg) != XMPPTLS_OK) return NULL;
+  if ((versions && xmpptls_endpoint_config_set_versions(cfg, (uint32_t)versions) != XMPPTLS_OK) ||
+      xmpptls_endpoint_config_set_trust(cfg, XMPPTLS_TRUST_OFFER) != XMPPTLS_OK ||
+      xmpptls_endpoint_config_set_send_offer(cfg, send_offer) != XMPPTLS_OK ||
+      xmpptls_endpoint_config_set_enabled(cfg, enabled) != XMPPTLS_OK ||
+      xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &ep) != XMPPTLS_OK)
+    ep = NULL;
+  xmpptls_endpoint_config_free(cfg);
+  return ep;
+}
+
+/* Every setting of the configuration reaches the core (issue 23): versions,
+ * the XEP-0250 offer, accepting starts. Trust, identity, roots, pins, key
+ * exchange and limits have their own tests. */
+static int test_every_setting_reaches_the_core(void) {
+  xmpptls_endpoint *romeo = configured(ROMEO, XMPPTLS_VERSIONS_TLS12_ONLY, 1, 1);
+  xmpptls_endpoint *juliet = configured(JULIET, 0, 1, 1);
+  CHECK(romeo && juliet);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == 0);
+  char *peer, *text;
+  CHECK(next_event(romeo, &peer, &text) == XMPPTLS_EVENT_ESTABLISHED);
+  CHECK(strstr(text, "\"TLSv1.2\"") != NULL);
+  free(peer);
+  free(text);
+  xmpptls_endpoint_free(romeo);
+  xmpptls_endpoint_free(juliet);
+
+  for (int offer = 0; offer <= 1; offer++) {
+    const char *data = NULL;
+    size_t len = 0;
+    romeo = configured(ROMEO, 0, offer, 1);
+    CHECK(romeo && xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+    CHECK(xmpptls_endpoint_peek_transmit(romeo, &data, &len) == XMPPTLS_OK);
+    CHECK((memmem(data, len, "<offer", 6) != NULL) == offer);
+    xmpptls_endpoint_free(romeo);
+  }
+
+  /* Starts refused: the opener's tunnel ends. */
+  romeo = configured(ROMEO, 0, 1, 1);
+  juliet = configured(JULIET, 0, 1, 0);
+  CHECK(romeo && juliet);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == -1 && pump_error == XMPPTLS_ERR_DISABLED); /* and her refusal reached romeo */
+  CHECK(next_event(romeo, &peer, &text) == XMPPTLS_EVENT_CLOSED);
+  free(peer);
+  free(text);
+  CHECK(xmpptls_endpoint_tunnel_count(juliet) == 0);
+  xmpptls_endpoint_config *cfg = NULL;
+  CHECK(xmpptls_endpoint_config_new(ROMEO, &cfg) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_config_set_send_offer(cfg, 2) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_endpoint_config_set_enabled(cfg, -1) == XMPPTLS_INVALID_PARAMETER);
+  CHECK(xmpptls_endpoint_config_set_enabled(NULL, 1) == XMPPTLS_NULL_PARAMETER);
+  xmpptls_endpoint_config_free(cfg);
+  xmpptls_endpoint_free(romeo);
+  xmpptls_endpoint_free(juliet);
+  return 0;
 }
 
 /* Post-quantum settings: a classical peer still connects (X25519, an info
@@ -661,6 +734,11 @@ static int test_borrowed_views(void) {
   const char *pass = "\"verdict\":\"pass\"";
   CHECK(len > 0 && data[0] == '{' && memmem(data, len, pass, strlen(pass)) != NULL);
   CHECK(xmpptls_event_text_ptr(NULL, &data, &len) == XMPPTLS_NULL_PARAMETER);
+  /* The view lends the same text, NUL-terminated, and the peer. */
+  xmpptls_event_fields v;
+  CHECK(xmpptls_event_view(ev, &v) == XMPPTLS_OK && v.kind == XMPPTLS_EVENT_ESTABLISHED);
+  CHECK(v.text == data && v.text_len == len && v.text[len] == '\0');
+  CHECK(!strcmp(v.peer, JULIET) && v.returned_count == 0 && v.close_reason == 0);
   xmpptls_event_free(ev);
   xmpptls_endpoint_free(romeo);
   xmpptls_endpoint_free(juliet);
@@ -1084,6 +1162,7 @@ int main(int argc, char **argv) {
   RUN(test_limits_and_start_gate);
   RUN(test_report_json_in_established_event);
   RUN(test_post_quantum);
+  RUN(test_every_setting_reaches_the_core);
   RUN(test_simultaneous_start);
   RUN(test_bad_input_and_null_arguments);
   RUN(test_evaluate_a_connection_made_by_another_stack);
