@@ -14,23 +14,37 @@
 # OUT/swift/           XmppTls.swift, XmppTlsCore.swift, xmpptlsFFI.h, xmpptls_coreFFI.h
 # OUT/python/xmpptls/  __init__.py, slixmpp.py, xmpptls_mobile.py, xmpptls_core.py, the library
 # OUT/swift-package/   a SwiftPM package (Package.swift) around the above
+#
+# The library is a release build (what the jar, the wheel and the Swift
+# package ship; PROFILE=debug for a debug one). The package scripts
+# (package-jvm.sh, package-python.sh, ...) run this script themselves:
+# each artifact is one command. Only the folders listed above are replaced,
+# so artifacts made earlier in OUT stay.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-target/mobile}"
-profile="${PROFILE:-debug}"
-flag=""
-[ "$profile" = release ] && flag="--release"
+profile="${PROFILE:-release}"
+case "$profile" in
+  release) flag=--release ;;
+  debug) flag="" ;;
+  *) echo "PROFILE is release or debug, not $profile" >&2; exit 2 ;;
+esac
 
-cargo build -q $flag -p xmpptls-mobile -p uniffi-bindgen
+cargo build -q --locked $flag -p xmpptls-mobile
+# The generator is a build tool: a debug build is fast enough and shared.
+cargo build -q --locked -p uniffi-bindgen
 lib="target/$profile/libxmpptls_mobile.so"
-bindgen="target/$profile/uniffi-bindgen"
-rm -rf "$out"
+bindgen="target/debug/uniffi-bindgen"
+rm -rf "$out/lib" "$out/kotlin" "$out/swift" "$out/python" "$out/swift-package"
 mkdir -p "$out/lib" "$out/python/xmpptls"
 cp "$lib" "target/$profile/libxmpptls_mobile.a" "$out/lib/"
 for lang in kotlin swift python; do
   "$bindgen" generate --library "$lib" --language "$lang" \
     --out-dir "$out/$lang" --no-format
 done
+# The error type in each language's own shape (Kotlin: `code` on the base
+# class and a readable message; Swift: lowerCamelCase cases).
+python3 scripts/lib/polish-bindings.py "$out"
 # A Python package: the module, the library beside it, and a re-export.
 mv "$out/python/xmpptls_mobile.py" "$out/python/xmpptls_core.py" "$out/python/xmpptls/"
 cp "$lib" "$out/python/xmpptls/"

@@ -36,6 +36,9 @@ install -m 755 "$target/libxmpptls_c.so" "$prefix/lib/libxmpptls.so.$version"
 ln -sf "libxmpptls.so.$version" "$prefix/lib/libxmpptls.so.$major"
 ln -sf "libxmpptls.so.$major" "$prefix/lib/libxmpptls.so"
 install -m 644 "$target/libxmpptls_c.a" "$prefix/lib/libxmpptls.a"
+# A release build has no debug information of its own, but the standard
+# library's objects inside the static library do (37.6 -> 25.2 MB without).
+[ "$profile" = release ] && strip --strip-debug "$prefix/lib/libxmpptls.a"
 # valgrind suppressions for the reports ring's assembly causes (see the file).
 install -m 644 bindings-c/valgrind/xmpptls.supp "$prefix/share/xmpptls/xmpptls.supp"
 cat > "$prefix/lib/pkgconfig/xmpptls.pc" <<PC

@@ -54,8 +54,10 @@ done
 
 # classes.jar: the same generated bindings as the JVM jar, without the
 # desktop library (JNA loads the .so from the APK's lib/<abi>/).
+# shellcheck source=scripts/pom.sh
+. scripts/pom.sh
 [ -f "$out/kotlin/im/xmpptls/xmpptls_mobile.kt" ] || scripts/gen-mobile.sh "$out" >/dev/null
-"$kotlin_home/bin/kotlinc" -nowarn "$out"/kotlin/im/xmpptls/*.kt "$out"/kotlin/im/xmpptls/core/*.kt \
+"$kotlin_home/bin/kotlinc" -nowarn "${kotlin_flags[@]}" "$out"/kotlin/im/xmpptls/*.kt "$out"/kotlin/im/xmpptls/core/*.kt \
   -cp "$jna" -d "$work/classes" 2>&1 | tail -30
 jar --create --file "$work/aar/classes.jar" -C "$work/classes" .
 
@@ -77,8 +79,6 @@ PRO
 aar="$out/android/xmpptls-android-$version.aar"
 rm -f "$aar"
 (cd "$work/aar" && jar --create --no-manifest --file "$OLDPWD/$aar" AndroidManifest.xml classes.jar proguard.txt R.txt jni)
-# shellcheck source=scripts/pom.sh
-. scripts/pom.sh
 write_pom "$out/android/xmpptls-android-$version.pom" xmpptls-android aar "$version" \
-  net.java.dev.jna:jna:5.13.0:aar
+  net.java.dev.jna:jna:5.13.0:aar "$kotlin_stdlib"
 echo "AAR in $aar (ABIs: $(ls "$work/aar/jni" | tr '\n' ' '))"

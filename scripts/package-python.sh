@@ -2,7 +2,7 @@
 # The Python package, as a wheel or an sdist, built with the standard
 # library only (no network, no build tools from PyPI).
 #
-#   scripts/package-python.sh [OUT]           a wheel (after gen-mobile.sh; default OUT target/mobile)
+#   scripts/package-python.sh [OUT]           a wheel (default OUT target/mobile)
 #   scripts/package-python.sh --sdist [OUT]   an sdist that pip builds from source with cargo
 #
 # The wheel: the generated package (both uniffi modules, __init__.py with
@@ -50,6 +50,8 @@ TOML
   exit 0
 fi
 
+# The release library and the bindings (PROFILE=debug for a debug library).
+scripts/gen-mobile.sh "$out" >/dev/null
 stage="$out/wheel-stage"
 rm -rf "$stage" "$out"/wheel/*.whl && mkdir -p "$stage"
 cp -r "$out/python/xmpptls" "$stage/"

@@ -54,7 +54,7 @@ for t in "$ios" "${sims[@]}" "${macs[@]}"; do
   cargo build --locked --release -p xmpptls-mobile --target "$t"
 done
 # The bindings (generated from the host library: they do not depend on it).
-[ -f "$out/swift/xmpptlsFFI.h" ] || PROFILE=release scripts/gen-mobile.sh "$out" >/dev/null
+[ -f "$out/swift/xmpptlsFFI.h" ] || scripts/gen-mobile.sh "$out" >/dev/null
 work="$out/xcframework-work"
 rm -rf "$work" "$out/XmppTlsFFI.xcframework"
 mkdir -p "$work/ios" "$work/sim" "$work/mac"
