@@ -114,13 +114,17 @@ fi
 # The test project: its dependencies (setup.sh) plus the packed package.
 (cd bindings-wasm/tests && npm install --silent --no-audit --no-fund --no-save "$tarball" >/dev/null 2>&1) \
   || echo "not ok - install the package into bindings-wasm/tests" >> "$log"
-# TypeScript: typical use of every export type-checks in strict mode.
-if tsc_out=$(cd bindings-wasm/tests && npx --no-install tsc -p types/tsconfig.json 2>&1); then
-  echo "ok - TypeScript declarations type-check (tsc --strict)" >> "$log"
-else
-  printf '%s\n' "$tsc_out" >&2
-  echo "not ok - TypeScript declarations type-check (tsc --strict)" >> "$log"
-fi
+# TypeScript: typical use of every export type-checks in strict mode, with
+# the package's own declarations checked too (no skipLibCheck), both in a
+# browser configuration (lib dom) and a Node-only one (@types/node, no dom).
+for config in tsconfig.json:browser tsconfig.node.json:node; do
+  if tsc_out=$(cd bindings-wasm/tests && npx --no-install tsc -p "types/${config%%:*}" 2>&1); then
+    echo "ok - TypeScript declarations type-check (tsc --strict, no skipLibCheck, ${config##*:} config)" >> "$log"
+  else
+    printf '%s\n' "$tsc_out" >&2
+    echo "not ok - TypeScript declarations type-check (tsc --strict, no skipLibCheck, ${config##*:} config)" >> "$log"
+  fi
+done
 (cd bindings-wasm/tests && node --experimental-websocket --test --test-reporter=tap \
    node/api.test.mjs node/adapter.test.mjs node/vectors.test.mjs node/prosody.test.mjs node/readme.test.mjs \
    browser/browser.test.mjs 2>&1) \

@@ -22,6 +22,21 @@ export interface XtlsEventDetails {
   error: { type: "error"; error: XmppTlsError | Error };
 }
 
+/**
+ * Listener options, as the DOM's `AddEventListenerOptions`: declared here so
+ * that a Node-only TypeScript configuration (`@types/node`, no "dom" lib)
+ * type-checks the package.
+ */
+export interface XtlsListenerOptions {
+  capture?: boolean;
+  once?: boolean;
+  passive?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A listener for any event type, as the DOM's `EventListenerOrEventListenerObject`. */
+export type XtlsListener = ((event: Event) => void) | { handleEvent(event: Event): void };
+
 /** A tunnel event as a DOM event: `type` is the event's, `detail` the event. */
 export class XtlsEvent<D = XtlsEventDetails[keyof XtlsEventDetails]> extends Event {
   readonly detail: D;
@@ -57,22 +72,22 @@ export class XtlsAttachment extends EventTarget {
   addEventListener<K extends keyof XtlsEventDetails>(
     type: K,
     listener: (event: XtlsEvent<XtlsEventDetails[K]>) => void,
-    options?: boolean | AddEventListenerOptions,
+    options?: boolean | XtlsListenerOptions,
   ): void;
   addEventListener(
     type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
+    listener: XtlsListener | null,
+    options?: boolean | XtlsListenerOptions,
   ): void;
   removeEventListener<K extends keyof XtlsEventDetails>(
     type: K,
     listener: (event: XtlsEvent<XtlsEventDetails[K]>) => void,
-    options?: boolean | EventListenerOptions,
+    options?: boolean | { capture?: boolean },
   ): void;
   removeEventListener(
     type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | EventListenerOptions,
+    listener: XtlsListener | null,
+    options?: boolean | { capture?: boolean },
   ): void;
 }
 

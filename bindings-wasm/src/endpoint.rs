@@ -11,7 +11,9 @@ use xmpptls::api::{
 use xmpptls::{Incoming, KeyExchange, TlsVersions, UnixTime};
 
 use crate::error::{core_error, parse_jid};
-use crate::js::{bool_field, field, object, string_field, to_js, utf8, whole_number};
+use crate::js::{
+    bool_field, field, keys, object, snake_case, string_field, to_js, utf8, whole_number,
+};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ENDPOINT: &str = r#"
@@ -179,19 +181,35 @@ fn limits(obj: &JsValue) -> Result<LimitSettings, JsValue> {
     if !obj.is_object() {
         return Err(crate::error::config_error("limits must be an object"));
     }
-    for key in js_sys::Object::keys(obj.unchecked_ref::<js_sys::Object>()).iter() {
-        let key = key.as_string().unwrap_or_default();
-        let mut snake = String::with_capacity(key.len() + 4);
-        for c in key.chars() {
-            if c.is_ascii_uppercase() {
-                snake.push('_');
-            }
-            snake.push(c.to_ascii_lowercase());
-        }
+    for key in keys(obj) {
         let value = whole_number(obj, &key)?;
-        l.set(&snake, value).map_err(core_error)?;
+        l.set(&snake_case(&key), value).map_err(core_error)?;
     }
     Ok(l)
+}
+
+/// The options' camelCase names, for the error an unknown one gets.
+fn option_names() -> String {
+    let camel: Vec<String> = EndpointSettings::FIELDS
+        .iter()
+        .filter(|f| **f != "jid")
+        .map(|f| {
+            let mut out = String::new();
+            let mut upper = false;
+            for c in f.chars() {
+                if c == '_' {
+                    upper = true;
+                } else if upper {
+                    out.push(c.to_ascii_uppercase());
+                    upper = false;
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        })
+        .collect();
+    camel.join(", ")
 }
 
 fn now() -> UnixTime {
@@ -249,6 +267,17 @@ impl Endpoint {
     #[wasm_bindgen(constructor)]
     pub fn new(jid: &str, options: Option<JsEndpointSettings>) -> Result<Endpoint, JsValue> {
         let o: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        // Every option is a field of the core's settings (the JID is the
+        // first argument): a misspelt one is an error, not a default.
+        for key in keys(&o) {
+            let name = snake_case(&key);
+            if name == "jid" || !EndpointSettings::FIELDS.contains(&name.as_str()) {
+                return Err(crate::error::config_error(format!(
+                    "unknown option \"{key}\": the options are {}",
+                    option_names()
+                )));
+            }
+        }
         let mut settings = EndpointSettings::new(jid);
         if let Some(t) = string_field(&o, "trust")? {
             settings.trust = Some(TrustKind::parse_or_err(&t).map_err(core_error)?);

@@ -18,6 +18,30 @@ pub(crate) fn field(obj: &JsValue, key: &str) -> Option<JsValue> {
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
+/// The snake_case form of a camelCase option name (`ackTimeoutSecs` is
+/// `ack_timeout_secs`), the core's spelling.
+pub(crate) fn snake_case(key: &str) -> String {
+    let mut snake = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            snake.push('_');
+        }
+        snake.push(c.to_ascii_lowercase());
+    }
+    snake
+}
+
+/// The keys of an object (none for another value).
+pub(crate) fn keys(obj: &JsValue) -> Vec<String> {
+    if !obj.is_object() {
+        return Vec::new();
+    }
+    js_sys::Object::keys(obj.unchecked_ref::<js_sys::Object>())
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect()
+}
+
 /// A string field; a value of another type is an error.
 pub(crate) fn string_field(obj: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
     field(obj, key)

@@ -52,6 +52,30 @@ test("tunnel: TLS 1.3 only in the package, and XEP-0250 offers verified", () => 
   assert.equal(info.authentication, "offer");
 });
 
+test("settings: every option reaches the core; an unknown option throws 500", () => {
+  // sendOffer: the XEP-0250 offer is in the start only when asked for.
+  for (const sendOffer of [true, false]) {
+    const ep = endpoint(ROMEO, { trust: "offer", sendOffer });
+    ep.openTunnel(JULIET);
+    assert.equal(ep.pollTransmit().includes("<offer"), sendOffer);
+    ep.free();
+  }
+  // enabled: false refuses starts, and the opener learns it.
+  const romeo = endpoint(ROMEO, { trust: "offer" });
+  const juliet = endpoint(JULIET, { trust: "offer", enabled: false });
+  romeo.openTunnel(JULIET);
+  assert.notDeepEqual(route(romeo, juliet), []);
+  assert.ok(events(romeo).some((e) => e.type === "closed"));
+  assert.equal(juliet.tunnelCount, 0);
+  // rootsPem: PKIX without roots is a configuration error; with them, not.
+  assert.throws(() => endpoint(ROMEO, { trust: "pkix" }), (e) => e instanceof XmppTlsError && e.code === 500);
+  endpoint(ROMEO, { trust: "pkix", rootsPem: generateIdentity(JULIET).chainPem }).free();
+  // A misspelt option is an error, never a default.
+  assert.throws(() => endpoint(ROMEO, { sendoffer: false }),
+    (e) => e instanceof XmppTlsError && e.code === 500 && /unknown option "sendoffer".*sendOffer/.test(e.message));
+  assert.throws(() => endpoint(ROMEO, { jid: ROMEO }), (e) => e.code === 500);
+});
+
 test("post-quantum: keyExchange settings, a classical peer, and the finding", () => {
   assert.throws(() => endpoint(ROMEO, { keyExchange: "quantum" }), (e) => e.code === 501);
   // A classical peer (an older libxmpptls): X25519, graded with an info finding.

@@ -90,6 +90,22 @@ pub struct EndpointSettings {
 }
 
 impl EndpointSettings {
+    /// Every field's name (snake_case), for bindings that take settings by
+    /// name (the npm package's options object): a name not listed is an
+    /// error there, never a setting silently ignored.
+    pub const FIELDS: &'static [&'static str] = &[
+        "jid",
+        "trust",
+        "identity",
+        "roots_pem",
+        "pins_json",
+        "versions",
+        "key_exchange",
+        "send_offer",
+        "enabled",
+        "limits",
+    ];
+
     /// The defaults for `jid`.
     pub fn new(jid: &str) -> Self {
         EndpointSettings {
@@ -140,5 +156,28 @@ impl EndpointSettings {
     /// The endpoint.
     pub fn build(&self) -> Result<Endpoint, Error> {
         Endpoint::new(self.config()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EndpointSettings;
+
+    #[test]
+    fn field_names_are_every_field() {
+        // A new field breaks this destructuring: add it to FIELDS too.
+        let EndpointSettings {
+            jid: _,
+            trust: _,
+            identity: _,
+            roots_pem: _,
+            pins_json: _,
+            versions: _,
+            key_exchange: _,
+            send_offer: _,
+            enabled: _,
+            limits: _,
+        } = EndpointSettings::new("romeo@montague.lit/orchard");
+        assert_eq!(EndpointSettings::FIELDS.len(), 10);
     }
 }
