@@ -161,10 +161,11 @@ if [ ! -d bindings-wasm/tests/node_modules/@xmpp/client ] || [ bindings-wasm/tes
 fi
 
 # Python test tools: pytest for the Python bindings, slixmpp for the
-# clients of scripts/bench-prosody.sh.
-if ! python3 -c 'import pytest, slixmpp' 2>/dev/null; then
-  say "installing pytest and slixmpp"
-  python3 -m pip install -q --root-user-action=ignore "pytest==9.2.0" "slixmpp==1.17.0"
+# clients of scripts/bench-prosody.sh, mypy for the Python README's
+# examples (checked with --strict against the installed wheel).
+if ! python3 -c 'import pytest, slixmpp, mypy' 2>/dev/null || [ "$(python3 -m mypy --version | awk '{print $2}')" != 2.4.1 ]; then
+  say "installing pytest, slixmpp and mypy"
+  python3 -m pip install -q --root-user-action=ignore "pytest==9.2.0" "slixmpp==1.17.0" "mypy==2.4.1"
 fi
 
 # Swift for the Swift bindings' tests: this Debian has none, trixie's

@@ -10,11 +10,11 @@
 #           6.0.3 (Debian trixie's, in a chroot: scripts/swift.sh), and the
 #           same package with a stale checksum refused.
 # Then, as users of each package: the Kotlin blocks of the JVM and Android
-# READMEs compiled against the jar and run; the Android AAR's layout
+# READMEs compiled against the jar (kotlinc -Werror) and run; the Android AAR's layout
 # (scripts/package-android.sh, from a stand-in library: no NDK here); the
 # Python wheel and the sdist (built by cargo through its own backend)
 # installed with pip into fresh venvs, and the Python README's blocks run
-# there; the Swift README's blocks as XCTest cases; Package.swift read by
+# there and checked with mypy --strict; the Swift README's blocks as XCTest cases; Package.swift read by
 # SwiftPM with and without an XCFramework beside it; the XCFramework
 # script's headers layout.
 # Prints "ok - …"/"not ok - …" per test and a closing "N passed, N failed".
@@ -33,12 +33,22 @@ echo "ok - generate bindings" | tee -a "$log"
 # as an application would: the jar and JNA on the class path, nothing else
 # (JNA finds the library inside the jar).
 jar="$out/kotlin-tests.jar"
-if scripts/package-jvm.sh "$out" >/dev/null && "$kotlin_home/bin/kotlinc" -nowarn bindings-mobile/tests/kotlin/*.kt \
+if scripts/package-jvm.sh "$out" >/dev/null && scripts/check-size.sh jar "$out/xmpptls-jvm.jar" | tee -a "$log" \
+   && "$kotlin_home/bin/kotlinc" -nowarn bindings-mobile/tests/kotlin/*.kt \
      -cp "$out/xmpptls-jvm.jar:$jna:$kotlin_home/lib/kotlin-test.jar" -d "$jar" 2>&1 | tail -30; then
   java -cp "$jar:$out/xmpptls-jvm.jar:$jna:$kotlin_home/lib/kotlin-stdlib.jar:$kotlin_home/lib/kotlin-test.jar" \
     XmppTlsTestKt 2>&1 | tee -a "$log" | grep -v '^\s*at ' || true
 else
   echo "not ok - kotlin compilation" | tee -a "$log"
+fi
+
+# The jar's classes carry Kotlin metadata 2.0 (scripts/pom.sh): apps on
+# Kotlin 1.9 and later compile against them.
+mv=$(javap -v -cp "$out/xmpptls-jvm.jar" im.xmpptls.Endpoint 2>/dev/null | grep -o 'mv=\[[0-9,]*\]' | head -1)
+if [ "$mv" = "mv=[2,0,0]" ]; then
+  echo "ok - kotlin: the jar's classes carry Kotlin metadata 2.0.0 (for apps on Kotlin 1.9+)" | tee -a "$log"
+else
+  echo "not ok - kotlin: the jar's classes carry Kotlin metadata ${mv:-none}, not 2.0.0" | tee -a "$log"
 fi
 
 # Kotlin, stale bindings: one recorded checksum changed, the load must fail.
@@ -69,7 +79,7 @@ while read -r block line; do
   kind=$(basename "$(dirname "$block")"); n=$(basename "$block" | cut -d- -f1)
   cp "$block" "$readme/src/Readme_${kind}_$n.kt"
 done <<< "$blocks"
-if "$kotlin_home/bin/kotlinc" -nowarn "$readme"/src/*.kt -cp "$out/xmpptls-jvm.jar:$jna" -d "$readme/readme.jar" 2>&1 | tail -30 \
+if "$kotlin_home/bin/kotlinc" -Werror "$readme"/src/*.kt -cp "$out/xmpptls-jvm.jar:$jna" -d "$readme/readme.jar" 2>&1 | tail -30 \
    && [ -f "$readme/readme.jar" ]; then
   for f in "$readme"/src/*.kt; do
     cls=$(basename "$f" .kt)Kt
@@ -136,7 +146,9 @@ PYTHONPATH="$out/python" python3 -m pytest -q -rA -p no:cacheprovider bindings-m
 # scripts/package-python.sh into a fresh venv (pip, no index, no network),
 # imported with no environment variables, closed with `with`.
 venv=$(mktemp -d)
-if scripts/package-python.sh "$out" >/dev/null && python3 -m venv "$venv" \
+if scripts/package-python.sh "$out" >/dev/null \
+   && scripts/check-size.sh wheel "$(ls "$out"/wheel/xmpptls-*.whl)" | tee -a "$log" \
+   && python3 -m venv "$venv" \
    && "$venv/bin/pip" install -q --no-index "$out"/wheel/xmpptls-*.whl \
    && (cd "$venv" && "$venv/bin/python" -c '
 import xmpptls
@@ -164,6 +176,16 @@ if [ -x "$venv/bin/python" ] && blocks=$(python3 scripts/readme-blocks.py bindin
       echo "not ok - python README block at line $line" | tee -a "$log"
     fi
   done <<< "$blocks"
+  # The same blocks through mypy --strict, as a user's type checker sees
+  # the installed package (its py.typed, __init__.py's declarations).
+  for block in "$venv"/readme/*.python; do cp "$block" "${block%.python}.py"; done
+  if out_mypy=$(cd "$venv/readme" && python3 -m mypy --strict --no-incremental \
+       --python-executable "$venv/bin/python" ./*.py 2>&1); then
+    echo "ok - python README blocks pass mypy --strict" | tee -a "$log"
+  else
+    printf '%s\n' "$out_mypy" >&2
+    echo "not ok - python README blocks pass mypy --strict" | tee -a "$log"
+  fi
 else
   echo "not ok - python README blocks" | tee -a "$log"
 fi
@@ -190,10 +212,11 @@ rm -rf "$venv"
 
 # Swift: the package compiled by a real Swift (Debian trixie's swiftlang in
 # the chroot setup.sh keeps; scripts/swift.sh) and its XCTest suite run
-# against the fresh library. One line per test case.
+# against the fresh library, warnings as errors (the README's blocks are
+# among the cases). One line per test case.
 swift_test() { # PACKAGE (below $out)
   SWIFT_LD_LIBRARY_PATH=/pkg/lib scripts/swift.sh "$out" \
-    sh -c "cd $1 && swift test -Xlinker -L/pkg/lib 2>&1"
+    sh -c "cd $1 && swift test -Xswiftc -warnings-as-errors -Xlinker -L/pkg/lib 2>&1"
 }
 # The Swift README's blocks, each as a test case of the package's suite
 # (its `import XmppTls` lines dropped: the suite imports the module).

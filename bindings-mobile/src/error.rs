@@ -10,7 +10,10 @@ use std::fmt;
 /// never renumbered (an `Int` in Kotlin); `detail` is a sentence for logs.
 ///
 /// Kotlin: `XmppTlsException.Trust(code, detail)`, Swift:
-/// `XmppTlsError.trust(code:detail:)`, Python: `XmppTlsError.Trust`.
+/// `XmppTlsError.trust(code:detail:)`, Python: `XmppTlsError.Trust`; in
+/// each, `code` and `detail` are on the base type too and the message reads
+/// `[code] detail` (scripts/lib/polish-bindings.py and the Python package's
+/// `__init__.py` shape the generated code so).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
 pub enum XmppTlsError {
     /// 1xx: malformed XML, JID, base64, or a payload over a limit.

@@ -117,6 +117,38 @@ fun postQuantumSettings() {
     policy.close()
 }
 
+/** Every EndpointSettings field reaches the core: a setting that were
+ *  accepted and ignored fails here (issue 23). trust, identity, pinsJson,
+ *  keyExchange and limits have their own tests. */
+fun everySettingReachesTheCore() {
+    fun settings(jid: String) = EndpointSettings(jid = jid, trust = TrustMode.OFFER)
+    // versions: TLS 1.2 only on one side negotiates TLS 1.2.
+    Endpoint(settings(ROMEO).copy(versions = TlsVersions.TLS12_ONLY), null).use { romeo ->
+        Endpoint(settings(JULIET), null).use { juliet ->
+            romeo.openTunnel(JULIET)
+            route(romeo, juliet)
+            assertEquals("TLSv1.2", (events(romeo).first() as TunnelEvent.Established).info.tlsVersion)
+        } }
+    // sendOffer: the XEP-0250 offer is in the start only when asked for.
+    for (offer in listOf(true, false)) {
+        Endpoint(settings(ROMEO).copy(sendOffer = offer), null).use { romeo ->
+            romeo.openTunnel(JULIET)
+            assertEquals(offer, romeo.pollTransmit()!!.contains("<offer"))
+        }
+    }
+    // enabled = false: a start is refused, and the opener learns it.
+    Endpoint(settings(ROMEO), null).use { romeo -> Endpoint(settings(JULIET).copy(enabled = false), null).use { juliet ->
+        romeo.openTunnel(JULIET)
+        assertTrue(route(romeo, juliet).isNotEmpty())
+        assertTrue(events(romeo).any { it is TunnelEvent.Closed })
+        assertEquals(0, juliet.tunnelCount())
+    } }
+    // rootsPem: PKIX without roots is a configuration error; with them, not.
+    assertFailsWith<XmppTlsException.Config> { Endpoint(EndpointSettings(jid = ROMEO, trust = TrustMode.PKIX), null) }
+    val root = generateIdentity(JULIET).chainPem
+    Endpoint(EndpointSettings(jid = ROMEO, trust = TrustMode.PKIX, rootsPem = root), null).close()
+}
+
 fun closeEndsTheTunnelOnBothSides() {
     val romeo = endpoint(ROMEO)
     val juliet = endpoint(JULIET)
@@ -382,6 +414,7 @@ fun main() {
         ::tunnelPairHandshakeAndMessages,
         ::trustDefaultsToFirstUse,
         ::postQuantumSettings,
+        ::everySettingReachesTheCore,
         ::closeEndsTheTunnelOnBothSides,
         ::deadlinesKeepaliveAndStanzasHandedBack,
         ::errorsCarryStableCodes,

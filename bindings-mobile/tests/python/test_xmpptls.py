@@ -227,6 +227,54 @@ def test_errors_carry_stable_codes():
     assert e.value.code == 106
 
 
+def test_every_setting_reaches_the_core():
+    """A setting accepted and ignored fails here (issue 23); trust, identity,
+    pins_json, key_exchange and limits have their own tests."""
+    def settings(jid, **kw):
+        return xmpptls.EndpointSettings(jid=jid, trust=xmpptls.TrustMode.OFFER, **kw)
+
+    # versions: TLS 1.2 only on one side negotiates TLS 1.2.
+    romeo = xmpptls.Endpoint(settings(ROMEO, versions=xmpptls.TlsVersions.TLS12_ONLY))
+    juliet = xmpptls.Endpoint(settings(JULIET))
+    romeo.open_tunnel(JULIET)
+    route(romeo, juliet)
+    assert events(romeo)[0].info.tls_version == "TLSv1.2"
+    # send_offer: the XEP-0250 offer is in the start only when asked for.
+    for offer in (True, False):
+        ep = xmpptls.Endpoint(settings(ROMEO, send_offer=offer))
+        ep.open_tunnel(JULIET)
+        assert ("<offer" in ep.poll_transmit()) == offer
+    # enabled=False: a start is refused, and the opener learns it.
+    romeo = xmpptls.Endpoint(settings(ROMEO))
+    juliet = xmpptls.Endpoint(settings(JULIET, enabled=False))
+    romeo.open_tunnel(JULIET)
+    assert route(romeo, juliet)
+    assert any(e.is_CLOSED() for e in events(romeo))
+    assert juliet.tunnel_count() == 0
+    # roots_pem: PKIX without roots is a configuration error; with them, not.
+    with pytest.raises(xmpptls.XmppTlsError.Config):
+        xmpptls.Endpoint(xmpptls.EndpointSettings(jid=ROMEO, trust=xmpptls.TrustMode.PKIX))
+    root = xmpptls.generate_identity(JULIET).chain_pem
+    xmpptls.Endpoint(xmpptls.EndpointSettings(jid=ROMEO, trust=xmpptls.TrustMode.PKIX, roots_pem=root)).close()
+
+
+def test_error_messages_and_declared_variants():
+    """str() reads "[code] detail"; the variants __init__.py declares for
+    type checkers are exactly the generated ones."""
+    import ast
+    import inspect
+
+    with pytest.raises(xmpptls.XmppTlsError) as e:
+        endpoint(ROMEO).open_tunnel("not a jid@@/")
+    assert str(e.value) == f"[{e.value.code}] {e.value.detail}" and e.value.code == 101
+    runtime = {n for n, v in vars(xmpptls.XmppTlsError).items()
+               if isinstance(v, type) and issubclass(v, xmpptls.XmppTlsError)}
+    tree = ast.parse(inspect.getsource(xmpptls))
+    declared = {c.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef) and node.name == "XmppTlsError"
+                for c in node.body if isinstance(c, ast.ClassDef)}
+    assert declared == runtime and len(runtime) == 6
+
+
 def test_identity_check():
     der = xmpptls.certificates_from_pem(xmpptls.generate_identity("capulet.lit").chain_pem)[0]
     m = xmpptls.check_identity(der, "capulet.lit", xmpptls.Service.XMPP_SERVER, False)

@@ -31,13 +31,8 @@ private func stableName<T>(_ value: T) -> String {
 }
 
 private func errorCode(_ e: Error) -> Int {
-    switch e as? XmppTlsError {
-    case let .Input(code, _), let .Protocol(code, _), let .Tls(code, _), let .Trust(code, _),
-         let .Limit(code, _), let .Config(code, _):
-        return Int(code)
-    case .none:
-        return -1
-    }
+    guard let e = e as? XmppTlsError else { return -1 }
+    return Int(e.code)
 }
 
 private let services: [String: Service] = ["xmpp-client": .xmppClient, "xmpp-server": .xmppServer]

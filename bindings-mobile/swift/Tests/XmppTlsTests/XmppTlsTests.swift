@@ -134,6 +134,38 @@ final class XmppTlsTests: XCTestCase {
         XCTAssertEqual(try policy.evaluate(peer: "x", negotiated: n).verdict, .fail)
     }
 
+    /// Every EndpointSettings field reaches the core: a setting accepted and
+    /// ignored fails here (issue 23). trust, identity, pinsJson, keyExchange
+    /// and limits have their own tests.
+    func testEverySettingReachesTheCore() throws {
+        // versions: TLS 1.2 only on one side negotiates TLS 1.2.
+        var romeo = try Endpoint(settings: EndpointSettings(jid: romeoJid, trust: .offer, versions: .tls12Only), pins: nil)
+        var juliet = try Endpoint(settings: EndpointSettings(jid: julietJid, trust: .offer), pins: nil)
+        try romeo.openTunnel(peer: julietJid)
+        route(romeo, juliet)
+        guard case let .established(_, info) = events(romeo).first else { return XCTFail("not established") }
+        XCTAssertEqual(info.tlsVersion, "TLSv1.2")
+        // sendOffer: the XEP-0250 offer is in the start only when asked for.
+        for offer in [true, false] {
+            let ep = try Endpoint(settings: EndpointSettings(jid: romeoJid, trust: .offer, sendOffer: offer), pins: nil)
+            try ep.openTunnel(peer: julietJid)
+            XCTAssertEqual(ep.pollTransmit()?.contains("<offer"), offer)
+        }
+        // enabled = false: a start is refused, and the opener learns it.
+        romeo = try Endpoint(settings: EndpointSettings(jid: romeoJid, trust: .offer), pins: nil)
+        juliet = try Endpoint(settings: EndpointSettings(jid: julietJid, trust: .offer, enabled: false), pins: nil)
+        try romeo.openTunnel(peer: julietJid)
+        XCTAssertFalse(route(romeo, juliet).isEmpty)
+        XCTAssertTrue(events(romeo).contains { if case .closed = $0 { return true }; return false })
+        XCTAssertEqual(juliet.tunnelCount(), 0)
+        // rootsPem: PKIX without roots is a configuration error; with them, not.
+        XCTAssertThrowsError(try Endpoint(settings: EndpointSettings(jid: romeoJid, trust: .pkix), pins: nil)) { e in
+            XCTAssertEqual((e as? XmppTlsError)?.code, 500)
+        }
+        let root = try generateIdentity(jid: julietJid).chainPem
+        XCTAssertNoThrow(try Endpoint(settings: EndpointSettings(jid: romeoJid, trust: .pkix, rootsPem: root), pins: nil))
+    }
+
     func testCloseEndsTheTunnelOnBothSides() throws {
         let romeo = try endpoint(romeoJid)
         let juliet = try endpoint(julietJid)
@@ -147,7 +179,7 @@ final class XmppTlsTests: XCTestCase {
         XCTAssertEqual(peerReason, .peer)
         XCTAssertNil(try romeo.tunnelState(peer: julietJid))
         XCTAssertThrowsError(try romeo.send(peer: julietJid, stanza: message("late"))) { e in
-            guard case let XmppTlsError.Protocol(code, _) = e else { return XCTFail("\(e)") }
+            guard case let XmppTlsError.protocol(code, _) = e else { return XCTFail("\(e)") }
             XCTAssertEqual(code, 201)
         }
     }
@@ -183,14 +215,14 @@ final class XmppTlsTests: XCTestCase {
     func testErrorsCarryStableCodes() throws {
         let romeo = try endpoint(romeoJid)
         XCTAssertThrowsError(try romeo.openTunnel(peer: "not a jid@@/")) { e in
-            guard case let XmppTlsError.Input(code, _) = e else { return XCTFail("\(e)") }
+            guard case let XmppTlsError.input(code, _) = e else { return XCTFail("\(e)") }
             XCTAssertEqual(code, 101)
         }
         XCTAssertFalse(try romeo.handleIncoming(
             stanza: "<message from='\(julietJid)' to='\(romeoJid)'><body>hi</body></message>"))
         let pinned = try endpoint(romeoJid, trust: .pinned)
         XCTAssertThrowsError(try pinned.openTunnel(peer: julietJid)) { e in
-            guard case let XmppTlsError.Trust(code, _) = e else { return XCTFail("\(e)") }
+            guard case let XmppTlsError.trust(code, _) = e else { return XCTFail("\(e)") }
             XCTAssertEqual(code, 301)
         }
     }
@@ -257,7 +289,7 @@ final class XmppTlsTests: XCTestCase {
         try other.openTunnel(peer: julietJid)
         let refused = route(other, juliet2)
         XCTAssertEqual(refused.count, 1)
-        guard case .Trust = refused[0] else { return XCTFail("\(refused)") }
+        guard case .trust = refused[0] else { return XCTFail("\(refused)") }
     }
 
     func testServerCheckAndReportFields() throws {
@@ -298,7 +330,7 @@ final class XmppTlsTests: XCTestCase {
         policy.setAllowedAuth(methods: [.offer, .pkix])
         XCTAssertFalse(try codes(offered).contains("auth-method-not-allowed"))
         XCTAssertThrowsError(try policy.denySuite(name: "TLS_NO_SUCH")) { e in
-            guard case let XmppTlsError.Config(code, _) = e else { return XCTFail("\(e)") }
+            guard case let XmppTlsError.config(code, _) = e else { return XCTFail("\(e)") }
             XCTAssertEqual(code, 501)
         }
         XCTAssertEqual(Policy(preset: .xtls).name(), "xtls")
