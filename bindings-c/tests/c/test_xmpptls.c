@@ -323,12 +323,29 @@ static xmpptls_endpoint *configured(const char *jid, int versions, int send_offe
  * the XEP-0250 offer, accepting starts. Trust, identity, roots, pins, key
  * exchange and limits have their own tests. */
 static int test_every_setting_reaches_the_core(void) {
-  xmpptls_endpoint *romeo = configured(ROMEO, XMPPTLS_VERSIONS_TLS12_ONLY, 1, 1);
-  xmpptls_endpoint *juliet = configured(JULIET, 0, 1, 1);
+  /* A configuration left as made: trust on first use, the core's default
+   * in every runtime (the peer's key is pinned as new). */
+  xmpptls_endpoint_config *defaults = NULL;
+  xmpptls_endpoint *romeo = NULL, *juliet = NULL;
+  CHECK(xmpptls_endpoint_config_new(ROMEO, &defaults) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new_with_config(defaults, NULL, NULL, &romeo) == XMPPTLS_OK);
+  xmpptls_endpoint_config_free(defaults);
+  juliet = configured(JULIET, 0, 1, 1);
+  CHECK(juliet && xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == 0);
+  char *peer, *text;
+  CHECK(next_event(romeo, &peer, &text) == XMPPTLS_EVENT_ESTABLISHED);
+  CHECK(strstr(text, "\"pin\":{\"status\":\"new\"}") != NULL);
+  free(peer);
+  free(text);
+  xmpptls_endpoint_free(romeo);
+  xmpptls_endpoint_free(juliet);
+
+  romeo = configured(ROMEO, XMPPTLS_VERSIONS_TLS12_ONLY, 1, 1);
+  juliet = configured(JULIET, 0, 1, 1);
   CHECK(romeo && juliet);
   CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
   CHECK(pump(romeo, juliet) == 0);
-  char *peer, *text;
   CHECK(next_event(romeo, &peer, &text) == XMPPTLS_EVENT_ESTABLISHED);
   CHECK(strstr(text, "\"TLSv1.2\"") != NULL);
   free(peer);

@@ -53,6 +53,16 @@ test("tunnel: TLS 1.3 only in the package, and XEP-0250 offers verified", () => 
 });
 
 test("settings: every option reaches the core; an unknown option throws 500", () => {
+  // No options: trust on first use, the core's default in every runtime.
+  {
+    const romeo = new Endpoint(ROMEO);
+    const juliet = new Endpoint(JULIET);
+    romeo.openTunnel(JULIET);
+    route(romeo, juliet);
+    assert.equal(events(romeo)[0].info.firstUse, true);
+    romeo.free();
+    juliet.free();
+  }
   // sendOffer: the XEP-0250 offer is in the start only when asked for.
   for (const sendOffer of [true, false]) {
     const ep = endpoint(ROMEO, { trust: "offer", sendOffer });
