@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_void, CString};
 
-use xmpptls::api::{FlatEvent, Named};
+use xmpptls::api::{FlatEvent, Named, TunnelEvent};
 use xmpptls::{Endpoint, Jid, ReturnedStanza};
 
 use crate::config::{xmpptls_endpoint_config, xmpptls_pin_callback};
@@ -564,14 +564,15 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_event(
             if out.is_null() {
                 return XMPPTLS_NULL_PARAMETER;
             }
-            let Some(ev) = e.inner.poll_event().map(FlatEvent::from) else {
+            let Some(ev) = e.inner.poll_event().map(TunnelEvent::from) else {
                 return XMPPTLS_EMPTY;
             };
             if let Some((bare, pin)) = ev.pinned_on_first_use() {
                 e.pinned(bare, pin);
             }
-            let mut text = match &ev.summary {
-                Some(s) => s.report.to_json(),
+            let ev = FlatEvent::from(ev);
+            let mut text = match ev.summary {
+                Some(s) => s.report.json,
                 None => ev.text,
             };
             text.push('\0');

@@ -4,12 +4,11 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use xmpptls::api::{EndpointSettings, FlatEvent, TunnelSummary};
+use xmpptls::api::{EndpointSettings, TunnelEvent, TunnelSummary};
 use xmpptls::xtls::TunnelState;
 use xmpptls::{Incoming, UnixTime};
 
 use crate::error::{parse_jid, XmppTlsError};
-use crate::event::{TunnelEvent, TunnelInfo};
 use crate::pins::{PinStore, SharedPins};
 
 /// An XTLS endpoint for one full JID, managing tunnels to many peers.
@@ -195,13 +194,13 @@ impl Endpoint {
     pub fn poll_events(&self) -> Vec<TunnelEvent> {
         let mut ep = self.lock();
         std::iter::from_fn(|| ep.poll_event())
-            .map(|e| FlatEvent::from(e).into())
+            .map(TunnelEvent::from)
             .collect()
     }
 
     /// The next event.
     pub fn poll_event(&self) -> Option<TunnelEvent> {
-        self.lock().poll_event().map(|e| FlatEvent::from(e).into())
+        self.lock().poll_event().map(TunnelEvent::from)
     }
 
     /// The state of the tunnel with `peer`, `null` when there is none.
@@ -211,12 +210,9 @@ impl Endpoint {
     }
 
     /// What the tunnel with `peer` negotiated, once established.
-    pub fn tunnel_info(&self, peer: String) -> Result<Option<TunnelInfo>, XmppTlsError> {
+    pub fn tunnel_info(&self, peer: String) -> Result<Option<TunnelSummary>, XmppTlsError> {
         let peer = parse_jid(&peer)?;
-        Ok(self
-            .lock()
-            .tunnel_info(&peer)
-            .map(|i| TunnelInfo::from(&TunnelSummary::from(i))))
+        Ok(self.lock().tunnel_info(&peer).map(TunnelSummary::from))
     }
 
     /// The number of tunnels in any state (signed, like

@@ -19,7 +19,6 @@
 
 mod endpoint;
 mod error;
-mod event;
 mod identity;
 mod pins;
 mod policy;
@@ -27,7 +26,6 @@ mod posh;
 
 pub use endpoint::Endpoint;
 pub use error::XmppTlsError;
-pub use event::{CloseReason, TunnelEvent, TunnelInfo};
 pub use identity::{
     certificate_info, certificates_from_pem, check_identity, generate_identity,
     tls_server_end_point,
@@ -38,8 +36,9 @@ pub use posh::{posh_redirect_url, posh_verify, PoshResult};
 /// The core facade's types this crate's functions take and return (uniffi
 /// generates them from the core, namespace `xmpptls_core`).
 pub use xmpptls::api::{
-    CertificateSummary, EndpointSettings, FindingSummary, IdentityMatch, IdentityPem,
+    CertificateSummary, CloseReason, EndpointSettings, FindingSummary, IdentityMatch, IdentityPem,
     LimitSettings, MatchKind, Negotiation, PolicyPreset, PoshOutcome, ReportSummary, TrustKind,
+    TunnelEvent, TunnelSummary,
 };
 
 uniffi::setup_scaffolding!();

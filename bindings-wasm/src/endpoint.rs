@@ -5,7 +5,7 @@ use js_sys::JsString;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use xmpptls::api::{
-    EndpointSettings, EventKind, FlatEvent, IdentityPem, LimitSettings, Named, TrustKind,
+    CloseReason, EndpointSettings, IdentityPem, LimitSettings, Named, TrustKind, TunnelEvent,
     TunnelSummary,
 };
 use xmpptls::{Incoming, KeyExchange, TlsVersions, UnixTime};
@@ -223,42 +223,52 @@ fn info_json(i: &TunnelSummary) -> Value {
         "cipherSuite": i.cipher_suite,
         "kxGroup": i.kx_group,
         "resumed": i.resumed,
-        "peerAuth": i.peer_auth_text,
+        "peerAuth": i.peer_auth,
         "authentication": i.authentication.name(),
         "firstUse": i.first_use,
         "peerCertificateSha256": i.peer_certificate_sha256,
         "peerSpkiSha256": i.peer_spki_sha256,
         "offerVerified": i.offer_verified,
-        "report": crate::report::report_json(&i.report),
+        "report": crate::report::summary_json(&i.report),
     })
 }
 
-/// The JS event object: `type`, `peer`, and the fields of that kind.
-fn event_json(e: FlatEvent) -> Value {
-    let mut v = json!({"type": e.kind.name(), "peer": e.peer});
-    if let Some(info) = &e.summary {
-        v["info"] = info_json(info);
-    }
-    if e.kind == EventKind::Stanza {
-        v["stanza"] = json!(e.text);
-    }
-    if e.error_code != 0 {
-        v["code"] = json!(e.error_code);
-        v["message"] = json!(e.text);
-    }
-    if let Some(reason) = e.close {
-        v["reason"] = json!(reason.name());
-        if let Some(w) = e.waited {
-            v["waited"] = json!(w.name());
+/// The JS event object: `type` (the variant), `peer`, and exactly the
+/// fields of that variant; an exhaustive match on the core's tagged event,
+/// so a new kind fails to build here until it is mapped.
+fn event_json(e: TunnelEvent) -> Value {
+    let kind = e.kind().name();
+    match e {
+        TunnelEvent::Established { peer, info } => {
+            json!({"type": kind, "peer": peer, "info": info_json(&info)})
         }
-        let returned: Vec<Value> = e
-            .returned
-            .iter()
-            .map(|r| json!({"stanza": r.stanza, "maybeDelivered": r.maybe_delivered}))
-            .collect();
-        v["returned"] = json!(returned);
+        TunnelEvent::Stanza { peer, stanza } => {
+            json!({"type": kind, "peer": peer, "stanza": stanza})
+        }
+        TunnelEvent::StanzaRejected { peer, code, detail } => {
+            json!({"type": kind, "peer": peer, "code": code, "message": detail})
+        }
+        TunnelEvent::Closed {
+            peer,
+            reason,
+            returned,
+        } => {
+            let returned: Vec<Value> = returned
+                .iter()
+                .map(|r| json!({"stanza": r.stanza, "maybeDelivered": r.maybe_delivered}))
+                .collect();
+            let mut v = json!({"type": kind, "peer": peer, "reason": reason.kind().name(), "returned": returned});
+            match reason {
+                CloseReason::Timeout { waited } => v["waited"] = json!(waited.name()),
+                CloseReason::Error { code, detail } => {
+                    v["code"] = json!(code);
+                    v["message"] = json!(detail);
+                }
+                _ => {}
+            }
+            v
+        }
     }
-    v
 }
 
 #[wasm_bindgen]
@@ -449,12 +459,12 @@ impl Endpoint {
     /// The next event.
     #[wasm_bindgen(js_name = pollEvent)]
     pub fn poll_event(&mut self) -> MaybeTunnelEvent {
-        match self.inner.poll_event().map(FlatEvent::from) {
+        match self.inner.poll_event().map(TunnelEvent::from) {
             // The common event without a JSON detour.
-            Some(e) if e.kind == EventKind::Stanza => object(&[
-                ("type", e.kind.name()),
-                ("peer", &e.peer),
-                ("stanza", &e.text),
+            Some(TunnelEvent::Stanza { peer, stanza }) => object(&[
+                ("type", xmpptls::api::EventKind::Stanza.name()),
+                ("peer", &peer),
+                ("stanza", &stanza),
             ])
             .unchecked_into(),
             Some(e) => to_js(&event_json(e)).unchecked_into(),

@@ -1,16 +1,26 @@
-//! Events and tunnel information flattened for foreign runtimes: plain
-//! fields, small enums with stable names and codes ([`Named`](super::Named)),
-//! no nested errors. What C's event accessors, the JS event objects and the
-//! uniffi records all read.
+//! Events and tunnel information as every foreign runtime receives them:
+//! one tagged enum ([`TunnelEvent`]) whose variant is the event's kind,
+//! made from the core's [`Event`] by an exhaustive match. uniffi carries it
+//! as an enum with data (Kotlin sealed class, Swift enum, Python classes),
+//! the npm package as a discriminated union on `type`, and C as a kind plus
+//! accessors ([`FlatEvent`], made from it). No binding infers a kind from
+//! which fields are filled: a new event kind is a new variant, and every
+//! `match` on it, in the core and in the bindings, fails to build until it
+//! is handled.
 
-use super::names::{CloseKind, EventKind, PeerAuthKind};
+use super::names::{CloseKind, EventKind, Named};
+use super::report::ReportSummary;
 use crate::policy::AuthMethod;
-use crate::report::ConnectionReport;
-use crate::xtls::{CloseReason, Event, PeerAuth, ReturnedStanza, Role, TunnelInfo, Wait};
+use crate::xtls::{self, Event, PeerAuth, ReturnedStanza, Role, TunnelInfo, Wait};
 
-/// What a tunnel negotiated and how its peer was authenticated
-/// ([`TunnelInfo`], flat).
+/// What a tunnel negotiated and how its peer was authenticated: the one
+/// shape of tunnel information in every runtime (`TunnelInfo` there).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "TunnelInfo")
+)]
 pub struct TunnelSummary {
     /// Our side (XTLS §3: the initiator is the TLS client).
     pub role: Role,
@@ -18,14 +28,13 @@ pub struct TunnelSummary {
     pub tls_version: String,
     /// IANA name of the suite.
     pub cipher_suite: String,
-    /// Key exchange group, e.g. `X25519`.
+    /// Key exchange group, e.g. `X25519MLKEM768`.
     pub kx_group: String,
     /// The TLS session was resumed.
     pub resumed: bool,
-    /// How the peer was authenticated.
-    pub peer_auth: PeerAuthKind,
-    /// The same, for people (names the matched identifier).
-    pub peer_auth_text: String,
+    /// How the peer was authenticated, for people (names the matched
+    /// identifier).
+    pub peer_auth: String,
     /// The method as reports and policies name it (RFC 7590 §3.4).
     pub authentication: AuthMethod,
     /// This handshake pinned the peer's key (trust on first use): the
@@ -37,8 +46,8 @@ pub struct TunnelSummary {
     pub peer_spki_sha256: String,
     /// The peer's XEP-0250 offer named its certificate and it matched.
     pub offer_verified: bool,
-    /// The tunnel's RFC 7590 §3.6 report.
-    pub report: ConnectionReport,
+    /// The tunnel's RFC 7590 §3.6 report (its `json` is what C hands out).
+    pub report: ReportSummary,
 }
 
 impl From<&TunnelInfo> for TunnelSummary {
@@ -49,28 +58,206 @@ impl From<&TunnelInfo> for TunnelSummary {
             cipher_suite: i.cipher_suite.clone(),
             kx_group: i.kx_group.clone(),
             resumed: i.resumed,
-            peer_auth: PeerAuthKind::from(&i.peer_auth),
-            peer_auth_text: i.peer_auth.to_string(),
+            peer_auth: i.peer_auth.to_string(),
             authentication: i.peer_auth.method(),
             first_use: i.peer_auth == (PeerAuth::TrustOnFirstUse { first_use: true }),
             peer_certificate_sha256: i.peer_certificate_sha256.clone(),
             peer_spki_sha256: i.peer_spki_sha256.clone(),
             offer_verified: i.offer_verified,
-            report: i.report.clone(),
+            report: ReportSummary::from(&i.report),
         }
     }
 }
 
-/// One [`Event`], flat: which kind, the peer, and the fields that kind
-/// fills (the others stay empty, zero or `None`).
+/// Why a tunnel ended ([`xtls::CloseReason`] with its error flattened to
+/// the stable code and a sentence), the same in every runtime. Its text
+/// uses the names of [`CloseKind`] and [`Wait`]: `local`,
+/// `timeout (waiting for ack)`, `error 301: …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi::export(Display))]
+pub enum CloseReason {
+    /// We closed it.
+    Local,
+    /// The peer closed it.
+    Peer,
+    /// The application reported the peer gone.
+    PeerUnavailable,
+    /// The peer started a new tunnel (it restarted); this one was replaced.
+    PeerRestarted,
+    /// An answer did not come in time.
+    Timeout {
+        /// What was awaited.
+        waited: Wait,
+    },
+    /// An error ended it (XTLS §4.5); the code is [`Error::code`](crate::Error::code).
+    Error {
+        /// The stable code.
+        code: i32,
+        /// What happened.
+        detail: String,
+    },
+}
+
+impl CloseReason {
+    /// The kind, by its stable name and code.
+    pub fn kind(&self) -> CloseKind {
+        match self {
+            CloseReason::Local => CloseKind::Local,
+            CloseReason::Peer => CloseKind::Peer,
+            CloseReason::PeerUnavailable => CloseKind::PeerUnavailable,
+            CloseReason::PeerRestarted => CloseKind::PeerRestarted,
+            CloseReason::Timeout { .. } => CloseKind::Timeout,
+            CloseReason::Error { .. } => CloseKind::Error,
+        }
+    }
+}
+
+impl From<xtls::CloseReason> for CloseReason {
+    fn from(r: xtls::CloseReason) -> Self {
+        match r {
+            xtls::CloseReason::Local => CloseReason::Local,
+            xtls::CloseReason::Peer => CloseReason::Peer,
+            xtls::CloseReason::PeerUnavailable => CloseReason::PeerUnavailable,
+            xtls::CloseReason::PeerRestarted => CloseReason::PeerRestarted,
+            xtls::CloseReason::Timeout(waited) => CloseReason::Timeout { waited },
+            xtls::CloseReason::Error(e) => CloseReason::Error {
+                // Codes are below 1000: an Int in Kotlin, Int32 in Swift.
+                code: e.code() as i32,
+                detail: e.to_string(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = self.kind().name();
+        match self {
+            CloseReason::Timeout { waited } => write!(f, "{name} (waiting for {})", waited.name()),
+            CloseReason::Error { code, detail } => write!(f, "{name} {code}: {detail}"),
+            _ => f.write_str(name),
+        }
+    }
+}
+
+/// What an endpoint reports ([`Event`] with plain fields): `TunnelEvent` in
+/// every runtime.
+// The large `Established` stays inline: uniffi has no boxed record field,
+// and events are moved once, to the application.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum TunnelEvent {
+    /// The handshake completed and the peer is authenticated.
+    Established {
+        /// The peer's full JID.
+        peer: String,
+        /// What was negotiated.
+        info: TunnelSummary,
+    },
+    /// A stanza arrived through the tunnel, `from`/`to` restored (XTLS §4.4).
+    Stanza {
+        /// The peer's full JID.
+        peer: String,
+        /// The stanza's XML.
+        stanza: String,
+    },
+    /// A stanza inside the tunnel was refused (bad XML, forged routing).
+    StanzaRejected {
+        /// The peer's full JID.
+        peer: String,
+        /// The stable error code.
+        code: i32,
+        /// Why.
+        detail: String,
+    },
+    /// The tunnel ended.
+    Closed {
+        /// The peer's full JID.
+        peer: String,
+        /// Why.
+        reason: CloseReason,
+        /// Stanzas sent through the tunnel that the peer did not
+        /// acknowledge, oldest first: handed back, never dropped.
+        returned: Vec<ReturnedStanza>,
+    },
+}
+
+impl TunnelEvent {
+    /// The event's kind, by its stable name and code.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            TunnelEvent::Established { .. } => EventKind::Established,
+            TunnelEvent::Stanza { .. } => EventKind::Stanza,
+            TunnelEvent::StanzaRejected { .. } => EventKind::StanzaRejected,
+            TunnelEvent::Closed { .. } => EventKind::Closed,
+        }
+    }
+
+    /// The peer's full JID.
+    pub fn peer(&self) -> &str {
+        match self {
+            TunnelEvent::Established { peer, .. }
+            | TunnelEvent::Stanza { peer, .. }
+            | TunnelEvent::StanzaRejected { peer, .. }
+            | TunnelEvent::Closed { peer, .. } => peer,
+        }
+    }
+
+    /// For a key just pinned on first use: the peer's bare JID and the pin,
+    /// which an application that keeps pins itself stores now.
+    pub fn pinned_on_first_use(&self) -> Option<(&str, &str)> {
+        match self {
+            TunnelEvent::Established { peer, info } if info.first_use => {
+                // A full JID's resource starts at its first '/' (RFC 7622
+                // §3.1: no '/' in the local or domain part).
+                let bare = peer.split('/').next().unwrap_or(peer);
+                Some((bare, info.peer_spki_sha256.as_str()))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<Event> for TunnelEvent {
+    fn from(e: Event) -> Self {
+        match e {
+            Event::Established { peer, info } => TunnelEvent::Established {
+                peer: peer.to_string(),
+                info: TunnelSummary::from(&*info),
+            },
+            Event::Stanza { peer, stanza } => TunnelEvent::Stanza {
+                peer: peer.to_string(),
+                stanza,
+            },
+            Event::StanzaRejected { peer, error } => TunnelEvent::StanzaRejected {
+                peer: peer.to_string(),
+                code: error.code() as i32,
+                detail: error.to_string(),
+            },
+            Event::Closed {
+                peer,
+                reason,
+                returned,
+            } => TunnelEvent::Closed {
+                peer: peer.to_string(),
+                reason: CloseReason::from(reason),
+                returned,
+            },
+        }
+    }
+}
+
+/// One event as C reads it: the kind, the peer, and the fields that kind
+/// fills (the others stay empty, zero or `None`), made from the tagged
+/// [`TunnelEvent`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlatEvent {
     /// Which event.
     pub kind: EventKind,
     /// The peer's full JID.
     pub peer: String,
-    /// The peer's bare JID (the key pins are kept under).
-    pub peer_bare: String,
     /// `Stanza`: the stanza, routing restored. `StanzaRejected` and
     /// `Closed`: why, in a sentence. `Established`: empty.
     pub text: String,
@@ -88,81 +275,55 @@ pub struct FlatEvent {
     pub summary: Option<Box<TunnelSummary>>,
 }
 
-impl FlatEvent {
-    /// For a key just pinned on first use: the bare JID and the pin, which
-    /// an application that keeps pins itself stores now.
-    pub fn pinned_on_first_use(&self) -> Option<(&str, &str)> {
-        self.summary
-            .as_ref()
-            .filter(|s| s.first_use)
-            .map(|s| (self.peer_bare.as_str(), s.peer_spki_sha256.as_str()))
+impl From<TunnelEvent> for FlatEvent {
+    fn from(e: TunnelEvent) -> Self {
+        let kind = e.kind();
+        let mut flat = FlatEvent {
+            kind,
+            peer: String::new(),
+            text: String::new(),
+            error_code: 0,
+            close: None,
+            waited: None,
+            returned: Vec::new(),
+            summary: None,
+        };
+        match e {
+            TunnelEvent::Established { peer, info } => {
+                flat.peer = peer;
+                flat.summary = Some(Box::new(info));
+            }
+            TunnelEvent::Stanza { peer, stanza } => {
+                flat.peer = peer;
+                flat.text = stanza;
+            }
+            TunnelEvent::StanzaRejected { peer, code, detail } => {
+                flat.peer = peer;
+                flat.error_code = code.unsigned_abs();
+                flat.text = detail;
+            }
+            TunnelEvent::Closed {
+                peer,
+                reason,
+                returned,
+            } => {
+                flat.peer = peer;
+                flat.text = reason.to_string();
+                flat.close = Some(reason.kind());
+                match reason {
+                    CloseReason::Timeout { waited } => flat.waited = Some(waited),
+                    CloseReason::Error { code, .. } => flat.error_code = code.unsigned_abs(),
+                    _ => {}
+                }
+                flat.returned = returned;
+            }
+        }
+        flat
     }
 }
 
 impl From<Event> for FlatEvent {
     fn from(e: Event) -> Self {
-        let kind = EventKind::from(&e);
-        let (peer, mut flat) = match e {
-            Event::Established { peer, info } => (
-                peer,
-                FlatEvent {
-                    summary: Some(Box::new(TunnelSummary::from(&*info))),
-                    ..empty(kind)
-                },
-            ),
-            Event::Stanza { peer, stanza } => (
-                peer,
-                FlatEvent {
-                    text: stanza,
-                    ..empty(kind)
-                },
-            ),
-            Event::StanzaRejected { peer, error } => (
-                peer,
-                FlatEvent {
-                    text: error.to_string(),
-                    error_code: error.code(),
-                    ..empty(kind)
-                },
-            ),
-            Event::Closed {
-                peer,
-                reason,
-                returned,
-            } => (
-                peer,
-                FlatEvent {
-                    text: reason.to_string(),
-                    error_code: match &reason {
-                        CloseReason::Error(e) => e.code(),
-                        _ => 0,
-                    },
-                    close: Some(CloseKind::from(&reason)),
-                    waited: match reason {
-                        CloseReason::Timeout(w) => Some(w),
-                        _ => None,
-                    },
-                    returned,
-                    ..empty(kind)
-                },
-            ),
-        };
-        flat.peer = peer.to_string();
-        flat.peer_bare = peer.bare_str().to_owned();
-        flat
-    }
-}
-
-fn empty(kind: EventKind) -> FlatEvent {
-    FlatEvent {
-        kind,
-        peer: String::new(),
-        peer_bare: String::new(),
-        text: String::new(),
-        error_code: 0,
-        close: None,
-        waited: None,
-        returned: Vec::new(),
-        summary: None,
+        FlatEvent::from(TunnelEvent::from(e))
     }
 }

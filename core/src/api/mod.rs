@@ -16,7 +16,7 @@ mod report;
 mod settings;
 
 pub use certificate::{certificate_info, check_identity};
-pub use event::{FlatEvent, TunnelSummary};
+pub use event::{CloseReason, FlatEvent, TunnelEvent, TunnelSummary};
 pub use limits::{LimitSettings, LIMIT_NAMES};
 pub use names::{
     CloseKind, EventKind, MatchKind, Named, PeerAuthKind, PinKind, PolicyPreset, PoshOutcome,
