@@ -367,6 +367,10 @@ typedef struct xmpptls_negotiated {
   // `X25519`, `secp256r1`; OpenSSL: `SSL_get0_group_name`), or NULL
   // when not reported. Graded for post-quantum key exchange.
   const char *kx_group;
+  // The peer's key algorithm (`RSA`, `DSA`, `ECDSA`, `Ed25519`), or NULL:
+  // read from `peer_chain`. `peer_key_bits` is graded with it (RFC 7525
+  // §4.5).
+  const char *peer_key_type;
 } xmpptls_negotiated;
 
 // Success.

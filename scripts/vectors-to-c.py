@@ -68,10 +68,13 @@ for c in vectors("policy")["cases"]:
     n = c["negotiation"]
     e = c["expect"]
     findings = ", ".join(c_str(f) for f in e.get("findings", []))
-    out.append("  {%s, %d, {%s}, %d, %d, %s, %s, %s, %d, %s, {%s}, %d, %d}," % (
+    ems = n.get("extended_master_secret")
+    out.append("  {%s, %d, {%s}, %d, %d, %s, %s, %s, %du, %s, %du, %d, %d, %d, %d, %d, %s, {%s}, %d, %d}," % (
         c_str(c["name"]), code("policy preset", c["preset"]), ", ".join(knobs) or "{0}", len(knobs),
         int(n.get("encrypted", True)), c_str(n.get("tls_version")), c_str(n.get("cipher_suite")),
-        c_str(n.get("kx_group")),
+        c_str(n.get("kx_group")), n.get("kx_bits", 0), c_str(n.get("peer_key_type")), n.get("peer_key_bits", 0),
+        int(n.get("compression", False)), int(n.get("resumed", False)), int(n.get("ticket", False)),
+        -1 if ems is None else int(ems),
         code("authentication method", n["authentication"]) if "authentication" in n else 0,
         c_str(e.get("verdict")), findings or "NULL", len(e.get("findings", [])), e.get("error", 0)))
 out.append("};")

@@ -96,6 +96,13 @@ fn evaluate(case: &Value) -> Result<Value, Error> {
         tls_version: text(n, "tls_version"),
         cipher_suite: text(n, "cipher_suite"),
         kx_group: text(n, "kx_group"),
+        kx_bits: n["kx_bits"].as_u64().map(|b| b as u32),
+        peer_key_type: text(n, "peer_key_type"),
+        peer_key_bits: n["peer_key_bits"].as_u64().map(|b| b as u32),
+        compression: n["compression"].as_bool().unwrap_or(false),
+        resumed: n["resumed"].as_bool().unwrap_or(false),
+        ticket: n["ticket"].as_bool().unwrap_or(false),
+        extended_master_secret: n["extended_master_secret"].as_bool(),
         authentication: match text(n, "authentication") {
             Some(a) => Some(AuthMethod::parse_or_err(&a)?),
             None => None,

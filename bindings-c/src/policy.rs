@@ -107,6 +107,10 @@ pub struct xmpptls_negotiated {
     /// `X25519`, `secp256r1`; OpenSSL: `SSL_get0_group_name`), or NULL
     /// when not reported. Graded for post-quantum key exchange.
     pub kx_group: *const c_char,
+    /// The peer's key algorithm (`RSA`, `DSA`, `ECDSA`, `Ed25519`), or NULL:
+    /// read from `peer_chain`. `peer_key_bits` is graded with it (RFC 7525
+    /// §4.5).
+    pub peer_key_type: *const c_char,
 }
 
 /// The graded connection (opaque; free with `xmpptls_report_free`).
@@ -168,6 +172,18 @@ pub unsafe extern "C" fn xmpptls_evaluate(
     })
 }
 
+/// A string field that may be NULL ("not reported").
+///
+/// # Safety
+/// `p` is NULL or NUL-terminated.
+unsafe fn optional_text(p: *const c_char) -> Result<Option<String>, xmpptls_result> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL, NUL-terminated per the function's contract.
+    Ok(Some(unsafe { str_arg(p) }?.to_owned()))
+}
+
 /// The core's form of what the caller's stack negotiated.
 ///
 /// # Safety
@@ -188,14 +204,11 @@ pub(crate) unsafe fn negotiated_arg(
         encrypted: n.encrypted != 0,
         version,
         suite: (n.suite != 0).then_some(n.suite),
-        kx_group: if n.kx_group.is_null() {
-            None
-        } else {
-            // SAFETY: non-NULL, NUL-terminated per the struct's contract.
-            Some(unsafe { str_arg(n.kx_group) }?.to_owned())
-        },
+        // SAFETY: NULL or NUL-terminated per the struct's contract.
+        kx_group: unsafe { optional_text(n.kx_group) }?,
         kx_bits: (n.kx_bits != 0).then_some(n.kx_bits),
-        peer_key_type: None,
+        // SAFETY: as above.
+        peer_key_type: unsafe { optional_text(n.peer_key_type) }?,
         peer_key_bits: (n.peer_key_bits != 0).then_some(n.peer_key_bits),
         compression: n.compression != 0,
         resumed: n.resumed != 0,

@@ -8,7 +8,7 @@ use xmpptls::identity::Service;
 use xmpptls::policy::{suites, AuthMethod, Negotiated, Policy as CorePolicy, TlsVersion};
 
 use crate::error::core_error;
-use crate::js::{bool_field, bytes_list_field, string_field};
+use crate::js::{bool_field, bytes_list_field, keys, snake_case, string_field, whole_number};
 use crate::pins::PinStore;
 use crate::report::{to_js_report, JsReport};
 
@@ -24,7 +24,19 @@ export interface Negotiation {
   cipherSuite?: string;
   /** Key exchange group, e.g. "X25519". */
   kxGroup?: string;
+  /** Key exchange size in bits (DH modulus or curve): weak DH below 2048, weak ECDH below 224. */
+  kxBits?: number;
+  /** The peer's key algorithm ("RSA", "ECDSA", …); absent: read from `peerChain`. */
+  peerKeyType?: string;
+  /** The peer's key size in bits, graded with `peerKeyType`; absent: read from `peerChain`. */
+  peerKeyBits?: number;
+  /** TLS compression was negotiated. */
+  compression?: boolean;
   resumed?: boolean;
+  /** Resumption used a session ticket (RFC 5077). */
+  ticket?: boolean;
+  /** Extended master secret (RFC 7627); absent: not reported. */
+  extendedMasterSecret?: boolean;
   /** How the peer was authenticated; absent: not at all. */
   authentication?: AuthMethod;
   /** The peer's chain, DER, end entity first. */
@@ -55,11 +67,26 @@ pub(crate) fn service(name: &str) -> Result<Service, JsValue> {
 }
 
 fn negotiated(n: &JsValue) -> Result<Negotiated, JsValue> {
+    // Every key is a field of the core's Negotiation: a misspelt one is an
+    // error, not a fact left out of the grade.
+    for key in keys(n) {
+        if !Negotiation::FIELDS.contains(&snake_case(&key).as_str()) {
+            return Err(crate::error::config_error(format!(
+                "unknown negotiation field \"{key}\""
+            )));
+        }
+    }
     let names = Negotiation {
         encrypted: bool_field(n, "encrypted")?.unwrap_or(true),
         tls_version: string_field(n, "tlsVersion")?,
         cipher_suite: string_field(n, "cipherSuite")?,
         kx_group: string_field(n, "kxGroup")?,
+        kx_bits: bits_field(n, "kxBits")?,
+        peer_key_type: string_field(n, "peerKeyType")?,
+        peer_key_bits: bits_field(n, "peerKeyBits")?,
+        compression: bool_field(n, "compression")?.unwrap_or(false),
+        ticket: bool_field(n, "ticket")?.unwrap_or(false),
+        extended_master_secret: bool_field(n, "extendedMasterSecret")?,
         resumed: bool_field(n, "resumed")?.unwrap_or(false),
         authentication: string_field(n, "authentication")?
             .map(|a| AuthMethod::parse_or_err(&a))
@@ -68,6 +95,17 @@ fn negotiated(n: &JsValue) -> Result<Negotiated, JsValue> {
         peer_chain: bytes_list_field(n, "peerChain")?,
     };
     Negotiated::try_from(&names).map_err(core_error)
+}
+
+/// An optional size in bits: a whole number up to 2^32 - 1.
+fn bits_field(n: &JsValue, key: &str) -> Result<Option<u32>, JsValue> {
+    if crate::js::field(n, key).is_none() {
+        return Ok(None);
+    }
+    let v = whole_number(n, key)?;
+    u32::try_from(v)
+        .map(Some)
+        .map_err(|_| crate::error::config_error(format!("{key} is too large")))
 }
 
 /// What a connection must look like: a preset, with knobs.

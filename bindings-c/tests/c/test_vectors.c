@@ -31,6 +31,10 @@ struct policy_case {
   size_t n_knobs;
   int encrypted;
   const char *tls_version, *cipher_suite, *kx_group;
+  uint32_t kx_bits;
+  const char *peer_key_type;
+  uint32_t peer_key_bits;
+  int compression, resumed, ticket, extended_master_secret;
   uint32_t auth;
   const char *verdict;
   const char *findings[8];
@@ -139,7 +143,9 @@ static uint32_t grade(const struct policy_case *c, const char **verdict_out, con
   xmpptls_policy *p = NULL;
   xmpptls_result r = xmpptls_policy_new(c->preset, &p);
   for (size_t k = 0; r == XMPPTLS_OK && k < c->n_knobs; k++) r = knob(p, &c->knobs[k]);
-  xmpptls_negotiated neg = {c->encrypted, 0, 0, 0, 0, 0, 0, 0, -1, c->auth, NULL, 0, c->kx_group};
+  xmpptls_negotiated neg = {c->encrypted, 0, 0, c->kx_bits, c->peer_key_bits, c->compression, c->resumed,
+                            c->ticket, c->extended_master_secret, c->auth, NULL, 0, c->kx_group,
+                            c->peer_key_type};
   if (r == XMPPTLS_OK && c->tls_version) r = xmpptls_tls_version_code(c->tls_version, &neg.version);
   if (r == XMPPTLS_OK && c->cipher_suite) r = xmpptls_suite_code(c->cipher_suite, &neg.suite);
   xmpptls_report *rep = NULL;

@@ -108,6 +108,10 @@ fun policyVectors() {
             val r = p.evaluate("example.net", Negotiation(
                 encrypted = n["encrypted"] as Boolean? ?: true, tlsVersion = n["tls_version"] as String?,
                 cipherSuite = n["cipher_suite"] as String?, kxGroup = n["kx_group"] as String?,
+                kxBits = (n["kx_bits"] as Long?)?.toUInt(), peerKeyType = n["peer_key_type"] as String?,
+                peerKeyBits = (n["peer_key_bits"] as Long?)?.toUInt(),
+                compression = n["compression"] as Boolean? ?: false, resumed = n["resumed"] as Boolean? ?: false,
+                ticket = n["ticket"] as Boolean? ?: false, extendedMasterSecret = n["extended_master_secret"] as Boolean?,
                 authentication = (n["authentication"] as String?)?.let { auth.getValue(it) }))
             mapOf("findings" to r.findings.map { it.code }.sorted(), "verdict" to stableName(r.verdict))
         }

@@ -74,6 +74,10 @@ def test_policy_vector(case):
         r = policy.evaluate("example.net", xmpptls.Negotiation(
             encrypted=n.get("encrypted", True), tls_version=n.get("tls_version"),
             cipher_suite=n.get("cipher_suite"), kx_group=n.get("kx_group"),
+            kx_bits=n.get("kx_bits"), peer_key_type=n.get("peer_key_type"),
+            peer_key_bits=n.get("peer_key_bits"), compression=n.get("compression", False),
+            resumed=n.get("resumed", False), ticket=n.get("ticket", False),
+            extended_master_secret=n.get("extended_master_secret"),
             authentication=AUTH[n["authentication"]] if "authentication" in n else None))
         return {"findings": sorted(f.code for f in r.findings), "verdict": name_of(r.verdict)}
 

@@ -84,6 +84,9 @@ test("settings: every option reaches the core; an unknown option throws 500", ()
   assert.throws(() => endpoint(ROMEO, { sendoffer: false }),
     (e) => e instanceof XmppTlsError && e.code === 500 && /unknown option "sendoffer".*sendOffer/.test(e.message));
   assert.throws(() => endpoint(ROMEO, { jid: ROMEO }), (e) => e.code === 500);
+  // The same for a negotiation: a misspelt fact is not silently ungraded.
+  assert.throws(() => new Policy("strict").evaluate("example.net", { tlsversion: "TLSv1.2" }),
+    (e) => e instanceof XmppTlsError && e.code === 500 && /unknown negotiation field "tlsversion"/.test(e.message));
 });
 
 test("post-quantum: keyExchange settings, a classical peer, and the finding", () => {

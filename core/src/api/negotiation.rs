@@ -26,15 +26,57 @@ pub struct Negotiation {
     /// Key exchange group, e.g. `X25519`.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub kx_group: Option<String>,
+    /// Size of the key exchange in bits (finite-field DH modulus or curve):
+    /// graded as weak DH below 2048, weak ECDH below 224 (RFC 7525 §4.3).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub kx_bits: Option<u32>,
+    /// The peer's public key algorithm (`RSA`, `DSA`, `ECDSA`, `Ed25519`);
+    /// `None`: read from `peer_chain`.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub peer_key_type: Option<String>,
+    /// The peer's public key size in bits, graded with `peer_key_type`
+    /// (RFC 7525 §4.5); `None`: read from `peer_chain`.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub peer_key_bits: Option<u32>,
+    /// TLS-level compression was negotiated (CRIME; RFC 7525 §3.3).
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub compression: bool,
     /// The session was resumed.
     #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub resumed: bool,
+    /// Resumption used a session ticket (RFC 5077) rather than an ID.
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub ticket: bool,
+    /// Extended master secret (RFC 7627) in TLS 1.2; `None`: not reported.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub extended_master_secret: Option<bool>,
     /// How the peer was authenticated; `None`: not at all.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub authentication: Option<AuthMethod>,
     /// The peer's chain, DER, end entity first.
     #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub peer_chain: Vec<Vec<u8>>,
+}
+
+impl Negotiation {
+    /// Every field's name (snake_case), for bindings that take a
+    /// negotiation by name (the npm package): a name not listed is an error
+    /// there, never a fact silently left out of the grade.
+    pub const FIELDS: &'static [&'static str] = &[
+        "encrypted",
+        "tls_version",
+        "cipher_suite",
+        "kx_group",
+        "kx_bits",
+        "peer_key_type",
+        "peer_key_bits",
+        "compression",
+        "resumed",
+        "ticket",
+        "extended_master_secret",
+        "authentication",
+        "peer_chain",
+    ];
 }
 
 impl Default for Negotiation {
@@ -44,6 +86,12 @@ impl Default for Negotiation {
             tls_version: None,
             cipher_suite: None,
             kx_group: None,
+            kx_bits: None,
+            peer_key_type: None,
+            peer_key_bits: None,
+            compression: false,
+            ticket: false,
+            extended_master_secret: None,
             resumed: false,
             authentication: None,
             peer_chain: Vec::new(),
@@ -68,14 +116,19 @@ impl TryFrom<&Negotiation> for Negotiated {
                 .map(suites::code_by_any_name)
                 .transpose()?,
             kx_group: n.kx_group.clone(),
+            kx_bits: n.kx_bits,
+            peer_key_type: n.peer_key_type.clone(),
+            peer_key_bits: n.peer_key_bits,
+            compression: n.compression,
             resumed: n.resumed,
+            ticket: n.ticket,
+            extended_master_secret: n.extended_master_secret,
             authentication: n.authentication,
             peer_chain: n
                 .peer_chain
                 .iter()
                 .map(|c| CertificateDer::from(c.clone()))
                 .collect(),
-            ..Negotiated::default()
         })
     }
 }
@@ -97,6 +150,46 @@ mod tests {
         assert_eq!(core.suite, Some(0xc02f));
         assert_eq!(core.authentication, Some(AuthMethod::Posh));
         assert!(core.encrypted);
+    }
+
+    #[test]
+    fn field_names_are_every_field() {
+        // A new field breaks this destructuring: add it to FIELDS too.
+        let Negotiation {
+            encrypted: _,
+            tls_version: _,
+            cipher_suite: _,
+            kx_group: _,
+            kx_bits: _,
+            peer_key_type: _,
+            peer_key_bits: _,
+            compression: _,
+            resumed: _,
+            ticket: _,
+            extended_master_secret: _,
+            authentication: _,
+            peer_chain: _,
+        } = Negotiation::default();
+        assert_eq!(Negotiation::FIELDS.len(), 13);
+    }
+
+    #[test]
+    fn every_fact_reaches_the_grade() {
+        let n = Negotiation {
+            tls_version: Some("TLSv1.2".into()),
+            cipher_suite: Some("TLS_DHE_RSA_WITH_AES_256_GCM_SHA384".into()),
+            kx_bits: Some(1024),
+            peer_key_bits: Some(4096),
+            compression: true,
+            resumed: true,
+            ticket: true,
+            extended_master_secret: Some(false),
+            ..Negotiation::default()
+        };
+        let core = Negotiated::try_from(&n).unwrap();
+        assert_eq!((core.kx_bits, core.peer_key_bits), (Some(1024), Some(4096)));
+        assert!(core.compression && core.ticket && core.resumed);
+        assert_eq!(core.extended_master_secret, Some(false));
     }
 
     #[test]

@@ -93,6 +93,10 @@ final class VectorTests: XCTestCase {
                 let r = try policy.evaluate(peer: "example.net", negotiated: Negotiation(
                     encrypted: n["encrypted"] as? Bool ?? true, tlsVersion: n["tls_version"] as? String,
                     cipherSuite: n["cipher_suite"] as? String, kxGroup: n["kx_group"] as? String,
+                    kxBits: (n["kx_bits"] as? Int).map { UInt32($0) }, peerKeyType: n["peer_key_type"] as? String,
+                    peerKeyBits: (n["peer_key_bits"] as? Int).map { UInt32($0) },
+                    compression: n["compression"] as? Bool ?? false, resumed: n["resumed"] as? Bool ?? false,
+                    ticket: n["ticket"] as? Bool ?? false, extendedMasterSecret: n["extended_master_secret"] as? Bool,
                     authentication: (n["authentication"] as? String).map { auth[$0]! }))
                 XCTAssertEqual(r.findings.map { $0.code }.sorted(), expect["findings"] as? [String], name)
                 XCTAssertEqual(stableName(r.verdict), expect["verdict"] as? String, name)
