@@ -212,7 +212,10 @@ impl Endpoint {
     /// What the tunnel with `peer` negotiated, once established.
     pub fn tunnel_info(&self, peer: String) -> Result<Option<TunnelSummary>, XmppTlsError> {
         let peer = parse_jid(&peer)?;
-        Ok(self.lock().tunnel_info(&peer).map(TunnelSummary::from))
+        Ok(self
+            .lock()
+            .tunnel_info(&peer)
+            .map(|i| TunnelSummary::from(&i)))
     }
 
     /// The number of tunnels in any state (signed, like

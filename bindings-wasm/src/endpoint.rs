@@ -485,7 +485,7 @@ impl Endpoint {
     pub fn tunnel_info(&self, peer: &str) -> Result<MaybeTunnelInfo, JsValue> {
         let peer = parse_jid(peer)?;
         Ok(match self.inner.tunnel_info(&peer) {
-            Some(i) => to_js(&info_json(&TunnelSummary::from(i))).unchecked_into(),
+            Some(i) => to_js(&info_json(&TunnelSummary::from(&i))).unchecked_into(),
             None => JsValue::UNDEFINED.unchecked_into(),
         })
     }

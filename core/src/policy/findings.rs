@@ -198,6 +198,11 @@ mod tests {
                 let text = std::fs::read_to_string(&path).expect("source");
                 let code_part = text.split("#[cfg(test)]").next().unwrap_or("");
                 for c in FindingCode::ALL {
+                    // "compression" also names the negotiation's fact that
+                    // the finding is about (api::Negotiation::FIELDS).
+                    if crate::api::Negotiation::FIELDS.contains(&c.as_str()) {
+                        continue;
+                    }
                     let spelled = format!("\"{}\"", c.as_str());
                     assert!(
                         !code_part.contains(&spelled),

@@ -277,6 +277,15 @@ impl Delivery {
                 self.written -= 1;
             }
         }
+        // Everything acknowledged: an idle tunnel keeps no queue buffers
+        // (a quarter of what it holds beyond its TLS connection; one small
+        // allocation per round trip brings them back).
+        if self.in_flight.is_empty() {
+            self.in_flight = VecDeque::new();
+        }
+        if self.stanzas.is_empty() {
+            self.stanzas = VecDeque::new();
+        }
         true
     }
 

@@ -23,7 +23,6 @@ use crate::identity::hex;
 use crate::identity::pkix::Roots;
 use crate::jid::Jid;
 use crate::pins::{PinStorage, PinStore};
-use crate::policy::Policy;
 use crate::xml::{self, XmlLimits};
 
 /// What [`Endpoint::handle_incoming`] did with a stanza.
@@ -69,9 +68,7 @@ pub struct Endpoint {
     local_pin: String,
     limits: Limits,
     xml_limits: XmlLimits,
-    strip_routing: bool,
     enabled: bool,
-    policy: Arc<Policy>,
     trust: Trust,
     pins: PinStore,
     storage: Option<ExternalPins>,
@@ -84,6 +81,8 @@ pub struct Endpoint {
     /// Boxed: a B-tree node holds eleven entries inline, and a tunnel is
     /// large, so an endpoint with one tunnel would hold an 11 KB node.
     tunnels: BTreeMap<Jid, Box<Tunnel>>,
+    /// What every tunnel shares (JID, limits, policy), one allocation.
+    shared: Arc<TunnelSettings>,
     io: Io,
     /// The decoded TLS octets of the data IQ being handled.
     rx: Vec<u8>,
@@ -163,6 +162,13 @@ impl Endpoint {
             x509_hashes: vec![config.identity.certificate_fingerprint()],
             srp: false,
         });
+        let policy = Arc::new(config.policy);
+        let shared = Arc::new(TunnelSettings::new(
+            config.jid.clone(),
+            config.limits,
+            policy,
+            config.strip_routing,
+        ));
         Ok(Endpoint {
             local: config.jid,
             local_pin,
@@ -171,15 +177,14 @@ impl Endpoint {
                 ..XmlLimits::default()
             },
             limits: config.limits,
-            strip_routing: config.strip_routing,
             enabled: config.enabled,
-            policy: Arc::new(config.policy),
             trust,
             pins,
             storage: None,
             offer,
             tls,
             tunnels: BTreeMap::new(),
+            shared,
             io: Io::new(format!("xtls-{}-", hex(&rnd))),
             rx: Vec::new(),
             certs: CertificateCache::default(),
@@ -278,8 +283,10 @@ impl Endpoint {
         self.tunnels.get(peer).map(|t| t.state())
     }
 
-    /// What was negotiated with `peer`, once established.
-    pub fn tunnel_info(&self, peer: &Jid) -> Option<&TunnelInfo> {
+    /// What was negotiated with `peer`, once established: rebuilt from the
+    /// tunnel's TLS connection and graded by the policy on each call (a
+    /// tunnel does not hold its report; the `Established` event carried it).
+    pub fn tunnel_info(&self, peer: &Jid) -> Option<TunnelInfo> {
         self.tunnels.get(peer).and_then(|t| t.info())
     }
 
@@ -488,13 +495,7 @@ impl Endpoint {
     /// youngest.
     fn new_tunnel(&mut self, peer: &Jid, role: Role, now: UnixTime) -> Tunnel {
         self.made += 1;
-        let settings = TunnelSettings {
-            local: self.local.clone(),
-            limits: self.limits,
-            policy: self.policy.clone(),
-            strip_routing: self.strip_routing,
-        };
-        Tunnel::new(peer.clone(), role, settings, now, self.made)
+        Tunnel::new(peer.clone(), role, self.shared.clone(), now, self.made)
     }
 
     /// Closes the tunnel with `peer` gracefully (XTLS §4.5): the stanzas
@@ -1039,6 +1040,7 @@ impl Endpoint {
             let Some(t) = self.tunnels.get_mut(peer) else {
                 return Err(Error::NoTunnel(peer.to_string()));
             };
+            let was_handshaking = t.state() == TunnelState::Handshaking;
             t.on_data(
                 method,
                 octets,
@@ -1047,6 +1049,14 @@ impl Endpoint {
                 &self.remembered,
                 &mut self.io,
             )?;
+            // The verifier's check is done once the handshake is: the
+            // registry need not keep it for the tunnel's life.
+            if was_handshaking && t.role == Role::Initiator && t.state() != TunnelState::Handshaking
+            {
+                if let Ok(name) = session_name(peer) {
+                    self.tls.registry.unregister(&name.to_str());
+                }
+            }
         }
         // The acknowledgement goes out behind the data this input produces.
         self.io.answered = true;

@@ -103,14 +103,15 @@ enum Phase {
     /// The peer is authenticated; stanzas flow.
     Established {
         tls: Box<Connection>,
-        info: Box<TunnelInfo>,
+        peer: Authenticated,
     },
     /// Closing. A tunnel closed once established keeps its TLS (the
-    /// stanzas already sent go out, then close_notify) and its information.
+    /// stanzas already sent go out, then close_notify) and how its peer was
+    /// authenticated.
     Closing {
         tls: Option<Box<Connection>>,
         slot: Option<Arc<PeerSlot>>,
-        info: Option<Box<TunnelInfo>>,
+        peer: Option<Authenticated>,
         close_notify_sent: bool,
         /// Our `<close/>` IQ and when it was sent.
         close_sent: Option<(String, UnixTime)>,
@@ -151,26 +152,49 @@ impl Phase {
         }
     }
 
-    fn info(&self) -> Option<&TunnelInfo> {
+    /// The TLS connection and how its peer was authenticated, once the
+    /// handshake completed (and while closing after).
+    fn authenticated(&self) -> Option<(&Connection, &Authenticated)> {
         match self {
-            Phase::Established { info, .. } => Some(info),
-            Phase::Closing { info, .. } => info.as_deref(),
+            Phase::Established { tls, peer } => Some((tls, peer)),
+            Phase::Closing {
+                tls: Some(tls),
+                peer: Some(peer),
+                ..
+            } => Some((tls, peer)),
             _ => None,
         }
     }
+
+    /// Whether the handshake completed.
+    fn was_established(&self) -> bool {
+        match self {
+            Phase::Established { .. } => true,
+            Phase::Closing { peer, .. } => peer.is_some(),
+            _ => false,
+        }
+    }
+}
+
+/// How an established tunnel's peer was authenticated: with the TLS
+/// connection (which keeps the peer's certificates and the negotiated
+/// parameters) all a tunnel keeps to rebuild its [`TunnelInfo`] on demand,
+/// instead of holding its report (about a kilobyte per tunnel; the
+/// `Established` event hands the application its own copy).
+#[derive(Debug, Clone)]
+pub(crate) struct Authenticated {
+    auth: PeerAuth,
+    offered: bool,
 }
 
 /// One XTLS tunnel.
 #[derive(Debug)]
 pub(crate) struct Tunnel {
     pub peer: Jid,
-    local: Jid,
     pub role: Role,
     phase: Phase,
-    limits: Limits,
-    policy: Arc<Policy>,
-    xml_limits: XmlLimits,
-    strip_routing: bool,
+    /// What every tunnel of the endpoint shares (one allocation for all).
+    shared: Arc<TunnelSettings>,
     /// The peer's start IQ that made this tunnel (responder): its id and
     /// offer, to recognise the same start delivered twice, and to make a new
     /// tunnel from when a restarted peer sends a fresh ClientHello.
@@ -198,9 +222,10 @@ pub(crate) struct Tunnel {
     delivery: Delivery,
     /// TLS octets produced and not yet in a data IQ (window full).
     out_tls: Vec<u8>,
-    /// Ids and fingerprints of the data IQs received last (at most
-    /// [`RECENT_DATA_IDS`]).
-    recent_rx: Vec<(String, u64)>,
+    /// Digests of the ids and fingerprints of the data IQs received last
+    /// (at most [`RECENT_DATA_IDS`]): a copy matches both. Digests, not the
+    /// ids, so an idle tunnel does not keep a string per IQ.
+    recent_rx: Vec<(u64, u64)>,
     /// Something may be ready to go out: [`Tunnel::flush`] has work.
     pub dirty: bool,
     framer: StanzaFramer,
@@ -214,14 +239,38 @@ fn after(t: UnixTime, d: Duration) -> UnixTime {
     UnixTime::since_unix_epoch(Duration::from_secs(t.as_secs().saturating_add(secs)))
 }
 
-/// What every tunnel of an endpoint shares: our JID, the limits, the
-/// policy reports are graded against, and whether routing is stripped.
+/// What every tunnel of an endpoint shares: our JID, the limits (and the
+/// XML limits they imply), the policy reports are graded against, and
+/// whether routing is stripped. Held once per endpoint behind an `Arc`, not
+/// copied into each tunnel (about 250 bytes a tunnel).
 #[derive(Debug, Clone)]
 pub(crate) struct TunnelSettings {
     pub local: Jid,
     pub limits: Limits,
+    pub xml_limits: XmlLimits,
     pub policy: Arc<Policy>,
     pub strip_routing: bool,
+}
+
+impl TunnelSettings {
+    /// The settings for tunnels of `local` under `limits` and `policy`.
+    pub(crate) fn new(
+        local: Jid,
+        limits: Limits,
+        policy: Arc<Policy>,
+        strip_routing: bool,
+    ) -> Self {
+        TunnelSettings {
+            local,
+            xml_limits: XmlLimits {
+                max_bytes: limits.max_stanza_bytes,
+                ..XmlLimits::default()
+            },
+            limits,
+            policy,
+            strip_routing,
+        }
+    }
 }
 
 impl Tunnel {
@@ -230,28 +279,16 @@ impl Tunnel {
     pub(crate) fn new(
         peer: Jid,
         role: Role,
-        settings: TunnelSettings,
+        shared: Arc<TunnelSettings>,
         now: UnixTime,
         created: u64,
     ) -> Self {
-        let TunnelSettings {
-            local,
-            limits,
-            policy,
-            strip_routing,
-        } = settings;
+        let max_stanza = shared.limits.max_stanza_bytes;
         Tunnel {
             peer,
-            local,
             role,
             phase: Phase::Starting { start_id: None },
-            xml_limits: XmlLimits {
-                max_bytes: limits.max_stanza_bytes,
-                ..XmlLimits::default()
-            },
-            limits,
-            policy,
-            strip_routing,
+            shared,
             peer_start: None,
             since: now,
             rx_data: 0,
@@ -265,7 +302,7 @@ impl Tunnel {
             out_tls: Vec::new(),
             recent_rx: Vec::new(),
             dirty: false,
-            framer: StanzaFramer::new(limits.max_stanza_bytes),
+            framer: StanzaFramer::new(max_stanza),
             new_pin: None,
         }
     }
@@ -275,9 +312,28 @@ impl Tunnel {
         self.phase.state()
     }
 
-    /// What was negotiated, once established (and while closing after).
-    pub(crate) fn info(&self) -> Option<&TunnelInfo> {
-        self.phase.info()
+    /// What was negotiated, once established (and while closing after),
+    /// rebuilt from the TLS connection and graded by the policy again.
+    pub(crate) fn info(&self) -> Option<TunnelInfo> {
+        let (tls, a) = self.phase.authenticated()?;
+        let chain = tls.peer_certificates().unwrap_or(&[]);
+        let leaf = chain.first()?;
+        let spki = hex(&spki_sha256(leaf).ok()?);
+        let peer = Peer {
+            jid: self.peer.as_str(),
+            auth: a.auth.clone(),
+            chain,
+            details: crate::identity::CertificateInfo::from_der(leaf).ok(),
+            cert_sha256: cert_sha256(leaf),
+            spki_sha256: spki,
+            offered: a.offered,
+        };
+        Some(tunnel_info(
+            self.role,
+            Handshake::of(tls),
+            peer,
+            &self.shared.policy,
+        ))
     }
 
     /// Remembers the id of our `<start/>`, to match `<proceed/>`.
@@ -329,7 +385,7 @@ impl Tunnel {
             return Err(Error::TunnelClosed);
         }
         self.delivery
-            .accept(plain, copies, self.limits.max_buffered_bytes)?;
+            .accept(plain, copies, self.shared.limits.max_buffered_bytes)?;
         self.dirty = true;
         Ok(())
     }
@@ -340,7 +396,7 @@ impl Tunnel {
     /// queued is handed back when the tunnel ends.
     pub(crate) fn close(&mut self, io: &mut Io, now: UnixTime) {
         let placeholder = Phase::Starting { start_id: None };
-        let (tls, slot, info) = match std::mem::replace(&mut self.phase, placeholder) {
+        let (tls, slot, peer) = match std::mem::replace(&mut self.phase, placeholder) {
             closing @ Phase::Closing { .. } => {
                 self.phase = closing;
                 return;
@@ -352,13 +408,13 @@ impl Tunnel {
                 (None, None, None)
             }
             Phase::Handshaking { tls, slot } => (Some(tls), Some(slot), None),
-            Phase::Established { tls, info } => (Some(tls), None, Some(info)),
+            Phase::Established { tls, peer } => (Some(tls), None, Some(peer)),
         };
-        let established = info.is_some();
+        let established = peer.is_some();
         self.phase = Phase::Closing {
             tls,
             slot,
-            info,
+            peer,
             close_notify_sent: false,
             close_sent: None,
         };
@@ -384,7 +440,7 @@ impl Tunnel {
         let id = io.next_id();
         io.push_control(wire::iq_xml(
             &id,
-            Some(self.local.as_str()),
+            Some(self.shared.local.as_str()),
             Some(self.peer.as_str()),
             &Payload::Close,
         ));
@@ -413,7 +469,8 @@ impl Tunnel {
     /// copy: it is acknowledged again and not read); remembers it when not.
     pub(crate) fn seen_data(&mut self, id: &str, octets: &[u8]) -> Seen {
         let print = fingerprint(octets);
-        if let Some(i) = self.recent_rx.iter().position(|(r, _)| r == id) {
+        let id = resend::digest(id.as_bytes());
+        if let Some(i) = self.recent_rx.iter().position(|(r, _)| *r == id) {
             if self.recent_rx[i].1 == print {
                 return Seen::Copy;
             }
@@ -424,7 +481,7 @@ impl Tunnel {
         if self.recent_rx.len() >= RECENT_DATA_IDS {
             self.recent_rx.remove(0);
         }
-        self.recent_rx.push((id.to_owned(), print));
+        self.recent_rx.push((id, print));
         Seen::New
     }
 
@@ -433,7 +490,7 @@ impl Tunnel {
     /// handshake a second ClientHello is the answer to a TLS 1.3
     /// HelloRetryRequest, RFC 8446 §4.1.4.)
     pub(crate) fn restarts_on_client_hello(&self) -> bool {
-        self.role == Role::Responder && self.phase.info().is_some()
+        self.role == Role::Responder && self.phase.was_established()
     }
 
     /// True for a responder whose peer has not sent its ClientHello yet or
@@ -449,7 +506,7 @@ impl Tunnel {
     /// When this tunnel next needs [`Tunnel::expired`] checked, and what it
     /// waits for then.
     pub(crate) fn deadline(&self) -> Option<(UnixTime, Wait)> {
-        let l = &self.limits;
+        let l = &self.shared.limits;
         let (phase, closed) = match &self.phase {
             Phase::Starting { .. } => (
                 Some((after(self.since, l.start_timeout), Wait::Proceed)),
@@ -505,7 +562,12 @@ impl Tunnel {
                     maybe.push((u.stanza.clone(), copies));
                 }
                 ReturnedStanza {
-                    stanza: with_routing(u.stanza, &self.local, &self.peer, &self.xml_limits),
+                    stanza: with_routing(
+                        u.stanza,
+                        &self.shared.local,
+                        &self.peer,
+                        &self.shared.xml_limits,
+                    ),
                     maybe_delivered: u.maybe_delivered,
                 }
             })
@@ -610,7 +672,11 @@ impl Tunnel {
             spki_sha256: spki,
             offered: !slot.check().offer_hashes.is_empty(),
         };
-        let info = Box::new(tunnel_info(self.role, handshake, peer, &self.policy));
+        let authenticated = Authenticated {
+            auth: peer.auth.clone(),
+            offered: peer.offered,
+        };
+        let info = Box::new(tunnel_info(self.role, handshake, peer, &self.shared.policy));
         let mut name = [0u8; 8];
         self.tunnel_id = tls
             .export_keying_material(&mut name, resend::TUNNEL_ID_LABEL, None)
@@ -618,11 +684,14 @@ impl Tunnel {
             .map(|n| u64::from_be_bytes(*n));
         io.events.push_back(Event::Established {
             peer: self.peer.clone(),
-            info: info.clone(),
+            info,
         });
         let placeholder = Phase::Starting { start_id: None };
         if let Phase::Handshaking { tls, .. } = std::mem::replace(&mut self.phase, placeholder) {
-            self.phase = Phase::Established { tls, info };
+            self.phase = Phase::Established {
+                tls,
+                peer: authenticated,
+            };
         }
         // Stanzas the application sent before the handshake completed go
         // out at the next flush.
@@ -643,8 +712,8 @@ impl Tunnel {
         };
         let mut receiver = Receiver {
             peer: &self.peer,
-            local: &self.local,
-            limits: &self.xml_limits,
+            local: &self.shared.local,
+            limits: &self.shared.xml_limits,
             remembered,
             count: &mut self.rx_stanzas,
             resent: &mut self.resent,
@@ -667,9 +736,9 @@ impl Tunnel {
                     }
                     self.framer.push(rest);
                     reader.consume(n);
-                    if self.framer.buffered() > self.limits.max_buffered_bytes {
+                    if self.framer.buffered() > self.shared.limits.max_buffered_bytes {
                         return Err(Error::BufferFull {
-                            limit: self.limits.max_buffered_bytes,
+                            limit: self.shared.limits.max_buffered_bytes,
                         });
                     }
                     while let Some(raw) = self.framer.next_stanza()? {
@@ -690,8 +759,8 @@ impl Tunnel {
         let (mut count, mut resent) = (0, None);
         Receiver {
             peer: &self.peer,
-            local: &self.local,
-            limits: &self.xml_limits,
+            local: &self.shared.local,
+            limits: &self.shared.xml_limits,
             remembered: &remembered,
             count: &mut count,
             resent: &mut resent,
@@ -704,7 +773,7 @@ impl Tunnel {
     /// nothing to strip).
     pub(crate) fn prepare_outgoing<'s>(&self, stanza: &'s [u8]) -> Result<Cow<'s, [u8]>, Error> {
         let stanza = stanza.trim_ascii();
-        let limit = self.limits.max_stanza_bytes;
+        let limit = self.shared.limits.max_stanza_bytes;
         if stanza.len() > limit {
             return Err(Error::PayloadTooLarge {
                 size: stanza.len(),
@@ -712,12 +781,12 @@ impl Tunnel {
             });
         }
         let text = utf8(stanza)?;
-        let el = xml::check(text, &self.xml_limits)?;
+        let el = xml::check(text, &self.shared.xml_limits)?;
         check_stanza(&el)?;
-        check_address(&el, "from", &self.local)?;
+        check_address(&el, "from", &self.shared.local)?;
         check_address(&el, "to", &self.peer)?;
         let has_routing = el.attr("from").is_some() || el.attr("to").is_some();
-        if !(self.strip_routing && has_routing) {
+        if !(self.shared.strip_routing && has_routing) {
             return Ok(Cow::Borrowed(text.as_bytes()));
         }
         xml::splice_root_attrs(text, &["from", "to"], &[])
@@ -728,7 +797,7 @@ impl Tunnel {
     /// The smallest data IQ worth starting: one whole TLS record (or all a
     /// smaller configured IQ or window can carry).
     fn min_data_iq(&self) -> usize {
-        let l = &self.limits;
+        let l = &self.shared.limits;
         MAX_TLS_RECORD
             .min(l.max_data_bytes)
             .min(l.initial_window_bytes)
@@ -740,7 +809,7 @@ impl Tunnel {
         let method = (!self.sent_data && self.role == Role::Initiator).then_some(wire::METHOD_X509);
         let id = io.next_id();
         let iq = DataIqWriter::new(
-            self.local.as_str(),
+            self.shared.local.as_str(),
             self.peer.as_str(),
             &id,
             method,
@@ -772,7 +841,7 @@ impl Tunnel {
         }
         if let Phase::Closing {
             tls: Some(tls),
-            info: Some(_),
+            peer: Some(_),
             close_notify_sent,
             ..
         } = &mut self.phase
@@ -785,7 +854,7 @@ impl Tunnel {
         }
         if let Phase::Closing {
             tls: Some(tls),
-            info: Some(_),
+            peer: Some(_),
             close_notify_sent: true,
             close_sent: None,
             ..
@@ -805,7 +874,7 @@ impl Tunnel {
         // Nagle (RFC 896): with stanzas in flight, small sends wait to
         // share one data IQ (not behind the handshake's last flight); a
         // close flushes everything.
-        let coalesce = self.limits.coalesce_bytes;
+        let coalesce = self.shared.limits.coalesce_bytes;
         if coalesce > 0
             && matches!(self.phase, Phase::Established { .. })
             && self.delivery.has_unconfirmed()
@@ -817,13 +886,13 @@ impl Tunnel {
             Phase::Established { tls, .. }
             | Phase::Closing {
                 tls: Some(tls),
-                info: Some(_),
+                peer: Some(_),
                 close_notify_sent: false,
                 ..
             } => tls,
             _ => return Ok(0),
         };
-        let l = &self.limits;
+        let l = &self.shared.limits;
         let free = l.max_in_flight.saturating_sub(self.delivery.in_flight());
         let by_count = free * l.max_data_bytes.saturating_sub(RECORD_OVERHEAD);
         let by_path = self
@@ -854,7 +923,7 @@ impl Tunnel {
     /// first, then straight from rustls's buffer into the stanza), and
     /// stages the rest.
     fn emit(&mut self, io: &mut Io, now: UnixTime) {
-        let l = self.limits;
+        let l = self.shared.limits;
         let mut staged = 0;
         while self.delivery.in_flight() < l.max_in_flight {
             let more_tls = self.phase.tls().is_some_and(|t| t.wants_write());
@@ -1061,12 +1130,12 @@ mod tests {
         Tunnel::new(
             Jid::parse("romeo@montague.lit/orchard").unwrap(),
             Role::Responder,
-            TunnelSettings {
-                local: Jid::parse("juliet@capulet.lit/balcony").unwrap(),
-                limits: Limits::default(),
-                policy: Arc::new(Policy::xtls()),
-                strip_routing: true,
-            },
+            Arc::new(TunnelSettings::new(
+                Jid::parse("juliet@capulet.lit/balcony").unwrap(),
+                Limits::default(),
+                Arc::new(Policy::xtls()),
+                true,
+            )),
             UnixTime::since_unix_epoch(Duration::from_secs(1_800_000_000)),
             1,
         )
