@@ -113,6 +113,11 @@ enum Command {
         /// Only the handshake: skip the scan of versions and suites.
         #[arg(long)]
         no_scan: bool,
+        /// The policy the verdict and the exit code follow: strict (RFC
+        /// 7525 as written), tls13-only, opportunistic-s2s or xtls. The
+        /// grade does not depend on it.
+        #[arg(long, default_value = "strict")]
+        policy: String,
         /// Also write a self-contained HTML report to this file.
         #[arg(long)]
         html: Option<String>,
@@ -259,7 +264,16 @@ fn main() -> ExitCode {
             posh,
             posh_port,
             json,
+            policy,
         } => {
+            use xmpptls::names::Named;
+            let policy = match xmpptls::policy::PolicyPreset::parse_or_err(&policy) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("xmpptls: --policy: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let target = target.unwrap_or_default();
             let service = if s2s {
                 "xmpp-server".to_owned()
@@ -285,6 +299,7 @@ fn main() -> ExitCode {
                 posh,
                 posh_port,
                 quiet: false,
+                policy,
             };
             let result = match &batch {
                 Some(file) => check::batch::batch(&args, file, jobs),

@@ -311,7 +311,10 @@ impl ClientSession {
             None,
         );
         if let Some(Err(why)) = &checks.pkix {
-            report.add_finding(crate::report::untrusted_chain(&why.to_string()));
+            report.add_finding(crate::report::untrusted_chain(
+                &why.to_string(),
+                &self.settings.policy,
+            ));
         }
         if checks.chain.is_some() && checks.identity.is_none() {
             report.add_finding(crate::report::identity_mismatch(

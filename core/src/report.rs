@@ -51,11 +51,18 @@ pub fn identity_mismatch(domain: &str, service: crate::identity::Service) -> Fin
 
 /// The finding of a chain PKIX did not validate (RFC 6120 §13.7.2,
 /// RFC 5280), with the validator's reason: the checking client's and
-/// `xmpptls check`'s for a chain it got outside a completed handshake.
-pub fn untrusted_chain(why: &str) -> Finding {
+/// `xmpptls check`'s for a chain it got outside a completed handshake. An
+/// error where `policy` requires authentication, a warning where it accepts
+/// an unauthenticated peer (opportunistic s2s, RFC 7590 §3.4), as
+/// `not-authenticated` is.
+pub fn untrusted_chain(why: &str, policy: &Policy) -> Finding {
     Finding {
         code: FindingCode::CertificateUntrusted.as_str(),
-        severity: Severity::Error,
+        severity: if policy.require_authentication {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
         rfc: "RFC 6120 §13.7.2; RFC 5280",
         message: format!("the certificate chain is not trusted: {why}"),
     }

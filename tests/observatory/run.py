@@ -18,6 +18,7 @@ Prints "ok - ..." / "not ok - ..." per test and "N passed, N failed".
 """
 
 import json
+import re
 import os
 import shutil
 import socket
@@ -127,6 +128,10 @@ def test_weak(xmpptls, certs, ports):
         report("<svg" in html and "class='grade'>C<" in html and "TLS_RSA_WITH_AES_128_CBC_SHA" in html
                and "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", ""),
                "check --html writes a self-contained report: grade, chart, suites", html[:300])
+        report(f"127.0.0.1:{ports['tls10']}</h2>" in html and "checked in" in html and "<h3>Certificate</h3>" in html
+               and "bits</td>" in html and html.count("<!doctype") == 1,
+               "check --html names the server (host:port), the check's time and the certificate (key, names)",
+               html[:600])
 
     # The one with TLS from the first octet.
     j, _, _ = check(xmpptls, certs, ports["direct"], "--direct-tls")
@@ -156,6 +161,47 @@ def test_batch(xmpptls, certs, ports):
               and page.count("class='grade'") == 3)
         report(ok, "check --batch: four lines, three grades (A, C, F) and one error, an HTML page of all",
                f"{grades} rc={p.returncode} {p.stderr[-300:]}")
+        # Issue 22 #11/#12: one document, a heading per server naming its
+        # port, each badge in its own grade's colour, a reason for F and
+        # error rows.
+        heads = re.findall(r"<h2>([^<]*)</h2>", page)
+        ports_named = all(any(f":{ports[k]}" in h for h in heads) for k in ("modern", "tls10", "stripped"))
+        badges = re.findall(r"<span style='background:(#[0-9a-f]+)' class='grade'>([A-F])<", page)
+        rows_html = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", page)
+        why = {t: w for t, g, w in rows_html if g in ("F", "error")}
+        ok = (page.count("<!doctype") == 1 and page.count("</html>") == 1 and len(heads) == 3 and ports_named
+              and {g: c for c, g in badges} == {"A": "#2e7d32", "C": "#f9a825", "F": "#c62828"}
+              and len(why) == 2 and all(why.values()))
+        report(ok, "check --batch --html: one document, a heading per server with its port, badges in their grade's colour, a reason for F and errors",
+               f"doctypes={page.count('<!doctype')} heads={heads} badges={badges} why={why}")
+
+
+def test_policy(xmpptls, certs, ports):
+    """--policy (issue 22 #13): the verdict and the exit code follow a core
+    preset. The modern server checked with no trusted roots is not
+    authenticated: strict fails it (exit 1), opportunistic-s2s, which
+    accepts unauthenticated s2s (dialback), warns (exit 0); the grade is the
+    same. An unknown preset is a usage error (exit 2)."""
+    def run(*extra):
+        p = subprocess.run([xmpptls, "check", f"127.0.0.1:{ports['modern']}", "--domain", DOMAIN,
+                            "--no-system-roots", "--no-scan", "--json", "--timeout", "20", *extra],
+                           capture_output=True, text=True, timeout=60)
+        try:
+            return json.loads(p.stdout), p.returncode
+        except json.JSONDecodeError:
+            return {"error": p.stdout + p.stderr}, p.returncode
+    strict, rc_strict = run()
+    s2s, rc_s2s = run("--policy", "opportunistic-s2s")
+    bad = subprocess.run([xmpptls, "check", "127.0.0.1:1", "--policy", "lenient"], capture_output=True,
+                         text=True, timeout=30)
+    ok = (strict.get("verdict") == "fail" and rc_strict == 1 and strict.get("policy") == "strict"
+          and s2s.get("verdict") in ("pass", "warn") and rc_s2s == 0 and s2s.get("policy") == "opportunistic-s2s"
+          and strict.get("grade") == s2s.get("grade") and bad.returncode == 2 and "--policy" in bad.stderr)
+    report(ok, "check --policy: the verdict and exit code follow the preset (strict fails an unauthenticated server, "
+               "opportunistic-s2s warns), the grade does not; an unknown preset is exit 2",
+           f"strict={strict.get('verdict')}/{rc_strict} s2s={s2s.get('verdict')}/{rc_s2s} "
+           f"findings={codes(strict)},{[(f['code'], f['severity']) for f in s2s.get('findings', [])]} "
+           f"bad={bad.returncode} {bad.stderr[-200:]}")
 
 
 def test_deadline(xmpptls, certs, ports):
@@ -550,6 +596,7 @@ def main():
         test_posh(xmpptls, certs, ports, dns_port, anchor, posh_port)
         test_weak(xmpptls, certs, ports)
         test_batch(xmpptls, certs, ports)
+        test_policy(xmpptls, certs, ports)
         test_deadline(xmpptls, certs, ports)
         test_prosody(xmpptls, certs, c2s, s2s)
         test_openssl_pq(xmpptls, certs)

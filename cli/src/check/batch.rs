@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use serde_json::json;
 use xmpptls::policy::Verdict;
 
-use super::{html, run, to_json, CheckArgs, Outcome};
+use super::{html_page, html_section, run, to_json, CheckArgs, Outcome};
 use crate::certs::Usage;
 
 /// Most targets one batch file may list.
@@ -203,28 +203,58 @@ fn table(results: &[Done]) -> String {
     out
 }
 
+/// Why a row is F or an error, in a few words: the error, or the grade's
+/// first cap, or its first error finding.
+fn reason(d: &Done) -> String {
+    match &d.result {
+        Err(e) => e.clone(),
+        Ok((_, outcomes)) => outcomes
+            .iter()
+            .filter(|o| o.grade.grade.as_str() == "F")
+            .find_map(|o| {
+                o.grade
+                    .caps
+                    .first()
+                    .map(|(_, why)| why.clone())
+                    .or_else(|| {
+                        o.report
+                            .evaluation
+                            .findings
+                            .iter()
+                            .find(|f| f.severity == xmpptls::policy::Severity::Error)
+                            .map(|f| f.message.clone())
+                    })
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// The batch as one HTML page: a table of every line (grade, and why for
+/// F and errors), then one section per server checked.
 fn page(results: &[Done]) -> String {
-    let mut out = String::from("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>xmpptls check: batch</title></head><body><h1>xmpptls check</h1><table><tr><th>target</th><th>grade</th></tr>");
+    let mut body = String::from(
+        "<h1>xmpptls check: batch</h1><table><tr><th>target</th><th>grade</th><th>why</th></tr>",
+    );
     for d in results {
         let g = d
             .result
             .as_ref()
-            .map_or_else(|_| "-".to_owned(), |(_, o)| worst(o));
-        out.push_str(&format!(
-            "<tr><td>{}</td><td>{g}</td></tr>",
-            super::esc(&d.line.target)
+            .map_or_else(|_| "error".to_owned(), |(_, o)| worst(o));
+        body.push_str(&format!(
+            "<tr><td>{}</td><td>{g}</td><td>{}</td></tr>",
+            super::esc(&d.line.target),
+            super::esc(&reason(d))
         ));
     }
-    out.push_str("</table>");
+    body.push_str("</table>");
     for d in results {
         if let Ok((_, outcomes)) = &d.result {
             for o in outcomes {
-                out.push_str(&html(o));
+                body.push_str(&html_section(o));
             }
         }
     }
-    out.push_str("</body></html>\n");
-    out
+    html_page("batch", &body)
 }
 
 #[cfg(test)]

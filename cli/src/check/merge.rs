@@ -69,7 +69,7 @@ pub(super) fn merge(
             let mut r = ConnectionReport::new(domain, policy, negotiated, identity.clone(), None);
             if let Err(why) = &pkix {
                 if !chain.is_empty() {
-                    r.add_finding(xmpptls::report::untrusted_chain(why));
+                    r.add_finding(xmpptls::report::untrusted_chain(why, policy));
                 }
             }
             if info.is_some() && identity.is_none() {

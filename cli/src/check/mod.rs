@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use xmpptls::identity::{ReferenceIdentity, Service};
-use xmpptls::policy::{Finding, FindingCode, Negotiated, Policy, Severity, Verdict};
+use xmpptls::policy::{Finding, FindingCode, Negotiated, Policy, PolicyPreset, Severity, Verdict};
 use xmpptls::{CertificateDer, ConnectionReport};
 use xmpptls_observatory::{grade, GradeReport, Profile};
 
@@ -42,7 +42,7 @@ use merge::merge;
 pub(crate) use net::connect;
 use net::{default_port, Deadline, Features, Target};
 use output::esc;
-pub use output::{html, to_json, to_text};
+pub use output::{html_page, html_section, to_json, to_text};
 
 /// Arguments of `xmpptls check`.
 #[derive(Clone)]
@@ -79,6 +79,9 @@ pub struct CheckArgs<'a> {
     pub posh_port: u16,
     /// No progress on standard error (batches draw their own).
     pub quiet: bool,
+    /// The policy the verdict and the exit code follow (`--policy`,
+    /// default strict: RFC 7525 as written).
+    pub policy: PolicyPreset,
 }
 
 /// Everything a check found.
@@ -108,7 +111,8 @@ pub struct Outcome {
 pub fn check(a: &CheckArgs<'_>) -> Result<bool, Usage> {
     let (domain, outcomes) = run(a)?;
     if let Some(path) = a.html {
-        let page = outcomes.iter().map(html).collect::<Vec<_>>().join("\n");
+        let sections: String = outcomes.iter().map(output::html_section).collect();
+        let page = output::html_page(&domain, &sections);
         std::fs::write(path, page).map_err(|e| Usage(format!("{path}: {e}")))?;
     }
     if outcomes.is_empty() {
@@ -173,7 +177,7 @@ pub fn run(a: &CheckArgs<'_>) -> Result<(String, Vec<Outcome>), Usage> {
     ReferenceIdentity::new(&domain, service)
         .map_err(|e| Usage(format!("--domain {domain}: {e}")))?;
     let roots = crate::roots::load(a.system_roots, a.ca)?;
-    let policy = Policy::strict();
+    let policy = Policy::preset(a.policy);
     let srv_mode = target.port.is_none() && !target.is_ip() && !target.direct_tls && !a.direct_tls;
     let dns = if srv_mode || a.dane || a.dns.server.is_some() {
         let step = deadline.step().map_err(Usage)?;

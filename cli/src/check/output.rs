@@ -212,18 +212,41 @@ pub(super) fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A self-contained HTML report (no scripts, no external files): the
-/// grade, the score as a bar chart, the versions-by-suites matrix
-/// coloured by class, and the findings.
-pub fn html(o: &Outcome) -> String {
-    let g = &o.grade;
-    let colour = match g.grade.as_str() {
+/// The colour of a grade's badge.
+fn grade_colour(grade: &str) -> &'static str {
+    match grade {
         "A" => "#2e7d32",
         "B" => "#689f38",
         "C" => "#f9a825",
         "D" | "E" => "#ef6c00",
         _ => "#c62828",
-    };
+    }
+}
+
+/// One self-contained HTML page (no scripts, no external files) around
+/// `body`: the one place a document starts, so a page of several reports
+/// is one document (issue 22 #11).
+pub fn html_page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>xmpptls check: {title}</title><style>\
+body{{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;color:#222}}\
+section{{border-top:2px solid #ccc;margin-top:2em}}\
+.grade{{font-size:4em;font-weight:bold;color:#fff;display:inline-block;padding:0 .4em;border-radius:.2em}}\
+table{{border-collapse:collapse}}td,th{{padding:.1em .6em;border-bottom:1px solid #ddd;text-align:left}}\
+tr.forbidden{{background:#ffcdd2}}tr.not-recommended{{background:#fff3c4}}tr.preferred,tr.recommended{{background:#e8f5e9}}\
+li.error{{color:#b71c1c}}li.warning{{color:#8a6d00}}pre{{background:#f5f5f5;padding:1em;overflow:auto}}\
+</style></head><body>{body}</body></html>\n",
+        title = esc(title),
+    )
+}
+
+/// One check as an HTML section: the server (domain, host and port), the
+/// grade, the score as a bar chart, the certificate, the versions-by-suites
+/// matrix coloured by class, the findings and the text report. The badge's
+/// colour is its own, so sections of different grades can share a page.
+pub fn html_section(o: &Outcome) -> String {
+    let g = &o.grade;
+    let colour = grade_colour(g.grade.as_str());
     let bar = |label: &str, value: u32, y: u32| {
         format!(
             "<text x='0' y='{ty}' font-size='13'>{label}</text><rect x='110' y='{y}' width='{w}' height='16' fill='{colour}'/><rect x='110' y='{y}' width='300' height='16' fill='none' stroke='#999'/><text x='420' y='{ty}' font-size='13'>{value}</text>",
@@ -286,17 +309,43 @@ pub fn html(o: &Outcome) -> String {
         .iter()
         .map(|(c, why)| format!("<li>capped at {c}: {}</li>", esc(why)))
         .collect();
+    let e = &o.endpoint;
+    let certificate = o.report.certificate.as_ref().map_or_else(String::new, |c| {
+        let ids = &c.ids;
+        let names: Vec<String> = ids
+            .xmpp_addr
+            .iter()
+            .map(|n| format!("XmppAddr {n}"))
+            .chain(ids.srv.iter().map(|n| format!("SRV-ID {n}")))
+            .chain(ids.dns.iter().map(|n| format!("DNS {n}")))
+            .chain(ids.cn.iter().map(|n| format!("CN {n}")))
+            .collect();
+        format!(
+            "<h3>Certificate</h3><table><tr><th>subject</th><td>{}</td></tr><tr><th>issuer</th><td>{}</td></tr>\
+<tr><th>key</th><td>{} {} bits</td></tr><tr><th>valid</th><td>{} to {}</td></tr><tr><th>names</th><td>{}</td></tr></table>",
+            esc(&c.subject),
+            esc(&c.issuer),
+            esc(&c.key_type),
+            c.key_bits,
+            esc(&c.not_before_text),
+            esc(&c.not_after_text),
+            esc(&names.join(", ")),
+        )
+    });
     format!(
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>xmpptls check: {peer}</title><style>\
-body{{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;color:#222}}\
-.grade{{font-size:4em;font-weight:bold;color:#fff;background:{colour};display:inline-block;padding:0 .4em;border-radius:.2em}}\
-table{{border-collapse:collapse}}td{{padding:.1em .6em;border-bottom:1px solid #ddd}}\
-tr.forbidden{{background:#ffcdd2}}tr.not-recommended{{background:#fff3c4}}tr.preferred,tr.recommended{{background:#e8f5e9}}\
-li.error{{color:#b71c1c}}li.warning{{color:#8a6d00}}pre{{background:#f5f5f5;padding:1em;overflow:auto}}\
-</style></head><body><h1>{peer}</h1><p><span class='grade'>{grade}</span> score {score}</p>{chart}<ul>{caps}</ul>{pq}\
-<h2>Accepted versions and suites</h2><table><tr><th>version</th><th>suite</th><th>class</th></tr>{rows}</table>\
-<h2>Findings</h2><ul>{findings}</ul><h2>Report</h2><pre>{text}</pre></body></html>\n",
+        "<section><h2>{peer}: {host}:{port}</h2><p>{how}, checked in {secs:.1} s</p>\
+<p><span style='background:{colour}' class='grade'>{grade}</span> score {score}</p>{chart}<ul>{caps}</ul>{pq}{certificate}\
+<h3>Accepted versions and suites</h3><table><tr><th>version</th><th>suite</th><th>class</th></tr>{rows}</table>\
+<h3>Findings</h3><ul>{findings}</ul><h3>Report</h3><pre>{text}</pre></section>\n",
         peer = esc(&o.report.peer),
+        host = esc(&e.host),
+        port = e.port,
+        how = esc(&format!(
+            "{} ({})",
+            if e.direct_tls { "direct TLS" } else { "STARTTLS" },
+            e.source
+        )),
+        secs = o.elapsed.as_secs_f64(),
         pq = o.profile.as_ref().filter(|p| !p.versions.is_empty()).map_or_else(String::new, |p| {
             let pq = p.post_quantum_groups();
             if pq.is_empty() {
