@@ -255,7 +255,24 @@ impl ConnectionReport {
                 "  Valid           {} to {}\n",
                 c.not_before_text, c.not_after_text
             ));
-            out.push_str(&format!("  Key (SPKI)      sha256:{}\n", c.spki_sha256));
+            out.push_str(&format!(
+                "  Key             {} {} bits, SPKI sha256:{}\n",
+                c.key_type, c.key_bits, c.spki_sha256
+            ));
+            // The names the certificate presents: what an identity
+            // mismatch is about (issue 22 #12).
+            let ids = &c.ids;
+            let names: Vec<String> = ids
+                .xmpp_addr
+                .iter()
+                .map(|n| format!("XmppAddr {n}"))
+                .chain(ids.srv.iter().map(|n| format!("SRV-ID {n}")))
+                .chain(ids.dns.iter().map(|n| format!("DNS {n}")))
+                .chain(ids.cn.iter().map(|n| format!("CN {n}")))
+                .collect();
+            if !names.is_empty() {
+                out.push_str(&format!("  Names           {}\n", names.join(", ")));
+            }
         }
         match &self.pin {
             Some(PinStatus::New) => out.push_str("  Pin             new key, now pinned\n"),
@@ -328,9 +345,16 @@ mod tests {
         assert_eq!(v["pin"]["status"], "match");
         assert_eq!(v["verdict"], "pass");
         assert_eq!(v["findings"].as_array().unwrap().len(), 0);
-        assert!(r
-            .to_text()
-            .contains("Encryption      TLSv1.3 TLS_AES_256_GCM_SHA384 (preferred)"));
+        let text = r.to_text();
+        assert!(text.contains("Encryption      TLSv1.3 TLS_AES_256_GCM_SHA384 (preferred)"));
+        assert!(
+            text.contains("Key             ECDSA 256 bits, SPKI sha256:"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Names           XmppAddr example.net"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -204,6 +204,20 @@ def test_policy(xmpptls, certs, ports):
            f"bad={bad.returncode} {bad.stderr[-200:]}")
 
 
+def test_text_names(xmpptls, certs, ports):
+    """Issue 22 #12: the text report shows the key (type, size) and the
+    names the certificate presents, which an identity mismatch is about."""
+    p = subprocess.run([xmpptls, "check", f"127.0.0.1:{ports['wrongname']}", "--domain", DOMAIN, "--ca",
+                        f"{certs}/ca.pem", "--no-system-roots", "--no-scan", "--timeout", "20"],
+                       capture_output=True, text=True, timeout=60)
+    names = [l for l in p.stdout.splitlines() if l.strip().startswith("Names ")]
+    key = [l for l in p.stdout.splitlines() if l.strip().startswith("Key ") and "exchange" not in l]
+    ok = ("identity-mismatch" in p.stdout and len(names) == 1 and DOMAIN not in names[0].split(None, 1)[1]
+          and len(key) == 1 and " bits, SPKI sha256:" in key[0])
+    report(ok, f"check (text) on a certificate for another name shows its names and key: {names[0].strip() if names else '-'}",
+           p.stdout[-600:])
+
+
 def test_deadline(xmpptls, certs, ports):
     """Silent and trickling servers: the check ends by its deadline and says
     why; a scan cut short by the deadline says it is incomplete."""
@@ -597,6 +611,7 @@ def main():
         test_weak(xmpptls, certs, ports)
         test_batch(xmpptls, certs, ports)
         test_policy(xmpptls, certs, ports)
+        test_text_names(xmpptls, certs, ports)
         test_deadline(xmpptls, certs, ports)
         test_prosody(xmpptls, certs, c2s, s2s)
         test_openssl_pq(xmpptls, certs)
