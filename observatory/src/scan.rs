@@ -256,8 +256,16 @@ impl Scan {
                 }
             }
             Step::Fallback => {
-                self.profile.fallback_scsv =
-                    Some(matches!(answer, Answer::Alert { description: 86 }));
+                // The probe is for a version the server accepted without the
+                // SCSV (`fallback_version`): a hello means the downgrade
+                // went through; inappropriate_fallback (86), another alert or
+                // a close is a refusal (OpenSSL's s_server closes without an
+                // alert, issue 22 #1); silence or garbage says nothing.
+                self.profile.fallback_scsv = match answer {
+                    Answer::Hello(_) => Some(false),
+                    Answer::Alert { .. } | Answer::Closed => Some(true),
+                    Answer::Silent | Answer::NotTls(_) => None,
+                };
                 self.compression_or_done()
             }
             Step::Compression => {
@@ -427,13 +435,25 @@ mod tests {
     use super::*;
     use crate::answer::ServerHelloFacts;
 
+    /// How a simulated server answers TLS_FALLBACK_SCSV below its best
+    /// version.
+    #[derive(Clone, Copy)]
+    enum Scsv {
+        /// inappropriate_fallback (86), as RFC 7507 says.
+        Alert,
+        /// It closes without an alert (OpenSSL's s_server).
+        Close,
+        /// It ignores the SCSV and completes the downgrade.
+        Ignore,
+    }
+
     /// A simulated server: the versions and suites (in its order of
     /// preference) it accepts, the groups it knows, its options.
     struct Server {
         versions: Vec<(u16, Vec<u16>)>,
         client_order: bool,
         groups: Vec<u16>,
-        scsv: bool,
+        scsv: Scsv,
         deflate: bool,
         renegotiation: bool,
     }
@@ -445,7 +465,11 @@ mod tests {
             };
             let highest = self.versions.iter().map(|v| v.0).max().unwrap_or(0);
             if p.fallback_scsv && highest > p.version {
-                return Answer::Alert { description: 86 };
+                match self.scsv {
+                    Scsv::Alert => return Answer::Alert { description: 86 },
+                    Scsv::Close => return Answer::Closed,
+                    Scsv::Ignore => {}
+                }
             }
             let chosen = if self.client_order {
                 p.suites.iter().copied().find(|s| prefs.contains(s))
@@ -494,11 +518,10 @@ mod tests {
             ],
             client_order: false,
             groups: vec![0x001d, 0x0017],
-            scsv: true,
+            scsv: Scsv::Alert,
             deflate: false,
             renegotiation: true,
         };
-        let _ = s.scsv;
         let p = run(&s);
         assert_eq!(
             p.versions.iter().map(|v| v.version).collect::<Vec<_>>(),
@@ -537,7 +560,7 @@ mod tests {
             versions: vec![(TLS13, vec![0x1301]), (TLS12, vec![0xc02f])],
             client_order: false,
             groups: vec![0x11ec, 0x0202, 0x001d],
-            scsv: true,
+            scsv: Scsv::Alert,
             deflate: false,
             renegotiation: true,
         };
@@ -570,12 +593,38 @@ mod tests {
     }
 
     #[test]
+    fn a_close_on_the_fallback_probe_is_a_refusal() {
+        // Issue 22 #1: OpenSSL's s_server refuses the downgrade by closing
+        // without an alert; only a server that completes it ignores the SCSV.
+        let server = |scsv| Server {
+            versions: vec![(TLS13, vec![0x1302, 0x1301]), (TLS12, vec![0xc02f])],
+            client_order: false,
+            groups: vec![0x001d, 0x0017],
+            scsv,
+            deflate: false,
+            renegotiation: true,
+        };
+        assert_eq!(run(&server(Scsv::Alert)).fallback_scsv, Some(true));
+        assert_eq!(run(&server(Scsv::Close)).fallback_scsv, Some(true));
+        let ignored = run(&server(Scsv::Ignore));
+        assert_eq!(ignored.fallback_scsv, Some(false));
+        assert!(ignored
+            .findings()
+            .iter()
+            .any(|f| f.code == xmpptls::policy::FindingCode::NoFallbackScsv.as_str()));
+        assert!(!run(&server(Scsv::Close))
+            .findings()
+            .iter()
+            .any(|f| f.code == xmpptls::policy::FindingCode::NoFallbackScsv.as_str()));
+    }
+
+    #[test]
     fn a_legacy_server_is_named_in_full() {
         let s = Server {
             versions: vec![(TLS10, vec![0x0035, 0x002f, 0x000a, 0x0039])],
             client_order: true,
             groups: vec![],
-            scsv: false,
+            scsv: Scsv::Ignore,
             deflate: true,
             renegotiation: false,
         };
@@ -600,7 +649,7 @@ mod tests {
             versions: vec![(TLS12, vec![0xc02f, 0x009c, 0x002f])],
             client_order: false,
             groups: vec![0x0017],
-            scsv: false,
+            scsv: Scsv::Ignore,
             deflate: false,
             renegotiation: true,
         };

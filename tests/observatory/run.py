@@ -204,6 +204,15 @@ def test_policy(xmpptls, certs, ports):
            f"bad={bad.returncode} {bad.stderr[-200:]}")
 
 
+def test_fallback_close(xmpptls, certs, ports):
+    """Issue 22 #1: a server that refuses the SCSV downgrade by closing
+    without an alert honours RFC 7507; it must not get no-fallback-scsv."""
+    j, _, _ = check(xmpptls, certs, ports["scsvclose"], "--direct-tls")
+    scsv = (j.get("scan") or {}).get("fallback_scsv")
+    report(j.get("encrypted") is True and scsv is True and "no-fallback-scsv" not in codes(j),
+           f"a server that closes on TLS_FALLBACK_SCSV honours it: fallback_scsv={scsv}", str(codes(j)))
+
+
 def test_text_names(xmpptls, certs, ports):
     """Issue 22 #12: the text report shows the key (type, size) and the
     names the certificate presents, which an identity mismatch is about."""
@@ -550,6 +559,15 @@ def test_openssl_pq(xmpptls, certs):
                    f"OpenSSL 3.5 s_server, {name}: post-quantum {pq.get('groups')}, openssl s_client "
                    f"-groups finds {theirs}; the check negotiated {j.get('key_exchange')}",
                    str(j)[:600])
+            if name == "OpenSSL defaults":
+                # Issue 22 #1: s_server refuses a TLS 1.2 downgrade that
+                # carries TLS_FALLBACK_SCSV (it logs INAPPROPRIATE_FALLBACK);
+                # the check must count that as honoured, whatever the
+                # refusal looks like on the wire.
+                scsv = (j.get("scan") or {}).get("fallback_scsv")
+                report(scsv is True and "no-fallback-scsv" not in codes(j),
+                       f"OpenSSL 3.5 s_server refuses the SCSV downgrade: fallback_scsv={scsv}, no no-fallback-scsv finding",
+                       str(codes(j)))
     finally:
         for p in servers:
             p.kill()
@@ -612,6 +630,7 @@ def main():
         test_batch(xmpptls, certs, ports)
         test_policy(xmpptls, certs, ports)
         test_text_names(xmpptls, certs, ports)
+        test_fallback_close(xmpptls, certs, ports)
         test_deadline(xmpptls, certs, ports)
         test_prosody(xmpptls, certs, c2s, s2s)
         test_openssl_pq(xmpptls, certs)

@@ -26,6 +26,8 @@ Profiles:
   direct      modern, with TLS from the first octet (XEP-0368)
   optional    modern, but STARTTLS not required and SASL PLAIN offered before TLS
   slow        modern, but each connection waits 0.4 s before its stream header
+  scsvclose   direct TLS 1.2-1.3, refusing a ClientHello that carries
+              TLS_FALLBACK_SCSV by closing without an alert (issue 22 #1)
 
 After TLS every server answers the stream restart with SCRAM-SHA-1-PLUS,
 SCRAM-SHA-1 and PLAIN and the channel-binding types tls-exporter and
@@ -76,6 +78,7 @@ def profiles(d):
         "selfsigned": ("starttls", context(d, cert="selfsigned")),
         "optional": ("optional", context(d)),
         "slow": ("slow", context(d)),
+        "scsvclose": ("scsvclose", context(d)),
         "stripped": ("stripped", None),
         "failure": ("failure", None),
         "silent": ("silent", None),
@@ -114,9 +117,32 @@ def after_tls(tls):
         tls.recv(1)
 
 
+def offers_fallback_scsv(conn):
+    """Whether the ClientHello waiting on `conn` (peeked, not read) lists
+    TLS_FALLBACK_SCSV (0x5600, RFC 7507)."""
+    data = b""
+    for _ in range(50):
+        data = conn.recv(16384, socket.MSG_PEEK)
+        if len(data) >= 5 and len(data) >= 5 + int.from_bytes(data[3:5], "big"):
+            break
+        time.sleep(0.02)
+    body = data[5:]
+    if len(body) < 39 or body[0] != 1:
+        return False
+    at = 38  # type, length, version, random
+    at += 1 + body[at]  # session id
+    n = int.from_bytes(body[at:at + 2], "big")
+    suites = body[at + 2:at + 2 + n]
+    return any(suites[i:i + 2] == b"\x56\x00" for i in range(0, len(suites) - 1, 2))
+
+
 def serve(conn, kind, ctx):
     conn.settimeout(30)
     try:
+        if kind == "scsvclose":
+            if not offers_fallback_scsv(conn):
+                after_tls(ctx.wrap_socket(conn, server_side=True))
+            return
         if kind == "silent":
             time.sleep(120)
             return
