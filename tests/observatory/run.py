@@ -213,6 +213,22 @@ def test_fallback_close(xmpptls, certs, ports):
            f"a server that closes on TLS_FALLBACK_SCSV honours it: fallback_scsv={scsv}", str(codes(j)))
 
 
+def test_no_scan(xmpptls, certs, ports):
+    """Issue 22 #3: without a scan the grade uses what the handshake
+    negotiated, its key exchange included (a modern server was B with key
+    exchange 0); a server the handshake cannot speak to is not called
+    unencrypted."""
+    j, _, _ = check(xmpptls, certs, ports["modern"], "--no-scan")
+    g = j.get("grade") or {}
+    report(g.get("grade") == "A" and g.get("key_exchange", 0) > 0,
+           f"check --no-scan grades a modern server A with its negotiated key exchange counted ({g.get('key_exchange')})",
+           str(g))
+    j, _, _ = check(xmpptls, certs, ports["tls10"], "--no-scan")
+    report("unencrypted" not in codes(j),
+           f"check --no-scan of a TLS 1.0-only server does not call it unencrypted: {codes(j)}",
+           str(j)[:400])
+
+
 def test_text_names(xmpptls, certs, ports):
     """Issue 22 #12: the text report shows the key (type, size) and the
     names the certificate presents, which an identity mismatch is about."""
@@ -630,6 +646,7 @@ def main():
         test_batch(xmpptls, certs, ports)
         test_policy(xmpptls, certs, ports)
         test_text_names(xmpptls, certs, ports)
+        test_no_scan(xmpptls, certs, ports)
         test_fallback_close(xmpptls, certs, ports)
         test_deadline(xmpptls, certs, ports)
         test_prosody(xmpptls, certs, c2s, s2s)

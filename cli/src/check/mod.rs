@@ -309,6 +309,7 @@ fn run_one(
         }
         p
     });
+    let handshake_failed = first.tls_started && !first.established;
     let mut report = merge(
         first.report,
         first.established,
@@ -318,6 +319,12 @@ fn run_one(
         roots,
         policy,
     );
+    if profile.is_none() && handshake_failed {
+        // Without a scan all that is known is that TLS started and our
+        // handshake failed (the finding says how): the stream is not
+        // "unencrypted", its encryption is unknown (issue 22 #3).
+        report.drop_findings(&[FindingCode::Unencrypted]);
+    }
     let dane = dns.map(|d| check_dane(d, e, domain, service, roots, srv, &mut report));
     let grade = grade_of(profile.as_ref(), &report);
     Ok(Outcome {
@@ -342,11 +349,26 @@ fn grade_of(profile: Option<&Profile>, report: &ConnectionReport) -> GradeReport
     let n = &report.negotiated;
     let mut seen = Profile::default();
     if let (true, Some(v), Some(s)) = (n.encrypted, n.version, n.suite) {
+        let version = xmpptls::api::Named::code(v) as u16;
         seen.versions.push(xmpptls_observatory::VersionProfile {
-            version: xmpptls::api::Named::code(v) as u16,
+            version,
             suites: vec![s],
             server_order: None,
         });
+        // The negotiated group is the key exchange that is known (issue 22
+        // #3: without it a perfect server scored 0 for key exchange, B).
+        let group = n.kx_group.as_deref().and_then(|name| {
+            xmpptls_observatory::GROUPS
+                .iter()
+                .find(|g| g.1.eq_ignore_ascii_case(name))
+        });
+        if let Some(&(code, _, _)) = group {
+            if v == xmpptls::policy::TlsVersion::Tls13 {
+                seen.groups_tls13.push(code);
+            } else {
+                seen.groups_tls12.push(code);
+            }
+        }
         seen.incomplete = Some("no scan: only the negotiated version and suite".into());
     }
     grade(&seen, report)
