@@ -323,7 +323,31 @@ impl ClientSession {
             ));
         }
         if let Some(e) = &self.failure {
-            let (code, message) = describe_failure(e);
+            let weak_key = report
+                .certificate
+                .as_ref()
+                .filter(|c| {
+                    matches!(c.key_type.as_str(), "RSA" | "DSA")
+                        && c.key_bits > 0
+                        && c.key_bits < 2048
+                })
+                .map(|c| (c.key_type.clone(), c.key_bits));
+            let (code, message) = match (e, weak_key) {
+                // ring verifies no signature made with an RSA key under 2048
+                // bits, so the handshake stops at the server's signature: the
+                // key is the problem (weak-peer-key says so, with its own
+                // cap), not the certificate's trust (issue 22 #4).
+                (
+                    rustls::Error::InvalidCertificate(CertificateError::BadSignature),
+                    Some((kind, bits)),
+                ) => (
+                    FindingCode::HandshakeFailed.as_str(),
+                    format!(
+                        "the TLS handshake failed: the server's signature with its {bits}-bit {kind} key cannot be verified (keys under 2048 bits are refused)"
+                    ),
+                ),
+                (e, _) => describe_failure(e),
+            };
             report.add_finding(finding(code, "RFC 7525 §3–4", message));
         }
         report
