@@ -101,6 +101,8 @@ def test_weak(xmpptls, certs, ports):
                 problems.append(f"no {c} finding in {codes(j)}")
         if grade not in GRADES or not GRADES.index(best) <= GRADES.index(grade) <= GRADES.index(worst):
             problems.append(f"grade {grade}, expected {best}..{worst}")
+        if name in ("tls10", "tls11") and "server-silent" in codes(j):
+            problems.append(f"server-silent for a server the scan shows answering: {codes(j)}")
         if name == "rsa1024" and "certificate-rejected" in codes(j):
             problems.append(f"certificate-rejected for a key that is only weak: {codes(j)}")
         if named and not any(named in f["message"] for f in j.get("findings", [])):
