@@ -101,6 +101,14 @@ def test_weak(xmpptls, certs, ports):
                 problems.append(f"no {c} finding in {codes(j)}")
         if grade not in GRADES or not GRADES.index(best) <= GRADES.index(grade) <= GRADES.index(worst):
             problems.append(f"grade {grade}, expected {best}..{worst}")
+        if name in ("tls10", "tls11"):
+            # Issue 22 #6: the session shown is what a client preferring
+            # forward secrecy gets, with a group only for an ECDHE suite.
+            suite, kx = j.get("cipher_suite") or "", j.get("key_exchange")
+            if "ECDHE" not in suite or not kx:
+                problems.append(f"shown as {suite} with key exchange {kx}: the server accepts ECDHE suites")
+        if name == "staticrsa" and j.get("key_exchange"):
+            problems.append(f"a static-RSA session shown with key exchange {j.get('key_exchange')}")
         if name in ("tls10", "tls11") and "server-silent" in codes(j):
             problems.append(f"server-silent for a server the scan shows answering: {codes(j)}")
         if name == "rsa1024" and "certificate-rejected" in codes(j):
@@ -233,6 +241,17 @@ def test_no_scan(xmpptls, certs, ports):
     report("unencrypted" not in codes(j),
            f"check --no-scan of a TLS 1.0-only server does not call it unencrypted: {codes(j)}",
            str(j)[:400])
+
+
+def test_shown_session(xmpptls, certs, ports):
+    """Issue 22 #6: a TLS 1.0 server that takes the client's order and
+    accepts static RSA and ECDHE suites is shown with the session a client
+    preferring forward secrecy gets (ECDHE, with its group), not the first
+    suite the scan found next to a group it does not use."""
+    j, _, _ = check(xmpptls, certs, ports["tls10client"])
+    suite, kx = j.get("cipher_suite") or "", j.get("key_exchange")
+    report(suite == "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" and kx == "x25519",
+           f"a client-order TLS 1.0 server is shown as {suite} with {kx}", str(codes(j)))
 
 
 def test_text_names(xmpptls, certs, ports):
@@ -652,6 +671,7 @@ def main():
         test_batch(xmpptls, certs, ports)
         test_policy(xmpptls, certs, ports)
         test_text_names(xmpptls, certs, ports)
+        test_shown_session(xmpptls, certs, ports)
         test_no_scan(xmpptls, certs, ports)
         test_fallback_close(xmpptls, certs, ports)
         test_deadline(xmpptls, certs, ports)

@@ -26,6 +26,7 @@ Profiles:
   direct      modern, with TLS from the first octet (XEP-0368)
   optional    modern, but STARTTLS not required and SASL PLAIN offered before TLS
   slow        modern, but each connection waits 0.4 s before its stream header
+  tls10client TLS 1.0, static-RSA and ECDHE CBC suites, the client's order
   scsvclose   direct TLS 1.2-1.3, refusing a ClientHello that carries
               TLS_FALLBACK_SCSV by closing without an alert (issue 22 #1)
 
@@ -79,6 +80,8 @@ def profiles(d):
         "optional": ("optional", context(d)),
         "slow": ("slow", context(d)),
         "scsvclose": ("scsvclose", context(d)),
+        "tls10client": ("starttls", client_order(context(d, minv=v.TLSv1, maxv=v.TLSv1,
+                                                        ciphers="AES128-SHA:ECDHE-RSA-AES128-SHA", level0=True))),
         "stripped": ("stripped", None),
         "failure": ("failure", None),
         "silent": ("silent", None),
@@ -115,6 +118,12 @@ def after_tls(tls):
     if read_until(tls, b">") is not None:
         tls.sendall(header(AFTER_TLS))
         tls.recv(1)
+
+
+def client_order(ctx):
+    """`ctx` choosing suites in the client's order, not its own."""
+    ctx.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
+    return ctx
 
 
 def offers_fallback_scsv(conn):

@@ -2,9 +2,10 @@
 
 use xmpptls::identity::pkix::{default_algorithms, verify_chain, Purpose, Roots};
 use xmpptls::identity::{match_identity, CertificateInfo, ReferenceIdentity, Service};
+use xmpptls::policy::suites::{self, Class};
 use xmpptls::policy::{AuthMethod, FindingCode, Negotiated, Policy, TlsVersion};
 use xmpptls::{CertificateDer, ConnectionReport, UnixTime};
-use xmpptls_observatory::{group_name, Profile, TLS13};
+use xmpptls_observatory::{group_name, Profile, VersionProfile, TLS13};
 
 /// The report to print: the handshake's when it completed; otherwise, when
 /// the scan found versions the server accepts, one built from the
@@ -49,10 +50,17 @@ pub(super) fn merge(
                 .and_then(|c| c.check(domain))
                 .map_err(|e| e.to_string())
             });
+            let suite = likely_suite(best);
             // The group a modern client gets: a post-quantum one when the
-            // server accepts it (clients offer it first), else the first.
+            // server accepts it (clients offer it first), else the first;
+            // none for a suite without an (EC)DHE group (static RSA, DHE).
             let pq = p.post_quantum_groups();
-            let group = if best.version == TLS13 {
+            let ecdhe = suite
+                .and_then(suites::by_code)
+                .is_some_and(|s| s.tls13 || s.kx.starts_with("ECDHE"));
+            let group = if !ecdhe {
+                None
+            } else if best.version == TLS13 {
                 pq.first().or(p.groups_tls13.first())
             } else {
                 p.groups_tls12.first()
@@ -60,7 +68,7 @@ pub(super) fn merge(
             let negotiated = Negotiated {
                 encrypted: true,
                 version: TlsVersion::from_code(best.version),
-                suite: best.suites.first().copied(),
+                suite,
                 kx_group: group.map(|&g| group_name(g)),
                 authentication: (pkix.is_ok() && identity.is_some()).then_some(AuthMethod::Pkix),
                 peer_chain: chain.clone(),
@@ -125,4 +133,30 @@ pub(super) fn merge(
             .retain(|f| f.code != FindingCode::Unencrypted.as_str());
     }
     report
+}
+
+/// The suite a client preferring forward secrecy and AEAD gets at the
+/// server's best version: the server's first when it imposes its order;
+/// otherwise the best it accepts by class, forward secrecy, then strength.
+/// (Issue 22 #6: the first suite found was shown, a static-RSA suite next
+/// to an ECDHE group, from a server that also accepts ECDHE.)
+fn likely_suite(best: &VersionProfile) -> Option<u16> {
+    if best.server_order == Some(true) {
+        return best.suites.first().copied();
+    }
+    let rank = |code: &u16| {
+        suites::by_code(*code).map_or((0, false, 0), |s| {
+            let class = match suites::classify(s).class {
+                Class::Preferred => 4,
+                Class::Recommended => 3,
+                Class::NotRecommended => 2,
+                Class::Forbidden => 1,
+                Class::Signalling => 0,
+            };
+            let fs = s.tls13 || s.kx.starts_with("ECDHE") || s.kx.starts_with("DHE");
+            (class, fs, s.security_bits)
+        })
+    };
+    // The first of equals, in the order the scan found them.
+    best.suites.iter().rev().max_by_key(|c| rank(c)).copied()
 }
