@@ -322,7 +322,7 @@ fn run_one(
     if profile.is_none() && handshake_failed {
         // Without a scan all that is known is that TLS started and our
         // handshake failed (the finding says how): the stream is not
-        // "unencrypted", its encryption is unknown (issue 22 #3).
+        // unencrypted, its encryption is unknown (issue 22 #3).
         report.drop_findings(&[FindingCode::Unencrypted]);
     }
     let dane = dns.map(|d| check_dane(d, e, domain, service, roots, srv, &mut report));
