@@ -261,15 +261,7 @@ impl ConnectionReport {
             ));
             // The names the certificate presents: what an identity
             // mismatch is about (issue 22 #12).
-            let ids = &c.ids;
-            let names: Vec<String> = ids
-                .xmpp_addr
-                .iter()
-                .map(|n| format!("XmppAddr {n}"))
-                .chain(ids.srv.iter().map(|n| format!("SRV-ID {n}")))
-                .chain(ids.dns.iter().map(|n| format!("DNS {n}")))
-                .chain(ids.cn.iter().map(|n| format!("CN {n}")))
-                .collect();
+            let names = c.ids.labelled();
             if !names.is_empty() {
                 out.push_str(&format!("  Names           {}\n", names.join(", ")));
             }

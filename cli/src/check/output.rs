@@ -311,15 +311,7 @@ pub fn html_section(o: &Outcome) -> String {
         .collect();
     let e = &o.endpoint;
     let certificate = o.report.certificate.as_ref().map_or_else(String::new, |c| {
-        let ids = &c.ids;
-        let names: Vec<String> = ids
-            .xmpp_addr
-            .iter()
-            .map(|n| format!("XmppAddr {n}"))
-            .chain(ids.srv.iter().map(|n| format!("SRV-ID {n}")))
-            .chain(ids.dns.iter().map(|n| format!("DNS {n}")))
-            .chain(ids.cn.iter().map(|n| format!("CN {n}")))
-            .collect();
+        let names = c.ids.labelled();
         format!(
             "<h3>Certificate</h3><table><tr><th>subject</th><td>{}</td></tr><tr><th>issuer</th><td>{}</td></tr>\
 <tr><th>key</th><td>{} {} bits</td></tr><tr><th>valid</th><td>{} to {}</td></tr><tr><th>names</th><td>{}</td></tr></table>",

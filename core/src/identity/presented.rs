@@ -55,6 +55,23 @@ fn ip_text(octets: &[u8]) -> String {
 }
 
 impl PresentedIds {
+    /// Every identifier with its kind, for people (RFC 6125 §6 names them):
+    /// `XmppAddr a@example.net`, `SRV-ID _xmpp-client.example.net`,
+    /// `DNS example.net`, `CN example.net`; what reports show beside an
+    /// identity mismatch.
+    pub fn labelled(&self) -> Vec<String> {
+        let kinds: [(&str, &Vec<String>); 4] = [
+            ("XmppAddr", &self.xmpp_addr),
+            ("SRV-ID", &self.srv),
+            ("DNS", &self.dns),
+            ("CN", &self.cn),
+        ];
+        kinds
+            .iter()
+            .flat_map(|(kind, names)| names.iter().map(move |n| format!("{kind} {n}")))
+            .collect()
+    }
+
     /// Reads the identifiers of a DER certificate.
     pub fn from_der(cert: &CertificateDer<'_>) -> Result<Self, TrustError> {
         let c = super::x509::parse(cert.as_ref()).map_err(TrustError::BadCertificate)?;
