@@ -6,7 +6,9 @@ use xmpptls::api::{FlatEvent, Named, TunnelEvent};
 use xmpptls::{Endpoint, Jid, ReturnedStanza};
 
 use crate::config::{xmpptls_endpoint_config, xmpptls_pin_callback};
-use crate::ffi::{free_box, guard, named, seconds, set, str_arg, text_arg, with_mut, write_out};
+use crate::ffi::{
+    free_box, guard, named, seconds, set, str_arg, text_arg, with_mut, with_ref, write_out,
+};
 use crate::result::*;
 
 /// Trust the certificate whose hash the peer's XEP-0250 offer announces.
@@ -642,25 +644,24 @@ pub unsafe extern "C" fn xmpptls_event_view(
     ev: *const xmpptls_event,
     out: *mut xmpptls_event_fields,
 ) -> xmpptls_result {
-    guard(|| {
-        // SAFETY: per the function's contract.
-        let Some(e) = (unsafe { ev.as_ref() }) else {
-            return XMPPTLS_NULL_PARAMETER;
-        };
-        let view = xmpptls_event_fields {
-            kind: e.kind,
-            peer: e.peer.as_ptr().cast(),
-            peer_len: e.peer().len(),
-            text: e.text.as_ptr().cast(),
-            text_len: e.text().len(),
-            close_reason: e.close_reason,
-            error_code: e.error_code,
-            waited: e.waited,
-            returned_count: e.returned.len(),
-        };
-        // SAFETY: per the function's contract (checked for NULL by `set`).
-        unsafe { set(out, view) }
-    })
+    // SAFETY: per the function's contract; the out-pointers are checked
+    // for NULL before they are written.
+    unsafe {
+        with_ref(ev, |e| {
+            let view = xmpptls_event_fields {
+                kind: e.kind,
+                peer: e.peer.as_ptr().cast(),
+                peer_len: e.peer().len(),
+                text: e.text.as_ptr().cast(),
+                text_len: e.text().len(),
+                close_reason: e.close_reason,
+                error_code: e.error_code,
+                waited: e.waited,
+                returned_count: e.returned.len(),
+            };
+            set(out, view)
+        })
+    }
 }
 
 /// A field of an event, or `default` for NULL (panics caught).
@@ -703,20 +704,17 @@ pub unsafe extern "C" fn xmpptls_event_lens(
     peer_len: *mut usize,
     text_len: *mut usize,
 ) -> xmpptls_result {
-    guard(|| {
-        // SAFETY: per the function's contract.
-        let Some(e) = (unsafe { ev.as_ref() }) else {
-            return XMPPTLS_NULL_PARAMETER;
-        };
-        if peer_len.is_null() || text_len.is_null() {
-            return XMPPTLS_NULL_PARAMETER;
-        }
-        // SAFETY: both checked non-NULL above.
-        unsafe {
+    // SAFETY: per the function's contract; the out-pointers are checked
+    // for NULL before they are written.
+    unsafe {
+        with_ref(ev, |e| {
+            if peer_len.is_null() || text_len.is_null() {
+                return XMPPTLS_NULL_PARAMETER;
+            }
             set(peer_len, e.peer().len());
             set(text_len, e.text().len())
-        }
-    })
+        })
+    }
 }
 
 /// Copies the event's peer JID (NUL-terminated) into `buf`.
@@ -730,13 +728,12 @@ pub unsafe extern "C" fn xmpptls_event_peer(
     len: usize,
     written: *mut usize,
 ) -> xmpptls_result {
-    guard(|| {
-        // SAFETY: per the function's contract.
-        match unsafe { ev.as_ref() } {
-            Some(e) => unsafe { write_out(e.peer().as_bytes(), buf.cast(), len, written) },
-            None => XMPPTLS_NULL_PARAMETER,
-        }
-    })
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_ref(ev, |e| {
+            write_out(e.peer().as_bytes(), buf.cast(), len, written)
+        })
+    }
 }
 
 /// Copies the event's text (NUL-terminated) into `buf`: the report JSON for
@@ -751,13 +748,12 @@ pub unsafe extern "C" fn xmpptls_event_text(
     len: usize,
     written: *mut usize,
 ) -> xmpptls_result {
-    guard(|| {
-        // SAFETY: per the function's contract.
-        match unsafe { ev.as_ref() } {
-            Some(e) => unsafe { write_out(e.text().as_bytes(), buf.cast(), len, written) },
-            None => XMPPTLS_NULL_PARAMETER,
-        }
-    })
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_ref(ev, |e| {
+            write_out(e.text().as_bytes(), buf.cast(), len, written)
+        })
+    }
 }
 
 /// Borrows the event's text without copying: `*data`/`*len` stay valid
@@ -771,20 +767,17 @@ pub unsafe extern "C" fn xmpptls_event_text_ptr(
     data: *mut *const c_char,
     len: *mut usize,
 ) -> xmpptls_result {
-    guard(|| {
-        // SAFETY: per the function's contract.
-        let Some(e) = (unsafe { ev.as_ref() }) else {
-            return XMPPTLS_NULL_PARAMETER;
-        };
-        if data.is_null() || len.is_null() {
-            return XMPPTLS_NULL_PARAMETER;
-        }
-        // SAFETY: both checked non-NULL.
-        unsafe {
+    // SAFETY: per the function's contract; the out-pointers are checked
+    // for NULL before they are written.
+    unsafe {
+        with_ref(ev, |e| {
+            if data.is_null() || len.is_null() {
+                return XMPPTLS_NULL_PARAMETER;
+            }
             set(data, e.text.as_ptr().cast());
             set(len, e.text().len())
-        }
-    })
+        })
+    }
 }
 
 /// The kind of a closed tunnel's reason (`XMPPTLS_CLOSE_*`); 0 for other
@@ -949,24 +942,21 @@ pub unsafe extern "C" fn xmpptls_event_returned(
     len: *mut usize,
     maybe_delivered: *mut i32,
 ) -> xmpptls_result {
-    guard(|| {
-        // SAFETY: per the function's contract.
-        let Some(e) = (unsafe { ev.as_ref() }) else {
-            return XMPPTLS_NULL_PARAMETER;
-        };
-        if data.is_null() || len.is_null() || maybe_delivered.is_null() {
-            return XMPPTLS_NULL_PARAMETER;
-        }
-        let Some(r) = e.returned.get(index) else {
-            return XMPPTLS_INVALID_PARAMETER;
-        };
-        // SAFETY: all three checked non-NULL.
-        unsafe {
+    // SAFETY: per the function's contract; the out-pointers are checked
+    // for NULL before they are written.
+    unsafe {
+        with_ref(ev, |e| {
+            if data.is_null() || len.is_null() || maybe_delivered.is_null() {
+                return XMPPTLS_NULL_PARAMETER;
+            }
+            let Some(r) = e.returned.get(index) else {
+                return XMPPTLS_INVALID_PARAMETER;
+            };
             set(data, r.stanza.as_ptr().cast());
             set(len, r.stanza.len());
             set(maybe_delivered, i32::from(r.maybe_delivered))
-        }
-    })
+        })
+    }
 }
 
 /// Frees an event (NULL is ignored).

@@ -123,6 +123,25 @@ pub(crate) unsafe fn with_mut<T>(
     })
 }
 
+/// Runs `f` on the object behind `p` read-only (`XMPPTLS_NULL_PARAMETER`
+/// when NULL), inside [`guard`]: [`with_mut`] for objects the caller only
+/// reads, such as events.
+///
+/// # Safety
+/// `p` is NULL or points to a live `T`.
+pub(crate) unsafe fn with_ref<T>(
+    p: *const T,
+    f: impl FnOnce(&T) -> xmpptls_result,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the caller's contract.
+        match unsafe { p.as_ref() } {
+            Some(h) => f(h),
+            None => XMPPTLS_NULL_PARAMETER,
+        }
+    })
+}
+
 /// Frees a handle made by `Box::into_raw` (NULL is ignored), inside [`guard`].
 ///
 /// # Safety
