@@ -82,6 +82,12 @@ impl Jid {
         })
     }
 
+    /// The full JID as an owned string, without copying it (for events that
+    /// hand the peer's address to the application).
+    pub fn into_string(self) -> String {
+        self.full
+    }
+
     /// The whole JID as given.
     pub fn as_str(&self) -> &str {
         &self.full

@@ -224,15 +224,15 @@ impl From<Event> for TunnelEvent {
     fn from(e: Event) -> Self {
         match e {
             Event::Established { peer, info } => TunnelEvent::Established {
-                peer: peer.to_string(),
+                peer: peer.into_string(),
                 info: TunnelSummary::from(&*info),
             },
             Event::Stanza { peer, stanza } => TunnelEvent::Stanza {
-                peer: peer.to_string(),
+                peer: peer.into_string(),
                 stanza,
             },
             Event::StanzaRejected { peer, error } => TunnelEvent::StanzaRejected {
-                peer: peer.to_string(),
+                peer: peer.into_string(),
                 code: error.code() as i32,
                 detail: error.to_string(),
             },
@@ -241,7 +241,7 @@ impl From<Event> for TunnelEvent {
                 reason,
                 returned,
             } => TunnelEvent::Closed {
-                peer: peer.to_string(),
+                peer: peer.into_string(),
                 reason: CloseReason::from(reason),
                 returned,
             },

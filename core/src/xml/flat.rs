@@ -23,13 +23,14 @@ use quick_xml::events::attributes::Attributes;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
+use super::common::{start_tag, Tag};
 use super::read::{local_name, valid_name};
 use super::XmlLimits;
 
 /// Most attributes a start tag read here may have (XTLS's data IQs and
 /// acknowledgements have four or five); a tag with more is left to the
 /// general reader. Kept inline, so reading a tag allocates nothing.
-const MAX_FLAT_ATTRIBUTES: usize = 8;
+const MAX_FLAT_ATTRIBUTES: usize = 6;
 
 /// A checked start tag: its name, namespace and attributes, borrowed from
 /// the input unless unescaping changed them.
@@ -98,6 +99,31 @@ impl<'a> StartTag<'a> {
         })
     }
 
+    /// A tag read by the common subset's scanner (no references, no
+    /// prefixed names, at most `max_attributes`): its values borrowed.
+    fn from_common(tag: &Tag<'a>, parent_ns: &Cow<'a, str>) -> Option<Self> {
+        let text = |s: &'a [u8]| std::str::from_utf8(s).ok();
+        let mut ns = None;
+        let mut attrs: [(&str, Cow<'_, str>); MAX_FLAT_ATTRIBUTES] =
+            std::array::from_fn(|_| ("", Cow::Borrowed("")));
+        let mut len = 0;
+        for &(k, v) in tag.attrs() {
+            if k == b"xmlns" {
+                ns = Some(Cow::Borrowed(text(v)?));
+            } else {
+                *attrs.get_mut(len)? = (text(k)?, Cow::Borrowed(text(v)?));
+                len += 1;
+            }
+        }
+        text(tag.name)?;
+        Some(StartTag {
+            name: tag.name,
+            ns: ns.unwrap_or_else(|| parent_ns.clone()),
+            attrs,
+            len,
+        })
+    }
+
     /// The element's name.
     pub fn name(&self) -> &'a [u8] {
         self.name
@@ -138,6 +164,17 @@ pub fn read_empty_element<'a>(input: &'a [u8], limits: &XmlLimits) -> Option<Sta
         return None;
     }
     let input = input.trim_ascii();
+    if !input.ends_with(b"/>") {
+        return None;
+    }
+    let max = limits.max_attributes.min(MAX_FLAT_ATTRIBUTES);
+    if let Some(tag) = start_tag(input, 0, max) {
+        // The common subset, read without quick-xml: its answer is final.
+        let whole = tag.empty && tag.end == input.len();
+        return whole
+            .then(|| StartTag::from_common(&tag, &Cow::Borrowed("")))
+            .flatten();
+    }
     let mut reader = Reader::from_reader(input);
     let (Event::Empty(tag), raw) = next(&mut reader, input)? else {
         return None;
@@ -148,19 +185,33 @@ pub fn read_empty_element<'a>(input: &'a [u8], limits: &XmlLimits) -> Option<Sta
     StartTag::read(raw, &tag, reader.decoder(), "", limits)
 }
 
-/// Reads `input` if it is a root element holding one child element whose
-/// only content is strict (RFC 4648 §4, padded, no whitespace) base64.
-/// Returns the two start tags and appends the decoded octets to `out`;
-/// `out` is unchanged on `None`.
-pub fn read_base64_leaf<'a>(
+/// The root's and first child's start tags when both are in the common
+/// subset, and where the child's content starts.
+fn common_pair<'a>(
     input: &'a [u8],
     limits: &XmlLimits,
-    out: &mut Vec<u8>,
-) -> Option<(StartTag<'a>, StartTag<'a>)> {
-    if input.len() > limits.max_bytes || limits.max_depth < 2 {
+) -> Option<(StartTag<'a>, StartTag<'a>, usize)> {
+    let max = limits.max_attributes.min(MAX_FLAT_ATTRIBUTES);
+    let root = start_tag(input, 0, max).filter(|t| !t.empty)?;
+    let at = root.end
+        + input[root.end..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+    if input.get(at) != Some(&b'<') {
         return None;
     }
-    let input = input.trim_ascii();
+    let child = start_tag(input, at, max).filter(|t| !t.empty)?;
+    let root_tag = StartTag::from_common(&root, &Cow::Borrowed(""))?;
+    let child_tag = StartTag::from_common(&child, &root_tag.ns)?;
+    Some((root_tag, child_tag, child.end))
+}
+
+/// [`common_pair`] read by quick-xml, for everything else.
+fn general_pair<'a>(
+    input: &'a [u8],
+    limits: &XmlLimits,
+) -> Option<(StartTag<'a>, StartTag<'a>, usize)> {
     let mut reader = Reader::from_reader(input);
     let decoder = reader.decoder();
     let (Event::Start(tag), raw) = next(&mut reader, input)? else {
@@ -179,6 +230,26 @@ pub fn read_base64_leaf<'a>(
     };
     let child = StartTag::read(raw, &tag, decoder, root.ns(), limits)?;
     let text_start = usize::try_from(reader.buffer_position()).ok()?;
+    Some((root, child, text_start))
+}
+
+/// Reads `input` if it is a root element holding one child element whose
+/// only content is strict (RFC 4648 §4, padded, no whitespace) base64.
+/// Returns the two start tags and appends the decoded octets to `out`;
+/// `out` is unchanged on `None`.
+pub fn read_base64_leaf<'a>(
+    input: &'a [u8],
+    limits: &XmlLimits,
+    out: &mut Vec<u8>,
+) -> Option<(StartTag<'a>, StartTag<'a>)> {
+    if input.len() > limits.max_bytes || limits.max_depth < 2 {
+        return None;
+    }
+    let input = input.trim_ascii();
+    let (root, child, text_start) = match common_pair(input, limits) {
+        Some(pair) => pair,
+        None => general_pair(input, limits)?,
+    };
     let rest = input.get(text_start..)?;
     let suffix_len = child.name().len() + root.name().len() + 6;
     let text_end = rest.len().checked_sub(suffix_len)?;

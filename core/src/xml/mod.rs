@@ -6,11 +6,13 @@
 //! which also rules out entity-expansion attacks. Only the five predefined
 //! entities and character references are understood.
 
+mod common;
 mod element;
 mod flat;
 mod frame;
 mod read;
 mod splice;
+mod stanza_root;
 mod write;
 
 pub use element::{Element, Node};
@@ -18,6 +20,7 @@ pub use flat::{read_base64_leaf, read_empty_element, StartTag};
 pub use frame::StanzaFramer;
 pub use read::{check, parse, read_head, XmlLimits};
 pub use splice::splice_root_attrs;
+pub(crate) use stanza_root::{check_root, StanzaRoot};
 pub(crate) use write::escape_into;
 
 use std::fmt;

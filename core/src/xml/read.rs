@@ -126,6 +126,24 @@ fn check_start(
     attributes(decoder, e, limits, |_, _| {})
 }
 
+/// The octets [`valid_name`] refuses anywhere in a name, as a table (names
+/// are checked on every tag of every stanza through a tunnel).
+const NOT_IN_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_whitespace()
+            || b.is_ascii_control()
+            || matches!(
+                b,
+                b'<' | b'>' | b'&' | b'\'' | b'"' | b'=' | b'/' | b'!' | b'?'
+            );
+        i += 1;
+    }
+    table
+};
+
 /// XML 1.0 §2.3 `Name`, as far as it matters for safety: not empty, no
 /// character that delimits markup, and not starting with a digit, `-` or
 /// `.`. (quick-xml reads `< />` as an element with an empty name.)
@@ -133,14 +151,7 @@ pub(super) fn valid_name(name: &[u8]) -> bool {
     match name.first() {
         None => false,
         Some(b'-' | b'.' | b'0'..=b'9') => false,
-        Some(_) => !name.iter().any(|&b| {
-            b.is_ascii_whitespace()
-                || b.is_ascii_control()
-                || matches!(
-                    b,
-                    b'<' | b'>' | b'&' | b'\'' | b'"' | b'=' | b'/' | b'!' | b'?'
-                )
-        }),
+        Some(_) => !name.iter().any(|&b| NOT_IN_NAME[usize::from(b)]),
     }
 }
 
@@ -168,6 +179,14 @@ pub fn parse(input: &[u8], limits: &XmlLimits) -> Result<Element, XmlError> {
 /// the root matters (routing, stanza kind). Taking `&str` means the caller
 /// has validated UTF-8 once for the whole stanza, so text is not decoded.
 pub fn check(input: &str, limits: &XmlLimits) -> Result<Element, XmlError> {
+    match super::common::check_common(input, limits) {
+        Some(root) => Ok(root),
+        None => check_general(input, limits),
+    }
+}
+
+/// [`check`] with quick-xml only, for what the common subset leaves out.
+pub(super) fn check_general(input: &str, limits: &XmlLimits) -> Result<Element, XmlError> {
     walk(input.as_bytes(), limits, false)
 }
 

@@ -111,7 +111,7 @@ enum Request<'a> {
     /// The TLS octets, or why the base64 could not be decoded (reported
     /// after the checks that come first).
     Data {
-        method: Option<String>,
+        method: Option<&'a str>,
         octets: Result<&'a [u8], Error>,
     },
     Close,
@@ -629,10 +629,10 @@ impl Endpoint {
         let result = match wire::read_data_iq(stanza, &self.xml_limits, &mut rx) {
             Some(iq) => {
                 let request = Request::Data {
-                    method: iq.method,
+                    method: iq.method(),
                     octets: Ok(&rx),
                 };
-                self.on_request(iq.from, iq.to, &iq.id, request, now)
+                self.on_request(iq.from(), iq.to(), iq.id(), request, now)
             }
             None => self.incoming_general(stanza, now),
         };
@@ -650,6 +650,7 @@ impl Endpoint {
             return Ok(Incoming::NotXtls);
         };
         let decoded;
+        let method;
         let request = match iq.payload {
             payload
             @ (Payload::Ack | Payload::Error(_) | Payload::Proceed(_) | Payload::Closed) => {
@@ -657,42 +658,41 @@ impl Endpoint {
             }
             Payload::Start(offer) => Request::Start(offer),
             Payload::Close => Request::Close,
-            Payload::Data { method, base64 } => {
+            Payload::Data { method: m, base64 } => {
                 // XTLS §4.3 does not forbid whitespace in the base64.
                 decoded = base64_simd::forgiving_decode_to_vec(base64.as_bytes())
                     .map_err(|_| Error::Base64);
+                method = m;
                 Request::Data {
-                    method,
+                    method: method.as_deref(),
                     octets: decoded.as_deref().map_err(Clone::clone),
                 }
             }
         };
-        self.on_request(iq.from, iq.to, &iq.id, request, now)
+        self.on_request(iq.from.as_deref(), iq.to.as_deref(), &iq.id, request, now)
     }
 
     /// An XTLS IQ-set: checks its addressing, hands it to its tunnel and
     /// answers a failure with the matching stanza error.
     fn on_request(
         &mut self,
-        from: Option<String>,
-        to: Option<String>,
+        from: Option<&str>,
+        to: Option<&str>,
         id: &str,
         request: Request<'_>,
         now: UnixTime,
     ) -> Result<Incoming, Error> {
         let from = from.ok_or_else(|| Error::BadRequest("XTLS request without 'from'".into()))?;
-        let peer = Jid::parse(&from)?;
+        let peer = Jid::parse(from)?;
         if let Some(to) = to {
             if to != self.local.as_str() {
-                return Err(Error::WrongRecipient(to));
+                return Err(Error::WrongRecipient(to.to_owned()));
             }
         }
         let is_start = matches!(request, Request::Start(_));
         let result = match request {
             Request::Start(offer) => self.on_start(&peer, id, offer, now),
-            Request::Data { method, octets } => {
-                self.on_data(&peer, id, method.as_deref(), octets, now)
-            }
+            Request::Data { method, octets } => self.on_data(&peer, id, method, octets, now),
             Request::Close => self.on_close(&peer, id),
         };
         match result {

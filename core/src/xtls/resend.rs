@@ -48,21 +48,30 @@ pub const RESENT_NS: &str = "urn:xmpp:tmp:xtls:resent:0";
 pub const TUNNEL_ID_LABEL: &[u8] = b"EXPERIMENTAL-xmpptls-tunnel-id";
 
 /// A digest of a stanza's text (after routing was stripped), to find the
-/// same stanza sent again: 64-bit FNV-1a. Not cryptographic: it only
-/// compares the application's own stanzas with each other (and data IQs
-/// of one peer with each other), and it is small in the npm package.
+/// same stanza sent again. Not cryptographic: it only compares the
+/// application's own stanzas with each other (and data IQs of one peer with
+/// each other), and it is small in the npm package.
 pub(crate) fn digest(data: &[u8]) -> u64 {
     digest_parts(&[data])
 }
 
-/// [`digest`] of the concatenation of `parts`, without joining them.
+/// [`digest`] of `parts` in order, without joining them: each part's length,
+/// then its octets eight at a time, multiplied into the state and folded
+/// (a word at a time: on the data path this runs for every data IQ, where
+/// FNV-1a's octet at a time cost a tenth of a small stanza's time).
 pub(crate) fn digest_parts(parts: &[&[u8]]) -> u64 {
-    parts
-        .iter()
-        .flat_map(|p| p.iter())
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
-            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mix = |h: u64, w: u64| {
+        let h = (h ^ w).wrapping_mul(K);
+        h ^ (h >> 29)
+    };
+    parts.iter().fold(0xcbf2_9ce4_8422_2325, |h, part| {
+        part.chunks(8).fold(mix(h, part.len() as u64), |h, chunk| {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            mix(h, u64::from_le_bytes(word))
         })
+    })
 }
 
 /// Most copies a marker names: a stanza sent again more often than this

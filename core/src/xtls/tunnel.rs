@@ -29,7 +29,7 @@ use crate::error::{Error, TlsFailure};
 use crate::identity::{cert_sha256, hex, spki_sha256};
 use crate::jid::Jid;
 use crate::policy::Policy;
-use crate::xml::{self, Element, StanzaFramer, XmlLimits};
+use crate::xml::{self, StanzaFramer, StanzaRoot, XmlLimits};
 
 /// Data IQs a tunnel received last, remembered by id and content so that
 /// the same IQ delivered twice (a stream resumed with XEP-0198 resends what
@@ -781,17 +781,17 @@ impl Tunnel {
             });
         }
         let text = utf8(stanza)?;
-        let el = xml::check(text, &self.shared.xml_limits)?;
-        check_stanza(&el)?;
-        check_address(&el, "from", &self.shared.local)?;
-        check_address(&el, "to", &self.peer)?;
-        let has_routing = el.attr("from").is_some() || el.attr("to").is_some();
+        let root = xml::check_root(text, &self.shared.xml_limits)?;
+        check_stanza(&root)?;
+        check_address(root.from.as_deref(), "from", &self.shared.local)?;
+        check_address(root.to.as_deref(), "to", &self.peer)?;
+        let has_routing = root.from.is_some() || root.to.is_some();
         if !(self.shared.strip_routing && has_routing) {
             return Ok(Cow::Borrowed(text.as_bytes()));
         }
         xml::splice_root_attrs(text, &["from", "to"], &[])
             .map(|s| Cow::Owned(s.into_bytes()))
-            .ok_or(Error::NotAStanza(el.name))
+            .ok_or_else(|| Error::NotAStanza(root.name.into_owned()))
     }
 
     /// The smallest data IQ worth starting: one whole TLS record (or all a
@@ -1059,32 +1059,32 @@ impl Receiver<'_> {
     /// IQ and refuse a stanza whose addresses contradict it.
     fn restore_routing(&self, raw: &[u8]) -> Result<String, Error> {
         let text = utf8(raw)?;
-        let el = xml::check(text, self.limits)?;
-        check_stanza(&el)?;
-        check_address(&el, "from", self.peer)?;
-        check_address(&el, "to", self.local)?;
-        add_routing(text, &el, self.peer, self.local)
+        let root = xml::check_root(text, self.limits)?;
+        check_stanza(&root)?;
+        check_address(root.from.as_deref(), "from", self.peer)?;
+        check_address(root.to.as_deref(), "to", self.local)?;
+        add_routing(text, &root, self.peer, self.local)
     }
 }
 
-/// `text` (whose root is `el`) with `from`/`to` added where missing.
-fn add_routing(text: &str, el: &Element, from: &Jid, to: &Jid) -> Result<String, Error> {
-    let mut add = Vec::with_capacity(2);
-    if el.attr("from").is_none() {
-        add.push(("from", from.as_str()));
-    }
-    if el.attr("to").is_none() {
-        add.push(("to", to.as_str()));
-    }
-    xml::splice_root_attrs(text, &[], &add).ok_or_else(|| Error::NotAStanza(el.name.clone()))
+/// `text` (whose root is `root`) with `from`/`to` added where missing.
+fn add_routing(text: &str, root: &StanzaRoot<'_>, from: &Jid, to: &Jid) -> Result<String, Error> {
+    let from = root.from.is_none().then_some(("from", from.as_str()));
+    let to = root.to.is_none().then_some(("to", to.as_str()));
+    let add: &[(&str, &str)] = match (&from, &to) {
+        (Some(f), Some(t)) => &[*f, *t],
+        (Some(one), None) | (None, Some(one)) => std::slice::from_ref(one),
+        (None, None) => &[],
+    };
+    xml::splice_root_attrs(text, &[], add).ok_or_else(|| Error::NotAStanza(root.name.to_string()))
 }
 
 /// A stanza we sent (checked when it was sent, maybe stripped), with the
 /// routing it was sent with restored, to hand back to the application.
 fn with_routing(stanza: Vec<u8>, local: &Jid, peer: &Jid, limits: &XmlLimits) -> String {
     match String::from_utf8(stanza) {
-        Ok(text) => match xml::check(&text, limits) {
-            Ok(el) => add_routing(&text, &el, local, peer).unwrap_or(text),
+        Ok(text) => match xml::check_root(&text, limits) {
+            Ok(root) => add_routing(&text, &root, local, peer).unwrap_or_else(|_| text.clone()),
             Err(_) => text,
         },
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -1096,17 +1096,18 @@ fn utf8(raw: &[u8]) -> Result<&str, Error> {
         .map_err(|e| Error::Xml(xml::XmlError::Malformed(e.to_string())))
 }
 
-fn check_stanza(el: &Element) -> Result<(), Error> {
-    let ns_ok = el.ns.is_empty() || el.ns == "jabber:client" || el.ns == "jabber:server";
-    if ns_ok && matches!(el.name.as_str(), "message" | "presence" | "iq") {
+fn check_stanza(root: &StanzaRoot<'_>) -> Result<(), Error> {
+    let ns = root.ns.as_ref();
+    let ns_ok = ns.is_empty() || ns == "jabber:client" || ns == "jabber:server";
+    if ns_ok && matches!(root.name.as_ref(), "message" | "presence" | "iq") {
         Ok(())
     } else {
-        Err(Error::NotAStanza(el.name.clone()))
+        Err(Error::NotAStanza(root.name.to_string()))
     }
 }
 
-fn check_address(el: &Element, attr: &str, expected: &Jid) -> Result<(), Error> {
-    match el.attr(attr) {
+fn check_address(value: Option<&str>, attr: &str, expected: &Jid) -> Result<(), Error> {
+    match value {
         Some(v) if !expected.is_or_bare_of(v) => Err(Error::RoutingMismatch {
             found: format!("{attr}='{v}'"),
             expected: expected.to_string(),

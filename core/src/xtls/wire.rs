@@ -247,17 +247,33 @@ pub(crate) fn read_request_head(stanza: &[u8], limits: &XmlLimits) -> Option<Req
     })
 }
 
-/// The envelope of a `<data/>` IQ-set read by [`read_data_iq`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct DataIq {
+/// The envelope of a `<data/>` IQ-set read by [`read_data_iq`], borrowed
+/// from the stanza (values with references unescaped).
+#[derive(Debug)]
+pub(crate) struct DataIq<'a> {
+    /// The `<iq/>`'s start tag: `from` (as stamped by the server), `to`, `id`.
+    iq: StartTag<'a>,
+    /// The `<data/>`'s start tag: `method`.
+    data: StartTag<'a>,
+}
+
+impl DataIq<'_> {
     /// `from`, as stamped by the server.
-    pub from: Option<String>,
+    pub fn from(&self) -> Option<&str> {
+        self.iq.attr("from")
+    }
     /// `to`.
-    pub to: Option<String>,
-    /// `id`.
-    pub id: String,
+    pub fn to(&self) -> Option<&str> {
+        self.iq.attr("to")
+    }
+    /// `id` (present: [`read_data_iq`] checks).
+    pub fn id(&self) -> &str {
+        self.iq.attr("id").unwrap_or_default()
+    }
     /// The `method` attribute of `<data/>`.
-    pub method: Option<String>,
+    pub fn method(&self) -> Option<&str> {
+        self.data.attr("method")
+    }
 }
 
 /// True for the namespaces a stanza of a client or server stream has.
@@ -270,24 +286,24 @@ fn stanza_ns(ns: &str) -> bool {
 /// building a tree or copying its text. `None` for every other stanza (and a
 /// `<data/>` with whitespace or references in its base64): [`read_iq`] then
 /// reads it, with the same result for anything that is valid.
-pub(crate) fn read_data_iq(stanza: &[u8], limits: &XmlLimits, out: &mut Vec<u8>) -> Option<DataIq> {
+pub(crate) fn read_data_iq<'a>(
+    stanza: &'a [u8],
+    limits: &XmlLimits,
+    out: &mut Vec<u8>,
+) -> Option<DataIq<'a>> {
     let mark = out.len();
     let (iq, data) = read_base64_leaf(stanza, limits, out)?;
     let ours = iq.name() == b"iq"
         && stanza_ns(iq.ns())
         && iq.attr("type") == Some("set")
+        && iq.attr("id").is_some()
         && data.name() == b"data"
         && data.ns() == NS;
-    let Some(id) = iq.attr("id").filter(|_| ours) else {
+    if !ours {
         out.truncate(mark);
         return None;
-    };
-    Some(DataIq {
-        id: id.to_owned(),
-        from: iq.attr("from").map(str::to_owned),
-        to: iq.attr("to").map(str::to_owned),
-        method: data.attr("method").map(str::to_owned),
-    })
+    }
+    Some(DataIq { iq, data })
 }
 
 /// The acknowledgement's reader: an empty IQ-result with an id, the answer
