@@ -383,7 +383,8 @@ def start_dns(certs, ports):
     """knotd (Debian) serving example.net., signed by knot itself (DNSSEC
     on), with SRV records for the modern (STARTTLS) and direct servers and
     TLSA records: the right key for the first, a wrong one for the second;
-    plain.example.net has no SRV. Returns (process, dir, port, anchor file)."""
+    plain.example.net has no SRV; noaddr.example.net's SRV target has no
+    address. Returns (process, dir, port, anchor file)."""
     d = tempfile.mkdtemp(prefix="xmpptls-dns-")
     os.chmod(d, 0o777)
     spki = subprocess.run(f"openssl x509 -in {certs}/good.pem -pubkey -noout | openssl pkey -pubin -outform DER"
@@ -400,6 +401,7 @@ xmpp A 127.0.0.1
 plain A 127.0.0.1
 _xmpp-client._tcp SRV 0 5 {m} xmpp.example.net.
 _xmpps-client._tcp SRV 0 5 {x} xmpp.example.net.
+_xmpp-client._tcp.noaddr SRV 0 5 {m} ghost.example.net.
 _{m}._tcp.xmpp TLSA 3 1 1 {spki}
 _{x}._tcp.xmpp TLSA 3 1 1 {'00' * 32}
 """)
@@ -460,6 +462,51 @@ def test_dns(xmpptls, certs, dns_port, anchor):
     t = j.get("targets", [])
     report(len(t) == 1 and t[0]["endpoint"]["port"] == 5222 and "RFC 6120" in t[0]["endpoint"]["source"],
            "a domain without SRV records falls back to itself on 5222 (RFC 6120 §3.2.2)", str(j)[:400])
+
+
+def test_not_xmpp(xmpptls, certs, ports):
+    """Issue 22 items 9 and 10: a direct-TLS port that is not XMPP gets a
+    finding in a few seconds, not a silent 10 s; a silent direct-TLS server
+    does not keep the scan's probes waiting until the deadline."""
+    for name, said in (("notxmpp", "no stream features within"), ("httptls", "HTTP/1.1 400")):
+        j, took, _ = check(xmpptls, certs, ports[name], "--direct-tls", "--no-scan")
+        msgs = [f["message"] for f in j.get("findings", []) if f["code"] == "not-xmpp"]
+        report(j.get("encrypted") is True and len(msgs) == 1 and said in msgs[0] and took < 8,
+               f"{name}: TLS up, then not XMPP: not-xmpp ({msgs[:1]}) after {took:.1f} s", str(j)[:400])
+    j, took, _ = check(xmpptls, certs, ports["silent"], "--direct-tls", timeout=60)
+    report("server-silent" in codes(j) and took < 20,
+           f"a silent direct-TLS server: server-silent after {took:.1f} s (deadline 60 s, no probes sent)",
+           str(j)[:400])
+
+
+def test_dns_failures(xmpptls, certs, dns_port):
+    """Issue 22 item 8: a resolver that does not answer is not "no SRV
+    records", and nothing is resolved past --dns."""
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))  # reads nothing, answers nothing
+    try:
+        args = [xmpptls, "check", "example.net", "--ca", f"{certs}/ca.pem", "--no-system-roots",
+                "--no-scan", "--timeout", "8", "--dns", f"127.0.0.1:{silent.getsockname()[1]}"]
+        t0 = time.monotonic()
+        p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        took = time.monotonic() - t0
+        out = p.stdout + p.stderr
+        report(p.returncode == 2 and "no answer" in out and "RFC 6120" not in out and took < 12,
+               f"a DNS server that does not answer: exit {p.returncode} after {took:.1f} s, "
+               "an error naming it, no RFC 6120 fallback", out[:400])
+    finally:
+        silent.close()
+    args = [xmpptls, "check", "noaddr.example.net", "--ca", f"{certs}/ca.pem", "--no-system-roots",
+            "--no-scan", "--json", "--timeout", "30", "--dns", f"127.0.0.1:{dns_port}"]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    try:
+        t = json.loads(p.stdout).get("targets", [])
+    except json.JSONDecodeError:
+        t = []
+    msgs = [f["message"] for x in t for f in x.get("findings", [])]
+    report(len(t) == 1 and any("has no address in the DNS server" in m for m in msgs),
+           "an SRV target without an address in --dns is reported unreachable, not resolved by the system",
+           (p.stdout + p.stderr)[:400])
 
 
 def start_posh(certs):
@@ -666,6 +713,7 @@ def main():
     posh_server, posh_port = start_posh(certs)
     try:
         test_dns(xmpptls, certs, dns_port, anchor)
+        test_dns_failures(xmpptls, certs, dns_port)
         test_posh(xmpptls, certs, ports, dns_port, anchor, posh_port)
         test_weak(xmpptls, certs, ports)
         test_batch(xmpptls, certs, ports)
@@ -674,6 +722,7 @@ def main():
         test_shown_session(xmpptls, certs, ports)
         test_no_scan(xmpptls, certs, ports)
         test_fallback_close(xmpptls, certs, ports)
+        test_not_xmpp(xmpptls, certs, ports)
         test_deadline(xmpptls, certs, ports)
         test_prosody(xmpptls, certs, c2s, s2s)
         test_openssl_pq(xmpptls, certs)

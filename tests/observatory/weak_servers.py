@@ -29,6 +29,9 @@ Profiles:
   tls10client TLS 1.0, static-RSA and ECDHE CBC suites, the client's order
   scsvclose   direct TLS 1.2-1.3, refusing a ClientHello that carries
               TLS_FALLBACK_SCSV by closing without an alert (issue 22 #1)
+  notxmpp     direct TLS 1.2-1.3, then silence: a TLS service that is not
+              XMPP (issue 22 #9)
+  httptls     direct TLS 1.2-1.3, answering "HTTP/1.1 400 Bad Request"
 
 After TLS every server answers the stream restart with SCRAM-SHA-1-PLUS,
 SCRAM-SHA-1 and PLAIN and the channel-binding types tls-exporter and
@@ -80,6 +83,8 @@ def profiles(d):
         "optional": ("optional", context(d)),
         "slow": ("slow", context(d)),
         "scsvclose": ("scsvclose", context(d)),
+        "notxmpp": ("notxmpp", context(d)),
+        "httptls": ("httptls", context(d)),
         "tls10client": ("starttls", client_order(context(d, minv=v.TLSv1, maxv=v.TLSv1,
                                                         ciphers="AES128-SHA:ECDHE-RSA-AES128-SHA", level0=True))),
         "stripped": ("stripped", None),
@@ -157,6 +162,13 @@ def serve(conn, kind, ctx):
             return
         if kind == "direct":
             after_tls(ctx.wrap_socket(conn, server_side=True))
+            return
+        if kind in ("notxmpp", "httptls"):
+            tls = ctx.wrap_socket(conn, server_side=True)
+            tls.recv(4096)
+            if kind == "httptls":
+                tls.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            time.sleep(60)
             return
         if read_until(conn, b">") is None:
             return

@@ -42,6 +42,10 @@ pub struct Endpoint {
     pub direct_tls: bool,
     /// Where it came from: `_xmpp-client._tcp` SRV …, or the fallback.
     pub source: String,
+    /// Why there is nothing to connect to: the host has no address in the
+    /// DNS server `--dns` names (connecting by name would ask the system's
+    /// resolver instead).
+    pub unresolved: Option<String>,
 }
 
 /// A resolver and the runtime its lookups run on.
@@ -49,6 +53,11 @@ pub struct Dns {
     rt: tokio::runtime::Runtime,
     plain: TokioResolver,
     validating: TokioResolver,
+    /// The server `--dns` named; None: the system's configuration.
+    server: Option<SocketAddr>,
+    /// Longest wait for one lookup, however many connections and attempts
+    /// the resolver makes inside it.
+    timeout: Duration,
 }
 
 fn builder(
@@ -99,6 +108,8 @@ impl Dns {
             plain: make(false)?,
             validating: make(true)?,
             rt,
+            server: s.server,
+            timeout,
         })
     }
 
@@ -106,7 +117,9 @@ impl Dns {
     /// `_xmpp-…._tcp` (STARTTLS) and `_xmpps-…._tcp` (direct TLS), by
     /// priority then weight; the domain on the default port when neither
     /// exists (RFC 6120 §3.2.2); none when a record's target is "." (the
-    /// service is decidedly not available, RFC 2782).
+    /// service is decidedly not available, RFC 2782). A resolver that does
+    /// not answer (timeout, refusal, server failure) is an error, not "no
+    /// SRV records": the fallback would then check the wrong place.
     pub fn endpoints(&self, domain: &str, service: Service) -> Result<Vec<Endpoint>, String> {
         let (starttls, direct, port) = match service {
             Service::XmppClient => ("_xmpp-client._tcp", "_xmpps-client._tcp", 5222),
@@ -116,11 +129,10 @@ impl Dns {
         let mut any = false;
         for (prefix, direct_tls) in [(starttls, false), (direct, true)] {
             let name = format!("{prefix}.{domain}.");
-            let Ok(lookup) = self
-                .rt
-                .block_on(self.plain.lookup(name.as_str(), RecordType::SRV))
-            else {
-                continue;
+            let lookup = match self.within(self.plain.lookup(name.as_str(), RecordType::SRV))? {
+                Ok(l) => l,
+                Err(e) if e.is_no_records_found() || e.is_nx_domain() => continue,
+                Err(e) => return Err(format!("{}: no answer for {name}: {e}", self.server_name())),
             };
             for r in lookup.answers() {
                 if let RData::SRV(srv) = &r.data {
@@ -130,7 +142,7 @@ impl Dns {
                     if host.is_empty() {
                         continue; // "." : not available here
                     }
-                    let connect = self.address(&host).unwrap_or_else(|| host.clone());
+                    let (connect, unresolved) = self.connect_to(&host)?;
                     out.push((
                         srv.priority,
                         u16::MAX - srv.weight,
@@ -143,39 +155,78 @@ impl Dns {
                                 "SRV {name} priority {} weight {}",
                                 srv.priority, srv.weight
                             ),
+                            unresolved,
                         },
                     ));
                 }
             }
         }
         if !any {
+            let (connect, unresolved) = self.connect_to(domain)?;
             return Ok(vec![Endpoint {
-                connect: self.address(domain).unwrap_or_else(|| domain.to_owned()),
+                connect,
                 host: domain.to_owned(),
                 port,
                 direct_tls: false,
                 source: "no SRV records: the domain on the default port (RFC 6120 §3.2.2)".into(),
+                unresolved,
             }]);
         }
         out.sort_by_key(|(p, w, e)| (*p, *w, e.direct_tls));
         Ok(out.into_iter().map(|(_, _, e)| e).collect())
     }
 
-    /// The first address of `host` by this resolver.
-    pub fn address(&self, host: &str) -> Option<String> {
+    /// The first address of `host` by this resolver: None when it has
+    /// none, an error when the resolver does not answer.
+    pub fn address(&self, host: &str) -> Result<Option<String>, String> {
         let name = format!("{host}.");
-        let ips = self.rt.block_on(self.plain.lookup_ip(name.as_str())).ok()?;
-        ips.iter().next().map(|ip| ip.to_string())
+        match self.within(self.plain.lookup_ip(name.as_str()))? {
+            Ok(ips) => Ok(ips.iter().next().map(|ip| ip.to_string())),
+            Err(e) if e.is_no_records_found() || e.is_nx_domain() => Ok(None),
+            Err(e) => Err(format!("{}: no answer for {name}: {e}", self.server_name())),
+        }
+    }
+
+    /// What to connect to for `host`, and why there is nothing when the
+    /// `--dns` server has no address for it. With the system's resolver,
+    /// the name itself (the system resolves it the same way).
+    pub fn connect_to(&self, host: &str) -> Result<(String, Option<String>), String> {
+        Ok(match (self.address(host)?, self.server) {
+            (Some(ip), _) => (ip, None),
+            (None, None) => (host.to_owned(), None),
+            (None, Some(server)) => (
+                host.to_owned(),
+                Some(format!("{host} has no address in the DNS server {server}")),
+            ),
+        })
+    }
+
+    /// Runs one lookup, for at most the lookup timeout.
+    fn within<F: std::future::Future>(&self, lookup: F) -> Result<F::Output, String> {
+        self.rt
+            .block_on(async { tokio::time::timeout(self.timeout, lookup).await })
+            .map_err(|_| {
+                format!(
+                    "{}: no answer within {:.0} s",
+                    self.server_name(),
+                    self.timeout.as_secs_f64()
+                )
+            })
+    }
+
+    /// The resolver in messages: `the DNS server IP:PORT` or the system's.
+    fn server_name(&self) -> String {
+        match self.server {
+            Some(s) => format!("the DNS server {s}"),
+            None => "the system's DNS resolver".to_owned(),
+        }
     }
 
     /// The TLSA records of `_PORT._tcp.HOST` (RFC 6698 §3) and whether
     /// DNSSEC proved them; an empty list when there are none.
     pub fn tlsa(&self, host: &str, port: u16) -> Result<Vec<TlsaRecord>, String> {
         let name = format!("_{port}._tcp.{host}.");
-        let lookup = match self
-            .rt
-            .block_on(self.validating.lookup(name.as_str(), RecordType::TLSA))
-        {
+        let lookup = match self.within(self.validating.lookup(name.as_str(), RecordType::TLSA))? {
             Ok(l) => l,
             Err(e) if e.is_no_records_found() || e.is_nx_domain() => return Ok(Vec::new()),
             Err(e) => return Err(format!("{name}: {e}")),

@@ -20,6 +20,21 @@ pub(super) struct Handshake {
     pub features: Option<Features>,
     pub features_tls: Option<Features>,
     pub tls_started: bool,
+    /// The server answered nothing at all until a step's timeout: the
+    /// scan's probes would wait the same way, so they are not sent.
+    pub silent_timeout: bool,
+}
+
+/// Longest wait for the stream features once TLS is up: an XMPP server
+/// answers a stream header at once (RFC 6120 §4.3.2), so a longer silence
+/// is a service that is not XMPP (or is stalled), reported as such.
+const FEATURES_AFTER_TLS: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// What followed the stream header sent over TLS.
+enum AfterTls {
+    Features(Features),
+    /// Not XMPP: why.
+    NotXmpp(String),
 }
 
 /// The full handshake with the core's checking client.
@@ -79,6 +94,7 @@ pub(super) fn handshake(
         }
     }
     let mut silent: Option<String> = silent_before_tls;
+    let mut silent_timeout = false;
     if tls {
         let mut buf = [0u8; 16 * 1024];
         let mut got_any = false;
@@ -114,6 +130,11 @@ pub(super) fn handshake(
                     }
                 }
                 Err(e) => {
+                    let timed_out = matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    );
+                    silent_timeout = timed_out && !got_any;
                     silent = Some(match e.kind() {
                         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
                             if deadline.passed() {
@@ -134,7 +155,18 @@ pub(super) fn handshake(
     }
     let established = tls && !session.is_handshaking() && !session.failed();
     let features_tls = if established {
-        features_over_tls(&mut session, &mut sock, domain, service, deadline)
+        match features_over_tls(&mut session, &mut sock, domain, service, deadline) {
+            AfterTls::Features(f) => Some(f),
+            AfterTls::NotXmpp(why) => {
+                extra.push(Finding::new(
+                    FindingCode::NotXmpp,
+                    Severity::Error,
+                    "RFC 6120 §4.3.2",
+                    why,
+                ));
+                None
+            }
+        }
     } else {
         None
     };
@@ -183,42 +215,74 @@ pub(super) fn handshake(
         features,
         features_tls,
         tls_started: tls,
+        silent_timeout,
     })
 }
 
 /// The stream restarted over TLS (RFC 6120 §5.4.3.3; direct TLS starts
 /// there) up to its features: what SASL offers once the stream is
-/// protected. None when the server does not answer within the deadline.
+/// protected. Anything else (no answer within [`FEATURES_AFTER_TLS`], an
+/// answer that is not XML, a close) means the port does not speak XMPP.
 fn features_over_tls(
     session: &mut ClientSession,
     sock: &mut std::net::TcpStream,
     domain: &str,
     service: Service,
     deadline: &Deadline,
-) -> Option<Features> {
-    session
+) -> AfterTls {
+    let not_xmpp = |why: &str| AfterTls::NotXmpp(format!("after TLS, {why}: not an XMPP service"));
+    if session
         .write_plaintext(starttls::stream_header(domain, service).as_bytes())
-        .ok()?;
-    let mut text = Vec::new();
+        .is_err()
+    {
+        return not_xmpp("the stream header could not be sent");
+    }
+    let wait = Deadline(
+        deadline
+            .0
+            .min(std::time::Instant::now() + FEATURES_AFTER_TLS),
+    );
+    let mut text: Vec<u8> = Vec::new();
     let mut buf = [0u8; 16 * 1024];
     loop {
         let mut out = Vec::new();
         session.write_tls(&mut out);
-        if !out.is_empty() {
-            sock.write_all(&out).ok()?;
+        if !out.is_empty() && sock.write_all(&out).is_err() {
+            return not_xmpp("the server closed the connection at the stream header");
+        }
+        if let Some(first) = text.iter().find(|b| !b.is_ascii_whitespace()) {
+            if *first != b'<' {
+                let head = String::from_utf8_lossy(&text[..text.len().min(80)]).into_owned();
+                let line = head.trim().lines().next().unwrap_or_default();
+                return not_xmpp(&format!(
+                    "the server answered the stream header with {line:?}"
+                ));
+            }
         }
         let t = String::from_utf8_lossy(&text);
         if t.contains("</stream:features>") || t.contains("<stream:features/>") {
-            return net::element(&t, "<stream:features", "</stream:features>").map(Features::parse);
+            return match net::element(&t, "<stream:features", "</stream:features>")
+                .map(Features::parse)
+            {
+                Some(f) => AfterTls::Features(f),
+                None => not_xmpp("the stream features could not be read"),
+            };
         }
         if text.len() > 64 * 1024 {
-            return None;
+            return not_xmpp("64 KiB came without stream features");
         }
-        let n = net::read_some(sock, &mut buf, deadline).ok()?;
-        if n == 0 {
-            return None;
+        let n = match net::read_some(sock, &mut buf, &wait) {
+            Ok(0) => return not_xmpp("the server closed the connection without stream features"),
+            Ok(n) => n,
+            Err(_) => {
+                return not_xmpp(&format!(
+                    "the server sent no stream features within {} s",
+                    FEATURES_AFTER_TLS.as_secs()
+                ))
+            }
+        };
+        if session.read_tls(&buf[..n]).is_err() || session.read_plaintext(&mut text).is_err() {
+            return not_xmpp("the TLS stream broke at the stream header");
         }
-        session.read_tls(&buf[..n]).ok()?;
-        session.read_plaintext(&mut text).ok()?;
     }
 }

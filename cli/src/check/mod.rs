@@ -187,19 +187,27 @@ pub fn run(a: &CheckArgs<'_>) -> Result<(String, Vec<Outcome>), Usage> {
     };
     let endpoints = match (&dns, srv_mode) {
         (Some(d), true) => d.endpoints(&target.host, service).map_err(Usage)?,
-        _ => {
+        (dns, _) => {
             let direct = a.direct_tls || target.direct_tls;
+            // A host name goes through `--dns` when one is named.
+            let (connect, unresolved) = match dns {
+                Some(d) if a.dns.server.is_some() && !target.is_ip() => {
+                    d.connect_to(&target.host).map_err(Usage)?
+                }
+                _ => (target.host.clone(), None),
+            };
             vec![Endpoint {
                 host: target.host.clone(),
-                connect: target.host.clone(),
+                connect,
                 port: target.port.unwrap_or(default_port(service, direct)),
                 direct_tls: direct,
                 source: "given".into(),
+                unresolved,
             }]
         }
     };
     let posh_fetch = (srv_mode || a.posh).then(|| {
-        let connect = dns.as_ref().and_then(|d| d.address(&domain));
+        let connect = dns.as_ref().and_then(|d| d.address(&domain).ok().flatten());
         posh::fetch(
             &posh::PoshTarget {
                 domain: &domain,
@@ -213,6 +221,10 @@ pub fn run(a: &CheckArgs<'_>) -> Result<(String, Vec<Outcome>), Usage> {
     });
     let mut out = Vec::new();
     for e in endpoints {
+        if let Some(why) = &e.unresolved {
+            out.push(unreachable(&e, &domain, &policy, why.clone()));
+            continue;
+        }
         let o = run_one(
             a,
             &e,
@@ -289,7 +301,9 @@ fn run_one(
         policy,
         deadline,
     )?;
-    let profile = (a.scan && first.tls_started).then(|| {
+    // A server that answered nothing until the step's timeout would leave
+    // every probe waiting the same way, to the check's deadline (item 10).
+    let profile = (a.scan && first.tls_started && !first.silent_timeout).then(|| {
         let t = scan::ScanTarget {
             host: &e.connect,
             port: e.port,

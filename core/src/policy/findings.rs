@@ -125,6 +125,10 @@ finding_codes! {
     /// TLSA records exist but DNSSEC did not prove them: DANE is ignored
     /// (RFC 6698 §4.1).
     DaneInsecure => "dane-insecure",
+    /// After TLS the server did not answer an XMPP stream header with
+    /// stream features (RFC 6120 §4.3.2): not an XMPP service on this port,
+    /// or one that stalls (`xmpptls check`).
+    NotXmpp => "not-xmpp",
 }
 
 impl Finding {
