@@ -1,0 +1,301 @@
+//! The handlers of the four XTLS requests (XTLS §4.1–§4.5): `<start/>`
+//! (with the half-open slots and the start gate), `<proceed/>`, `<data/>`
+//! (with copies and restarts told by content) and `<close/>`.
+
+use super::*;
+
+impl Endpoint {
+    pub(super) fn on_start(
+        &mut self,
+        peer: &Jid,
+        id: &str,
+        offer: Option<Offer>,
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        let existing = self.tunnels.get(peer).map(|t| {
+            let same = t
+                .peer_start
+                .as_ref()
+                .is_some_and(|(sid, o)| sid == id && *o == offer);
+            (t.state(), same)
+        });
+        match existing {
+            // The start that made this tunnel, delivered again (XEP-0198
+            // resends, a server's retry): answered again, nothing changes.
+            // A restarted peer that reuses the id and offer looks the same
+            // here; its fresh ClientHello tells it apart (`on_data`).
+            Some((_, true)) => {
+                self.reply(peer, id, Payload::Proceed(self.offer.clone()));
+                return Ok(());
+            }
+            // A new start from a peer that has a tunnel with us: it lost its
+            // state (a restart), so the tunnel it knew is gone.
+            Some((state, false)) if state != TunnelState::Starting => {
+                self.remove(peer, CloseReason::PeerRestarted);
+            }
+            _ => {}
+        }
+        if !self.enabled {
+            return Err(Error::Disabled);
+        }
+        let mut abandoned = None;
+        if self.tunnels.contains_key(peer) {
+            // Both sides started at once (XTLS §4.1): the start of the party
+            // whose JID sorts first (i;octet) wins.
+            if self.local < *peer {
+                self.reply(
+                    peer,
+                    id,
+                    Payload::Error(StanzaError::new(
+                        Condition::Conflict,
+                        Some("simultaneous start: ours has priority".into()),
+                    )),
+                );
+                return Ok(());
+            }
+            abandoned = self.tunnels.remove(peer);
+            if let Some(sid) = abandoned.as_mut().and_then(|t| t.take_start_id()) {
+                self.io.retire_id(sid);
+            }
+        }
+        let offer_kept = offer.clone();
+        match self.accept(peer, offer, now) {
+            Ok(mut t) => {
+                if let Some(mut old) = abandoned {
+                    t.adopt_queue(&mut old);
+                }
+                t.peer_start = Some((id.to_owned(), offer_kept));
+                self.reply(peer, id, Payload::Proceed(self.offer.clone()));
+                self.tunnels.insert(peer.clone(), Box::new(t));
+                Ok(())
+            }
+            Err(e) => {
+                // Our own start gave way to this one, which failed: what the
+                // application queued in ours comes back.
+                if let Some(old) = abandoned {
+                    self.report_closed(peer, old, CloseReason::Error(e.clone()));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The responder's tunnel for a peer's start, its TLS server ready.
+    /// The host's gate decides first, before any TLS state exists; then the
+    /// tunnel limit; then room among the half-open tunnels is made by
+    /// evicting the oldest ([`Limits::max_half_open`]).
+    pub(super) fn accept(
+        &mut self,
+        peer: &Jid,
+        offer: Option<Offer>,
+        now: UnixTime,
+    ) -> Result<Tunnel, Error> {
+        if !self.gate.admits(peer) {
+            return Err(Error::Disabled);
+        }
+        self.check_tunnel_limit()?;
+        self.make_half_open_room(peer);
+        if let Some(o) = &offer {
+            if o.x509_hashes.is_empty() && o.srp {
+                return Err(Error::UnsupportedMethod("srp".into()));
+            }
+        }
+        let check = self.check_for(peer, false, offer.as_ref())?;
+        let slot = PeerSlot::new(check);
+        let conn = ServerConnection::new(self.tls.server(slot.clone())?)?;
+        let mut t = self.new_tunnel(peer, Role::Responder, now);
+        t.attach_tls(Connection::Server(conn), slot, now);
+        Ok(t)
+    }
+
+    /// Evicts the oldest half-open tunnels until a start from `peer` fits
+    /// both [`Limits::max_half_open_per_peer`] and
+    /// [`Limits::max_half_open`] (a SYN backlog: a flood of starts pushes
+    /// out its own, and an honest peer completes within a round trip). The
+    /// evicted peer is sent `<close/>`.
+    pub(super) fn make_half_open_room(&mut self, peer: &Jid) {
+        let l = self.limits;
+        loop {
+            let oldest = |same_account: bool| {
+                self.tunnels
+                    .values()
+                    .filter(|t| t.is_half_open())
+                    .filter(|t| !same_account || t.peer.bare_str() == peer.bare_str())
+                    .fold((0, None::<&Tunnel>), |(n, old), t| {
+                        let older = old.filter(|o| o.created < t.created).unwrap_or(t);
+                        (n + 1, Some(older))
+                    })
+            };
+            let (mine, my_oldest) = oldest(true);
+            let (all, all_oldest) = oldest(false);
+            let victim = if mine >= l.max_half_open_per_peer {
+                my_oldest
+            } else if all >= l.max_half_open {
+                all_oldest
+            } else {
+                None
+            };
+            let Some(victim) = victim.map(|t| t.peer.clone()) else {
+                return;
+            };
+            self.send_close(&victim);
+            let limit = if mine >= l.max_half_open_per_peer {
+                l.max_half_open_per_peer
+            } else {
+                l.max_half_open
+            };
+            self.remove(&victim, CloseReason::Error(Error::TooManyTunnels { limit }));
+        }
+    }
+
+    pub(super) fn on_proceed(
+        &mut self,
+        peer: &Jid,
+        offer: Option<Offer>,
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        if let Some(o) = &offer {
+            if o.x509_hashes.is_empty() && o.srp {
+                // §4.2: a handshake that will fail must be closed at once.
+                self.send_close(peer);
+                return Err(Error::UnsupportedMethod("srp".into()));
+            }
+        }
+        let check = match self.check_for(peer, true, offer.as_ref()) {
+            Ok(c) => c,
+            Err(e) => {
+                self.send_close(peer);
+                return Err(e);
+            }
+        };
+        let slot = PeerSlot::new(check);
+        let name = session_name(peer)?;
+        self.tls.registry.register(&name.to_str(), slot.clone());
+        let conn = ClientConnection::new(self.tls.client(), name)?;
+        let t = self
+            .tunnels
+            .get_mut(peer)
+            .ok_or_else(|| Error::NoTunnel(peer.to_string()))?;
+        t.attach_tls(Connection::Client(conn), slot, now);
+        Ok(())
+    }
+
+    /// Sends `<close/>` for a tunnel that is about to be dropped, so the peer
+    /// drops its side too; its answer will be absorbed as late.
+    pub(super) fn send_close(&mut self, peer: &Jid) {
+        let id = self.io.next_id();
+        self.io.push_control(wire::iq_xml(
+            &id,
+            Some(self.local.as_str()),
+            Some(peer.as_str()),
+            &Payload::Close,
+        ));
+    }
+
+    pub(super) fn on_data(
+        &mut self,
+        peer: &Jid,
+        id: &str,
+        method: Option<&str>,
+        octets: Result<&[u8], Error>,
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        let Some(t) = self.tunnels.get_mut(peer) else {
+            return Err(Error::NoTunnel(peer.to_string()));
+        };
+        // The same data IQ again (same id, same content) is acknowledged
+        // again, not read twice.
+        let seen = match &octets {
+            Ok(o) => t.seen_data(id, o),
+            Err(_) => Seen::New,
+        };
+        if seen == Seen::New {
+            // A fresh ClientHello on a tunnel whose handshake completed:
+            // the peer restarted, reusing its start's id, so that start
+            // looked like a copy. The old tunnel is replaced by one made
+            // from that start.
+            let restart = octets.as_ref().is_ok_and(|o| starts_with_client_hello(o))
+                && t.restarts_on_client_hello();
+            if restart {
+                let start = t.peer_start.clone();
+                self.remove(peer, CloseReason::PeerRestarted);
+                let (sid, offer) = start.unwrap_or_default();
+                let mut fresh = self.accept(peer, offer.clone(), now)?;
+                fresh.peer_start = Some((sid, offer));
+                if let Ok(o) = &octets {
+                    fresh.seen_data(id, o);
+                }
+                self.tunnels.insert(peer.clone(), Box::new(fresh));
+            }
+            let Some(t) = self.tunnels.get_mut(peer) else {
+                return Err(Error::NoTunnel(peer.to_string()));
+            };
+            let was_handshaking = t.state() == TunnelState::Handshaking;
+            t.on_data(
+                method,
+                octets,
+                now,
+                &mut self.certs,
+                &self.remembered,
+                &mut self.io,
+            )?;
+            // The verifier's check is done once the handshake is: the
+            // registry need not keep it for the tunnel's life.
+            if was_handshaking && t.role == Role::Initiator && t.state() != TunnelState::Handshaking
+            {
+                if let Ok(name) = session_name(peer) {
+                    self.tls.registry.unregister(&name.to_str());
+                }
+            }
+        }
+        // The acknowledgement goes out behind the data this input produces.
+        self.io.answered = true;
+        self.io.acks.push_back(wire::iq_xml(
+            id,
+            Some(self.local.as_str()),
+            Some(peer.as_str()),
+            &Payload::Ack,
+        ));
+        self.after_progress(peer);
+        Ok(())
+    }
+
+    pub(super) fn on_close(&mut self, peer: &Jid, id: &str) -> Result<(), Error> {
+        let Some(t) = self.tunnels.get(peer) else {
+            return Err(Error::NoTunnel(peer.to_string()));
+        };
+        let ours_unanswered = t.role == Role::Initiator && t.state() == TunnelState::Starting;
+        self.reply(peer, id, Payload::Closed);
+        // Our start is not answered yet: the peer cannot be closing the
+        // tunnel it starts (it would refuse the start instead), so this
+        // closes an earlier one, which it gave up while this start was on
+        // its way. It is answered, and the new tunnel goes on.
+        if ours_unanswered {
+            return Ok(());
+        }
+        self.remove(peer, CloseReason::Peer);
+        Ok(())
+    }
+
+    /// Bookkeeping after a tunnel made progress: store a key pinned on first
+    /// use.
+    pub(super) fn after_progress(&mut self, peer: &Jid) {
+        if let Some((bare, spki)) = self.tunnels.get_mut(peer).and_then(|t| t.new_pin.take()) {
+            if let Some(s) = &mut self.storage {
+                let mut pins = s.0.pins(&bare);
+                pins.push(spki.clone());
+                s.0.set_pins(&bare, pins);
+            }
+            self.pins.add(&bare, &spki);
+        }
+    }
+}
+
+/// The rustls "server name" of a peer: a per-peer key for the session cache
+/// (resumption only with the same full JID). SNI is off, so it never leaves
+/// the endpoint.
+pub(super) fn session_name(peer: &Jid) -> Result<ServerName<'static>, Error> {
+    let digest = ring::digest::digest(&ring::digest::SHA256, peer.as_str().as_bytes());
+    let name = format!("p{}.xtls.invalid", hex(&digest.as_ref()[..16]));
+    ServerName::try_from(name).map_err(|e| Error::Config(e.to_string()))
+}
