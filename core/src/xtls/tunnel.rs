@@ -105,17 +105,47 @@ enum Phase {
         tls: Box<Connection>,
         peer: Authenticated,
     },
-    /// Closing. A tunnel closed once established keeps its TLS (the
-    /// stanzas already sent go out, then close_notify) and how its peer was
-    /// authenticated.
-    Closing {
-        tls: Option<Box<Connection>>,
-        slot: Option<Arc<PeerSlot>>,
-        peer: Option<Authenticated>,
-        close_notify_sent: bool,
-        /// Our `<close/>` IQ and when it was sent.
-        close_sent: Option<(String, UnixTime)>,
+    /// Closing: what the tunnel kept from the phase it closed in, and
+    /// where our `<close/>` is.
+    Closing { kept: Kept, close: CloseIq },
+}
+
+/// What a closing tunnel kept from the phase it was closed in.
+#[derive(Debug)]
+enum Kept {
+    /// Closed before `<proceed/>`: nothing.
+    Nothing,
+    /// Closed during the handshake: its TLS (the peer's data may still
+    /// arrive) and the verifier's slot.
+    Handshake {
+        tls: Box<Connection>,
+        slot: Arc<PeerSlot>,
     },
+    /// Closed once established: its TLS (the stanzas already sent go out,
+    /// then close_notify, RFC 8446 §6.1) and how its peer was authenticated.
+    Session {
+        tls: Box<Connection>,
+        peer: Authenticated,
+        close_notify: CloseNotify,
+    },
+}
+
+/// Our TLS close_notify on a closing session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CloseNotify {
+    /// Sent once every stanza queued before the close is written.
+    Pending,
+    Sent,
+}
+
+/// Our `<close/>` IQ (XTLS §4.5).
+#[derive(Debug)]
+enum CloseIq {
+    /// Not sent yet: a session flushes first.
+    Unsent,
+    /// Sent at this time (its id waits among the endpoint's pending
+    /// answers); `<closed/>` is awaited.
+    Sent { at: UnixTime },
 }
 
 impl Phase {
@@ -131,23 +161,32 @@ impl Phase {
     fn tls(&self) -> Option<&Connection> {
         match self {
             Phase::Handshaking { tls, .. } | Phase::Established { tls, .. } => Some(tls),
-            Phase::Closing { tls, .. } => tls.as_deref(),
-            Phase::Starting { .. } => None,
+            Phase::Closing {
+                kept: Kept::Handshake { tls, .. } | Kept::Session { tls, .. },
+                ..
+            } => Some(tls),
+            Phase::Closing { .. } | Phase::Starting { .. } => None,
         }
     }
 
     fn tls_mut(&mut self) -> Option<&mut Connection> {
         match self {
             Phase::Handshaking { tls, .. } | Phase::Established { tls, .. } => Some(tls),
-            Phase::Closing { tls, .. } => tls.as_deref_mut(),
-            Phase::Starting { .. } => None,
+            Phase::Closing {
+                kept: Kept::Handshake { tls, .. } | Kept::Session { tls, .. },
+                ..
+            } => Some(tls),
+            Phase::Closing { .. } | Phase::Starting { .. } => None,
         }
     }
 
     fn slot(&self) -> Option<&Arc<PeerSlot>> {
         match self {
-            Phase::Handshaking { slot, .. } => Some(slot),
-            Phase::Closing { slot, .. } => slot.as_ref(),
+            Phase::Handshaking { slot, .. }
+            | Phase::Closing {
+                kept: Kept::Handshake { slot, .. },
+                ..
+            } => Some(slot),
             _ => None,
         }
     }
@@ -156,10 +195,9 @@ impl Phase {
     /// handshake completed (and while closing after).
     fn authenticated(&self) -> Option<(&Connection, &Authenticated)> {
         match self {
-            Phase::Established { tls, peer } => Some((tls, peer)),
-            Phase::Closing {
-                tls: Some(tls),
-                peer: Some(peer),
+            Phase::Established { tls, peer }
+            | Phase::Closing {
+                kept: Kept::Session { tls, peer, .. },
                 ..
             } => Some((tls, peer)),
             _ => None,
@@ -168,11 +206,14 @@ impl Phase {
 
     /// Whether the handshake completed.
     fn was_established(&self) -> bool {
-        match self {
-            Phase::Established { .. } => true,
-            Phase::Closing { peer, .. } => peer.is_some(),
-            _ => false,
-        }
+        matches!(
+            self,
+            Phase::Established { .. }
+                | Phase::Closing {
+                    kept: Kept::Session { .. },
+                    ..
+                }
+        )
     }
 }
 
@@ -396,7 +437,7 @@ impl Tunnel {
     /// queued is handed back when the tunnel ends.
     pub(crate) fn close(&mut self, io: &mut Io, now: UnixTime) {
         let placeholder = Phase::Starting { start_id: None };
-        let (tls, slot, peer) = match std::mem::replace(&mut self.phase, placeholder) {
+        let kept = match std::mem::replace(&mut self.phase, placeholder) {
             closing @ Phase::Closing { .. } => {
                 self.phase = closing;
                 return;
@@ -405,18 +446,19 @@ impl Tunnel {
                 if let Some(id) = start_id {
                     io.retire_id(id);
                 }
-                (None, None, None)
+                Kept::Nothing
             }
-            Phase::Handshaking { tls, slot } => (Some(tls), Some(slot), None),
-            Phase::Established { tls, peer } => (Some(tls), None, Some(peer)),
+            Phase::Handshaking { tls, slot } => Kept::Handshake { tls, slot },
+            Phase::Established { tls, peer } => Kept::Session {
+                tls,
+                peer,
+                close_notify: CloseNotify::Pending,
+            },
         };
-        let established = peer.is_some();
+        let established = matches!(kept, Kept::Session { .. });
         self.phase = Phase::Closing {
-            tls,
-            slot,
-            peer,
-            close_notify_sent: false,
-            close_sent: None,
+            kept,
+            close: CloseIq::Unsent,
         };
         self.dirty = true;
         if !established {
@@ -430,7 +472,7 @@ impl Tunnel {
         matches!(
             self.phase,
             Phase::Closing {
-                close_sent: Some(_),
+                close: CloseIq::Sent { .. },
                 ..
             }
         )
@@ -444,9 +486,9 @@ impl Tunnel {
             Some(self.peer.as_str()),
             &Payload::Close,
         ));
-        io.expect(id.clone(), self.peer.clone(), PendingKind::Close);
-        if let Phase::Closing { close_sent, .. } = &mut self.phase {
-            *close_sent = Some((id, now));
+        io.expect(id, self.peer.clone(), PendingKind::Close);
+        if let Phase::Closing { close, .. } = &mut self.phase {
+            *close = CloseIq::Sent { at: now };
         }
     }
 
@@ -522,9 +564,9 @@ impl Tunnel {
                 None,
             ),
             Phase::Closing {
-                close_sent: Some((_, t)),
+                close: CloseIq::Sent { at },
                 ..
-            } => (None, Some((after(*t, l.close_timeout), Wait::Closed))),
+            } => (None, Some((after(*at, l.close_timeout), Wait::Closed))),
             _ => (
                 None,
                 self.peer_closed
@@ -840,24 +882,29 @@ impl Tunnel {
             self.delivery.written(n, end);
         }
         if let Phase::Closing {
-            tls: Some(tls),
-            peer: Some(_),
-            close_notify_sent,
+            kept:
+                Kept::Session {
+                    tls,
+                    close_notify: notify @ CloseNotify::Pending,
+                    ..
+                },
             ..
         } = &mut self.phase
         {
-            if !*close_notify_sent && !self.delivery.has_queued() {
+            if !self.delivery.has_queued() {
                 tls.send_close_notify();
-                *close_notify_sent = true;
+                *notify = CloseNotify::Sent;
                 self.emit(io, now);
             }
         }
         if let Phase::Closing {
-            tls: Some(tls),
-            peer: Some(_),
-            close_notify_sent: true,
-            close_sent: None,
-            ..
+            kept:
+                Kept::Session {
+                    tls,
+                    close_notify: CloseNotify::Sent,
+                    ..
+                },
+            close: CloseIq::Unsent,
         } = &self.phase
         {
             if !tls.wants_write() && self.out_tls.is_empty() && self.delivery.is_settled() {
@@ -885,9 +932,12 @@ impl Tunnel {
         let tls = match &mut self.phase {
             Phase::Established { tls, .. }
             | Phase::Closing {
-                tls: Some(tls),
-                peer: Some(_),
-                close_notify_sent: false,
+                kept:
+                    Kept::Session {
+                        tls,
+                        close_notify: CloseNotify::Pending,
+                        ..
+                    },
                 ..
             } => tls,
             _ => return Ok(0),
