@@ -296,11 +296,6 @@ typedef struct xmpptls_report xmpptls_report;
 // A result code: `XMPPTLS_OK` or the reason a call failed.
 typedef uint32_t xmpptls_result;
 
-// Called when trust on first use pins a peer's key, with the bare JID and
-// the SPKI SHA-256 (hex, NUL-terminated); the application stores it and
-// adds it back with `xmpptls_endpoint_config_add_pin` next time.
-typedef void (*xmpptls_pin_callback)(void *userdata, const char *bare_jid, const char *spki_sha256);
-
 // One DER certificate.
 typedef struct xmpptls_der {
   // The octets.
@@ -335,6 +330,11 @@ typedef struct xmpptls_event_fields {
   // lends each).
   size_t returned_count;
 } xmpptls_event_fields;
+
+// Called when trust on first use pins a peer's key, with the bare JID and
+// the SPKI SHA-256 (hex, NUL-terminated); the application stores it and
+// adds it back with `xmpptls_endpoint_config_add_pin` next time.
+typedef void (*xmpptls_pin_callback)(void *userdata, const char *bare_jid, const char *spki_sha256);
 
 // What a TLS connection negotiated, as the caller's TLS stack reports it.
 // Zero means "not reported" for every numeric field.
@@ -630,19 +630,6 @@ xmpptls_result xmpptls_endpoint_config_set_limit(struct xmpptls_endpoint_config 
 xmpptls_result xmpptls_endpoint_config_get_limit(struct xmpptls_endpoint_config *cfg,
                                                  const char *name,
                                                  uint64_t *out);
-
-// Creates an endpoint from a configuration (the configuration stays the
-// caller's to free). `callback` (may be NULL) is called with `userdata`
-// whenever trust on first use pins a key, when the application polls the
-// `ESTABLISHED` event.
-//
-// # Safety
-// `cfg` is live; `out` is writable; `callback`, if set, is safe to call
-// with `userdata` from the thread that polls events.
-xmpptls_result xmpptls_endpoint_new_with_config(const struct xmpptls_endpoint_config *cfg,
-                                                xmpptls_pin_callback callback,
-                                                void *userdata,
-                                                struct xmpptls_endpoint **out);
 
 // Checks the TLSA RRset (`count` wire-format RDATAs, `rdata[i]` of
 // `rdata_len[i]` octets: the shape libunbound returns) against `chain`
@@ -983,6 +970,19 @@ xmpptls_result xmpptls_event_returned(const struct xmpptls_event *ev,
 // `ev` is NULL or was returned by `xmpptls_endpoint_poll_event` and not freed.
 void xmpptls_event_free(struct xmpptls_event *ev);
 
+// Creates an endpoint from a configuration (the configuration stays the
+// caller's to free). `callback` (may be NULL) is called with `userdata`
+// whenever trust on first use pins a key, when the application polls the
+// `ESTABLISHED` event.
+//
+// # Safety
+// `cfg` is live; `out` is writable; `callback`, if set, is safe to call
+// with `userdata` from the thread that polls events.
+xmpptls_result xmpptls_endpoint_new_with_config(const struct xmpptls_endpoint_config *cfg,
+                                                xmpptls_pin_callback callback,
+                                                void *userdata,
+                                                struct xmpptls_endpoint **out);
+
 // Accepts starts only from JIDs listed with
 // `xmpptls_endpoint_allow_starts_from` (1), or from anyone (0, the
 // default). A start from anyone else is answered `service-unavailable`
@@ -1068,6 +1068,31 @@ xmpptls_result xmpptls_identity_text(const struct xmpptls_identity *id,
 // # Safety
 // `id` is NULL or live.
 void xmpptls_identity_free(struct xmpptls_identity *id);
+
+// Writes the description of `code` into `buf` (NUL-terminated, truncated
+// to fit; at most `len` octets including the NUL) and its length without
+// the NUL into `*written`.
+//
+// # Safety
+// `buf` must point to `len` writable octets; `written` to a `size_t`.
+xmpptls_result xmpptls_result_message(xmpptls_result code, char *buf, size_t len, size_t *written);
+
+// Length (without NUL) of the detail text of the last core error (a code
+// of 100 or more) a call returned on this thread; 0 when there was none.
+//
+// # Safety
+// `len` points to a writable `size_t`.
+xmpptls_result xmpptls_last_error_detail_len(size_t *len);
+
+// Copies the detail text of the last core error a call returned on this
+// thread (what `xmpptls_result_message` cannot know: which XML construct
+// was refused, rustls's reason, the pin that changed) into `buf`,
+// NUL-terminated (`len` at least `xmpptls_last_error_detail_len` plus
+// one). Every thread has its own; a later error replaces it.
+//
+// # Safety
+// `buf` has `len` writable octets; `written` points to a `size_t`.
+xmpptls_result xmpptls_last_error_detail(char *buf, size_t len, size_t *written);
 
 // Grades `n` under the policy preset `policy` and returns the report.
 //
@@ -1286,31 +1311,6 @@ xmpptls_result xmpptls_posh_verify(const char *doc,
                                    uint64_t fetched_at,
                                    uint64_t now,
                                    uint32_t *outcome);
-
-// Writes the description of `code` into `buf` (NUL-terminated, truncated
-// to fit; at most `len` octets including the NUL) and its length without
-// the NUL into `*written`.
-//
-// # Safety
-// `buf` must point to `len` writable octets; `written` to a `size_t`.
-xmpptls_result xmpptls_result_message(xmpptls_result code, char *buf, size_t len, size_t *written);
-
-// Length (without NUL) of the detail text of the last core error (a code
-// of 100 or more) a call returned on this thread; 0 when there was none.
-//
-// # Safety
-// `len` points to a writable `size_t`.
-xmpptls_result xmpptls_last_error_detail_len(size_t *len);
-
-// Copies the detail text of the last core error a call returned on this
-// thread (what `xmpptls_result_message` cannot know: which XML construct
-// was refused, rustls's reason, the pin that changed) into `buf`,
-// NUL-terminated (`len` at least `xmpptls_last_error_detail_len` plus
-// one). Every thread has its own; a later error replaces it.
-//
-// # Safety
-// `buf` has `len` writable octets; `written` points to a `size_t`.
-xmpptls_result xmpptls_last_error_detail(char *buf, size_t len, size_t *written);
 
 // An empty pin store.
 //

@@ -7,8 +7,7 @@ use xmpptls::api::{LimitSettings, TrustKind};
 use xmpptls::identity::certificates_from_pem;
 use xmpptls::{CertificateDer, EndpointConfig, Identity, Jid, KeyExchange, PinStore, TlsVersions};
 
-use crate::endpoint::{jid, xmpptls_endpoint};
-use crate::ffi::{free_box, guard, named, set, str_arg, text_arg, with_mut};
+use crate::ffi::{free_box, guard, jid, named, set, str_arg, text_arg, with_mut};
 use crate::identity::xmpptls_identity;
 use crate::result::*;
 
@@ -76,13 +75,8 @@ impl xmpptls_endpoint_config {
         }
     }
 
-    /// The endpoint these settings describe; `callback` hears of keys
-    /// pinned on first use.
-    pub(crate) fn build(
-        &self,
-        callback: xmpptls_pin_callback,
-        userdata: *mut c_void,
-    ) -> Result<xmpptls_endpoint, xmpptls_result> {
+    /// The core endpoint these settings describe.
+    pub(crate) fn core_endpoint(&self) -> Result<xmpptls::Endpoint, xmpptls_result> {
         let identity = match &self.identity {
             Some(id) => id.clone(),
             None => Identity::self_signed(&self.jid).map_err(|e| code(&e))?,
@@ -94,8 +88,7 @@ impl xmpptls_endpoint_config {
         config.key_exchange = self.key_exchange;
         config.send_offer = self.send_offer;
         config.enabled = self.enabled;
-        let inner = xmpptls::Endpoint::new(config).map_err(|e| code(&e))?;
-        Ok(xmpptls_endpoint::with_callback(inner, callback, userdata))
+        xmpptls::Endpoint::new(config).map_err(|e| code(&e))
     }
 }
 
@@ -428,35 +421,4 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_get_limit(
             Err(e) => e,
         })
     }
-}
-
-/// Creates an endpoint from a configuration (the configuration stays the
-/// caller's to free). `callback` (may be NULL) is called with `userdata`
-/// whenever trust on first use pins a key, when the application polls the
-/// `ESTABLISHED` event.
-///
-/// # Safety
-/// `cfg` is live; `out` is writable; `callback`, if set, is safe to call
-/// with `userdata` from the thread that polls events.
-#[no_mangle]
-pub unsafe extern "C" fn xmpptls_endpoint_new_with_config(
-    cfg: *const xmpptls_endpoint_config,
-    callback: xmpptls_pin_callback,
-    userdata: *mut c_void,
-    out: *mut *mut xmpptls_endpoint,
-) -> xmpptls_result {
-    guard(|| {
-        // SAFETY: per the function's contract.
-        let Some(c) = (unsafe { cfg.as_ref() }) else {
-            return XMPPTLS_NULL_PARAMETER;
-        };
-        if out.is_null() {
-            return XMPPTLS_NULL_PARAMETER;
-        }
-        match c.build(callback, userdata) {
-            // SAFETY: checked non-NULL.
-            Ok(ep) => unsafe { set(out, Box::into_raw(Box::new(ep))) },
-            Err(e) => e,
-        }
-    })
 }

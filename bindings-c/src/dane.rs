@@ -8,9 +8,9 @@ use std::ffi::c_char;
 use xmpptls::dna::dane::{self, DaneContext, DaneOutcome, TlsaRecord};
 use xmpptls::identity::pkix::Roots;
 
+use crate::der::{der_list, xmpptls_der};
 use crate::ffi::named;
-use crate::ffi::{bytes_arg, der_list, guard, seconds, set, str_arg};
-use crate::policy::xmpptls_der;
+use crate::ffi::{bytes_arg, guard, seconds, set, str_arg};
 use crate::result::*;
 
 /// No DNSSEC-secure record with known parameters: DANE does not apply and

@@ -3,11 +3,11 @@
 use std::ffi::{c_char, c_void, CString};
 
 use xmpptls::api::{FlatEvent, Named, TunnelEvent};
-use xmpptls::{Endpoint, Jid, ReturnedStanza};
+use xmpptls::{Endpoint, ReturnedStanza};
 
 use crate::config::{xmpptls_endpoint_config, xmpptls_pin_callback};
 use crate::ffi::{
-    free_box, guard, named, seconds, set, str_arg, text_arg, with_mut, with_ref, write_out,
+    free_box, guard, jid, named, seconds, set, str_arg, text_arg, with_mut, with_ref, write_out,
 };
 use crate::result::*;
 
@@ -119,10 +119,6 @@ pub struct xmpptls_event {
     returned: Vec<ReturnedStanza>,
 }
 
-pub(crate) fn jid(s: &str) -> Result<Jid, xmpptls_result> {
-    Jid::parse(s).map_err(|e| code(&e))
-}
-
 /// Creates an endpoint for `jid` with a freshly generated self-signed
 /// identity (XmppAddr = the bare JID) and the trust mode `trust`
 /// (`XMPPTLS_TRUST_OFFER` or `XMPPTLS_TRUST_ON_FIRST_USE`).
@@ -148,9 +144,12 @@ pub unsafe extern "C" fn xmpptls_endpoint_new(
             Ok(t) => t,
             Err(e) => return e,
         };
-        match xmpptls_endpoint_config::new(j, trust).build(None, std::ptr::null_mut()) {
-            // SAFETY: `out` is non-NULL and writable.
-            Ok(ep) => unsafe { set(out, Box::into_raw(Box::new(ep))) },
+        match xmpptls_endpoint_config::new(j, trust).core_endpoint() {
+            Ok(inner) => {
+                let ep = xmpptls_endpoint::with_callback(inner, None, std::ptr::null_mut());
+                // SAFETY: `out` is non-NULL and writable.
+                unsafe { set(out, Box::into_raw(Box::new(ep))) }
+            }
             Err(e) => e,
         }
     })
@@ -967,4 +966,38 @@ pub unsafe extern "C" fn xmpptls_event_returned(
 pub unsafe extern "C" fn xmpptls_event_free(ev: *mut xmpptls_event) {
     // SAFETY: made by Box::into_raw in xmpptls_endpoint_poll_event (per the contract).
     unsafe { free_box(ev) }
+}
+
+/// Creates an endpoint from a configuration (the configuration stays the
+/// caller's to free). `callback` (may be NULL) is called with `userdata`
+/// whenever trust on first use pins a key, when the application polls the
+/// `ESTABLISHED` event.
+///
+/// # Safety
+/// `cfg` is live; `out` is writable; `callback`, if set, is safe to call
+/// with `userdata` from the thread that polls events.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_new_with_config(
+    cfg: *const xmpptls_endpoint_config,
+    callback: xmpptls_pin_callback,
+    userdata: *mut c_void,
+    out: *mut *mut xmpptls_endpoint,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        let Some(c) = (unsafe { cfg.as_ref() }) else {
+            return XMPPTLS_NULL_PARAMETER;
+        };
+        if out.is_null() {
+            return XMPPTLS_NULL_PARAMETER;
+        }
+        match c.core_endpoint() {
+            Ok(inner) => {
+                let ep = xmpptls_endpoint::with_callback(inner, callback, userdata);
+                // SAFETY: checked non-NULL.
+                unsafe { set(out, Box::into_raw(Box::new(ep))) }
+            }
+            Err(e) => e,
+        }
+    })
 }

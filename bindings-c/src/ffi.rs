@@ -6,9 +6,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use std::time::Duration;
 
-use xmpptls::{CertificateDer, UnixTime};
+use xmpptls::{Jid, UnixTime};
 
-use crate::policy::xmpptls_der;
 use crate::result::*;
 
 /// The value of a small core enum numbered `value` (its C constant), or
@@ -156,30 +155,13 @@ pub(crate) unsafe fn free_box<T>(p: *mut T) {
     });
 }
 
-/// `count` DER certificates from a C array (NULL is allowed only with
-/// `count == 0`), copied.
-///
-/// # Safety
-/// `p` points to `count` entries, each pointing to its `len` octets.
-pub(crate) unsafe fn der_list(
-    p: *const xmpptls_der,
-    count: usize,
-) -> Result<Vec<CertificateDer<'static>>, xmpptls_result> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    if p.is_null() {
-        return Err(XMPPTLS_NULL_PARAMETER);
-    }
-    // SAFETY: `p` points to `count` entries per the caller's contract.
-    let ders = unsafe { std::slice::from_raw_parts(p, count) };
-    ders.iter()
-        // SAFETY: each entry points to `len` readable octets.
-        .map(|d| unsafe { bytes_arg(d.data, d.len) }.map(|b| CertificateDer::from(b.to_vec())))
-        .collect()
-}
-
 /// A time from C: seconds since the Unix epoch.
 pub(crate) fn seconds(secs: u64) -> UnixTime {
     UnixTime::since_unix_epoch(Duration::from_secs(secs))
+}
+
+/// A JID argument, parsed (its error's detail kept for
+/// `xmpptls_last_error_detail`).
+pub(crate) fn jid(s: &str) -> Result<Jid, xmpptls_result> {
+    Jid::parse(s).map_err(|e| code(&e))
 }

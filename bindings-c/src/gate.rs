@@ -3,7 +3,8 @@
 
 use std::ffi::c_char;
 
-use crate::endpoint::{jid, xmpptls_endpoint};
+use crate::endpoint::xmpptls_endpoint;
+use crate::ffi::jid;
 use crate::ffi::{set, str_arg, with_mut};
 use crate::result::*;
 

@@ -8,7 +8,8 @@ use xmpptls::identity::Service;
 use xmpptls::policy::{AuthMethod, Negotiated, Policy, TlsVersion};
 use xmpptls::ConnectionReport;
 
-use crate::ffi::{bytes_arg, der_list, free_box, guard, named, set, str_arg, text_arg, write_out};
+use crate::der::{der_list, xmpptls_der};
+use crate::ffi::{bytes_arg, free_box, guard, named, set, str_arg, text_arg, write_out};
 use crate::result::*;
 
 /// Policy presets for `xmpptls_evaluate`.
@@ -65,15 +66,6 @@ pub const XMPPTLS_MATCH_SRV_ID: u32 = 3;
 pub const XMPPTLS_MATCH_XMPP_ADDR: u32 = 4;
 /// The subject CN (only with CN fallback).
 pub const XMPPTLS_MATCH_CN_ID: u32 = 5;
-
-/// One DER certificate.
-#[repr(C)]
-pub struct xmpptls_der {
-    /// The octets.
-    pub data: *const u8,
-    /// Their number.
-    pub len: usize,
-}
 
 /// What a TLS connection negotiated, as the caller's TLS stack reports it.
 /// Zero means "not reported" for every numeric field.

@@ -2,9 +2,6 @@
 //! are the core's stable `Error::code` values, passed through unchanged.
 
 use std::cell::RefCell;
-use std::ffi::c_char;
-
-use crate::ffi;
 
 /// A result code: `XMPPTLS_OK` or the reason a call failed.
 pub type xmpptls_result = u32;
@@ -79,7 +76,8 @@ pub const XMPPTLS_ERR_CHANNEL_BINDING: xmpptls_result = 304;
 /// A constant or name none of the enum's values has (501).
 pub const XMPPTLS_ERR_UNKNOWN_NAME: xmpptls_result = 501;
 
-fn message(code: xmpptls_result) -> &'static str {
+/// What `code` means, for people (`xmpptls_result_message`).
+pub(crate) fn message(code: xmpptls_result) -> &'static str {
     match code {
         XMPPTLS_OK => "success",
         XMPPTLS_NULL_PARAMETER => "a required pointer argument was NULL",
@@ -123,36 +121,6 @@ fn message(code: xmpptls_result) -> &'static str {
     }
 }
 
-/// Writes the description of `code` into `buf` (NUL-terminated, truncated
-/// to fit; at most `len` octets including the NUL) and its length without
-/// the NUL into `*written`.
-///
-/// # Safety
-/// `buf` must point to `len` writable octets; `written` to a `size_t`.
-#[no_mangle]
-pub unsafe extern "C" fn xmpptls_result_message(
-    code: xmpptls_result,
-    buf: *mut c_char,
-    len: usize,
-    written: *mut usize,
-) -> xmpptls_result {
-    ffi::guard(|| {
-        if buf.is_null() || written.is_null() || len == 0 {
-            return XMPPTLS_NULL_PARAMETER;
-        }
-        let text = message(code).as_bytes();
-        let n = text.len().min(len - 1);
-        // SAFETY: the caller gives `len` writable octets at `buf` and a
-        // writable `written`; we write n + 1 <= len octets.
-        unsafe {
-            std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), n);
-            *buf.add(n) = 0;
-            *written = n;
-        }
-        XMPPTLS_OK
-    })
-}
-
 thread_local! {
     /// The detail text of the last core error a call on this thread returned.
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
@@ -165,40 +133,9 @@ pub(crate) fn code(e: &xmpptls::Error) -> xmpptls_result {
     e.code()
 }
 
-/// Length (without NUL) of the detail text of the last core error (a code
-/// of 100 or more) a call returned on this thread; 0 when there was none.
-///
-/// # Safety
-/// `len` points to a writable `size_t`.
-#[no_mangle]
-pub unsafe extern "C" fn xmpptls_last_error_detail_len(len: *mut usize) -> xmpptls_result {
-    ffi::guard(|| {
-        let n = LAST_ERROR.with(|l| l.borrow().len());
-        // SAFETY: per the function's contract.
-        unsafe { ffi::set(len, n) }
-    })
-}
-
-/// Copies the detail text of the last core error a call returned on this
-/// thread (what `xmpptls_result_message` cannot know: which XML construct
-/// was refused, rustls's reason, the pin that changed) into `buf`,
-/// NUL-terminated (`len` at least `xmpptls_last_error_detail_len` plus
-/// one). Every thread has its own; a later error replaces it.
-///
-/// # Safety
-/// `buf` has `len` writable octets; `written` points to a `size_t`.
-#[no_mangle]
-pub unsafe extern "C" fn xmpptls_last_error_detail(
-    buf: *mut c_char,
-    len: usize,
-    written: *mut usize,
-) -> xmpptls_result {
-    ffi::guard(|| {
-        LAST_ERROR.with(|l| {
-            // SAFETY: per the function's contract.
-            unsafe { ffi::write_out(l.borrow().as_bytes(), buf.cast(), len, written) }
-        })
-    })
+/// `f` of the detail text of the last core error on this thread.
+pub(crate) fn with_last_error<R>(f: impl FnOnce(&str) -> R) -> R {
+    LAST_ERROR.with(|l| f(&l.borrow()))
 }
 
 #[cfg(test)]

@@ -6,8 +6,7 @@ use wasm_bindgen::prelude::*;
 use xmpptls::api::{IdentityPem, MatchKind, Named};
 
 use crate::error::core_error;
-use crate::js::{bytes_list, to_js};
-use crate::policy::service;
+use crate::js::{bytes_list, service, to_js};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_IDENTITY: &str = r#"

@@ -4,8 +4,10 @@
 
 use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use xmpptls::api::Named;
+use xmpptls::identity::Service;
 
-use crate::error::config_error;
+use crate::error::{config_error, core_error};
 
 /// `obj[key]`, `None` when `obj` is not an object or the value is
 /// `undefined`/`null`.
@@ -140,4 +142,9 @@ pub(crate) fn object(pairs: &[(&str, &str)]) -> JsValue {
         let _ = Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
     }
     o.into()
+}
+
+/// `"xmpp-client"` or `"xmpp-server"`.
+pub(crate) fn service(name: &str) -> Result<Service, JsValue> {
+    Service::parse_or_err(name).map_err(core_error)
 }

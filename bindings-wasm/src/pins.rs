@@ -109,6 +109,6 @@ pub fn server_pin_key(
 ) -> Result<String, JsValue> {
     Ok(xmpptls::PinStore::service_key(
         domain,
-        crate::policy::service(service)?,
+        crate::js::service(service)?,
     ))
 }

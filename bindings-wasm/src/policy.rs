@@ -4,11 +4,12 @@
 
 use wasm_bindgen::prelude::*;
 use xmpptls::api::{Named, Negotiation, PolicyPreset};
-use xmpptls::identity::Service;
 use xmpptls::policy::{suites, AuthMethod, Negotiated, Policy as CorePolicy, TlsVersion};
 
 use crate::error::core_error;
-use crate::js::{bool_field, bytes_list_field, keys, snake_case, string_field, whole_number};
+use crate::js::{
+    bool_field, bytes_list_field, keys, service, snake_case, string_field, whole_number,
+};
 use crate::pins::PinStore;
 use crate::report::{to_js_report, JsReport};
 
@@ -59,11 +60,6 @@ extern "C" {
     /// `PolicyPreset` in TypeScript.
     #[wasm_bindgen(typescript_type = "PolicyPreset")]
     pub type JsPolicyPreset;
-}
-
-/// `"xmpp-client"` or `"xmpp-server"`.
-pub(crate) fn service(name: &str) -> Result<Service, JsValue> {
-    Service::parse_or_err(name).map_err(core_error)
 }
 
 fn negotiated(n: &JsValue) -> Result<Negotiated, JsValue> {

@@ -16,48 +16,12 @@
 use ring::digest::{digest, SHA256, SHA384, SHA512};
 use rustls_pki_types::CertificateDer;
 
+pub use crate::error::BindingError;
+
 /// Length of a `tls-exporter` value (RFC 9266 §2).
 pub const TLS_EXPORTER_LEN: usize = 32;
 /// Exporter label of `tls-exporter` (RFC 9266 §2).
 pub const TLS_EXPORTER_LABEL: &[u8] = b"EXPORTER-Channel-Binding";
-
-/// Why a channel binding value cannot be computed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum BindingError {
-    /// The certificate could not be parsed.
-    BadCertificate(String),
-    /// RFC 5929 §4.1 defines no hash for this signature algorithm (e.g.
-    /// Ed25519, Ed448, or an unknown algorithm).
-    UndefinedHash(String),
-    /// The TLS connection cannot export keying material (handshake not done).
-    NotExportable(String),
-}
-
-impl std::fmt::Display for BindingError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BindingError::BadCertificate(e) => write!(f, "certificate unreadable: {e}"),
-            BindingError::UndefinedHash(a) => {
-                write!(
-                    f,
-                    "tls-server-end-point is undefined for signature algorithm {a}"
-                )
-            }
-            BindingError::NotExportable(e) => write!(f, "cannot export keying material: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for BindingError {}
-
-impl BindingError {
-    /// The stable code every binding reports for it (304; 106 for a
-    /// certificate that does not parse), as [`Error::code`](crate::Error::code).
-    pub fn code(&self) -> u32 {
-        crate::Error::from(self.clone()).code()
-    }
-}
 
 /// The hash RFC 5929 §4.1 prescribes, by hash algorithm OID.
 fn hash_for(oid: &str) -> Option<&'static ring::digest::Algorithm> {

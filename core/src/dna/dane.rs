@@ -22,8 +22,6 @@
 //! domains with its own certificate. A DANE-TA trust anchor must be sent in
 //! the chain; one published only by its key is not supported.
 
-use std::fmt;
-
 use ring::digest::{digest, SHA256, SHA512};
 use rustls_pki_types::{CertificateDer, UnixTime};
 
@@ -31,6 +29,8 @@ use crate::identity::pkix::{default_algorithms, verify_chain, NameConstraints, P
 use crate::identity::{
     hex, match_identity, spki_der, Matched, PresentedIds, ReferenceIdentity, Service,
 };
+
+pub use crate::error::TlsaError;
 
 /// One TLSA record (RFC 6698 §2.1) and whether DNSSEC validated it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,26 +45,6 @@ pub struct TlsaRecord {
     pub data: Vec<u8>,
     /// The DNS answer was DNSSEC-validated ("secure", RFC 4035 §4.3).
     pub dnssec_secure: bool,
-}
-
-/// Malformed TLSA input.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsaError(pub String);
-
-impl fmt::Display for TlsaError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TLSA record: {}", self.0)
-    }
-}
-
-impl std::error::Error for TlsaError {}
-
-impl TlsaError {
-    /// The stable code every binding reports for it (303, as
-    /// [`Error::code`](crate::Error::code) of the wrapping error).
-    pub fn code(&self) -> u32 {
-        crate::Error::from(self.clone()).code()
-    }
 }
 
 impl TlsaRecord {

@@ -15,11 +15,11 @@
 //! * `sha-256`, `sha-384` and `sha-512` are checked; other algorithms are
 //!   ignored, and a document with none we can check cannot authenticate.
 
-use std::fmt;
-
 use ring::digest::{digest, Algorithm, SHA256, SHA384, SHA512};
 use rustls_pki_types::{CertificateDer, UnixTime};
 use serde_json::{json, Map, Value};
+
+pub use crate::error::PoshError;
 
 /// Largest POSH document accepted, in octets (they are a few hundred).
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
@@ -50,52 +50,6 @@ pub enum PoshDocument {
         /// Seconds the redirect may be cached.
         expires: u64,
     },
-}
-
-/// Why POSH could not authenticate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum PoshError {
-    /// Not a POSH document (bad JSON, wrong shape, bad base64, too large).
-    Malformed(String),
-    /// A redirect whose URL is not `https://`.
-    InsecureRedirect(String),
-    /// A redirect was given but the document it points to was not.
-    RedirectNotFollowed(String),
-    /// The redirect target redirects again (only one is allowed).
-    TooManyRedirects,
-    /// No fingerprint uses an algorithm we can check.
-    NoUsableFingerprint,
-    /// The document is older than its `expires` allows.
-    Expired,
-    /// No fingerprint matches the certificate.
-    NoMatch,
-}
-
-impl fmt::Display for PoshError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PoshError::Malformed(why) => write!(f, "not a POSH document: {why}"),
-            PoshError::InsecureRedirect(u) => write!(f, "POSH redirect to a non-HTTPS URL {u}"),
-            PoshError::RedirectNotFollowed(u) => write!(f, "POSH redirect to {u} was not fetched"),
-            PoshError::TooManyRedirects => f.write_str("POSH redirect leads to another redirect"),
-            PoshError::NoUsableFingerprint => {
-                f.write_str("POSH lists no SHA-256/384/512 fingerprint")
-            }
-            PoshError::Expired => f.write_str("POSH document expired"),
-            PoshError::NoMatch => f.write_str("no POSH fingerprint matches the certificate"),
-        }
-    }
-}
-
-impl std::error::Error for PoshError {}
-
-impl PoshError {
-    /// The stable code every binding reports for it (302, as
-    /// [`Error::code`](crate::Error::code) of the wrapping error).
-    pub fn code(&self) -> u32 {
-        crate::Error::from(self.clone()).code()
-    }
 }
 
 fn algorithm(name: &str) -> Option<&'static Algorithm> {

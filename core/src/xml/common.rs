@@ -14,8 +14,9 @@
 //! and the general reader then gives the answer, errors included. A test
 //! compares both on generated input.
 
-use super::read::valid_name;
-use super::{Element, XmlLimits};
+use super::element::Element;
+use super::limits::XmlLimits;
+use super::name::valid_name;
 
 /// Deepest nesting checked here; deeper stanzas go to the general reader.
 const MAX_COMMON_DEPTH: usize = 32;

@@ -24,8 +24,9 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use super::common::{start_tag, Tag};
-use super::read::{local_name, valid_name};
-use super::XmlLimits;
+use super::limits::XmlLimits;
+use super::name::valid_name;
+use super::read::local_name;
 
 /// Most attributes a start tag read here may have (XTLS's data IQs and
 /// acknowledgements have four or five); a tag with more is left to the

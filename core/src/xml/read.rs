@@ -8,31 +8,10 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
+use super::common::check_common;
+use super::limits::XmlLimits;
+use super::name::valid_name;
 use super::{Element, Node, XmlError};
-
-/// Bounds applied while reading one stanza. Input larger than `max_bytes` is
-/// refused before any parsing, so memory is bounded by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct XmlLimits {
-    /// Largest stanza in octets.
-    pub max_bytes: usize,
-    /// Deepest element nesting (the root is depth 1).
-    pub max_depth: usize,
-    /// Most attributes on a single element.
-    pub max_attributes: usize,
-}
-
-impl Default for XmlLimits {
-    /// 128 KiB stanzas (half of the 256 KiB common server limit), depth 32,
-    /// 64 attributes.
-    fn default() -> Self {
-        XmlLimits {
-            max_bytes: 128 * 1024,
-            max_depth: 32,
-            max_attributes: 64,
-        }
-    }
-}
 
 fn malformed(e: impl std::fmt::Display) -> XmlError {
     XmlError::Malformed(e.to_string())
@@ -126,35 +105,6 @@ fn check_start(
     attributes(decoder, e, limits, |_, _| {})
 }
 
-/// The octets [`valid_name`] refuses anywhere in a name, as a table (names
-/// are checked on every tag of every stanza through a tunnel).
-const NOT_IN_NAME: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        table[i] = b.is_ascii_whitespace()
-            || b.is_ascii_control()
-            || matches!(
-                b,
-                b'<' | b'>' | b'&' | b'\'' | b'"' | b'=' | b'/' | b'!' | b'?'
-            );
-        i += 1;
-    }
-    table
-};
-
-/// XML 1.0 §2.3 `Name`, as far as it matters for safety: not empty, no
-/// character that delimits markup, and not starting with a digit, `-` or
-/// `.`. (quick-xml reads `< />` as an element with an empty name.)
-pub(super) fn valid_name(name: &[u8]) -> bool {
-    match name.first() {
-        None => false,
-        Some(b'-' | b'.' | b'0'..=b'9') => false,
-        Some(_) => !name.iter().any(|&b| NOT_IN_NAME[usize::from(b)]),
-    }
-}
-
 fn push_text(stack: &mut [Element], text: &str) {
     if let Some(top) = stack.last_mut() {
         match top.children.last_mut() {
@@ -179,7 +129,7 @@ pub fn parse(input: &[u8], limits: &XmlLimits) -> Result<Element, XmlError> {
 /// the root matters (routing, stanza kind). Taking `&str` means the caller
 /// has validated UTF-8 once for the whole stanza, so text is not decoded.
 pub fn check(input: &str, limits: &XmlLimits) -> Result<Element, XmlError> {
-    match super::common::check_common(input, limits) {
+    match check_common(input, limits) {
         Some(root) => Ok(root),
         None => check_general(input, limits),
     }

@@ -7,11 +7,15 @@
 
 use std::fmt;
 
-use crate::channel_binding::BindingError;
-use crate::dna::dane::TlsaError;
-use crate::dna::posh::PoshError;
+mod binding;
+mod posh;
+mod tlsa;
+
 use crate::stanza_error::{Condition, StanzaError};
 use crate::xml::XmlError;
+pub use binding::BindingError;
+pub use posh::PoshError;
+pub use tlsa::TlsaError;
 
 /// Why a peer certificate was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
