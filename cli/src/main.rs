@@ -140,6 +140,17 @@ enum Command {
         /// The HTTPS port of the POSH fetch (443; another for tests).
         #[arg(long, default_value_t = 443, hide = true)]
         posh_port: u16,
+        /// Also discover the domain's XMPP-over-WebSocket endpoint
+        /// (XEP-0156 host-meta) and check it: its TLS, the xmpp
+        /// subprotocol, <open/> and the stream features (RFC 7395).
+        #[arg(long)]
+        websocket: bool,
+        /// The HTTPS port of the WebSocket discovery (443; another for tests).
+        #[arg(long, default_value_t = 443, hide = true)]
+        host_meta_port: u16,
+        /// The plain-HTTP port of the WebSocket discovery (80; for tests).
+        #[arg(long, default_value_t = 80, hide = true)]
+        host_meta_http_port: u16,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -263,6 +274,9 @@ fn main() -> ExitCode {
             dane,
             posh,
             posh_port,
+            websocket,
+            host_meta_port,
+            host_meta_http_port,
             json,
             policy,
         } => {
@@ -298,6 +312,8 @@ fn main() -> ExitCode {
                 dane,
                 posh,
                 posh_port,
+                websocket,
+                host_meta_ports: (host_meta_port, host_meta_http_port),
                 quiet: false,
                 policy,
             };

@@ -335,10 +335,11 @@ def free_port():
     return p
 
 
-def start_prosody(certs, root=None, ssl_extra=""):
+def start_prosody(certs, root=None, ssl_extra="", web=None):
     """Prosody with c2s and s2s on free ports, the test CA's certificate;
     with `root`, the Prosody of that chroot (Debian trixie's, whose LuaSec
-    runs on OpenSSL 3.5)."""
+    runs on OpenSSL 3.5); with `web` = (https port, http port), its
+    mod_websocket (RFC 7395) at /xmpp-websocket on both."""
     outside = tempfile.mkdtemp(prefix="xmpptls-obs-", dir=f"{root}/tmp" if root else None)
     d = outside[len(root):] if root else outside
     os.chmod(outside, 0o777)
@@ -354,13 +355,14 @@ data_path = "{d}"
 interfaces = {{ "127.0.0.1" }}
 c2s_ports = {{ {c2s} }}
 s2s_ports = {{ {s2s} }}
-http_ports = {{ }}
-https_ports = {{ }}
+http_ports = {{ {web[1] if web else ""} }}
+https_ports = {{ {web[0] if web else ""} }}
+https_ssl = {{ certificate = "{d}/good.pem", key = "{d}/good.key" }}
 c2s_require_encryption = true
 s2s_require_encryption = true
 s2s_secure_auth = false
 authentication = "internal_hashed"
-modules_enabled = {{ "saslauth", "tls", "disco", "dialback", "roster" }}
+modules_enabled = {{ "saslauth", "tls", "disco", "dialback", "roster"{', "websocket"' if web else ""} }}
 log = {{ {{ levels = {{ min = "info" }}, to = "file", filename = "{d}/prosody.log" }} }}
 ssl = {{ certificate = "{d}/good.pem", key = "{d}/good.key"{ssl_extra} }}
 VirtualHost "{DOMAIN}"
@@ -507,6 +509,91 @@ def test_dns_failures(xmpptls, certs, dns_port):
     report(len(t) == 1 and any("has no address in the DNS server" in m for m in msgs),
            "an SRV target without an address in --dns is reported unreachable, not resolved by the system",
            (p.stdout + p.stderr)[:400])
+
+
+def start_host_meta(certs, doc, cert="good"):
+    """A host-meta server (XEP-0156) answering `doc` (XRD) and its JSON
+    twin: HTTPS with the test CA's certificate `cert`, or plain HTTP when
+    `cert` is None. Returns (server, port)."""
+    import http.server
+    import ssl
+    links = re.findall(r"rel='([^']+)' href='([^']+)'", doc)
+    docs = {"/.well-known/host-meta": doc,
+            "/.well-known/host-meta.json": json.dumps({"links": [{"rel": r, "href": h} for r, h in links]})}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = docs.get(self.path)
+            self.send_response(200 if body else 404)
+            self.end_headers()
+            if body:
+                self.wfile.write(body.encode())
+
+        def log_message(self, *_):
+            pass
+
+    port = free_port()
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    if cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(f"{certs}/{cert}.pem", f"{certs}/{cert}.key")
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, port
+
+
+def test_websocket(xmpptls, certs, dns_port, web):
+    """Issue 22: the WebSocket endpoint (XEP-0156 discovery, RFC 7395) of
+    example.net, served by Prosody's mod_websocket behind TLS, found
+    through host-meta servers that are good, plain-HTTP only, under a
+    wrong name, or that name a ws:// endpoint only."""
+    https, http = web
+    xrd = lambda url: ("<?xml version='1.0' encoding='utf-8'?><XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>"
+                       f"<Link rel='urn:xmpp:alt-connections:websocket' href='{url}'/></XRD>")
+    wss, ws = f"wss://example.net:{https}/xmpp-websocket", f"ws://example.net:{http}/xmpp-websocket"
+    closed = free_port()
+    servers = {"good": start_host_meta(certs, xrd(wss)), "wrongname": start_host_meta(certs, xrd(wss), "wrongname"),
+               "plain": start_host_meta(certs, xrd(wss), None), "wsonly": start_host_meta(certs, xrd(ws))}
+    try:
+        def run(https_port, http_port):
+            args = [xmpptls, "check", "example.net", "--websocket", "--host-meta-port", str(https_port),
+                    "--host-meta-http-port", str(http_port), "--dns", f"127.0.0.1:{dns_port}",
+                    "--ca", f"{certs}/ca.pem", "--no-system-roots", "--no-scan", "--json", "--timeout", "40"]
+            p = subprocess.run(args, capture_output=True, text=True, timeout=90)
+            try:
+                return json.loads(p.stdout).get("websocket", {})
+            except json.JSONDecodeError:
+                return {"error": p.stdout + p.stderr}
+
+        def wcodes(w):
+            return [f["code"] for f in w.get("findings", [])]
+
+        w = run(servers["good"][1], closed)
+        e = (w.get("endpoints") or [{}])[0]
+        report(w.get("discovery", {}).get("over") == "https" and e.get("url") == wss and e.get("xmpp") is True
+               and e.get("subprotocol") is True and e.get("mechanisms") and (e.get("tls") or {}).get("version")
+               and wcodes(w) == [],
+               f"Prosody mod_websocket behind TLS, found over HTTPS: <open/> answered, SASL {e.get('mechanisms')}, "
+               f"TLS {e.get('tls')}, no findings", str(w)[:600])
+        w = run(closed, servers["plain"][1])
+        report(w.get("discovery", {}).get("over") == "http" and "websocket-discovery-insecure" in wcodes(w)
+               and (w.get("endpoints") or [{}])[0].get("xmpp") is True,
+               f"host-meta over plain HTTP only: websocket-discovery-insecure ({wcodes(w)})", str(w)[:600])
+        w = run(servers["wrongname"][1], closed)
+        report("websocket-discovery-untrusted" in wcodes(w) and "websocket-not-found" in wcodes(w)
+               and not w.get("endpoints"),
+               f"host-meta under a certificate for another name: not followed ({wcodes(w)})", str(w)[:600])
+        w = run(servers["wsonly"][1], closed)
+        e = (w.get("endpoints") or [{}])[0]
+        # Prosody refuses a stream over ws:// when c2s requires encryption
+        # (no TLS is possible there, so it has no features to offer).
+        report(wcodes(w) == ["websocket-unencrypted"] and e.get("url") == ws and not e.get("tls")
+               and "No stream features" in (e.get("refused") or ""),
+               f"a ws:// endpoint only: websocket-unencrypted; Prosody refuses the stream there "
+               f"({e.get('refused')})", str(w)[:600])
+    finally:
+        for srv, _ in servers.values():
+            srv.shutdown()
 
 
 def start_posh(certs):
@@ -708,12 +795,14 @@ def main():
             break
         name, port = line.split()
         ports[name] = int(port)
-    prosody, pdir, c2s, s2s = start_prosody(certs)
+    web = (free_port(), free_port())
+    prosody, pdir, c2s, s2s = start_prosody(certs, web=web)
     knot, kdir, dns_port, anchor = start_dns(certs, ports)
     posh_server, posh_port = start_posh(certs)
     try:
         test_dns(xmpptls, certs, dns_port, anchor)
         test_dns_failures(xmpptls, certs, dns_port)
+        test_websocket(xmpptls, certs, dns_port, web)
         test_posh(xmpptls, certs, ports, dns_port, anchor, posh_port)
         test_weak(xmpptls, certs, ports)
         test_batch(xmpptls, certs, ports)

@@ -91,6 +91,9 @@ pub fn batch(a: &CheckArgs<'_>, file: &str, jobs: usize) -> Result<bool, Usage> 
                     domain: line.domain.as_deref().or(a.domain),
                     html: None,
                     quiet: true,
+                    // One line per target: the WebSocket endpoint is a
+                    // domain's, checked by `check DOMAIN --websocket`.
+                    websocket: false,
                     ..a.clone()
                 };
                 let result = run(&args).map_err(|Usage(e)| e);

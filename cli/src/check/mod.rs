@@ -22,6 +22,7 @@ mod net;
 mod output;
 mod posh;
 mod scan;
+mod websocket;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -77,6 +78,12 @@ pub struct CheckArgs<'a> {
     pub posh: bool,
     /// The HTTPS port of the POSH fetch (443).
     pub posh_port: u16,
+    /// Also discover and check the domain's XMPP-over-WebSocket endpoint
+    /// (XEP-0156, RFC 7395).
+    pub websocket: bool,
+    /// The ports of the WebSocket discovery: HTTPS (443) and plain HTTP
+    /// (80), for tests.
+    pub host_meta_ports: (u16, u16),
     /// No progress on standard error (batches draw their own).
     pub quiet: bool,
     /// The policy the verdict and the exit code follow (`--policy`,
@@ -109,9 +116,12 @@ pub struct Outcome {
 
 /// Runs the check and prints it. Ok(true) unless a verdict is fail.
 pub fn check(a: &CheckArgs<'_>) -> Result<bool, Usage> {
-    let (domain, outcomes) = run(a)?;
+    let (domain, outcomes, ws) = run_all(a)?;
     if let Some(path) = a.html {
-        let sections: String = outcomes.iter().map(output::html_section).collect();
+        let mut sections: String = outcomes.iter().map(output::html_section).collect();
+        if let Some(w) = &ws {
+            sections.push_str(&w.to_html());
+        }
         let page = output::html_page(&domain, &sections);
         std::fs::write(path, page).map_err(|e| Usage(format!("{path}: {e}")))?;
     }
@@ -128,14 +138,15 @@ pub fn check(a: &CheckArgs<'_>) -> Result<bool, Usage> {
     // A bare domain (SRV or the fallback) gives the list form.
     let many = outcomes.len() > 1 || outcomes[0].endpoint.source != "given";
     if a.json {
-        if many {
-            println!(
-                "{}",
-                json!({"domain": domain, "targets": outcomes.iter().map(to_json).collect::<Vec<_>>()})
-            );
+        let mut v = if many {
+            json!({"domain": domain, "targets": outcomes.iter().map(to_json).collect::<Vec<_>>()})
         } else {
-            println!("{}", to_json(&outcomes[0]));
+            to_json(&outcomes[0])
+        };
+        if let (Some(w), Some(obj)) = (&ws, v.as_object_mut()) {
+            obj.insert("websocket".into(), w.to_json());
         }
+        println!("{v}");
     } else {
         for o in &outcomes {
             if many {
@@ -146,16 +157,29 @@ pub fn check(a: &CheckArgs<'_>) -> Result<bool, Usage> {
             }
             print!("{}", to_text(o));
         }
+        if let Some(w) = &ws {
+            print!("{}", w.to_text());
+        }
     }
+    // The WebSocket endpoint has no grade of its own; an error there fails
+    // the check's exit code as a failed target does.
     Ok(outcomes
         .iter()
-        .all(|o| o.report.evaluation.verdict != Verdict::Fail))
+        .all(|o| o.report.evaluation.verdict != Verdict::Fail)
+        && !ws.as_ref().is_some_and(websocket::WsReport::failed))
 }
 
 /// Runs the check: for a bare domain every SRV target (RFC 6120 §3.2.1,
 /// XEP-0368) or the fallback; for HOST:PORT that one place. Returns the
 /// domain and one outcome per place.
 pub fn run(a: &CheckArgs<'_>) -> Result<(String, Vec<Outcome>), Usage> {
+    run_all(a).map(|(d, o, _)| (d, o))
+}
+
+/// [`run`], and the WebSocket endpoint's check when `--websocket` asks.
+pub fn run_all(
+    a: &CheckArgs<'_>,
+) -> Result<(String, Vec<Outcome>, Option<websocket::WsReport>), Usage> {
     let deadline = Deadline::after(a.timeout);
     let service = Service::parse(a.service).ok_or_else(|| {
         Usage(format!(
@@ -250,7 +274,16 @@ pub fn run(a: &CheckArgs<'_>) -> Result<(String, Vec<Outcome>), Usage> {
             Err(u) => return Err(u),
         }
     }
-    Ok((domain, out))
+    let ws = a.websocket.then(|| {
+        let t = websocket::WsTarget {
+            domain: &domain,
+            dns: dns.as_ref(),
+            https_port: a.host_meta_ports.0,
+            http_port: a.host_meta_ports.1,
+        };
+        websocket::check(&t, &roots, &deadline)
+    });
+    Ok((domain, out, ws))
 }
 
 /// The outcome for an SRV target that could not be reached.

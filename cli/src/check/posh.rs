@@ -128,15 +128,11 @@ pub fn verify(f: &PoshFetch, cert: &CertificateDer<'_>) -> Result<String, String
     })
 }
 
-/// One GET: the body of a 200 response, or why not.
-fn get(
-    host: &str,
-    connect: Option<&str>,
-    port: u16,
-    path: &str,
+/// The rustls client configuration of the check's HTTPS fetches: PKIX to
+/// `roots`, safe default versions.
+pub(super) fn https_config(
     roots: &[CertificateDer<'static>],
-    deadline: &Deadline,
-) -> Result<Vec<u8>, String> {
+) -> Result<Arc<rustls::ClientConfig>, String> {
     let mut store = rustls::RootCertStore::empty();
     for r in roots {
         let _ = store.add(r.clone());
@@ -148,16 +144,40 @@ fn get(
     .map_err(|e| e.to_string())?
     .with_root_certificates(store)
     .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// One GET over HTTPS: the body of a 200 response, or why not.
+pub(super) fn get(
+    host: &str,
+    connect: Option<&str>,
+    port: u16,
+    path: &str,
+    roots: &[CertificateDer<'static>],
+    deadline: &Deadline,
+) -> Result<Vec<u8>, String> {
     let server_name =
         rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|e| e.to_string())?;
-    let mut conn =
-        rustls::ClientConnection::new(Arc::new(config), server_name).map_err(|e| e.to_string())?;
+    let mut conn = rustls::ClientConnection::new(https_config(roots)?, server_name)
+        .map_err(|e| e.to_string())?;
     let mut sock = connect_to(connect.unwrap_or(host), port, deadline)?;
     let mut tls = rustls::Stream::new(&mut conn, &mut sock);
+    get_over(&mut tls, host, path, deadline)
+}
+
+/// One GET over `stream` (TLS or plain TCP), read to its end: the body of
+/// a 200 response, or why not.
+pub(super) fn get_over<S: Read + Write>(
+    stream: &mut S,
+    host: &str,
+    path: &str,
+    deadline: &Deadline,
+) -> Result<Vec<u8>, String> {
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\nConnection: close\r\nUser-Agent: xmpptls-check\r\n\r\n"
     );
-    tls.write_all(request.as_bytes())
+    stream
+        .write_all(request.as_bytes())
         .map_err(|e| format!("{host}: {e}"))?;
     let mut response = Vec::new();
     let mut buf = [0u8; 8192];
@@ -165,7 +185,7 @@ fn get(
         if deadline.passed() {
             return Err("the check's deadline passed".into());
         }
-        match tls.read(&mut buf) {
+        match stream.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
                 response.extend_from_slice(&buf[..n]);
@@ -192,7 +212,7 @@ fn get(
     Ok(body.to_vec())
 }
 
-fn split_response(r: &[u8]) -> Result<(String, &[u8]), String> {
+pub(super) fn split_response(r: &[u8]) -> Result<(String, &[u8]), String> {
     let end = r
         .windows(4)
         .position(|w| w == b"\r\n\r\n")

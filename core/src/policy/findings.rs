@@ -129,6 +129,27 @@ finding_codes! {
     /// stream features (RFC 6120 §4.3.2): not an XMPP service on this port,
     /// or one that stalls (`xmpptls check`).
     NotXmpp => "not-xmpp",
+    /// No XMPP-over-WebSocket endpoint is advertised through XEP-0156
+    /// (`host-meta`, `host-meta.json`): browser clients cannot find one.
+    WebsocketNotFound => "websocket-not-found",
+    /// The WebSocket endpoint is advertised only over plain HTTP: anyone
+    /// on the path can point browser clients elsewhere (XEP-0156 §3).
+    WebsocketDiscoveryInsecure => "websocket-discovery-insecure",
+    /// The HTTPS `host-meta` server's certificate does not verify for the
+    /// XMPP domain (RFC 6125; XEP-0156 §3).
+    WebsocketDiscoveryUntrusted => "websocket-discovery-untrusted",
+    /// A `ws://` endpoint: XMPP over WebSocket without TLS (RFC 7395 §9).
+    WebsocketUnencrypted => "websocket-unencrypted",
+    /// The `wss://` endpoint's certificate does not verify for its host
+    /// (RFC 6125): a browser refuses it.
+    WebsocketCertificate => "websocket-certificate",
+    /// The endpoint did not open an XMPP stream over WebSocket (RFC 7395
+    /// §3.3.1 subprotocol `xmpp`, §3.4 `<open/>` and stream features).
+    WebsocketNotXmpp => "websocket-not-xmpp",
+    /// The endpoint is on another host than the XMPP domain: its
+    /// certificate names that host, and nothing in the WebSocket binding
+    /// ties it to the domain (RFC 7395 §9).
+    WebsocketOtherDomain => "websocket-other-domain",
 }
 
 impl Finding {
