@@ -21,13 +21,15 @@
 //! deadline.
 
 mod answer;
+mod assemble;
 mod grade;
 mod hello;
 mod profile;
 mod scan;
 
 pub use answer::{Answer, AnswerReader, ServerHelloFacts, MAX_FLIGHT};
+pub use assemble::assemble;
 pub use grade::{grade, Grade, GradeReport, Score};
 pub use hello::{group_name, version_name, Probe, GROUPS, SSL3, TLS10, TLS11, TLS12, TLS13};
-pub use profile::{Profile, VersionProfile};
+pub use profile::{About, Profile, ScanFinding, VersionProfile};
 pub use scan::{Scan, ScanLimits};

@@ -8,6 +8,26 @@ use xmpptls::provider::is_post_quantum_code;
 
 use crate::hello::{group_name, version_name, GROUPS, SSL3, TLS10, TLS11, TLS12, TLS13};
 
+/// What a scan finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum About {
+    /// An accepted protocol version (wire code).
+    Version(u16),
+    /// An accepted cipher suite (IANA code).
+    Suite(u16),
+    /// The server as a whole (groups, options, order).
+    Server,
+}
+
+/// A finding of the scan and what it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanFinding {
+    /// The finding.
+    pub finding: Finding,
+    /// Its subject.
+    pub about: About,
+}
+
 /// One protocol version the server accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionProfile {
@@ -85,16 +105,27 @@ impl Profile {
     /// The findings: versions, suites, key exchange sizes and options, each
     /// naming what the server accepts and why it matters.
     pub fn findings(&self) -> Vec<Finding> {
+        self.findings_about()
+            .into_iter()
+            .map(|f| f.finding)
+            .collect()
+    }
+
+    /// [`Profile::findings`], each with what it is about, so that a report
+    /// can tell one that repeats its own finding on the negotiated version
+    /// or suite without reading messages.
+    pub fn findings_about(&self) -> Vec<ScanFinding> {
         let mut out = Vec::new();
+        let mut push = |about: About, finding: Finding| out.push(ScanFinding { finding, about });
         for v in &self.versions {
             match v.version {
-                SSL3 => out.push(Finding::new(
+                SSL3 => push(About::Version(v.version), Finding::new(
                     FindingCode::VersionForbidden,
                     Severity::Error,
                     "RFC 7568 §3; RFC 7590 §3.2",
                     "the server accepts SSLv3, which is broken (POODLE) and prohibited".into(),
                 )),
-                TLS10 | TLS11 => out.push(Finding::new(
+                TLS10 | TLS11 => push(About::Version(v.version), Finding::new(
                     FindingCode::VersionDeprecated,
                     Severity::Warning,
                     "RFC 8996 §§4-5; RFC 7525 §3.1.1",
@@ -107,107 +138,134 @@ impl Profile {
             }
         }
         if !self.versions.is_empty() && !self.accepts(TLS13) {
-            out.push(Finding::new(
-                FindingCode::NoTls13,
-                Severity::Info,
-                "RFC 8446; RFC 9325 §3.1.1",
-                "the server does not accept TLS 1.3".into(),
-            ));
+            push(
+                About::Server,
+                Finding::new(
+                    FindingCode::NoTls13,
+                    Severity::Info,
+                    "RFC 8446; RFC 9325 §3.1.1",
+                    "the server does not accept TLS 1.3".into(),
+                ),
+            );
         }
         for (code, versions) in self.suites() {
             let Some(s) = suites::by_code(code) else {
-                out.push(Finding::new(
-                    FindingCode::SuiteUnknown,
-                    Severity::Warning,
-                    "RFC 7525 §4",
-                    format!(
+                push(
+                    About::Suite(code),
+                    Finding::new(
+                        FindingCode::SuiteUnknown,
+                        Severity::Warning,
+                        "RFC 7525 §4",
+                        format!(
                         "the server accepts suite 0x{code:04x}, which is not in the IANA registry"
                     ),
-                ));
+                    ),
+                );
                 continue;
             };
             let c = suites::classify(s);
-            let (code, severity) = match c.class {
+            let (finding_code, severity) = match c.class {
                 Class::Forbidden => (FindingCode::SuiteForbidden, Severity::Error),
                 Class::NotRecommended => (FindingCode::SuiteNotRecommended, Severity::Warning),
                 _ => continue,
             };
             let names: Vec<String> = versions.iter().map(|&v| version_name(v)).collect();
-            out.push(Finding::new(
-                code,
-                severity,
-                c.source,
-                format!(
-                    "the server accepts {} ({}): {}",
-                    s.name,
-                    names.join(", "),
-                    c.reason
+            push(
+                About::Suite(code),
+                Finding::new(
+                    finding_code,
+                    severity,
+                    c.source,
+                    format!(
+                        "the server accepts {} ({}): {}",
+                        s.name,
+                        names.join(", "),
+                        c.reason
+                    ),
                 ),
-            ));
+            );
         }
         if let Some(&bits) = self.dh_bits.first() {
             if bits < 2048 {
-                out.push(Finding::new(
-                    FindingCode::WeakDh,
-                    if bits < 1024 {
-                        Severity::Error
-                    } else {
-                        Severity::Warning
-                    },
-                    "RFC 7525 §4.5.1; RFC 7919",
-                    format!(
+                push(
+                    About::Server,
+                    Finding::new(
+                        FindingCode::WeakDh,
+                        if bits < 1024 {
+                            Severity::Error
+                        } else {
+                            Severity::Warning
+                        },
+                        "RFC 7525 §4.5.1; RFC 7919",
+                        format!(
                         "the server's DHE group is {bits} bits (at least 2048 recommended; Logjam)"
                     ),
-                ));
+                    ),
+                );
             }
         }
+        let mut weak_groups: Vec<u16> = Vec::new();
         for &g in self.groups_tls12.iter().chain(&self.groups_tls13) {
             if let Some((code, name, bits)) = GROUPS.iter().find(|x| x.0 == g) {
                 // Finite-field groups (RFC 7919, codes 0x0100-0x01ff) are
                 // not ECDH; the smallest, ffdhe2048, is the floor of RFC 7919
                 // and RFC 9325 §4.2.1, so none of the named ones is weak.
+                // (A group accepted with TLS 1.2 and 1.3 is named once.)
                 let finite_field = (0x0100..0x0200).contains(code);
-                if !finite_field && *bits < 128 && !out.iter().any(|f| f.message.contains(name)) {
-                    out.push(Finding::new(
-                        FindingCode::WeakEcdh,
-                        Severity::Warning,
-                        "RFC 7525 §4.5.1",
-                        format!("the server accepts the group {name} ({bits}-bit security)"),
-                    ));
+                if !finite_field && *bits < 128 && !weak_groups.contains(code) {
+                    weak_groups.push(*code);
+                    push(
+                        About::Server,
+                        Finding::new(
+                            FindingCode::WeakEcdh,
+                            Severity::Warning,
+                            "RFC 7525 §4.5.1",
+                            format!("the server accepts the group {name} ({bits}-bit security)"),
+                        ),
+                    );
                 }
             }
         }
         // Only when the scan got as far as the groups (TLS 1.3 probed).
         let groups_probed = !self.groups_tls13.is_empty() || !self.accepts(TLS13);
         if !self.versions.is_empty() && groups_probed && self.post_quantum_groups().is_empty() {
-            out.push(Finding::new(
-                FindingCode::ClassicalKeyExchange,
-                Severity::Info,
-                "draft-ietf-tls-ecdhe-mlkem; NIST IR 8547",
-                "the server accepts no post-quantum key exchange (X25519MLKEM768, \
+            push(
+                About::Server,
+                Finding::new(
+                    FindingCode::ClassicalKeyExchange,
+                    Severity::Info,
+                    "draft-ietf-tls-ecdhe-mlkem; NIST IR 8547",
+                    "the server accepts no post-quantum key exchange (X25519MLKEM768, \
                  SecP256r1MLKEM768, SecP384r1MLKEM1024, ML-KEM): traffic recorded today could be \
                  decrypted by a future quantum computer"
-                    .into(),
-            ));
+                        .into(),
+                ),
+            );
         }
         if self.compression == Some(true) {
-            out.push(Finding::new(
-                FindingCode::Compression,
-                Severity::Error,
-                "RFC 7525 §3.3",
-                "the server accepts TLS compression (CRIME)".into(),
-            ));
+            push(
+                About::Server,
+                Finding::new(
+                    FindingCode::Compression,
+                    Severity::Error,
+                    "RFC 7525 §3.3",
+                    "the server accepts TLS compression (CRIME)".into(),
+                ),
+            );
         }
         if self.secure_renegotiation == Some(false) {
-            out.push(Finding::new(
-                FindingCode::NoSecureRenegotiation,
-                Severity::Warning,
-                "RFC 5746; RFC 7525 §3.5",
-                "the server does not signal secure renegotiation (RFC 5746)".into(),
-            ));
+            push(
+                About::Server,
+                Finding::new(
+                    FindingCode::NoSecureRenegotiation,
+                    Severity::Warning,
+                    "RFC 5746; RFC 7525 §3.5",
+                    "the server does not signal secure renegotiation (RFC 5746)".into(),
+                ),
+            );
         }
         if self.fallback_scsv == Some(false) {
-            out.push(Finding::new(
+            push(About::Server, Finding::new(
                 FindingCode::NoFallbackScsv,
                 Severity::Info,
                 "RFC 7507 §3",
@@ -216,15 +274,18 @@ impl Profile {
         }
         for v in &self.versions {
             if v.server_order == Some(false) && v.version <= TLS12 {
-                out.push(Finding::new(
-                    FindingCode::ClientSuiteOrder,
-                    Severity::Info,
-                    "RFC 7525 §4.3",
-                    format!(
-                        "with {} the server takes the client's suite order, not its own",
-                        version_name(v.version)
+                push(
+                    About::Server,
+                    Finding::new(
+                        FindingCode::ClientSuiteOrder,
+                        Severity::Info,
+                        "RFC 7525 §4.3",
+                        format!(
+                            "with {} the server takes the client's suite order, not its own",
+                            version_name(v.version)
+                        ),
                     ),
-                ));
+                );
             }
         }
         out

@@ -17,7 +17,6 @@ mod auth;
 pub mod batch;
 mod dns;
 mod handshake;
-mod merge;
 mod net;
 mod output;
 mod posh;
@@ -39,7 +38,6 @@ pub use auth::{DaneSummary, PoshSummary};
 pub use dns::DnsSettings;
 use dns::{Dns, Endpoint};
 use handshake::handshake;
-use merge::merge;
 pub(crate) use net::connect;
 use net::{default_port, Deadline, Features, Target};
 use output::esc;
@@ -357,7 +355,7 @@ fn run_one(
         p
     });
     let handshake_failed = first.tls_started && !first.established;
-    let mut report = merge(
+    let mut report = xmpptls_observatory::assemble(
         first.report,
         first.established,
         profile.as_ref(),

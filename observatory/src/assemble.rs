@@ -1,18 +1,23 @@
-//! One report from the handshake and the scan.
+//! One report of a server from the two kinds of evidence a check has: the
+//! full handshake of a modern client (the core's `ConnectionReport`) and
+//! the scan's [`Profile`]. Assembled here, by what each finding is about
+//! ([`About`]), not by reading messages; the command only prints it.
 
 use xmpptls::identity::pkix::{default_algorithms, verify_chain, Purpose, Roots};
 use xmpptls::identity::{match_identity, CertificateInfo, ReferenceIdentity, Service};
 use xmpptls::policy::suites::{self, Class};
 use xmpptls::policy::{AuthMethod, FindingCode, Negotiated, Policy, TlsVersion};
 use xmpptls::{CertificateDer, ConnectionReport, UnixTime};
-use xmpptls_observatory::{group_name, Profile, VersionProfile, TLS13};
+
+use crate::hello::{group_name, TLS13};
+use crate::profile::{About, Profile, VersionProfile};
 
 /// The report to print: the handshake's when it completed; otherwise, when
 /// the scan found versions the server accepts, one built from the
 /// server's best version and suite and the certificate it sent, so a
 /// server limited to TLS 1.0 or to a weak certificate is named for what it
 /// is rather than called unencrypted. The scan's findings are added.
-pub(super) fn merge(
+pub fn assemble(
     first: ConnectionReport,
     established: bool,
     profile: Option<&Profile>,
@@ -101,19 +106,22 @@ pub(super) fn merge(
         report.drop_findings(&[FindingCode::ClassicalKeyExchange]);
     }
     if let Some(p) = profile {
-        for f in p.findings() {
-            // "accepts TLSv1.0" after "TLSv1.0 is deprecated" (the same
-            // version or suite under the same code) adds nothing.
-            let subject = f
-                .message
-                .strip_prefix("the server accepts ")
-                .and_then(|m| m.split([' ', ',']).next())
-                .unwrap_or(&f.message);
+        for scan in p.findings_about() {
+            let f = scan.finding;
+            // "accepts TLSv1.0" after the handshake's "TLSv1.0 is
+            // deprecated" (the same version or suite under the same code)
+            // adds nothing.
+            let negotiated = &report.negotiated;
+            let same_subject = match scan.about {
+                About::Version(v) => negotiated.version == TlsVersion::from_code(v),
+                About::Suite(s) => negotiated.suite == Some(s),
+                About::Server => false,
+            };
             let dup = report
                 .evaluation
                 .findings
                 .iter()
-                .any(|x| x.code == f.code && x.message.contains(subject));
+                .any(|x| x.code == f.code && (same_subject || x.message == f.message));
             if !dup {
                 report.add_finding(f);
             }
@@ -159,4 +167,54 @@ fn likely_suite(best: &VersionProfile) -> Option<u16> {
     };
     // The first of equals, in the order the scan found them.
     best.suites.iter().rev().max_by_key(|c| rank(c)).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hello::TLS10;
+
+    /// A finding of the scan that repeats the handshake's on the same
+    /// version or suite is left out, by subject, whatever the messages say;
+    /// one on another suite stays.
+    #[test]
+    fn the_scan_adds_what_the_handshake_did_not_say() {
+        let policy = Policy::default();
+        let negotiated = Negotiated {
+            encrypted: true,
+            version: Some(TlsVersion::Tls10),
+            suite: Some(0x002f),
+            ..Negotiated::default()
+        };
+        let first = ConnectionReport::new("example.net", &policy, negotiated, None, None);
+        let count = |r: &ConnectionReport, code: FindingCode| {
+            r.evaluation
+                .findings
+                .iter()
+                .filter(|f| f.code == code.as_str())
+                .count()
+        };
+        assert_eq!(count(&first, FindingCode::VersionDeprecated), 1);
+        assert_eq!(count(&first, FindingCode::SuiteNotRecommended), 1);
+        let profile = Profile {
+            versions: vec![VersionProfile {
+                version: TLS10,
+                suites: vec![0x002f, 0xc013],
+                server_order: Some(true),
+            }],
+            ..Profile::default()
+        };
+        let r = assemble(
+            first,
+            true,
+            Some(&profile),
+            "example.net",
+            Service::XmppClient,
+            &[],
+            &policy,
+        );
+        assert_eq!(count(&r, FindingCode::VersionDeprecated), 1);
+        // TLS_RSA_WITH_AES_128_CBC_SHA once; TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA added.
+        assert_eq!(count(&r, FindingCode::SuiteNotRecommended), 2);
+    }
 }
