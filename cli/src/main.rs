@@ -151,6 +151,14 @@ enum Command {
         /// The plain-HTTP port of the WebSocket discovery (80; for tests).
         #[arg(long, default_value_t = 80, hide = true)]
         host_meta_http_port: u16,
+        /// Check certificate transparency (RFC 6962) even for a chain not
+        /// verified against the system's roots (it runs for those anyway).
+        #[arg(long)]
+        ct: bool,
+        /// The CT log list, Google's v3 JSON format (default: the bundled
+        /// snapshot of 2020-02-12).
+        #[arg(long)]
+        ct_log_list: Option<String>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -277,6 +285,8 @@ fn main() -> ExitCode {
             websocket,
             host_meta_port,
             host_meta_http_port,
+            ct,
+            ct_log_list,
             json,
             policy,
         } => {
@@ -314,6 +324,8 @@ fn main() -> ExitCode {
                 posh_port,
                 websocket,
                 host_meta_ports: (host_meta_port, host_meta_http_port),
+                ct,
+                ct_log_list: ct_log_list.as_deref(),
                 quiet: false,
                 policy,
             };

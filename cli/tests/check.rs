@@ -17,6 +17,7 @@ use rcgen::{
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
+use xmpptls_integration::ct_log::{log_list_json, TestLog};
 
 fn tmp(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("xmpptls-check-{tag}-{}", std::process::id()));
@@ -63,6 +64,17 @@ fn xmpp_server(direct: bool, offer_starttls: bool) -> (u16, PathBuf, std::thread
         "stripped"
     });
     let (chain, key) = pki(&dir);
+    let (port, handle) = serve(direct, offer_starttls, chain, key);
+    (port, dir, handle)
+}
+
+/// [`xmpp_server`] with the identity given.
+fn serve(
+    direct: bool,
+    offer_starttls: bool,
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> (u16, std::thread::JoinHandle<()>) {
     let mut config =
         ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
@@ -111,7 +123,7 @@ fn xmpp_server(direct: bool, offer_starttls: bool) -> (u16, PathBuf, std::thread
             assert_eq!(tls.conn.alpn_protocol(), Some(&b"xmpp-client"[..]));
         }
     });
-    (port, dir, handle)
+    (port, handle)
 }
 
 /// `xmpptls check` with the handshake only (`--no-scan`): these servers
@@ -313,4 +325,163 @@ fn weak_servers_fail_with_the_right_finding() {
         assert!(codes.iter().any(|c| c == finding), "{extra:?}: {codes:?}");
     }
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A CA (ca.pem) and an example.net certificate valid for 90 days whose
+/// precertificate each of `logs` logged: the SCT list embedded as a CA
+/// does (RFC 6962 §3.1), over the TBSCertificate without it.
+fn ct_pki(dir: &Path, logs: &[&TestLog]) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
+    use xmpptls::ct::certificate::precert_tbs;
+    use xmpptls::ct::sct::encode_list;
+    use xmpptls::ct::verify::Entry;
+    let mut ca = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, "CT Test CA");
+    ca.distinguished_name = dn;
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let mut leaf = CertificateParams::default();
+    leaf.subject_alt_names = vec![SanType::DnsName("example.net".try_into().unwrap())];
+    leaf.serial_number = Some(rcgen::SerialNumber::from(vec![0x01, 0x02, 0x03]));
+    leaf.not_before = now - time::Duration::days(30);
+    leaf.not_after = now + time::Duration::days(60);
+    let key = KeyPair::generate().unwrap();
+    let issuer = Issuer::from_params(&ca, &ca_key);
+    let pre = leaf.signed_by(&key, &issuer).unwrap();
+    // The precertificate's TBSCertificate: the first element inside its
+    // DER SEQUENCE (X.690 lengths: short, or 0x8N and N octets).
+    let header = |d: &[u8]| match d[1] {
+        n if n < 0x80 => (2, usize::from(n)),
+        n => {
+            let k = usize::from(n & 0x7f);
+            (
+                2 + k,
+                d[2..2 + k]
+                    .iter()
+                    .fold(0, |v, b| (v << 8) | usize::from(*b)),
+            )
+        }
+    };
+    let der = pre.der().as_ref();
+    let body = &der[header(der).0..];
+    let (h, len) = header(body);
+    let tbs = body[..h + len].to_vec();
+    let ikh = xmpptls::ct::certificate::issuer_key_hash(ca_cert.der()).unwrap();
+    let seen = (now.unix_timestamp() as u64 - 3600) * 1000;
+    let scts: Vec<_> = logs
+        .iter()
+        .map(|l| {
+            l.sign(
+                Entry::Precert {
+                    issuer_key_hash: &ikh,
+                    tbs: &tbs,
+                },
+                seen,
+            )
+        })
+        .collect();
+    let list = encode_list(&scts);
+    // An OCTET STRING with a minimal DER length (webpki refuses others).
+    let mut octets = vec![0x04];
+    match list.len() {
+        n if n < 0x80 => octets.push(n as u8),
+        n if n < 0x100 => octets.extend_from_slice(&[0x81, n as u8]),
+        n => {
+            octets.push(0x82);
+            octets.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+    }
+    octets.extend_from_slice(&list);
+    leaf.custom_extensions = vec![rcgen::CustomExtension::from_oid_content(
+        &[1, 3, 6, 1, 4, 1, 11129, 2, 4, 2],
+        octets,
+    )];
+    let cert = leaf.signed_by(&key, &issuer).unwrap();
+    // The certificate without its SCT list is what the logs signed.
+    assert_eq!(precert_tbs(cert.der()).unwrap(), tbs);
+    (
+        vec![
+            CertificateDer::from(cert.der().to_vec()),
+            CertificateDer::from(ca_cert.der().to_vec()),
+        ],
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    )
+}
+
+/// Certificate transparency through the command: a certificate whose
+/// precertificate two logs of two operators logged complies (Chrome's
+/// policy: 2 SCTs for 90 days); with one of the logs unknown to the list it
+/// does not, and both are named.
+#[test]
+fn certificate_transparency_of_the_served_certificate() {
+    let dir = tmp("ct");
+    let (a, b) = (TestLog::new(), TestLog::new());
+    let (chain, key) = ct_pki(&dir, &[&a, &b]);
+    let both = dir.join("logs.json");
+    std::fs::write(
+        &both,
+        log_list_json(vec![
+            a.entry("Operator A", "usable", "2025-01-01T00:00:00Z"),
+            b.entry("Operator B", "usable", "2025-01-01T00:00:00Z"),
+        ]),
+    )
+    .unwrap();
+    let one = dir.join("one.json");
+    std::fs::write(
+        &one,
+        log_list_json(vec![a.entry(
+            "Operator A",
+            "usable",
+            "2025-01-01T00:00:00Z",
+        )]),
+    )
+    .unwrap();
+    for (list, compliant, expected) in [
+        (&both, true, vec![]),
+        (&one, false, vec!["ct-unknown-log", "ct-too-few-logs"]),
+    ] {
+        let (port, server) = serve(false, true, chain.clone(), key.clone_key());
+        let ca = dir.join("ca.pem");
+        let (_, out) = check(&[
+            &format!("127.0.0.1:{port}"),
+            "--domain",
+            "example.net",
+            "--ca",
+            ca.to_str().unwrap(),
+            "--no-system-roots",
+            "--json",
+            "--ct",
+            "--ct-log-list",
+            list.to_str().unwrap(),
+        ]);
+        server.join().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}"));
+        assert_eq!(v["ct"]["compliant"], compliant, "{out}");
+        assert_eq!(v["ct"]["scts"].as_array().map(Vec::len), Some(2), "{out}");
+        let ct_codes: Vec<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["code"].as_str())
+            .filter(|c| c.starts_with("ct-"))
+            .collect();
+        assert_eq!(ct_codes, expected, "{out}");
+    }
+    // Without --ct, a chain to a private CA is not held to CT.
+    let (port, server) = serve(false, true, chain, key);
+    let (_, out) = check(&[
+        &format!("127.0.0.1:{port}"),
+        "--domain",
+        "example.net",
+        "--ca",
+        dir.join("ca.pem").to_str().unwrap(),
+        "--no-system-roots",
+        "--json",
+    ]);
+    server.join().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["ct"].is_null(), "{out}");
 }

@@ -47,6 +47,7 @@
 pub mod api;
 pub mod channel_binding;
 pub mod client;
+pub mod ct;
 pub mod dna;
 pub mod error;
 pub mod identity;

@@ -22,6 +22,7 @@
 
 mod answer;
 mod assemble;
+mod ct_log_list;
 mod grade;
 mod hello;
 mod profile;
@@ -29,6 +30,7 @@ mod scan;
 
 pub use answer::{Answer, AnswerReader, ServerHelloFacts, MAX_FLIGHT};
 pub use assemble::assemble;
+pub use ct_log_list::{BUNDLED_CT_LOG_LIST, BUNDLED_CT_LOG_LIST_DATE};
 pub use grade::{grade, Grade, GradeReport, Score};
 pub use hello::{group_name, version_name, Probe, GROUPS, SSL3, TLS10, TLS11, TLS12, TLS13};
 pub use profile::{About, Profile, ScanFinding, VersionProfile};

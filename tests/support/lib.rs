@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+pub mod ct_log;
 pub mod path;
 
 use std::path::PathBuf;

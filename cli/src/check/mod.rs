@@ -15,6 +15,7 @@
 
 mod auth;
 pub mod batch;
+mod ct;
 mod dns;
 mod handshake;
 mod net;
@@ -82,6 +83,11 @@ pub struct CheckArgs<'a> {
     /// The ports of the WebSocket discovery: HTTPS (443) and plain HTTP
     /// (80), for tests.
     pub host_meta_ports: (u16, u16),
+    /// Check certificate transparency even for a chain not verified
+    /// against the system's roots (`--ct`).
+    pub ct: bool,
+    /// The CT log list (`--ct-log-list`; None: the bundled snapshot).
+    pub ct_log_list: Option<&'a str>,
     /// No progress on standard error (batches draw their own).
     pub quiet: bool,
     /// The policy the verdict and the exit code follow (`--policy`,
@@ -108,6 +114,8 @@ pub struct Outcome {
     pub dane: Option<DaneSummary>,
     /// POSH (RFC 7711), when the document was fetched.
     pub posh: Option<PoshSummary>,
+    /// Certificate transparency (RFC 6962), when it applies.
+    pub ct: Option<xmpptls::ct::CtReport>,
     /// How long the check took.
     pub elapsed: Duration,
 }
@@ -304,6 +312,7 @@ fn unreachable(e: &Endpoint, domain: &str, policy: &Policy, why: String) -> Outc
         endpoint: e.clone(),
         dane: None,
         posh: None,
+        ct: None,
         elapsed: Duration::ZERO,
     }
 }
@@ -371,6 +380,8 @@ fn run_one(
         report.drop_findings(&[FindingCode::Unencrypted]);
     }
     let dane = dns.map(|d| check_dane(d, e, domain, service, roots, srv, &mut report));
+    let logs = ct::log_list(a)?;
+    let ct = ct::check(a, &logs, &mut report);
     let grade = grade_of(profile.as_ref(), &report);
     Ok(Outcome {
         report,
@@ -381,6 +392,7 @@ fn run_one(
         endpoint: e.clone(),
         dane,
         posh: None,
+        ct,
         elapsed: started.elapsed(),
     })
 }

@@ -2,7 +2,7 @@
 //! certificate presents (RFC 6120 §13.7.1.4 XmppAddr, RFC 6125 DNS-ID/SRV-ID)
 //! and matching them against the service we wanted (RFC 6125/9525).
 
-mod der;
+pub(crate) mod der;
 mod dn;
 mod fingerprint;
 pub mod idn;

@@ -249,6 +249,43 @@ pub(crate) fn unix_seconds(t: &Time) -> i64 {
         + i64::from(t.second)
 }
 
+/// Seconds since the Unix epoch of an RFC 3339 §5.6 UTC time
+/// (`2026-01-31T12:00:00Z`, a fraction of a second ignored), as log lists
+/// write them; None for anything else.
+pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let d = s.get(r)?;
+        d.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| d.parse().ok())?
+    };
+    let shape = b.len() >= 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b'T' || b[10] == b't')
+        && b[13] == b':'
+        && b[16] == b':'
+        && matches!(b.last(), Some(b'Z' | b'z'));
+    if !shape {
+        return None;
+    }
+    let t = Time {
+        year: i64::from(num(0..4)?),
+        month: num(5..7)?,
+        day: num(8..10)?,
+        hour: num(11..13)?,
+        minute: num(14..16)?,
+        second: num(17..19)?,
+    };
+    let valid = (1..=12).contains(&t.month)
+        && (1..=31).contains(&t.day)
+        && t.hour < 24
+        && t.minute < 60
+        && t.second < 61;
+    valid.then(|| unix_seconds(&t))
+}
+
 /// RFC 3339 §5.6, UTC (`2026-01-31T12:00:00Z`).
 pub(crate) fn rfc3339(t: &Time) -> String {
     format!(

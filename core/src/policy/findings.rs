@@ -150,6 +150,24 @@ finding_codes! {
     /// certificate names that host, and nothing in the WebSocket binding
     /// ties it to the domain (RFC 7395 §9).
     WebsocketOtherDomain => "websocket-other-domain",
+    /// The certificate has no signed certificate timestamp (RFC 6962 §3.3)
+    /// in any of the three places: browsers reject a publicly trusted
+    /// certificate without Certificate Transparency.
+    CtNoSct => "ct-no-sct",
+    /// An SCT whose signature, timestamp or log interval does not hold
+    /// (RFC 6962 §3.2).
+    CtInvalidSct => "ct-invalid-sct",
+    /// An SCT from a log the log list does not know.
+    CtUnknownLog => "ct-unknown-log",
+    /// An SCT from a log that is pending, rejected, or retired before the
+    /// SCT (Chrome's CT log states).
+    CtLogNotTrusted => "ct-log-not-trusted",
+    /// Not enough SCTs from logs that count, or from too few distinct log
+    /// operators, for the CT policy (Chrome's).
+    CtTooFewLogs => "ct-too-few-logs",
+    /// The CT log list is older than
+    /// [`MAX_LOG_LIST_AGE_DAYS`](crate::ct::MAX_LOG_LIST_AGE_DAYS).
+    CtLogListStale => "ct-log-list-stale",
 }
 
 impl Finding {
