@@ -115,7 +115,15 @@ pub fn assemble(
             let same_subject = match scan.about {
                 About::Version(v) => negotiated.version == TlsVersion::from_code(v),
                 About::Suite(s) => negotiated.suite == Some(s),
-                About::Server => false,
+                About::Server => {
+                    // What the scan says of the whole server replaces what
+                    // the handshake saw of one connection under the same
+                    // code (one classical-key-exchange, not two).
+                    if let Some(code) = FindingCode::parse(f.code) {
+                        report.drop_findings(&[code]);
+                    }
+                    false
+                }
             };
             let dup = report
                 .evaluation
@@ -216,5 +224,53 @@ mod tests {
         assert_eq!(count(&r, FindingCode::VersionDeprecated), 1);
         // TLS_RSA_WITH_AES_128_CBC_SHA once; TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA added.
         assert_eq!(count(&r, FindingCode::SuiteNotRecommended), 2);
+    }
+
+    /// The handshake's classical-key-exchange (its one connection) gives
+    /// way to the scan's (the whole server): one finding, the server's.
+    #[test]
+    fn a_finding_about_the_server_replaces_the_connections() {
+        let policy = Policy::default();
+        let negotiated = Negotiated {
+            encrypted: true,
+            version: Some(TlsVersion::Tls13),
+            suite: Some(0x1302),
+            kx_group: Some("X25519".into()),
+            ..Negotiated::default()
+        };
+        let first = ConnectionReport::new("example.net", &policy, negotiated, None, None);
+        let classical = |r: &ConnectionReport| -> Vec<String> {
+            r.evaluation
+                .findings
+                .iter()
+                .filter(|f| f.code == FindingCode::ClassicalKeyExchange.as_str())
+                .map(|f| f.message.clone())
+                .collect()
+        };
+        assert_eq!(classical(&first).len(), 1);
+        let profile = Profile {
+            versions: vec![VersionProfile {
+                version: TLS13,
+                suites: vec![0x1302],
+                server_order: Some(true),
+            }],
+            groups_tls13: vec![0x001d],
+            ..Profile::default()
+        };
+        let r = assemble(
+            first,
+            true,
+            Some(&profile),
+            "example.net",
+            Service::XmppClient,
+            &[],
+            &policy,
+        );
+        let left = classical(&r);
+        assert_eq!(left.len(), 1, "{left:?}");
+        assert!(
+            left[0].starts_with("the server accepts no post-quantum"),
+            "{left:?}"
+        );
     }
 }

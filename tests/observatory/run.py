@@ -591,6 +591,16 @@ def test_websocket(xmpptls, certs, dns_port, web):
                and "No stream features" in (e.get("refused") or ""),
                f"a ws:// endpoint only: websocket-unencrypted; Prosody refuses the stream there "
                f"({e.get('refused')})", str(w)[:600])
+        example = os.environ.get("XMPPTLS_EXAMPLE_DIR")
+        if example:
+            # The README's full report: text and HTML of example.net with
+            # its WebSocket endpoint and certificate transparency.
+            args = [xmpptls, "check", "example.net", "--websocket", "--ct", "--host-meta-port",
+                    str(servers["good"][1]), "--host-meta-http-port", str(closed),
+                    "--dns", f"127.0.0.1:{dns_port}", "--ca", f"{certs}/ca.pem", "--no-system-roots",
+                    "--timeout", "40", "--html", f"{example}/report.html"]
+            p = subprocess.run(args, capture_output=True, text=True, timeout=90)
+            open(f"{example}/report.txt", "w").write(p.stdout)
     finally:
         for srv, _ in servers.values():
             srv.shutdown()
