@@ -484,4 +484,10 @@ fn certificate_transparency_of_the_served_certificate() {
     server.join().unwrap();
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["ct"].is_null(), "{out}");
+    // A log list that cannot be read is a usage error, before any
+    // connection (not an unreachable target).
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"operators\": 5}").unwrap();
+    let (code, _) = check(&["example.invalid", "--ct-log-list", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
 }

@@ -207,6 +207,9 @@ pub fn run_all(
     ReferenceIdentity::new(&domain, service)
         .map_err(|e| Usage(format!("--domain {domain}: {e}")))?;
     let roots = crate::roots::load(a.system_roots, a.ca)?;
+    // Read once, before any connection: a bad --ct-log-list is a usage
+    // error, not an unreachable target.
+    let logs = ct::log_list(a)?;
     let policy = Policy::preset(a.policy);
     let srv_mode = target.port.is_none() && !target.is_ip() && !target.direct_tls && !a.direct_tls;
     let dns = if srv_mode || a.dane || a.dns.server.is_some() {
@@ -257,6 +260,7 @@ pub fn run_all(
         }
         let o = run_one(
             a,
+            &logs,
             &e,
             &domain,
             service,
@@ -321,6 +325,7 @@ fn unreachable(e: &Endpoint, domain: &str, policy: &Policy, why: String) -> Outc
 #[allow(clippy::too_many_arguments)]
 fn run_one(
     a: &CheckArgs<'_>,
+    logs: &xmpptls::ct::LogList,
     e: &Endpoint,
     domain: &str,
     service: Service,
@@ -380,8 +385,7 @@ fn run_one(
         report.drop_findings(&[FindingCode::Unencrypted]);
     }
     let dane = dns.map(|d| check_dane(d, e, domain, service, roots, srv, &mut report));
-    let logs = ct::log_list(a)?;
-    let ct = ct::check(a, &logs, &mut report);
+    let ct = ct::check(a, logs, &mut report);
     let grade = grade_of(profile.as_ref(), &report);
     Ok(Outcome {
         report,
