@@ -90,10 +90,13 @@ pub enum TunnelState {
 /// [`TunnelState`] is its public name.
 #[derive(Debug)]
 enum Phase {
-    /// `<start/>` sent (its IQ id, until `<proceed/>`) or received.
+    /// Made, nothing sent yet: an initiator before its `<start/>`, a
+    /// responder before its TLS is attached.
+    New,
+    /// Our `<start/>` is sent and waits for `<proceed/>`.
     Starting {
-        /// Our start IQ's id.
-        start_id: Option<String>,
+        /// Its IQ id.
+        start_id: String,
     },
     /// The TLS handshake runs.
     Handshaking {
@@ -151,7 +154,7 @@ enum CloseIq {
 impl Phase {
     fn state(&self) -> TunnelState {
         match self {
-            Phase::Starting { .. } => TunnelState::Starting,
+            Phase::New | Phase::Starting { .. } => TunnelState::Starting,
             Phase::Handshaking { .. } => TunnelState::Handshaking,
             Phase::Established { .. } => TunnelState::Established,
             Phase::Closing { .. } => TunnelState::Closing,
@@ -165,7 +168,7 @@ impl Phase {
                 kept: Kept::Handshake { tls, .. } | Kept::Session { tls, .. },
                 ..
             } => Some(tls),
-            Phase::Closing { .. } | Phase::Starting { .. } => None,
+            Phase::Closing { .. } | Phase::New | Phase::Starting { .. } => None,
         }
     }
 
@@ -176,7 +179,7 @@ impl Phase {
                 kept: Kept::Handshake { tls, .. } | Kept::Session { tls, .. },
                 ..
             } => Some(tls),
-            Phase::Closing { .. } | Phase::Starting { .. } => None,
+            Phase::Closing { .. } | Phase::New | Phase::Starting { .. } => None,
         }
     }
 
@@ -328,7 +331,7 @@ impl Tunnel {
         Tunnel {
             peer,
             role,
-            phase: Phase::Starting { start_id: None },
+            phase: Phase::New,
             shared,
             peer_start: None,
             since: now,
@@ -379,16 +382,19 @@ impl Tunnel {
 
     /// Remembers the id of our `<start/>`, to match `<proceed/>`.
     pub(crate) fn set_start_id(&mut self, id: String) {
-        if let Phase::Starting { start_id } = &mut self.phase {
-            *start_id = Some(id);
+        if matches!(self.phase, Phase::New) {
+            self.phase = Phase::Starting { start_id: id };
         }
     }
 
     /// The id of our `<start/>` still unanswered, taken.
     pub(crate) fn take_start_id(&mut self) -> Option<String> {
-        match &mut self.phase {
-            Phase::Starting { start_id } => start_id.take(),
-            _ => None,
+        match std::mem::replace(&mut self.phase, Phase::New) {
+            Phase::Starting { start_id } => Some(start_id),
+            other => {
+                self.phase = other;
+                None
+            }
         }
     }
 
@@ -436,18 +442,16 @@ impl Tunnel {
     /// acknowledged. Before that, `<close/>` goes out at once and what was
     /// queued is handed back when the tunnel ends.
     pub(crate) fn close(&mut self, io: &mut Io, now: UnixTime) {
-        let placeholder = Phase::Starting { start_id: None };
-        let kept = match std::mem::replace(&mut self.phase, placeholder) {
+        let kept = match std::mem::replace(&mut self.phase, Phase::New) {
             closing @ Phase::Closing { .. } => {
                 self.phase = closing;
                 return;
             }
             Phase::Starting { start_id } => {
-                if let Some(id) = start_id {
-                    io.retire_id(id);
-                }
+                io.retire_id(start_id);
                 Kept::Nothing
             }
+            Phase::New => Kept::Nothing,
             Phase::Handshaking { tls, slot } => Kept::Handshake { tls, slot },
             Phase::Established { tls, peer } => Kept::Session {
                 tls,
@@ -541,7 +545,7 @@ impl Tunnel {
         self.role == Role::Responder
             && matches!(
                 self.phase,
-                Phase::Starting { .. } | Phase::Handshaking { .. }
+                Phase::New | Phase::Starting { .. } | Phase::Handshaking { .. }
             )
     }
 
@@ -550,7 +554,7 @@ impl Tunnel {
     pub(crate) fn deadline(&self) -> Option<(UnixTime, Wait)> {
         let l = &self.shared.limits;
         let (phase, closed) = match &self.phase {
-            Phase::Starting { .. } => (
+            Phase::New | Phase::Starting { .. } => (
                 Some((after(self.since, l.start_timeout), Wait::Proceed)),
                 None,
             ),
@@ -728,8 +732,7 @@ impl Tunnel {
             peer: self.peer.clone(),
             info,
         });
-        let placeholder = Phase::Starting { start_id: None };
-        if let Phase::Handshaking { tls, .. } = std::mem::replace(&mut self.phase, placeholder) {
+        if let Phase::Handshaking { tls, .. } = std::mem::replace(&mut self.phase, Phase::New) {
             self.phase = Phase::Established {
                 tls,
                 peer: authenticated,
