@@ -49,6 +49,17 @@ pub(crate) struct Time {
     second: u32,
 }
 
+impl Time {
+    /// Whether each field is in its range (a leap second allowed).
+    fn is_valid(&self) -> bool {
+        (1..=12).contains(&self.month)
+            && (1..=31).contains(&self.day)
+            && self.hour < 24
+            && self.minute < 60
+            && self.second < 61
+    }
+}
+
 /// A certificate, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Certificate<'a> {
@@ -220,12 +231,9 @@ fn time(t: Tlv<'_>) -> Result<Time, String> {
         minute: field(6)?,
         second: field(8)?,
     };
-    let valid = (1..=12).contains(&time.month)
-        && (1..=31).contains(&time.day)
-        && time.hour < 24
-        && time.minute < 60
-        && time.second < 61;
-    valid.then_some(time).ok_or_else(|| "bad time".to_owned())
+    time.is_valid()
+        .then_some(time)
+        .ok_or_else(|| "bad time".to_owned())
 }
 
 /// Days from 1970-01-01 to a civil date (proleptic Gregorian; the
@@ -278,12 +286,7 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
         minute: num(14..16)?,
         second: num(17..19)?,
     };
-    let valid = (1..=12).contains(&t.month)
-        && (1..=31).contains(&t.day)
-        && t.hour < 24
-        && t.minute < 60
-        && t.second < 61;
-    valid.then(|| unix_seconds(&t))
+    t.is_valid().then(|| unix_seconds(&t))
 }
 
 /// RFC 3339 §5.6, UTC (`2026-01-31T12:00:00Z`).
