@@ -25,16 +25,22 @@ fn tmp(tag: &str) -> PathBuf {
     d
 }
 
-/// A CA (written to ca.pem) and a server identity for example.net.
-fn pki(dir: &Path) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
+/// A CA named `name`, its certificate written to `dir`/ca.pem.
+fn test_ca(dir: &Path, name: &str) -> (CertificateParams, KeyPair, rcgen::Certificate) {
     let mut ca = CertificateParams::default();
     let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, "Check CA");
+    dn.push(DnType::CommonName, name);
     ca.distinguished_name = dn;
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let ca_key = KeyPair::generate().unwrap();
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+    (ca, ca_key, ca_cert)
+}
+
+/// A CA (written to ca.pem) and a server identity for example.net.
+fn pki(dir: &Path) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
+    let (ca, ca_key, _) = test_ca(dir, "Check CA");
     let mut leaf = CertificateParams::default();
     leaf.subject_alt_names = vec![
         SanType::DnsName("example.net".try_into().unwrap()),
@@ -334,14 +340,7 @@ fn ct_pki(dir: &Path, logs: &[&TestLog]) -> (Vec<CertificateDer<'static>>, Priva
     use xmpptls::ct::certificate::precert_tbs;
     use xmpptls::ct::sct::encode_list;
     use xmpptls::ct::verify::Entry;
-    let mut ca = CertificateParams::default();
-    let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, "CT Test CA");
-    ca.distinguished_name = dn;
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_key = KeyPair::generate().unwrap();
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+    let (ca, ca_key, ca_cert) = test_ca(dir, "CT Test CA");
     let now = time::OffsetDateTime::now_utc();
     let mut leaf = CertificateParams::default();
     leaf.subject_alt_names = vec![SanType::DnsName("example.net".try_into().unwrap())];

@@ -279,13 +279,7 @@ impl ConnectionReport {
             self.evaluation.verdict, self.policy
         ));
         for f in &self.evaluation.findings {
-            out.push_str(&format!(
-                "  - [{}] {}: {} ({})\n",
-                f.severity.as_str(),
-                f.code,
-                f.message,
-                f.rfc
-            ));
+            out.push_str(&format!("  - {f}\n"));
         }
         out
     }

@@ -664,13 +664,7 @@ impl WsReport {
         if !self.findings.is_empty() {
             out.push_str("Findings:\n");
             for f in &self.findings {
-                out.push_str(&format!(
-                    "  {:<8} {}: {} ({})\n",
-                    f.severity.as_str(),
-                    f.code,
-                    f.message,
-                    f.rfc
-                ));
+                out.push_str(&format!("  - {f}\n"));
             }
         }
         out

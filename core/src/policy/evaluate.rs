@@ -89,6 +89,20 @@ pub struct Finding {
     pub message: String,
 }
 
+impl std::fmt::Display for Finding {
+    /// The line reports print: `[severity] code: message (rfc)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "[{}] {}: {} ({})",
+            self.severity.as_str(),
+            self.code,
+            self.message,
+            self.rfc
+        )
+    }
+}
+
 /// The overall grade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
