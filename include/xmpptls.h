@@ -371,6 +371,17 @@ typedef struct xmpptls_negotiated {
   // read from `peer_chain`. `peer_key_bits` is graded with it (RFC 7525
   // §4.5).
   const char *peer_key_type;
+  // The SCT list of the TLS `signed_certificate_timestamp` extension as
+  // sent (RFC 6962 §3.3), or `{NULL, 0}`: checked when the policy has a
+  // CT log list (`xmpptls_policy_set_ct_log_list`), refused otherwise.
+  struct xmpptls_der sct_list;
+  // The stapled OCSP response, DER (OpenSSL:
+  // `SSL_get_tlsext_status_ocsp_resp`), or `{NULL, 0}`: its SCTs, as
+  // `sct_list`.
+  struct xmpptls_der ocsp_response;
+  // When the connection was made, seconds since the Unix epoch (0: not
+  // reported); needed when the policy checks certificate transparency.
+  uint64_t time;
 } xmpptls_negotiated;
 
 // Success.
@@ -1116,6 +1127,37 @@ uint32_t xmpptls_report_verdict(const struct xmpptls_report *r);
 // `r` is NULL or a live report.
 size_t xmpptls_report_findings(const struct xmpptls_report *r);
 
+// Certificate transparency of a report (RFC 6962, Chrome's CT policy):
+// 1 compliant, 0 not compliant (the `ct-*` findings say why), -1 not
+// checked (the policy has no CT log list, or no chain) or NULL. Each SCT
+// is in the report's JSON (`ct.scts`).
+//
+// # Safety
+// `r` is NULL or a live report.
+int32_t xmpptls_report_ct(const struct xmpptls_report *r);
+
+// The number of SCTs the report's CT check found (0 for NULL or when CT
+// was not checked).
+//
+// # Safety
+// `r` is NULL or a live report.
+size_t xmpptls_report_scts(const struct xmpptls_report *r);
+
+// SCT `index` of the report's CT check: where it came from (`embedded`,
+// `tls-extension`, `ocsp`), its status (`valid`, `log-not-trusted`,
+// `unknown-log`, `invalid`) and its log's description (empty when the log
+// list does not know it); borrowed NUL-terminated strings valid until the
+// report is freed. `XMPPTLS_INVALID_PARAMETER` past the last SCT. The
+// JSON's `ct.scts` has the rest (log id, timestamp, detail).
+//
+// # Safety
+// `r` is a live report; the out-pointers are writable.
+xmpptls_result xmpptls_report_sct(const struct xmpptls_report *r,
+                                  size_t index,
+                                  const char **source,
+                                  const char **status,
+                                  const char **log);
+
 // Finding `index` of a report: its severity (`XMPPTLS_SEVERITY_*`), its
 // stable code (`version-unsupported`, … as listed in the README) and its
 // message, borrowed NUL-terminated strings valid until the report is freed.
@@ -1256,6 +1298,18 @@ xmpptls_result xmpptls_policy_set_cn_fallback(struct xmpptls_policy *p, int32_t 
 // # Safety
 // `p` is a live policy.
 xmpptls_result xmpptls_policy_set_require_post_quantum(struct xmpptls_policy *p, int32_t required);
+
+// Checks certificate transparency (RFC 6962, Chrome's CT policy) from now
+// on, against the log list `json` (Google's v3 JSON, `len` octets, UTF-8):
+// `xmpptls_evaluate` and `xmpptls_check_server` then need the
+// negotiation's `time`, and read its `sct_list` and `ocsp_response`. A
+// list that does not parse is `XMPPTLS_ERR_CONFIG` and changes nothing.
+//
+// # Safety
+// `p` is a live policy; `json` points to `len` readable octets.
+xmpptls_result xmpptls_policy_set_ct_log_list(struct xmpptls_policy *p,
+                                              const uint8_t *json,
+                                              size_t len);
 
 // Refuses the cipher suite with IANA code point `suite` whatever its class.
 //

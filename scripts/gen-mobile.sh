@@ -64,4 +64,8 @@ cp bindings-mobile/swift/module.modulemap "$spm/Sources/xmpptlsFFI/"
 mkdir -p "$spm/vectors" "$spm/fixtures"
 cp tests/vectors/*.json "$spm/vectors/"
 cp tests/fixtures/certs/*.der "$spm/fixtures/"
+# The CT log lists tests/vectors/ct.json names, under logs/ by their paths
+# from the repository's root.
+python3 -c 'import json; print("\n".join(sorted({c["log_list"] for c in json.load(open("tests/vectors/ct.json"))["cases"] if c["log_list"]})))' \
+  | while read -r f; do mkdir -p "$spm/logs/$(dirname "$f")"; cp "$f" "$spm/logs/$f"; done
 echo "bindings in $out"

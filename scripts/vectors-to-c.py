@@ -9,6 +9,7 @@ with xmpptls_suite_code and xmpptls_tls_version_code.
 
     scripts/vectors-to-c.py > vectors.h
 """
+import base64
 import json
 import re
 import sys
@@ -125,5 +126,32 @@ for c in tunnel["cases"]:
     out.append("  {%s, {%d, %d}, {%s}, %d, {%s}, %d}," % (
         c_str(c["name"]), code("trust mode", c["trust"]["romeo"]), code("trust mode", c["trust"]["juliet"]),
         ", ".join(steps), len(steps), ", ".join(events) or "{0}", len(events)))
+out.append("};")
+
+
+def c_bytes(b64):
+    """Base64 from a vector as a C byte-string literal and its length."""
+    if b64 is None:
+        return "NULL, 0"
+    data = base64.b64decode(b64)
+    return '(const uint8_t *)"%s", %d' % ("".join('\\x%02x""' % b for b in data), len(data))
+
+
+ct = vectors("ct")
+out.append("static const struct ct_case ct_cases[] = {")
+for c in ct["cases"]:
+    chain = [c_bytes(ct["certificates"][name]) for name in c["chain"]]
+    e = c["expect"]
+    findings = e.get("findings", [])
+    ct_expect = e.get("ct")
+    scts = (ct_expect or {}).get("scts", [])
+    out.append("  {%s, %s, %s, {%s}, %d, {%s}, {%s}, %dULL, %s, {%s}, %d, %d, {%s}, %d, %d}," % (
+        c_str(c["name"]), c_str(c["log_list"]), c_str(c.get("domain", "cryptography.io")),
+        ", ".join("{%s}" % x for x in chain), len(chain),
+        c_bytes(c.get("sct_list")), c_bytes(c.get("ocsp_response")), c.get("time") or 0,
+        c_str(e.get("verdict")), ", ".join(c_str(f) for f in findings) or "NULL", len(findings),
+        -1 if ct_expect is None else int(ct_expect["compliant"]),
+        ", ".join("{%s, %s}" % (c_str(s[0]), c_str(s[1])) for s in scts) or "{0}", len(scts),
+        e.get("error", 0)))
 out.append("};")
 print("\n".join(out))

@@ -119,6 +119,23 @@ fn an_ocsp_response_carries_scts_too() {
     let ocsp = include_bytes!("fixtures/ct/resp-sct-extension.der");
     let r = check(&real()[..1], None, Some(ocsp), &logs, at(IN_2019));
     assert!(r.scts.iter().any(|s| s.source == SctSource::Ocsp), "{r:?}");
+    // Logged in November 2019 for another certificate: checked after that,
+    // each is known to the list and fails on its signature over this one
+    // (the conformance vectors rely on it).
+    let r = check(&real(), None, Some(ocsp), &logs, at(1_575_158_400));
+    let ocsp_scts: Vec<_> = r
+        .scts
+        .iter()
+        .filter(|s| s.source == SctSource::Ocsp)
+        .collect();
+    assert_eq!(ocsp_scts.len(), 4);
+    for s in ocsp_scts {
+        assert!(s.log.is_some(), "{s:?}");
+        assert!(
+            matches!(&s.status, SctStatus::Invalid(why) if why.contains("signature")),
+            "{s:?}"
+        );
+    }
 }
 
 fn generated() -> CertificateDer<'static> {
@@ -232,5 +249,7 @@ fn bad_input_is_an_error_not_a_panic() {
             at(NOW),
         );
         assert_eq!(r.errors.len(), 1, "{junk:?}");
+        // Said as a finding too, next to "no SCT".
+        assert_eq!(codes(&r), ["ct-invalid-sct", "ct-no-sct"], "{junk:?}");
     }
 }

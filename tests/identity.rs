@@ -135,6 +135,7 @@ fn server_check_matches_srv_id_pins_and_warns_on_a_new_key() {
         Service::XmppClient,
         &policy,
         platform_connection(vec![first.clone()]),
+        &Default::default(),
         Some(&mut pins),
     )
     .unwrap();
@@ -148,6 +149,7 @@ fn server_check_matches_srv_id_pins_and_warns_on_a_new_key() {
         Service::XmppClient,
         &policy,
         again,
+        &Default::default(),
         Some(&mut pins),
     );
     assert_eq!(r.unwrap().pin, Some(PinStatus::Match));
@@ -159,6 +161,7 @@ fn server_check_matches_srv_id_pins_and_warns_on_a_new_key() {
         Service::XmppClient,
         &policy,
         platform_connection(vec![other_key]),
+        &Default::default(),
         Some(&mut pins),
     )
     .unwrap();
@@ -184,6 +187,7 @@ fn server_check_follows_the_policys_cn_fallback() {
             Service::XmppClient,
             policy,
             platform_connection(vec![cn_only.clone()]),
+            &Default::default(),
             None,
         )
         .unwrap()
@@ -214,6 +218,7 @@ fn server_check_fails_a_certificate_for_another_domain() {
         Service::XmppServer,
         &Policy::strict(),
         platform_connection(vec![c]),
+        &Default::default(),
         None,
     )
     .unwrap();
@@ -229,6 +234,7 @@ fn server_check_fails_a_certificate_for_another_domain() {
         Service::XmppServer,
         &Policy::strict(),
         platform_connection(vec![]),
+        &Default::default(),
         None,
     );
     assert_eq!(

@@ -279,3 +279,62 @@ fn tunnel_vectors() {
         assert_eq!(Value::Object(got), case["expect"], "{name}");
     }
 }
+
+fn base64(v: &Value) -> Vec<u8> {
+    base64_simd::STANDARD
+        .decode_to_vec(v.as_str().unwrap())
+        .unwrap()
+}
+
+/// One CT case through the facade, as the bindings call it.
+fn check_with_ct(v: &Value, case: &Value) -> Result<Value, Error> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let mut policy = Policy::strict();
+    if let Some(path) = case["log_list"].as_str() {
+        policy.set_ct_log_list_json(&std::fs::read_to_string(format!("{root}/{path}")).unwrap())?;
+    }
+    let names = Negotiation {
+        tls_version: Some("TLSv1.3".into()),
+        cipher_suite: Some("TLS_AES_256_GCM_SHA384".into()),
+        kx_group: Some("X25519MLKEM768".into()),
+        authentication: Some(AuthMethod::Pkix),
+        peer_chain: case["chain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|name| base64(&v["certificates"][name.as_str().unwrap()]))
+            .collect(),
+        sct_list: case.get("sct_list").map(base64),
+        ocsp_response: case.get("ocsp_response").map(base64),
+        time: case["time"].as_u64(),
+        ..Negotiation::default()
+    };
+    let report = xmpptls::server_check::check_server(
+        case["domain"].as_str().unwrap_or("cryptography.io"),
+        Service::XmppClient,
+        &policy,
+        Negotiated::try_from(&names)?,
+        &names.ct_evidence(),
+        None,
+    )?;
+    let summary = xmpptls::api::ReportSummary::from(&report);
+    let mut findings: Vec<&str> = summary.findings.iter().map(|f| f.code.as_str()).collect();
+    findings.sort_unstable();
+    Ok(serde_json::json!({
+        "findings": findings,
+        "verdict": summary.verdict.name(),
+        "ct": summary.ct.map(|ct| serde_json::json!({
+            "compliant": ct.compliant,
+            "scts": ct.scts.iter().map(|s| [&s.source, &s.status]).collect::<Vec<_>>(),
+        })),
+    }))
+}
+
+#[test]
+fn ct_vectors() {
+    let v = vectors("ct");
+    for case in v["cases"].as_array().unwrap() {
+        let got = check_with_ct(&v, case).unwrap_or_else(|e| error(e.code()));
+        assert_eq!(got, case["expect"], "{}", case["name"]);
+    }
+}

@@ -6,7 +6,8 @@ use std::ffi::{c_char, CString};
 use xmpptls::api::{MatchKind, Named};
 use xmpptls::identity::Service;
 use xmpptls::policy::{AuthMethod, Negotiated, Policy, TlsVersion};
-use xmpptls::ConnectionReport;
+use xmpptls::server_check::CtEvidence;
+use xmpptls::{ConnectionReport, UnixTime};
 
 use crate::der::{der_list, xmpptls_der};
 use crate::ffi::{bytes_arg, free_box, guard, named, set, str_arg, text_arg, write_out};
@@ -103,6 +104,17 @@ pub struct xmpptls_negotiated {
     /// read from `peer_chain`. `peer_key_bits` is graded with it (RFC 7525
     /// §4.5).
     pub peer_key_type: *const c_char,
+    /// The SCT list of the TLS `signed_certificate_timestamp` extension as
+    /// sent (RFC 6962 §3.3), or `{NULL, 0}`: checked when the policy has a
+    /// CT log list (`xmpptls_policy_set_ct_log_list`), refused otherwise.
+    pub sct_list: xmpptls_der,
+    /// The stapled OCSP response, DER (OpenSSL:
+    /// `SSL_get_tlsext_status_ocsp_resp`), or `{NULL, 0}`: its SCTs, as
+    /// `sct_list`.
+    pub ocsp_response: xmpptls_der,
+    /// When the connection was made, seconds since the Unix epoch (0: not
+    /// reported); needed when the policy checks certificate transparency.
+    pub time: u64,
 }
 
 /// The graded connection (opaque; free with `xmpptls_report_free`).
@@ -113,6 +125,9 @@ pub struct xmpptls_report {
     /// Each finding's code and message, NUL-terminated for
     /// `xmpptls_report_finding`.
     findings: Vec<(CString, CString)>,
+    /// Each SCT's source, status and log (empty: unknown), NUL-terminated
+    /// for `xmpptls_report_sct`.
+    scts: Vec<(CString, CString, CString)>,
 }
 
 impl xmpptls_report {
@@ -124,10 +139,20 @@ impl xmpptls_report {
             .iter()
             .map(|f| (c(f.code), c(&f.message)))
             .collect();
+        let scts = inner
+            .ct
+            .iter()
+            .flat_map(|ct| &ct.scts)
+            .map(|s| {
+                let log = s.log.as_ref().map_or("", |(d, _)| d.as_str());
+                (c(s.source.name()), c(s.status.name()), c(log))
+            })
+            .collect();
         xmpptls_report {
             json: inner.to_json(),
             inner,
             findings,
+            scts,
         }
     }
 }
@@ -182,7 +207,7 @@ unsafe fn optional_text(p: *const c_char) -> Result<Option<String>, xmpptls_resu
 /// `n` points to a valid struct whose chain pointers are valid.
 pub(crate) unsafe fn negotiated_arg(
     n: *const xmpptls_negotiated,
-) -> Result<Negotiated, xmpptls_result> {
+) -> Result<(Negotiated, CtEvidence), xmpptls_result> {
     // SAFETY: per the function's contract.
     let n = unsafe { n.as_ref() }.ok_or(XMPPTLS_NULL_PARAMETER)?;
     let authentication = auth_method(n.authentication)?;
@@ -192,7 +217,18 @@ pub(crate) unsafe fn negotiated_arg(
         0 => None,
         v => Some(named::<TlsVersion>(u32::from(v))?),
     };
-    Ok(Negotiated {
+    // SAFETY: each points to `len` octets, or is NULL (not given).
+    let octets = |d: &xmpptls_der| match d.data.is_null() {
+        true => Ok(None),
+        false => unsafe { bytes_arg(d.data, d.len) }.map(|b| Some(b.to_vec())),
+    };
+    let evidence = CtEvidence {
+        sct_list: octets(&n.sct_list)?,
+        ocsp_response: octets(&n.ocsp_response)?,
+        time: (n.time != 0)
+            .then(|| UnixTime::since_unix_epoch(std::time::Duration::from_secs(n.time))),
+    };
+    let negotiated = Negotiated {
         encrypted: n.encrypted != 0,
         version,
         suite: (n.suite != 0).then_some(n.suite),
@@ -212,7 +248,8 @@ pub(crate) unsafe fn negotiated_arg(
         },
         authentication,
         peer_chain,
-    })
+    };
+    Ok((negotiated, evidence))
 }
 
 /// A report handed to the caller through `out`.
@@ -245,9 +282,12 @@ pub(crate) unsafe fn evaluate_under(
     if out.is_null() {
         return XMPPTLS_NULL_PARAMETER;
     }
-    let inner = ConnectionReport::new(peer, policy, negotiated, None, None);
-    // SAFETY: `out` is non-NULL and writable.
-    unsafe { report_out(inner, out) }
+    let (negotiated, evidence) = negotiated;
+    match xmpptls::server_check::evaluate(peer, policy, negotiated, &evidence) {
+        // SAFETY: `out` is non-NULL and writable.
+        Ok(inner) => unsafe { report_out(inner, out) },
+        Err(e) => code(&e),
+    }
 }
 
 /// The verdict of a report (`XMPPTLS_VERDICT_*`); FAIL for NULL.
@@ -282,6 +322,81 @@ pub unsafe extern "C" fn xmpptls_report_findings(r: *const xmpptls_report) -> us
         XMPPTLS_OK
     });
     n
+}
+
+/// Certificate transparency of a report (RFC 6962, Chrome's CT policy):
+/// 1 compliant, 0 not compliant (the `ct-*` findings say why), -1 not
+/// checked (the policy has no CT log list, or no chain) or NULL. Each SCT
+/// is in the report's JSON (`ct.scts`).
+///
+/// # Safety
+/// `r` is NULL or a live report.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_report_ct(r: *const xmpptls_report) -> i32 {
+    let mut v = -1;
+    let _ = guard(|| {
+        // SAFETY: per the function's contract.
+        if let Some(ct) = unsafe { r.as_ref() }.and_then(|r| r.inner.ct.as_ref()) {
+            v = i32::from(ct.compliant);
+        }
+        XMPPTLS_OK
+    });
+    v
+}
+
+/// The number of SCTs the report's CT check found (0 for NULL or when CT
+/// was not checked).
+///
+/// # Safety
+/// `r` is NULL or a live report.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_report_scts(r: *const xmpptls_report) -> usize {
+    let mut n = 0;
+    let _ = guard(|| {
+        // SAFETY: per the function's contract.
+        if let Some(r) = unsafe { r.as_ref() } {
+            n = r.scts.len();
+        }
+        XMPPTLS_OK
+    });
+    n
+}
+
+/// SCT `index` of the report's CT check: where it came from (`embedded`,
+/// `tls-extension`, `ocsp`), its status (`valid`, `log-not-trusted`,
+/// `unknown-log`, `invalid`) and its log's description (empty when the log
+/// list does not know it); borrowed NUL-terminated strings valid until the
+/// report is freed. `XMPPTLS_INVALID_PARAMETER` past the last SCT. The
+/// JSON's `ct.scts` has the rest (log id, timestamp, detail).
+///
+/// # Safety
+/// `r` is a live report; the out-pointers are writable.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_report_sct(
+    r: *const xmpptls_report,
+    index: usize,
+    source: *mut *const c_char,
+    status: *mut *const c_char,
+    log: *mut *const c_char,
+) -> xmpptls_result {
+    guard(|| {
+        // SAFETY: per the function's contract.
+        let Some(r) = (unsafe { r.as_ref() }) else {
+            return XMPPTLS_NULL_PARAMETER;
+        };
+        if source.is_null() || status.is_null() || log.is_null() {
+            return XMPPTLS_NULL_PARAMETER;
+        }
+        let Some((so, st, lg)) = r.scts.get(index) else {
+            return XMPPTLS_INVALID_PARAMETER;
+        };
+        // SAFETY: all three checked non-NULL; the strings live in the report.
+        unsafe {
+            set(source, so.as_ptr());
+            set(status, st.as_ptr());
+            set(log, lg.as_ptr())
+        }
+    })
 }
 
 /// Finding `index` of a report: its severity (`XMPPTLS_SEVERITY_*`), its

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use xmpptls::policy::{Policy, TlsVersion};
 
-use crate::ffi::{free_box, guard, named, set, with_mut};
+use crate::ffi::{bytes_arg, free_box, guard, named, set, with_mut};
 use crate::policy::{auth_method, evaluate_under, preset, xmpptls_negotiated, xmpptls_report};
 use crate::result::*;
 
@@ -195,6 +195,35 @@ pub unsafe extern "C" fn xmpptls_policy_set_require_post_quantum(
         with_mut(p, |p| {
             p.inner.require_post_quantum = required != 0;
             XMPPTLS_OK
+        })
+    }
+}
+
+/// Checks certificate transparency (RFC 6962, Chrome's CT policy) from now
+/// on, against the log list `json` (Google's v3 JSON, `len` octets, UTF-8):
+/// `xmpptls_evaluate` and `xmpptls_check_server` then need the
+/// negotiation's `time`, and read its `sct_list` and `ocsp_response`. A
+/// list that does not parse is `XMPPTLS_ERR_CONFIG` and changes nothing.
+///
+/// # Safety
+/// `p` is a live policy; `json` points to `len` readable octets.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_policy_set_ct_log_list(
+    p: *mut xmpptls_policy,
+    json: *const u8,
+    len: usize,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    let text = match unsafe { bytes_arg(json, len) }.map(std::str::from_utf8) {
+        Ok(Ok(t)) => t,
+        Ok(Err(_)) => return XMPPTLS_ERR_CONFIG,
+        Err(e) => return e,
+    };
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(p, |p| match p.inner.set_ct_log_list_json(text) {
+            Ok(()) => XMPPTLS_OK,
+            Err(e) => code(&e),
         })
     }
 }

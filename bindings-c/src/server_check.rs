@@ -146,11 +146,13 @@ pub unsafe extern "C" fn xmpptls_check_server(
         // SAFETY: per the function's contract.
         let storage =
             unsafe { pins.as_mut() }.map(|p| &mut p.inner as &mut dyn xmpptls::PinStorage);
+        let (negotiated, evidence) = negotiated;
         match xmpptls::server_check::check_server(
             domain,
             service,
             policy.policy(),
             negotiated,
+            &evidence,
             storage,
         ) {
             // SAFETY: `out` is non-NULL and writable.

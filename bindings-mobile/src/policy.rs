@@ -102,6 +102,16 @@ impl Policy {
         Ok(())
     }
 
+    /// Checks certificate transparency (RFC 6962) from now on, against this
+    /// log list (Google's v3 JSON): `evaluate` and `check_server` then need
+    /// the negotiation's `time`, and take its `sct_list` and
+    /// `ocsp_response`.
+    pub fn set_ct_log_list(&self, json: String) -> Result<(), XmppTlsError> {
+        let mut result = Ok(());
+        self.change(|p| result = p.set_ct_log_list_json(&json));
+        Ok(result?)
+    }
+
     /// Grades what a connection to `peer` negotiated.
     pub fn evaluate(
         &self,
@@ -109,7 +119,7 @@ impl Policy {
         negotiated: Negotiation,
     ) -> Result<ReportSummary, XmppTlsError> {
         let n = Negotiated::try_from(&negotiated)?;
-        let r = xmpptls::ConnectionReport::new(&peer, &self.get(), n, None, None);
+        let r = xmpptls::server_check::evaluate(&peer, &self.get(), n, &negotiated.ct_evidence())?;
         Ok(ReportSummary::from(&r))
     }
 
@@ -126,9 +136,10 @@ impl Policy {
         pins: Option<Arc<PinStore>>,
     ) -> Result<ReportSummary, XmppTlsError> {
         let n = Negotiated::try_from(&negotiated)?;
+        let evidence = negotiated.ct_evidence();
         let policy = self.get();
         let check = |storage: Option<&mut dyn xmpptls::PinStorage>| {
-            xmpptls::server_check::check_server(&domain, service, &policy, n, storage)
+            xmpptls::server_check::check_server(&domain, service, &policy, n, &evidence, storage)
         };
         let report = match pins {
             Some(p) => p.with(|s| check(Some(s))),

@@ -76,6 +76,17 @@ pub(crate) fn whole_number(obj: &JsValue, key: &str) -> Result<u64, JsValue> {
     }
 }
 
+/// An optional `Uint8Array` field.
+pub(crate) fn bytes_field(obj: &JsValue, key: &str) -> Result<Option<Vec<u8>>, JsValue> {
+    field(obj, key)
+        .map(|v| {
+            v.dyn_into::<Uint8Array>()
+                .map(|a| a.to_vec())
+                .map_err(|_| config_error(format!("{key} must be a Uint8Array")))
+        })
+        .transpose()
+}
+
 /// An array of `Uint8Array` field.
 pub(crate) fn bytes_list_field(obj: &JsValue, key: &str) -> Result<Vec<Vec<u8>>, JsValue> {
     let Some(v) = field(obj, key) else {

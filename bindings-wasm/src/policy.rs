@@ -8,7 +8,8 @@ use xmpptls::policy::{suites, AuthMethod, Negotiated, Policy as CorePolicy, TlsV
 
 use crate::error::core_error;
 use crate::js::{
-    bool_field, bytes_list_field, keys, service, snake_case, string_field, whole_number,
+    bool_field, bytes_field, bytes_list_field, keys, service, snake_case, string_field,
+    whole_number,
 };
 use crate::pins::PinStore;
 use crate::report::{to_js_report, JsReport};
@@ -42,6 +43,12 @@ export interface Negotiation {
   authentication?: AuthMethod;
   /** The peer's chain, DER, end entity first. */
   peerChain?: Uint8Array[];
+  /** The TLS extension's SCT list as sent (RFC 6962 §3.3); needs `Policy.setCtLogList`. */
+  sctList?: Uint8Array;
+  /** The stapled OCSP response, DER (Node: the `OCSPResponse` event); its SCTs are checked. */
+  ocspResponse?: Uint8Array;
+  /** When the connection was made, seconds since the Unix epoch: needed once the policy checks CT. */
+  time?: number;
 }
 
 /** How a peer was authenticated (RFC 7590 §3.4). */
@@ -62,7 +69,7 @@ extern "C" {
     pub type JsPolicyPreset;
 }
 
-fn negotiated(n: &JsValue) -> Result<Negotiated, JsValue> {
+fn names(n: &JsValue) -> Result<Negotiation, JsValue> {
     // Every key is a field of the core's Negotiation: a misspelt one is an
     // error, not a fact left out of the grade.
     for key in keys(n) {
@@ -89,8 +96,13 @@ fn negotiated(n: &JsValue) -> Result<Negotiated, JsValue> {
             .transpose()
             .map_err(core_error)?,
         peer_chain: bytes_list_field(n, "peerChain")?,
+        sct_list: bytes_field(n, "sctList")?,
+        ocsp_response: bytes_field(n, "ocspResponse")?,
+        time: crate::js::field(n, "time")
+            .map(|_| whole_number(n, "time"))
+            .transpose()?,
     };
-    Negotiated::try_from(&names).map_err(core_error)
+    Ok(names)
 }
 
 /// An optional size in bits: a whole number up to 2^32 - 1.
@@ -207,9 +219,20 @@ impl Policy {
 
     /// Grades what a connection to `peer` negotiated.
     pub fn evaluate(&self, peer: &str, negotiation: JsNegotiation) -> Result<JsReport, JsValue> {
-        let n = negotiated(&negotiation.into())?;
-        let r = xmpptls::ConnectionReport::new(peer, &self.inner, n, None, None);
+        let names = names(&negotiation.into())?;
+        let n = Negotiated::try_from(&names).map_err(core_error)?;
+        let r = xmpptls::server_check::evaluate(peer, &self.inner, n, &names.ct_evidence())
+            .map_err(core_error)?;
         Ok(to_js_report(&r))
+    }
+
+    /// Checks certificate transparency (RFC 6962) from now on, against this
+    /// log list (Google's v3 JSON text): `evaluate` and `checkServer` then
+    /// need the negotiation's `time`, and take `sctList` and
+    /// `ocspResponse`.
+    #[wasm_bindgen(js_name = setCtLogList)]
+    pub fn set_ct_log_list(&mut self, json: &str) -> Result<(), JsValue> {
+        self.inner.set_ct_log_list_json(json).map_err(core_error)
     }
 
     /// The server check: the certificate in `negotiation.peerChain` must
@@ -225,12 +248,19 @@ impl Policy {
         negotiation: JsNegotiation,
         pins: &PinStore,
     ) -> Result<JsReport, JsValue> {
-        let n = negotiated(&negotiation.into())?;
+        let names = names(&negotiation.into())?;
+        let n = Negotiated::try_from(&names).map_err(core_error)?;
         let service = service(service_name)?;
         let mut store = pins.inner.borrow_mut();
-        let report =
-            xmpptls::server_check::check_server(domain, service, &self.inner, n, Some(&mut *store))
-                .map_err(core_error)?;
+        let report = xmpptls::server_check::check_server(
+            domain,
+            service,
+            &self.inner,
+            n,
+            &names.ct_evidence(),
+            Some(&mut *store),
+        )
+        .map_err(core_error)?;
         Ok(to_js_report(&report))
     }
 }

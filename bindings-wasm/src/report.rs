@@ -14,6 +14,28 @@ export interface Finding {
   message: string;
 }
 
+/** One SCT, checked against the log list (RFC 6962 §3.2). */
+export interface Sct {
+  source: "embedded" | "tls-extension" | "ocsp";
+  /** SHA-256 of the log's key, lowercase hex. */
+  log_id: string;
+  log: string | null;
+  operator: string | null;
+  /** When the log saw the certificate, ms since the Unix epoch. */
+  timestamp_ms: number;
+  status: "valid" | "log-not-trusted" | "unknown-log" | "invalid";
+  /** The untrusted log's state, or why the SCT does not hold. */
+  detail: string | null;
+}
+
+/** A certificate transparency check under Chrome's CT policy. */
+export interface CtResult {
+  compliant: boolean;
+  scts: Sct[];
+  /** SCT lists that could not be read (each also a `ct-invalid-sct` finding). */
+  errors: string[];
+}
+
 /** The RFC 7590 §3.6 connection report (the README's report JSON) plus `text`. */
 export interface Report {
   peer: string;
@@ -33,6 +55,8 @@ export interface Report {
     cn: string[];
   } | null;
   pin: { status: "new" | "match" | "changed"; old?: string; new?: string } | null;
+  /** Certificate transparency (RFC 6962), when the policy has a log list. */
+  ct: CtResult | null;
   policy: string;
   verdict: "pass" | "warn" | "fail";
   findings: Finding[];

@@ -7,6 +7,7 @@
 
 use serde_json::{json, Value};
 
+use crate::ct::CtReport;
 use crate::identity::{CertificateInfo, Matched};
 use crate::pins::PinStatus;
 use crate::policy::suites::{self, Class};
@@ -32,6 +33,9 @@ pub struct ConnectionReport {
     pub policy: String,
     /// Verdict and findings (pin findings included).
     pub evaluation: Evaluation,
+    /// Certificate transparency (RFC 6962), when it was checked (boxed:
+    /// most reports, every XTLS tunnel's among them, have none).
+    pub ct: Option<Box<CtReport>>,
 }
 
 /// The finding of a certificate that does not name `domain` for `service`
@@ -109,6 +113,7 @@ impl ConnectionReport {
             pin,
             policy: policy.name.clone(),
             evaluation,
+            ct: None,
         };
         if let Some((old, new)) = changed {
             report.add_finding(Finding {
@@ -133,6 +138,15 @@ impl ConnectionReport {
         };
         self.evaluation.verdict = self.evaluation.verdict.max(floor);
         self.evaluation.findings.push(finding);
+    }
+
+    /// Adds a certificate transparency check: its findings join the
+    /// report's (and the verdict), the check itself becomes [`Self::ct`].
+    pub fn add_ct(&mut self, ct: CtReport) {
+        for f in &ct.findings {
+            self.add_finding(f.clone());
+        }
+        self.ct = Some(Box::new(ct));
     }
 
     /// Removes the findings with these codes, and sets the verdict to what
@@ -198,6 +212,7 @@ impl ConnectionReport {
                 "cn": c.ids.cn,
             })),
             "pin": self.pin.as_ref().map(PinStatus::to_json_value),
+            "ct": self.ct.as_ref().map(|c| c.to_json_value()),
             "policy": self.policy,
             "verdict": self.evaluation.verdict.as_str(),
             "findings": self.evaluation.findings.iter().map(|f| json!({
@@ -273,6 +288,9 @@ impl ConnectionReport {
                 out.push_str("  Pin             KEY CHANGED since last time\n")
             }
             None => {}
+        }
+        if let Some(ct) = &self.ct {
+            out.push_str(&format!("  {}", ct.to_text()));
         }
         out.push_str(&format!(
             "  Verdict         {} (policy {})\n",

@@ -77,6 +77,28 @@ struct tunnel_case {
   size_t n_events;
 };
 
+struct octets {
+  const uint8_t *data;
+  size_t len;
+};
+struct expected_sct {
+  const char *source, *status;
+};
+struct ct_case {
+  const char *name, *log_list, *domain;
+  struct octets chain[2];
+  size_t n_chain;
+  struct octets sct_list, ocsp_response;
+  uint64_t time;
+  const char *verdict;
+  const char *findings[8];
+  size_t n_findings;
+  int compliant; /* -1: CT not checked */
+  struct expected_sct scts[8];
+  size_t n_scts;
+  uint32_t expect_error;
+};
+
 #include "vectors.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -312,6 +334,70 @@ static void tunnel_vectors(void) {
   }
 }
 
+static char *read_text(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  *len = (size_t)ftell(f);
+  rewind(f);
+  char *buf = malloc(*len + 1);
+  if (buf && fread(buf, 1, *len, f) != *len) { free(buf); buf = NULL; }
+  fclose(f);
+  return buf;
+}
+
+/* One CT case: the server check under `strict` with the case's log list;
+ * returns 0 when its outputs are the expected ones. */
+static int ct_case_ok(const struct ct_case *c) {
+  xmpptls_policy *p = NULL;
+  xmpptls_result r = xmpptls_policy_new(XMPPTLS_POLICY_STRICT, &p);
+  if (r == XMPPTLS_OK && c->log_list) {
+    size_t len = 0;
+    char *json = read_text(c->log_list, &len);
+    r = json ? xmpptls_policy_set_ct_log_list(p, (const uint8_t *)json, len) : XMPPTLS_INVALID_PARAMETER;
+    free(json);
+  }
+  xmpptls_der chain[2];
+  for (size_t i = 0; i < c->n_chain; i++) chain[i] = (xmpptls_der){c->chain[i].data, c->chain[i].len};
+  xmpptls_negotiated n = {1, 0, 0, 0, 0, 0, 0, 0, -1, XMPPTLS_AUTH_PKIX, chain, c->n_chain, "X25519MLKEM768", NULL,
+                          {c->sct_list.data, c->sct_list.len}, {c->ocsp_response.data, c->ocsp_response.len},
+                          c->time};
+  if (r == XMPPTLS_OK) r = xmpptls_tls_version_code("TLSv1.3", &n.version);
+  if (r == XMPPTLS_OK) r = xmpptls_suite_code("TLS_AES_256_GCM_SHA384", &n.suite);
+  xmpptls_report *rep = NULL;
+  if (r == XMPPTLS_OK) r = xmpptls_check_server(p, c->domain, XMPPTLS_SERVICE_CLIENT, &n, NULL, &rep);
+  int ok;
+  if (c->expect_error) {
+    ok = (uint32_t)r == c->expect_error;
+  } else if (r != XMPPTLS_OK) {
+    ok = 0;
+  } else {
+    const char *codes[8] = {0};
+    size_t count = xmpptls_report_findings(rep);
+    ok = count == c->n_findings && !strcmp(verdict_name(xmpptls_report_verdict(rep)), c->verdict) &&
+         xmpptls_report_ct(rep) == c->compliant && xmpptls_report_scts(rep) == c->n_scts;
+    for (size_t i = 0; ok && i < count; i++) {
+      uint32_t sev;
+      const char *message;
+      xmpptls_report_finding(rep, i, &sev, &codes[i], &message);
+    }
+    if (ok) qsort(codes, count, sizeof *codes, cmp);
+    for (size_t i = 0; ok && i < count; i++) ok = !strcmp(codes[i], c->findings[i]);
+    for (size_t i = 0; ok && i < c->n_scts; i++) {
+      const char *source, *status, *log;
+      ok = xmpptls_report_sct(rep, i, &source, &status, &log) == XMPPTLS_OK && !strcmp(source, c->scts[i].source) &&
+           !strcmp(status, c->scts[i].status);
+    }
+  }
+  xmpptls_report_free(rep);
+  xmpptls_policy_free(p);
+  return ok;
+}
+
+static void ct_vectors(void) {
+  for (size_t i = 0; i < COUNT(ct_cases); i++) verdict(ct_case_ok(&ct_cases[i]), "ct", ct_cases[i].name);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s FIXTURE_CERT_DIR\n", argv[0]);
@@ -323,6 +409,7 @@ int main(int argc, char **argv) {
   posh_vectors();
   error_vectors();
   tunnel_vectors();
+  ct_vectors();
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

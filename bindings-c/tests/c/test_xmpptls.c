@@ -422,7 +422,7 @@ static int test_post_quantum(void) {
   CHECK(xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &ep) == XMPPTLS_ERR_CONFIG && ep == NULL);
   xmpptls_endpoint_config_free(cfg);
 
-  xmpptls_negotiated n = {1, 0x0304, 0x1302, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_DIALBACK, NULL, 0, "X25519", NULL};
+  xmpptls_negotiated n = {.encrypted = 1, .version = 0x0304, .suite = 0x1302, .kx_bits = 253, .extended_master_secret = -1, .authentication = XMPPTLS_AUTH_DIALBACK, .kx_group = "X25519"};
   xmpptls_policy *p = NULL;
   uint32_t v = 99;
   CHECK(xmpptls_policy_new(XMPPTLS_POLICY_OPPORTUNISTIC_S2S, &p) == XMPPTLS_OK);
@@ -518,25 +518,25 @@ static int test_evaluate_a_connection_made_by_another_stack(void) {
   char *json = NULL;
 
   /* TLS 1.3, AES-256-GCM, PKIX-authenticated, EC P-256 key: pass. */
-  xmpptls_negotiated good = {1, 0x0304, 0x1302, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_PKIX, ec_chain, 1, NULL, NULL};
+  xmpptls_negotiated good = {.encrypted = 1, .version = 0x0304, .suite = 0x1302, .kx_bits = 253, .extended_master_secret = -1, .authentication = XMPPTLS_AUTH_PKIX, .peer_chain = ec_chain, .peer_chain_len = 1};
   CHECK(grade(XMPPTLS_POLICY_STRICT, &good, &json) == XMPPTLS_VERDICT_PASS);
   CHECK(strstr(json, "\"cipher_suite\":\"TLS_AES_256_GCM_SHA384\"") && strstr(json, "\"key_bits\":256"));
   free(json);
 
   /* The XTLS spec's mandatory 3DES suite: fail, suite-forbidden. */
-  xmpptls_negotiated des = {1, 0x0303, 0x000a, 0, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, ec_chain, 1, NULL, NULL};
+  xmpptls_negotiated des = {.encrypted = 1, .version = 0x0303, .suite = 0x000a, .extended_master_secret = 1, .authentication = XMPPTLS_AUTH_PKIX, .peer_chain = ec_chain, .peer_chain_len = 1};
   CHECK(grade(XMPPTLS_POLICY_STRICT, &des, &json) == XMPPTLS_VERDICT_FAIL);
   CHECK(strstr(json, "suite-forbidden") != NULL);
   free(json);
 
   /* A 1024-bit RSA key, read from the chain: fail, weak-peer-key. */
-  xmpptls_negotiated weak = {1, 0x0303, 0xc02f, 256, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, rsa_chain, 1, NULL, NULL};
+  xmpptls_negotiated weak = {.encrypted = 1, .version = 0x0303, .suite = 0xc02f, .kx_bits = 256, .extended_master_secret = 1, .authentication = XMPPTLS_AUTH_PKIX, .peer_chain = rsa_chain, .peer_chain_len = 1};
   CHECK(grade(XMPPTLS_POLICY_STRICT, &weak, &json) == XMPPTLS_VERDICT_FAIL);
   CHECK(strstr(json, "weak-peer-key") != NULL && strstr(json, "RSA key of 1024 bits") != NULL);
   free(json);
 
   /* Dialback between servers: a warning under the opportunistic policy. */
-  xmpptls_negotiated db = {1, 0x0304, 0x1301, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_DIALBACK, NULL, 0, NULL, NULL};
+  xmpptls_negotiated db = {.encrypted = 1, .version = 0x0304, .suite = 0x1301, .kx_bits = 253, .extended_master_secret = -1, .authentication = XMPPTLS_AUTH_DIALBACK};
   CHECK(grade(XMPPTLS_POLICY_OPPORTUNISTIC_S2S, &db, &json) == XMPPTLS_VERDICT_WARN);
   CHECK(strstr(json, "dialback-only") != NULL);
   free(json);
@@ -577,7 +577,7 @@ static int test_server_check_with_pins(void) {
   uint8_t *cn = read_file("cn-only.der", &cn_len);
   CHECK(ec && p384 && cn);
   xmpptls_der chain[1] = {{ec, ec_len}}, other[1] = {{p384, p384_len}}, cn_chain[1] = {{cn, cn_len}};
-  xmpptls_negotiated n = {1, 0x0304, 0x1301, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_PKIX, chain, 1, NULL, NULL};
+  xmpptls_negotiated n = {.encrypted = 1, .version = 0x0304, .suite = 0x1301, .kx_bits = 253, .extended_master_secret = -1, .authentication = XMPPTLS_AUTH_PKIX, .peer_chain = chain, .peer_chain_len = 1};
   xmpptls_policy *p = NULL;
   xmpptls_pin_store *pins = NULL;
   CHECK(xmpptls_policy_new(XMPPTLS_POLICY_STRICT, &p) == XMPPTLS_OK);
@@ -646,9 +646,9 @@ static int test_policy_knobs(void) {
   uint8_t *ec = read_file("ec.der", &ec_len), *rsa = read_file("rsa1024.der", &rsa_len);
   CHECK(ec && rsa);
   xmpptls_der ec_chain[1] = {{ec, ec_len}}, rsa_chain[1] = {{rsa, rsa_len}};
-  xmpptls_negotiated tls13 = {1, 0x0304, 0x1302, 253, 0, 0, 0, 0, -1, XMPPTLS_AUTH_PKIX, ec_chain, 1, NULL, NULL};
-  xmpptls_negotiated tls12 = {1, 0x0303, 0xc02b, 256, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, ec_chain, 1, NULL, NULL};
-  xmpptls_negotiated weak = {1, 0x0303, 0xc02f, 256, 0, 0, 0, 0, 1, XMPPTLS_AUTH_PKIX, rsa_chain, 1, NULL, NULL};
+  xmpptls_negotiated tls13 = {.encrypted = 1, .version = 0x0304, .suite = 0x1302, .kx_bits = 253, .extended_master_secret = -1, .authentication = XMPPTLS_AUTH_PKIX, .peer_chain = ec_chain, .peer_chain_len = 1};
+  xmpptls_negotiated tls12 = {.encrypted = 1, .version = 0x0303, .suite = 0xc02b, .kx_bits = 256, .extended_master_secret = 1, .authentication = XMPPTLS_AUTH_PKIX, .peer_chain = ec_chain, .peer_chain_len = 1};
+  xmpptls_negotiated weak = {.encrypted = 1, .version = 0x0303, .suite = 0xc02f, .kx_bits = 256, .extended_master_secret = 1, .authentication = XMPPTLS_AUTH_PKIX, .peer_chain = rsa_chain, .peer_chain_len = 1};
   xmpptls_policy *p = NULL;
   uint32_t v = 99;
   CHECK(xmpptls_policy_new(XMPPTLS_POLICY_STRICT, &p) == XMPPTLS_OK);

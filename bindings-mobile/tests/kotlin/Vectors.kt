@@ -120,6 +120,30 @@ fun policyVectors() {
 }
 
 @Suppress("UNCHECKED_CAST")
+fun ctVectors() {
+    val v = vectors("ct")
+    val certificates = v["certificates"] as Map<String, String>
+    val bytes = { b64: String -> java.util.Base64.getDecoder().decode(b64) }
+    for (c in v["cases"] as List<Map<String, Any?>>) {
+        val got = errorOf {
+            val p = Policy(PolicyPreset.STRICT)
+            (c["log_list"] as String?)?.let { p.setCtLogList(File(it).readText()) }
+            val r = p.checkServer(c["domain"] as String? ?: "cryptography.io", Service.XMPP_CLIENT, Negotiation(
+                tlsVersion = "TLSv1.3", cipherSuite = "TLS_AES_256_GCM_SHA384", kxGroup = "X25519MLKEM768",
+                authentication = AuthMethod.PKIX,
+                peerChain = (c["chain"] as List<String>).map { bytes(certificates.getValue(it)) },
+                sctList = (c["sct_list"] as String?)?.let(bytes),
+                ocspResponse = (c["ocsp_response"] as String?)?.let(bytes),
+                time = (c["time"] as Long?)?.toULong()), null)
+            mapOf("findings" to r.findings.map { it.code }.sorted(), "verdict" to stableName(r.verdict),
+                "ct" to r.ct?.let { ct -> mapOf("compliant" to ct.compliant,
+                    "scts" to ct.scts.map { listOf(it.source, it.status) }) })
+        }
+        assertEquals(c["expect"], got, c["name"] as String)
+    }
+}
+
+@Suppress("UNCHECKED_CAST")
 fun poshVectors() {
     val v = vectors("posh")
     val der = fixture(v["certificate"] as String)

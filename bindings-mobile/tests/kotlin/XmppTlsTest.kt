@@ -409,6 +409,7 @@ fun main() {
         ::poshVectors,
         ::errorVectors,
         ::tunnelVectors,
+        ::ctVectors,
         ::poshFingerprintsRedirectAndReasons,
         ::policyKnobsChangeVerdicts,
         ::tunnelPairHandshakeAndMessages,

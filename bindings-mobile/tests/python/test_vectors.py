@@ -1,6 +1,7 @@
 """The shared conformance vectors (tests/vectors/*.json), as the Rust, C,
 Node, Kotlin and Swift suites run them: outputs compared exactly."""
 
+import base64
 import json
 import pathlib
 
@@ -80,6 +81,30 @@ def test_policy_vector(case):
             extended_master_secret=n.get("extended_master_secret"),
             authentication=AUTH[n["authentication"]] if "authentication" in n else None))
         return {"findings": sorted(f.code for f in r.findings), "verdict": name_of(r.verdict)}
+
+    assert outcome(run) == case["expect"]
+
+
+CT = vectors("ct")
+
+
+@pytest.mark.parametrize("case", CT["cases"], ids=lambda c: c["name"])
+def test_ct_vector(case):
+    b64 = lambda s: base64.b64decode(s) if s is not None else None  # noqa: E731
+
+    def run():
+        policy = xmpptls.Policy(xmpptls.PolicyPreset.STRICT)
+        if case["log_list"]:
+            policy.set_ct_log_list((ROOT.parent / case["log_list"]).read_text())
+        r = policy.check_server(case.get("domain", "cryptography.io"), xmpptls.Service.XMPP_CLIENT, xmpptls.Negotiation(
+            tls_version="TLSv1.3", cipher_suite="TLS_AES_256_GCM_SHA384", kx_group="X25519MLKEM768",
+            authentication=xmpptls.AuthMethod.PKIX,
+            peer_chain=[b64(CT["certificates"][name]) for name in case["chain"]],
+            sct_list=b64(case.get("sct_list")), ocsp_response=b64(case.get("ocsp_response")),
+            time=case["time"]), None)
+        ct = None if r.ct is None else {
+            "compliant": r.ct.compliant, "scts": [[s.source, s.status] for s in r.ct.scts]}
+        return {"findings": sorted(f.code for f in r.findings), "verdict": name_of(r.verdict), "ct": ct}
 
     assert outcome(run) == case["expect"]
 

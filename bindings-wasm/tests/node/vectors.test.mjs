@@ -52,6 +52,35 @@ test("policy vectors", () => {
   }
 });
 
+test("certificate transparency vectors", () => {
+  const v = vectors("ct");
+  const bytes = (b64) => new Uint8Array(Buffer.from(b64, "base64"));
+  const repo = new URL("../", root);
+  for (const c of v.cases) {
+    const got = code(() => {
+      const p = new Policy("strict");
+      if (c.log_list) p.setCtLogList(readFileSync(new URL(c.log_list, repo), "utf8"));
+      const n = {
+        tlsVersion: "TLSv1.3",
+        cipherSuite: "TLS_AES_256_GCM_SHA384",
+        kxGroup: "X25519MLKEM768",
+        authentication: "pkix",
+        peerChain: c.chain.map((name) => bytes(v.certificates[name])),
+      };
+      if (c.time != null) n.time = c.time;
+      if (c.sct_list) n.sctList = bytes(c.sct_list);
+      if (c.ocsp_response) n.ocspResponse = bytes(c.ocsp_response);
+      const r = p.checkServer(c.domain ?? "cryptography.io", "xmpp-client", n, new PinStore());
+      return {
+        findings: r.findings.map((f) => f.code).sort(),
+        verdict: r.verdict,
+        ct: r.ct && { compliant: r.ct.compliant, scts: r.ct.scts.map((s) => [s.source, s.status]) },
+      };
+    });
+    assert.deepEqual(got, c.expect, c.name);
+  }
+});
+
 test("POSH vectors", () => {
   const v = vectors("posh");
   const der = fixture(v.certificate);

@@ -11,7 +11,7 @@
 //! handshake (rustls 0.23) exposes neither, so here they are the embedded
 //! ones, which is where nearly every public certificate carries them.
 
-use xmpptls::ct::{self, CtReport, LogList};
+use xmpptls::ct::{self, LogList};
 use xmpptls::identity::pkix::{default_algorithms, verify_chain, Purpose, Roots};
 use xmpptls::{CertificateDer, ConnectionReport, UnixTime};
 
@@ -30,18 +30,15 @@ pub fn log_list(a: &CheckArgs<'_>) -> Result<LogList, Usage> {
     }
 }
 
-/// The CT check of the server's chain, its findings added to `report`, when
-/// it applies (see the module's text).
-pub fn check(a: &CheckArgs<'_>, logs: &LogList, report: &mut ConnectionReport) -> Option<CtReport> {
+/// The CT check of the server's chain, added to `report` (its `ct` and
+/// its findings), when it applies (see the module's text).
+pub fn check(a: &CheckArgs<'_>, logs: &LogList, report: &mut ConnectionReport) {
     let n = &report.negotiated;
     if n.peer_chain.is_empty() || !(a.ct || (a.system_roots && public(&n.peer_chain))) {
-        return None;
+        return;
     }
     let r = ct::check(&n.peer_chain, None, None, logs, UnixTime::now());
-    for f in &r.findings {
-        report.add_finding(f.clone());
-    }
-    Some(r)
+    report.add_ct(r);
 }
 
 /// Whether `chain` verifies to one of the system's roots: a certificate of
@@ -61,55 +58,4 @@ fn public(chain: &[CertificateDer<'static>]) -> bool {
         &default_algorithms(),
     )
     .is_ok()
-}
-
-/// The text line(s).
-pub fn text(r: &CtReport) -> String {
-    let logs: Vec<String> = r
-        .scts
-        .iter()
-        .map(|s| {
-            let who = s.log.as_ref().map_or("an unknown log", |(d, _)| d.as_str());
-            match &s.status {
-                ct::SctStatus::Valid => who.to_owned(),
-                other => format!("{who} ({})", status_name(other)),
-            }
-        })
-        .collect();
-    format!(
-        "CT              {} ({} SCT{}{}{})\n",
-        if r.compliant {
-            "compliant"
-        } else {
-            "not compliant"
-        },
-        r.scts.len(),
-        if r.scts.len() == 1 { "" } else { "s" },
-        if logs.is_empty() { "" } else { ": " },
-        logs.join(", ")
-    )
-}
-
-fn status_name(s: &ct::SctStatus) -> String {
-    match s {
-        ct::SctStatus::Valid => "valid".into(),
-        ct::SctStatus::LogNotTrusted(state) => format!("log {}", state.name()),
-        ct::SctStatus::UnknownLog => "unknown log".into(),
-        ct::SctStatus::Invalid(why) => format!("invalid: {why}"),
-    }
-}
-
-/// The JSON form (`"ct"` of a target).
-pub fn json(r: &CtReport) -> serde_json::Value {
-    serde_json::json!({
-        "compliant": r.compliant,
-        "scts": r.scts.iter().map(|s| serde_json::json!({
-            "source": s.source.name(),
-            "log": s.log.as_ref().map(|(d, _)| d),
-            "operator": s.log.as_ref().map(|(_, o)| o),
-            "timestamp_ms": s.timestamp_ms,
-            "status": status_name(&s.status),
-        })).collect::<Vec<_>>(),
-        "errors": r.errors,
-    })
 }

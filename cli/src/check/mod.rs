@@ -114,8 +114,6 @@ pub struct Outcome {
     pub dane: Option<DaneSummary>,
     /// POSH (RFC 7711), when the document was fetched.
     pub posh: Option<PoshSummary>,
-    /// Certificate transparency (RFC 6962), when it applies.
-    pub ct: Option<xmpptls::ct::CtReport>,
     /// How long the check took.
     pub elapsed: Duration,
 }
@@ -316,7 +314,6 @@ fn unreachable(e: &Endpoint, domain: &str, policy: &Policy, why: String) -> Outc
         endpoint: e.clone(),
         dane: None,
         posh: None,
-        ct: None,
         elapsed: Duration::ZERO,
     }
 }
@@ -385,7 +382,7 @@ fn run_one(
         report.drop_findings(&[FindingCode::Unencrypted]);
     }
     let dane = dns.map(|d| check_dane(d, e, domain, service, roots, srv, &mut report));
-    let ct = ct::check(a, logs, &mut report);
+    ct::check(a, logs, &mut report);
     let grade = grade_of(profile.as_ref(), &report);
     Ok(Outcome {
         report,
@@ -396,7 +393,6 @@ fn run_one(
         endpoint: e.clone(),
         dane,
         posh: None,
-        ct,
         elapsed: started.elapsed(),
     })
 }

@@ -130,9 +130,6 @@ pub fn to_text(o: &Outcome) -> String {
     if let Some(p) = &o.posh {
         out.push_str(&format!("  POSH            {} ({})\n", p.outcome, p.url));
     }
-    if let Some(c) = &o.ct {
-        out.push_str(&format!("  {}", super::ct::text(c)));
-    }
     if let Some(d) = &o.dane {
         out.push_str(&format!(
             "  DANE            {} ({} TLSA record(s), {} DNSSEC-secure)\n",
@@ -202,11 +199,6 @@ pub fn to_json(o: &Outcome) -> serde_json::Value {
                 serde_json::Value::Null,
                 |p| json!({"url": p.url, "outcome": p.outcome, "authenticated": p.authenticated}),
             ),
-        );
-        obj.insert(
-            "ct".into(),
-            o.ct.as_ref()
-                .map_or(serde_json::Value::Null, super::ct::json),
         );
         obj.insert("elapsed_ms".into(), json!(o.elapsed.as_millis() as u64));
     }

@@ -23,5 +23,7 @@ pub use names::{
     TrustKind,
 };
 pub use negotiation::Negotiation;
-pub use report::{CertificateSummary, FindingSummary, IdentityMatch, ReportSummary};
+pub use report::{
+    CertificateSummary, CtSummary, FindingSummary, IdentityMatch, ReportSummary, SctSummary,
+};
 pub use settings::{EndpointSettings, IdentityPem};

@@ -3,11 +3,12 @@
 //! a browser): the one parser behind every binding's `evaluate` and
 //! `checkServer` (RFC 7590 §3.6).
 
-use rustls_pki_types::CertificateDer;
+use rustls_pki_types::{CertificateDer, UnixTime};
 
 use super::names::Named;
 use crate::error::Error;
 use crate::policy::{suites, AuthMethod, Negotiated, TlsVersion};
+use crate::server_check::CtEvidence;
 
 /// A negotiation by names. Unknown names are
 /// [`Error::UnknownName`] (501), so a typo never grades as "not reported".
@@ -56,6 +57,19 @@ pub struct Negotiation {
     /// The peer's chain, DER, end entity first.
     #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub peer_chain: Vec<Vec<u8>>,
+    /// The SCT list of the TLS `signed_certificate_timestamp` extension,
+    /// as the server sent it (RFC 6962 §3.3); checked when the policy has a
+    /// CT log list, refused when it has none.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub sct_list: Option<Vec<u8>>,
+    /// The stapled OCSP response, DER (RFC 6960): its SCTs, as `sct_list`.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub ocsp_response: Option<Vec<u8>>,
+    /// When the connection was made, seconds since the Unix epoch: needed
+    /// when the policy checks certificate transparency (the core reads no
+    /// clock).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub time: Option<u64>,
 }
 
 impl Negotiation {
@@ -76,7 +90,21 @@ impl Negotiation {
         "extended_master_secret",
         "authentication",
         "peer_chain",
+        "sct_list",
+        "ocsp_response",
+        "time",
     ];
+
+    /// The certificate transparency evidence it carries.
+    pub fn ct_evidence(&self) -> CtEvidence {
+        CtEvidence {
+            sct_list: self.sct_list.clone(),
+            ocsp_response: self.ocsp_response.clone(),
+            time: self
+                .time
+                .map(|t| UnixTime::since_unix_epoch(std::time::Duration::from_secs(t))),
+        }
+    }
 }
 
 impl Default for Negotiation {
@@ -95,6 +123,9 @@ impl Default for Negotiation {
             resumed: false,
             authentication: None,
             peer_chain: Vec::new(),
+            sct_list: None,
+            ocsp_response: None,
+            time: None,
         }
     }
 }
@@ -169,8 +200,11 @@ mod tests {
             extended_master_secret: _,
             authentication: _,
             peer_chain: _,
+            sct_list: _,
+            ocsp_response: _,
+            time: _,
         } = Negotiation::default();
-        assert_eq!(Negotiation::FIELDS.len(), 13);
+        assert_eq!(Negotiation::FIELDS.len(), 16);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! `IdentityMatch`).
 
 use super::names::MatchKind;
+use crate::ct::CtReport;
 use crate::identity::{CertificateInfo, Matched};
 use crate::pins::PinStatus;
 use crate::policy::{Severity, Verdict};
@@ -95,6 +96,60 @@ impl From<&CertificateInfo> for CertificateSummary {
     }
 }
 
+/// One SCT of a certificate transparency check (RFC 6962 §3.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "Sct"))]
+pub struct SctSummary {
+    /// Where it came from: `embedded`, `tls-extension`, `ocsp`.
+    pub source: String,
+    /// The log's id (SHA-256 of its key), lowercase hex.
+    pub log_id: String,
+    /// The log's description, when the log list knows it.
+    pub log: Option<String>,
+    /// The log's operator, when the log list knows it.
+    pub operator: Option<String>,
+    /// When the log saw the certificate, milliseconds since the Unix epoch.
+    pub timestamp_ms: u64,
+    /// `valid`, `log-not-trusted`, `unknown-log` or `invalid`.
+    pub status: String,
+    /// The untrusted log's state, or why the SCT does not hold.
+    pub detail: Option<String>,
+}
+
+/// A certificate transparency check (RFC 6962, Chrome's CT policy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "CtResult"))]
+pub struct CtSummary {
+    /// The certificate's SCTs satisfy the policy.
+    pub compliant: bool,
+    /// Every SCT found, in the order of their sources.
+    pub scts: Vec<SctSummary>,
+    /// SCT lists that could not be read (each also a `ct-invalid-sct`).
+    pub errors: Vec<String>,
+}
+
+impl From<&CtReport> for CtSummary {
+    fn from(r: &CtReport) -> Self {
+        CtSummary {
+            compliant: r.compliant,
+            scts: r
+                .scts
+                .iter()
+                .map(|s| SctSummary {
+                    source: s.source.name().to_owned(),
+                    log_id: s.log_id_hex(),
+                    log: s.log.as_ref().map(|(d, _)| d.clone()),
+                    operator: s.log.as_ref().map(|(_, o)| o.clone()),
+                    timestamp_ms: s.timestamp_ms,
+                    status: s.status.name().to_owned(),
+                    detail: s.status.detail(),
+                })
+                .collect(),
+            errors: r.errors.clone(),
+        }
+    }
+}
+
 /// Everything a person needs about one TLS connection (RFC 7590 §3.6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "Report"))]
@@ -119,6 +174,8 @@ pub struct ReportSummary {
     pub certificate: Option<CertificateSummary>,
     /// The pins' view of the key, when pins are kept.
     pub pin: Option<PinStatus>,
+    /// Certificate transparency, when the policy has a log list.
+    pub ct: Option<CtSummary>,
     /// The policy's name.
     pub policy: String,
     /// The grade.
@@ -146,6 +203,7 @@ impl From<&ConnectionReport> for ReportSummary {
             identity: r.identity.as_ref().map(IdentityMatch::from),
             certificate: r.certificate.as_ref().map(CertificateSummary::from),
             pin: r.pin.clone(),
+            ct: r.ct.as_deref().map(CtSummary::from),
             policy: r.policy.clone(),
             verdict: r.evaluation.verdict,
             findings: r

@@ -12,10 +12,12 @@
 //! - [`log_list`]: the log list in Google's v3 JSON format (data, not code:
 //!   a snapshot is bundled, a newer file can replace it).
 //! - [`verify`]: each SCT's signature, by the log's key (§3.2).
-//! - [`policy`]: Chrome's CT policy, and the findings.
+//! - [`policy`]: Chrome's CT policy, and the findings; `output` the
+//!   report's text line and JSON.
 
 pub mod certificate;
 pub mod log_list;
+mod output;
 pub mod policy;
 pub mod sct;
 pub mod verify;

@@ -249,6 +249,16 @@ fn findings(r: &CtReport, logs: &LogList, days: i64, now: u64) -> Vec<Finding> {
             ));
         }
     }
+    // A list that cannot be read is said, not dropped: what it held
+    // cannot count (RFC 6962 §3.3 lists are length-prefixed TLS vectors).
+    for e in &r.errors {
+        out.push(Finding::new(
+            FindingCode::CtInvalidSct,
+            Severity::Error,
+            RFC,
+            format!("an SCT list cannot be read ({e})"),
+        ));
+    }
     if r.scts.is_empty() {
         out.push(Finding::new(
             FindingCode::CtNoSct,

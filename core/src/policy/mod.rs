@@ -178,6 +178,12 @@ pub struct Policy {
     /// finding names the risk ("harvest now, decrypt later") either way;
     /// the default should become a warning as 2030 nears.
     pub require_post_quantum: bool,
+    /// The certificate transparency log list (RFC 6962) the server check
+    /// verifies SCTs against, under Chrome's CT policy
+    /// ([`ct::policy`](crate::ct::policy)). `None` (every preset): CT is
+    /// not checked, and a negotiation that brings SCTs is refused rather
+    /// than graded without them. Shared: one list serves every check.
+    pub ct_log_list: Option<std::sync::Arc<crate::ct::LogList>>,
 }
 
 impl Policy {
@@ -205,7 +211,20 @@ impl Policy {
             min_dh_bits: 2048,
             min_ec_bits: 224,
             require_post_quantum: false,
+            ct_log_list: None,
         }
+    }
+
+    /// Reads a CT log list (Google's v3 JSON, e.g.
+    /// `https://www.gstatic.com/ct/log_list/v3/log_list.json`) into
+    /// [`ct_log_list`](Self::ct_log_list): from then on the server check
+    /// verifies SCTs. A list that does not parse is
+    /// [`Error::Config`](crate::Error::Config) and changes nothing.
+    pub fn set_ct_log_list_json(&mut self, json: &str) -> Result<(), crate::Error> {
+        let list =
+            crate::ct::LogList::parse(json).map_err(|e| crate::Error::Config(e.to_string()))?;
+        self.ct_log_list = Some(std::sync::Arc::new(list));
+        Ok(())
     }
 
     /// Strict, also accepting the XTLS spec's own model of authenticating a

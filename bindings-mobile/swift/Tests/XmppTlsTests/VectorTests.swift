@@ -106,6 +106,40 @@ final class VectorTests: XCTestCase {
         }
     }
 
+    func testCtVectors() throws {
+        let v = try vectors("ct")
+        let certificates = v["certificates"] as! [String: String]
+        let bytes = { (b64: String) in Data(base64Encoded: b64)! }
+        for c in v["cases"] as! [[String: Any]] {
+            let name = c["name"] as! String
+            let expect = c["expect"] as! [String: Any]
+            let policy = Policy(preset: .strict)
+            do {
+                if let list = c["log_list"] as? String {
+                    try policy.setCtLogList(json: String(contentsOf: package.appendingPathComponent("logs/\(list)"),
+                                                         encoding: .utf8))
+                }
+                let r = try policy.checkServer(
+                    domain: c["domain"] as? String ?? "cryptography.io", service: .xmppClient,
+                    negotiated: Negotiation(
+                        tlsVersion: "TLSv1.3", cipherSuite: "TLS_AES_256_GCM_SHA384", kxGroup: "X25519MLKEM768",
+                        authentication: .pkix,
+                        peerChain: (c["chain"] as! [String]).map { bytes(certificates[$0]!) },
+                        sctList: (c["sct_list"] as? String).map(bytes),
+                        ocspResponse: (c["ocsp_response"] as? String).map(bytes),
+                        time: (c["time"] as? Int).map { UInt64($0) }),
+                    pins: nil)
+                XCTAssertEqual(r.findings.map { $0.code }.sorted(), expect["findings"] as? [String], name)
+                XCTAssertEqual(stableName(r.verdict), expect["verdict"] as? String, name)
+                let ct = expect["ct"] as? [String: Any]
+                XCTAssertEqual(r.ct?.compliant, ct?["compliant"] as? Bool, name)
+                XCTAssertEqual(r.ct?.scts.map { [$0.source, $0.status] }, ct?["scts"] as? [[String]], name)
+            } catch {
+                XCTAssertEqual(errorCode(error), expect["error"] as? Int, name)
+            }
+        }
+    }
+
     func testPoshVectors() throws {
         let v = try vectors("posh")
         let der = try fixture(v["certificate"] as! String)
