@@ -19,6 +19,9 @@
 //! comes back to an [`AnswerReader`] and hands the [`Answer`] to
 //! [`Scan::record`]. The caller owns sockets, timeouts and the overall
 //! deadline.
+//!
+//! [`report`] holds the whole check as data ([`report::CheckReport`]) and its
+//! text, JSON and HTML; the command does the IO and prints.
 
 mod answer;
 mod assemble;
@@ -26,6 +29,7 @@ mod ct_log_list;
 mod grade;
 mod hello;
 mod profile;
+pub mod report;
 mod scan;
 
 pub use answer::{Answer, AnswerReader, ServerHelloFacts, MAX_FLIGHT};

@@ -8,32 +8,10 @@ use xmpptls::identity::Service;
 use xmpptls::policy::{AuthMethod, Finding, FindingCode, Severity};
 use xmpptls::{CertificateDer, ConnectionReport, UnixTime};
 
-use super::dns::{Dns, Endpoint};
+use xmpptls_observatory::report::{DaneSummary, Endpoint, PoshSummary};
+
+use super::dns::Dns;
 use super::posh;
-
-/// What POSH said.
-#[derive(Debug, Clone)]
-pub struct PoshSummary {
-    /// The URL fetched.
-    pub url: String,
-    /// `match (sha-256)`, `no-match (…)`, or why there was no document.
-    pub outcome: String,
-    /// The document authenticates the server's certificate.
-    pub authenticated: bool,
-}
-
-/// What the TLSA records said.
-#[derive(Debug, Clone)]
-pub struct DaneSummary {
-    /// Records found.
-    pub records: usize,
-    /// Records DNSSEC proved.
-    pub secure: usize,
-    /// The outcome in words.
-    pub outcome: String,
-    /// The records authenticate the server (it would be authenticated by DANE).
-    pub authenticated: bool,
-}
 
 /// POSH for one place: the fetched document(s) against the certificate the
 /// server sent. A match authenticates the server where PKIX did not

@@ -13,7 +13,9 @@ use std::sync::Mutex;
 use serde_json::json;
 use xmpptls::policy::Verdict;
 
-use super::{html_page, html_section, run, to_json, CheckArgs, Outcome};
+use xmpptls_observatory::report::{esc, html_page, target_html, target_json, TargetReport};
+
+use super::{run, CheckArgs};
 use crate::certs::Usage;
 
 /// Most targets one batch file may list.
@@ -56,7 +58,7 @@ pub fn parse(text: &str) -> Result<Vec<Line>, String> {
 /// The result of one line.
 struct Done {
     line: Line,
-    result: Result<(String, Vec<Outcome>), String>,
+    result: Result<(String, Vec<TargetReport>), String>,
 }
 
 fn bar(done: usize, total: usize, last: &str) {
@@ -143,13 +145,13 @@ pub fn batch(a: &CheckArgs<'_>, file: &str, jobs: usize) -> Result<bool, Usage> 
     }))
 }
 
-fn json_line(line: &Line, r: &Result<(String, Vec<Outcome>), String>) -> serde_json::Value {
+fn json_line(line: &Line, r: &Result<(String, Vec<TargetReport>), String>) -> serde_json::Value {
     match r {
         Ok((domain, outcomes)) => json!({
             "target": line.target,
             "domain": domain,
             "grade": worst(outcomes),
-            "targets": outcomes.iter().map(to_json).collect::<Vec<_>>(),
+            "targets": outcomes.iter().map(target_json).collect::<Vec<_>>(),
         }),
         Err(e) => json!({"target": line.target, "error": e}),
     }
@@ -157,7 +159,7 @@ fn json_line(line: &Line, r: &Result<(String, Vec<Outcome>), String>) -> serde_j
 
 /// The worst grade of a domain's targets (a domain is as good as its
 /// weakest server), or "-" when there were none.
-fn worst(outcomes: &[Outcome]) -> String {
+fn worst(outcomes: &[TargetReport]) -> String {
     outcomes
         .iter()
         .map(|o| o.grade.grade)
@@ -245,15 +247,15 @@ fn page(results: &[Done]) -> String {
             .map_or_else(|_| "error".to_owned(), |(_, o)| worst(o));
         body.push_str(&format!(
             "<tr><td>{}</td><td>{g}</td><td>{}</td></tr>",
-            super::esc(&d.line.target),
-            super::esc(&reason(d))
+            esc(&d.line.target),
+            esc(&reason(d))
         ));
     }
     body.push_str("</table>");
     for d in results {
         if let Ok((_, outcomes)) = &d.result {
             for o in outcomes {
-                body.push_str(&html_section(o));
+                body.push_str(&target_html(o));
             }
         }
     }

@@ -17,6 +17,7 @@ use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
 use xmpptls::dna::dane::TlsaRecord;
 use xmpptls::identity::Service;
+use xmpptls_observatory::report::Endpoint;
 
 /// Where DNS questions go.
 #[derive(Debug, Clone, Default)]
@@ -25,27 +26,6 @@ pub struct DnsSettings {
     pub server: Option<SocketAddr>,
     /// A file of DNSKEY records trusted for DNSSEC; None: the root's.
     pub trust_anchor: Option<PathBuf>,
-}
-
-/// One place to connect to for a domain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    /// Host name (the SRV target) or the domain itself: TLSA records are
-    /// looked up under it.
-    pub host: String,
-    /// What to connect to: the host's first address when this resolver
-    /// found one (so `--dns` decides), else the host name.
-    pub connect: String,
-    /// Port.
-    pub port: u16,
-    /// TLS from the first octet (an `_xmpps-…` record).
-    pub direct_tls: bool,
-    /// Where it came from: `_xmpp-client._tcp` SRV …, or the fallback.
-    pub source: String,
-    /// Why there is nothing to connect to: the host has no address in the
-    /// DNS server `--dns` names (connecting by name would ask the system's
-    /// resolver instead).
-    pub unresolved: Option<String>,
 }
 
 /// A resolver and the runtime its lookups run on.

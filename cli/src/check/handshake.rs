@@ -10,7 +10,9 @@ use xmpptls::policy::{Finding, FindingCode, Policy, Severity};
 use xmpptls::starttls;
 use xmpptls::{CertificateDer, ConnectionReport};
 
-use super::net::{self, Deadline, Features, StartTls};
+use xmpptls_observatory::report::Features;
+
+use super::net::{self, Deadline, StartTls};
 use crate::certs::Usage;
 
 /// What the full handshake gave.

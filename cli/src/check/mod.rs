@@ -19,7 +19,6 @@ mod ct;
 mod dns;
 mod handshake;
 mod net;
-mod output;
 mod posh;
 mod scan;
 mod websocket;
@@ -27,22 +26,18 @@ mod websocket;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use xmpptls::identity::{ReferenceIdentity, Service};
-use xmpptls::policy::{Finding, FindingCode, Negotiated, Policy, PolicyPreset, Severity, Verdict};
-use xmpptls::{CertificateDer, ConnectionReport};
-use xmpptls_observatory::{grade, GradeReport, Profile};
+use xmpptls::policy::{FindingCode, Policy, PolicyPreset};
+use xmpptls::CertificateDer;
+use xmpptls_observatory::report::{grade_of, CheckReport, Endpoint, TargetReport};
 
 use crate::certs::Usage;
 use auth::{check_dane, check_posh};
-pub use auth::{DaneSummary, PoshSummary};
+use dns::Dns;
 pub use dns::DnsSettings;
-use dns::{Dns, Endpoint};
 use handshake::handshake;
 pub(crate) use net::connect;
-use net::{default_port, Deadline, Features, Target};
-use output::esc;
-pub use output::{html_page, html_section, to_json, to_text};
+use net::{default_port, Deadline, Target};
 
 /// Arguments of `xmpptls check`.
 #[derive(Clone)]
@@ -95,95 +90,31 @@ pub struct CheckArgs<'a> {
     pub policy: PolicyPreset,
 }
 
-/// Everything a check found.
-pub struct Outcome {
-    /// The report (RFC 7590 §3.6), with the scan's findings.
-    pub report: ConnectionReport,
-    /// The scan, if it ran.
-    pub profile: Option<Profile>,
-    /// The grade.
-    pub grade: GradeReport,
-    /// The stream features before TLS (STARTTLS only).
-    pub features: Option<Features>,
-    /// The stream features after TLS: SASL mechanisms, channel-binding
-    /// types (XEP-0440), dialback.
-    pub features_tls: Option<Features>,
-    /// Where the check connected and why there (SRV, the fallback, given).
-    pub endpoint: Endpoint,
-    /// DANE (RFC 6698, RFC 7673), when TLSA records were looked up.
-    pub dane: Option<DaneSummary>,
-    /// POSH (RFC 7711), when the document was fetched.
-    pub posh: Option<PoshSummary>,
-    /// How long the check took.
-    pub elapsed: Duration,
-}
-
-/// Runs the check and prints it. Ok(true) unless a verdict is fail.
+/// Runs the check and prints it. Ok(true) unless a verdict is fail (or
+/// the WebSocket check has an error, or there is no service).
 pub fn check(a: &CheckArgs<'_>) -> Result<bool, Usage> {
-    let (domain, outcomes, ws) = run_all(a)?;
+    let report = run_all(a)?;
     if let Some(path) = a.html {
-        let mut sections: String = outcomes.iter().map(output::html_section).collect();
-        if let Some(w) = &ws {
-            sections.push_str(&w.to_html());
-        }
-        let page = output::html_page(&domain, &sections);
-        std::fs::write(path, page).map_err(|e| Usage(format!("{path}: {e}")))?;
+        std::fs::write(path, report.to_html()).map_err(|e| Usage(format!("{path}: {e}")))?;
     }
-    if outcomes.is_empty() {
-        let msg =
-            format!("{domain}: its SRV records say the service is not available (target \".\")");
-        if a.json {
-            println!("{}", json!({"domain": domain, "targets": [], "error": msg}));
-        } else {
-            println!("{msg}");
-        }
-        return Ok(false);
-    }
-    // A bare domain (SRV or the fallback) gives the list form.
-    let many = outcomes.len() > 1 || outcomes[0].endpoint.source != "given";
     if a.json {
-        let mut v = if many {
-            json!({"domain": domain, "targets": outcomes.iter().map(to_json).collect::<Vec<_>>()})
-        } else {
-            to_json(&outcomes[0])
-        };
-        if let (Some(w), Some(obj)) = (&ws, v.as_object_mut()) {
-            obj.insert("websocket".into(), w.to_json());
-        }
-        println!("{v}");
+        println!("{}", report.to_json());
     } else {
-        for o in &outcomes {
-            if many {
-                println!(
-                    "== {}:{} ({})",
-                    o.endpoint.host, o.endpoint.port, o.endpoint.source
-                );
-            }
-            print!("{}", to_text(o));
-        }
-        if let Some(w) = &ws {
-            print!("{}", w.to_text());
-        }
+        print!("{}", report.to_text());
     }
-    // The WebSocket endpoint has no grade of its own; an error there fails
-    // the check's exit code as a failed target does.
-    Ok(outcomes
-        .iter()
-        .all(|o| o.report.evaluation.verdict != Verdict::Fail)
-        && !ws.as_ref().is_some_and(websocket::WsReport::failed))
+    Ok(report.passed())
 }
 
 /// Runs the check: for a bare domain every SRV target (RFC 6120 §3.2.1,
 /// XEP-0368) or the fallback; for HOST:PORT that one place. Returns the
 /// domain and one outcome per place.
-pub fn run(a: &CheckArgs<'_>) -> Result<(String, Vec<Outcome>), Usage> {
-    run_all(a).map(|(d, o, _)| (d, o))
+pub fn run(a: &CheckArgs<'_>) -> Result<(String, Vec<TargetReport>), Usage> {
+    run_all(a).map(|r| (r.domain, r.targets))
 }
 
-/// [`run`], and the WebSocket endpoint's check when `--websocket` asks.
-pub fn run_all(
-    a: &CheckArgs<'_>,
-) -> Result<(String, Vec<Outcome>, Option<websocket::WsReport>), Usage> {
+/// [`run`], and the WebSocket endpoint's check when `--websocket` asks:
+/// the whole check as the observatory's typed report.
+pub fn run_all(a: &CheckArgs<'_>) -> Result<CheckReport, Usage> {
     let deadline = Deadline::after(a.timeout);
     let service = Service::parse(a.service).ok_or_else(|| {
         Usage(format!(
@@ -253,7 +184,7 @@ pub fn run_all(
     let mut out = Vec::new();
     for e in endpoints {
         if let Some(why) = &e.unresolved {
-            out.push(unreachable(&e, &domain, &policy, why.clone()));
+            out.push(TargetReport::unreachable(&e, &domain, &policy, why.clone()));
             continue;
         }
         let o = run_one(
@@ -278,7 +209,9 @@ pub fn run_all(
         match o {
             Ok(o) => out.push(o),
             // One unreachable SRV target is a finding; a given one an error.
-            Err(Usage(why)) if srv_mode => out.push(unreachable(&e, &domain, &policy, why)),
+            Err(Usage(why)) if srv_mode => {
+                out.push(TargetReport::unreachable(&e, &domain, &policy, why))
+            }
             Err(u) => return Err(u),
         }
     }
@@ -291,31 +224,11 @@ pub fn run_all(
         };
         websocket::check(&t, &roots, &deadline)
     });
-    Ok((domain, out, ws))
-}
-
-/// The outcome for an SRV target that could not be reached.
-fn unreachable(e: &Endpoint, domain: &str, policy: &Policy, why: String) -> Outcome {
-    let mut report = ConnectionReport::new(domain, policy, Negotiated::default(), None, None);
-    report.evaluation.findings.clear();
-    report.add_finding(Finding::new(
-        FindingCode::ServerSilent,
-        Severity::Error,
-        "RFC 6120 §3.2.1",
-        format!("could not connect to {}:{}: {why}", e.host, e.port),
-    ));
-    let grade = grade(&Profile::default(), &report);
-    Outcome {
-        report,
-        profile: None,
-        grade,
-        features: None,
-        features_tls: None,
-        endpoint: e.clone(),
-        dane: None,
-        posh: None,
-        elapsed: Duration::ZERO,
-    }
+    Ok(CheckReport {
+        domain,
+        targets: out,
+        websocket: ws,
+    })
 }
 
 /// Checks one place.
@@ -331,7 +244,7 @@ fn run_one(
     dns: Option<&Dns>,
     srv: bool,
     deadline: &Deadline,
-) -> Result<Outcome, Usage> {
+) -> Result<TargetReport, Usage> {
     let started = Instant::now();
     let first = handshake(
         &e.connect,
@@ -384,7 +297,7 @@ fn run_one(
     let dane = dns.map(|d| check_dane(d, e, domain, service, roots, srv, &mut report));
     ct::check(a, logs, &mut report);
     let grade = grade_of(profile.as_ref(), &report);
-    Ok(Outcome {
+    Ok(TargetReport {
         report,
         profile,
         grade,
@@ -395,38 +308,4 @@ fn run_one(
         posh: None,
         elapsed: started.elapsed(),
     })
-}
-
-/// The grade from the scan, or without one (`--no-scan`) from what the
-/// handshake negotiated: that version and suite are all that is known.
-fn grade_of(profile: Option<&Profile>, report: &ConnectionReport) -> GradeReport {
-    if let Some(p) = profile {
-        return grade(p, report);
-    }
-    let n = &report.negotiated;
-    let mut seen = Profile::default();
-    if let (true, Some(v), Some(s)) = (n.encrypted, n.version, n.suite) {
-        let version = xmpptls::api::Named::code(v) as u16;
-        seen.versions.push(xmpptls_observatory::VersionProfile {
-            version,
-            suites: vec![s],
-            server_order: None,
-        });
-        // The negotiated group is the key exchange that is known (issue 22
-        // #3: without it a perfect server scored 0 for key exchange, B).
-        let group = n.kx_group.as_deref().and_then(|name| {
-            xmpptls_observatory::GROUPS
-                .iter()
-                .find(|g| g.1.eq_ignore_ascii_case(name))
-        });
-        if let Some(&(code, _, _)) = group {
-            if v == xmpptls::policy::TlsVersion::Tls13 {
-                seen.groups_tls13.push(code);
-            } else {
-                seen.groups_tls12.push(code);
-            }
-        }
-        seen.incomplete = Some("no scan: only the negotiated version and suite".into());
-    }
-    grade(&seen, report)
 }

@@ -20,12 +20,14 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use ring::rand::{SecureRandom, SystemRandom};
-use serde_json::{json, Value};
+use serde_json::Value;
 use xmpptls::policy::{Finding, FindingCode, Severity};
 use xmpptls::CertificateDer;
 
 use super::dns::Dns;
-use super::net::{self, connect_to, Deadline, Features};
+use xmpptls_observatory::report::{Discovery, Features, WebSocketEndpoint, WebSocketReport};
+
+use super::net::{self, connect_to, Deadline};
 use super::posh::{get, get_over, https_config, split_response};
 
 /// The link relation of a WebSocket endpoint (XEP-0156 §3, RFC 7395 §4).
@@ -50,86 +52,18 @@ pub struct WsTarget<'a> {
     pub http_port: u16,
 }
 
-/// What discovery found.
-#[derive(Debug, Clone, Default)]
-pub struct Discovery {
-    /// `https`, `http` or `none`: how the endpoints were found.
-    pub over: &'static str,
-    /// The endpoints' URLs, in the documents' order.
-    pub links: Vec<String>,
-    /// Why the HTTPS documents could not be read, when they could not.
-    pub https_error: Option<String>,
-}
-
-/// One endpoint, checked.
-#[derive(Debug, Clone, Default)]
-pub struct WsEndpoint {
-    /// Its URL.
-    pub url: String,
-    /// TLS version, suite and key exchange group (`wss://`).
-    pub tls: Option<(String, String, String)>,
-    /// The server answered the upgrade with the `xmpp` subprotocol.
-    pub subprotocol: bool,
-    /// The server sent `<open/>` and its stream features.
-    pub features: Option<Features>,
-    /// The server speaks XMPP here but refused the stream: the stream
-    /// error's condition and text (Prosody refuses `ws://` when c2s
-    /// requires encryption: `undefined-condition: No stream features to
-    /// proceed with`).
-    pub refused: Option<String>,
-    /// Why the check of this endpoint stopped.
-    pub error: Option<String>,
-}
-
-/// The WebSocket part of a domain's check.
-#[derive(Debug, Clone, Default)]
-pub struct WsReport {
-    /// Discovery.
-    pub discovery: Discovery,
-    /// Every endpoint discovery named.
-    pub endpoints: Vec<WsEndpoint>,
-    /// What is wrong or worth knowing.
-    pub findings: Vec<Finding>,
-}
-
 /// Discovers and checks the WebSocket endpoints of `t.domain`.
-pub fn check(t: &WsTarget<'_>, roots: &[CertificateDer<'static>], deadline: &Deadline) -> WsReport {
-    let mut report = WsReport {
+pub fn check(
+    t: &WsTarget<'_>,
+    roots: &[CertificateDer<'static>],
+    deadline: &Deadline,
+) -> WebSocketReport {
+    let mut report = WebSocketReport {
         discovery: discover(t, roots, deadline),
-        ..WsReport::default()
+        ..WebSocketReport::default()
     };
-    let d = &report.discovery;
-    let mut findings = Vec::new();
-    if let Some(e) = d.https_error.as_ref().filter(|e| e.contains("certificate")) {
-        findings.push(finding(
-            FindingCode::WebsocketDiscoveryUntrusted,
-            Severity::Error,
-            "XEP-0156 §3; RFC 6125",
-            format!("https://{}/.well-known/host-meta: {e}", t.domain),
-        ));
-    }
-    match d.over {
-        "http" => findings.push(finding(
-            FindingCode::WebsocketDiscoveryInsecure,
-            Severity::Error,
-            "XEP-0156 §3",
-            format!(
-                "the WebSocket endpoint is advertised only over plain HTTP (http://{}/.well-known/host-meta): anyone on the path can point browser clients elsewhere",
-                t.domain
-            ),
-        )),
-        "none" => findings.push(finding(
-            FindingCode::WebsocketNotFound,
-            Severity::Warning,
-            "XEP-0156 §3; RFC 7395 §4",
-            format!(
-                "no WebSocket endpoint is advertised in https://{}/.well-known/host-meta or host-meta.json: browser clients cannot find one",
-                t.domain
-            ),
-        )),
-        _ => {}
-    }
-    for url in d.links.clone() {
+    let mut findings = report.discovery.findings(t.domain);
+    for url in report.discovery.links.clone() {
         let (e, mut f) = check_endpoint(t, &url, roots, deadline);
         report.endpoints.push(e);
         findings.append(&mut f);
@@ -254,10 +188,10 @@ fn check_endpoint(
     url: &str,
     roots: &[CertificateDer<'static>],
     deadline: &Deadline,
-) -> (WsEndpoint, Vec<Finding>) {
-    let mut e = WsEndpoint {
+) -> (WebSocketEndpoint, Vec<Finding>) {
+    let mut e = WebSocketEndpoint {
         url: url.to_owned(),
-        ..WsEndpoint::default()
+        ..WebSocketEndpoint::default()
     };
     let mut findings = Vec::new();
     let Some((secure, host, port, path)) = split_url(url) else {
@@ -344,7 +278,7 @@ fn over_tls(
     domain: &str,
     roots: &[CertificateDer<'static>],
     deadline: &Deadline,
-    e: &mut WsEndpoint,
+    e: &mut WebSocketEndpoint,
 ) -> Result<(), Failure> {
     let other = |why: String| (FindingCode::WebsocketNotXmpp, why);
     let name = rustls::pki_types::ServerName::try_from(host.to_owned())
@@ -386,7 +320,7 @@ fn open_stream<S: Read + Write>(
     path: &str,
     domain: &str,
     deadline: &Deadline,
-    e: &mut WsEndpoint,
+    e: &mut WebSocketEndpoint,
 ) -> Result<(), Failure> {
     let fail = |why: String| (FindingCode::WebsocketNotXmpp, why);
     let rng = SystemRandom::new();
@@ -583,134 +517,6 @@ fn parse_frame(b: &[u8]) -> Option<(u8, Vec<u8>, usize)> {
         None => body.to_vec(),
     };
     Some((opcode, payload, at + len))
-}
-
-impl WsReport {
-    /// True when a finding is an error.
-    pub fn failed(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Error)
-    }
-
-    /// The JSON form (`"websocket"` in `check --json`).
-    pub fn to_json(&self) -> Value {
-        json!({
-            "discovery": {
-                "over": self.discovery.over,
-                "links": self.discovery.links,
-                "https_error": self.discovery.https_error,
-            },
-            "endpoints": self.endpoints.iter().map(|e| json!({
-                "url": e.url,
-                "tls": e.tls.as_ref().map(|(v, s, g)| json!({"version": v, "suite": s, "group": g})),
-                "subprotocol": e.subprotocol,
-                "xmpp": e.features.is_some(),
-                "refused": e.refused,
-                "mechanisms": e.features.as_ref().map(|f| f.mechanisms.clone()),
-                "channel_bindings": e.features.as_ref().map(|f| f.channel_bindings.clone()),
-                "error": e.error,
-            })).collect::<Vec<_>>(),
-            "findings": self.findings.iter().map(|f| json!({
-                "code": f.code, "severity": f.severity.as_str(), "rfc": f.rfc, "message": f.message,
-            })).collect::<Vec<_>>(),
-        })
-    }
-
-    /// The text form, after the targets' reports.
-    pub fn to_text(&self) -> String {
-        let mut out = String::from("== WebSocket (XEP-0156, RFC 7395)\n");
-        let d = &self.discovery;
-        out.push_str(&format!(
-            "Discovery:    {}\n",
-            match d.over {
-                "https" => format!("host-meta over HTTPS, {} endpoint(s)", d.links.len()),
-                "http" => format!(
-                    "host-meta over plain HTTP only, {} endpoint(s)",
-                    d.links.len()
-                ),
-                _ => "no WebSocket endpoint advertised".to_owned(),
-            }
-        ));
-        for e in &self.endpoints {
-            out.push_str(&format!("Endpoint:     {}\n", e.url));
-            if let Some((v, s, g)) = &e.tls {
-                out.push_str(&format!("  TLS:        {v}, {s}, {g}\n"));
-            }
-            match (&e.features, &e.error) {
-                (Some(f), _) => {
-                    out.push_str(&format!(
-                        "  XMPP:       <open/> answered; SASL {}\n",
-                        if f.mechanisms.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            f.mechanisms.join(", ")
-                        }
-                    ));
-                    if !f.channel_bindings.is_empty() {
-                        out.push_str(&format!(
-                            "  Binding:    {} (a browser cannot use channel binding)\n",
-                            f.channel_bindings.join(", ")
-                        ));
-                    }
-                }
-                (None, Some(why)) => out.push_str(&format!("  XMPP:       no ({why})\n")),
-                (None, None) => {}
-            }
-            if let Some(condition) = &e.refused {
-                out.push_str(&format!(
-                    "  XMPP:       the stream was refused: {condition}\n"
-                ));
-            }
-        }
-        if !self.findings.is_empty() {
-            out.push_str("Findings:\n");
-            for f in &self.findings {
-                out.push_str(&format!("  - {f}\n"));
-            }
-        }
-        out
-    }
-
-    /// The HTML section.
-    pub fn to_html(&self) -> String {
-        let esc = super::output::esc;
-        let rows: String = self
-            .endpoints
-            .iter()
-            .map(|e| {
-                format!(
-                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&e.url),
-                    e.tls
-                        .as_ref()
-                        .map(|(v, s, g)| esc(&format!("{v}, {s}, {g}")))
-                        .unwrap_or_default(),
-                    match (&e.features, &e.error, &e.refused) {
-                        (Some(f), _, _) => esc(&format!("SASL {}", f.mechanisms.join(", "))),
-                        (None, Some(why), _) => esc(why),
-                        (None, None, Some(c)) => esc(&format!("refused: {c}")),
-                        (None, None, None) => String::new(),
-                    }
-                )
-            })
-            .collect();
-        let findings: String = self
-            .findings
-            .iter()
-            .map(|f| {
-                format!(
-                    "<li class='{}'><b>{}</b> {} <small>({})</small></li>",
-                    f.severity.as_str(),
-                    f.code,
-                    esc(&f.message),
-                    esc(f.rfc)
-                )
-            })
-            .collect();
-        format!(
-            "<section><h2>WebSocket (XEP-0156, RFC 7395)</h2><p>Discovery: {}</p><table><tr><th>endpoint</th><th>TLS</th><th>XMPP</th></tr>{rows}</table><h3>Findings</h3><ul>{findings}</ul></section>\n",
-            esc(self.discovery.over)
-        )
-    }
 }
 
 #[cfg(test)]
