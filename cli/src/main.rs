@@ -140,11 +140,15 @@ enum Command {
         /// The HTTPS port of the POSH fetch (443; another for tests).
         #[arg(long, default_value_t = 443, hide = true)]
         posh_port: u16,
-        /// Also discover the domain's XMPP-over-WebSocket endpoint
-        /// (XEP-0156 host-meta) and check it: its TLS, the xmpp
-        /// subprotocol, <open/> and the stream features (RFC 7395).
-        #[arg(long)]
+        /// Discover the domain's XMPP-over-WebSocket endpoint (XEP-0156
+        /// host-meta) and check it: its TLS, the xmpp subprotocol, <open/>
+        /// and the stream features (RFC 7395). A bare domain always gets
+        /// it; this asks for it with a HOST:PORT target too.
+        #[arg(long, conflicts_with = "no_websocket")]
         websocket: bool,
+        /// Skip the WebSocket endpoint even for a bare domain.
+        #[arg(long)]
+        no_websocket: bool,
         /// The HTTPS port of the WebSocket discovery (443; another for tests).
         #[arg(long, default_value_t = 443, hide = true)]
         host_meta_port: u16,
@@ -283,6 +287,7 @@ fn main() -> ExitCode {
             posh,
             posh_port,
             websocket,
+            no_websocket,
             host_meta_port,
             host_meta_http_port,
             ct,
@@ -322,7 +327,13 @@ fn main() -> ExitCode {
                 dane,
                 posh,
                 posh_port,
-                websocket,
+                websocket: if websocket {
+                    Some(true)
+                } else if no_websocket {
+                    Some(false)
+                } else {
+                    None
+                },
                 host_meta_ports: (host_meta_port, host_meta_http_port),
                 ct,
                 ct_log_list: ct_log_list.as_deref(),

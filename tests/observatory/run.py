@@ -555,13 +555,15 @@ def test_websocket(xmpptls, certs, dns_port, web):
     servers = {"good": start_host_meta(certs, xrd(wss)), "wrongname": start_host_meta(certs, xrd(wss), "wrongname"),
                "plain": start_host_meta(certs, xrd(wss), None), "wsonly": start_host_meta(certs, xrd(ws))}
     try:
-        def run(https_port, http_port):
-            args = [xmpptls, "check", "example.net", "--websocket", "--host-meta-port", str(https_port),
+        # A bare domain gets its WebSocket endpoint checked without asking
+        # (as POSH); --no-websocket skips it.
+        def run(https_port, http_port, *extra):
+            args = [xmpptls, "check", "example.net", *extra, "--host-meta-port", str(https_port),
                     "--host-meta-http-port", str(http_port), "--dns", f"127.0.0.1:{dns_port}",
                     "--ca", f"{certs}/ca.pem", "--no-system-roots", "--no-scan", "--json", "--timeout", "40"]
             p = subprocess.run(args, capture_output=True, text=True, timeout=90)
             try:
-                return json.loads(p.stdout).get("websocket", {})
+                return json.loads(p.stdout).get("websocket", "absent")
             except json.JSONDecodeError:
                 return {"error": p.stdout + p.stderr}
 
@@ -575,6 +577,8 @@ def test_websocket(xmpptls, certs, dns_port, web):
                and wcodes(w) == [],
                f"Prosody mod_websocket behind TLS, found over HTTPS: <open/> answered, SASL {e.get('mechanisms')}, "
                f"TLS {e.get('tls')}, no findings", str(w)[:600])
+        w = run(servers["good"][1], closed, "--no-websocket")
+        report(w == "absent", "--no-websocket: a bare domain's check leaves the WebSocket endpoint out", str(w)[:300])
         w = run(closed, servers["plain"][1])
         report(w.get("discovery", {}).get("over") == "http" and "websocket-discovery-insecure" in wcodes(w)
                and (w.get("endpoints") or [{}])[0].get("xmpp") is True,

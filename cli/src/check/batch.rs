@@ -94,8 +94,8 @@ pub fn batch(a: &CheckArgs<'_>, file: &str, jobs: usize) -> Result<bool, Usage> 
                     html: None,
                     quiet: true,
                     // One line per target: the WebSocket endpoint is a
-                    // domain's, checked by `check DOMAIN --websocket`.
-                    websocket: false,
+                    // domain's, checked by `check DOMAIN`.
+                    websocket: Some(false),
                     ..a.clone()
                 };
                 let result = run(&args).map_err(|Usage(e)| e);

@@ -72,9 +72,11 @@ pub struct CheckArgs<'a> {
     pub posh: bool,
     /// The HTTPS port of the POSH fetch (443).
     pub posh_port: u16,
-    /// Also discover and check the domain's XMPP-over-WebSocket endpoint
-    /// (XEP-0156, RFC 7395).
-    pub websocket: bool,
+    /// Discover and check the domain's XMPP-over-WebSocket endpoint
+    /// (XEP-0156, RFC 7395): `Some(true)` asks (`--websocket`), `Some(false)`
+    /// refuses (`--no-websocket`, batches), `None` checks it for a bare
+    /// domain, as POSH: one HTTPS fetch, and a handshake per endpoint.
+    pub websocket: Option<bool>,
     /// The ports of the WebSocket discovery: HTTPS (443) and plain HTTP
     /// (80), for tests.
     pub host_meta_ports: (u16, u16),
@@ -112,7 +114,8 @@ pub fn run(a: &CheckArgs<'_>) -> Result<(String, Vec<TargetReport>), Usage> {
     run_all(a).map(|r| (r.domain, r.targets))
 }
 
-/// [`run`], and the WebSocket endpoint's check when `--websocket` asks:
+/// [`run`], and the WebSocket endpoint's check (for a bare domain, or when
+/// `--websocket` asks):
 /// the whole check as the observatory's typed report.
 pub fn run_all(a: &CheckArgs<'_>) -> Result<CheckReport, Usage> {
     let deadline = Deadline::after(a.timeout);
@@ -215,7 +218,7 @@ pub fn run_all(a: &CheckArgs<'_>) -> Result<CheckReport, Usage> {
             Err(u) => return Err(u),
         }
     }
-    let ws = a.websocket.then(|| {
+    let ws = a.websocket.unwrap_or(srv_mode).then(|| {
         let t = websocket::WsTarget {
             domain: &domain,
             dns: dns.as_ref(),
