@@ -560,7 +560,11 @@ def test_websocket(xmpptls, certs, dns_port, web):
         def run(https_port, http_port, *extra):
             args = [xmpptls, "check", "example.net", *extra, "--host-meta-port", str(https_port),
                     "--host-meta-http-port", str(http_port), "--dns", f"127.0.0.1:{dns_port}",
-                    "--ca", f"{certs}/ca.pem", "--no-system-roots", "--no-scan", "--json", "--timeout", "40"]
+                    "--ca", f"{certs}/ca.pem", "--no-system-roots", "--json", "--timeout", "40"]
+            if "--scan" in args:
+                args.remove("--scan")
+            else:
+                args.append("--no-scan")
             p = subprocess.run(args, capture_output=True, text=True, timeout=90)
             try:
                 return json.loads(p.stdout).get("websocket", "absent")
@@ -577,6 +581,15 @@ def test_websocket(xmpptls, certs, dns_port, web):
                and wcodes(w) == [],
                f"Prosody mod_websocket behind TLS, found over HTTPS: <open/> answered, SASL {e.get('mechanisms')}, "
                f"TLS {e.get('tls')}, no findings", str(w)[:600])
+        # The wss:// endpoint's TLS is checked like the c2s port's: the
+        # scan of every version and suite, and CT (--ct: the test CA's
+        # certificates carry no SCT).
+        w = run(servers["good"][1], closed, "--ct", "--scan")
+        e = (w.get("endpoints") or [{}])[0]
+        versions = [v.get("version") for v in (e.get("scan") or {}).get("versions", [])]
+        report("TLSv1.3" in versions and (e.get("ct") or {}).get("compliant") is False
+               and "ct-no-sct" in wcodes(w),
+               f"the wss:// endpoint scanned like the c2s port: accepts {versions}, CT {wcodes(w)}", str(w)[:600])
         w = run(servers["good"][1], closed, "--no-websocket")
         report(w == "absent", "--no-websocket: a bare domain's check leaves the WebSocket endpoint out", str(w)[:300])
         w = run(closed, servers["plain"][1])

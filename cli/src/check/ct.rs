@@ -33,12 +33,22 @@ pub fn log_list(a: &CheckArgs<'_>) -> Result<LogList, Usage> {
 /// The CT check of the server's chain, added to `report` (its `ct` and
 /// its findings), when it applies (see the module's text).
 pub fn check(a: &CheckArgs<'_>, logs: &LogList, report: &mut ConnectionReport) {
-    let n = &report.negotiated;
-    if n.peer_chain.is_empty() || !(a.ct || (a.system_roots && public(&n.peer_chain))) {
-        return;
+    if let Some(r) = check_chain(a, logs, &report.negotiated.peer_chain) {
+        report.add_ct(r);
     }
-    let r = ct::check(&n.peer_chain, None, None, logs, UnixTime::now());
-    report.add_ct(r);
+}
+
+/// The CT check of `chain` when it applies: a chain to one of the system's
+/// roots, or any chain with `--ct`.
+pub fn check_chain(
+    a: &CheckArgs<'_>,
+    logs: &LogList,
+    chain: &[CertificateDer<'static>],
+) -> Option<ct::CtReport> {
+    if chain.is_empty() || !(a.ct || (a.system_roots && public(chain))) {
+        return None;
+    }
+    Some(ct::check(chain, None, None, logs, UnixTime::now()))
 }
 
 /// Whether `chain` verifies to one of the system's roots: a certificate of

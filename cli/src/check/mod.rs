@@ -220,6 +220,8 @@ pub fn run_all(a: &CheckArgs<'_>) -> Result<CheckReport, Usage> {
     }
     let ws = a.websocket.unwrap_or(srv_mode).then(|| {
         let t = websocket::WsTarget {
+            args: a,
+            logs: &logs,
             domain: &domain,
             dns: dns.as_ref(),
             https_port: a.host_meta_ports.0,

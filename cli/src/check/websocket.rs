@@ -24,7 +24,11 @@ use serde_json::Value;
 use xmpptls::policy::{Finding, FindingCode, Severity};
 use xmpptls::CertificateDer;
 
+use xmpptls::ct::LogList;
+use xmpptls::identity::Service;
+
 use super::dns::Dns;
+use super::{ct, scan, CheckArgs};
 use xmpptls_observatory::report::{Discovery, Features, WebSocketEndpoint, WebSocketReport};
 
 use super::net::{self, connect_to, Deadline};
@@ -42,6 +46,10 @@ const MAX_READ: usize = 64 * 1024;
 
 /// Where and how to look.
 pub struct WsTarget<'a> {
+    /// The check's arguments: whether to scan, and when CT applies.
+    pub args: &'a CheckArgs<'a>,
+    /// The CT log list.
+    pub logs: &'a LogList,
     /// The XMPP domain.
     pub domain: &'a str,
     /// The resolver (`--dns`): names are resolved there when it is given.
@@ -236,7 +244,22 @@ fn check_endpoint(
         }
     };
     let result = if secure {
-        over_tls(sock, &host, port, &path, t.domain, roots, deadline, &mut e)
+        let mut chain = Vec::new();
+        let r = over_tls(
+            sock, &host, port, &path, t.domain, roots, deadline, &mut e, &mut chain,
+        );
+        if e.tls.is_some() {
+            // The endpoint's TLS, checked like the c2s port's: every
+            // version and suite it accepts, and its certificate's SCTs.
+            let at = Place {
+                url,
+                connect: &connect,
+                host: &host,
+                port,
+            };
+            tls_like_c2s(t, &at, &chain, deadline, &mut e, &mut findings);
+        }
+        r
     } else {
         let mut sock = sock;
         open_stream(&mut sock, &host, port, &path, t.domain, deadline, &mut e)
@@ -254,6 +277,48 @@ fn check_endpoint(
         });
     }
     (e, findings)
+}
+
+/// Where an endpoint is.
+struct Place<'a> {
+    url: &'a str,
+    /// What to connect to (an address from `--dns`, or the host).
+    connect: &'a str,
+    host: &'a str,
+    port: u16,
+}
+
+/// The scan of a `wss://` endpoint (direct TLS, the host's name as SNI)
+/// and the CT check of its chain, as `check` does for the c2s port; their
+/// findings name the endpoint.
+fn tls_like_c2s(
+    t: &WsTarget<'_>,
+    at: &Place<'_>,
+    chain: &[CertificateDer<'static>],
+    deadline: &Deadline,
+    e: &mut WebSocketEndpoint,
+    findings: &mut Vec<Finding>,
+) {
+    let named = |f: Finding| Finding {
+        message: format!("{}: {}", at.url, f.message),
+        ..f
+    };
+    if t.args.scan {
+        let target = scan::ScanTarget {
+            host: at.connect,
+            port: at.port,
+            domain: at.host,
+            service: Service::XmppClient,
+            direct_tls: true,
+        };
+        let profile = scan::run(&target, deadline, |_| {});
+        findings.extend(profile.findings().into_iter().map(named));
+        e.profile = Some(profile);
+    }
+    if let Some(r) = ct::check_chain(t.args, t.logs, chain) {
+        findings.extend(r.findings.iter().cloned().map(named));
+        e.ct = Some(r);
+    }
 }
 
 fn not_xmpp(url: &str, why: &str) -> Finding {
@@ -279,6 +344,7 @@ fn over_tls(
     roots: &[CertificateDer<'static>],
     deadline: &Deadline,
     e: &mut WebSocketEndpoint,
+    chain: &mut Vec<CertificateDer<'static>>,
 ) -> Result<(), Failure> {
     let other = |why: String| (FindingCode::WebsocketNotXmpp, why);
     let name = rustls::pki_types::ServerName::try_from(host.to_owned())
@@ -296,6 +362,10 @@ fn over_tls(
             });
         }
     }
+    *chain = conn
+        .peer_certificates()
+        .map(|c| c.iter().map(|d| d.clone().into_owned()).collect())
+        .unwrap_or_default();
     e.tls = Some((
         conn.protocol_version()
             .map(|v| format!("{v:?}").replace('_', "."))

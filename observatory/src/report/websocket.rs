@@ -4,7 +4,10 @@
 use serde_json::{json, Value};
 use xmpptls::policy::{Finding, FindingCode, Severity};
 
+use xmpptls::ct::CtReport;
+
 use super::Features;
+use crate::{version_name, Profile};
 
 /// What discovery found.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +38,10 @@ pub struct WebSocketEndpoint {
     pub refused: Option<String>,
     /// Why the check of this endpoint stopped.
     pub error: Option<String>,
+    /// What its TLS accepts (`wss://`, scanned as the c2s port is).
+    pub profile: Option<Profile>,
+    /// Certificate transparency of its certificate, when it applies.
+    pub ct: Option<CtReport>,
 }
 
 /// The WebSocket part of a domain's check.
@@ -111,6 +118,8 @@ impl WebSocketReport {
                 "mechanisms": e.features.as_ref().map(|f| f.mechanisms.clone()),
                 "channel_bindings": e.features.as_ref().map(|f| f.channel_bindings.clone()),
                 "error": e.error,
+                "scan": e.profile.as_ref().map(Profile::to_json_value),
+                "ct": e.ct.as_ref().map(CtReport::to_json_value),
             })).collect::<Vec<_>>(),
             "findings": self.findings.iter().map(|f| json!({
                 "code": f.code, "severity": f.severity.as_str(), "rfc": f.rfc, "message": f.message,
@@ -137,6 +146,16 @@ impl WebSocketReport {
             out.push_str(&format!("Endpoint:     {}\n", e.url));
             if let Some((v, s, g)) = &e.tls {
                 out.push_str(&format!("  TLS:        {v}, {s}, {g}\n"));
+            }
+            if let Some(p) = &e.profile {
+                out.push_str(&format!("  Accepts:    {}\n", accepts(p)));
+            }
+            if let Some(ct) = &e.ct {
+                let line = ct.to_text();
+                out.push_str(&format!(
+                    "  CT:         {}",
+                    line.trim_start_matches("CT").trim_start()
+                ));
             }
             match (&e.features, &e.error) {
                 (Some(f), _) => {
@@ -181,11 +200,15 @@ impl WebSocketReport {
             .iter()
             .map(|e| {
                 format!(
-                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                     esc(&e.url),
                     e.tls
                         .as_ref()
                         .map(|(v, s, g)| esc(&format!("{v}, {s}, {g}")))
+                        .unwrap_or_default(),
+                    e.profile
+                        .as_ref()
+                        .map(|p| esc(&accepts(p)))
                         .unwrap_or_default(),
                     match (&e.features, &e.error, &e.refused) {
                         (Some(f), _, _) => esc(&format!("SASL {}", f.mechanisms.join(", "))),
@@ -210,8 +233,34 @@ impl WebSocketReport {
             })
             .collect();
         format!(
-            "<section><h2>WebSocket (XEP-0156, RFC 7395)</h2><p>Discovery: {}</p><table><tr><th>endpoint</th><th>TLS</th><th>XMPP</th></tr>{rows}</table><h3>Findings</h3><ul>{findings}</ul></section>\n",
+            "<section><h2>WebSocket (XEP-0156, RFC 7395)</h2><p>Discovery: {}</p><table><tr><th>endpoint</th><th>TLS</th><th>accepts</th><th>XMPP</th></tr>{rows}</table><h3>Findings</h3><ul>{findings}</ul></section>\n",
             esc(self.discovery.over)
         )
     }
+}
+
+/// What a scanned endpoint accepts, in one line: each version with its
+/// number of suites, the refused ones, and post-quantum key exchange.
+fn accepts(p: &Profile) -> String {
+    let mut parts: Vec<String> = p
+        .versions
+        .iter()
+        .map(|v| format!("{} ({} suites)", version_name(v.version), v.suites.len()))
+        .collect();
+    if !p.refused.is_empty() {
+        let refused: Vec<String> = p.refused.iter().map(|(v, _)| version_name(*v)).collect();
+        parts.push(format!("refused {}", refused.join(", ")));
+    }
+    parts.push(format!(
+        "post-quantum {}",
+        if p.post_quantum_groups().is_empty() {
+            "no"
+        } else {
+            "yes"
+        }
+    ));
+    if let Some(why) = &p.incomplete {
+        parts.push(format!("scan incomplete: {why}"));
+    }
+    parts.join("; ")
 }
