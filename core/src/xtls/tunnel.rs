@@ -92,16 +92,24 @@ pub enum TunnelState {
 enum Phase {
     /// Made, nothing sent yet: an initiator before its `<start/>`, a
     /// responder before its TLS is attached.
-    New,
+    New {
+        /// When it was made: the start deadline counts from then.
+        since: UnixTime,
+    },
     /// Our `<start/>` is sent and waits for `<proceed/>`.
     Starting {
         /// Its IQ id.
         start_id: String,
+        /// When the tunnel was made (the start deadline's origin).
+        since: UnixTime,
     },
     /// The TLS handshake runs.
     Handshaking {
         tls: Box<Connection>,
         slot: Arc<PeerSlot>,
+        /// When the handshake began or last made progress (an
+        /// acknowledgement, a data IQ): its deadline counts from then.
+        since: UnixTime,
     },
     /// The peer is authenticated; stanzas flow.
     Established {
@@ -152,9 +160,16 @@ enum CloseIq {
 }
 
 impl Phase {
+    /// What a phase is replaced with while it is taken apart: closed,
+    /// keeping nothing (never seen outside one method).
+    const TAKEN: Phase = Phase::Closing {
+        kept: Kept::Nothing,
+        close: CloseIq::Unsent,
+    };
+
     fn state(&self) -> TunnelState {
         match self {
-            Phase::New | Phase::Starting { .. } => TunnelState::Starting,
+            Phase::New { .. } | Phase::Starting { .. } => TunnelState::Starting,
             Phase::Handshaking { .. } => TunnelState::Handshaking,
             Phase::Established { .. } => TunnelState::Established,
             Phase::Closing { .. } => TunnelState::Closing,
@@ -168,7 +183,7 @@ impl Phase {
                 kept: Kept::Handshake { tls, .. } | Kept::Session { tls, .. },
                 ..
             } => Some(tls),
-            Phase::Closing { .. } | Phase::New | Phase::Starting { .. } => None,
+            Phase::Closing { .. } | Phase::New { .. } | Phase::Starting { .. } => None,
         }
     }
 
@@ -179,7 +194,7 @@ impl Phase {
                 kept: Kept::Handshake { tls, .. } | Kept::Session { tls, .. },
                 ..
             } => Some(tls),
-            Phase::Closing { .. } | Phase::New | Phase::Starting { .. } => None,
+            Phase::Closing { .. } | Phase::New { .. } | Phase::Starting { .. } => None,
         }
     }
 
@@ -235,17 +250,11 @@ pub(crate) struct Authenticated {
 #[derive(Debug)]
 pub(crate) struct Tunnel {
     pub peer: Jid,
-    pub role: Role,
+    /// Who started it: our initiator side, or the peer's start IQ.
+    pub origin: Origin,
     phase: Phase,
     /// What every tunnel of the endpoint shares (one allocation for all).
     shared: Arc<TunnelSettings>,
-    /// The peer's start IQ that made this tunnel (responder): its id and
-    /// offer, to recognise the same start delivered twice, and to make a new
-    /// tunnel from when a restarted peer sends a fresh ClientHello.
-    pub peer_start: Option<(String, Option<wire::Offer>)>,
-    /// When the current phase (start, handshake) began, or last made
-    /// progress (handshake).
-    since: UnixTime,
     /// Data IQs received so far.
     pub rx_data: u64,
     /// Stanzas (and rejected elements) received through the TLS stream,
@@ -273,8 +282,40 @@ pub(crate) struct Tunnel {
     /// Something may be ready to go out: [`Tunnel::flush`] has work.
     pub dirty: bool,
     framer: StanzaFramer,
-    /// Set when this handshake pinned a key on first use: (bare JID, SPKI).
-    pub new_pin: Option<(String, String)>,
+}
+
+/// Who started a tunnel (XTLS §4.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// We did: the initiator side.
+    Ours,
+    /// The peer's start IQ made it (the responder side): its id and offer,
+    /// to recognise the same start delivered twice, and to make a new
+    /// tunnel from when a restarted peer sends a fresh ClientHello.
+    PeerStart {
+        id: String,
+        offer: Option<wire::Offer>,
+    },
+}
+
+impl Origin {
+    /// The side we play.
+    pub(crate) fn role(&self) -> Role {
+        match self {
+            Origin::Ours => Role::Initiator,
+            Origin::PeerStart { .. } => Role::Responder,
+        }
+    }
+}
+
+/// A key pinned on first use by a handshake that just completed: the
+/// endpoint stores it (RFC 7590 §3.6, trust on first use).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NewPin {
+    /// The peer's bare JID.
+    pub bare: String,
+    /// Its key's SPKI SHA-256, hex.
+    pub spki_sha256: String,
 }
 
 /// `t` plus `d`, in whole seconds (rounded up): the resolution of `now`.
@@ -322,7 +363,7 @@ impl Tunnel {
     /// endpoint's tunnels by age.
     pub(crate) fn new(
         peer: Jid,
-        role: Role,
+        origin: Origin,
         shared: Arc<TunnelSettings>,
         now: UnixTime,
         created: u64,
@@ -330,11 +371,9 @@ impl Tunnel {
         let max_stanza = shared.limits.max_stanza_bytes;
         Tunnel {
             peer,
-            role,
-            phase: Phase::New,
+            origin,
+            phase: Phase::New { since: now },
             shared,
-            peer_start: None,
-            since: now,
             rx_data: 0,
             rx_stanzas: 0,
             resent: None,
@@ -347,7 +386,6 @@ impl Tunnel {
             recent_rx: Vec::new(),
             dirty: false,
             framer: StanzaFramer::new(max_stanza),
-            new_pin: None,
         }
     }
 
@@ -373,7 +411,7 @@ impl Tunnel {
             offered: a.offered,
         };
         Some(tunnel_info(
-            self.role,
+            self.origin.role(),
             Handshake::of(tls),
             peer,
             &self.shared.policy,
@@ -382,15 +420,21 @@ impl Tunnel {
 
     /// Remembers the id of our `<start/>`, to match `<proceed/>`.
     pub(crate) fn set_start_id(&mut self, id: String) {
-        if matches!(self.phase, Phase::New) {
-            self.phase = Phase::Starting { start_id: id };
+        if let Phase::New { since } = self.phase {
+            self.phase = Phase::Starting {
+                start_id: id,
+                since,
+            };
         }
     }
 
     /// The id of our `<start/>` still unanswered, taken.
     pub(crate) fn take_start_id(&mut self) -> Option<String> {
-        match std::mem::replace(&mut self.phase, Phase::New) {
-            Phase::Starting { start_id } => Some(start_id),
+        match std::mem::replace(&mut self.phase, Phase::TAKEN) {
+            Phase::Starting { start_id, since } => {
+                self.phase = Phase::New { since };
+                Some(start_id)
+            }
             other => {
                 self.phase = other;
                 None
@@ -409,8 +453,8 @@ impl Tunnel {
         self.phase = Phase::Handshaking {
             tls: Box::new(tls),
             slot,
+            since: now,
         };
-        self.since = now;
         self.dirty = true;
     }
 
@@ -442,17 +486,17 @@ impl Tunnel {
     /// acknowledged. Before that, `<close/>` goes out at once and what was
     /// queued is handed back when the tunnel ends.
     pub(crate) fn close(&mut self, io: &mut Io, now: UnixTime) {
-        let kept = match std::mem::replace(&mut self.phase, Phase::New) {
+        let kept = match std::mem::replace(&mut self.phase, Phase::TAKEN) {
             closing @ Phase::Closing { .. } => {
                 self.phase = closing;
                 return;
             }
-            Phase::Starting { start_id } => {
+            Phase::Starting { start_id, .. } => {
                 io.retire_id(start_id);
                 Kept::Nothing
             }
-            Phase::New => Kept::Nothing,
-            Phase::Handshaking { tls, slot } => Kept::Handshake { tls, slot },
+            Phase::New { .. } => Kept::Nothing,
+            Phase::Handshaking { tls, slot, .. } => Kept::Handshake { tls, slot },
             Phase::Established { tls, peer } => Kept::Session {
                 tls,
                 peer,
@@ -499,10 +543,16 @@ impl Tunnel {
     /// Handles the acknowledgement of our data IQ `id` at `now`: progress.
     pub(crate) fn on_ack(&mut self, id: &str, now: UnixTime) {
         self.delivery.ack(id, now);
-        if self.state() == TunnelState::Handshaking {
-            self.since = now;
-        }
+        self.handshake_progress(now);
         self.dirty = true;
+    }
+
+    /// The handshake made progress at `now`: its deadline counts from
+    /// there.
+    fn handshake_progress(&mut self, now: UnixTime) {
+        if let Phase::Handshaking { since, .. } = &mut self.phase {
+            *since = now;
+        }
     }
 
     /// Data IQ `id` was answered with an error (by the peer or its server):
@@ -536,16 +586,16 @@ impl Tunnel {
     /// handshake a second ClientHello is the answer to a TLS 1.3
     /// HelloRetryRequest, RFC 8446 §4.1.4.)
     pub(crate) fn restarts_on_client_hello(&self) -> bool {
-        self.role == Role::Responder && self.phase.was_established()
+        self.origin.role() == Role::Responder && self.phase.was_established()
     }
 
     /// True for a responder whose peer has not sent its ClientHello yet or
     /// whose handshake is not complete: a half-open tunnel.
     pub(crate) fn is_half_open(&self) -> bool {
-        self.role == Role::Responder
+        self.origin.role() == Role::Responder
             && matches!(
                 self.phase,
-                Phase::New | Phase::Starting { .. } | Phase::Handshaking { .. }
+                Phase::New { .. } | Phase::Starting { .. } | Phase::Handshaking { .. }
             )
     }
 
@@ -554,17 +604,20 @@ impl Tunnel {
     pub(crate) fn deadline(&self) -> Option<(UnixTime, Wait)> {
         let l = &self.shared.limits;
         let (phase, closed) = match &self.phase {
-            Phase::New | Phase::Starting { .. } => (
-                Some((after(self.since, l.start_timeout), Wait::Proceed)),
-                None,
-            ),
+            Phase::New { since } | Phase::Starting { since, .. } => {
+                (Some((after(*since, l.start_timeout), Wait::Proceed)), None)
+            }
             // A peer's start whose ClientHello has not come: a short wait.
-            Phase::Handshaking { .. } if self.role == Role::Responder && self.rx_data == 0 => (
-                Some((after(self.since, l.half_open_timeout), Wait::Handshake)),
-                None,
-            ),
-            Phase::Handshaking { .. } => (
-                Some((after(self.since, l.handshake_timeout), Wait::Handshake)),
+            Phase::Handshaking { since, .. }
+                if self.origin.role() == Role::Responder && self.rx_data == 0 =>
+            {
+                (
+                    Some((after(*since, l.half_open_timeout), Wait::Handshake)),
+                    None,
+                )
+            }
+            Phase::Handshaking { since, .. } => (
+                Some((after(*since, l.handshake_timeout), Wait::Handshake)),
                 None,
             ),
             Phase::Closing {
@@ -636,14 +689,12 @@ impl Tunnel {
         certs: &mut CertificateCache,
         remembered: &Remembered,
         io: &mut Io,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<NewPin>, Error> {
         if self.phase.tls().is_none() {
             return Err(Error::DataBeforeProceed);
         }
         self.rx_data += 1;
-        if self.state() == TunnelState::Handshaking {
-            self.since = now;
-        }
+        self.handshake_progress(now);
         // §4.3: the first stanza carries 'method'; x509 is the only one rustls
         // can do. A missing method is read as x509.
         if let Some(m) = method {
@@ -652,6 +703,7 @@ impl Tunnel {
             }
         }
         let mut rest = octets?;
+        let mut pinned = None;
         while !rest.is_empty() {
             let Some(tls) = self.phase.tls_mut() else {
                 return Err(Error::TunnelClosed);
@@ -664,12 +716,12 @@ impl Tunnel {
                 return Err(self.tls_failure(e));
             }
             if done_now && self.state() == TunnelState::Handshaking {
-                self.handshake_done(now, certs, io)?;
+                pinned = self.handshake_done(now, certs, io)?;
             }
             self.drain_plaintext(now, remembered, io)?;
         }
         self.dirty = true;
-        Ok(())
+        Ok(pinned)
     }
 
     /// Prefers the verifier's typed trust error over rustls's message.
@@ -684,8 +736,8 @@ impl Tunnel {
         now: UnixTime,
         certs: &mut CertificateCache,
         io: &mut Io,
-    ) -> Result<(), Error> {
-        let Phase::Handshaking { tls, slot } = &self.phase else {
+    ) -> Result<Option<NewPin>, Error> {
+        let Phase::Handshaking { tls, slot, .. } = &self.phase else {
             return Err(Error::TunnelClosed);
         };
         let chain = tls.peer_certificates().unwrap_or(&[]);
@@ -706,9 +758,10 @@ impl Tunnel {
             Some(d) => d.spki_sha256.clone(),
             None => hex(&spki_sha256(leaf)?),
         };
-        if auth == (PeerAuth::TrustOnFirstUse { first_use: true }) {
-            self.new_pin = Some((self.peer.bare_str().to_owned(), spki.clone()));
-        }
+        let pinned = (auth == (PeerAuth::TrustOnFirstUse { first_use: true })).then(|| NewPin {
+            bare: self.peer.bare_str().to_owned(),
+            spki_sha256: spki.clone(),
+        });
         let peer = Peer {
             jid: self.peer.as_str(),
             auth,
@@ -722,7 +775,12 @@ impl Tunnel {
             auth: peer.auth.clone(),
             offered: peer.offered,
         };
-        let info = Box::new(tunnel_info(self.role, handshake, peer, &self.shared.policy));
+        let info = Box::new(tunnel_info(
+            self.origin.role(),
+            handshake,
+            peer,
+            &self.shared.policy,
+        ));
         let mut name = [0u8; 8];
         self.tunnel_id = tls
             .export_keying_material(&mut name, resend::TUNNEL_ID_LABEL, None)
@@ -732,7 +790,7 @@ impl Tunnel {
             peer: self.peer.clone(),
             info,
         });
-        if let Phase::Handshaking { tls, .. } = std::mem::replace(&mut self.phase, Phase::New) {
+        if let Phase::Handshaking { tls, .. } = std::mem::replace(&mut self.phase, Phase::TAKEN) {
             self.phase = Phase::Established {
                 tls,
                 peer: authenticated,
@@ -741,7 +799,7 @@ impl Tunnel {
         // Stanzas the application sent before the handshake completed go
         // out at the next flush.
         self.dirty = true;
-        Ok(())
+        Ok(pinned)
     }
 
     /// Moves decrypted plaintext into the framer (straight from rustls's
@@ -851,7 +909,8 @@ impl Tunnel {
     /// A data IQ for the next TLS octets, with `method` on the initiator's
     /// first (XTLS §4.3).
     fn begin_data(&self, io: &mut Io, capacity: usize) -> (String, DataIqWriter) {
-        let method = (!self.sent_data && self.role == Role::Initiator).then_some(wire::METHOD_X509);
+        let method =
+            (!self.sent_data && self.origin.role() == Role::Initiator).then_some(wire::METHOD_X509);
         let id = io.next_id();
         let iq = DataIqWriter::new(
             self.shared.local.as_str(),
@@ -1183,7 +1242,10 @@ mod tests {
     fn tunnel() -> Tunnel {
         Tunnel::new(
             Jid::parse("romeo@montague.lit/orchard").unwrap(),
-            Role::Responder,
+            Origin::PeerStart {
+                id: "s1".into(),
+                offer: None,
+            },
             Arc::new(TunnelSettings::new(
                 Jid::parse("juliet@capulet.lit/balcony").unwrap(),
                 Limits::default(),

@@ -219,7 +219,6 @@ impl Endpoint {
             }
             _ => return Err(Error::UnexpectedIq),
         }
-        self.after_progress(&peer);
         Ok(Incoming::Handled)
     }
 

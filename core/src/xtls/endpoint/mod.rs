@@ -16,7 +16,9 @@ use super::io::{Io, PendingKind};
 use super::resend::{HandedBack, Remembered};
 use super::tls::TlsSetup;
 use super::trust::{offer_hashes, CheckKind, PeerCheck, PeerSlot, TrustMode};
-use super::tunnel::{starts_with_client_hello, Seen, Tunnel, TunnelSettings, TunnelState};
+use super::tunnel::{
+    starts_with_client_hello, NewPin, Origin, Seen, Tunnel, TunnelSettings, TunnelState,
+};
 use super::wire::{self, Condition, Offer, Payload, RequestHead, StanzaError};
 use crate::error::{Error, TrustError};
 use crate::identity::hex;
@@ -268,7 +270,7 @@ impl Endpoint {
         if matches!(self.trust, Trust::Pinned) && self.pins_of(peer.bare_str()).is_empty() {
             return Err(Error::Trust(TrustError::UnknownPeer));
         }
-        let mut t = self.new_tunnel(peer, Role::Initiator, now);
+        let mut t = self.new_tunnel(peer, Origin::Ours, now);
         let id = self.io.next_id();
         self.io.push_control(wire::iq_xml(
             &id,
@@ -320,9 +322,9 @@ impl Endpoint {
 
     /// A new tunnel with `peer`, with this endpoint's settings, the
     /// youngest.
-    fn new_tunnel(&mut self, peer: &Jid, role: Role, now: UnixTime) -> Tunnel {
+    fn new_tunnel(&mut self, peer: &Jid, origin: Origin, now: UnixTime) -> Tunnel {
         self.made += 1;
-        Tunnel::new(peer.clone(), role, self.shared.clone(), now, self.made)
+        Tunnel::new(peer.clone(), origin, self.shared.clone(), now, self.made)
     }
 
     /// Closes the tunnel with `peer` gracefully (XTLS §4.5): the stanzas
@@ -366,7 +368,7 @@ impl Endpoint {
     /// Tells the application a tunnel (no longer in the map) ended, and
     /// remembers what it takes to recognise resent stanzas later.
     fn report_closed(&mut self, peer: &Jid, mut t: Box<Tunnel>, reason: CloseReason) {
-        if t.role == Role::Initiator {
+        if t.origin.role() == Role::Initiator {
             if let Ok(name) = session_name(peer) {
                 self.tls.registry.unregister(&name.to_str());
             }

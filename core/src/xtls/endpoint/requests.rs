@@ -13,10 +13,10 @@ impl Endpoint {
         now: UnixTime,
     ) -> Result<(), Error> {
         let existing = self.tunnels.get(peer).map(|t| {
-            let same = t
-                .peer_start
-                .as_ref()
-                .is_some_and(|(sid, o)| sid == id && *o == offer);
+            let same = matches!(
+                &t.origin,
+                Origin::PeerStart { id: sid, offer: o } if sid == id && *o == offer
+            );
             (t.state(), same)
         });
         match existing {
@@ -58,13 +58,11 @@ impl Endpoint {
                 self.io.retire_id(sid);
             }
         }
-        let offer_kept = offer.clone();
-        match self.accept(peer, offer, now) {
+        match self.accept(peer, id, offer, now) {
             Ok(mut t) => {
                 if let Some(mut old) = abandoned {
                     t.adopt_queue(&mut old);
                 }
-                t.peer_start = Some((id.to_owned(), offer_kept));
                 self.reply(peer, id, Payload::Proceed(self.offer.clone()));
                 self.tunnels.insert(peer.clone(), Box::new(t));
                 Ok(())
@@ -87,6 +85,7 @@ impl Endpoint {
     pub(super) fn accept(
         &mut self,
         peer: &Jid,
+        start_id: &str,
         offer: Option<Offer>,
         now: UnixTime,
     ) -> Result<Tunnel, Error> {
@@ -103,7 +102,11 @@ impl Endpoint {
         let check = self.check_for(peer, false, offer.as_ref())?;
         let slot = PeerSlot::new(check);
         let conn = ServerConnection::new(self.tls.server(slot.clone())?)?;
-        let mut t = self.new_tunnel(peer, Role::Responder, now);
+        let origin = Origin::PeerStart {
+            id: start_id.to_owned(),
+            offer,
+        };
+        let mut t = self.new_tunnel(peer, origin, now);
         t.attach_tls(Connection::Server(conn), slot, now);
         Ok(t)
     }
@@ -209,6 +212,7 @@ impl Endpoint {
             Ok(o) => t.seen_data(id, o),
             Err(_) => Seen::New,
         };
+        let mut pinned = None;
         if seen == Seen::New {
             // A fresh ClientHello on a tunnel whose handshake completed:
             // the peer restarted, reusing its start's id, so that start
@@ -217,11 +221,12 @@ impl Endpoint {
             let restart = octets.as_ref().is_ok_and(|o| starts_with_client_hello(o))
                 && t.restarts_on_client_hello();
             if restart {
-                let start = t.peer_start.clone();
+                let (sid, offer) = match &t.origin {
+                    Origin::PeerStart { id, offer } => (id.clone(), offer.clone()),
+                    Origin::Ours => (String::new(), None),
+                };
                 self.remove(peer, CloseReason::PeerRestarted);
-                let (sid, offer) = start.unwrap_or_default();
-                let mut fresh = self.accept(peer, offer.clone(), now)?;
-                fresh.peer_start = Some((sid, offer));
+                let mut fresh = self.accept(peer, &sid, offer, now)?;
                 if let Ok(o) = &octets {
                     fresh.seen_data(id, o);
                 }
@@ -231,7 +236,7 @@ impl Endpoint {
                 return Err(Error::NoTunnel(peer.to_string()));
             };
             let was_handshaking = t.state() == TunnelState::Handshaking;
-            t.on_data(
+            pinned = t.on_data(
                 method,
                 octets,
                 now,
@@ -241,7 +246,9 @@ impl Endpoint {
             )?;
             // The verifier's check is done once the handshake is: the
             // registry need not keep it for the tunnel's life.
-            if was_handshaking && t.role == Role::Initiator && t.state() != TunnelState::Handshaking
+            if was_handshaking
+                && t.origin.role() == Role::Initiator
+                && t.state() != TunnelState::Handshaking
             {
                 if let Ok(name) = session_name(peer) {
                     self.tls.registry.unregister(&name.to_str());
@@ -256,7 +263,9 @@ impl Endpoint {
             Some(peer.as_str()),
             &Payload::Ack,
         ));
-        self.after_progress(peer);
+        if let Some(pin) = pinned {
+            self.store_pin(pin);
+        }
         Ok(())
     }
 
@@ -264,7 +273,8 @@ impl Endpoint {
         let Some(t) = self.tunnels.get(peer) else {
             return Err(Error::NoTunnel(peer.to_string()));
         };
-        let ours_unanswered = t.role == Role::Initiator && t.state() == TunnelState::Starting;
+        let ours_unanswered =
+            t.origin.role() == Role::Initiator && t.state() == TunnelState::Starting;
         self.reply(peer, id, Payload::Closed);
         // Our start is not answered yet: the peer cannot be closing the
         // tunnel it starts (it would refuse the start instead), so this
@@ -277,17 +287,16 @@ impl Endpoint {
         Ok(())
     }
 
-    /// Bookkeeping after a tunnel made progress: store a key pinned on first
-    /// use.
-    pub(super) fn after_progress(&mut self, peer: &Jid) {
-        if let Some((bare, spki)) = self.tunnels.get_mut(peer).and_then(|t| t.new_pin.take()) {
-            if let Some(s) = &mut self.storage {
-                let mut pins = s.0.pins(&bare);
-                pins.push(spki.clone());
-                s.0.set_pins(&bare, pins);
-            }
-            self.pins.add(&bare, &spki);
+    /// Stores a key a handshake pinned on first use: in the application's
+    /// storage when it gave one, and in the endpoint's store.
+    fn store_pin(&mut self, pin: NewPin) {
+        let NewPin { bare, spki_sha256 } = pin;
+        if let Some(s) = &mut self.storage {
+            let mut pins = s.0.pins(&bare);
+            pins.push(spki_sha256.clone());
+            s.0.set_pins(&bare, pins);
         }
+        self.pins.add(&bare, &spki_sha256);
     }
 }
 
