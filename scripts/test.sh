@@ -58,6 +58,9 @@ step "npm package (wasm): Node, Prosody over WebSocket, Chromium"
 scripts/test-wasm.sh 2>&1 | tee -a "$log"
 step "one API in every runtime: the README's parity tables against the built bindings"
 python3 scripts/check-parity.py 2>&1 | tee -a "$log"
+step "one data model: every record's fields in every runtime, and a planted field caught"
+python3 scripts/check-fields.py 2>&1 | tee -a "$log"
+python3 scripts/check-fields.py --plant 2>&1 | tail -1 | tee -a "$log"
 # One closing line with the totals of every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
      /^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
