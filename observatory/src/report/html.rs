@@ -2,6 +2,8 @@
 //! files): per place the grade, a score chart, the certificate, the
 //! versions-by-suites matrix coloured by class and the findings.
 
+use xmpptls::policy::Finding;
+
 use super::TargetReport;
 use crate::{group_name, version_name};
 
@@ -11,6 +13,22 @@ pub fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// Findings as list items, each coloured by its severity.
+pub(crate) fn findings_list(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "<li class='{}'><b>{}</b> {} <small>({})</small></li>",
+                f.severity.as_str(),
+                esc(f.code),
+                esc(&f.message),
+                esc(f.rfc)
+            )
+        })
+        .collect()
 }
 
 /// The colour of a grade's badge.
@@ -90,21 +108,7 @@ pub fn target_html(o: &TargetReport) -> String {
             ));
         }
     }
-    let findings: String = o
-        .report
-        .evaluation
-        .findings
-        .iter()
-        .map(|f| {
-            format!(
-                "<li class='{}'><b>{}</b> {} <small>({})</small></li>",
-                f.severity.as_str(),
-                esc(f.code),
-                esc(&f.message),
-                esc(f.rfc)
-            )
-        })
-        .collect();
+    let findings = findings_list(&o.report.evaluation.findings);
     let caps: String = g
         .caps
         .iter()

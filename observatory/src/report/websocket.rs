@@ -219,19 +219,7 @@ impl WebSocketReport {
                 )
             })
             .collect();
-        let findings: String = self
-            .findings
-            .iter()
-            .map(|f| {
-                format!(
-                    "<li class='{}'><b>{}</b> {} <small>({})</small></li>",
-                    f.severity.as_str(),
-                    f.code,
-                    esc(&f.message),
-                    esc(f.rfc)
-                )
-            })
-            .collect();
+        let findings = super::html::findings_list(&self.findings);
         format!(
             "<section><h2>WebSocket (XEP-0156, RFC 7395)</h2><p>Discovery: {}</p><table><tr><th>endpoint</th><th>TLS</th><th>accepts</th><th>XMPP</th></tr>{rows}</table><h3>Findings</h3><ul>{findings}</ul></section>\n",
             esc(self.discovery.over)
