@@ -584,6 +584,17 @@ xmpptls_result xmpptls_endpoint_config_set_key_exchange(struct xmpptls_endpoint_
 xmpptls_result xmpptls_endpoint_config_set_send_offer(struct xmpptls_endpoint_config *cfg,
                                                       int32_t send_offer);
 
+// Whether the IQs the endpoint writes carry our JID as `from`: 1 (the
+// default) or 0; another value is `XMPPTLS_INVALID_PARAMETER`. A client on
+// a c2s stream may set 0: its server stamps `from` on everything it routes
+// (RFC 6120 §8.1.2.1), and some 35 octets less per IQ count on a shaped
+// stream (ejabberd's default c2s shaper).
+//
+// # Safety
+// `cfg` is live.
+xmpptls_result xmpptls_endpoint_config_set_send_from(struct xmpptls_endpoint_config *cfg,
+                                                     int32_t send_from);
+
 // Whether the endpoint accepts tunnels peers start: 1 (the default) or 0
 // (every `<start/>` is refused; `xmpptls_endpoint_set_enabled` changes it
 // later); another value is `XMPPTLS_INVALID_PARAMETER`.

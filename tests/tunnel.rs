@@ -917,3 +917,41 @@ fn stanzas_rewritten_by_a_server_still_work() {
     assert!(delivered[0].ends_with(&format!("{}</body></message>", "x".repeat(40_000))));
     assert_eq!(romeo.tunnel_state(&jj), Some(TunnelState::Established));
 }
+
+/// A client on a c2s stream may leave `from` to its server, which stamps
+/// it on everything it routes (RFC 6120 §8.1.2.1): with `send_from` off no
+/// IQ we write names us (data, acknowledgements, close), and the tunnel
+/// works through a router that stamps as a server does.
+#[test]
+fn without_from_the_server_stamps_it_and_the_tunnel_works() {
+    let no_from = |c: &mut xmpptls::EndpointConfig| c.send_from = false;
+    let mut r = router(vec![
+        endpoint_with(ROMEO, TrustMode::Offer, no_from),
+        endpoint_with(JULIET, TrustMode::Offer, no_from),
+    ]);
+    let (re, je) = handshake(&mut r);
+    assert!(established_info(&re).is_some() && established_info(&je).is_some());
+    // Each side's raw output, routed by hand: none of it names its sender.
+    let step = |r: &mut MemoryRouter, who: &str, to: &str| {
+        let mut n = 0;
+        while let Some(out) = r.get_mut(&jid(who)).unwrap().poll_transmit() {
+            assert!(!out.contains("from="), "{out}");
+            r.inject(who, &jid(to), &out, now()).unwrap();
+            n += 1;
+        }
+        n
+    };
+    send(&mut r, ROMEO, JULIET, "But soft!");
+    assert!(step(&mut r, ROMEO, JULIET) > 0, "a data IQ");
+    assert!(step(&mut r, JULIET, ROMEO) > 0, "its acknowledgement");
+    assert_eq!(stanzas(&events(&mut r, JULIET)).len(), 1);
+    r.get_mut(&jid(ROMEO))
+        .unwrap()
+        .close(&jid(JULIET), now())
+        .unwrap();
+    while step(&mut r, ROMEO, JULIET) + step(&mut r, JULIET, ROMEO) > 0 {}
+    assert!(matches!(
+        closed_reason(&events(&mut r, JULIET)),
+        Some(CloseReason::Peer)
+    ));
+}

@@ -45,7 +45,7 @@ def endpoint(jid, key_exchange=None):
         setattr(limits, name, value)
     return xmpptls.Endpoint(
         xmpptls.EndpointSettings(jid=jid, trust=xmpptls.TrustMode.OFFER, limits=limits,
-                                 key_exchange=key_exchange), None)
+                                 key_exchange=key_exchange, send_from=False), None)
 
 
 class Host(slixmpp.ClientXMPP):

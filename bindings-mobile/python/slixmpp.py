@@ -158,7 +158,8 @@ class XEP_XTLS(BasePlugin):  # noqa: N801 (slixmpp's plugin naming)
         base = self.settings if isinstance(self.settings, EndpointSettings) else None
         jid = self.xmpp.boundjid.full
         if base is None:
-            settings = EndpointSettings(jid=jid, trust=TrustMode.TRUST_ON_FIRST_USE)
+            # The server stamps `from` on a c2s stream (RFC 6120 §8.1.2.1).
+            settings = EndpointSettings(jid=jid, trust=TrustMode.TRUST_ON_FIRST_USE, send_from=False)
         else:
             settings = base
             settings.jid = jid

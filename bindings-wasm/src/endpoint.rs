@@ -48,6 +48,9 @@ export interface EndpointSettings {
   keyExchange?: KeyExchange;
   /** Announce our certificate hash in XEP-0250 offers (default true). */
   sendOffer?: boolean;
+  /** Write our JID as `from` on the IQs we send (default true). Over WebSocket the server
+   * stamps `from` (RFC 6120 §8.1.2.1): false sends fewer octets. */
+  sendFrom?: boolean;
   /** Accept incoming tunnels (default true). */
   enabled?: boolean;
   /** Limits and deadlines; each one left out keeps its default. An unknown
@@ -308,6 +311,7 @@ impl Endpoint {
             settings.key_exchange = Some(KeyExchange::parse_or_err(&k).map_err(core_error)?);
         }
         settings.send_offer = bool_field(&o, "sendOffer")?.unwrap_or(true);
+        settings.send_from = bool_field(&o, "sendFrom")?.unwrap_or(true);
         settings.enabled = bool_field(&o, "enabled")?.unwrap_or(true);
         if let Some(l) = field(&o, "limits") {
             settings.limits = Some(limits(&l)?);

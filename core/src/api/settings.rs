@@ -80,6 +80,11 @@ pub struct EndpointSettings {
     /// Announce our certificate hash in XEP-0250 offers (default true).
     #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub send_offer: bool,
+    /// Write our JID as `from` on the IQs we send (default true); a client
+    /// whose server stamps `from` (every c2s stream, RFC 6120 §8.1.2.1) may
+    /// turn it off to send fewer octets ([`EndpointConfig::send_from`]).
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
+    pub send_from: bool,
     /// Accept incoming tunnels (default true).
     #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub enabled: bool,
@@ -102,6 +107,7 @@ impl EndpointSettings {
         "versions",
         "key_exchange",
         "send_offer",
+        "send_from",
         "enabled",
         "limits",
     ];
@@ -117,6 +123,7 @@ impl EndpointSettings {
             versions: None,
             key_exchange: None,
             send_offer: true,
+            send_from: true,
             enabled: true,
             limits: None,
         }
@@ -146,6 +153,7 @@ impl EndpointSettings {
         config.versions = self.versions.unwrap_or_default();
         config.key_exchange = self.key_exchange.unwrap_or_default();
         config.send_offer = self.send_offer;
+        config.send_from = self.send_from;
         config.enabled = self.enabled;
         if let Some(limits) = &self.limits {
             config.limits = limits.into();
@@ -175,9 +183,10 @@ mod tests {
             versions: _,
             key_exchange: _,
             send_offer: _,
+            send_from: _,
             enabled: _,
             limits: _,
         } = EndpointSettings::new("romeo@montague.lit/orchard");
-        assert_eq!(EndpointSettings::FIELDS.len(), 10);
+        assert_eq!(EndpointSettings::FIELDS.len(), 11);
     }
 }

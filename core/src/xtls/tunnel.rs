@@ -335,17 +335,26 @@ pub(crate) struct TunnelSettings {
     pub xml_limits: XmlLimits,
     pub policy: Arc<Policy>,
     pub strip_routing: bool,
+    /// Our JID goes out as `from` ([`EndpointConfig::send_from`]).
+    pub send_from: bool,
 }
 
 impl TunnelSettings {
+    /// The `from` of the IQs we send: our JID, unless the server stamps it.
+    pub(crate) fn sender(&self) -> Option<&str> {
+        self.send_from.then(|| self.local.as_str())
+    }
+
     /// The settings for tunnels of `local` under `limits` and `policy`.
     pub(crate) fn new(
         local: Jid,
         limits: Limits,
         policy: Arc<Policy>,
         strip_routing: bool,
+        send_from: bool,
     ) -> Self {
         TunnelSettings {
+            send_from,
             local,
             xml_limits: XmlLimits {
                 max_bytes: limits.max_stanza_bytes,
@@ -530,7 +539,7 @@ impl Tunnel {
         let id = io.next_id();
         io.push_control(wire::iq_xml(
             &id,
-            Some(self.shared.local.as_str()),
+            self.shared.sender(),
             Some(self.peer.as_str()),
             &Payload::Close,
         ));
@@ -913,7 +922,7 @@ impl Tunnel {
             (!self.sent_data && self.origin.role() == Role::Initiator).then_some(wire::METHOD_X509);
         let id = io.next_id();
         let iq = DataIqWriter::new(
-            self.shared.local.as_str(),
+            self.shared.sender(),
             self.peer.as_str(),
             &id,
             method,
@@ -1250,6 +1259,7 @@ mod tests {
                 Jid::parse("juliet@capulet.lit/balcony").unwrap(),
                 Limits::default(),
                 Arc::new(Policy::xtls()),
+                true,
                 true,
             )),
             UnixTime::since_unix_epoch(Duration::from_secs(1_800_000_000)),

@@ -472,7 +472,7 @@ fn write_data_open(out: &mut String, method: Option<&str>) {
 
 /// Writes a data IQ-set carrying `raw` TLS octets.
 pub fn data_iq_xml(from: &str, to: &str, id: &str, method: Option<&str>, raw: &[u8]) -> String {
-    let mut w = DataIqWriter::new(from, to, id, method, raw.len());
+    let mut w = DataIqWriter::new(Some(from), to, id, method, raw.len());
     w.push(raw);
     w.finish()
 }
@@ -495,9 +495,15 @@ pub(crate) struct DataIqWriter {
 
 impl DataIqWriter {
     /// Starts `<iq type='set' …><data xmlns='urn:xmpp:tmp:xtls' …>`.
-    pub(crate) fn new(from: &str, to: &str, id: &str, method: Option<&str>, room: usize) -> Self {
+    pub(crate) fn new(
+        from: Option<&str>,
+        to: &str,
+        id: &str,
+        method: Option<&str>,
+        room: usize,
+    ) -> Self {
         let mut out = String::with_capacity(256);
-        write_iq_open(&mut out, IqType::Set, id, Some(from), Some(to));
+        write_iq_open(&mut out, IqType::Set, id, from, Some(to));
         write_data_open(&mut out, method);
         DataIqWriter {
             out,
@@ -670,20 +676,20 @@ mod tests {
         let expected = data_iq_xml("a@b/c", "d@e/f", "1", None, &raw);
         // Every way of cutting the octets gives the same stanza.
         for cut in [1usize, 2, 3, 4, 5, 7, 64, 999] {
-            let mut w = DataIqWriter::new("a@b/c", "d@e/f", "1", None, raw.len());
+            let mut w = DataIqWriter::new(Some("a@b/c"), "d@e/f", "1", None, raw.len());
             for chunk in raw.chunks(cut) {
                 assert_eq!(w.write(chunk).unwrap(), chunk.len());
             }
             assert_eq!(w.finish(), expected, "cut {cut}");
         }
-        let mut w = DataIqWriter::new("a@b/c", "d@e/f", "1", None, 10);
+        let mut w = DataIqWriter::new(Some("a@b/c"), "d@e/f", "1", None, 10);
         // A second record that does not fit whole waits for the next IQ.
         let n = w
             .write_vectored(&[IoSlice::new(&raw[..4]), IoSlice::new(&raw[4..20])])
             .unwrap();
         assert_eq!((n, w.room(), w.written()), (4, 6, 4));
         // A record larger than an empty IQ is split.
-        let mut empty = DataIqWriter::new("a@b/c", "d@e/f", "1", None, 10);
+        let mut empty = DataIqWriter::new(Some("a@b/c"), "d@e/f", "1", None, 10);
         assert_eq!(
             empty.write_vectored(&[IoSlice::new(&raw[..16])]).unwrap(),
             10

@@ -232,7 +232,7 @@ impl Endpoint {
     pub(super) fn reply_to(&mut self, to: Option<&str>, id: &str, payload: Payload) {
         self.io.answered = true;
         self.io
-            .push_control(wire::iq_xml(id, Some(self.local.as_str()), to, &payload));
+            .push_control(wire::iq_xml(id, self.shared.sender(), to, &payload));
     }
 
     /// Drops a tunnel after an error (XTLS §4.5: closed and invalid). The peer

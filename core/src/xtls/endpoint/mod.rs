@@ -150,6 +150,7 @@ impl Endpoint {
             config.limits,
             policy,
             config.strip_routing,
+            config.send_from,
         ));
         Ok(Endpoint {
             local: config.jid,
@@ -274,7 +275,7 @@ impl Endpoint {
         let id = self.io.next_id();
         self.io.push_control(wire::iq_xml(
             &id,
-            Some(self.local.as_str()),
+            self.shared.sender(),
             Some(peer.as_str()),
             &Payload::Start(self.offer.clone()),
         ));

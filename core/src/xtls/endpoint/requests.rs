@@ -189,7 +189,7 @@ impl Endpoint {
         let id = self.io.next_id();
         self.io.push_control(wire::iq_xml(
             &id,
-            Some(self.local.as_str()),
+            self.shared.sender(),
             Some(peer.as_str()),
             &Payload::Close,
         ));
@@ -259,7 +259,7 @@ impl Endpoint {
         self.io.answered = true;
         self.io.acks.push_back(wire::iq_xml(
             id,
-            Some(self.local.as_str()),
+            self.shared.sender(),
             Some(peer.as_str()),
             &Payload::Ack,
         ));
