@@ -3,9 +3,9 @@
 
 use std::ffi::{c_char, c_void};
 
-use xmpptls::api::{LimitSettings, TrustKind};
+use xmpptls::api::{EndpointSettings, LimitSettings, TrustKind};
 use xmpptls::identity::certificates_from_pem;
-use xmpptls::{CertificateDer, EndpointConfig, Identity, Jid, KeyExchange, PinStore, TlsVersions};
+use xmpptls::{CertificateDer, Identity, Jid, PinStore};
 
 use crate::ffi::{free_box, guard, jid, named, set, str_arg, text_arg, with_mut};
 use crate::identity::xmpptls_identity;
@@ -47,34 +47,35 @@ pub type xmpptls_pin_callback = Option<
 /// thread at a time; endpoints made from it do not refer back to it.
 pub struct xmpptls_endpoint_config {
     jid: Jid,
+    /// Every setting the other runtimes pass as `EndpointSettings`, meant
+    /// as the core means it (`EndpointSettings::config_with`). Its PEM and
+    /// JSON fields stay unset: C gives those as the objects below.
+    settings: EndpointSettings,
     identity: Option<Identity>,
-    trust: TrustKind,
     roots: Vec<CertificateDer<'static>>,
     pins: PinStore,
-    limits: LimitSettings,
-    versions: TlsVersions,
-    key_exchange: KeyExchange,
-    send_offer: bool,
-    send_from: bool,
-    enabled: bool,
 }
 
 impl xmpptls_endpoint_config {
     /// The defaults of `xmpptls_endpoint_config_new`, with trust mode `trust`.
     pub(crate) fn new(jid: Jid, trust: TrustKind) -> Self {
+        let mut settings = EndpointSettings::new(jid.as_str());
+        settings.trust = Some(trust);
+        settings.limits = Some(LimitSettings::default());
         xmpptls_endpoint_config {
             jid,
+            settings,
             identity: None,
-            trust,
             roots: Vec::new(),
             pins: PinStore::new(),
-            limits: LimitSettings::default(),
-            versions: TlsVersions::default(),
-            key_exchange: KeyExchange::default(),
-            send_offer: true,
-            send_from: true,
-            enabled: true,
         }
+    }
+
+    /// The limits being set (the defaults until one is).
+    fn limits(&mut self) -> &mut LimitSettings {
+        self.settings
+            .limits
+            .get_or_insert_with(LimitSettings::default)
     }
 
     /// The core endpoint these settings describe.
@@ -83,14 +84,12 @@ impl xmpptls_endpoint_config {
             Some(id) => id.clone(),
             None => Identity::self_signed(&self.jid).map_err(|e| code(&e))?,
         };
-        let trust = self.trust.mode(self.roots.clone(), self.pins.clone());
-        let mut config = EndpointConfig::new(self.jid.clone(), identity, trust);
-        config.limits = (&self.limits).into();
-        config.versions = self.versions;
-        config.key_exchange = self.key_exchange;
-        config.send_offer = self.send_offer;
-        config.send_from = self.send_from;
-        config.enabled = self.enabled;
+        let trust = self
+            .settings
+            .trust
+            .unwrap_or(TrustKind::TrustOnFirstUse)
+            .mode(self.roots.clone(), self.pins.clone());
+        let config = self.settings.config_with(self.jid.clone(), identity, trust);
         xmpptls::Endpoint::new(config).map_err(|e| code(&e))
     }
 }
@@ -196,7 +195,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_trust(
     unsafe {
         with_mut(cfg, |c| match named(trust) {
             Ok(t) => {
-                c.trust = t;
+                c.settings.trust = Some(t);
                 XMPPTLS_OK
             }
             Err(e) => e,
@@ -218,7 +217,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_versions(
     unsafe {
         with_mut(cfg, |c| match named(versions) {
             Ok(v) => {
-                c.versions = v;
+                c.settings.versions = Some(v);
                 XMPPTLS_OK
             }
             Err(e) => e,
@@ -242,7 +241,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_key_exchange(
     unsafe {
         with_mut(cfg, |c| match named(key_exchange) {
             Ok(k) => {
-                c.key_exchange = k;
+                c.settings.key_exchange = Some(k);
                 XMPPTLS_OK
             }
             Err(e) => e,
@@ -262,7 +261,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_send_offer(
     send_offer: i32,
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
-    unsafe { with_mut(cfg, |c| set_flag(&mut c.send_offer, send_offer)) }
+    unsafe { with_mut(cfg, |c| set_flag(&mut c.settings.send_offer, send_offer)) }
 }
 
 /// Whether the IQs the endpoint writes carry our JID as `from`: 1 (the
@@ -279,7 +278,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_send_from(
     send_from: i32,
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
-    unsafe { with_mut(cfg, |c| set_flag(&mut c.send_from, send_from)) }
+    unsafe { with_mut(cfg, |c| set_flag(&mut c.settings.send_from, send_from)) }
 }
 
 /// Whether the endpoint accepts tunnels peers start: 1 (the default) or 0
@@ -294,7 +293,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_enabled(
     enabled: i32,
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
-    unsafe { with_mut(cfg, |c| set_flag(&mut c.enabled, enabled)) }
+    unsafe { with_mut(cfg, |c| set_flag(&mut c.settings.enabled, enabled)) }
 }
 
 /// A C boolean (0 or 1) into `flag`.
@@ -410,7 +409,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_limit(
     // SAFETY: per the function's contract.
     unsafe {
         with_mut(cfg, |c| match str_arg(name) {
-            Ok(n) => match c.limits.set(n, value) {
+            Ok(n) => match c.limits().set(n, value) {
                 Ok(()) => XMPPTLS_OK,
                 Err(e) => code(&e),
             },
@@ -433,7 +432,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_get_limit(
     // SAFETY: per the function's contract.
     unsafe {
         with_mut(cfg, |c| match str_arg(name) {
-            Ok(n) => match c.limits.get(n) {
+            Ok(n) => match c.limits().get(n) {
                 // SAFETY: per the function's contract.
                 Some(v) => set(out, v),
                 None => code(&xmpptls::Error::Config(format!("unknown limit '{n}'"))),

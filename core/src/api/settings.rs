@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::identity::{certificates_from_pem, Identity};
 use crate::jid::Jid;
 use crate::pins::PinStore;
-use crate::xtls::{Endpoint, EndpointConfig, KeyExchange, TlsVersions};
+use crate::xtls::{Endpoint, EndpointConfig, KeyExchange, TlsVersions, TrustMode};
 
 /// An identity as PEM text (RFC 7468), and its pin: what an application
 /// stores to keep its key, and so its pin at its peers, across restarts.
@@ -148,7 +148,14 @@ impl EndpointSettings {
             (TrustKind::Pkix, Some(pem)) => certificates_from_pem(pem.as_bytes())?,
             _ => Vec::new(),
         };
-        let trust = trust_kind.mode(roots, pins);
+        Ok(self.config_with(jid, identity, trust_kind.mode(roots, pins)))
+    }
+
+    /// The core configuration with the JID, identity and trust already made
+    /// (C builds them from its own handles, DER roots and pin calls), every
+    /// other field applied as [`config`](Self::config) applies it: one
+    /// place for what each setting means, whichever runtime set it.
+    pub fn config_with(&self, jid: Jid, identity: Identity, trust: TrustMode) -> EndpointConfig {
         let mut config = EndpointConfig::new(jid, identity, trust);
         config.versions = self.versions.unwrap_or_default();
         config.key_exchange = self.key_exchange.unwrap_or_default();
@@ -158,7 +165,7 @@ impl EndpointSettings {
         if let Some(limits) = &self.limits {
             config.limits = limits.into();
         }
-        Ok(config)
+        config
     }
 
     /// The endpoint.
