@@ -309,12 +309,13 @@ fn check_with_ct(v: &Value, case: &Value) -> Result<Value, Error> {
         time: case["time"].as_u64(),
         ..Negotiation::default()
     };
+    let (negotiated, evidence) = names.parts()?;
     let report = xmpptls::server_check::check_server(
         case["domain"].as_str().unwrap_or("cryptography.io"),
         Service::XmppClient,
         &policy,
-        Negotiated::try_from(&names)?,
-        &names.ct_evidence(),
+        negotiated,
+        &evidence,
         None,
     )?;
     let summary = xmpptls::api::ReportSummary::from(&report);

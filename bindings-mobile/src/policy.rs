@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use xmpptls::api::{Named, Negotiation, PolicyPreset, ReportSummary};
 use xmpptls::identity::Service;
-use xmpptls::policy::{suites, AuthMethod, Negotiated, Policy as CorePolicy, TlsVersion};
+use xmpptls::policy::{suites, AuthMethod, Policy as CorePolicy, TlsVersion};
 
 use crate::error::XmppTlsError;
 use crate::pins::PinStore;
@@ -118,8 +118,8 @@ impl Policy {
         peer: String,
         negotiated: Negotiation,
     ) -> Result<ReportSummary, XmppTlsError> {
-        let n = Negotiated::try_from(&negotiated)?;
-        let r = xmpptls::server_check::evaluate(&peer, &self.get(), n, &negotiated.ct_evidence())?;
+        let (n, evidence) = negotiated.parts()?;
+        let r = xmpptls::server_check::evaluate(&peer, &self.get(), n, &evidence)?;
         Ok(ReportSummary::from(&r))
     }
 
@@ -135,8 +135,7 @@ impl Policy {
         negotiated: Negotiation,
         pins: Option<Arc<PinStore>>,
     ) -> Result<ReportSummary, XmppTlsError> {
-        let n = Negotiated::try_from(&negotiated)?;
-        let evidence = negotiated.ct_evidence();
+        let (n, evidence) = negotiated.parts()?;
         let policy = self.get();
         let check = |storage: Option<&mut dyn xmpptls::PinStorage>| {
             xmpptls::server_check::check_server(&domain, service, &policy, n, &evidence, storage)

@@ -4,7 +4,7 @@
 
 use wasm_bindgen::prelude::*;
 use xmpptls::api::{Named, Negotiation, PolicyPreset};
-use xmpptls::policy::{suites, AuthMethod, Negotiated, Policy as CorePolicy, TlsVersion};
+use xmpptls::policy::{suites, AuthMethod, Policy as CorePolicy, TlsVersion};
 
 use crate::error::core_error;
 use crate::js::{
@@ -219,10 +219,9 @@ impl Policy {
 
     /// Grades what a connection to `peer` negotiated.
     pub fn evaluate(&self, peer: &str, negotiation: JsNegotiation) -> Result<JsReport, JsValue> {
-        let names = names(&negotiation.into())?;
-        let n = Negotiated::try_from(&names).map_err(core_error)?;
-        let r = xmpptls::server_check::evaluate(peer, &self.inner, n, &names.ct_evidence())
-            .map_err(core_error)?;
+        let (n, evidence) = names(&negotiation.into())?.parts().map_err(core_error)?;
+        let r =
+            xmpptls::server_check::evaluate(peer, &self.inner, n, &evidence).map_err(core_error)?;
         Ok(to_js_report(&r))
     }
 
@@ -248,8 +247,7 @@ impl Policy {
         negotiation: JsNegotiation,
         pins: &PinStore,
     ) -> Result<JsReport, JsValue> {
-        let names = names(&negotiation.into())?;
-        let n = Negotiated::try_from(&names).map_err(core_error)?;
+        let (n, evidence) = names(&negotiation.into())?.parts().map_err(core_error)?;
         let service = service(service_name)?;
         let mut store = pins.inner.borrow_mut();
         let report = xmpptls::server_check::check_server(
@@ -257,7 +255,7 @@ impl Policy {
             service,
             &self.inner,
             n,
-            &names.ct_evidence(),
+            &evidence,
             Some(&mut *store),
         )
         .map_err(core_error)?;

@@ -95,8 +95,15 @@ impl Negotiation {
         "time",
     ];
 
+    /// What the core grades: the negotiation, and the certificate
+    /// transparency evidence beside it. The one conversion every binding's
+    /// `evaluate` and `checkServer` make.
+    pub fn parts(&self) -> Result<(Negotiated, CtEvidence), Error> {
+        Ok((Negotiated::try_from(self)?, self.ct_evidence()))
+    }
+
     /// The certificate transparency evidence it carries.
-    pub fn ct_evidence(&self) -> CtEvidence {
+    fn ct_evidence(&self) -> CtEvidence {
         CtEvidence {
             sct_list: self.sct_list.clone(),
             ocsp_response: self.ocsp_response.clone(),
