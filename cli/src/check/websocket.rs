@@ -21,18 +21,16 @@ use std::time::{Duration, Instant};
 
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::Value;
-use xmpptls::policy::{Finding, FindingCode, Severity};
-use xmpptls::CertificateDer;
-
 use xmpptls::ct::LogList;
 use xmpptls::identity::Service;
-
-use super::dns::Dns;
-use super::{ct, scan, CheckArgs};
+use xmpptls::policy::{Finding, FindingCode, Severity};
+use xmpptls::CertificateDer;
 use xmpptls_observatory::report::{Discovery, Features, WebSocketEndpoint, WebSocketReport};
 
+use super::dns::Dns;
 use super::net::{self, connect_to, Deadline};
 use super::posh::{get, get_over, https_config, split_response};
+use super::{ct, scan, CheckArgs};
 
 /// The link relation of a WebSocket endpoint (XEP-0156 §3, RFC 7395 §4).
 const REL_WEBSOCKET: &str = "urn:xmpp:alt-connections:websocket";
