@@ -595,6 +595,17 @@ xmpptls_result xmpptls_endpoint_config_set_send_offer(struct xmpptls_endpoint_co
 xmpptls_result xmpptls_endpoint_config_set_send_from(struct xmpptls_endpoint_config *cfg,
                                                      int32_t send_from);
 
+// Whether the endpoint offers and accepts data in IQ results
+// (`<piggyback/>`): 1 (the default) or 0; another value is
+// `XMPPTLS_INVALID_PARAMETER`. With a peer that offers it too, the answer
+// to a data IQ carries our next TLS octets: two stanzas per
+// request/response through the servers instead of four.
+//
+// # Safety
+// `cfg` is live.
+xmpptls_result xmpptls_endpoint_config_set_piggyback(struct xmpptls_endpoint_config *cfg,
+                                                     int32_t piggyback);
+
 // Whether the endpoint accepts tunnels peers start: 1 (the default) or 0
 // (every `<start/>` is refused; `xmpptls_endpoint_set_enabled` changes it
 // later); another value is `XMPPTLS_INVALID_PARAMETER`.

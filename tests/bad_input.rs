@@ -251,7 +251,10 @@ fn a_new_start_from_a_peer_with_a_tunnel_means_it_restarted() {
         .into_iter()
         .map(|el| read_iq(el).unwrap().unwrap().payload)
         .collect();
-    assert!(matches!(&answers[..], [Payload::Proceed(_)]), "{answers:?}");
+    assert!(
+        matches!(&answers[..], [Payload::Proceed { .. }]),
+        "{answers:?}"
+    );
     assert_eq!(j.tunnel_state(&jid(ROMEO)), Some(TunnelState::Handshaking));
     let evs: Vec<Event> = std::iter::from_fn(|| j.poll_event()).collect();
     assert!(

@@ -1,9 +1,9 @@
 //! Every answer a tunnel waits for has a deadline (`poll_timeout` /
 //! `handle_timeout`, quinn-proto's shape); on expiry the tunnel closes with
 //! a typed reason and hands back what the peer did not acknowledge. Also
-//! the hints that keep round trips at a real server's speed: the
-//! acknowledgement behind the data, the keepalive hint, and stanzas of one
-//! turn sharing a data IQ.
+//! the hints that keep round trips at a real server's speed: the answer
+//! carrying the reply (`<piggyback/>`) or travelling behind the data, the
+//! keepalive hint, and stanzas of one turn sharing a data IQ.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -52,6 +52,7 @@ fn established() -> (Endpoint, Endpoint) {
     r.open(&jid(JULIET), now()).unwrap();
     pump(&mut r, &mut j, now());
     let _ = (drain(&mut r), drain(&mut j));
+    let _ = (r.poll_keepalive(), j.poll_keepalive());
     (r, j)
 }
 
@@ -227,8 +228,12 @@ fn a_restarted_peer_replaces_the_tunnel_and_gets_the_stanzas_back() {
     assert_eq!(j.tunnel_state(&jid(ROMEO)), Some(TunnelState::Established));
 }
 
+/// Piggyback: an answer sent in the same turn rides in the IQ result that
+/// acknowledges the request, two stanzas per exchange instead of four. The
+/// requester confirms it with the `ack` offset of its next data, or, when
+/// its output after the read has none, with an empty `<data ack='…'/>`.
 #[test]
-fn acknowledgements_travel_behind_the_data_of_the_same_turn() {
+fn the_answer_of_the_same_turn_rides_in_the_acknowledgement() {
     let (mut r, mut j) = established();
     r.send(&jid(JULIET), msg("ping").as_bytes(), at(1)).unwrap();
     let data = r.poll_transmit().unwrap();
@@ -237,21 +242,153 @@ fn acknowledgements_travel_behind_the_data_of_the_same_turn() {
     assert_eq!(stanzas(&drain(&mut j)).len(), 1);
     j.send(&jid(ROMEO), msg("pong").as_bytes(), at(1)).unwrap();
     let out: Vec<String> = std::iter::from_fn(|| j.poll_transmit()).collect();
-    assert_eq!(out.len(), 2);
-    assert!(out[0].contains("<data "), "data first: {}", out[0]);
+    assert_eq!(out.len(), 1, "{out:?}");
+    let result = parse(&out[0]);
+    assert_eq!(result.attr("type"), Some("result"));
+    assert_eq!(result.attr("id"), parse(&data).attr("id"));
+    assert!(result
+        .elements()
+        .any(|d| d.name == "data" && !d.text().is_empty()));
+    r.handle_incoming(out[0].as_bytes(), at(1)).unwrap();
+    assert!(stanzas(&drain(&mut r))[0].contains("pong"));
+    // Romeo's request is confirmed; juliet's answer waits for his ack.
+    assert_eq!(r.buffered_bytes(&jid(JULIET)), Some(0));
+    assert_eq!(j.buffered_bytes(&jid(ROMEO)), Some(msg("pong").len()));
+    // His next request, sent in the same turn, carries the ack.
+    r.send(&jid(JULIET), msg("ping 2").as_bytes(), at(1))
+        .unwrap();
+    let next: Vec<String> = std::iter::from_fn(|| r.poll_transmit()).collect();
+    assert_eq!(next.len(), 1, "{next:?}");
+    assert!(next[0].contains(" ack='"), "{}", next[0]);
+    j.handle_incoming(next[0].as_bytes(), at(1)).unwrap();
+    assert_eq!(j.buffered_bytes(&jid(ROMEO)), Some(0));
+    // Nothing from romeo after juliet's next answer: the ack goes alone,
+    // at once, and carries no TLS octets.
+    j.send(&jid(ROMEO), msg("pong 2").as_bytes(), at(1))
+        .unwrap();
+    let answer = j.poll_transmit().unwrap();
+    r.handle_incoming(answer.as_bytes(), at(1)).unwrap();
+    let alone = r.poll_transmit().unwrap();
     assert!(
-        out[1].starts_with("<iq type='result'"),
-        "ack last: {}",
-        out[1]
+        alone.contains("<data xmlns='urn:xmpp:tmp:xtls' ack='") && alone.ends_with("/></iq>"),
+        "{alone}"
     );
-    // Romeo got his acknowledgement and the reply: he answers the reply's
-    // data IQ, so no keepalive is needed.
-    for s in &out {
-        r.handle_incoming(s.as_bytes(), at(1)).unwrap();
+    assert!(r.poll_transmit().is_none());
+    j.handle_incoming(alone.as_bytes(), at(1)).unwrap();
+    assert_eq!(j.buffered_bytes(&jid(ROMEO)), Some(0));
+    pump(&mut r, &mut j, at(1));
+    assert_eq!((r.poll_timeout(), j.poll_timeout()), (None, None));
+    assert_eq!((r.pending_answers(), j.pending_answers()), (0, 0));
+}
+
+/// Piggyback is negotiated: `<piggyback/>` in the start, echoed in the
+/// proceed only when the responder has it on too; the server's handshake
+/// flight then rides in the answer to the ClientHello.
+#[test]
+fn piggyback_is_used_only_when_both_ends_offer_it() {
+    for (r_on, j_on) in [(true, true), (true, false), (false, true)] {
+        let mut r = endpoint_with(ROMEO, TrustMode::Offer, |c| c.piggyback = r_on);
+        let mut j = endpoint_with(JULIET, TrustMode::Offer, |c| c.piggyback = j_on);
+        r.open(&jid(JULIET), now()).unwrap();
+        let start = r.poll_transmit().unwrap();
+        assert_eq!(start.contains("<piggyback/>"), r_on, "{start}");
+        j.handle_incoming(start.as_bytes(), now()).unwrap();
+        let proceed = j.poll_transmit().unwrap();
+        assert_eq!(proceed.contains("<piggyback/>"), r_on && j_on, "{proceed}");
+        r.handle_incoming(proceed.as_bytes(), now()).unwrap();
+        let hello = r.poll_transmit().unwrap();
+        j.handle_incoming(hello.as_bytes(), now()).unwrap();
+        let flight = j.poll_transmit().unwrap();
+        let answer = parse(&flight);
+        if r_on && j_on {
+            assert_eq!(answer.attr("type"), Some("result"), "{flight}");
+            assert_eq!(answer.attr("id"), parse(&hello).attr("id"));
+        } else {
+            assert_eq!(answer.attr("type"), Some("set"), "{flight}");
+        }
+        assert!(flight.contains("<data"));
+        r.handle_incoming(flight.as_bytes(), now()).unwrap();
+        pump(&mut r, &mut j, now());
+        assert_eq!(r.tunnel_state(&jid(JULIET)), Some(TunnelState::Established));
+        assert_eq!((r.pending_answers(), j.pending_answers()), (0, 0));
     }
-    assert!(r.poll_transmit().is_some());
-    while r.poll_transmit().is_some() {}
-    assert!(!r.poll_keepalive());
+}
+
+/// A stream resumed with XEP-0198 delivers an answer that carried data a
+/// second time: the copy is absorbed by id, its octets are not read again.
+/// An answer whose data is not TLS closes the tunnel: the stream lost
+/// octets, and a result gets no error to say so.
+#[test]
+fn an_answer_with_data_is_read_once_and_bad_data_in_one_closes() {
+    let (mut r, mut j) = established();
+    r.send(&jid(JULIET), msg("ping").as_bytes(), at(1)).unwrap();
+    let data = r.poll_transmit().unwrap();
+    j.handle_incoming(data.as_bytes(), at(1)).unwrap();
+    j.send(&jid(ROMEO), msg("pong").as_bytes(), at(1)).unwrap();
+    let answer = j.poll_transmit().unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            r.handle_incoming(answer.as_bytes(), at(1)),
+            Ok(xmpptls::Incoming::Handled)
+        );
+    }
+    assert_eq!(stanzas(&drain(&mut r)).len(), 1);
+    assert_eq!(r.tunnel_state(&jid(JULIET)), Some(TunnelState::Established));
+    pump(&mut r, &mut j, at(1));
+
+    r.send(&jid(JULIET), msg("ping 2").as_bytes(), at(2))
+        .unwrap();
+    let data = parse(&r.poll_transmit().unwrap());
+    let id = data.attr("id").unwrap();
+    let garbage = format!(
+        "<iq type='result' id='{id}' from='{JULIET}' to='{ROMEO}'><data xmlns='urn:xmpp:tmp:xtls'>AAECAwQFBgc=</data></iq>"
+    );
+    assert!(r.handle_incoming(garbage.as_bytes(), at(2)).is_err());
+    let (reason, returned) = closed(&drain(&mut r)).unwrap();
+    assert!(matches!(reason, CloseReason::Error(_)), "{reason:?}");
+    assert!(
+        returned.is_empty(),
+        "the answer confirmed ping 2: {returned:?}"
+    );
+    let close = r.poll_transmit().unwrap();
+    assert!(close.contains("<close "), "{close}");
+}
+
+/// Without piggyback (either side off): every data IQ gets an empty
+/// answer, behind the data the same input produced, so it travels in the
+/// same write instead of alone.
+#[test]
+fn without_piggyback_acknowledgements_travel_behind_the_data_of_the_same_turn() {
+    for (r_on, j_on) in [(false, true), (true, false)] {
+        let mut r = endpoint_with(ROMEO, TrustMode::Offer, |c| c.piggyback = r_on);
+        let mut j = endpoint_with(JULIET, TrustMode::Offer, |c| c.piggyback = j_on);
+        r.open(&jid(JULIET), now()).unwrap();
+        pump(&mut r, &mut j, now());
+        assert_eq!((r.poll_timeout(), j.poll_timeout()), (None, None));
+        let _ = (drain(&mut r), drain(&mut j), r.poll_keepalive());
+        r.send(&jid(JULIET), msg("ping").as_bytes(), at(1)).unwrap();
+        let data = r.poll_transmit().unwrap();
+        assert!(!data.contains(" ack="), "{data}");
+        j.handle_incoming(data.as_bytes(), at(1)).unwrap();
+        assert_eq!(stanzas(&drain(&mut j)).len(), 1);
+        j.send(&jid(ROMEO), msg("pong").as_bytes(), at(1)).unwrap();
+        let out: Vec<String> = std::iter::from_fn(|| j.poll_transmit()).collect();
+        assert_eq!(out.len(), 2);
+        assert!(out[0].contains("<data "), "data first: {}", out[0]);
+        assert!(
+            out[1].starts_with("<iq type='result'") && !out[1].contains("<data"),
+            "ack last: {}",
+            out[1]
+        );
+        // Romeo got his acknowledgement and the reply: he answers the
+        // reply's data IQ, so no keepalive is needed.
+        for s in &out {
+            r.handle_incoming(s.as_bytes(), at(1)).unwrap();
+        }
+        assert!(r.poll_transmit().is_some());
+        while r.poll_transmit().is_some() {}
+        assert!(!r.poll_keepalive());
+    }
 }
 
 #[test]

@@ -39,9 +39,18 @@ fn payloads_match_the_spec_text() {
     let start = read("initiating-xtls");
     assert_eq!(start.id, "xtls_1");
     assert_eq!(start.from.as_deref(), Some("romeo@montague.net/orchard"));
-    assert_eq!(start.payload, Payload::Start(None));
+    assert_eq!(
+        start.payload,
+        Payload::Start {
+            offer: None,
+            piggyback: false
+        }
+    );
 
-    let Payload::Start(Some(offer)) = read("initiating-xtls-with-xep-0250-offer").payload else {
+    let Payload::Start {
+        offer: Some(offer), ..
+    } = read("initiating-xtls-with-xep-0250-offer").payload
+    else {
         panic!("offer expected")
     };
     assert_eq!(
@@ -49,8 +58,9 @@ fn payloads_match_the_spec_text() {
         vec!["RomeoX509CertificateHash".to_string()]
     );
     assert!(offer.srp);
-    let Payload::Proceed(Some(offer)) =
-        read("responder-agrees-to-use-xtls-and-returns-its-xep-0250-offer").payload
+    let Payload::Proceed {
+        offer: Some(offer), ..
+    } = read("responder-agrees-to-use-xtls-and-returns-its-xep-0250-offer").payload
     else {
         panic!("proceed with offer expected")
     };
@@ -59,7 +69,7 @@ fn payloads_match_the_spec_text() {
         vec!["JulietX509CertificateHash".to_string()]
     );
 
-    let Payload::Data { method, base64 } = read("tls-handshake-1").payload else {
+    let Payload::Data { method, base64, .. } = read("tls-handshake-1").payload else {
         panic!("data expected")
     };
     assert_eq!(method.as_deref(), Some("x509"));
@@ -96,8 +106,29 @@ fn payloads_match_the_spec_text() {
     );
     assert_eq!(
         read("responder-agrees-to-use-xtls").payload,
-        Payload::Proceed(None)
+        Payload::Proceed {
+            offer: None,
+            piggyback: false
+        }
     );
+}
+
+/// An endpoint writing the spec's stanzas: plain XTLS §4.3, without our
+/// `<piggyback/>` extension (data in IQ results), which the spec's
+/// examples predate.
+fn spec_endpoint_with(
+    j: &str,
+    trust: TrustMode,
+    tweak: impl FnOnce(&mut xmpptls::EndpointConfig),
+) -> xmpptls::Endpoint {
+    endpoint_with(j, trust, |c| {
+        c.piggyback = false;
+        tweak(c)
+    })
+}
+
+fn spec_endpoint(j: &str, trust: TrustMode) -> xmpptls::Endpoint {
+    spec_endpoint_with(j, trust, |_| {})
 }
 
 /// Feeds a fixture to an endpoint and returns its single answer.
@@ -110,7 +141,7 @@ fn answer(ep: &mut xmpptls::Endpoint, name: &str) -> (Result<Incoming, xmpptls::
 #[test]
 fn responder_answers_like_the_spec() {
     // §4.1 "Responder Agrees to Use XTLS" (no offer configured).
-    let mut juliet = endpoint_with(
+    let mut juliet = spec_endpoint_with(
         "juliet@capulet.com/balcony",
         TrustMode::TrustOnFirstUse(PinStore::new()),
         |c| c.send_offer = false,
@@ -120,7 +151,7 @@ fn responder_answers_like_the_spec() {
     assert_same_xml(&out, &fixture("responder-agrees-to-use-xtls"));
 
     // §4.1 "Responder Does Not Support XTLS": XTLS switched off.
-    let mut off = endpoint("juliet@capulet.com/balcony", TrustMode::Offer);
+    let mut off = spec_endpoint("juliet@capulet.com/balcony", TrustMode::Offer);
     off.set_enabled(false);
     let (r, out) = answer(&mut off, "initiating-xtls");
     assert_eq!(r, Err(xmpptls::Error::Disabled));
@@ -130,7 +161,7 @@ fn responder_answers_like_the_spec() {
     );
 
     // §4.1 "Responder Does Not Wish to Use XTLS": pinned-only, Romeo unknown.
-    let mut pinned = endpoint(
+    let mut pinned = spec_endpoint(
         "juliet@capulet.com/balcony",
         TrustMode::Pinned(PinStore::new()),
     );
@@ -142,7 +173,7 @@ fn responder_answers_like_the_spec() {
     );
 
     // §4.5 "Unknown Tunnel".
-    let mut fresh = endpoint("juliet@capulet.com/balcony", TrustMode::Offer);
+    let mut fresh = spec_endpoint("juliet@capulet.com/balcony", TrustMode::Offer);
     let (r, out) = answer(&mut fresh, "one-party-closes-the-xtls-tunnel");
     assert!(matches!(r, Err(xmpptls::Error::NoTunnel(_))));
     assert_same_xml(&strip_text(&out), &fixture("unknown-tunnel"));
@@ -151,7 +182,7 @@ fn responder_answers_like_the_spec() {
 #[test]
 fn higher_priority_party_returns_conflict_like_the_spec() {
     // Juliet sorts before Romeo: her pending start wins, his gets conflict.
-    let mut juliet = endpoint("juliet@capulet.com/balcony", TrustMode::Offer);
+    let mut juliet = spec_endpoint("juliet@capulet.com/balcony", TrustMode::Offer);
     juliet
         .open(&jid("romeo@montague.net/orchard"), now())
         .unwrap();
@@ -166,7 +197,7 @@ fn higher_priority_party_returns_conflict_like_the_spec() {
 
 #[test]
 fn initiator_start_and_offer_like_the_spec() {
-    let mut romeo = endpoint_with("romeo@montague.net/orchard", TrustMode::Offer, |c| {
+    let mut romeo = spec_endpoint_with("romeo@montague.net/orchard", TrustMode::Offer, |c| {
         c.send_offer = false
     });
     romeo
@@ -178,7 +209,7 @@ fn initiator_start_and_offer_like_the_spec() {
 
     // With an offer: same shape as the spec's, our certificate hash as name,
     // and no <srp/> (rustls has no SRP).
-    let mut romeo = endpoint("romeo@montague.net/orchard", TrustMode::Offer);
+    let mut romeo = spec_endpoint("romeo@montague.net/orchard", TrustMode::Offer);
     romeo
         .open(&jid("juliet@capulet.com/balcony"), now())
         .unwrap();
@@ -196,8 +227,8 @@ fn initiator_start_and_offer_like_the_spec() {
 #[test]
 fn close_and_closed_like_the_spec() {
     let mut r = router(vec![
-        endpoint("romeo@montague.net/orchard", TrustMode::Offer),
-        endpoint("juliet@capulet.com/balcony", TrustMode::Offer),
+        spec_endpoint("romeo@montague.net/orchard", TrustMode::Offer),
+        spec_endpoint("juliet@capulet.com/balcony", TrustMode::Offer),
     ]);
     let (romeo, juliet) = (
         jid("romeo@montague.net/orchard"),
@@ -234,8 +265,8 @@ fn stanza_routing_is_restored_like_the_spec() {
         jid("juliet@capulet.lit/chamber"),
     );
     let mut r = router(vec![
-        endpoint(romeo.as_str(), TrustMode::Offer),
-        endpoint(juliet.as_str(), TrustMode::Offer),
+        spec_endpoint(romeo.as_str(), TrustMode::Offer),
+        spec_endpoint(juliet.as_str(), TrustMode::Offer),
     ]);
     r.get_mut(&romeo).unwrap().open(&juliet, now()).unwrap();
     r.get_mut(&romeo)
@@ -287,7 +318,7 @@ fn disco_like_the_spec() {
         &fixture("initial-service-discovery-information-request"),
     );
     // A disco request is not XTLS: an endpoint hands it back.
-    let mut ep = endpoint("juliet@capulet.lit/chamber", TrustMode::Offer);
+    let mut ep = spec_endpoint("juliet@capulet.lit/chamber", TrustMode::Offer);
     assert_eq!(
         ep.handle_incoming(req.as_bytes(), now()),
         Ok(Incoming::NotXtls)
@@ -328,8 +359,8 @@ fn handshake_and_data_stanzas_like_the_spec() {
         jid("juliet@capulet.lit/chamber"),
     );
     let mut r = router(vec![
-        endpoint(romeo.as_str(), TrustMode::Offer),
-        endpoint(juliet.as_str(), TrustMode::Offer),
+        spec_endpoint(romeo.as_str(), TrustMode::Offer),
+        spec_endpoint(juliet.as_str(), TrustMode::Offer),
     ]);
     r.get_mut(&romeo).unwrap().open(&juliet, now()).unwrap();
     r.run(now()).unwrap();

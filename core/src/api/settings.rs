@@ -85,6 +85,11 @@ pub struct EndpointSettings {
     /// turn it off to send fewer octets ([`EndpointConfig::send_from`]).
     #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub send_from: bool,
+    /// Offer and accept data in IQ results (default true): two stanzas
+    /// per exchange through the servers instead of four, with peers that
+    /// offer it too ([`EndpointConfig::piggyback`]).
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
+    pub piggyback: bool,
     /// Accept incoming tunnels (default true).
     #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub enabled: bool,
@@ -108,6 +113,7 @@ impl EndpointSettings {
         "key_exchange",
         "send_offer",
         "send_from",
+        "piggyback",
         "enabled",
         "limits",
     ];
@@ -124,6 +130,7 @@ impl EndpointSettings {
             key_exchange: None,
             send_offer: true,
             send_from: true,
+            piggyback: true,
             enabled: true,
             limits: None,
         }
@@ -161,6 +168,7 @@ impl EndpointSettings {
         config.key_exchange = self.key_exchange.unwrap_or_default();
         config.send_offer = self.send_offer;
         config.send_from = self.send_from;
+        config.piggyback = self.piggyback;
         config.enabled = self.enabled;
         if let Some(limits) = &self.limits {
             config.limits = limits.into();
@@ -191,9 +199,10 @@ mod tests {
             key_exchange: _,
             send_offer: _,
             send_from: _,
+            piggyback: _,
             enabled: _,
             limits: _,
         } = EndpointSettings::new("romeo@montague.lit/orchard");
-        assert_eq!(EndpointSettings::FIELDS.len(), 11);
+        assert_eq!(EndpointSettings::FIELDS.len(), 12);
     }
 }

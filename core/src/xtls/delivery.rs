@@ -30,6 +30,9 @@ struct InFlight {
     /// delivery-rate sample.
     delivered_before: u64,
     acked: bool,
+    /// It went in an IQ-result (piggyback): the peer confirms it with the
+    /// `ack` of its next data, not promptly, and no IQ id answers it.
+    in_result: bool,
 }
 
 /// One stanza the application sent, until the peer confirms it.
@@ -182,8 +185,9 @@ impl Delivery {
         }
     }
 
-    /// A data IQ with `octets` TLS octets was sent at `now`.
-    pub(crate) fn sent_iq(&mut self, id: String, octets: usize, now: UnixTime) {
+    /// A data IQ (or, `in_result`, an IQ-result) with `octets` TLS octets
+    /// was sent at `now`.
+    pub(crate) fn sent_iq(&mut self, id: String, octets: usize, now: UnixTime, in_result: bool) {
         self.sent += octets as u64;
         self.in_flight.push_back(InFlight {
             id,
@@ -192,7 +196,21 @@ impl Delivery {
             sent_at: now,
             delivered_before: self.delivered,
             acked: false,
+            in_result,
         });
+    }
+
+    /// TLS octets are in flight in a data IQ-set unanswered, so small
+    /// sends may wait for its answer (Nagle). Octets in an IQ-result hold
+    /// nothing back: measured through Prosody, a host that writes after
+    /// every send went from 0.76 to 0.58 of the plain rate (16 requests of
+    /// 64 B in flight) when small sends waited behind them too, since the
+    /// answers of one read then left one at a time. An empty
+    /// `<data ack='…'/>` carries no octets and holds nothing back either.
+    pub(crate) fn set_in_flight(&self) -> bool {
+        self.in_flight
+            .iter()
+            .any(|f| !f.acked && !f.in_result && f.octets > 0)
     }
 
     /// TLS octets put into data IQs so far.
@@ -252,16 +270,70 @@ impl Delivery {
         self.stanzas.len() > self.written
     }
 
-    /// The acknowledgement of data IQ `id` at `now`: a delivery-rate sample,
-    /// and every stanza whose octets are now all acknowledged is confirmed
-    /// and dropped. False when `id` is not in flight.
-    pub(crate) fn ack(&mut self, id: &str, now: UnixTime) -> bool {
-        let Some(entry) = self.in_flight.iter_mut().find(|f| f.id == id && !f.acked) else {
+    /// The acknowledgement of data IQ-set `id` at `now`. The peer's TLS
+    /// reads its stream in order (a record out of order fails its AEAD
+    /// check, RFC 8446 §5.3), so everything sent before that IQ arrived
+    /// too and is confirmed with it (unless it carried no TLS octets: an
+    /// empty `<data ack='…'/>` is read whatever was lost before it). False
+    /// when `id` is not in flight.
+    pub(crate) fn ack(&mut self, id: &str, now: UnixTime, retire: &mut dyn FnMut(&str)) -> bool {
+        let Some(last) = self
+            .in_flight
+            .iter()
+            .position(|f| f.id == id && !f.acked && !f.in_result)
+        else {
             return false;
         };
-        entry.acked = true;
-        self.delivered += entry.octets as u64;
-        let (before, sent_at) = (entry.delivered_before, entry.sent_at);
+        // An empty `<data ack='…'/>` needs no TLS read: its answer says
+        // nothing of what went before it.
+        if self.in_flight[last].octets == 0 {
+            return self.confirm(|i, _| i == last, now, retire);
+        }
+        self.confirm(|i, _| i <= last, now, retire)
+    }
+
+    /// The peer has read our TLS stream up to `offset` (an `ack`
+    /// attribute): a delivery-rate sample, and every stanza whose octets
+    /// are now all acknowledged is confirmed and dropped. False when that
+    /// confirms nothing new. `retire` gets the id of every data IQ-set
+    /// confirmed this way: its own answer is no longer awaited (it may have
+    /// been lost while later ones arrived; the peer sent it, carrying data
+    /// or not, before the offset that covers it). An empty
+    /// `<data ack='…'/>` of ours is not covered by an offset (its end is
+    /// the previous IQ's, which says nothing of whether it was read): only
+    /// its own answer, or a later one's, confirms it.
+    pub(crate) fn ack_to(
+        &mut self,
+        offset: u64,
+        now: UnixTime,
+        retire: &mut dyn FnMut(&str),
+    ) -> bool {
+        self.confirm(|_, f| f.end <= offset && f.octets > 0, now, retire)
+    }
+
+    /// Confirms the entries in flight that `covered` (by position and
+    /// entry) says the peer read.
+    fn confirm(
+        &mut self,
+        covered: impl Fn(usize, &InFlight) -> bool,
+        now: UnixTime,
+        retire: &mut dyn FnMut(&str),
+    ) -> bool {
+        let mut newest = None;
+        for (i, f) in self.in_flight.iter_mut().enumerate() {
+            if f.acked || !covered(i, f) {
+                continue;
+            }
+            f.acked = true;
+            if !f.in_result {
+                retire(&f.id);
+            }
+            self.delivered += f.octets as u64;
+            newest = Some((f.delivered_before, f.sent_at));
+        }
+        let Some((before, sent_at)) = newest else {
+            return false;
+        };
         self.path.sample(self.delivered - before, sent_at, now);
         self.last_ack = Some(now);
         let mut confirmed = None;
@@ -355,14 +427,14 @@ mod tests {
         assert_eq!(d.batch(5), 2);
         d.written(2, 30);
         assert_eq!(d.waiting_bytes(), 1, "only \"c\" waits");
-        d.sent_iq("1".into(), 20, t(1));
-        d.sent_iq("2".into(), 10, t(2));
+        d.sent_iq("1".into(), 20, t(1), false);
+        d.sent_iq("2".into(), 10, t(2), false);
         assert_eq!(d.waiting_since(), Some(t(1)));
-        // Acks out of order confirm nothing until the first arrives.
-        assert!(d.ack("2", t(3)));
-        assert_eq!(d.bytes(), 7);
-        assert!(!d.ack("nope", t(3)));
-        assert!(d.ack("1", t(3)));
+        assert!(!d.ack("nope", t(3), &mut |_| {}));
+        // The peer read the stream in order: the second IQ's answer
+        // confirms the first too.
+        assert!(d.ack("2", t(3), &mut |_| {}));
+        assert!(!d.ack("1", t(3), &mut |_| {}), "already confirmed");
         assert_eq!(d.bytes(), 1);
         assert_eq!(d.in_flight(), 0);
         assert_eq!(
@@ -383,10 +455,10 @@ mod tests {
             d.accept(s.to_vec(), None, 100).unwrap();
         }
         d.written(1, 10);
-        d.sent_iq("a".into(), 10, t(1));
+        d.sent_iq("a".into(), 10, t(1), false);
         d.written(1, 20);
-        d.sent_iq("b".into(), 10, t(1));
-        assert!(d.ack("a", t(2)));
+        d.sent_iq("b".into(), 10, t(1), false);
+        assert!(d.ack("a", t(2), &mut |_| {}));
         let back: Vec<_> = d
             .take_undelivered()
             .into_iter()
@@ -400,6 +472,43 @@ mod tests {
             ]
         );
         assert!(d.is_settled() && d.bytes() == 0);
+    }
+
+    #[test]
+    fn octets_in_results_are_confirmed_by_offset_and_hold_nothing_back() {
+        let mut d = Delivery::default();
+        for s in [&b"request"[..], b"more"] {
+            d.accept(s.to_vec(), None, 100).unwrap();
+        }
+        d.written(1, 30);
+        d.sent_iq("their-id".into(), 30, t(1), true);
+        assert!(!d.set_in_flight(), "a result holds nothing back");
+        // The peer's id is not ours to match.
+        assert!(!d.ack("their-id", t(2), &mut |_| {}));
+        d.written(1, 50);
+        d.sent_iq("ours".into(), 20, t(2), false);
+        assert!(d.set_in_flight());
+        assert!(
+            !d.ack_to(29, t(3), &mut |_| {}),
+            "short of the result's end"
+        );
+        assert!(d.ack_to(30, t(3), &mut |_| {}));
+        assert_eq!(d.bytes(), 4, "the first stanza is confirmed");
+        // An empty IQ (an ack of ours) ends where the one before it does:
+        // an offset never covers it, its own answer does.
+        d.sent_iq("empty".into(), 0, t(2), false);
+        assert!(d.ack_to(1_000, t(3), &mut |_| {}));
+        assert_eq!((d.in_flight(), d.bytes()), (1, 0));
+        assert!(d.ack("empty", t(3), &mut |_| {}));
+        assert!(d.is_settled());
+        // Nor does its answer confirm what went before it: the peer reads
+        // an empty one even when an earlier data IQ was lost.
+        d.accept(b"lost?".to_vec(), None, 100).unwrap();
+        d.written(1, 80);
+        d.sent_iq("lost".into(), 30, t(4), false);
+        d.sent_iq("empty 2".into(), 0, t(4), false);
+        assert!(d.ack("empty 2", t(5), &mut |_| {}));
+        assert_eq!(d.bytes(), 5, "not confirmed");
     }
 
     #[test]

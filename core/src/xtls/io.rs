@@ -108,8 +108,8 @@ impl Io {
     }
 
     /// Stops waiting for the answer to one IQ.
-    pub(crate) fn retire_id(&mut self, id: String) {
-        self.pending.remove(&id);
+    pub(crate) fn retire_id(&mut self, id: &str) {
+        self.pending.remove(id);
     }
 
     /// IQs we wait for an answer to.

@@ -14,6 +14,7 @@ mod gate;
 mod info;
 mod io;
 pub mod pacing;
+mod piggyback;
 pub mod resend;
 pub mod router;
 pub(crate) mod tls;

@@ -22,9 +22,10 @@ use super::delivery::Delivery;
 use super::event::{Event, ReturnedStanza, Role, TunnelInfo, Wait};
 use super::info::{tunnel_info, Handshake, Peer};
 use super::io::{Io, PendingKind};
+use super::piggyback::Acks;
 use super::resend::{self, Copy, Remembered, Resendable};
 use super::trust::{PeerAuth, PeerSlot};
-use super::wire::{self, DataIqWriter, Payload};
+use super::wire::{self, DataHead, DataIqWriter, IqType, Payload};
 use crate::error::{Error, TlsFailure};
 use crate::identity::{cert_sha256, hex, spki_sha256};
 use crate::jid::Jid;
@@ -282,6 +283,8 @@ pub(crate) struct Tunnel {
     /// Something may be ready to go out: [`Tunnel::flush`] has work.
     pub dirty: bool,
     framer: StanzaFramer,
+    /// The answers and `ack` offsets owed to the peer ([`super::piggyback`]).
+    acks: Acks,
 }
 
 /// Who started a tunnel (XTLS §4.1).
@@ -395,6 +398,7 @@ impl Tunnel {
             recent_rx: Vec::new(),
             dirty: false,
             framer: StanzaFramer::new(max_stanza),
+            acks: Acks::default(),
         }
     }
 
@@ -425,6 +429,88 @@ impl Tunnel {
             peer,
             &self.shared.policy,
         ))
+    }
+
+    /// Both ends offered data in IQ results ([`super::piggyback`]).
+    pub(crate) fn set_piggyback(&mut self, on: bool) {
+        self.acks.on = on;
+    }
+
+    /// Whether data goes in IQ results in this tunnel.
+    pub(crate) fn piggyback(&self) -> bool {
+        self.acks.on
+    }
+
+    /// The peer's data IQ `id` was read whole: its answer goes out with the
+    /// next output, carrying our next TLS octets when piggyback is on.
+    pub(crate) fn owe_answer(&mut self, id: String) {
+        self.acks.owe(id);
+        self.dirty = true;
+    }
+
+    /// TLS octets that came in an IQ result were read: their `ack` goes
+    /// with the next output.
+    pub(crate) fn read_from_result(&mut self) {
+        self.dirty = true;
+    }
+
+    /// The peer read our stream up to `offset` (the `ack` of its data).
+    pub(crate) fn on_offset_ack(&mut self, offset: u64, now: UnixTime, io: &mut Io) {
+        if self
+            .delivery
+            .ack_to(offset, now, &mut |id| io.retire_id(id))
+        {
+            self.handshake_progress(now);
+            self.dirty = true;
+        }
+    }
+
+    /// Sends the answers owed to the peer's data IQs, empty: before any
+    /// other answer or request to the peer (a `<closed/>`, an error), so
+    /// that it never overtakes the acknowledgement of data read before it.
+    pub(crate) fn answer_owed(&mut self, io: &mut Io) {
+        for (id, at) in self.acks.take_owed() {
+            io.acks.push_back(wire::iq_xml(
+                &id,
+                self.shared.sender(),
+                Some(self.peer.as_str()),
+                &Payload::Ack,
+            ));
+            self.acks.answered(at);
+        }
+    }
+
+    /// Everything owed to the peer goes out before a `<close/>`: the
+    /// answers to its data IQs, and an `ack` for what came in its results
+    /// (else it would hand back, as maybe delivered, stanzas we read).
+    pub(crate) fn answer_all(&mut self, io: &mut Io, now: UnixTime) {
+        self.answer_owed(io);
+        if self.acks.due() {
+            self.send_offset_ack(io, now);
+        }
+    }
+
+    /// Sends an empty `<data ack='…'/>`: no data of ours carried the `ack`
+    /// for octets that came in the peer's results.
+    pub(crate) fn send_offset_ack(&mut self, io: &mut Io, now: UnixTime) {
+        let Some(offset) = self.acks.offset() else {
+            return;
+        };
+        let id = io.next_id();
+        io.transmits.push_back(wire::iq_xml(
+            &id,
+            self.shared.sender(),
+            Some(self.peer.as_str()),
+            &Payload::Data {
+                method: None,
+                base64: String::new(),
+                ack: Some(offset),
+            },
+        ));
+        // A data IQ like the others: its answer has the same deadline.
+        self.delivery.sent_iq(id.clone(), 0, now, false);
+        io.expect(id, self.peer.clone(), PendingKind::Data);
+        self.acks.sent_offset();
     }
 
     /// Remembers the id of our `<start/>`, to match `<proceed/>`.
@@ -501,7 +587,7 @@ impl Tunnel {
                 return;
             }
             Phase::Starting { start_id, .. } => {
-                io.retire_id(start_id);
+                io.retire_id(&start_id);
                 Kept::Nothing
             }
             Phase::New { .. } => Kept::Nothing,
@@ -536,6 +622,7 @@ impl Tunnel {
     }
 
     fn send_close(&mut self, io: &mut Io, now: UnixTime) {
+        self.answer_all(io, now);
         let id = io.next_id();
         io.push_control(wire::iq_xml(
             &id,
@@ -550,8 +637,8 @@ impl Tunnel {
     }
 
     /// Handles the acknowledgement of our data IQ `id` at `now`: progress.
-    pub(crate) fn on_ack(&mut self, id: &str, now: UnixTime) {
-        self.delivery.ack(id, now);
+    pub(crate) fn on_ack(&mut self, id: &str, now: UnixTime, io: &mut Io) {
+        self.delivery.ack(id, now, &mut |other| io.retire_id(other));
         self.handshake_progress(now);
         self.dirty = true;
     }
@@ -712,6 +799,7 @@ impl Tunnel {
             }
         }
         let mut rest = octets?;
+        let read = rest.len();
         let mut pinned = None;
         while !rest.is_empty() {
             let Some(tls) = self.phase.tls_mut() else {
@@ -729,6 +817,8 @@ impl Tunnel {
             }
             self.drain_plaintext(now, remembered, io)?;
         }
+        // Counted once read: octets TLS refused are never acknowledged.
+        self.acks.read(read);
         self.dirty = true;
         Ok(pinned)
     }
@@ -916,16 +1006,30 @@ impl Tunnel {
     }
 
     /// A data IQ for the next TLS octets, with `method` on the initiator's
-    /// first (XTLS §4.3).
-    fn begin_data(&self, io: &mut Io, capacity: usize) -> (String, DataIqWriter) {
+    /// first (XTLS §4.3): the answer owed to the peer's data IQ when there
+    /// is one (`carrier`, piggyback), else a new IQ-set.
+    fn begin_data(
+        &self,
+        io: &mut Io,
+        capacity: usize,
+        carrier: Option<&str>,
+    ) -> (String, DataIqWriter) {
         let method =
             (!self.sent_data && self.origin.role() == Role::Initiator).then_some(wire::METHOD_X509);
-        let id = io.next_id();
+        let (id, kind) = match carrier {
+            Some(id) => (id.to_owned(), IqType::Result),
+            None => (io.next_id(), IqType::Set),
+        };
+        let head = DataHead {
+            kind,
+            method,
+            ack: self.acks.offset(),
+        };
         let iq = DataIqWriter::new(
             self.shared.sender(),
             self.peer.as_str(),
             &id,
-            method,
+            head,
             capacity,
         );
         (id, iq)
@@ -941,16 +1045,34 @@ impl Tunnel {
             return Ok(());
         }
         self.dirty = false;
-        self.emit(io, now);
+        // The latest answer owed may carry data; the others go empty. Not
+        // while closing: close_notify goes in a data IQ-set, whose answer
+        // comes at once.
+        let mut carrier = if matches!(self.phase, Phase::Closing { .. }) {
+            None
+        } else {
+            self.acks.take_carrier()
+        };
+        self.answer_owed(io);
+        self.emit(io, now, &mut carrier);
         loop {
-            let n = self.feed()?;
+            let n = self.feed(carrier.is_some())?;
             if n == 0 {
                 break;
             }
-            self.emit(io, now);
+            self.emit(io, now, &mut carrier);
             // Every octet of the batch is now in a data IQ or staged.
             let end = self.delivery.sent() + self.out_tls.len() as u64;
             self.delivery.written(n, end);
+        }
+        // Nothing to carry: the answer goes empty.
+        if let Some(c) = carrier {
+            self.acks.owe(c.0);
+            self.answer_owed(io);
+        }
+        // Octets that came in results and no data of ours confirmed them.
+        if self.acks.due() {
+            self.send_offset_ack(io, now);
         }
         if let Phase::Closing {
             kept:
@@ -965,7 +1087,7 @@ impl Tunnel {
             if !self.delivery.has_queued() {
                 tls.send_close_notify();
                 *notify = CloseNotify::Sent;
-                self.emit(io, now);
+                self.emit(io, now, &mut None);
             }
         }
         if let Phase::Closing {
@@ -986,16 +1108,20 @@ impl Tunnel {
     }
 
     /// Writes waiting stanzas to TLS, whole, as much as the window can carry
-    /// now; returns how many.
-    fn feed(&mut self) -> Result<usize, Error> {
+    /// now; returns how many. `carrier`: an answer owed to the peer can
+    /// carry them at no cost.
+    fn feed(&mut self, carrier: bool) -> Result<usize, Error> {
         let min_iq = self.min_data_iq();
-        // Nagle (RFC 896): with stanzas in flight, small sends wait to
-        // share one data IQ (not behind the handshake's last flight); a
-        // close flushes everything.
+        // Nagle (RFC 896): with a data IQ-set in flight, small sends wait
+        // to share one data IQ (not behind the handshake's last flight, nor
+        // when an answer owed to the peer can carry them); a close flushes
+        // everything.
         let coalesce = self.shared.limits.coalesce_bytes;
         if coalesce > 0
+            && !carrier
             && matches!(self.phase, Phase::Established { .. })
             && self.delivery.has_unconfirmed()
+            && self.delivery.set_in_flight()
             && self.delivery.waiting_bytes() + self.out_tls.len() < coalesce
         {
             return Ok(0);
@@ -1043,7 +1169,7 @@ impl Tunnel {
     /// Moves TLS output into data IQs while the window allows (staged octets
     /// first, then straight from rustls's buffer into the stanza), and
     /// stages the rest.
-    fn emit(&mut self, io: &mut Io, now: UnixTime) {
+    fn emit(&mut self, io: &mut Io, now: UnixTime, carrier: &mut Option<(String, u64)>) {
         let l = self.shared.limits;
         let mut staged = 0;
         while self.delivery.in_flight() < l.max_in_flight {
@@ -1064,7 +1190,7 @@ impl Tunnel {
             // With others in flight, an IQ takes whole records only, and
             // waits for acknowledgements when the next one does not fit.
             let cut_ok = self.delivery.in_flight() == 0;
-            let (id, mut iq) = self.begin_data(io, room);
+            let (id, mut iq) = self.begin_data(io, room, carrier.as_ref().map(|c| c.0.as_str()));
             if !cut_ok {
                 iq = iq.whole_records_only();
             }
@@ -1090,8 +1216,19 @@ impl Tunnel {
                 break;
             }
             self.sent_data = true;
-            self.delivery.sent_iq(id.clone(), iq.written(), now);
-            io.expect(id, self.peer.clone(), PendingKind::Data);
+            if self.acks.offset().is_some() {
+                self.acks.sent_offset();
+            }
+            match carrier.take() {
+                Some((_, at)) => {
+                    self.acks.answered(at);
+                    self.delivery.sent_iq(id, iq.written(), now, true);
+                }
+                None => {
+                    self.delivery.sent_iq(id.clone(), iq.written(), now, false);
+                    io.expect(id, self.peer.clone(), PendingKind::Data);
+                }
+            }
             io.transmits.push_back(iq.finish());
         }
         self.out_tls.drain(..staged);

@@ -92,13 +92,28 @@ impl Offer {
     }
 }
 
+/// The element in `<start/>` and `<proceed/>` that offers (and, in
+/// `<proceed/>`, accepts) data in IQ results: an extension of XTLS §4.3,
+/// see [`Payload::AckData`]. A peer that does not know it ignores it.
+pub const PIGGYBACK: &str = "piggyback";
+
 /// What an XTLS-relevant IQ carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payload {
     /// IQ-set `<start/>`, optionally with an offer.
-    Start(Option<Offer>),
+    Start {
+        /// The XEP-0250 offer.
+        offer: Option<Offer>,
+        /// `<piggyback/>`: the initiator takes data in IQ results.
+        piggyback: bool,
+    },
     /// IQ-result `<proceed/>`, optionally with an offer.
-    Proceed(Option<Offer>),
+    Proceed {
+        /// The XEP-0250 offer.
+        offer: Option<Offer>,
+        /// `<piggyback/>`: both sides may put data in IQ results.
+        piggyback: bool,
+    },
     /// IQ-set `<data/>`: base64 text as received (whitespace allowed) and the
     /// `method` attribute.
     Data {
@@ -106,6 +121,22 @@ pub enum Payload {
         method: Option<String>,
         /// The base64 text.
         base64: String,
+        /// The `ack` attribute (with piggyback): TLS octets of our stream
+        /// the sender has read, which confirms every data IQ or result up
+        /// to there.
+        ack: Option<u64>,
+    },
+    /// IQ-result carrying `<data/>` (with piggyback): the acknowledgement
+    /// of the data IQ it answers, and the next TLS octets of the answering
+    /// side's stream. So a request answered at once costs two stanzas
+    /// through the servers instead of four (data and acknowledgement each
+    /// way); the octets it carries are confirmed by the `ack` of the
+    /// receiver's next `<data/>` (or by its result to a later data IQ).
+    AckData {
+        /// The base64 text (may be empty).
+        base64: String,
+        /// The `ack` attribute, as in [`Payload::Data`].
+        ack: Option<u64>,
     },
     /// IQ-set `<close/>`.
     Close,
@@ -121,8 +152,10 @@ impl Payload {
     /// The IQ type this payload travels in.
     pub fn iq_type(&self) -> IqType {
         match self {
-            Payload::Start(_) | Payload::Data { .. } | Payload::Close => IqType::Set,
-            Payload::Proceed(_) | Payload::Closed | Payload::Ack => IqType::Result,
+            Payload::Start { .. } | Payload::Data { .. } | Payload::Close => IqType::Set,
+            Payload::Proceed { .. } | Payload::Closed | Payload::Ack | Payload::AckData { .. } => {
+                IqType::Result
+            }
             Payload::Error(_) => IqType::Error,
         }
     }
@@ -174,33 +207,33 @@ pub fn read_iq(mut iq: Element) -> Result<Option<XtlsIq>, Error> {
             Payload::Error(err)
         }
         IqType::Result => match xtls_child.as_deref() {
-            Some("proceed") => Payload::Proceed(
-                iq.child("proceed", NS)
-                    .and_then(|p| p.child("offer", NS_C2CTLS))
-                    .map(Offer::from_element),
-            ),
+            Some("proceed") => {
+                let (offer, piggyback) = negotiation(&iq, "proceed");
+                Payload::Proceed { offer, piggyback }
+            }
             Some("closed") => Payload::Closed,
+            Some("data") => {
+                let data = data_child(&mut iq)?;
+                Payload::AckData {
+                    ack: ack_attr(data)?,
+                    base64: data.take_text(),
+                }
+            }
             Some(other) => return Err(Error::BadRequest(format!("<{other}/> in an IQ-result"))),
             None => Payload::Ack,
         },
         IqType::Set => match xtls_child.as_deref() {
             None => return Ok(None),
-            Some("start") => Payload::Start(
-                iq.child("start", NS)
-                    .and_then(|p| p.child("offer", NS_C2CTLS))
-                    .map(Offer::from_element),
-            ),
+            Some("start") => {
+                let (offer, piggyback) = negotiation(&iq, "start");
+                Payload::Start { offer, piggyback }
+            }
             Some("close") => Payload::Close,
             Some("data") => {
-                let Some(Node::Element(data)) = iq
-                    .children
-                    .iter_mut()
-                    .find(|n| matches!(n, Node::Element(e) if e.is("data", NS)))
-                else {
-                    return Err(Error::BadRequest("data element vanished".into()));
-                };
+                let data = data_child(&mut iq)?;
                 Payload::Data {
                     method: data.attr("method").map(str::to_owned),
+                    ack: ack_attr(data)?,
                     base64: data.take_text(),
                 }
             }
@@ -214,6 +247,45 @@ pub fn read_iq(mut iq: Element) -> Result<Option<XtlsIq>, Error> {
         id,
         payload,
     }))
+}
+
+/// The offer and the `<piggyback/>` flag of a `<start/>` or `<proceed/>`.
+fn negotiation(iq: &Element, name: &str) -> (Option<Offer>, bool) {
+    let el = iq.child(name, NS);
+    let offer = el
+        .and_then(|p| p.child("offer", NS_C2CTLS))
+        .map(Offer::from_element);
+    let piggyback = el.is_some_and(|p| p.child(PIGGYBACK, NS).is_some());
+    (offer, piggyback)
+}
+
+/// The `<data/>` child of an IQ, to take its text.
+fn data_child(iq: &mut Element) -> Result<&mut Element, Error> {
+    match iq
+        .children
+        .iter_mut()
+        .find(|n| matches!(n, Node::Element(e) if e.is("data", NS)))
+    {
+        Some(Node::Element(data)) => Ok(data),
+        _ => Err(Error::BadRequest("data element vanished".into())),
+    }
+}
+
+/// The `ack` attribute of a `<data/>`: a TLS stream offset.
+fn ack_attr(data: &Element) -> Result<Option<u64>, Error> {
+    parse_ack(data.attr("ack"))
+}
+
+/// Reads an `ack` value: decimal digits only.
+fn parse_ack(value: Option<&str>) -> Result<Option<u64>, Error> {
+    value
+        .map(|v| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|_| v.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| Error::BadRequest(format!("ack='{v}' is not an octet count")))
+        })
+        .transpose()
 }
 
 /// The envelope of an XTLS IQ-set that could not be read whole (too large,
@@ -274,6 +346,14 @@ impl DataIq<'_> {
     pub fn method(&self) -> Option<&str> {
         self.data.attr("method")
     }
+    /// True for an IQ-result carrying data ([`Payload::AckData`]).
+    pub fn is_result(&self) -> bool {
+        self.iq.attr("type") == Some("result")
+    }
+    /// The `ack` attribute of `<data/>`, or why it cannot be read.
+    pub fn ack(&self) -> Result<Option<u64>, Error> {
+        parse_ack(self.data.attr("ack"))
+    }
 }
 
 /// True for the namespaces a stanza of a client or server stream has.
@@ -281,7 +361,8 @@ fn stanza_ns(ns: &str) -> bool {
     ns.is_empty() || ns == "jabber:client" || ns == "jabber:server"
 }
 
-/// The data path's reader (XTLS §4.3): a `<data/>` IQ-set whose base64 is
+/// The data path's reader (XTLS §4.3): a `<data/>` IQ-set (or, with
+/// piggyback, IQ-result) whose base64 is
 /// strict is read with the TLS octets decoded straight into `out`, without
 /// building a tree or copying its text. `None` for every other stanza (and a
 /// `<data/>` with whitespace or references in its base64): [`read_iq`] then
@@ -295,7 +376,7 @@ pub(crate) fn read_data_iq<'a>(
     let (iq, data) = read_base64_leaf(stanza, limits, out)?;
     let ours = iq.name() == b"iq"
         && stanza_ns(iq.ns())
-        && iq.attr("type") == Some("set")
+        && matches!(iq.attr("type"), Some("set" | "result"))
         && iq.attr("id").is_some()
         && data.name() == b"data"
         && data.ns() == NS;
@@ -337,23 +418,38 @@ impl XtlsIq {
 
     /// The payload element, if the IQ has one.
     fn child(&self) -> Option<Element> {
-        let with_offer = |name: &str, offer: &Option<Offer>| {
+        let with_offer = |name: &str, offer: &Option<Offer>, piggyback: bool| {
             let mut el = Element::new(name, NS);
             if let Some(o) = offer {
                 el = el.with_child(o.to_element());
             }
+            if piggyback {
+                el = el.with_child(Element::new(PIGGYBACK, NS));
+            }
             el
         };
-        match &self.payload {
-            Payload::Start(o) => Some(with_offer("start", o)),
-            Payload::Proceed(o) => Some(with_offer("proceed", o)),
-            Payload::Data { method, base64 } => {
-                let mut d = Element::new("data", NS).with_text(base64);
-                if let Some(m) = method {
-                    d.set_attr("method", m);
-                }
-                Some(d)
+        let data = |method: Option<&str>, base64: &str, ack: Option<u64>| {
+            let mut d = Element::new("data", NS);
+            if !base64.is_empty() {
+                d = d.with_text(base64);
             }
+            if let Some(m) = method {
+                d.set_attr("method", m);
+            }
+            if let Some(a) = ack {
+                d.set_attr("ack", &a.to_string());
+            }
+            d
+        };
+        match &self.payload {
+            Payload::Start { offer, piggyback } => Some(with_offer("start", offer, *piggyback)),
+            Payload::Proceed { offer, piggyback } => Some(with_offer("proceed", offer, *piggyback)),
+            Payload::Data {
+                method,
+                base64,
+                ack,
+            } => Some(data(method.as_deref(), base64, *ack)),
+            Payload::AckData { base64, ack } => Some(data(None, base64, *ack)),
             Payload::Close => Some(Element::new("close", NS)),
             Payload::Closed => Some(Element::new("closed", NS)),
             Payload::Ack => None,
@@ -384,7 +480,7 @@ impl XtlsIq {
 /// [`XtlsIq::to_element`]'s writer, without building the tree.
 pub(crate) fn iq_xml(id: &str, from: Option<&str>, to: Option<&str>, payload: &Payload) -> String {
     let data_len = match payload {
-        Payload::Data { base64, .. } => base64.len(),
+        Payload::Data { base64, .. } | Payload::AckData { base64, .. } => base64.len(),
         _ => 0,
     };
     let mut out = String::with_capacity(data_len + 256);
@@ -394,13 +490,18 @@ pub(crate) fn iq_xml(id: &str, from: Option<&str>, to: Option<&str>, payload: &P
             out.push_str("/>");
             return out;
         }
-        Payload::Data { method, base64 } => {
-            write_data_open(&mut out, method.as_deref());
-            out.push_str(base64);
-            out.push_str("</data>");
+        Payload::Data {
+            method,
+            base64,
+            ack,
+        } => write_data(&mut out, method.as_deref(), *ack, base64),
+        Payload::AckData { base64, ack } => write_data(&mut out, None, *ack, base64),
+        Payload::Start { offer, piggyback } => {
+            write_negotiation(&mut out, "start", offer.as_ref(), *piggyback)
         }
-        Payload::Start(offer) => write_negotiation(&mut out, "start", offer.as_ref()),
-        Payload::Proceed(offer) => write_negotiation(&mut out, "proceed", offer.as_ref()),
+        Payload::Proceed { offer, piggyback } => {
+            write_negotiation(&mut out, "proceed", offer.as_ref(), *piggyback)
+        }
         Payload::Close => out.push_str("><close xmlns='urn:xmpp:tmp:xtls'/>"),
         Payload::Closed => out.push_str("><closed xmlns='urn:xmpp:tmp:xtls'/>"),
         Payload::Error(err) => {
@@ -414,28 +515,34 @@ pub(crate) fn iq_xml(id: &str, from: Option<&str>, to: Option<&str>, payload: &P
 
 /// `><start xmlns='urn:xmpp:tmp:xtls'>` with its XEP-0250 offer (§4.2), or
 /// the same for `<proceed/>`.
-fn write_negotiation(out: &mut String, name: &str, offer: Option<&Offer>) {
+fn write_negotiation(out: &mut String, name: &str, offer: Option<&Offer>, piggyback: bool) {
     out.push_str("><");
     out.push_str(name);
     out.push_str(" xmlns='urn:xmpp:tmp:xtls'");
-    let Some(offer) = offer else {
+    if offer.is_none() && !piggyback {
         out.push_str("/>");
         return;
-    };
-    out.push_str("><offer xmlns='urn:xmpp:tmp:c2ctls'");
-    if offer.x509_hashes.is_empty() && !offer.srp {
-        out.push_str("/>");
-    } else {
-        out.push('>');
-        for h in &offer.x509_hashes {
-            out.push_str("<keyinfo xmlns='urn:xmpp:tmp:pubkey'><name>");
-            escape_into(out, h, false);
-            out.push_str("</name></keyinfo>");
+    }
+    out.push('>');
+    if let Some(offer) = offer {
+        out.push_str("<offer xmlns='urn:xmpp:tmp:c2ctls'");
+        if offer.x509_hashes.is_empty() && !offer.srp {
+            out.push_str("/>");
+        } else {
+            out.push('>');
+            for h in &offer.x509_hashes {
+                out.push_str("<keyinfo xmlns='urn:xmpp:tmp:pubkey'><name>");
+                escape_into(out, h, false);
+                out.push_str("</name></keyinfo>");
+            }
+            if offer.srp {
+                out.push_str("<srp/>");
+            }
+            out.push_str("</offer>");
         }
-        if offer.srp {
-            out.push_str("<srp/>");
-        }
-        out.push_str("</offer>");
+    }
+    if piggyback {
+        out.push_str("<piggyback/>");
     }
     out.push_str("</");
     out.push_str(name);
@@ -458,21 +565,39 @@ fn write_iq_open(out: &mut String, kind: IqType, id: &str, from: Option<&str>, t
     out.push('\'');
 }
 
-/// `><data xmlns='urn:xmpp:tmp:xtls' method='…'>`: closes the IQ's start tag
-/// and opens its `<data/>`.
-fn write_data_open(out: &mut String, method: Option<&str>) {
+/// `><data xmlns='urn:xmpp:tmp:xtls' method='…' ack='…'>`: closes the IQ's
+/// start tag and opens its `<data/>`.
+fn write_data_open(out: &mut String, method: Option<&str>, ack: Option<u64>) {
     out.push_str("><data xmlns='urn:xmpp:tmp:xtls'");
     if let Some(m) = method {
         out.push_str(" method='");
         escape_into(out, m, true);
         out.push('\'');
     }
+    if let Some(a) = ack {
+        out.push_str(" ack='");
+        out.push_str(&a.to_string());
+        out.push('\'');
+    }
     out.push('>');
+}
+
+/// A `<data/>` with its text, as the tree writer writes it (an empty one
+/// closes itself).
+fn write_data(out: &mut String, method: Option<&str>, ack: Option<u64>, base64: &str) {
+    write_data_open(out, method, ack);
+    if base64.is_empty() {
+        out.pop();
+        out.push_str("/>");
+    } else {
+        out.push_str(base64);
+        out.push_str("</data>");
+    }
 }
 
 /// Writes a data IQ-set carrying `raw` TLS octets.
 pub fn data_iq_xml(from: &str, to: &str, id: &str, method: Option<&str>, raw: &[u8]) -> String {
-    let mut w = DataIqWriter::new(Some(from), to, id, method, raw.len());
+    let mut w = DataIqWriter::new(Some(from), to, id, DataHead::set(method), raw.len());
     w.push(raw);
     w.finish()
 }
@@ -493,18 +618,41 @@ pub(crate) struct DataIqWriter {
     whole_only: bool,
 }
 
+/// What goes in a data IQ's start tags besides its addresses and id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DataHead<'a> {
+    /// An IQ-set, or (with piggyback) the IQ-result of the peer's data IQ.
+    pub kind: IqType,
+    /// `method`, on the initiator's first data (XTLS §4.3).
+    pub method: Option<&'a str>,
+    /// `ack` (with piggyback): TLS octets of the peer's stream read so far.
+    pub ack: Option<u64>,
+}
+
+impl<'a> DataHead<'a> {
+    /// A plain data IQ-set.
+    pub(crate) fn set(method: Option<&'a str>) -> Self {
+        DataHead {
+            kind: IqType::Set,
+            method,
+            ack: None,
+        }
+    }
+}
+
 impl DataIqWriter {
-    /// Starts `<iq type='set' …><data xmlns='urn:xmpp:tmp:xtls' …>`.
+    /// Starts `<iq type='set' …><data xmlns='urn:xmpp:tmp:xtls' …>` (or the
+    /// IQ-result that `head` says).
     pub(crate) fn new(
         from: Option<&str>,
         to: &str,
         id: &str,
-        method: Option<&str>,
+        head: DataHead<'_>,
         room: usize,
     ) -> Self {
         let mut out = String::with_capacity(256);
-        write_iq_open(&mut out, IqType::Set, id, from, Some(to));
-        write_data_open(&mut out, method);
+        write_iq_open(&mut out, head.kind, id, from, Some(to));
+        write_data_open(&mut out, head.method, head.ack);
         DataIqWriter {
             out,
             carry: [0; 2],
@@ -629,6 +777,7 @@ mod tests {
             payload: Payload::Data {
                 method: Some("x509".into()),
                 base64: "AAEC".into(),
+                ack: None,
             },
         };
         assert_eq!(iq.to_xml(), iq.to_element().to_xml());
@@ -646,14 +795,44 @@ mod tests {
             x509_hashes: Vec::new(),
             srp: true,
         });
+        let start = |offer: &Option<Offer>, piggyback| Payload::Start {
+            offer: offer.clone(),
+            piggyback,
+        };
+        let proceed = |offer: &Option<Offer>, piggyback| Payload::Proceed {
+            offer: offer.clone(),
+            piggyback,
+        };
         for payload in [
-            Payload::Start(offer.clone()),
-            Payload::Proceed(offer),
-            Payload::Start(bare_offer.clone()),
-            Payload::Proceed(bare_offer),
-            Payload::Start(srp_only),
-            Payload::Proceed(None),
-            Payload::Start(None),
+            start(&offer, false),
+            proceed(&offer, false),
+            start(&offer, true),
+            proceed(&offer, true),
+            start(&bare_offer, false),
+            proceed(&bare_offer, true),
+            start(&srp_only, false),
+            proceed(&None, false),
+            start(&None, false),
+            start(&None, true),
+            proceed(&None, true),
+            Payload::Data {
+                method: None,
+                base64: String::new(),
+                ack: Some(12),
+            },
+            Payload::Data {
+                method: Some("x509".into()),
+                base64: "AAEC".into(),
+                ack: Some(0),
+            },
+            Payload::AckData {
+                base64: "AAEC".into(),
+                ack: Some(7),
+            },
+            Payload::AckData {
+                base64: "AAEC".into(),
+                ack: None,
+            },
             Payload::Close,
             Payload::Closed,
             Payload::Ack,
@@ -666,6 +845,35 @@ mod tests {
                 payload,
             };
             assert_eq!(iq.to_xml(), iq.to_element().to_xml(), "{:?}", iq.payload);
+            assert_eq!(read(&iq.to_xml()), Some(iq.clone()), "{:?}", iq.payload);
+        }
+    }
+
+    #[test]
+    fn data_in_results_and_acks_are_read_by_both_readers() {
+        let limits = XmlLimits::default();
+        let text = "<iq type='result' id='7' from='a@b/c'><data xmlns='urn:xmpp:tmp:xtls' ack='4096'>AAEC</data></iq>";
+        let mut out = Vec::new();
+        let fast = read_data_iq(text.as_bytes(), &limits, &mut out).unwrap();
+        assert!(fast.is_result());
+        assert_eq!(
+            (fast.ack(), out.as_slice()),
+            (Ok(Some(4096)), &[0u8, 1, 2][..])
+        );
+        assert_eq!(
+            read(text).unwrap().payload,
+            Payload::AckData {
+                base64: "AAEC".into(),
+                ack: Some(4096)
+            }
+        );
+        for bad in ["-1", "1e3", "", "18446744073709551616", "+5"] {
+            let text = format!("<iq type='set' id='7'><data xmlns='urn:xmpp:tmp:xtls' ack='{bad}'>AAEC</data></iq>");
+            let mut out = Vec::new();
+            let fast = read_data_iq(text.as_bytes(), &limits, &mut out).unwrap();
+            assert!(matches!(fast.ack(), Err(Error::BadRequest(_))), "{bad}");
+            let e = parse(text.as_bytes(), &limits).unwrap();
+            assert!(matches!(read_iq(e), Err(Error::BadRequest(_))), "{bad}");
         }
     }
 
@@ -676,20 +884,21 @@ mod tests {
         let expected = data_iq_xml("a@b/c", "d@e/f", "1", None, &raw);
         // Every way of cutting the octets gives the same stanza.
         for cut in [1usize, 2, 3, 4, 5, 7, 64, 999] {
-            let mut w = DataIqWriter::new(Some("a@b/c"), "d@e/f", "1", None, raw.len());
+            let mut w =
+                DataIqWriter::new(Some("a@b/c"), "d@e/f", "1", DataHead::set(None), raw.len());
             for chunk in raw.chunks(cut) {
                 assert_eq!(w.write(chunk).unwrap(), chunk.len());
             }
             assert_eq!(w.finish(), expected, "cut {cut}");
         }
-        let mut w = DataIqWriter::new(Some("a@b/c"), "d@e/f", "1", None, 10);
+        let mut w = DataIqWriter::new(Some("a@b/c"), "d@e/f", "1", DataHead::set(None), 10);
         // A second record that does not fit whole waits for the next IQ.
         let n = w
             .write_vectored(&[IoSlice::new(&raw[..4]), IoSlice::new(&raw[4..20])])
             .unwrap();
         assert_eq!((n, w.room(), w.written()), (4, 6, 4));
         // A record larger than an empty IQ is split.
-        let mut empty = DataIqWriter::new(Some("a@b/c"), "d@e/f", "1", None, 10);
+        let mut empty = DataIqWriter::new(Some("a@b/c"), "d@e/f", "1", DataHead::set(None), 10);
         assert_eq!(
             empty.write_vectored(&[IoSlice::new(&raw[..16])]).unwrap(),
             10

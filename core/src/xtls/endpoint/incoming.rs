@@ -63,13 +63,22 @@ impl Endpoint {
         let mut rx = std::mem::take(&mut self.rx);
         rx.clear();
         let result = match wire::read_data_iq(stanza, &self.xml_limits, &mut rx) {
-            Some(iq) => {
-                let request = Request::Data {
-                    method: iq.method(),
-                    octets: Ok(&rx),
-                };
-                self.on_request(iq.from(), iq.to(), iq.id(), request, now)
-            }
+            Some(iq) => match iq.ack() {
+                Ok(ack) => {
+                    let data = DataIn {
+                        method: iq.method(),
+                        octets: Ok(&rx),
+                        ack,
+                    };
+                    if iq.is_result() {
+                        self.on_answer_data(iq.id(), iq.from(), data, now)
+                    } else {
+                        self.on_request(iq.from(), iq.to(), iq.id(), Request::Data(data), now)
+                    }
+                }
+                // The tree reader gives the error its answer.
+                Err(_) => self.incoming_general(stanza, now),
+            },
             None => self.incoming_general(stanza, now),
         };
         if rx.capacity() <= RX_KEEP_BYTES {
@@ -92,21 +101,36 @@ impl Endpoint {
         let decoded;
         let method;
         let request = match iq.payload {
-            payload
-            @ (Payload::Ack | Payload::Error(_) | Payload::Proceed(_) | Payload::Closed) => {
-                return self.on_answer(&iq.id, iq.from.as_deref(), payload, now)
-            }
-            Payload::Start(offer) => Request::Start(offer),
+            payload @ (Payload::Ack
+            | Payload::Error(_)
+            | Payload::Proceed { .. }
+            | Payload::Closed) => return self.on_answer(&iq.id, iq.from.as_deref(), payload, now),
+            Payload::Start { offer, piggyback } => Request::Start { offer, piggyback },
             Payload::Close => Request::Close,
-            Payload::Data { method: m, base64 } => {
+            Payload::Data {
+                method: m,
+                base64,
+                ack,
+            } => {
                 // XTLS §4.3 does not forbid whitespace in the base64.
                 decoded = base64_simd::forgiving_decode_to_vec(base64.as_bytes())
                     .map_err(|_| Error::Base64);
                 method = m;
-                Request::Data {
+                Request::Data(DataIn {
                     method: method.as_deref(),
                     octets: decoded.as_deref().map_err(Clone::clone),
-                }
+                    ack,
+                })
+            }
+            Payload::AckData { base64, ack } => {
+                decoded = base64_simd::forgiving_decode_to_vec(base64.as_bytes())
+                    .map_err(|_| Error::Base64);
+                let data = DataIn {
+                    method: None,
+                    octets: decoded.as_deref().map_err(Clone::clone),
+                    ack,
+                };
+                return self.on_answer_data(&iq.id, iq.from.as_deref(), data, now);
             }
         };
         self.on_request(iq.from.as_deref(), iq.to.as_deref(), &iq.id, request, now)
@@ -129,10 +153,10 @@ impl Endpoint {
                 return Err(Error::WrongRecipient(to.to_owned()));
             }
         }
-        let is_start = matches!(request, Request::Start(_));
+        let is_start = matches!(request, Request::Start { .. });
         let result = match request {
-            Request::Start(offer) => self.on_start(&peer, id, offer, now),
-            Request::Data { method, octets } => self.on_data(&peer, id, method, octets, now),
+            Request::Start { offer, piggyback } => self.on_start(&peer, id, offer, piggyback, now),
+            Request::Data(data) => self.on_data(&peer, id, data, now),
             Request::Close => self.on_close(&peer, id),
         };
         match result {
@@ -174,7 +198,7 @@ impl Endpoint {
                 return Ok(Incoming::Handled);
             }
             let ours =
-                self.io.is_ours(id) || matches!(payload, Payload::Proceed(_) | Payload::Closed);
+                self.io.is_ours(id) || matches!(payload, Payload::Proceed { .. } | Payload::Closed);
             return if ours {
                 Err(Error::UnexpectedIq)
             } else {
@@ -199,19 +223,19 @@ impl Endpoint {
             return Ok(Incoming::Handled);
         }
         match (pending.kind, payload) {
-            (PendingKind::Start, payload @ (Payload::Proceed(_) | Payload::Ack)) => {
-                let offer = match payload {
-                    Payload::Proceed(o) => o,
-                    _ => None,
+            (PendingKind::Start, payload @ (Payload::Proceed { .. } | Payload::Ack)) => {
+                let (offer, piggyback) = match payload {
+                    Payload::Proceed { offer, piggyback } => (offer, piggyback),
+                    _ => (None, false),
                 };
-                if let Err(e) = self.on_proceed(&peer, offer, now) {
+                if let Err(e) = self.on_proceed(&peer, offer, piggyback, now) {
                     self.fail(&peer, e.clone());
                     return Err(e);
                 }
             }
             (PendingKind::Data, Payload::Ack) => {
                 if let Some(t) = self.tunnels.get_mut(&peer) {
-                    t.on_ack(id, now);
+                    t.on_ack(id, now, &mut self.io);
                 }
             }
             (PendingKind::Close, Payload::Closed | Payload::Ack) => {
@@ -222,8 +246,43 @@ impl Endpoint {
         Ok(Incoming::Handled)
     }
 
-    /// Answers the request being handled.
+    /// An IQ result carrying data (piggyback): ours if it answers a data
+    /// IQ we sent.
+    pub(super) fn on_answer_data(
+        &mut self,
+        id: &str,
+        from: Option<&str>,
+        data: DataIn<'_>,
+        now: UnixTime,
+    ) -> Result<Incoming, Error> {
+        let Some(pending) = self.io.answer(id, from, false) else {
+            // A copy of an answer already read (XEP-0198 resends), or one
+            // whose tunnel is gone.
+            if self.io.is_old(id) {
+                return Ok(Incoming::Handled);
+            }
+            return if self.io.is_ours(id) {
+                Err(Error::UnexpectedIq)
+            } else {
+                Ok(Incoming::NotXtls)
+            };
+        };
+        let peer = pending.peer;
+        if pending.kind != PendingKind::Data {
+            self.send_close(&peer);
+            self.fail(&peer, Error::UnexpectedIq);
+            return Err(Error::UnexpectedIq);
+        }
+        self.on_data_result(&peer, id, data, now)?;
+        Ok(Incoming::Handled)
+    }
+
+    /// Answers the request being handled; the answers owed to the peer's
+    /// data IQs go first.
     pub(super) fn reply(&mut self, to: &Jid, id: &str, payload: Payload) {
+        if let Some(t) = self.tunnels.get_mut(to) {
+            t.answer_owed(&mut self.io);
+        }
         self.reply_to(Some(to.as_str()), id, payload);
     }
 
@@ -245,13 +304,13 @@ impl Endpoint {
 
 /// An XTLS IQ-set, from either reader.
 pub(super) enum Request<'a> {
-    Start(Option<Offer>),
+    Start {
+        offer: Option<Offer>,
+        piggyback: bool,
+    },
     /// The TLS octets, or why the base64 could not be decoded (reported
     /// after the checks that come first).
-    Data {
-        method: Option<&'a str>,
-        octets: Result<&'a [u8], Error>,
-    },
+    Data(DataIn<'a>),
     Close,
 }
 

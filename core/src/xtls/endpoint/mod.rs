@@ -34,7 +34,7 @@ mod requests;
 mod timers;
 
 use peer_trust::{ExternalPins, Trust};
-use requests::session_name;
+use requests::{session_name, DataIn};
 
 /// What [`Endpoint::handle_incoming`] did with a stanza.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +84,8 @@ pub struct Endpoint {
     pins: PinStore,
     storage: Option<ExternalPins>,
     offer: Option<Offer>,
+    /// We offer data in IQ results ([`EndpointConfig::piggyback`]).
+    piggyback: bool,
     tls: TlsSetup,
     /// By peer, in the peers' order: what the endpoint writes and reports
     /// across tunnels comes out in the same order in every run (a hash
@@ -165,6 +167,7 @@ impl Endpoint {
             pins,
             storage: None,
             offer,
+            piggyback: config.piggyback,
             tls,
             tunnels: BTreeMap::new(),
             shared,
@@ -277,7 +280,10 @@ impl Endpoint {
             &id,
             self.shared.sender(),
             Some(peer.as_str()),
-            &Payload::Start(self.offer.clone()),
+            &Payload::Start {
+                offer: self.offer.clone(),
+                piggyback: self.piggyback,
+            },
         ));
         self.io.expect(id.clone(), peer.clone(), PendingKind::Start);
         t.set_start_id(id);
@@ -360,7 +366,10 @@ impl Endpoint {
     /// Drops a tunnel and tells the application, handing back every
     /// stanza the peer did not acknowledge.
     fn remove(&mut self, peer: &Jid, reason: CloseReason) {
-        if let Some(t) = self.tunnels.remove(peer) {
+        if let Some(mut t) = self.tunnels.remove(peer) {
+            // What it read is answered even though it ends (RFC 6120
+            // §8.2.3): those IQs were read whole.
+            t.answer_owed(&mut self.io);
             self.io.retire(peer);
             self.report_closed(peer, t, reason);
         }

@@ -10,6 +10,7 @@ impl Endpoint {
         peer: &Jid,
         id: &str,
         offer: Option<Offer>,
+        piggyback: bool,
         now: UnixTime,
     ) -> Result<(), Error> {
         let existing = self.tunnels.get(peer).map(|t| {
@@ -25,7 +26,8 @@ impl Endpoint {
             // A restarted peer that reuses the id and offer looks the same
             // here; its fresh ClientHello tells it apart (`on_data`).
             Some((_, true)) => {
-                self.reply(peer, id, Payload::Proceed(self.offer.clone()));
+                let piggyback = self.tunnels.get(peer).is_some_and(|t| t.piggyback());
+                self.reply(peer, id, self.proceed(piggyback));
                 return Ok(());
             }
             // A new start from a peer that has a tunnel with us: it lost its
@@ -55,7 +57,7 @@ impl Endpoint {
             }
             abandoned = self.tunnels.remove(peer);
             if let Some(sid) = abandoned.as_mut().and_then(|t| t.take_start_id()) {
-                self.io.retire_id(sid);
+                self.io.retire_id(&sid);
             }
         }
         match self.accept(peer, id, offer, now) {
@@ -63,7 +65,8 @@ impl Endpoint {
                 if let Some(mut old) = abandoned {
                     t.adopt_queue(&mut old);
                 }
-                self.reply(peer, id, Payload::Proceed(self.offer.clone()));
+                t.set_piggyback(self.piggyback && piggyback);
+                self.reply(peer, id, self.proceed(t.piggyback()));
                 self.tunnels.insert(peer.clone(), Box::new(t));
                 Ok(())
             }
@@ -75,6 +78,15 @@ impl Endpoint {
                 }
                 Err(e)
             }
+        }
+    }
+
+    /// Our `<proceed/>`: the offer, and `<piggyback/>` when the tunnel
+    /// will use it (both ends offered it).
+    fn proceed(&self, piggyback: bool) -> Payload {
+        Payload::Proceed {
+            offer: self.offer.clone(),
+            piggyback,
         }
     }
 
@@ -155,6 +167,7 @@ impl Endpoint {
         &mut self,
         peer: &Jid,
         offer: Option<Offer>,
+        piggyback: bool,
         now: UnixTime,
     ) -> Result<(), Error> {
         if let Some(o) = &offer {
@@ -180,12 +193,16 @@ impl Endpoint {
             .get_mut(peer)
             .ok_or_else(|| Error::NoTunnel(peer.to_string()))?;
         t.attach_tls(Connection::Client(conn), slot, now);
+        t.set_piggyback(self.piggyback && piggyback);
         Ok(())
     }
 
     /// Sends `<close/>` for a tunnel that is about to be dropped, so the peer
     /// drops its side too; its answer will be absorbed as late.
     pub(super) fn send_close(&mut self, peer: &Jid) {
+        if let Some(t) = self.tunnels.get_mut(peer) {
+            t.answer_all(&mut self.io, self.now);
+        }
         let id = self.io.next_id();
         self.io.push_control(wire::iq_xml(
             &id,
@@ -195,12 +212,14 @@ impl Endpoint {
         ));
     }
 
+    /// A data IQ-set (XTLS §4.3): its `ack` offset (piggyback), then its
+    /// TLS octets; answered with the next output (carrying our next
+    /// octets, with piggyback), or at once when it is a copy.
     pub(super) fn on_data(
         &mut self,
         peer: &Jid,
         id: &str,
-        method: Option<&str>,
-        octets: Result<&[u8], Error>,
+        data: DataIn<'_>,
         now: UnixTime,
     ) -> Result<(), Error> {
         let Some(t) = self.tunnels.get_mut(peer) else {
@@ -208,61 +227,115 @@ impl Endpoint {
         };
         // The same data IQ again (same id, same content) is acknowledged
         // again, not read twice.
-        let seen = match &octets {
+        let seen = match &data.octets {
             Ok(o) => t.seen_data(id, o),
             Err(_) => Seen::New,
         };
-        let mut pinned = None;
-        if seen == Seen::New {
-            // A fresh ClientHello on a tunnel whose handshake completed:
-            // the peer restarted, reusing its start's id, so that start
-            // looked like a copy. The old tunnel is replaced by one made
-            // from that start.
-            let restart = octets.as_ref().is_ok_and(|o| starts_with_client_hello(o))
-                && t.restarts_on_client_hello();
-            if restart {
-                let (sid, offer) = match &t.origin {
-                    Origin::PeerStart { id, offer } => (id.clone(), offer.clone()),
-                    Origin::Ours => (String::new(), None),
-                };
-                self.remove(peer, CloseReason::PeerRestarted);
-                let mut fresh = self.accept(peer, &sid, offer, now)?;
-                if let Ok(o) = &octets {
-                    fresh.seen_data(id, o);
-                }
-                self.tunnels.insert(peer.clone(), Box::new(fresh));
-            }
-            let Some(t) = self.tunnels.get_mut(peer) else {
-                return Err(Error::NoTunnel(peer.to_string()));
+        if seen == Seen::Copy {
+            self.io.answered = true;
+            self.io.acks.push_back(wire::iq_xml(
+                id,
+                self.shared.sender(),
+                Some(peer.as_str()),
+                &Payload::Ack,
+            ));
+            return Ok(());
+        }
+        // A fresh ClientHello on a tunnel whose handshake completed: the
+        // peer restarted, reusing its start's id, so that start looked like
+        // a copy. The old tunnel is replaced by one made from that start.
+        let restart = data
+            .octets
+            .as_ref()
+            .is_ok_and(|o| starts_with_client_hello(o))
+            && t.restarts_on_client_hello();
+        if restart {
+            let (sid, offer) = match &t.origin {
+                Origin::PeerStart { id, offer } => (id.clone(), offer.clone()),
+                Origin::Ours => (String::new(), None),
             };
-            let was_handshaking = t.state() == TunnelState::Handshaking;
-            pinned = t.on_data(
-                method,
-                octets,
-                now,
-                &mut self.certs,
-                &self.remembered,
-                &mut self.io,
-            )?;
-            // The verifier's check is done once the handshake is: the
-            // registry need not keep it for the tunnel's life.
-            if was_handshaking
-                && t.origin.role() == Role::Initiator
-                && t.state() != TunnelState::Handshaking
-            {
-                if let Ok(name) = session_name(peer) {
-                    self.tls.registry.unregister(&name.to_str());
-                }
+            let piggyback = t.piggyback();
+            self.remove(peer, CloseReason::PeerRestarted);
+            let mut fresh = self.accept(peer, &sid, offer, now)?;
+            fresh.set_piggyback(piggyback);
+            if let Ok(o) = &data.octets {
+                fresh.seen_data(id, o);
+            }
+            self.tunnels.insert(peer.clone(), Box::new(fresh));
+        } else if let (Some(offset), Some(t)) = (data.ack, self.tunnels.get_mut(peer)) {
+            t.on_offset_ack(offset, now, &mut self.io);
+        }
+        self.read_data(peer, data.method, data.octets, now)?;
+        // The answer goes out with the next output, behind the data this
+        // input produces (or carrying it).
+        self.io.answered = true;
+        if let Some(t) = self.tunnels.get_mut(peer) {
+            t.owe_answer(id.to_owned());
+        }
+        Ok(())
+    }
+
+    /// An IQ result carrying data (piggyback): the answer to our data IQ
+    /// `id`, the peer's `ack` offset, and the next octets of its stream.
+    /// A failure closes the tunnel (a result gets no answer to carry an
+    /// error).
+    pub(super) fn on_data_result(
+        &mut self,
+        peer: &Jid,
+        id: &str,
+        data: DataIn<'_>,
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        let Some(t) = self.tunnels.get_mut(peer) else {
+            return Ok(());
+        };
+        t.on_ack(id, now, &mut self.io);
+        if let Some(offset) = data.ack {
+            t.on_offset_ack(offset, now, &mut self.io);
+        }
+        let read = self.read_data(peer, None, data.octets, now);
+        if let Err(e) = read {
+            self.send_close(peer);
+            self.fail(peer, e.clone());
+            return Err(e);
+        }
+        if let Some(t) = self.tunnels.get_mut(peer) {
+            t.read_from_result();
+        }
+        Ok(())
+    }
+
+    /// Feeds TLS octets from the peer to its tunnel, and stores the key a
+    /// completed handshake pinned.
+    fn read_data(
+        &mut self,
+        peer: &Jid,
+        method: Option<&str>,
+        octets: Result<&[u8], Error>,
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        let Some(t) = self.tunnels.get_mut(peer) else {
+            return Err(Error::NoTunnel(peer.to_string()));
+        };
+        let was_handshaking = t.state() == TunnelState::Handshaking;
+        let pinned = t.on_data(
+            method,
+            octets,
+            now,
+            &mut self.certs,
+            &self.remembered,
+            &mut self.io,
+        )?;
+        // The verifier's check is done once the handshake is: the
+        // registry need not keep it for the tunnel's life.
+        if was_handshaking
+            && t.origin.role() == Role::Initiator
+            && t.state() != TunnelState::Handshaking
+        {
+            if let Ok(name) = session_name(peer) {
+                self.tls.registry.unregister(&name.to_str());
             }
         }
-        // The acknowledgement goes out behind the data this input produces.
-        self.io.answered = true;
-        self.io.acks.push_back(wire::iq_xml(
-            id,
-            self.shared.sender(),
-            Some(peer.as_str()),
-            &Payload::Ack,
-        ));
         if let Some(pin) = pinned {
             self.store_pin(pin);
         }
@@ -298,6 +371,16 @@ impl Endpoint {
         }
         self.pins.add(&bare, &spki_sha256);
     }
+}
+
+/// What a `<data/>` brought, from either reader.
+pub(super) struct DataIn<'a> {
+    /// `method` (the initiator's first data, XTLS §4.3).
+    pub method: Option<&'a str>,
+    /// The TLS octets, or why the base64 could not be decoded.
+    pub octets: Result<&'a [u8], Error>,
+    /// `ack`: our stream read up to there (piggyback).
+    pub ack: Option<u64>,
 }
 
 /// The rustls "server name" of a peer: a per-peer key for the session cache
