@@ -281,6 +281,23 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_set_send_from(
     unsafe { with_mut(cfg, |c| set_flag(&mut c.settings.send_from, send_from)) }
 }
 
+/// Whether the endpoint offers and accepts data in IQ results
+/// (`<piggyback/>`): 1 (the default) or 0; another value is
+/// `XMPPTLS_INVALID_PARAMETER`. With a peer that offers it too, the answer
+/// to a data IQ carries our next TLS octets: two stanzas per
+/// request/response through the servers instead of four.
+///
+/// # Safety
+/// `cfg` is live.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_set_piggyback(
+    cfg: *mut xmpptls_endpoint_config,
+    piggyback: i32,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe { with_mut(cfg, |c| set_flag(&mut c.settings.piggyback, piggyback)) }
+}
+
 /// Whether the endpoint accepts tunnels peers start: 1 (the default) or 0
 /// (every `<start/>` is refused; `xmpptls_endpoint_set_enabled` changes it
 /// later); another value is `XMPPTLS_INVALID_PARAMETER`.

@@ -167,9 +167,19 @@ export class XtlsAttachment extends EventTarget {
   flush(keep) {
     const out = [];
     let kept;
+    let later = false;
     for (let s = this.endpoint.pollTransmit(); s !== undefined; s = this.endpoint.pollTransmit()) {
-      if (!kept && keep && keep(s)) kept = s;
-      else out.push(s);
+      if (!kept && keep && keep(s)) {
+        kept = s;
+        // An answer carrying TLS octets (<piggyback/>) must reach the peer
+        // before the data IQs that follow it, and xmpp.js sends the answer
+        // only once the middleware returns: the rest stays in the endpoint
+        // until then (#incoming).
+        if (s.includes("<data")) {
+          later = true;
+          break;
+        }
+      } else out.push(s);
     }
     // As Elements through `send`: the connection adds what its framing
     // needs (RFC 7395 frames carry the jabber:client namespace). In order
@@ -184,7 +194,7 @@ export class XtlsAttachment extends EventTarget {
       this.dispatchEvent(new XtlsEvent(e));
     }
     this.#arm();
-    return kept === undefined ? writing : { kept, writing };
+    return kept === undefined ? writing : { kept, writing, later };
   }
 
   /**
@@ -241,6 +251,9 @@ export class XtlsAttachment extends EventTarget {
     // The answer (xmpp.js's IQ handler sends it when this returns) goes
     // behind the data this stanza produced, as the endpoint ordered them.
     await flushed.writing.catch(() => {});
+    // xmpp.js writes the answer in this turn, once this returns; what the
+    // endpoint holds behind it goes out in the next.
+    if (flushed.later) setTimeout(() => this.#background(this.flush()), 0);
     const reply = parseElement(flushed.kept);
     if (reply.attrs.type === "error") return reply.getChild("error");
     return reply.getChildElements()[0] ?? true;

@@ -51,6 +51,9 @@ export interface EndpointSettings {
   /** Write our JID as `from` on the IQs we send (default true). Over WebSocket the server
    * stamps `from` (RFC 6120 §8.1.2.1): false sends fewer octets. */
   sendFrom?: boolean;
+  /** Offer and accept data in IQ results (default true): with a peer that
+   * offers it too, two stanzas per request/response instead of four. */
+  piggyback?: boolean;
   /** Accept incoming tunnels (default true). */
   enabled?: boolean;
   /** Limits and deadlines; each one left out keeps its default. An unknown
@@ -312,6 +315,7 @@ impl Endpoint {
         }
         settings.send_offer = bool_field(&o, "sendOffer")?.unwrap_or(true);
         settings.send_from = bool_field(&o, "sendFrom")?.unwrap_or(true);
+        settings.piggyback = bool_field(&o, "piggyback")?.unwrap_or(true);
         settings.enabled = bool_field(&o, "enabled")?.unwrap_or(true);
         if let Some(l) = field(&o, "limits") {
             settings.limits = Some(limits(&l)?);
