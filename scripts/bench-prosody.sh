@@ -12,25 +12,28 @@
 # JSON lines go to target/bench-prosody/results.jsonl. A benchmark, not a
 # test: nothing here asserts a time.
 #
+# --no-piggyback adds a run on the defaults with plain XTLS answers (no data
+# in IQ results), the comparison for piggyback.
 # --limits name=value,... sets endpoint limits by the core's names (to
 # compare batching settings); --default-only skips the nagle = false run.
 # --key-exchange only times opening tunnels on the default Prosody,
 # X25519MLKEM768 (the default) and X25519 alone, interleaved.
 #
-#   scripts/bench-prosody.sh [--seconds S] [--rounds N] [--ablation]
+#   scripts/bench-prosody.sh [--seconds S] [--rounds N] [--ablation] [--no-piggyback]
 #                            [--limits L] [--default-only] [--key-exchange]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=1.5 rounds=3 ablation=0 limits="" default_only=0 key_exchange=0
+seconds=1.5 rounds=3 ablation=0 limits="" default_only=0 key_exchange=0 no_piggyback=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --ablation) ablation=1; shift ;;
+    --no-piggyback) no_piggyback=1; shift ;;
     --limits) limits=$2; shift 2 ;;
     --default-only) default_only=1; shift ;;
     --key-exchange) key_exchange=1; shift ;;
-    *) echo "usage: $0 [--seconds S] [--rounds N] [--ablation] [--limits L] [--default-only] [--key-exchange]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--seconds S] [--rounds N] [--ablation] [--no-piggyback] [--limits L] [--default-only] [--key-exchange]" >&2; exit 2 ;;
   esac
 done
 command -v prosody >/dev/null && python3 -c 'import slixmpp' 2>/dev/null \
@@ -65,6 +68,7 @@ else
 run_server "default (nagle = true)" "" ""
 [ "$default_only" = 1 ] || run_server "nagle = false" "network_settings = { nagle = false }" ""
 [ "$ablation" = 1 ] && run_server "default, no keepalives" "" "--no-keepalive"
+[ "$no_piggyback" = 1 ] && run_server "default, no piggyback" "" "--no-piggyback"
 fi
 
 python3 - "$results" <<'PY'

@@ -37,6 +37,7 @@ IQ = "{jabber:client}iq"
 
 
 LIMITS = {}  # --limits name=value,...: the core's limit names
+PIGGYBACK = [True]  # --no-piggyback: plain XTLS §4.3 answers
 
 
 def endpoint(jid, key_exchange=None):
@@ -45,7 +46,8 @@ def endpoint(jid, key_exchange=None):
         setattr(limits, name, value)
     return xmpptls.Endpoint(
         xmpptls.EndpointSettings(jid=jid, trust=xmpptls.TrustMode.OFFER, limits=limits,
-                                 key_exchange=key_exchange, send_from=False), None)
+                                 key_exchange=key_exchange, send_from=False,
+                                 piggyback=PIGGYBACK[0]), None)
 
 
 class Host(slixmpp.ClientXMPP):
@@ -120,6 +122,8 @@ class Host(slixmpp.ClientXMPP):
 
     def on_timer(self):
         self.timer = None
+        if self.transport is None:
+            return  # disconnected: the run is over
         self.ep.handle_timeout()
         self.drain_events()
         self.flush()
@@ -330,6 +334,8 @@ async def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--opens", type=int, default=30)
     p.add_argument("--no-keepalive", action="store_true")
+    p.add_argument("--no-piggyback", action="store_true",
+                   help="plain XTLS: every data IQ answered by an empty result")
     p.add_argument("--server-pid", type=int)
     p.add_argument("--drains", default="turn,send",
                    help="host styles, comma-separated: turn (write once per read), send (after every send)")
@@ -350,6 +356,7 @@ async def main():
             raise SystemExit(f"unknown limit {name}")
         LIMITS[name] = int(value)
     keepalive = not args.no_keepalive
+    PIGGYBACK[0] = not args.no_piggyback
     a = await connect(f"a@{args.domain}/a", "secret-a", "127.0.0.1", args.port, args.ca, keepalive)
     b = await connect(f"b@{args.domain}/b", "secret-b", "127.0.0.1", args.port, args.ca, keepalive)
 
