@@ -105,8 +105,10 @@ out.append("static const struct tunnel_case tunnel_cases[] = {")
 for c in tunnel["cases"]:
     steps = []
     for st in c["steps"]:
-        if st[0] == "route":
-            steps.append('{"route", 0, 0, NULL, 0}')
+        if st[0] in ("route", "lose"):
+            steps.append('{%s, 0, 0, NULL, 0}' % c_str(st[0]))
+        elif st[0] == "timeout":
+            steps.append('{"timeout", %d, 0, NULL, 0}' % sides.index(st[1]))
         else:
             err = st[4]["error"] if len(st) > 4 else 0
             steps.append("{%s, %d, %d, %s, %d}" % (c_str(st[0]), sides.index(st[1]), sides.index(st[2]),

@@ -249,6 +249,18 @@ fn tunnel_vectors() {
                 }
                 continue;
             }
+            if op == "lose" {
+                for ep in eps.values_mut() {
+                    while ep.poll_transmit().is_some() {}
+                }
+                continue;
+            }
+            if op == "timeout" {
+                let ep = eps.get_mut(step[1].as_str().unwrap()).unwrap();
+                let at = ep.poll_timeout().expect("a deadline");
+                ep.handle_timeout(at);
+                continue;
+            }
             let (from, to) = (step[1].as_str().unwrap(), step[2].as_str().unwrap());
             let peer = jid(to);
             let ep = eps.get_mut(from).unwrap();

@@ -105,8 +105,15 @@ impl Endpoint {
     /// Closes every tunnel whose deadline has passed (`Closed` events with
     /// `CloseReason.Timeout`, handing back what the peer did not
     /// acknowledge).
-    pub fn handle_timeout(&self) {
-        self.lock().handle_timeout(UnixTime::now());
+    /// `now_secs`: the time to take as now, in seconds since the Unix
+    /// epoch (what `pollTimeout` gives); the device clock when left out.
+    /// Scripted scenarios and tests move the clock with it.
+    #[uniffi::method(default(now_secs = None))]
+    pub fn handle_timeout(&self, now_secs: Option<u64>) {
+        let now = now_secs
+            .map(|s| UnixTime::since_unix_epoch(std::time::Duration::from_secs(s)))
+            .unwrap_or_else(UnixTime::now);
+        self.lock().handle_timeout(now);
     }
 
     /// After handling a read and draining `pollTransmit`: true when XTLS

@@ -277,6 +277,22 @@ static void route(xmpptls_endpoint *eps[2]) {
   }
 }
 
+/* Everything both endpoints have to send is lost on the way. */
+static void lose(xmpptls_endpoint *eps[2]) {
+  for (int side = 0; side < 2; side++) {
+    size_t len;
+    while (xmpptls_endpoint_transmit_len(eps[side], &len) == XMPPTLS_OK) {
+      char *buf = malloc(len + 1);
+      size_t w = 0;
+      if (!buf || xmpptls_endpoint_poll_transmit(eps[side], buf, len + 1, &w) != XMPPTLS_OK) {
+        free(buf);
+        return;
+      }
+      free(buf);
+    }
+  }
+}
+
 /* Whether the next event of `ep` is `want`. */
 static int next_event_is(xmpptls_endpoint *ep, const struct expected_event *want) {
   xmpptls_event *ev = NULL;
@@ -317,7 +333,14 @@ static void tunnel_vectors(void) {
       xmpptls_endpoint *ep = eps[st->from];
       const char *peer = jids[st->to];
       xmpptls_result r = XMPPTLS_OK;
+      uint64_t at = 0;
       if (!strcmp(st->op, "route")) route(eps);
+      else if (!strcmp(st->op, "lose")) lose(eps);
+      else if (!strcmp(st->op, "timeout")) {
+        /* The clock moves to the endpoint's deadline, which must be set. */
+        ok = xmpptls_endpoint_poll_timeout(ep, &at) == XMPPTLS_OK;
+        if (ok) r = xmpptls_endpoint_handle_timeout(ep, at);
+      }
       else if (!strcmp(st->op, "open")) r = xmpptls_endpoint_open(ep, peer, 1800000000u);
       else if (!strcmp(st->op, "send")) r = xmpptls_endpoint_send(ep, peer, st->stanza, strlen(st->stanza), 1800000000u);
       else if (!strcmp(st->op, "close")) r = xmpptls_endpoint_close(ep, peer, 1800000000u);

@@ -218,6 +218,15 @@ fun tunnelVectors() {
                 }
                 continue
             }
+            if (step[0] == "lose") {
+                eps.values.forEach { it.pollTransmits() }
+                continue
+            }
+            if (step[0] == "timeout") {
+                val ep = eps.getValue(step[1] as String)
+                ep.handleTimeout(nowSecs = assertNotNull(ep.pollTimeout(), "$name: a deadline"))
+                continue
+            }
             val ep = eps.getValue(step[1] as String)
             val peer = ids.getValue(step[2] as String).getValue("jid")
             val got = errorOf {

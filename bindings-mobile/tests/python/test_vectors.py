@@ -177,6 +177,16 @@ def test_tunnel_vector(case):
                         outcome(lambda: eps[other[who]].handle_incoming(s))
                         moved = True
             continue
+        if step[0] == "lose":
+            for ep in eps.values():
+                ep.poll_transmits()
+            continue
+        if step[0] == "timeout":
+            ep = eps[step[1]]
+            at = ep.poll_timeout()
+            assert at is not None, "a deadline"
+            ep.handle_timeout(now_secs=at)
+            continue
         op, frm, to = step[:3]
         ep, peer = eps[frm], TUNNEL["identities"][to]["jid"]
         call = {

@@ -90,7 +90,9 @@ test("a write failing after an incoming stanza is an error event, not an unhandl
   process.on("unhandledRejection", onUnhandled);
   try {
     const xmpp = new FakeClient();
-    const juliet = attachXtls(xmpp, new Endpoint(JULIET));
+    // Without piggyback, so that Juliet writes her TLS flight herself (with
+    // it, the flight rides in the answer xmpp.js writes).
+    const juliet = attachXtls(xmpp, new Endpoint(JULIET, { piggyback: false }));
     const errors = [];
     juliet.addEventListener("error", (e) => errors.push(e.detail.error));
     const romeo = new Endpoint(ROMEO);

@@ -126,6 +126,23 @@ test("tunnel vectors", () => {
         }
         continue;
       }
+      if (op === "lose") {
+        for (const who of ["romeo", "juliet"]) while (eps[who].pollTransmit() !== undefined);
+        continue;
+      }
+      if (op === "timeout") {
+        // The endpoint's clock is Date.now(): moved to the deadline.
+        const at = eps[from].pollTimeout();
+        assert.notEqual(at, undefined, `${c.name}: a deadline`);
+        const clock = Date.now;
+        Date.now = () => at;
+        try {
+          eps[from].handleTimeout();
+        } finally {
+          Date.now = clock;
+        }
+        continue;
+      }
       const ep = eps[from];
       const peer = v.identities[to].jid;
       const call = {

@@ -49,6 +49,17 @@ struct Outgoing {
     resent: Option<(Vec<Copy>, Box<[u8]>)>,
 }
 
+/// Which IQs in flight an acknowledgement confirms.
+#[derive(Debug, Clone, Copy)]
+enum Cover {
+    /// The one at this position.
+    Only(usize),
+    /// Everything up to this position.
+    Through(usize),
+    /// Everything with octets that ends at or before this stream offset.
+    Offset(u64),
+}
+
 /// A stanza handed back when a tunnel ends.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Undelivered {
@@ -287,9 +298,9 @@ impl Delivery {
         // An empty `<data ack='…'/>` needs no TLS read: its answer says
         // nothing of what went before it.
         if self.in_flight[last].octets == 0 {
-            return self.confirm(|i, _| i == last, now, retire);
+            return self.confirm(Cover::Only(last), now, retire);
         }
-        self.confirm(|i, _| i <= last, now, retire)
+        self.confirm(Cover::Through(last), now, retire)
     }
 
     /// The peer has read our TLS stream up to `offset` (an `ack`
@@ -308,20 +319,21 @@ impl Delivery {
         now: UnixTime,
         retire: &mut dyn FnMut(&str),
     ) -> bool {
-        self.confirm(|_, f| f.end <= offset && f.octets > 0, now, retire)
+        self.confirm(Cover::Offset(offset), now, retire)
     }
 
-    /// Confirms the entries in flight that `covered` (by position and
-    /// entry) says the peer read.
-    fn confirm(
-        &mut self,
-        covered: impl Fn(usize, &InFlight) -> bool,
-        now: UnixTime,
-        retire: &mut dyn FnMut(&str),
-    ) -> bool {
+    /// Confirms the entries in flight that `cover` says the peer read.
+    fn confirm(&mut self, cover: Cover, now: UnixTime, retire: &mut dyn FnMut(&str)) -> bool {
         let mut newest = None;
         for (i, f) in self.in_flight.iter_mut().enumerate() {
-            if f.acked || !covered(i, f) {
+            let covered = match cover {
+                Cover::Only(last) => i == last,
+                Cover::Through(last) => i <= last,
+                // An empty IQ ends where the one before it does: an offset
+                // says nothing of whether it was read.
+                Cover::Offset(offset) => f.end <= offset && f.octets > 0,
+            };
+            if f.acked || !covered {
                 continue;
             }
             f.acked = true;

@@ -233,6 +233,17 @@ final class TunnelVectorTests: XCTestCase {
                     }
                     continue
                 }
+                if op == "lose" {
+                    for ep in eps.values { _ = ep.pollTransmits() }
+                    continue
+                }
+                if op == "timeout" {
+                    let ep = eps[step[1] as! String]!
+                    let at = ep.pollTimeout()
+                    XCTAssertNotNil(at, "\(name): a deadline")
+                    ep.handleTimeout(nowSecs: at)
+                    continue
+                }
                 let ep = eps[step[1] as! String]!
                 let peer = ids[step[2] as! String]!["jid"]!
                 var code: Int? = nil

@@ -107,30 +107,29 @@ impl Endpoint {
             | Payload::Closed) => return self.on_answer(&iq.id, iq.from.as_deref(), payload, now),
             Payload::Start { offer, piggyback } => Request::Start { offer, piggyback },
             Payload::Close => Request::Close,
-            Payload::Data {
-                method: m,
-                base64,
-                ack,
-            } => {
+            payload @ (Payload::Data { .. } | Payload::AckData { .. }) => {
+                let (m, base64, ack, in_result) = match payload {
+                    Payload::Data {
+                        method,
+                        base64,
+                        ack,
+                    } => (method, base64, ack, false),
+                    Payload::AckData { base64, ack } => (None, base64, ack, true),
+                    _ => return Err(Error::UnexpectedIq),
+                };
                 // XTLS §4.3 does not forbid whitespace in the base64.
                 decoded = base64_simd::forgiving_decode_to_vec(base64.as_bytes())
                     .map_err(|_| Error::Base64);
                 method = m;
-                Request::Data(DataIn {
+                let data = DataIn {
                     method: method.as_deref(),
                     octets: decoded.as_deref().map_err(Clone::clone),
                     ack,
-                })
-            }
-            Payload::AckData { base64, ack } => {
-                decoded = base64_simd::forgiving_decode_to_vec(base64.as_bytes())
-                    .map_err(|_| Error::Base64);
-                let data = DataIn {
-                    method: None,
-                    octets: decoded.as_deref().map_err(Clone::clone),
-                    ack,
                 };
-                return self.on_answer_data(&iq.id, iq.from.as_deref(), data, now);
+                if in_result {
+                    return self.on_answer_data(&iq.id, iq.from.as_deref(), data, now);
+                }
+                Request::Data(data)
             }
         };
         self.on_request(iq.from.as_deref(), iq.to.as_deref(), &iq.id, request, now)
@@ -193,17 +192,8 @@ impl Endpoint {
     ) -> Result<Incoming, Error> {
         let is_error = matches!(payload, Payload::Error(_));
         let Some(pending) = self.io.answer(id, from, is_error) else {
-            // A late answer (its tunnel is gone) or a copy of one.
-            if self.io.is_old(id) {
-                return Ok(Incoming::Handled);
-            }
-            let ours =
-                self.io.is_ours(id) || matches!(payload, Payload::Proceed { .. } | Payload::Closed);
-            return if ours {
-                Err(Error::UnexpectedIq)
-            } else {
-                Ok(Incoming::NotXtls)
-            };
+            let named = matches!(payload, Payload::Proceed { .. } | Payload::Closed);
+            return self.unmatched(id, named);
         };
         let peer = pending.peer;
         if let Payload::Error(err) = payload {
@@ -256,16 +246,7 @@ impl Endpoint {
         now: UnixTime,
     ) -> Result<Incoming, Error> {
         let Some(pending) = self.io.answer(id, from, false) else {
-            // A copy of an answer already read (XEP-0198 resends), or one
-            // whose tunnel is gone.
-            if self.io.is_old(id) {
-                return Ok(Incoming::Handled);
-            }
-            return if self.io.is_ours(id) {
-                Err(Error::UnexpectedIq)
-            } else {
-                Ok(Incoming::NotXtls)
-            };
+            return self.unmatched(id, false);
         };
         let peer = pending.peer;
         if pending.kind != PendingKind::Data {
@@ -275,6 +256,20 @@ impl Endpoint {
         }
         self.on_data_result(&peer, id, data, now)?;
         Ok(Incoming::Handled)
+    }
+
+    /// An answer that matches no IQ we wait for: a late one (its tunnel is
+    /// gone) or a copy (XEP-0198 resends) is absorbed; one in our id space,
+    /// or `named` XTLS (`<proceed/>`, `<closed/>`), is unexpected; anything
+    /// else is the host's.
+    fn unmatched(&self, id: &str, named: bool) -> Result<Incoming, Error> {
+        if self.io.is_old(id) {
+            Ok(Incoming::Handled)
+        } else if named || self.io.is_ours(id) {
+            Err(Error::UnexpectedIq)
+        } else {
+            Ok(Incoming::NotXtls)
+        }
     }
 
     /// Answers the request being handled; the answers owed to the peer's
