@@ -337,7 +337,9 @@ impl Delivery {
                 continue;
             }
             f.acked = true;
-            if !f.in_result {
+            // The answered IQ itself is no longer waited for already.
+            let answered = matches!(cover, Cover::Only(l) | Cover::Through(l) if l == i);
+            if !f.in_result && !answered {
                 retire(&f.id);
             }
             self.delivered += f.octets as u64;

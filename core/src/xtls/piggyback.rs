@@ -72,10 +72,12 @@ impl Acks {
         self.confirmed = self.confirmed.max(at);
     }
 
-    /// The `ack` for the next `<data/>` we send: everything read so far
-    /// (none before anything was read, or without piggyback).
+    /// The `ack` for the next `<data/>` we send: everything read so far,
+    /// when octets that came in results wait for it (none otherwise: the
+    /// answers to the peer's data IQs confirm the rest, and a one-way
+    /// stream then carries no `ack` at all).
     pub(crate) fn offset(&self) -> Option<u64> {
-        (self.on && self.read > 0).then_some(self.read)
+        self.due().then_some(self.read)
     }
 
     /// A `<data/>` with [`offset`](Self::offset) went out.
@@ -103,9 +105,11 @@ mod tests {
         assert_eq!(a.offset(), None, "nothing read");
         a.read(100);
         a.owe("set-1".into());
+        assert_eq!(a.offset(), Some(100), "its answer has not gone yet");
         assert_eq!(a.take_carrier(), Some(("set-1".into(), 100)));
         a.answered(100);
         assert!(!a.due());
+        assert_eq!(a.offset(), None, "answered: nothing to confirm");
         // 50 octets in a result: due.
         a.read(50);
         assert!(a.due());

@@ -469,6 +469,7 @@ impl Tunnel {
     /// other answer or request to the peer (a `<closed/>`, an error), so
     /// that it never overtakes the acknowledgement of data read before it.
     pub(crate) fn answer_owed(&mut self, io: &mut Io) {
+        let mut last = None;
         for (id, at) in self.acks.take_owed() {
             io.acks.push_back(wire::iq_xml(
                 &id,
@@ -476,6 +477,9 @@ impl Tunnel {
                 Some(self.peer.as_str()),
                 &Payload::Ack,
             ));
+            last = Some(at);
+        }
+        if let Some(at) = last {
             self.acks.answered(at);
         }
     }
