@@ -8,16 +8,21 @@ export class XmppTlsError extends Error {
     this.code = code;
   }
 }
+// The shipped module is minified without local names: the class keeps its own.
+Object.defineProperty(XmppTlsError, "name", { value: "XmppTlsError" });
 
 /**
  * Makes the methods and getters of wasm-bindgen classes throw
  * `XmppTlsError` (code 500, a bad argument) once their object was freed
  * (`free()` or `using`), instead of wasm-bindgen's plain `Error("null
  * pointer passed to rust")`. The entry points call it once for the
- * package's classes.
+ * package's classes, each under its name.
  */
-export function guardFreed(...classes) {
-  for (const cls of classes) {
+export function guardFreed(classes) {
+  // Names given with the classes: the shipped module is minified without
+  // its local names, so each class gets its own back too.
+  for (const [className, cls] of Object.entries(classes)) {
+    Object.defineProperty(cls, "name", { value: className });
     const proto = cls.prototype;
     // free() twice (or free() then `using`'s dispose) does nothing the
     // second time, like closing a closed file.
@@ -30,7 +35,7 @@ export function guardFreed(...classes) {
       if (name === "constructor" || name === "free" || name.startsWith("__")) continue;
       const d = Object.getOwnPropertyDescriptor(proto, name);
       const wrap = (f) => function (...args) {
-        if (this.__wbg_ptr === 0) throw new XmppTlsError(500, `${cls.name}.${name}: the ${cls.name} was freed`);
+        if (this.__wbg_ptr === 0) throw new XmppTlsError(500, `${className}.${name}: the ${className} was freed`);
         return f.apply(this, args);
       };
       if (typeof d.value === "function") d.value = wrap(d.value);

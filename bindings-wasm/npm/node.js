@@ -17,4 +17,4 @@ export { XmppTlsError } from "__ERROR_MODULE__";
 // A freed object's methods throw XmppTlsError (500), like every other misuse.
 import { Endpoint, PinStore, Policy } from "./xmpptls_wasm.js";
 import { guardFreed } from "__ERROR_MODULE__";
-guardFreed(Endpoint, PinStore, Policy);
+guardFreed({ Endpoint, PinStore, Policy });
