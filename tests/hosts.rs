@@ -30,6 +30,15 @@ struct Host {
 }
 
 impl Host {
+    /// The application sends a stanza; a host that writes after every send
+    /// writes.
+    fn send(&mut self, peer: &xmpptls::Jid, stanza: &str, style: Style) {
+        self.ep.send(peer, stanza.as_bytes(), now()).unwrap();
+        if let Style::PerSend = style {
+            self.write();
+        }
+    }
+
     fn write(&mut self) {
         while let Some(s) = self.ep.poll_transmit() {
             self.wire.push_back(s);
@@ -57,14 +66,8 @@ fn run(style: Style, in_flight: usize, total: usize, batch: usize, body: usize) 
     let mut sent = 0;
     let mut answered = 0;
     for _ in 0..in_flight {
-        client
-            .ep
-            .send(&peer_of_client, request(sent).as_bytes(), now())
-            .unwrap();
+        client.send(&peer_of_client, &request(sent), style);
         sent += 1;
-        if let Style::PerSend = style {
-            client.write();
-        }
     }
     client.write();
     let mut reads = 0;
@@ -93,13 +96,7 @@ fn run(style: Style, in_flight: usize, total: usize, batch: usize, body: usize) 
                         .next()
                         .unwrap();
                     let answer = format!("<iq type='result' id='{id}'/>");
-                    server
-                        .ep
-                        .send(&peer_of_server, answer.as_bytes(), now())
-                        .unwrap();
-                    if let Style::PerSend = style {
-                        server.write();
-                    }
+                    server.send(&peer_of_server, &answer, style);
                 }
             }
         }
@@ -112,14 +109,8 @@ fn run(style: Style, in_flight: usize, total: usize, batch: usize, body: usize) 
                 if let Event::Stanza { .. } = e {
                     answered += 1;
                     if sent < total {
-                        client
-                            .ep
-                            .send(&peer_of_client, request(sent).as_bytes(), now())
-                            .unwrap();
+                        client.send(&peer_of_client, &request(sent), style);
                         sent += 1;
-                        if let Style::PerSend = style {
-                            client.write();
-                        }
                     }
                 }
                 if let Event::Closed { reason, .. } = e {
