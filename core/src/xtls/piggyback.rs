@@ -49,7 +49,13 @@ impl Acks {
 
     /// The peer's data IQ `id`, read whole, is answered at the next flush.
     pub(crate) fn owe(&mut self, id: String) {
-        self.owed.push((id, self.read));
+        self.owe_at(id, self.read);
+    }
+
+    /// An answer owed whose sending confirms the peer's stream up to `at`
+    /// (0: nothing, for a copy of an IQ read earlier).
+    pub(crate) fn owe_at(&mut self, id: String, at: u64) {
+        self.owed.push((id, at));
     }
 
     /// The answer that may carry our next data: the latest one owed (when
@@ -120,6 +126,20 @@ mod tests {
         a.read(10);
         a.answered(150);
         assert!(a.due());
+        a.sent_offset();
+        // A data IQ read, then octets in a result: the IQ's answer, even
+        // when it carries nothing, confirms only up to the IQ; a copy's
+        // answer confirms nothing.
+        a.read(20);
+        a.owe("set-2".into());
+        a.read(30);
+        let (id, at) = a.take_carrier().unwrap();
+        assert_eq!(at, 180);
+        a.owe_at(id, at);
+        a.owe_at("copy".into(), 0);
+        let upto = a.take_owed().iter().map(|(_, at)| *at).max().unwrap();
+        a.answered(upto);
+        assert!(a.due(), "the result's 30 octets still wait for an ack");
     }
 
     #[test]

@@ -448,6 +448,14 @@ impl Tunnel {
         self.dirty = true;
     }
 
+    /// A copy of a data IQ read earlier (XEP-0198 resends) is answered at
+    /// once and empty: the first answer may have carried data, which the
+    /// peer would absorb as late, and the copy confirms nothing new.
+    pub(crate) fn answer_copy(&mut self, id: String, io: &mut Io) {
+        self.acks.owe_at(id, 0);
+        self.answer_owed(io);
+    }
+
     /// TLS octets that came in an IQ result were read: their `ack` goes
     /// with the next output.
     pub(crate) fn read_from_result(&mut self) {
@@ -469,7 +477,7 @@ impl Tunnel {
     /// other answer or request to the peer (a `<closed/>`, an error), so
     /// that it never overtakes the acknowledgement of data read before it.
     pub(crate) fn answer_owed(&mut self, io: &mut Io) {
-        let mut last = None;
+        let mut upto = 0;
         for (id, at) in self.acks.take_owed() {
             io.acks.push_back(wire::iq_xml(
                 &id,
@@ -477,11 +485,9 @@ impl Tunnel {
                 Some(self.peer.as_str()),
                 &Payload::Ack,
             ));
-            last = Some(at);
+            upto = upto.max(at);
         }
-        if let Some(at) = last {
-            self.acks.answered(at);
-        }
+        self.acks.answered(upto);
     }
 
     /// Everything owed to the peer goes out before a `<close/>`: the
@@ -1070,8 +1076,8 @@ impl Tunnel {
             self.delivery.written(n, end);
         }
         // Nothing to carry: the answer goes empty.
-        if let Some(c) = carrier {
-            self.acks.owe(c.0);
+        if let Some((id, at)) = carrier {
+            self.acks.owe_at(id, at);
             self.answer_owed(io);
         }
         // Octets that came in results and no data of ours confirmed them.

@@ -232,11 +232,8 @@ impl Endpoint {
             Err(_) => Seen::New,
         };
         if seen == Seen::Copy {
-            // Answered at once and empty: the first answer may have carried
-            // data, and the peer absorbs a second one as late.
             self.io.answered = true;
-            t.owe_answer(id.to_owned());
-            t.answer_owed(&mut self.io);
+            t.answer_copy(id.to_owned(), &mut self.io);
             return Ok(());
         }
         // A fresh ClientHello on a tunnel whose handshake completed: the
