@@ -18,8 +18,13 @@ does). `--plant` adds a field to one core record in memory and requires
 every runtime to report it missing: the check is shown to catch it.
 """
 import glob
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import tally  # noqa: E402 (scripts/lib, found through the path just set)
+from tally import check  # noqa: E402
 
 ROOT = "."
 PLANT = "--plant" in sys.argv
@@ -72,39 +77,30 @@ def generic(t):
     return (m.group(1), m.group(2)) if m else (None, t)
 
 
-def kotlin_type(t, names):
+# How each language spells the core's types: an optional, a byte string, a
+# list, and the scalars; record and enum names come from `names`.
+SPELLINGS = {
+    "Kotlin": ("{}?", "kotlin.ByteArray", "List<{}>",
+               {"String": "kotlin.String", "bool": "kotlin.Boolean", "u32": "kotlin.UInt",
+                "u64": "kotlin.ULong", "i64": "kotlin.Long"}),
+    "Swift": ("{}?", "Data", "[{}]",
+              {"String": "String", "bool": "Bool", "u32": "UInt32", "u64": "UInt64", "i64": "Int64"}),
+    "Python": ("typing.Optional[{}]", "bytes", "typing.List[{}]",
+               {"String": "str", "bool": "bool", "u32": "int", "u64": "int", "i64": "int"}),
+}
+
+
+def mapped_type(lang, t, names):
+    """The core's Rust type `t` as uniffi writes it in `lang`."""
+    optional, byte_string, listed, scalars = SPELLINGS[lang]
     outer, inner = generic(t)
     if outer == "Option":
-        return kotlin_type(inner, names) + "?"
+        return optional.format(mapped_type(lang, inner, names))
     if t == "Vec<u8>":
-        return "kotlin.ByteArray"
+        return byte_string
     if outer == "Vec":
-        return f"List<{kotlin_type(inner, names)}>"
-    return {"String": "kotlin.String", "bool": "kotlin.Boolean", "u32": "kotlin.UInt", "u64": "kotlin.ULong",
-            "i64": "kotlin.Long"}.get(t, names.get(t, t))
-
-
-def swift_type(t, names):
-    outer, inner = generic(t)
-    if outer == "Option":
-        return swift_type(inner, names) + "?"
-    if t == "Vec<u8>":
-        return "Data"
-    if outer == "Vec":
-        return f"[{swift_type(inner, names)}]"
-    return {"String": "String", "bool": "Bool", "u32": "UInt32", "u64": "UInt64", "i64": "Int64"}.get(
-        t, names.get(t, t))
-
-
-def python_type(t, names):
-    outer, inner = generic(t)
-    if outer == "Option":
-        return f"typing.Optional[{python_type(inner, names)}]"
-    if t == "Vec<u8>":
-        return "bytes"
-    if outer == "Vec":
-        return f"typing.List[{python_type(inner, names)}]"
-    return {"String": "str", "bool": "bool", "u32": "int", "u64": "int", "i64": "int"}.get(t, names.get(t, t))
+        return listed.format(mapped_type(lang, inner, names))
+    return scalars.get(t, names.get(t, t))
 
 
 def block(text, start, open_ch="{", close_ch="}"):
@@ -201,20 +197,7 @@ def differences(cell):
     return added, missing, renamed
 
 
-failures, checked = [], 0
-
-
-def check(ok, what):
-    global checked
-    checked += 1
-    if not ok:
-        print("not ok - " + what)
-        failures.append(what)
-
-
 def run(records, names):
-    global failures, checked
-    failures, checked = [], 0
     sources = {
         "Kotlin": read("target/mobile/kotlin/**/*.kt"),
         "Swift": read("target/mobile/swift/*.swift"),
@@ -223,9 +206,9 @@ def run(records, names):
         "C": read("include/xmpptls.h"),
     }
     generated = {
-        "Kotlin": (kotlin_fields, camel, kotlin_type),
-        "Swift": (swift_fields, camel, swift_type),
-        "Python": (python_fields, lambda f: f, python_type),
+        "Kotlin": (kotlin_fields, camel, lambda t, n: mapped_type("Kotlin", t, n)),
+        "Swift": (swift_fields, camel, lambda t, n: mapped_type("Swift", t, n)),
+        "Python": (python_fields, lambda f: f, lambda t, n: mapped_type("Python", t, n)),
     }
     for record, fields in records.items():
         for lang, (parse, casing, typed) in generated.items():
@@ -286,12 +269,10 @@ if PLANT:
     records["Negotiation"] = records["Negotiation"] + [("planted_field", "Option<String>", "None")]
     run(records, names)
     caught = {lang for lang in ("Kotlin", "Swift", "Python", "JS", "C")
-              if any(("planted_field" in f or "plantedField" in f) and f" {lang} " in f for f in failures)}
+              if any(("planted_field" in f or "plantedField" in f) and f" {lang} " in f for f in tally.failures)}
     missed = {"Kotlin", "Swift", "Python", "JS", "C"} - caught
     print(f"{'not ok' if missed else 'ok'} - a field planted in the core's Report and Negotiation is caught by "
           f"{', '.join(sorted(caught)) or 'nothing'}{'; missed by ' + ', '.join(sorted(missed)) if missed else ''}")
     sys.exit(1 if missed else 0)
 run(records, names)
-print(f"{'not ok' if failures else 'ok'} - fields of {len(records)} records in Kotlin, Swift, Python, JS and C: "
-      f"{checked} checks, {len(failures)} mismatches")
-sys.exit(1 if failures else 0)
+tally.finish(f"fields of {len(records)} records in Kotlin, Swift, Python, JS and C")
