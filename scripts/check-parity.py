@@ -9,8 +9,13 @@ language's casing. Run after scripts/gen-mobile.sh and scripts/build-wasm.sh
 exits 1 on a mismatch.
 """
 import glob
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import tally  # noqa: E402 (scripts/lib, found through the path just set)
+from tally import check  # noqa: E402
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else "."
 README = open(f"{ROOT}/README.md", encoding="utf-8").read()
@@ -61,16 +66,6 @@ def snake(name):
     return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
-failures = []
-checked = 0
-
-
-def check(ok, what):
-    global checked
-    checked += 1
-    if not ok:
-        print("not ok - " + what)
-        failures.append(what)
 
 
 api = section("### The same calls everywhere")
@@ -114,6 +109,4 @@ for row in rows(table):
         check(re.search(rf"\b({screaming}\b|class {camel}\b)", SOURCES["Python"]) is not None,
               f"{what}: Python {uniffi_type} has {screaming}")
 
-print(f"{'not ok' if failures else 'ok'} - parity of C, JS, Kotlin, Swift and Python with the README: "
-      f"{checked} checks, {len(failures)} mismatches")
-sys.exit(1 if failures else 0)
+tally.finish("parity of C, JS, Kotlin, Swift and Python with the README")
