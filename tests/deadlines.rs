@@ -528,6 +528,43 @@ fn an_error_from_the_peers_bare_jid_or_domain_closes_at_once_as_not_delivered() 
     }
 }
 
+/// A server that resends IQs (XEP-0198) can deliver one copy of a data IQ
+/// and bounce another with `service-unavailable` before the first copy's
+/// answer comes back. The stanza is handed back as not delivered (what the
+/// error says), and sending it again is still safe: it goes behind a
+/// `<resent/>` marker naming its copy, and the peer, which has it, drops it.
+#[test]
+fn a_stanza_refused_after_a_copy_arrived_is_not_delivered_twice_when_sent_again() {
+    let (mut r, mut j) = established();
+    r.send(&jid(JULIET), msg("once").as_bytes(), at(1)).unwrap();
+    let data = r.poll_transmit().unwrap();
+    let id = parse(&data).attr("id").unwrap().to_owned();
+    j.handle_incoming(data.as_bytes(), at(1)).unwrap();
+    assert_eq!(stanzas(&drain(&mut j)).len(), 1);
+    // Juliet's answer is still on its way when the bounced copy arrives.
+    let late: Vec<String> = std::iter::from_fn(|| j.poll_transmit()).collect();
+    let error = format!(
+        "<iq type='error' id='{id}' from='{JULIET}' to='{ROMEO}'><error type='cancel'>\
+         <service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"
+    );
+    r.handle_incoming(error.as_bytes(), at(2)).unwrap();
+    let (_, returned) = closed(&drain(&mut r)).unwrap();
+    assert_eq!(returned.len(), 1);
+    assert!(!returned[0].1, "the error says not delivered");
+    for s in late {
+        let _ = r.handle_incoming(s.as_bytes(), at(2));
+    }
+    // The application sends it again, through a new tunnel.
+    r.open(&jid(JULIET), at(3)).unwrap();
+    r.send(&jid(JULIET), returned[0].0.as_bytes(), at(3))
+        .unwrap();
+    pump(&mut r, &mut j, at(3));
+    let evs = drain(&mut j);
+    assert_eq!(r.tunnel_state(&jid(JULIET)), Some(TunnelState::Established));
+    assert!(stanzas(&evs).is_empty(), "juliet has it already: {evs:?}");
+    assert!(closed(&drain(&mut r)).is_none(), "the copy is acknowledged");
+}
+
 /// The peer closes and logs out at once: its TLS close_notify arrives, the
 /// `<close/>` that should follow never does. No state without a deadline:
 /// the tunnel ends `close_timeout` later.

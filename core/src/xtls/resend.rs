@@ -1,5 +1,8 @@
-//! Recognising a stanza sent again after its tunnel handed it back as
-//! "maybe delivered", so that "resend what came back" never delivers twice.
+//! Recognising a stanza sent again after its tunnel handed it back, so
+//! that "resend what came back" never delivers twice. A stanza flagged
+//! "maybe delivered" may have arrived; so may one the server refused, when
+//! the server resends IQs (XEP-0198) and bounces one copy after delivering
+//! another: both are remembered once they went into the TLS stream.
 //!
 //! Why it is needed: with XEP-0198 stream management a server holds the
 //! session of a peer whose connection dropped, and delivers what it queued
@@ -14,7 +17,7 @@
 //!   session (RFC 8446 §7.5 / RFC 5705, label [`TUNNEL_ID_LABEL`]), and
 //!   both count the stanzas in its TLS stream from 0.
 //! - When a tunnel ends, the sender remembers, for each stanza it hands
-//!   back as maybe delivered, a digest of its text with the names of the
+//!   back that went into the TLS stream, a digest of its text with the names of the
 //!   copies that may have arrived: (tunnel, number) for this tunnel, and
 //!   for every earlier tunnel it was sent through (`HandedBack`). When the
 //!   application sends a stanza with the same text to the same peer again,

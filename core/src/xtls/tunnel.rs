@@ -747,9 +747,12 @@ impl Tunnel {
     }
 
     /// Every stanza not confirmed, routing restored, oldest first; and
-    /// for each of which a copy may have arrived, its text as sent (routing
-    /// stripped) and those copies, to recognise it when it is sent again
-    /// ([`resend`]).
+    /// for each that went into the TLS stream (or an earlier tunnel's), its
+    /// text as sent (routing stripped) and its copies, to recognise it when
+    /// it is sent again ([`resend`]). A stanza flagged not delivered because
+    /// the server refused its data IQ is remembered too: a server that
+    /// resends IQs (XEP-0198) may bounce one copy after delivering another,
+    /// and the peer's count of what arrived settles which.
     pub(crate) fn take_returned(&mut self) -> (Vec<ReturnedStanza>, Resendable) {
         let mut maybe = Vec::new();
         let tunnel = self.tunnel_id;
@@ -758,10 +761,7 @@ impl Tunnel {
             .take_undelivered()
             .into_iter()
             .map(|u| {
-                let this = match (u.maybe_delivered, u.seq, tunnel) {
-                    (true, Some(seq), Some(t)) => Some((t, seq)),
-                    _ => None,
-                };
+                let this = u.seq.zip(tunnel).map(|(seq, t)| (t, seq));
                 let copies = resend::with_copy(u.copies, this);
                 if !copies.is_empty() {
                     maybe.push((u.stanza.clone(), copies));

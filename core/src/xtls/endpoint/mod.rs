@@ -309,8 +309,8 @@ impl Endpoint {
             .get_mut(peer)
             .ok_or_else(|| Error::NoTunnel(peer.to_string()))?;
         let plain = t.prepare_outgoing(stanza)?.into_owned();
-        // A stanza an earlier tunnel handed back as maybe delivered goes
-        // with a marker, so the peer drops it if the first copy arrived.
+        // A stanza an earlier tunnel handed back after it went into TLS
+        // goes with a marker, so the peer drops it if a copy arrived.
         let copies = self.handed_back.take(peer, &plain);
         t.send(plain, copies)
     }
