@@ -38,9 +38,14 @@ IQ = "{jabber:client}iq"
 
 LIMITS = {}  # --limits name=value,...: the core's limit names
 PIGGYBACK = [True]  # --no-piggyback: plain XTLS §4.3 answers
+C_LIBRARY = [None]  # --binding c: c_endpoint.Library
 
 
 def endpoint(jid, key_exchange=None):
+    if C_LIBRARY[0] is not None:
+        import c_endpoint
+        assert key_exchange is None, "--compare-key-exchange uses the Python binding"
+        return c_endpoint.Endpoint(C_LIBRARY[0], jid, LIMITS, PIGGYBACK[0])
     limits = xmpptls.default_limits()
     for name, value in LIMITS.items():
         setattr(limits, name, value)
@@ -347,6 +352,10 @@ async def main():
                    help="seconds to wait before each measurement (a shaper's bucket refills)")
     p.add_argument("--compare-key-exchange", action="store_true",
                    help="only the time to open, X25519MLKEM768 and X25519 interleaved")
+    p.add_argument("--binding", choices=("python", "c"), default="python",
+                   help="host the endpoint through the Python binding (uniffi) or the C library (ctypes)")
+    p.add_argument("--c-library", default="target/release/libxmpptls_c.so",
+                   help="the C library for --binding c")
     p.add_argument("--limits", default="",
                    help="endpoint limits by the core's names: name=value,...")
     args = p.parse_args()
@@ -356,12 +365,16 @@ async def main():
             raise SystemExit(f"unknown limit {name}")
         LIMITS[name] = int(value)
     keepalive = not args.no_keepalive
+    if args.binding == "c":
+        import c_endpoint
+        C_LIBRARY[0] = c_endpoint.Library(args.c_library)
     PIGGYBACK[0] = not args.no_piggyback
     a = await connect(f"a@{args.domain}/a", "secret-a", "127.0.0.1", args.port, args.ca, keepalive)
     b = await connect(f"b@{args.domain}/b", "secret-b", "127.0.0.1", args.port, args.ca, keepalive)
 
     def emit(**kv):
-        print(json.dumps({"server": args.label, "keepalive": keepalive, "limits": LIMITS, **kv}), flush=True)
+        print(json.dumps({"server": args.label, "keepalive": keepalive, "limits": LIMITS,
+                          "binding": args.binding, **kv}), flush=True)
 
     if args.compare_key_exchange:
         # The hybrid against X25519 alone, alternating, fresh endpoints each.
@@ -397,7 +410,8 @@ async def main():
     await asyncio.sleep(0.2)
     a.drain_events()
     b.drain_events()
-    assert a.ep.tunnel_state(b.boundjid.full) == xmpptls.TunnelState.ESTABLISHED
+    established = xmpptls.TunnelState.ESTABLISHED if C_LIBRARY[0] is None else 3
+    assert a.ep.tunnel_state(b.boundjid.full) == established
     for drain in args.drains.split(","):
         for payload in (64, 4096):
             for inflight in (1, 16):
