@@ -4,9 +4,8 @@
 //! documents over; this checks the server's certificate against them.
 
 use std::ffi::c_char;
-use xmpptls::api::{Named, PoshOutcome};
-use xmpptls::dna::posh::{self, PoshDocument};
-use xmpptls::CertificateDer;
+use xmpptls::api::{Named, PoshResult};
+use xmpptls::dna::posh::PoshDocument;
 
 use crate::ffi::{bytes_arg, guard, seconds, set, text_arg, write_out};
 use crate::result::*;
@@ -86,7 +85,7 @@ pub unsafe extern "C" fn xmpptls_posh_verify(
     guard(|| {
         // SAFETY: per the function's contract.
         let (doc, cert) = match unsafe { (text_arg(doc, doc_len), bytes_arg(der, der_len)) } {
-            (Ok(d), Ok(c)) => (d, CertificateDer::from(c)),
+            (Ok(d), Ok(c)) => (d, c),
             (Err(e), _) | (_, Err(e)) => return e,
         };
         let followed = if followed.is_null() {
@@ -98,13 +97,8 @@ pub unsafe extern "C" fn xmpptls_posh_verify(
                 Err(e) => return e,
             }
         };
-        let result =
-            posh::verify_documents(doc, followed, &cert, seconds(fetched_at), seconds(now));
-        let kind = match result {
-            Ok(_) => XMPPTLS_POSH_MATCH,
-            Err(e) => PoshOutcome::from(&e).code(),
-        };
+        let r = PoshResult::verify(doc, followed, cert, seconds(fetched_at), seconds(now));
         // SAFETY: per the function's contract.
-        unsafe { set(outcome, kind) }
+        unsafe { set(outcome, r.outcome.code()) }
     })
 }

@@ -32,13 +32,13 @@ pub use identity::{
 };
 pub use pins::{server_pin_key, PinStorage, PinStore};
 pub use policy::Policy;
-pub use posh::{posh_redirect_url, posh_verify, PoshResult};
+pub use posh::{posh_redirect_url, posh_verify};
 /// The core facade's types this crate's functions take and return (uniffi
 /// generates them from the core, namespace `xmpptls_core`).
 pub use xmpptls::api::{
     CertificateSummary, CloseReason, EndpointSettings, FindingSummary, IdentityMatch, IdentityPem,
-    LimitSettings, MatchKind, Negotiation, PolicyPreset, PoshOutcome, ReportSummary, TrustKind,
-    TunnelEvent, TunnelSummary,
+    LimitSettings, MatchKind, Negotiation, PolicyPreset, PoshOutcome, PoshResult, ReportSummary,
+    TrustKind, TunnelEvent, TunnelSummary,
 };
 
 uniffi::setup_scaffolding!();

@@ -313,10 +313,17 @@ impl Endpoint {
         if let Some(k) = string_field(&o, "keyExchange")? {
             settings.key_exchange = Some(KeyExchange::parse_or_err(&k).map_err(core_error)?);
         }
-        settings.send_offer = bool_field(&o, "sendOffer")?.unwrap_or(true);
-        settings.send_from = bool_field(&o, "sendFrom")?.unwrap_or(true);
-        settings.piggyback = bool_field(&o, "piggyback")?.unwrap_or(true);
-        settings.enabled = bool_field(&o, "enabled")?.unwrap_or(true);
+        // A switch left out keeps the core's default.
+        for (key, switch) in [
+            ("sendOffer", &mut settings.send_offer),
+            ("sendFrom", &mut settings.send_from),
+            ("piggyback", &mut settings.piggyback),
+            ("enabled", &mut settings.enabled),
+        ] {
+            if let Some(on) = bool_field(&o, key)? {
+                *switch = on;
+            }
+        }
         if let Some(l) = field(&o, "limits") {
             settings.limits = Some(limits(&l)?);
         }

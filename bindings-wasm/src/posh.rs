@@ -1,22 +1,26 @@
 //! POSH (RFC 7711) for JavaScript: the app fetches the documents itself
 //! (`fetch("https://<domain>/.well-known/posh/xmpp-client.json")`) and passes
-//! them in; this checks them against the server's certificate.
+//! them in; the core's `PoshResult` says what they show.
 
 use serde_json::json;
 use wasm_bindgen::prelude::*;
-use xmpptls::api::{Named, PoshOutcome};
-use xmpptls::dna::posh::{self, PoshDocument};
-use xmpptls::{CertificateDer, UnixTime};
+use xmpptls::api::{Named, PoshResult};
+use xmpptls::UnixTime;
 
 use crate::js::to_js;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_POSH: &str = r#"
-/** The outcome of a POSH check; only `ok: true` authenticates the server. */
-export type PoshResult =
-  | { ok: true; algorithm: string }
-  | { ok: false; reason: "no-match" | "expired" | "no-usable-fingerprint" | "insecure-redirect"
-      | "redirect-not-followed" | "too-many-redirects" | "malformed"; message: string };
+/** What a POSH check found (the core's `PoshResult`, as in Kotlin, Swift
+ * and Python); only `outcome: "match"` authenticates the server. */
+export interface PoshResult {
+  outcome: "match" | "no-match" | "expired" | "no-usable-fingerprint" | "malformed"
+    | "insecure-redirect" | "redirect-not-followed" | "too-many-redirects";
+  /** The fingerprint algorithm that matched ("sha-256", …), else null. */
+  algorithm: string | null;
+  /** A sentence for logs. */
+  detail: string;
+}
 "#;
 
 #[wasm_bindgen]
@@ -31,10 +35,7 @@ extern "C" {
 /// or is not POSH.
 #[wasm_bindgen(js_name = poshRedirectUrl)]
 pub fn posh_redirect_url(document: &str) -> Option<String> {
-    match PoshDocument::parse(document.as_bytes()) {
-        Ok(PoshDocument::Redirect { url, .. }) => Some(url),
-        _ => None,
-    }
+    xmpptls::api::posh_redirect_url(document.as_bytes())
 }
 
 /// Checks the server's end-entity certificate (DER) against the POSH
@@ -50,19 +51,13 @@ pub fn posh_verify(
 ) -> JsPoshResult {
     let secs =
         |s: f64| UnixTime::since_unix_epoch(std::time::Duration::from_secs(s.max(0.0) as u64));
-    let now = now.map_or_else(UnixTime::now, secs);
-    let result = posh::verify_documents(
+    let r = PoshResult::verify(
         document.as_bytes(),
         followed.as_deref().map(str::as_bytes),
-        &CertificateDer::from(der),
+        der,
         secs(fetched_at),
-        now,
+        now.map_or_else(UnixTime::now, secs),
     );
-    let v = match result {
-        Ok(algorithm) => json!({"ok": true, "algorithm": algorithm}),
-        Err(e) => {
-            json!({"ok": false, "reason": PoshOutcome::from(&e).name(), "message": e.to_string()})
-        }
-    };
+    let v = json!({"outcome": r.outcome.name(), "algorithm": r.algorithm, "detail": r.detail});
     to_js(&v).unchecked_into()
 }

@@ -358,18 +358,20 @@ test("POSH: fingerprints, one redirect, expiry, mismatch", () => {
   const sha256 = createHash("sha256").update(der).digest("base64");
   const doc = JSON.stringify({ fingerprints: [{ "sha-256": sha256 }], expires: 3600 });
   const now = Math.floor(Date.now() / 1000);
-  assert.deepEqual(poshVerify(doc, undefined, der, now), { ok: true, algorithm: "sha-256" });
-  assert.equal(poshVerify(doc, undefined, other, now).reason, "no-match");
-  assert.equal(poshVerify(doc, undefined, der, now - 7200, now).reason, "expired");
+  assert.deepEqual(poshVerify(doc, undefined, der, now),
+    { outcome: "match", algorithm: "sha-256", detail: "fingerprint (sha-256) matches" });
+  assert.equal(poshVerify(doc, undefined, other, now).outcome, "no-match");
+  assert.equal(poshVerify(doc, undefined, der, now - 7200, now).outcome, "expired");
   const redirect = JSON.stringify({ url: "https://hosting.example/.well-known/posh/xmpp-client.json", expires: 60 });
   assert.equal(poshRedirectUrl(redirect), "https://hosting.example/.well-known/posh/xmpp-client.json");
   assert.equal(poshRedirectUrl(doc), undefined);
-  assert.deepEqual(poshVerify(redirect, doc, der, now), { ok: true, algorithm: "sha-256" });
-  assert.equal(poshVerify(redirect, undefined, der, now).reason, "redirect-not-followed");
-  assert.equal(poshVerify(redirect, redirect, der, now).reason, "too-many-redirects");
+  assert.equal(poshVerify(redirect, doc, der, now).algorithm, "sha-256");
+  assert.equal(poshVerify(doc, undefined, other, now).algorithm, null);
+  assert.equal(poshVerify(redirect, undefined, der, now).outcome, "redirect-not-followed");
+  assert.equal(poshVerify(redirect, redirect, der, now).outcome, "too-many-redirects");
   const insecure = JSON.stringify({ url: "http://hosting.example/posh.json", expires: 60 });
-  assert.equal(poshVerify(insecure, doc, der, now).reason, "insecure-redirect");
-  assert.equal(poshVerify("not json", undefined, der, now).reason, "malformed");
+  assert.equal(poshVerify(insecure, doc, der, now).outcome, "insecure-redirect");
+  assert.equal(poshVerify("not json", undefined, der, now).outcome, "malformed");
 });
 
 test("policy: evaluate and checkServer produce the report", () => {
@@ -520,11 +522,11 @@ test("time comes from Date and randomness from crypto.getRandomValues", () => {
   const der = certificatesFromPem(generateIdentity("example.net").chainPem)[0];
   const doc = JSON.stringify({ fingerprints: [{ "sha-256": createHash("sha256").update(der).digest("base64") }], expires: 3600 });
   const fetchedAt = Math.floor(Date.now() / 1000);
-  assert.equal(poshVerify(doc, undefined, der, fetchedAt).ok, true);
+  assert.equal(poshVerify(doc, undefined, der, fetchedAt).outcome, "match");
   const realNow = Date.now;
   Date.now = () => realNow() + 2 * 3600 * 1000; // two hours later: past `expires`
   try {
-    assert.equal(poshVerify(doc, undefined, der, fetchedAt).reason, "expired");
+    assert.equal(poshVerify(doc, undefined, der, fetchedAt).outcome, "expired");
   } finally {
     Date.now = realNow;
   }

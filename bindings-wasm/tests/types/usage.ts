@@ -26,7 +26,7 @@ const report: Report = new Policy("strict").checkServer("example.net", "xmpp-cli
   { tlsVersion: "TLSv1.3", peerChain: certificatesFromPem("") }, new PinStore());
 const firstFinding: string | undefined = report.findings[0]?.code;
 const posh: PoshResult = poshVerify("{}", poshRedirectUrl("{}"), new Uint8Array(), Date.now() / 1000);
-if (posh.ok) console.log(posh.algorithm); else console.log(posh.reason);
+if (posh.outcome === "match") console.log(posh.algorithm); else console.log(posh.outcome, posh.detail);
 const m = checkIdentity(new Uint8Array(), "example.net", "xmpp-server");
 console.log(m?.type, certificateInfo(new Uint8Array()).subject, supportsXtls(""), xtlsFeature(), version(), handled, firstFinding);
 try { ep.send("x", "y"); } catch (e) { if (e instanceof XmppTlsError) { const c: number = e.code; console.log(c); } }

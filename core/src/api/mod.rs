@@ -12,6 +12,7 @@ mod event;
 mod limits;
 pub mod names;
 mod negotiation;
+mod posh;
 mod report;
 mod settings;
 
@@ -23,6 +24,7 @@ pub use names::{
     TrustKind,
 };
 pub use negotiation::Negotiation;
+pub use posh::{posh_redirect_url, PoshResult};
 pub use report::{
     CertificateSummary, CtSummary, FindingSummary, IdentityMatch, ReportSummary, SctSummary,
 };
