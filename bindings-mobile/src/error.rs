@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-/// Everything that can fail, grouped as the core groups its codes
-/// (`xmpptls::Error::code`): 1xx input, 2xx XTLS protocol, 3xx TLS and trust,
+/// Everything that can fail, one variant per `xmpptls::ErrorGroup` of the
+/// core's codes (`xmpptls::Error::code`): 1xx input, 2xx XTLS protocol, 3xx TLS and trust,
 /// 4xx limits, 5xx configuration and usage. `code` is the core's number,
 /// never renumbered (an `Int` in Kotlin); `detail` is a sentence for logs.
 ///
@@ -62,16 +62,17 @@ pub enum XmppTlsError {
 
 impl From<xmpptls::Error> for XmppTlsError {
     fn from(e: xmpptls::Error) -> Self {
+        use xmpptls::ErrorGroup;
         // Codes are below 1000: an Int in Kotlin (`e.code == 301`), Int32
         // in Swift.
         let (code, detail) = (e.code() as i32, e.to_string());
-        match code {
-            100..=199 => XmppTlsError::Input { code, detail },
-            200..=299 => XmppTlsError::Protocol { code, detail },
-            300 => XmppTlsError::Tls { code, detail },
-            301..=399 => XmppTlsError::Trust { code, detail },
-            400..=499 => XmppTlsError::Limit { code, detail },
-            _ => XmppTlsError::Config { code, detail },
+        match e.group() {
+            ErrorGroup::Input => XmppTlsError::Input { code, detail },
+            ErrorGroup::Protocol => XmppTlsError::Protocol { code, detail },
+            ErrorGroup::Tls => XmppTlsError::Tls { code, detail },
+            ErrorGroup::Trust => XmppTlsError::Trust { code, detail },
+            ErrorGroup::Limit => XmppTlsError::Limit { code, detail },
+            ErrorGroup::Config => XmppTlsError::Config { code, detail },
         }
     }
 }

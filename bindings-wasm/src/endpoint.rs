@@ -2,11 +2,9 @@
 //! event objects out, time from `Date`.
 
 use js_sys::JsString;
-use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use xmpptls::api::{
-    CloseReason, EndpointSettings, IdentityPem, LimitSettings, Named, TrustKind, TunnelEvent,
-    TunnelSummary,
+    EndpointSettings, IdentityPem, LimitSettings, Named, TrustKind, TunnelEvent, TunnelSummary,
 };
 use xmpptls::{Incoming, KeyExchange, TlsVersions, UnixTime};
 
@@ -139,12 +137,12 @@ export type TunnelState = "starting" | "handshaking" | "established" | "closing"
 export type TunnelEvent =
   | { type: "established"; peer: string; info: TunnelInfo }
   | { type: "stanza"; peer: string; stanza: string }
-  | { type: "stanza-rejected"; peer: string; code: number; message: string }
+  | { type: "stanza-rejected"; peer: string; code: number; detail: string }
   | { type: "closed"; peer: string; reason: CloseReason;
       /** What a "timeout" waited for. */
       waited?: "proceed" | "handshake" | "ack" | "closed";
-      /** For "error": the XmppTlsError code and message. */
-      code?: number; message?: string;
+      /** For "error": the XmppTlsError code and what happened. */
+      code?: number; detail?: string;
       /** Stanzas sent through the tunnel that the peer did not acknowledge,
        * oldest first: handed back, never dropped. */
       returned: ReturnedStanza[] };
@@ -220,61 +218,6 @@ fn option_names() -> String {
 
 fn now() -> UnixTime {
     UnixTime::now()
-}
-
-fn info_json(i: &TunnelSummary) -> Value {
-    json!({
-        "role": i.role.name(),
-        "tlsVersion": i.tls_version,
-        "cipherSuite": i.cipher_suite,
-        "kxGroup": i.kx_group,
-        "resumed": i.resumed,
-        "peerAuth": i.peer_auth,
-        "authentication": i.authentication.name(),
-        "firstUse": i.first_use,
-        "peerCertificateSha256": i.peer_certificate_sha256,
-        "peerSpkiSha256": i.peer_spki_sha256,
-        "offerVerified": i.offer_verified,
-        "report": crate::report::summary_json(&i.report),
-    })
-}
-
-/// The JS event object: `type` (the variant), `peer`, and exactly the
-/// fields of that variant; an exhaustive match on the core's tagged event,
-/// so a new kind fails to build here until it is mapped.
-fn event_json(e: TunnelEvent) -> Value {
-    let kind = e.kind().name();
-    match e {
-        TunnelEvent::Established { peer, info } => {
-            json!({"type": kind, "peer": peer, "info": info_json(&info)})
-        }
-        TunnelEvent::Stanza { peer, stanza } => {
-            json!({"type": kind, "peer": peer, "stanza": stanza})
-        }
-        TunnelEvent::StanzaRejected { peer, code, detail } => {
-            json!({"type": kind, "peer": peer, "code": code, "message": detail})
-        }
-        TunnelEvent::Closed {
-            peer,
-            reason,
-            returned,
-        } => {
-            let returned: Vec<Value> = returned
-                .iter()
-                .map(|r| json!({"stanza": r.stanza, "maybeDelivered": r.maybe_delivered}))
-                .collect();
-            let mut v = json!({"type": kind, "peer": peer, "reason": reason.kind().name(), "returned": returned});
-            match reason {
-                CloseReason::Timeout { waited } => v["waited"] = json!(waited.name()),
-                CloseReason::Error { code, detail } => {
-                    v["code"] = json!(code);
-                    v["message"] = json!(detail);
-                }
-                _ => {}
-            }
-            v
-        }
-    }
 }
 
 #[wasm_bindgen]
@@ -482,7 +425,7 @@ impl Endpoint {
                 ("stanza", &stanza),
             ])
             .unchecked_into(),
-            Some(e) => to_js(&event_json(e)).unchecked_into(),
+            Some(e) => to_js(&e.to_json_value()).unchecked_into(),
             None => JsValue::UNDEFINED.unchecked_into(),
         }
     }
@@ -500,7 +443,7 @@ impl Endpoint {
     pub fn tunnel_info(&self, peer: &str) -> Result<MaybeTunnelInfo, JsValue> {
         let peer = parse_jid(peer)?;
         Ok(match self.inner.tunnel_info(&peer) {
-            Some(i) => to_js(&info_json(&TunnelSummary::from(&i))).unchecked_into(),
+            Some(i) => to_js(&TunnelSummary::from(&i).to_json_value()).unchecked_into(),
             None => JsValue::UNDEFINED.unchecked_into(),
         })
     }

@@ -42,10 +42,7 @@ extern "C" {
 #[wasm_bindgen(js_name = generateIdentity)]
 pub fn generate_identity(jid: &str) -> Result<JsIdentityPem, JsValue> {
     let id = IdentityPem::generate(jid).map_err(core_error)?;
-    Ok(
-        to_js(&json!({"chainPem": id.chain_pem, "keyPem": id.key_pem, "pin": id.pin}))
-            .unchecked_into(),
-    )
+    Ok(to_js(&id.to_json_value()).unchecked_into())
 }
 
 /// Which identifier of the DER certificate names `domain` for `service`
@@ -81,15 +78,7 @@ pub fn check_identity(
 #[wasm_bindgen(js_name = certificateInfo, unchecked_return_type = "CertificateInfo")]
 pub fn certificate_info(der: &[u8]) -> Result<JsValue, JsValue> {
     let c = xmpptls::api::certificate_info(der).map_err(core_error)?;
-    Ok(to_js(&json!({
-        "subject": c.subject, "issuer": c.issuer, "serial": c.serial,
-        "not_before": c.not_before_text, "not_after": c.not_after_text,
-        "sha256": c.sha256, "spki_sha256": c.spki_sha256,
-        "key_type": c.key_type, "key_bits": c.key_bits,
-        "san": {"dns": c.ids.dns, "srv": c.ids.srv, "xmpp_addr": c.ids.xmpp_addr,
-                "uri": c.ids.uri, "ip": c.ids.ip},
-        "cn": c.ids.cn,
-    })))
+    Ok(to_js(&c.to_json_value()))
 }
 
 /// The DER certificates in PEM text, in order.

@@ -2,9 +2,8 @@
 //! (`fetch("https://<domain>/.well-known/posh/xmpp-client.json")`) and passes
 //! them in; the core's `PoshResult` says what they show.
 
-use serde_json::json;
 use wasm_bindgen::prelude::*;
-use xmpptls::api::{Named, PoshResult};
+use xmpptls::api::PoshResult;
 use xmpptls::UnixTime;
 
 use crate::js::to_js;
@@ -58,6 +57,5 @@ pub fn posh_verify(
         secs(fetched_at),
         now.map_or_else(UnixTime::now, secs),
     );
-    let v = json!({"outcome": r.outcome.name(), "algorithm": r.algorithm, "detail": r.detail});
-    to_js(&v).unchecked_into()
+    to_js(&r.to_json_value()).unchecked_into()
 }

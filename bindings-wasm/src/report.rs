@@ -72,14 +72,6 @@ extern "C" {
     pub type JsReport;
 }
 
-/// A tunnel's report (the core's summary, whose `json` is the report JSON)
-/// with `text` added.
-pub(crate) fn summary_json(r: &xmpptls::api::ReportSummary) -> Value {
-    let mut v: Value = serde_json::from_str(&r.json).unwrap_or(Value::Null);
-    v["text"] = json!(r.text);
-    v
-}
-
 /// The report's JSON value with `text` added.
 pub(crate) fn report_json(r: &ConnectionReport) -> Value {
     let mut v = r.to_json_value();

@@ -68,7 +68,7 @@ pub mod xtls;
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("xmpptls_core");
 
-pub use error::{Error, TlsFailure, TrustError};
+pub use error::{Error, ErrorGroup, TlsFailure, TrustError};
 pub use identity::Identity;
 pub use jid::Jid;
 pub use pins::{PinStatus, PinStorage, PinStore};

@@ -335,7 +335,7 @@ test("pins: a changed key is refused after a restart, the old one still works", 
   const closed = events(juliet2).find((e) => e.type === "closed");
   assert.equal(closed.reason, "error");
   assert.equal(closed.code, 301);
-  assert.match(closed.message, /changed/);
+  assert.match(closed.detail, /changed/);
   juliet2.peerUnavailable(ROMEO);
   const back = endpoint(ROMEO, { identity: romeoId });
   back.openTunnel(JULIET);

@@ -9,6 +9,7 @@
 
 mod certificate;
 mod event;
+mod json;
 mod limits;
 pub mod names;
 mod negotiation;

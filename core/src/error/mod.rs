@@ -8,12 +8,14 @@
 use std::fmt;
 
 mod binding;
+mod group;
 mod posh;
 mod tlsa;
 
 use crate::stanza_error::{Condition, StanzaError};
 use crate::xml::XmlError;
 pub use binding::BindingError;
+pub use group::ErrorGroup;
 pub use posh::PoshError;
 pub use tlsa::TlsaError;
 
