@@ -81,14 +81,7 @@ impl PinStore {
 
     /// Adds a pin to `key` (e.g. a key the user confirmed out of band).
     pub fn add(&self, key: String, spki_sha256: String) {
-        self.with(|s| {
-            let mut pins = s.pins(&key);
-            let pin = spki_sha256.to_ascii_lowercase();
-            if !pins.contains(&pin) {
-                pins.push(pin);
-                s.set_pins(&key, pins);
-            }
-        })
+        self.with(|s| xmpptls::pins::add_pin(s, &key, &spki_sha256))
     }
 
     /// Forgets the pins of `key` (after the user accepted a changed key).

@@ -4,13 +4,13 @@
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 use xmpptls::api::{
-    EndpointSettings, IdentityPem, LimitSettings, Named, TrustKind, TunnelEvent, TunnelSummary,
+    EndpointSettings, IdentityPem, LimitSettings, Named, TunnelEvent, TunnelSummary,
 };
-use xmpptls::{Incoming, KeyExchange, TlsVersions, UnixTime};
+use xmpptls::{Incoming, UnixTime};
 
 use crate::error::{core_error, parse_jid};
 use crate::js::{
-    bool_field, field, keys, object, snake_case, string_field, to_js, utf8, whole_number,
+    field, field_value, keys, object, snake_case, string_field, to_js, utf8, whole_number,
 };
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -228,6 +228,7 @@ impl Endpoint {
         let o: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
         // Every option is a field of the core's settings (the JID is the
         // first argument): a misspelt one is an error, not a default.
+        let mut settings = EndpointSettings::new(jid);
         for key in keys(&o) {
             let name = snake_case(&key);
             if name == "jid" || !EndpointSettings::FIELDS.contains(&name.as_str()) {
@@ -236,39 +237,21 @@ impl Endpoint {
                     option_names()
                 )));
             }
-        }
-        let mut settings = EndpointSettings::new(jid);
-        if let Some(t) = string_field(&o, "trust")? {
-            settings.trust = Some(TrustKind::parse_or_err(&t).map_err(core_error)?);
-        }
-        if let Some(id) = field(&o, "identity") {
-            settings.identity = Some(IdentityPem {
-                chain_pem: string_field(&id, "chainPem")?.unwrap_or_default(),
-                key_pem: string_field(&id, "keyPem")?.unwrap_or_default(),
-                pin: String::new(),
-            });
-        }
-        settings.roots_pem = string_field(&o, "rootsPem")?;
-        settings.pins_json = string_field(&o, "pinsJson")?;
-        if let Some(v) = string_field(&o, "versions")? {
-            settings.versions = Some(TlsVersions::parse_or_err(&v).map_err(core_error)?);
-        }
-        if let Some(k) = string_field(&o, "keyExchange")? {
-            settings.key_exchange = Some(KeyExchange::parse_or_err(&k).map_err(core_error)?);
-        }
-        // A switch left out keeps the core's default.
-        for (key, switch) in [
-            ("sendOffer", &mut settings.send_offer),
-            ("sendFrom", &mut settings.send_from),
-            ("piggyback", &mut settings.piggyback),
-            ("enabled", &mut settings.enabled),
-        ] {
-            if let Some(on) = bool_field(&o, key)? {
-                *switch = on;
+            // Left out (undefined, null): the core's default.
+            let Some(v) = field(&o, &key) else { continue };
+            match name.as_str() {
+                "identity" => {
+                    settings.identity = Some(IdentityPem {
+                        chain_pem: string_field(&v, "chainPem")?.unwrap_or_default(),
+                        key_pem: string_field(&v, "keyPem")?.unwrap_or_default(),
+                        pin: String::new(),
+                    })
+                }
+                "limits" => settings.limits = Some(limits(&v)?),
+                _ => settings
+                    .set(&name, field_value(v, &key)?)
+                    .map_err(core_error)?,
             }
-        }
-        if let Some(l) = field(&o, "limits") {
-            settings.limits = Some(limits(&l)?);
         }
         Ok(Endpoint {
             inner: settings.build().map_err(core_error)?,

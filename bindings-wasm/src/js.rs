@@ -4,7 +4,7 @@
 
 use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use xmpptls::api::Named;
+use xmpptls::api::{FieldValue, Named};
 use xmpptls::identity::Service;
 
 use crate::error::{config_error, core_error};
@@ -54,20 +54,14 @@ pub(crate) fn string_field(obj: &JsValue, key: &str) -> Result<Option<String>, J
         .transpose()
 }
 
-/// A boolean field; a value of another type is an error.
-pub(crate) fn bool_field(obj: &JsValue, key: &str) -> Result<Option<bool>, JsValue> {
-    field(obj, key)
-        .map(|v| {
-            v.as_bool()
-                .ok_or_else(|| config_error(format!("{key} must be a boolean")))
-        })
-        .transpose()
-}
-
 /// A field holding a whole number from 0 to 2^53 (a limit); anything else
 /// is an error.
 pub(crate) fn whole_number(obj: &JsValue, key: &str) -> Result<u64, JsValue> {
-    let v = field(obj, key).and_then(|v| v.as_f64());
+    whole(field(obj, key).and_then(|v| v.as_f64()), key)
+}
+
+/// A number from 0 to 2^53 with no fraction, or an error naming `key`.
+fn whole(v: Option<f64>, key: &str) -> Result<u64, JsValue> {
     match v {
         Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_992.0 => Ok(n as u64),
         _ => Err(config_error(format!(
@@ -76,35 +70,26 @@ pub(crate) fn whole_number(obj: &JsValue, key: &str) -> Result<u64, JsValue> {
     }
 }
 
-/// An optional `Uint8Array` field.
-pub(crate) fn bytes_field(obj: &JsValue, key: &str) -> Result<Option<Vec<u8>>, JsValue> {
-    field(obj, key)
-        .map(|v| {
-            v.dyn_into::<Uint8Array>()
-                .map(|a| a.to_vec())
-                .map_err(|_| config_error(format!("{key} must be a Uint8Array")))
-        })
-        .transpose()
-}
-
-/// An array of `Uint8Array` field.
-pub(crate) fn bytes_list_field(obj: &JsValue, key: &str) -> Result<Vec<Vec<u8>>, JsValue> {
-    let Some(v) = field(obj, key) else {
-        return Ok(Vec::new());
-    };
-    if !Array::is_array(&v) {
-        return Err(config_error(format!(
-            "{key} must be an array of Uint8Array"
-        )));
+/// A JavaScript value as the core's field value, by its JavaScript type
+/// (the core decides what the field takes: [`FieldValue`]).
+pub(crate) fn field_value(v: JsValue, key: &str) -> Result<FieldValue, JsValue> {
+    let bytes = |v: JsValue| v.dyn_into::<Uint8Array>().map(|a| a.to_vec());
+    if let Some(b) = v.as_bool() {
+        Ok(FieldValue::Switch(b))
+    } else if let Some(s) = v.as_string() {
+        Ok(FieldValue::Text(s))
+    } else if v.as_f64().is_some() {
+        Ok(FieldValue::Number(whole(v.as_f64(), key)?))
+    } else if Array::is_array(&v) {
+        let items: Result<Vec<_>, _> = Array::from(&v).iter().map(bytes).collect();
+        items
+            .map(FieldValue::List)
+            .map_err(|_| config_error(format!("{key} must be an array of Uint8Array")))
+    } else {
+        bytes(v)
+            .map(FieldValue::Bytes)
+            .map_err(|_| config_error(format!("{key} has a value of no field's type")))
     }
-    Array::from(&v)
-        .iter()
-        .map(|item| {
-            item.dyn_into::<Uint8Array>()
-                .map(|a| a.to_vec())
-                .map_err(|_| config_error(format!("{key} must be an array of Uint8Array")))
-        })
-        .collect()
 }
 
 /// A JSON value as the equal JavaScript value.

@@ -7,10 +7,7 @@ use xmpptls::api::{Named, Negotiation, PolicyPreset};
 use xmpptls::policy::{suites, AuthMethod, Policy as CorePolicy, TlsVersion};
 
 use crate::error::core_error;
-use crate::js::{
-    bool_field, bytes_field, bytes_list_field, keys, service, snake_case, string_field,
-    whole_number,
-};
+use crate::js::{field_value, keys, service, snake_case};
 use crate::pins::PinStore;
 use crate::report::{to_js_report, JsReport};
 
@@ -70,50 +67,17 @@ extern "C" {
 }
 
 fn names(n: &JsValue) -> Result<Negotiation, JsValue> {
-    // Every key is a field of the core's Negotiation: a misspelt one is an
-    // error, not a fact left out of the grade.
+    let mut names = Negotiation::default();
     for key in keys(n) {
-        if !Negotiation::FIELDS.contains(&snake_case(&key).as_str()) {
-            return Err(crate::error::config_error(format!(
-                "unknown negotiation field \"{key}\""
-            )));
+        // A misspelt key is an error (the core's), not a fact left out of
+        // the grade; null and undefined leave the core's default.
+        if let Some(v) = crate::js::field(n, &key) {
+            names
+                .set(&snake_case(&key), field_value(v, &key)?)
+                .map_err(core_error)?;
         }
     }
-    let names = Negotiation {
-        encrypted: bool_field(n, "encrypted")?.unwrap_or(true),
-        tls_version: string_field(n, "tlsVersion")?,
-        cipher_suite: string_field(n, "cipherSuite")?,
-        kx_group: string_field(n, "kxGroup")?,
-        kx_bits: bits_field(n, "kxBits")?,
-        peer_key_type: string_field(n, "peerKeyType")?,
-        peer_key_bits: bits_field(n, "peerKeyBits")?,
-        compression: bool_field(n, "compression")?.unwrap_or(false),
-        ticket: bool_field(n, "ticket")?.unwrap_or(false),
-        extended_master_secret: bool_field(n, "extendedMasterSecret")?,
-        resumed: bool_field(n, "resumed")?.unwrap_or(false),
-        authentication: string_field(n, "authentication")?
-            .map(|a| AuthMethod::parse_or_err(&a))
-            .transpose()
-            .map_err(core_error)?,
-        peer_chain: bytes_list_field(n, "peerChain")?,
-        sct_list: bytes_field(n, "sctList")?,
-        ocsp_response: bytes_field(n, "ocspResponse")?,
-        time: crate::js::field(n, "time")
-            .map(|_| whole_number(n, "time"))
-            .transpose()?,
-    };
     Ok(names)
-}
-
-/// An optional size in bits: a whole number up to 2^32 - 1.
-fn bits_field(n: &JsValue, key: &str) -> Result<Option<u32>, JsValue> {
-    if crate::js::field(n, key).is_none() {
-        return Ok(None);
-    }
-    let v = whole_number(n, key)?;
-    u32::try_from(v)
-        .map(Some)
-        .map_err(|_| crate::error::config_error(format!("{key} is too large")))
 }
 
 /// What a connection must look like: a preset, with knobs.

@@ -1,7 +1,6 @@
 //! The RFC 7590 §3.6 report as a JavaScript object: the core's report JSON
 //! (stable field names, README) plus `text` for people.
 
-use serde_json::{json, Value};
 use xmpptls::ConnectionReport;
 
 #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
@@ -72,15 +71,9 @@ extern "C" {
     pub type JsReport;
 }
 
-/// The report's JSON value with `text` added.
-pub(crate) fn report_json(r: &ConnectionReport) -> Value {
-    let mut v = r.to_json_value();
-    v["text"] = json!(r.to_text());
-    v
-}
-
-/// The report as a JavaScript `Report`.
+/// The report as a JavaScript `Report`: the core's report JSON with `text`
+/// (`ReportSummary::to_json_value`, as in `TunnelInfo.report`).
 pub(crate) fn to_js_report(r: &ConnectionReport) -> JsReport {
     use wasm_bindgen::JsCast;
-    crate::js::to_js(&report_json(r)).unchecked_into()
+    crate::js::to_js(&xmpptls::api::ReportSummary::from(r).to_json_value()).unchecked_into()
 }

@@ -9,6 +9,7 @@
 
 mod certificate;
 mod event;
+mod field;
 mod json;
 mod limits;
 pub mod names;
@@ -19,6 +20,7 @@ mod settings;
 
 pub use certificate::{certificate_info, check_identity};
 pub use event::{CloseReason, FlatEvent, TunnelEvent, TunnelSummary};
+pub use field::FieldValue;
 pub use limits::{LimitSettings, LIMIT_NAMES};
 pub use names::{
     CloseKind, EventKind, MatchKind, Named, PeerAuthKind, PinKind, PolicyPreset, PoshOutcome,
