@@ -666,3 +666,21 @@ fn small_sends_while_a_stanza_is_in_flight_share_one_data_iq() {
         assert!(r.poll_write().is_some(), "send {i} at once");
     }
 }
+
+/// A data IQ is built when the host polls. `poll_transmit_at` stamps it
+/// with the time it leaves, so the wait for its acknowledgement counts from
+/// then; `poll_transmit` stamps it with the last input's time.
+#[test]
+fn data_built_when_polled_waits_from_the_poll() {
+    let deadline = |poll: &dyn Fn(&mut Endpoint) -> Option<String>| {
+        let (mut r, _j) = established();
+        r.send(&jid(JULIET), msg("later").as_bytes(), at(1))
+            .unwrap();
+        let data = poll(&mut r).unwrap();
+        assert!(data.contains("<data"), "{data}");
+        r.poll_timeout().unwrap()
+    };
+    let at_input = deadline(&|r| r.poll_transmit());
+    let at_poll = deadline(&|r| r.poll_transmit_at(at(20)));
+    assert_eq!(at_poll.as_secs() - at_input.as_secs(), 19);
+}

@@ -181,12 +181,12 @@ impl Endpoint {
     /// asks for one; `null` when there is nothing. The one call a host
     /// makes after each read, send and timeout.
     pub fn poll_write(&self) -> Option<String> {
-        self.lock().poll_write()
+        self.lock().poll_write_at(UnixTime::now())
     }
 
     /// The next stanza to send through the XMPP connection.
     pub fn poll_transmit(&self) -> Option<String> {
-        self.lock().poll_transmit()
+        self.lock().poll_transmit_at(UnixTime::now())
     }
 
     /// Every stanza waiting to be sent, in order, in one call (each call
@@ -194,7 +194,8 @@ impl Endpoint {
     /// send them in one write where the host can.
     pub fn poll_transmits(&self) -> Vec<String> {
         let mut ep = self.lock();
-        std::iter::from_fn(|| ep.poll_transmit()).collect()
+        let now = UnixTime::now();
+        std::iter::from_fn(|| ep.poll_transmit_at(now)).collect()
     }
 
     /// Every event waiting, in order, in one call.

@@ -348,7 +348,7 @@ impl Endpoint {
     /// makes after each read, send and timeout (`xmpp.write(s)`).
     #[wasm_bindgen(js_name = pollWrite)]
     pub fn poll_write(&mut self) -> Option<String> {
-        self.inner.poll_write()
+        self.inner.poll_write_at(now())
     }
 
     /// Accepts starts only from JIDs listed with `allowStartsFrom` (true),
@@ -394,7 +394,7 @@ impl Endpoint {
     /// The next stanza to write to the XMPP connection.
     #[wasm_bindgen(js_name = pollTransmit)]
     pub fn poll_transmit(&mut self) -> Option<String> {
-        self.inner.poll_transmit()
+        self.inner.poll_transmit_at(now())
     }
 
     /// The next event.

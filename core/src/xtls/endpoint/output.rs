@@ -26,6 +26,22 @@ impl Endpoint {
         next
     }
 
+    /// [`Endpoint::poll_transmit`] at `now`: the data IQs it builds are
+    /// stamped with the host's clock as they leave, not with the time of
+    /// the last input (their round trips feed the path's estimates). For
+    /// hosts that read a clock anyway (the npm package and uniffi do); the
+    /// others pass `now` with each input just before they poll.
+    pub fn poll_transmit_at(&mut self, now: UnixTime) -> Option<String> {
+        self.tick(now);
+        self.poll_transmit()
+    }
+
+    /// [`Endpoint::poll_write`] at `now`, as [`Endpoint::poll_transmit_at`].
+    pub fn poll_write_at(&mut self, now: UnixTime) -> Option<String> {
+        self.tick(now);
+        self.poll_write()
+    }
+
     /// Builds the output of every tunnel with something to send; a tunnel
     /// that cannot is closed.
     pub(super) fn flush(&mut self) {
