@@ -1,19 +1,18 @@
 //! Certificates from JavaScript: our own identity, the RFC 6125 / RFC 6120
 //! identity check, certificate facts, PEM.
 
-use serde_json::json;
 use wasm_bindgen::prelude::*;
-use xmpptls::api::{IdentityPem, MatchKind, Named};
+use xmpptls::api::{IdentityMatch, IdentityPem};
 
 use crate::error::core_error;
 use crate::js::{bytes_list, service, to_js};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_IDENTITY: &str = r#"
-/** Which presented identifier matched (RFC 6125 names). */
 /** The facts of a certificate: the `certificate` object of a `Report`. */
 export type CertificateInfo = NonNullable<Report["certificate"]>;
 
+/** Which presented identifier matched (RFC 6125 names). */
 export interface IdentityMatch {
   /** The stable name (README "Names and codes"). */
   kind: "dns-id" | "wildcard-dns-id" | "srv-id" | "xmpp-addr" | "cn-id";
@@ -63,11 +62,7 @@ pub fn check_identity(
     )
     .map_err(core_error)?;
     Ok(match matched {
-        Some(m) => to_js(&json!({
-            "kind": MatchKind::from(&m).name(),
-            "type": m.kind(),
-            "presented": m.presented(),
-        })),
+        Some(m) => to_js(&IdentityMatch::from(&m).to_json_value()),
         None => JsValue::NULL,
     }
     .unchecked_into())
@@ -78,7 +73,9 @@ pub fn check_identity(
 #[wasm_bindgen(js_name = certificateInfo, unchecked_return_type = "CertificateInfo")]
 pub fn certificate_info(der: &[u8]) -> Result<JsValue, JsValue> {
     let c = xmpptls::api::certificate_info(der).map_err(core_error)?;
-    Ok(to_js(&c.to_json_value()))
+    Ok(to_js(
+        &xmpptls::api::CertificateSummary::from(&c).to_json_value(),
+    ))
 }
 
 /// The DER certificates in PEM text, in order.

@@ -46,9 +46,12 @@ export interface Report {
   key_exchange: string | null;
   resumed: boolean;
   authentication: string;
-  identity: { type: string; presented: string } | null;
+  /** The identifier that matched: its name, its RFC 6125 label, and it. */
+  identity: IdentityMatch | null;
   certificate: {
-    subject: string; issuer: string; serial: string; not_before: string; not_after: string;
+    subject: string; issuer: string; serial: string;
+    /** Validity, RFC 3339 text and seconds since the Unix epoch. */
+    not_before: string; not_after: string; not_before_unix: number; not_after_unix: number;
     sha256: string; spki_sha256: string; key_type: string; key_bits: number;
     san: { dns: string[]; srv: string[]; xmpp_addr: string[]; uri: string[]; ip: string[] };
     cn: string[];

@@ -5,8 +5,6 @@
 //! [`ConnectionReport::to_json`] has stable field names (documented in the
 //! README, never renamed); [`ConnectionReport::to_text`] is for people.
 
-use serde_json::{json, Value};
-
 use crate::ct::CtReport;
 use crate::identity::{CertificateInfo, Matched};
 use crate::pins::PinStatus;
@@ -188,37 +186,6 @@ impl ConnectionReport {
         self.negotiated.suite.and_then(suites::by_code)
     }
 
-    /// The report as JSON. Field names are stable; absent facts are `null`.
-    pub fn to_json_value(&self) -> Value {
-        let n = &self.negotiated;
-        let suite = self.suite();
-        json!({
-            "peer": self.peer,
-            "encrypted": n.encrypted,
-            "tls_version": n.version.map(|v| v.as_str()),
-            "cipher_suite": suite.map(|s| s.name),
-            "cipher_suite_code": n.suite.map(|c| format!("0x{c:04x}")),
-            "cipher_suite_class": suite.map(|s| suites::classify(s).class.as_str()),
-            "key_exchange": n.kx_group,
-            "resumed": n.resumed,
-            "authentication": n.authentication.map_or("none", |a| a.as_str()),
-            "identity": self.identity.as_ref().map(|m| json!({"type": m.kind(), "presented": m.presented()})),
-            "certificate": self.certificate.as_ref().map(CertificateInfo::to_json_value),
-            "pin": self.pin.as_ref().map(PinStatus::to_json_value),
-            "ct": self.ct.as_ref().map(|c| c.to_json_value()),
-            "policy": self.policy,
-            "verdict": self.evaluation.verdict.as_str(),
-            "findings": self.evaluation.findings.iter().map(|f| json!({
-                "code": f.code, "severity": f.severity.as_str(), "rfc": f.rfc, "message": f.message,
-            })).collect::<Vec<_>>(),
-        })
-    }
-
-    /// The report as a JSON string.
-    pub fn to_json(&self) -> String {
-        self.to_json_value().to_string()
-    }
-
     /// The report for people, one fact per line.
     pub fn to_text(&self) -> String {
         let n = &self.negotiated;
@@ -301,6 +268,7 @@ mod tests {
     use super::*;
     use crate::policy::{AuthMethod, TlsVersion};
     use crate::{Identity, Jid};
+    use serde_json::Value;
 
     fn negotiated() -> Negotiated {
         Negotiated {

@@ -275,7 +275,7 @@ fun identityCheck() {
     assertEquals(IdentityMatch(MatchKind.XMPP_ADDR, "capulet.lit"), m)
     assertNull(checkIdentity(der, "montague.lit", Service.XMPP_SERVER, false))
     val summary = certificateInfo(der)
-    assertEquals(listOf("capulet.lit"), summary.xmppAddrs)
+    assertEquals(listOf("capulet.lit"), summary.san.xmppAddr)
     assertEquals(64, summary.spkiSha256.length)
     assertFailsWith<XmppTlsException> { checkIdentity(byteArrayOf(1, 2, 3), "capulet.lit", Service.XMPP_CLIENT, false) }
 }

@@ -280,7 +280,7 @@ def test_identity_check():
     m = xmpptls.check_identity(der, "capulet.lit", xmpptls.Service.XMPP_SERVER, False)
     assert m == xmpptls.IdentityMatch(kind=xmpptls.MatchKind.XMPP_ADDR, presented="capulet.lit")
     assert xmpptls.check_identity(der, "montague.lit", xmpptls.Service.XMPP_SERVER, False) is None
-    assert xmpptls.certificate_info(der).xmpp_addrs == ["capulet.lit"]
+    assert xmpptls.certificate_info(der).san.xmpp_addr == ["capulet.lit"]
     with pytest.raises(xmpptls.XmppTlsError):
         xmpptls.check_identity(b"\x01\x02", "capulet.lit", xmpptls.Service.XMPP_CLIENT, False)
 

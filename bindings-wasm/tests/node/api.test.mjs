@@ -389,7 +389,7 @@ test("policy: evaluate and checkServer produce the report", () => {
     authentication: "pkix", peerChain: chain };
   const r = policy.checkServer("capulet.lit", "xmpp-client", good, pins);
   assert.equal(r.verdict, "pass", r.text);
-  assert.deepEqual(r.identity, { type: "XmppAddr", presented: "capulet.lit" });
+  assert.deepEqual(r.identity, { kind: "xmpp-addr", type: "XmppAddr", presented: "capulet.lit" });
   assert.deepEqual(r.pin, { status: "new" });
   assert.equal(r.cipher_suite, "TLS_AES_128_GCM_SHA256");
   assert.equal(serverPinKey("capulet.lit", "xmpp-client"), "xmpp-client:capulet.lit");

@@ -5,7 +5,7 @@
 //! lower layers (policy, identity, pins, xtls, provider) own their tables.
 
 use crate::dna::posh::PoshError;
-use crate::identity::Matched;
+pub use crate::identity::MatchKind;
 use crate::names::named;
 pub use crate::names::Named;
 pub use crate::pins::PinKind;
@@ -110,36 +110,6 @@ impl From<&CloseReason> for CloseKind {
     }
 }
 
-/// Which presented identifier matched (RFC 6125 §6, RFC 6120 §13.7.1.4),
-/// without the identifier ([`Matched`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[non_exhaustive]
-pub enum MatchKind {
-    /// [`Matched::DnsId`].
-    DnsId,
-    /// [`Matched::WildcardDnsId`].
-    WildcardDnsId,
-    /// [`Matched::SrvId`].
-    SrvId,
-    /// [`Matched::XmppAddr`].
-    XmppAddr,
-    /// [`Matched::CnId`].
-    CnId,
-}
-
-impl From<&Matched> for MatchKind {
-    fn from(m: &Matched) -> Self {
-        match m {
-            Matched::DnsId(_) => MatchKind::DnsId,
-            Matched::WildcardDnsId(_) => MatchKind::WildcardDnsId,
-            Matched::SrvId(_) => MatchKind::SrvId,
-            Matched::XmppAddr(_) => MatchKind::XmppAddr,
-            Matched::CnId(_) => MatchKind::CnId,
-        }
-    }
-}
-
 /// The outcome of a POSH check (RFC 7711 §3): a match, or why not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -222,13 +192,6 @@ named!(CloseKind, "close reason" {
     PeerRestarted = 4, "peer-restarted";
     Timeout = 5, "timeout";
     Error = 6, "error";
-});
-named!(MatchKind, "match kind" {
-    DnsId = 1, "dns-id";
-    WildcardDnsId = 2, "wildcard-dns-id";
-    SrvId = 3, "srv-id";
-    XmppAddr = 4, "xmpp-addr";
-    CnId = 5, "cn-id";
 });
 named!(PoshOutcome, "POSH outcome" {
     Match = 1, "match";

@@ -3,11 +3,13 @@
 //! Swift and Python (as `Report`, `Finding`, `CertificateInfo`,
 //! `IdentityMatch`).
 
-use super::names::MatchKind;
+use serde_json::{json, Value};
+
+use super::names::{MatchKind, Named};
 use crate::ct::CtReport;
 use crate::identity::{CertificateInfo, Matched};
 use crate::pins::PinStatus;
-use crate::policy::{Severity, Verdict};
+use crate::policy::{suites, Severity, Verdict};
 use crate::report::ConnectionReport;
 
 /// One thing the policy check found.
@@ -57,10 +59,14 @@ pub struct CertificateSummary {
     pub issuer: String,
     /// Serial, hex.
     pub serial: String,
+    /// Validity start, RFC 3339 (`2026-01-01T00:00:00Z`).
+    pub not_before: String,
+    /// Validity end, RFC 3339.
+    pub not_after: String,
     /// Validity start, seconds since the Unix epoch.
-    pub not_before: i64,
+    pub not_before_unix: i64,
     /// Validity end, seconds since the Unix epoch.
-    pub not_after: i64,
+    pub not_after_unix: i64,
     /// Lowercase hex SHA-256 of the certificate.
     pub sha256: String,
     /// Lowercase hex SHA-256 of the SubjectPublicKeyInfo (the pin).
@@ -69,29 +75,52 @@ pub struct CertificateSummary {
     pub key_type: String,
     /// Key size in bits.
     pub key_bits: u32,
+    /// The subject alternative names, by kind.
+    pub san: SubjectAltNames,
+    /// The subject's common names (CN-IDs, RFC 6125 §1.8).
+    pub cn: Vec<String>,
+}
+
+/// A certificate's subject alternative names (RFC 5280 §4.2.1.6), by the
+/// kinds RFC 6125 and RFC 6120 §13.7.1.4 read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SubjectAltNames {
     /// dNSName SANs.
-    pub dns_names: Vec<String>,
+    pub dns: Vec<String>,
     /// SRV-ID SANs (`_xmpp-client.example.net`).
-    pub srv_names: Vec<String>,
+    pub srv: Vec<String>,
     /// XmppAddr SANs.
-    pub xmpp_addrs: Vec<String>,
+    pub xmpp_addr: Vec<String>,
+    /// URI SANs.
+    pub uri: Vec<String>,
+    /// IP address SANs.
+    pub ip: Vec<String>,
 }
 
 impl From<&CertificateInfo> for CertificateSummary {
     fn from(c: &CertificateInfo) -> Self {
+        let ids = &c.ids;
         CertificateSummary {
             subject: c.subject.clone(),
             issuer: c.issuer.clone(),
             serial: c.serial.clone(),
-            not_before: c.not_before,
-            not_after: c.not_after,
+            not_before: c.not_before_text.clone(),
+            not_after: c.not_after_text.clone(),
+            not_before_unix: c.not_before,
+            not_after_unix: c.not_after,
             sha256: c.sha256.clone(),
             spki_sha256: c.spki_sha256.clone(),
             key_type: c.key_type.clone(),
             key_bits: c.key_bits,
-            dns_names: c.ids.dns.clone(),
-            srv_names: c.ids.srv.clone(),
-            xmpp_addrs: c.ids.xmpp_addr.clone(),
+            san: SubjectAltNames {
+                dns: ids.dns.clone(),
+                srv: ids.srv.clone(),
+                xmpp_addr: ids.xmpp_addr.clone(),
+                uri: ids.uri.clone(),
+                ip: ids.ip.clone(),
+            },
+            cn: ids.cn.clone(),
         }
     }
 }
@@ -162,6 +191,10 @@ pub struct ReportSummary {
     pub tls_version: Option<String>,
     /// IANA name of the cipher suite.
     pub cipher_suite: Option<String>,
+    /// Its IANA code point, `0x1302`.
+    pub cipher_suite_code: Option<String>,
+    /// Its class (README, "Cipher suites"): `recommended`, `acceptable`, …
+    pub cipher_suite_class: Option<String>,
     /// Key exchange group.
     pub key_exchange: Option<String>,
     /// The session was resumed.
@@ -192,11 +225,13 @@ impl From<&ConnectionReport> for ReportSummary {
     fn from(r: &ConnectionReport) -> Self {
         let n = &r.negotiated;
         let suite = n.suite.and_then(crate::policy::suites::by_code);
-        ReportSummary {
+        let mut s = ReportSummary {
             peer: r.peer.clone(),
             encrypted: n.encrypted,
             tls_version: n.version.map(|v| v.as_str().to_owned()),
             cipher_suite: suite.map(|s| s.name.to_owned()),
+            cipher_suite_code: n.suite.map(|c| format!("0x{c:04x}")),
+            cipher_suite_class: suite.map(|s| suites::classify(s).class.as_str().to_owned()),
             key_exchange: n.kx_group.clone(),
             resumed: n.resumed,
             authentication: n.authentication.map_or("none", |a| a.as_str()).to_owned(),
@@ -218,7 +253,180 @@ impl From<&ConnectionReport> for ReportSummary {
                 })
                 .collect(),
             text: r.to_text(),
-            json: r.to_json(),
+            json: String::new(),
+        };
+        s.json = s.report_json().to_string();
+        s
+    }
+}
+
+impl ReportSummary {
+    /// The report JSON (README, "Report JSON": stable field names, absent
+    /// facts `null`), written from this record: the same fields, names and
+    /// types in every runtime, plus `identity.type`, the RFC 6125 label
+    /// people read.
+    pub fn report_json(&self) -> Value {
+        json!({
+            "peer": self.peer,
+            "encrypted": self.encrypted,
+            "tls_version": self.tls_version,
+            "cipher_suite": self.cipher_suite,
+            "cipher_suite_code": self.cipher_suite_code,
+            "cipher_suite_class": self.cipher_suite_class,
+            "key_exchange": self.key_exchange,
+            "resumed": self.resumed,
+            "authentication": self.authentication,
+            "identity": self.identity.as_ref().map(IdentityMatch::to_json_value),
+            "certificate": self.certificate.as_ref().map(CertificateSummary::to_json_value),
+            "pin": self.pin.as_ref().map(PinStatus::to_json_value),
+            "ct": self.ct.as_ref().map(CtSummary::to_json_value),
+            "policy": self.policy,
+            "verdict": self.verdict.name(),
+            "findings": self.findings.iter().map(|f| json!({
+                "code": f.code, "severity": f.severity.name(), "rfc": f.rfc, "message": f.message,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+impl IdentityMatch {
+    /// The report JSON's `identity` object (and the npm package's
+    /// `checkIdentity`): `kind`, `type` (the RFC 6125 label), `presented`.
+    pub fn to_json_value(&self) -> Value {
+        json!({"kind": self.kind.name(), "type": self.kind.label(), "presented": self.presented})
+    }
+}
+
+impl CtSummary {
+    /// The report JSON's `ct` object: `compliant`, `scts`, `errors`.
+    pub fn to_json_value(&self) -> Value {
+        json!({
+            "compliant": self.compliant,
+            "scts": self.scts.iter().map(|s| json!({
+                "source": s.source, "log_id": s.log_id, "log": s.log, "operator": s.operator,
+                "timestamp_ms": s.timestamp_ms, "status": s.status, "detail": s.detail,
+            })).collect::<Vec<_>>(),
+            "errors": self.errors,
+        })
+    }
+}
+
+impl CertificateSummary {
+    /// The report JSON's `certificate` object (and the npm package's
+    /// `certificateInfo`).
+    pub fn to_json_value(&self) -> Value {
+        let san = &self.san;
+        json!({
+            "subject": self.subject, "issuer": self.issuer, "serial": self.serial,
+            "not_before": self.not_before, "not_after": self.not_after,
+            "not_before_unix": self.not_before_unix, "not_after_unix": self.not_after_unix,
+            "sha256": self.sha256, "spki_sha256": self.spki_sha256,
+            "key_type": self.key_type, "key_bits": self.key_bits,
+            "san": {"dns": san.dns, "srv": san.srv, "xmpp_addr": san.xmpp_addr, "uri": san.uri, "ip": san.ip},
+            "cn": self.cn,
+        })
+    }
+}
+
+impl ConnectionReport {
+    /// The report as JSON (README, "Report JSON"): [`ReportSummary::report_json`].
+    pub fn to_json_value(&self) -> Value {
+        ReportSummary::from(self).report_json()
+    }
+
+    /// The report as a JSON string.
+    pub fn to_json(&self) -> String {
+        ReportSummary::from(self).json
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{AuthMethod, Negotiated, Policy, TlsVersion};
+    use crate::{Identity, Jid};
+
+    /// The report JSON is written from the record: every fact in both, by
+    /// the same name, with the same value and type.
+    #[test]
+    fn the_report_json_is_the_record() {
+        let id = Identity::self_signed(&Jid::parse("example.net").unwrap()).unwrap();
+        let n = Negotiated {
+            encrypted: true,
+            version: Some(TlsVersion::Tls13),
+            suite: Some(0x1302),
+            kx_group: Some("X25519MLKEM768".into()),
+            authentication: Some(AuthMethod::Pkix),
+            peer_chain: id.chain().to_vec(),
+            ..Negotiated::default()
+        };
+        let r = ConnectionReport::new(
+            "example.net",
+            &Policy::strict(),
+            n,
+            Some(Matched::XmppAddr("example.net".into())),
+            Some(PinStatus::Match),
+        );
+        let s = ReportSummary::from(&r);
+        let v: Value = serde_json::from_str(&s.json).unwrap();
+        assert_eq!(v, r.to_json_value());
+        assert_eq!(v["cipher_suite_code"], "0x1302");
+        assert_eq!(v["cipher_suite_code"], json!(s.cipher_suite_code));
+        assert_eq!(v["cipher_suite_class"], json!(s.cipher_suite_class));
+        assert_eq!(v["identity"]["kind"], "xmpp-addr");
+        assert_eq!(v["identity"]["type"], "XmppAddr");
+        let c = s.certificate.as_ref().unwrap();
+        let vc = &v["certificate"];
+        assert_eq!(vc["not_before"], json!(c.not_before));
+        assert!(c.not_before.ends_with('Z'), "RFC 3339: {}", c.not_before);
+        assert_eq!(vc["not_before_unix"], json!(c.not_before_unix));
+        assert_eq!(vc["not_after_unix"], json!(c.not_after_unix));
+        assert_eq!(vc["san"]["xmpp_addr"], json!(c.san.xmpp_addr));
+        assert_eq!(vc["cn"], json!(c.cn));
+        assert_eq!(v["verdict"], s.verdict.name());
+        // Every field of the record is a key of the JSON, but the two forms
+        // of the report themselves.
+        let ReportSummary {
+            peer: _,
+            encrypted: _,
+            tls_version: _,
+            cipher_suite: _,
+            cipher_suite_code: _,
+            cipher_suite_class: _,
+            key_exchange: _,
+            resumed: _,
+            authentication: _,
+            identity: _,
+            certificate: _,
+            pin: _,
+            ct: _,
+            policy: _,
+            verdict: _,
+            findings: _,
+            text: _,
+            json: _,
+        } = &s;
+        let keys = [
+            "peer",
+            "encrypted",
+            "tls_version",
+            "cipher_suite",
+            "cipher_suite_code",
+            "cipher_suite_class",
+            "key_exchange",
+            "resumed",
+            "authentication",
+            "identity",
+            "certificate",
+            "pin",
+            "ct",
+            "policy",
+            "verdict",
+            "findings",
+        ];
+        assert_eq!(v.as_object().unwrap().len(), keys.len());
+        for k in keys {
+            assert!(v.get(k).is_some(), "{k}");
         }
     }
 }

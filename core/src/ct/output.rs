@@ -1,8 +1,6 @@
-//! A [`CtReport`] for people and for programs: the one text line and the
-//! one JSON shape every report (the server check in each binding,
-//! `xmpptls check`) shows, with stable status names.
-
-use serde_json::{json, Value};
+//! A [`CtReport`] for people: the one text line every report shows, and
+//! the stable status names. Its JSON is `api::CtSummary`'s, the record every
+//! runtime gets.
 
 use super::policy::{CtReport, SctCheck, SctStatus};
 
@@ -34,31 +32,9 @@ impl SctCheck {
     pub fn log_id_hex(&self) -> String {
         self.log_id.iter().map(|b| format!("{b:02x}")).collect()
     }
-
-    /// The JSON form of one SCT.
-    pub fn to_json_value(&self) -> Value {
-        json!({
-            "source": self.source.name(),
-            "log_id": self.log_id_hex(),
-            "log": self.log.as_ref().map(|(d, _)| d),
-            "operator": self.log.as_ref().map(|(_, o)| o),
-            "timestamp_ms": self.timestamp_ms,
-            "status": self.status.name(),
-            "detail": self.status.detail(),
-        })
-    }
 }
 
 impl CtReport {
-    /// The report's `ct` object: `compliant`, `scts`, `errors`.
-    pub fn to_json_value(&self) -> Value {
-        json!({
-            "compliant": self.compliant,
-            "scts": self.scts.iter().map(SctCheck::to_json_value).collect::<Vec<_>>(),
-            "errors": self.errors,
-        })
-    }
-
     /// One line for people: compliant or not, and each SCT's log.
     pub fn to_text(&self) -> String {
         let logs: Vec<String> = self

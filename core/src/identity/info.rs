@@ -43,20 +43,6 @@ pub struct CertificateInfo {
 }
 
 impl CertificateInfo {
-    /// The report JSON's `certificate` object (README, "Report JSON"):
-    /// stable field names, times as RFC 3339 text.
-    pub fn to_json_value(&self) -> serde_json::Value {
-        let ids = &self.ids;
-        serde_json::json!({
-            "subject": self.subject, "issuer": self.issuer, "serial": self.serial,
-            "not_before": self.not_before_text, "not_after": self.not_after_text,
-            "sha256": self.sha256, "spki_sha256": self.spki_sha256,
-            "key_type": self.key_type, "key_bits": self.key_bits,
-            "san": {"dns": ids.dns, "srv": ids.srv, "xmpp_addr": ids.xmpp_addr, "uri": ids.uri, "ip": ids.ip},
-            "cn": ids.cn,
-        })
-    }
-
     /// Reads the details of a DER certificate.
     pub fn from_der(cert: &CertificateDer<'_>) -> Result<Self, TrustError> {
         let c = super::x509::parse(cert.as_ref()).map_err(TrustError::BadCertificate)?;

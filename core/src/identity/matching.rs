@@ -128,16 +128,63 @@ pub enum Matched {
     CnId(String),
 }
 
-impl Matched {
-    /// `DNS-ID`, `SRV-ID`, … : the RFC 6125 name of the identifier type.
-    pub fn kind(&self) -> &'static str {
+/// Which presented identifier matched (RFC 6125 §6, RFC 6120 §13.7.1.4),
+/// without the identifier ([`Matched`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
+pub enum MatchKind {
+    /// [`Matched::DnsId`].
+    DnsId,
+    /// [`Matched::WildcardDnsId`].
+    WildcardDnsId,
+    /// [`Matched::SrvId`].
+    SrvId,
+    /// [`Matched::XmppAddr`].
+    XmppAddr,
+    /// [`Matched::CnId`].
+    CnId,
+}
+
+impl MatchKind {
+    /// `DNS-ID`, `SRV-ID`, … : the RFC 6125 name of the identifier type,
+    /// as reports print it (the report JSON's `identity.type`).
+    pub fn label(self) -> &'static str {
         match self {
-            Matched::DnsId(_) => "DNS-ID",
-            Matched::WildcardDnsId(_) => "DNS-ID (wildcard)",
-            Matched::SrvId(_) => "SRV-ID",
-            Matched::XmppAddr(_) => "XmppAddr",
-            Matched::CnId(_) => "CN-ID",
+            MatchKind::DnsId => "DNS-ID",
+            MatchKind::WildcardDnsId => "DNS-ID (wildcard)",
+            MatchKind::SrvId => "SRV-ID",
+            MatchKind::XmppAddr => "XmppAddr",
+            MatchKind::CnId => "CN-ID",
         }
+    }
+}
+
+impl From<&Matched> for MatchKind {
+    fn from(m: &Matched) -> Self {
+        match m {
+            Matched::DnsId(_) => MatchKind::DnsId,
+            Matched::WildcardDnsId(_) => MatchKind::WildcardDnsId,
+            Matched::SrvId(_) => MatchKind::SrvId,
+            Matched::XmppAddr(_) => MatchKind::XmppAddr,
+            Matched::CnId(_) => MatchKind::CnId,
+        }
+    }
+}
+
+crate::names::named!(MatchKind, "match kind" {
+    DnsId = 1, "dns-id";
+    WildcardDnsId = 2, "wildcard-dns-id";
+    SrvId = 3, "srv-id";
+    XmppAddr = 4, "xmpp-addr";
+    CnId = 5, "cn-id";
+});
+
+impl Matched {
+    /// `DNS-ID`, `SRV-ID`, … : the RFC 6125 name of the identifier type
+    /// ([`MatchKind::label`]).
+    pub fn kind(&self) -> &'static str {
+        MatchKind::from(self).label()
     }
 
     /// The presented identifier, as it appears in the certificate.

@@ -15,7 +15,7 @@ pub(crate) mod x509;
 
 pub use fingerprint::{cert_sha256, hex, parse_hex_sha256, spki_der, spki_sha256};
 pub use info::CertificateInfo;
-pub use matching::{match_identity, Matched, ReferenceIdentity, Service};
+pub use matching::{match_identity, MatchKind, Matched, ReferenceIdentity, Service};
 pub use presented::{PresentedIds, OID_SRV_NAME, OID_XMPP_ADDR};
 
 use rustls_pki_types::pem::PemObject;

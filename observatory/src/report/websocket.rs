@@ -119,7 +119,7 @@ impl WebSocketReport {
                 "channel_bindings": e.features.as_ref().map(|f| f.channel_bindings.clone()),
                 "error": e.error,
                 "scan": e.profile.as_ref().map(Profile::to_json_value),
-                "ct": e.ct.as_ref().map(CtReport::to_json_value),
+                "ct": e.ct.as_ref().map(|c| xmpptls::api::CtSummary::from(c).to_json_value()),
             })).collect::<Vec<_>>(),
             "findings": self.findings.iter().map(|f| json!({
                 "code": f.code, "severity": f.severity.as_str(), "rfc": f.rfc, "message": f.message,
