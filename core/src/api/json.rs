@@ -17,7 +17,7 @@ use super::settings::IdentityPem;
 impl ReportSummary {
     /// The report JSON with `text` added (`Report` in the npm package).
     pub fn to_json_value(&self) -> Value {
-        let mut v: Value = serde_json::from_str(&self.json).unwrap_or(Value::Null);
+        let mut v = self.report_json();
         v["text"] = Value::from(self.text.as_str());
         v
     }

@@ -223,9 +223,19 @@ pub struct ReportSummary {
 
 impl From<&ConnectionReport> for ReportSummary {
     fn from(r: &ConnectionReport) -> Self {
+        let mut s = ReportSummary::facts(r);
+        s.text = r.to_text();
+        s.json = s.report_json().to_string();
+        s
+    }
+}
+
+impl ReportSummary {
+    /// Every fact of `r`, without its two renderings (`text`, `json`).
+    fn facts(r: &ConnectionReport) -> Self {
         let n = &r.negotiated;
         let suite = n.suite.and_then(crate::policy::suites::by_code);
-        let mut s = ReportSummary {
+        ReportSummary {
             peer: r.peer.clone(),
             encrypted: n.encrypted,
             tls_version: n.version.map(|v| v.as_str().to_owned()),
@@ -252,15 +262,11 @@ impl From<&ConnectionReport> for ReportSummary {
                     message: f.message.clone(),
                 })
                 .collect(),
-            text: r.to_text(),
+            text: String::new(),
             json: String::new(),
-        };
-        s.json = s.report_json().to_string();
-        s
+        }
     }
-}
 
-impl ReportSummary {
     /// The report JSON (README, "Report JSON": stable field names, absent
     /// facts `null`), written from this record: the same fields, names and
     /// types in every runtime, plus `identity.type`, the RFC 6125 label
@@ -331,12 +337,12 @@ impl CertificateSummary {
 impl ConnectionReport {
     /// The report as JSON (README, "Report JSON"): [`ReportSummary::report_json`].
     pub fn to_json_value(&self) -> Value {
-        ReportSummary::from(self).report_json()
+        ReportSummary::facts(self).report_json()
     }
 
     /// The report as a JSON string.
     pub fn to_json(&self) -> String {
-        ReportSummary::from(self).json
+        self.to_json_value().to_string()
     }
 }
 
