@@ -45,3 +45,17 @@ export function guardFreed(classes) {
     }
   }
 }
+
+/**
+ * Makes the last argument of `Policy.checkServer` optional, as in every
+ * runtime: the export takes a store and whether to use it (wasm-bindgen
+ * takes no optional reference to a class), and without pins gets a store
+ * it leaves untouched. The entry points call it once, after guardFreed.
+ */
+export function optionalPins(Policy, PinStore) {
+  const check = Policy.prototype.checkServer;
+  let untouched;
+  Policy.prototype.checkServer = function (domain, service, negotiation, pins) {
+    return check.call(this, domain, service, negotiation, pins ?? (untouched ??= new PinStore()), pins != null);
+  };
+}

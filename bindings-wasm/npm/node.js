@@ -16,5 +16,7 @@ export { XmppTlsError } from "__ERROR_MODULE__";
 
 // A freed object's methods throw XmppTlsError (500), like every other misuse.
 import { Endpoint, PinStore, Policy } from "./xmpptls_wasm.js";
-import { guardFreed } from "__ERROR_MODULE__";
+import { guardFreed, optionalPins } from "__ERROR_MODULE__";
 guardFreed({ Endpoint, PinStore, Policy });
+// checkServer's pins are optional, as in the other runtimes.
+optionalPins(Policy, PinStore);

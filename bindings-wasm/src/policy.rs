@@ -200,16 +200,24 @@ impl Policy {
 
     /// The server check: the certificate in `negotiation.peerChain` must
     /// name `domain` for `service` (DNS-ID, SRV-ID or XmppAddr; RFC 6125,
-    /// RFC 6120 §13.7.1.2); the key is compared with `pins` and pinned on
-    /// first use (pass a fresh `PinStore` to keep none); everything is
-    /// graded by this policy.
-    #[wasm_bindgen(js_name = checkServer)]
+    /// RFC 6120 §13.7.1.2); with `pins`, the key is compared with them and
+    /// pinned on first use (without, no pin is checked: the report's `pin`
+    /// is null); everything is graded by this policy.
+    ///
+    /// `pins` is optional, as in every runtime, but wasm-bindgen takes no
+    /// optional reference to a class (`Option<&PinStore>` does not build,
+    /// and a class taken by value is destroyed). So the export takes a
+    /// store and `use_pins`, and the package's entry points give
+    /// `checkServer(domain, service, negotiation, pins?)` on top
+    /// (`optionalPins` in `js/error.js`; typed in `TS_CHECK_SERVER`).
+    #[wasm_bindgen(js_name = checkServer, skip_typescript)]
     pub fn check_server(
         &self,
         domain: &str,
-        #[wasm_bindgen(js_name = "service", unchecked_param_type = "Service")] service_name: &str,
+        service_name: &str,
         negotiation: JsNegotiation,
         pins: &PinStore,
+        use_pins: bool,
     ) -> Result<JsReport, JsValue> {
         let (n, evidence) = names(&negotiation.into())?.parts().map_err(core_error)?;
         let service = service(service_name)?;
@@ -220,9 +228,25 @@ impl Policy {
             &self.inner,
             n,
             &evidence,
-            Some(&mut *store),
+            use_pins.then_some(&mut *store),
         )
         .map_err(core_error)?;
         Ok(to_js_report(&report))
     }
 }
+
+/// `Policy.checkServer` as the package's entry points give it (see
+/// [`Policy::check_server`]), merged into the generated class.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_CHECK_SERVER: &str = r#"
+export interface Policy {
+  /**
+   * The server check: the certificate in `negotiation.peerChain` must name
+   * `domain` for `service` (DNS-ID, SRV-ID or XmppAddr; RFC 6125, RFC 6120
+   * §13.7.1.2); with `pins`, the key is compared with them and pinned on
+   * first use (without, no pin is checked: the report's `pin` is null);
+   * everything is graded by this policy.
+   */
+  checkServer(domain: string, service: Service, negotiation: Negotiation, pins?: PinStore): Report;
+}
+"#;

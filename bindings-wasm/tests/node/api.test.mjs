@@ -395,6 +395,11 @@ test("policy: evaluate and checkServer produce the report", () => {
   assert.equal(serverPinKey("capulet.lit", "xmpp-client"), "xmpp-client:capulet.lit");
   assert.deepEqual(pins.pins("xmpp-client:capulet.lit"), [r.certificate.spki_sha256]);
   assert.deepEqual(policy.checkServer("capulet.lit", "xmpp-client", good, pins).pin, { status: "match" });
+  // Without pins (optional, as in C and uniffi) no pin is checked or kept.
+  const unpinned = policy.checkServer("capulet.lit", "xmpp-client", good);
+  assert.equal(unpinned.verdict, "pass", unpinned.text);
+  assert.equal(unpinned.pin, null);
+  assert.equal(policy.checkServer("capulet.lit", "xmpp-client", good, undefined).pin, null);
   const wrong = policy.checkServer("montague.lit", "xmpp-client", good, new PinStore());
   assert.equal(wrong.verdict, "fail");
   assert.ok(wrong.findings.some((f) => f.code === "identity-mismatch"));

@@ -25,6 +25,9 @@ if (ev?.type === "established") {
 const report: Report = new Policy("strict").checkServer("example.net", "xmpp-client",
   { tlsVersion: "TLSv1.3", peerChain: certificatesFromPem("") }, new PinStore());
 const firstFinding: string | undefined = report.findings[0]?.code;
+const unpinned: Report = new Policy("strict").checkServer("example.net", "xmpp-client",
+  { tlsVersion: "TLSv1.3", peerChain: certificatesFromPem("") });
+console.log(unpinned.pin?.status ?? "no pin checked");
 const posh: PoshResult = poshVerify("{}", poshRedirectUrl("{}"), new Uint8Array(), Date.now() / 1000);
 if (posh.outcome === "match") console.log(posh.algorithm); else console.log(posh.outcome, posh.detail);
 const m = checkIdentity(new Uint8Array(), "example.net", "xmpp-server");
