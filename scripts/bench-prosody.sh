@@ -19,17 +19,20 @@
 # every other run uses the first. The C library is the host the issue
 # measured; the Python binding adds uniffi's cost per call (about 7 us; a
 # send 18 us) to the host's side of every exchange.
+# --payloads 64,4096 (the default) sets the stanza body sizes;
+# --server-config LINE replaces the default Prosody with one configured by
+# LINE (e.g. 'network_settings = { read_size = 65536 }');
 # --limits name=value,... sets endpoint limits by the core's names (to
 # compare batching settings); --default-only skips the nagle = false run.
 # --key-exchange only times opening tunnels on the default Prosody,
 # X25519MLKEM768 (the default) and X25519 alone, interleaved.
 #
 #   scripts/bench-prosody.sh [--seconds S] [--rounds N] [--ablation] [--no-piggyback]
-#                            [--binding c,python] [--limits L] [--default-only]
+#                            [--binding c,python] [--limits L] [--payloads P] [--server-config LINE] [--default-only]
 #                            [--key-exchange]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=1.5 rounds=3 ablation=0 limits="" default_only=0 key_exchange=0 no_piggyback=0 bindings=c,python
+seconds=1.5 rounds=3 ablation=0 limits="" payloads=64,4096 server_config="" default_only=0 key_exchange=0 no_piggyback=0 bindings=c,python
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
@@ -37,10 +40,12 @@ while [ $# -gt 0 ]; do
     --ablation) ablation=1; shift ;;
     --no-piggyback) no_piggyback=1; shift ;;
     --limits) limits=$2; shift 2 ;;
+    --payloads) payloads=$2; shift 2 ;;
+    --server-config) server_config=$2; shift 2 ;;
     --binding) bindings=$2; shift 2 ;;
     --default-only) default_only=1; shift ;;
     --key-exchange) key_exchange=1; shift ;;
-    *) echo "usage: $0 [--seconds S] [--rounds N] [--ablation] [--no-piggyback] [--binding c,python] [--limits L] [--default-only] [--key-exchange]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--seconds S] [--rounds N] [--ablation] [--no-piggyback] [--binding c,python] [--limits L] [--payloads P] [--server-config LINE] [--default-only] [--key-exchange]" >&2; exit 2 ;;
   esac
 done
 command -v prosody >/dev/null && python3 -c 'import slixmpp' 2>/dev/null \
@@ -66,7 +71,7 @@ run_server() { # label, extra config line, python flags[, binding]
   PYTHONPATH="$out/mobile/python" python3 bindings-mobile/bench/prosody_rtt.py \
     --port "$port" --domain "$domain" --ca "$dir/ca.pem" --label "$label" \
     --seconds "$seconds" --rounds "$rounds" --server-pid "$(cat "$dir/prosody.pid" 2>/dev/null || echo 0)" \
-    --binding "$binding" --limits "$limits" $flags | tee -a "$results" >&2 || true
+    --binding "$binding" --limits "$limits" --payloads "$payloads" $flags | tee -a "$results" >&2 || true
   stop_prosody
   rm -rf "$dir"
 }
@@ -75,7 +80,7 @@ if [ "$key_exchange" = 1 ]; then
   run_server "default (nagle = true)" "" "--compare-key-exchange --opens 60" python
 else
 for binding in ${bindings//,/ }; do
-  run_server "default (nagle = true)" "" "" "$binding"
+  run_server "${server_config:-default (nagle = true)}" "$server_config" "" "$binding"
 done
 [ "$default_only" = 1 ] || run_server "nagle = false" "network_settings = { nagle = false }" ""
 [ "$ablation" = 1 ] && run_server "default, no keepalives" "" "--no-keepalive"

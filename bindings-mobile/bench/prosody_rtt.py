@@ -356,6 +356,8 @@ async def main():
                    help="host the endpoint through the Python binding (uniffi) or the C library (ctypes)")
     p.add_argument("--c-library", default="target/release/libxmpptls_c.so",
                    help="the C library for --binding c")
+    p.add_argument("--payloads", default="64,4096",
+                   help="stanza body sizes in octets, comma-separated")
     p.add_argument("--limits", default="",
                    help="endpoint limits by the core's names: name=value,...")
     args = p.parse_args()
@@ -413,7 +415,7 @@ async def main():
     established = xmpptls.TunnelState.ESTABLISHED if C_LIBRARY[0] is None else 3
     assert a.ep.tunnel_state(b.boundjid.full) == established
     for drain in args.drains.split(","):
-        for payload in (64, 4096):
+        for payload in [int(p) for p in args.payloads.split(",")]:
             for inflight in (1, 16):
                 rates = {"plain": [], "tunnel": []}
                 cpu = {"plain": [], "tunnel": []}

@@ -343,6 +343,15 @@ fn main() {
     let mut buf = Vec::with_capacity(1 << 16);
     let mut out = vec![0u8; 1 << 16];
 
+    // XMPPTLS_BENCH_PROFILE=<bytes> sends stanzas of that size through a
+    // tunnel for ten seconds and exits: a steady loop for `perf record`.
+    if let Some(size) = std::env::var("XMPPTLS_BENCH_PROFILE")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+    {
+        profile_loop(&romeo, &juliet, size);
+        return;
+    }
     // XMPPTLS_BENCH_RATIOS_ONLY=1 skips criterion and prints the ratios only.
     let mut c = Criterion::default().configure_from_args();
     if std::env::var_os("XMPPTLS_BENCH_RATIOS_ONLY").is_none() {
@@ -358,6 +367,22 @@ fn main() {
         criterion_throughput(&mut c, &raw, &romeo, &juliet, &mut buf, &mut out);
     }
     ratios(&raw, &romeo, &juliet, &mut buf, &mut out);
+}
+
+/// Sends `size`-byte stanzas from romeo to juliet for ten seconds.
+fn profile_loop(romeo: &Identity, juliet: &Identity, size: usize) {
+    let payload = stanza(size);
+    let (mut r, mut j, _, jj) = endpoints(romeo, juliet);
+    r.open(&jj, now()).unwrap();
+    pump(&mut r, &mut j);
+    let start = Instant::now();
+    let mut sent = 0u64;
+    while start.elapsed() < Duration::from_secs(10) {
+        r.send(&jj, &payload, now()).unwrap();
+        pump(&mut r, &mut j);
+        sent += 1;
+    }
+    println!("{sent} stanzas of {size} B in ten seconds");
 }
 
 fn criterion_throughput(
