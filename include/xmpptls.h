@@ -151,6 +151,11 @@
 // store for us; show it for out-of-band comparison.
 #define XMPPTLS_IDENTITY_PIN 3
 
+// Most pins one `load` callback may add for one key (`xmpptls_pin_list_add`
+// refuses more with `XMPPTLS_ERR_BUFFER_FULL`): a peer or server has one
+// key, and a few more during a planned key change.
+#define XMPPTLS_MAX_PINS_PER_KEY 16
+
 // Policy presets for `xmpptls_evaluate`.
 #define XMPPTLS_POLICY_STRICT 0
 
@@ -281,8 +286,14 @@ typedef struct xmpptls_event xmpptls_event;
 // `xmpptls_identity_free`). Immutable: any thread may read it.
 typedef struct xmpptls_identity xmpptls_identity;
 
-// Pins of servers (or peers) kept by the application (opaque; free with
-// `xmpptls_pin_store_free`). Used by one thread at a time.
+// The pins a `load` callback hands back (opaque; valid during the
+// callback only).
+typedef struct xmpptls_pin_list xmpptls_pin_list;
+
+// Pins kept for peers (bare JIDs) and servers (`xmpp-client:<domain>`,
+// `xmpp-server:<domain>`), in memory or in the application's storage
+// (opaque; free with `xmpptls_pin_store_free`). Endpoints and the server
+// check that use it hold their own share, so it may be freed before them.
 typedef struct xmpptls_pin_store xmpptls_pin_store;
 
 // A TLS policy (opaque; free with `xmpptls_policy_free`). Used by one
@@ -335,6 +346,20 @@ typedef struct xmpptls_event_fields {
 // the SPKI SHA-256 (hex, NUL-terminated); the application stores it and
 // adds it back with `xmpptls_endpoint_config_add_pin` next time.
 typedef void (*xmpptls_pin_callback)(void *userdata, const char *bare_jid, const char *spki_sha256);
+
+// Fills `pins` with the pins kept for `key` (NUL-terminated): one
+// `xmpptls_pin_list_add` per pin, none when there are none.
+typedef void (*xmpptls_pins_load_callback)(void *userdata,
+                                           const char *key,
+                                           struct xmpptls_pin_list *pins);
+
+// Replaces the pins kept for `key` with `count` pins (lowercase hex
+// SHA-256, NUL-terminated each; `count` 0 forgets the key). The strings
+// are valid during the callback only.
+typedef void (*xmpptls_pins_save_callback)(void *userdata,
+                                           const char *key,
+                                           const char *const *pins,
+                                           size_t count);
 
 // What a TLS connection negotiated, as the caller's TLS stack reports it.
 // Zero means "not reported" for every numeric field.
@@ -631,6 +656,18 @@ xmpptls_result xmpptls_endpoint_config_add_root_pem(struct xmpptls_endpoint_conf
 xmpptls_result xmpptls_endpoint_config_add_pin(struct xmpptls_endpoint_config *cfg,
                                                const char *bare_jid,
                                                const char *spki_sha256);
+
+// Endpoints made from this configuration read and write their peers' pins
+// in `store` (pinned and trust-on-first-use modes), which the application
+// and `xmpptls_check_server` may share; NULL goes back to the pins added
+// here. Pins come from one place: with pins added here too, making the
+// endpoint fails with `XMPPTLS_ERR_CONFIG`. The configuration keeps its
+// own share: `store` may be freed after this call.
+//
+// # Safety
+// `cfg` is live; `store` is NULL or live.
+xmpptls_result xmpptls_endpoint_config_set_pin_store(struct xmpptls_endpoint_config *cfg,
+                                                     const struct xmpptls_pin_store *store);
 
 // Adds every pin of a pin store saved as JSON (the text of
 // `xmpptls_endpoint_pins_json`, `len` octets) to the configuration.
@@ -1127,6 +1164,69 @@ xmpptls_result xmpptls_last_error_detail_len(size_t *len);
 // `buf` has `len` writable octets; `written` points to a `size_t`.
 xmpptls_result xmpptls_last_error_detail(char *buf, size_t len, size_t *written);
 
+// Adds a pin (SPKI SHA-256, 64 hex digits, NUL-terminated) to the list a
+// `load` callback fills; `XMPPTLS_INVALID_PARAMETER` for anything else,
+// `XMPPTLS_ERR_BUFFER_FULL` beyond `XMPPTLS_MAX_PINS_PER_KEY`.
+//
+// # Safety
+// `pins` is the list passed to the running `load` callback; `spki_sha256`
+// is NUL-terminated.
+xmpptls_result xmpptls_pin_list_add(struct xmpptls_pin_list *pins, const char *spki_sha256);
+
+// An empty pin store in memory.
+//
+// # Safety
+// `out` is writable.
+xmpptls_result xmpptls_pin_store_new(struct xmpptls_pin_store **out);
+
+// A pin store over the application's storage (a database, the platform
+// keychain): `load` is called when a pin is needed and `save` when one
+// changes, with `userdata`. Both are required.
+//
+// # Safety
+// `out` is writable. The callbacks may be called with `userdata` from any
+// thread that calls the library with this store or with an endpoint using
+// it, until the store and every such endpoint are freed; they must not
+// call the library with this store or those endpoints.
+xmpptls_result xmpptls_pin_store_with_callbacks(xmpptls_pins_load_callback load,
+                                                xmpptls_pins_save_callback save,
+                                                void *userdata,
+                                                struct xmpptls_pin_store **out);
+
+// A pin store in memory read back from the JSON `xmpptls_pin_store_json`
+// wrote (`len` octets); `XMPPTLS_ERR_PIN_STORE` when it is not one.
+//
+// # Safety
+// `json` points to `len` octets; `out` is writable.
+xmpptls_result xmpptls_pin_store_from_json(const char *json,
+                                           size_t len,
+                                           struct xmpptls_pin_store **out);
+
+// Length (without NUL) of the store's JSON, to save it;
+// `XMPPTLS_UNSUPPORTED` for a store made with
+// `xmpptls_pin_store_with_callbacks`.
+//
+// # Safety
+// `s` is live; `len` points to a `size_t`.
+xmpptls_result xmpptls_pin_store_json_len(const struct xmpptls_pin_store *s, size_t *len);
+
+// Copies the store's JSON into `buf`, NUL-terminated (`len` at least
+// `xmpptls_pin_store_json_len` plus one).
+//
+// # Safety
+// `s` is live; `buf` has `len` writable octets; `written` is a `size_t`.
+xmpptls_result xmpptls_pin_store_json(const struct xmpptls_pin_store *s,
+                                      char *buf,
+                                      size_t len,
+                                      size_t *written);
+
+// Frees a pin store (NULL is ignored). Endpoints using it keep their
+// share of the pins.
+//
+// # Safety
+// `s` is NULL or live.
+void xmpptls_pin_store_free(struct xmpptls_pin_store *s);
+
 // Grades `n` under the policy preset `policy` and returns the report.
 //
 // # Safety
@@ -1387,43 +1487,6 @@ xmpptls_result xmpptls_posh_verify(const char *doc,
                                    uint64_t fetched_at,
                                    uint64_t now,
                                    uint32_t *outcome);
-
-// An empty pin store.
-//
-// # Safety
-// `out` is writable.
-xmpptls_result xmpptls_pin_store_new(struct xmpptls_pin_store **out);
-
-// A pin store read back from the JSON `xmpptls_pin_store_json` wrote
-// (`len` octets); `XMPPTLS_ERR_PIN_STORE` when it is not one.
-//
-// # Safety
-// `json` points to `len` octets; `out` is writable.
-xmpptls_result xmpptls_pin_store_from_json(const char *json,
-                                           size_t len,
-                                           struct xmpptls_pin_store **out);
-
-// Length (without NUL) of the store's JSON, to save it.
-//
-// # Safety
-// `s` is live; `len` points to a `size_t`.
-xmpptls_result xmpptls_pin_store_json_len(struct xmpptls_pin_store *s, size_t *len);
-
-// Copies the store's JSON into `buf`, NUL-terminated (`len` at least
-// `xmpptls_pin_store_json_len` plus one).
-//
-// # Safety
-// `s` is live; `buf` has `len` writable octets; `written` is a `size_t`.
-xmpptls_result xmpptls_pin_store_json(struct xmpptls_pin_store *s,
-                                      char *buf,
-                                      size_t len,
-                                      size_t *written);
-
-// Frees a pin store (NULL is ignored).
-//
-// # Safety
-// `s` is NULL or live.
-void xmpptls_pin_store_free(struct xmpptls_pin_store *s);
 
 // The check from the TLS stack's verify callback: the chain in `n` must
 // name `domain` for `service` (`XMPPTLS_SERVICE_*`); with `pins` (may be

@@ -541,6 +541,51 @@ fn pins_in_application_storage_outlive_the_endpoint() {
     }
 }
 
+/// One pin store for the endpoint and the application (and the server
+/// check, which takes the same `SharedPins`): a key pinned on first use is
+/// in it, forgetting the pin reaches the application's storage, and pins
+/// given both in the configuration and as a store are refused.
+#[test]
+fn shared_pins_serve_the_endpoint_and_forgetting_reaches_the_storage() {
+    use xmpptls::SharedPins as Shared;
+    let storage = SharedPins::default();
+    let shared = Shared::with_storage(Box::new(storage.clone()));
+    let mut juliet = endpoint(JULIET, TrustMode::TrustOnFirstUse(PinStore::new()));
+    juliet.share_pins(shared.clone()).unwrap();
+    let mut r = router(vec![
+        endpoint(ROMEO, TrustMode::TrustOnFirstUse(PinStore::new())),
+        juliet,
+    ]);
+    let (_, je) = handshake(&mut r);
+    let first = established_info(&je).unwrap();
+    assert_eq!(
+        shared.with(|s| s.pins("romeo@montague.lit")),
+        std::slice::from_ref(&first.peer_spki_sha256)
+    );
+    // The user accepts Romeo's new key: forgetting his pin empties the
+    // application's storage too, so the next tunnel is a first use again.
+    let j = r.get_mut(&jid(JULIET)).unwrap();
+    assert!(j.forget_pin("romeo@montague.lit"));
+    assert!(storage
+        .0
+        .lock()
+        .unwrap()
+        .get("romeo@montague.lit")
+        .is_empty());
+    assert!(
+        !j.forget_pin("romeo@montague.lit"),
+        "nothing left to forget"
+    );
+
+    let mut given = PinStore::new();
+    given.add("romeo@montague.lit", &"ab".repeat(32));
+    let mut pinned = endpoint(JULIET, TrustMode::Pinned(given));
+    assert!(matches!(
+        pinned.share_pins(Shared::in_memory(PinStore::new())),
+        Err(Error::Config(_))
+    ));
+}
+
 #[test]
 fn offer_hash_mismatch_is_refused() {
     // Mallory replaces Juliet's announced hash with her own in transit; the

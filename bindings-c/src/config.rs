@@ -5,10 +5,11 @@ use std::ffi::{c_char, c_void};
 
 use xmpptls::api::{EndpointSettings, LimitSettings, TrustKind};
 use xmpptls::identity::certificates_from_pem;
-use xmpptls::{CertificateDer, Identity, Jid, PinStore};
+use xmpptls::{CertificateDer, Identity, Jid, PinStore, SharedPins};
 
 use crate::ffi::{free_box, guard, jid, named, set, str_arg, text_arg, with_mut};
 use crate::identity::xmpptls_identity;
+use crate::pin_store::xmpptls_pin_store;
 use crate::result::*;
 
 /// PKIX to the roots added with `xmpptls_endpoint_config_add_root_pem`,
@@ -54,6 +55,9 @@ pub struct xmpptls_endpoint_config {
     identity: Option<Identity>,
     roots: Vec<CertificateDer<'static>>,
     pins: PinStore,
+    /// A pin store shared with the application and the server check
+    /// (`xmpptls_endpoint_config_set_pin_store`).
+    pin_store: Option<SharedPins>,
 }
 
 impl xmpptls_endpoint_config {
@@ -68,6 +72,7 @@ impl xmpptls_endpoint_config {
             identity: None,
             roots: Vec::new(),
             pins: PinStore::new(),
+            pin_store: None,
         }
     }
 
@@ -90,7 +95,11 @@ impl xmpptls_endpoint_config {
             .unwrap_or(TrustKind::TrustOnFirstUse)
             .mode(self.roots.clone(), self.pins.clone());
         let config = self.settings.config_with(self.jid.clone(), identity, trust);
-        xmpptls::Endpoint::new(config).map_err(|e| code(&e))
+        let mut endpoint = xmpptls::Endpoint::new(config).map_err(|e| code(&e))?;
+        if let Some(shared) = &self.pin_store {
+            endpoint.share_pins(shared.clone()).map_err(|e| code(&e))?;
+        }
+        Ok(endpoint)
     }
 }
 
@@ -371,6 +380,29 @@ pub unsafe extern "C" fn xmpptls_endpoint_config_add_pin(
                 XMPPTLS_OK
             }
             (Err(e), _) | (_, Err(e)) => e,
+        })
+    }
+}
+
+/// Endpoints made from this configuration read and write their peers' pins
+/// in `store` (pinned and trust-on-first-use modes), which the application
+/// and `xmpptls_check_server` may share; NULL goes back to the pins added
+/// here. Pins come from one place: with pins added here too, making the
+/// endpoint fails with `XMPPTLS_ERR_CONFIG`. The configuration keeps its
+/// own share: `store` may be freed after this call.
+///
+/// # Safety
+/// `cfg` is live; `store` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_endpoint_config_set_pin_store(
+    cfg: *mut xmpptls_endpoint_config,
+    store: *const xmpptls_pin_store,
+) -> xmpptls_result {
+    // SAFETY: per the function's contract.
+    unsafe {
+        with_mut(cfg, |c| {
+            c.pin_store = store.as_ref().map(|s| s.pins.clone());
+            XMPPTLS_OK
         })
     }
 }

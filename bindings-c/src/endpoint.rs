@@ -879,7 +879,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_forget_pin(
     // SAFETY: per the function's contract.
     unsafe {
         with_mut(ep, |e| match str_arg(bare_jid) {
-            Ok(j) if e.inner.pins_mut().remove(j) => XMPPTLS_OK,
+            Ok(j) if e.inner.forget_pin(j) => XMPPTLS_OK,
             Ok(_) => XMPPTLS_EMPTY,
             Err(err) => err,
         })

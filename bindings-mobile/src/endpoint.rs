@@ -9,7 +9,7 @@ use xmpptls::xtls::TunnelState;
 use xmpptls::{Incoming, UnixTime};
 
 use crate::error::{parse_jid, XmppTlsError};
-use crate::pins::{PinStore, SharedPins};
+use crate::pins::PinStore;
 
 /// An XTLS endpoint for one full JID, managing tunnels to many peers.
 /// Feed it every IQ the XMPP library receives (`handleIncoming`), send what
@@ -30,22 +30,16 @@ impl Endpoint {
 impl Endpoint {
     /// An endpoint. `pins` is read by the `Pinned` and `TrustOnFirstUse`
     /// modes and receives keys pinned on first use; without it pins live in
-    /// memory only, starting from `settings.pinsJson`. Giving both is a
-    /// configuration error (code 500): one of them would be ignored.
+    /// memory only, starting from `settings.pinsJson`. Pins in both are a
+    /// configuration error (code 500, the core's `Endpoint::share_pins`).
     #[uniffi::constructor(default(pins = None))]
     pub fn new(
         settings: EndpointSettings,
         pins: Option<Arc<PinStore>>,
     ) -> Result<Arc<Self>, XmppTlsError> {
-        if pins.is_some() && settings.pins_json.is_some() {
-            return Err(xmpptls::Error::Config(
-                "pins come from either pinsJson or a PinStore, not both".into(),
-            )
-            .into());
-        }
         let mut inner = settings.build()?;
         if let Some(p) = pins {
-            inner.set_pin_storage(Box::new(SharedPins(p)));
+            inner.share_pins(p.shared.clone())?;
         }
         Ok(Arc::new(Endpoint {
             inner: Mutex::new(inner),

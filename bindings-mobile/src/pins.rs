@@ -3,10 +3,10 @@
 //! object the endpoint and the server check use (RFC 7590 §3.6: notice a
 //! changed key, also across restarts).
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use xmpptls::identity::Service;
-use xmpptls::PinStatus;
+use xmpptls::{PinStatus, SharedPins};
 
 /// Storage for pins, implemented by the app. Keys are bare JIDs (XTLS
 /// peers) or `xmpp-client:<domain>` / `xmpp-server:<domain>` (servers);
@@ -19,40 +19,31 @@ pub trait PinStorage: Send + Sync {
     fn save(&self, key: String, pins: Vec<String>);
 }
 
-/// Where a `PinStore` keeps its pins.
-enum Backing {
-    Memory(xmpptls::PinStore),
-    App(Arc<dyn PinStorage>),
-}
+/// The app's storage as the core reads it.
+struct AppStorage(Arc<dyn PinStorage>);
 
-impl xmpptls::PinStorage for Backing {
+impl xmpptls::PinStorage for AppStorage {
     fn pins(&self, key: &str) -> Vec<String> {
-        match self {
-            Backing::Memory(m) => m.pins(key),
-            Backing::App(s) => s.load(key.to_owned()),
-        }
+        self.0.load(key.to_owned())
     }
 
     fn set_pins(&mut self, key: &str, pins: Vec<String>) {
-        match self {
-            Backing::Memory(m) => m.set_pins(key, pins),
-            Backing::App(s) => s.save(key.to_owned(), pins),
-        }
+        self.0.save(key.to_owned(), pins)
     }
 }
 
-/// Public-key pins per peer or server, in memory or in the app's storage.
-/// Safe to share between threads.
+/// Public-key pins per peer or server, in memory or in the app's storage:
+/// the core's [`SharedPins`], which the endpoint and the server check
+/// share. Safe to share between threads.
 #[derive(uniffi::Object)]
 pub struct PinStore {
-    backing: Mutex<Backing>,
+    pub(crate) shared: SharedPins,
 }
 
 impl PinStore {
-    /// Runs `f` on the backing storage.
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut dyn xmpptls::PinStorage) -> R) -> R {
-        let mut b = self.backing.lock().unwrap_or_else(PoisonError::into_inner);
-        f(&mut *b)
+    /// Runs `f` on the pins.
+    fn with<R>(&self, f: impl FnOnce(&mut dyn xmpptls::PinStorage) -> R) -> R {
+        self.shared.with(f)
     }
 }
 
@@ -62,7 +53,7 @@ impl PinStore {
     #[uniffi::constructor]
     pub fn new() -> Arc<Self> {
         Arc::new(PinStore {
-            backing: Mutex::new(Backing::Memory(xmpptls::PinStore::new())),
+            shared: SharedPins::in_memory(xmpptls::PinStore::new()),
         })
     }
 
@@ -70,7 +61,7 @@ impl PinStore {
     #[uniffi::constructor]
     pub fn with_storage(storage: Arc<dyn PinStorage>) -> Arc<Self> {
         Arc::new(PinStore {
-            backing: Mutex::new(Backing::App(storage)),
+            shared: SharedPins::with_storage(Box::new(AppStorage(storage))),
         })
     }
 
@@ -105,17 +96,4 @@ impl PinStore {
 #[uniffi::export]
 pub fn server_pin_key(domain: String, service: Service) -> String {
     xmpptls::PinStore::service_key(&domain, service)
-}
-
-/// The endpoint's view of a `PinStore`: the core reads and writes through it.
-pub(crate) struct SharedPins(pub Arc<PinStore>);
-
-impl xmpptls::PinStorage for SharedPins {
-    fn pins(&self, key: &str) -> Vec<String> {
-        self.0.with(|s| s.pins(key))
-    }
-
-    fn set_pins(&mut self, key: &str, pins: Vec<String>) {
-        self.0.with(|s| s.set_pins(key, pins))
-    }
 }

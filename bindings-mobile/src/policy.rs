@@ -141,7 +141,7 @@ impl Policy {
             xmpptls::server_check::check_server(&domain, service, &policy, n, &evidence, storage)
         };
         let report = match pins {
-            Some(p) => p.with(|s| check(Some(s))),
+            Some(p) => p.shared.with(|s| check(Some(s))),
             None => check(None),
         }?;
         Ok(ReportSummary::from(&report))

@@ -453,6 +453,6 @@ impl Endpoint {
     /// Forgets the pin of a bare JID (after the user accepted a new key).
     #[wasm_bindgen(js_name = forgetPin)]
     pub fn forget_pin(&mut self, #[wasm_bindgen(js_name = "bareJid")] bare_jid: &str) -> bool {
-        self.inner.pins_mut().remove(bare_jid)
+        self.inner.forget_pin(bare_jid)
     }
 }

@@ -71,7 +71,7 @@ uniffi::setup_scaffolding!("xmpptls_core");
 pub use error::{Error, ErrorGroup, TlsFailure, TrustError};
 pub use identity::Identity;
 pub use jid::Jid;
-pub use pins::{PinStatus, PinStorage, PinStore};
+pub use pins::{PinStatus, PinStorage, PinStore, SharedPins};
 pub use report::ConnectionReport;
 pub use rustls_pki_types::{CertificateDer, UnixTime};
 pub use xtls::{

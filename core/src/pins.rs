@@ -6,6 +6,7 @@
 //! JID. A peer may have several pins (one per device or during a rollover).
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{json, Value};
 
@@ -224,6 +225,72 @@ impl PinStorage for PinStore {
     }
 }
 
+/// One pin store shared by everything that judges keys: an endpoint's
+/// tunnels ([`Endpoint::set_pin_storage`](crate::xtls::Endpoint::set_pin_storage))
+/// and the server check ([`check_server`](crate::server_check::check_server)),
+/// so that a key pinned by one is known to the other (RFC 7590 §3.6: a
+/// changed key is noticed wherever it is seen, and across restarts when the
+/// storage persists). In memory, or in the application's own storage; every
+/// binding's pin store is one of these, over storage its runtime implements
+/// (C callbacks, a uniffi foreign trait). Clones share the pins.
+#[derive(Clone)]
+pub struct SharedPins(Arc<Mutex<PinBacking>>);
+
+/// Where [`SharedPins`] keeps its pins.
+enum PinBacking {
+    Memory(PinStore),
+    App(Box<dyn PinStorage + Send>),
+}
+
+impl SharedPins {
+    /// Pins kept in memory, starting from `store` (persist them with
+    /// [`SharedPins::memory`]).
+    pub fn in_memory(store: PinStore) -> Self {
+        SharedPins(Arc::new(Mutex::new(PinBacking::Memory(store))))
+    }
+
+    /// Pins read from and written to the application's storage.
+    pub fn with_storage(storage: Box<dyn PinStorage + Send>) -> Self {
+        SharedPins(Arc::new(Mutex::new(PinBacking::App(storage))))
+    }
+
+    /// Runs `f` on the pins, wherever they are kept (one caller at a time).
+    pub fn with<R>(&self, f: impl FnOnce(&mut dyn PinStorage) -> R) -> R {
+        let mut backing = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match &mut *backing {
+            PinBacking::Memory(m) => f(m),
+            PinBacking::App(a) => f(a.as_mut()),
+        }
+    }
+
+    /// Runs `f` on the in-memory store (to save it as JSON); `None` when
+    /// the pins are in the application's storage, which it saves itself.
+    pub fn memory<R>(&self, f: impl FnOnce(&PinStore) -> R) -> Option<R> {
+        let backing = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*backing {
+            PinBacking::Memory(m) => Some(f(m)),
+            PinBacking::App(_) => None,
+        }
+    }
+}
+
+impl PinStorage for SharedPins {
+    fn pins(&self, key: &str) -> Vec<String> {
+        self.with(|s| s.pins(key))
+    }
+
+    fn set_pins(&mut self, key: &str, pins: Vec<String>) {
+        self.with(|s| s.set_pins(key, pins))
+    }
+}
+
+impl std::fmt::Debug for SharedPins {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept = self.memory(|_| "memory").unwrap_or("application storage");
+        write!(f, "SharedPins({kept})")
+    }
+}
+
 crate::names::named!(PinKind, "pin status" {
     New = 1, "new";
     Match = 2, "match";
@@ -292,6 +359,52 @@ mod tests {
         let mut mem = PinStore::new();
         assert_eq!(check_and_pin(&mut mem, "k", "cc"), PinStatus::New);
         assert_eq!(mem.get("k"), ["cc"]);
+    }
+
+    /// An application's database that the test can still read after the
+    /// store took it.
+    #[derive(Clone, Default)]
+    struct Db(Arc<Mutex<BTreeMap<String, Vec<String>>>>);
+
+    impl PinStorage for Db {
+        fn pins(&self, key: &str) -> Vec<String> {
+            self.0.lock().unwrap().get(key).cloned().unwrap_or_default()
+        }
+        fn set_pins(&mut self, key: &str, pins: Vec<String>) {
+            self.0.lock().unwrap().insert(key.to_owned(), pins);
+        }
+    }
+
+    #[test]
+    fn shared_pins_are_one_store_for_every_holder() {
+        // In memory: what one holder pins on first use, a clone sees as a
+        // match, and a changed key as changed (RFC 7590 §3.6).
+        let endpoint_view = SharedPins::in_memory(PinStore::new());
+        let mut check_view = endpoint_view.clone();
+        assert_eq!(
+            endpoint_view.with(|s| check_and_pin(s, "k", "AA")),
+            PinStatus::New
+        );
+        assert_eq!(check_and_pin(&mut check_view, "k", "aa"), PinStatus::Match);
+        assert!(matches!(
+            check_and_pin(&mut check_view, "k", "bb"),
+            PinStatus::Changed { .. }
+        ));
+        assert_eq!(
+            endpoint_view.memory(|m| m.to_json()),
+            Some(format!(
+                r#"{{"pins":{{"k":["aa"]}},"version":{PIN_STORE_VERSION}}}"#
+            ))
+        );
+        // In the application's storage: reads and writes go there, and
+        // there is no in-memory JSON to save.
+        let db = Db::default();
+        let app = SharedPins::with_storage(Box::new(db.clone()));
+        app.with(|s| add_pin(s, "romeo@montague.lit", "CC"));
+        assert_eq!(db.pins("romeo@montague.lit"), ["cc"]);
+        assert_eq!(app.pins("romeo@montague.lit"), ["cc"]);
+        assert_eq!(app.memory(|m| m.to_json()), None);
+        assert_eq!(format!("{app:?}"), "SharedPins(application storage)");
     }
 
     #[test]

@@ -776,6 +776,116 @@ static void on_pin(void *userdata, const char *bare_jid, const char *spki) {
   snprintf(p->pin, sizeof p->pin, "%s", spki);
 }
 
+/* The application's pin storage for xmpptls_pin_store_with_callbacks: a
+ * few keys with their pins, as a database would keep them. */
+struct pin_db {
+  int keys;
+  char key[8][128];
+  int count[8];
+  char pin[8][4][65];
+  int saves;
+  xmpptls_result bad_add, late_add;
+};
+
+static int pin_db_find(struct pin_db *db, const char *key) {
+  for (int i = 0; i < db->keys; i++)
+    if (!strcmp(db->key[i], key)) return i;
+  return -1;
+}
+
+static void pin_db_load(void *userdata, const char *key, xmpptls_pin_list *pins) {
+  struct pin_db *db = userdata;
+  /* A pin that is not hex SHA-256 is refused, not stored. */
+  db->bad_add = xmpptls_pin_list_add(pins, "not a pin");
+  int i = pin_db_find(db, key);
+  for (int k = 0; i >= 0 && k < db->count[i]; k++) xmpptls_pin_list_add(pins, db->pin[i][k]);
+}
+
+static void pin_db_save(void *userdata, const char *key, const char *const *pins, size_t count) {
+  struct pin_db *db = userdata;
+  db->saves++;
+  int i = pin_db_find(db, key);
+  if (i < 0 && db->keys < 8) {
+    i = db->keys++;
+    snprintf(db->key[i], sizeof db->key[i], "%s", key);
+  }
+  if (i < 0) return;
+  db->count[i] = count < 4 ? (int)count : 4;
+  for (int k = 0; k < db->count[i]; k++) snprintf(db->pin[i][k], 65, "%s", pins[k]);
+}
+
+/* One pin store in the application's storage for an endpoint and the
+ * server check: a peer pinned on first use lands in the storage and is
+ * read back after a restart, the server check pins into the same storage,
+ * forgetting a pin reaches it, and pins from two places are refused. */
+static int test_pin_store_in_application_storage(void) {
+  struct pin_db db = {0};
+  xmpptls_pin_store *store = NULL;
+  CHECK(xmpptls_pin_store_with_callbacks(NULL, pin_db_save, &db, &store) == XMPPTLS_NULL_PARAMETER);
+  CHECK(xmpptls_pin_store_with_callbacks(pin_db_load, pin_db_save, &db, &store) == XMPPTLS_OK);
+  size_t len = 0;
+  CHECK(xmpptls_pin_store_json_len(store, &len) == XMPPTLS_UNSUPPORTED);
+  xmpptls_endpoint_config *cfg = NULL;
+  xmpptls_endpoint *romeo = NULL, *juliet = NULL;
+  CHECK(xmpptls_endpoint_config_new(ROMEO, &cfg) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_config_set_pin_store(cfg, store) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &romeo) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new(JULIET, XMPPTLS_TRUST_OFFER, &juliet) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == 0);
+  int c[5] = {0}, f = 0;
+  CHECK(drain(romeo, c, "\"status\":\"new\"", &f) == 0 && f == 1);
+  int j = pin_db_find(&db, "juliet@capulet.lit");
+  CHECK(j >= 0 && db.count[j] == 1 && strlen(db.pin[j][0]) == 64 && db.saves == 1);
+  CHECK(db.bad_add == XMPPTLS_INVALID_PARAMETER);
+
+  /* The server check pins into the same storage. */
+  size_t ec_len = 0;
+  uint8_t *ec = read_file("ec.der", &ec_len);
+  CHECK(ec);
+  xmpptls_der chain[1] = {{ec, ec_len}};
+  xmpptls_negotiated n = {.encrypted = 1, .version = 0x0304, .suite = 0x1301, .kx_bits = 253, .extended_master_secret = -1, .authentication = XMPPTLS_AUTH_PKIX, .peer_chain = chain, .peer_chain_len = 1};
+  xmpptls_policy *p = NULL;
+  CHECK(xmpptls_policy_new(XMPPTLS_POLICY_STRICT, &p) == XMPPTLS_OK);
+  CHECK(check_server(p, "example.net", &n, store, "\"status\":\"new\"") == XMPPTLS_VERDICT_PASS);
+  CHECK(pin_db_find(&db, "xmpp-client:example.net") >= 0 && db.saves == 2);
+  CHECK(check_server(p, "example.net", &n, store, "\"status\":\"match\"") == XMPPTLS_VERDICT_PASS);
+  xmpptls_policy_free(p);
+  free(ec);
+
+  /* The store may go: the configuration holds its share. A restarted
+   * endpoint reads the stored pin back. */
+  xmpptls_pin_store_free(store);
+  xmpptls_endpoint_free(romeo);
+  CHECK(xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &romeo) == XMPPTLS_OK);
+  xmpptls_endpoint_peer_unavailable(juliet, ROMEO);
+  discard_transmits(juliet);
+  CHECK(xmpptls_endpoint_open(romeo, JULIET, NOW) == XMPPTLS_OK);
+  CHECK(pump(romeo, juliet) == 0);
+  int c2[5] = {0};
+  f = 0;
+  CHECK(drain(romeo, c2, "\"status\":\"match\"", &f) == 0 && f == 1 && db.saves == 2);
+
+  /* The user accepts a new key: forgetting the pin empties the storage. */
+  CHECK(xmpptls_endpoint_forget_pin(romeo, "juliet@capulet.lit") == XMPPTLS_OK);
+  CHECK(db.count[j] == 0 && db.saves == 3);
+  CHECK(xmpptls_endpoint_forget_pin(romeo, "juliet@capulet.lit") == XMPPTLS_EMPTY);
+  xmpptls_endpoint_free(romeo);
+
+  /* Pins added to the configuration and a pin store: one would be
+   * ignored, so the endpoint is refused. */
+  CHECK(xmpptls_endpoint_config_add_pin(cfg, "juliet@capulet.lit",
+        "1111111111111111111111111111111111111111111111111111111111111111") == XMPPTLS_OK);
+  romeo = NULL;
+  CHECK(xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &romeo) == XMPPTLS_ERR_CONFIG && romeo == NULL);
+  CHECK(xmpptls_endpoint_config_set_pin_store(cfg, NULL) == XMPPTLS_OK);
+  CHECK(xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &romeo) == XMPPTLS_OK);
+  xmpptls_endpoint_free(romeo);
+  xmpptls_endpoint_free(juliet);
+  xmpptls_endpoint_config_free(cfg);
+  return 0;
+}
+
 static int test_trust_on_first_use_with_persistence_callback(void) {
   struct pins_seen seen = {0};
   xmpptls_endpoint_config *cfg = NULL;
@@ -1192,6 +1302,7 @@ int main(int argc, char **argv) {
   RUN(test_server_check_with_pins);
   RUN(test_borrowed_views);
   RUN(test_trust_on_first_use_with_persistence_callback);
+  RUN(test_pin_store_in_application_storage);
   RUN(test_identity_kept_across_restarts);
   RUN(test_pkix_tunnel_with_pem_identities);
   RUN(test_tls_server_end_point);

@@ -24,7 +24,7 @@ use crate::error::{Error, TrustError};
 use crate::identity::hex;
 use crate::identity::pkix::Roots;
 use crate::jid::Jid;
-use crate::pins::{PinStorage, PinStore};
+use crate::pins::{PinStorage, PinStore, SharedPins};
 use crate::xml::{self, XmlLimits};
 
 mod incoming;

@@ -27,6 +27,38 @@ impl Endpoint {
         self.storage = Some(ExternalPins(storage));
     }
 
+    /// Keeps pins in a store shared with the server check and the
+    /// application ([`SharedPins`]): [`Endpoint::set_pin_storage`] over it.
+    /// Pins come from one place: an endpoint whose configuration already
+    /// holds pins (given in the trust mode) is refused with
+    /// [`Error::Config`], as the pins would otherwise split between two
+    /// stores.
+    pub fn share_pins(&mut self, pins: SharedPins) -> Result<(), Error> {
+        if self.pins.entries().next().is_some() {
+            return Err(Error::Config(
+                "pins come from either the configuration or a pin store, not both".into(),
+            ));
+        }
+        self.set_pin_storage(Box::new(pins));
+        Ok(())
+    }
+
+    /// Forgets the pins of `bare_jid` (after the user accepted its new
+    /// key), in the application's storage too when set; whether it had any.
+    pub fn forget_pin(&mut self, bare_jid: &str) -> bool {
+        let stored = match &mut self.storage {
+            Some(s) => {
+                let had = !s.0.pins(bare_jid).is_empty();
+                if had {
+                    s.0.set_pins(bare_jid, Vec::new());
+                }
+                had
+            }
+            None => false,
+        };
+        self.pins.remove(bare_jid) || stored
+    }
+
     /// The pins of a bare JID, from the application's storage if set.
     pub(super) fn pins_of(&self, bare: &str) -> Vec<String> {
         match &self.storage {
