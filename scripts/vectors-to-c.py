@@ -68,7 +68,8 @@ for c in vectors("policy")["cases"]:
             knobs.append("{%s, %s, 0, 0}" % (c_str(knob), c_str(value)))
     n = c["negotiation"]
     e = c["expect"]
-    findings = ", ".join(c_str(f) for f in e.get("findings", []))
+    # Each finding as "code:severity", sorted as C sorts them (strcmp).
+    findings = ", ".join(c_str(f) for f in sorted("%s:%s" % (f, e["severities"][f]) for f in e.get("findings", [])))
     ems = n.get("extended_master_secret")
     out.append("  {%s, %d, {%s}, %d, %d, %s, %s, %s, %du, %s, %du, %d, %d, %d, %d, %d, %s, {%s}, %d, %d}," % (
         c_str(c["name"]), code("policy preset", c["preset"]), ", ".join(knobs) or "{0}", len(knobs),
@@ -102,13 +103,18 @@ for i, who in enumerate(sides):
     out.append("static const char *tunnel_chain_%d = %s;" % (i, c_str(ident["chain_pem"])))
     out.append("static const char *tunnel_key_%d = %s;" % (i, c_str(ident["key_pem"])))
 out.append("static const struct tunnel_case tunnel_cases[] = {")
+UNSET = 0xFFFFFFFF  # a setting the case leaves at the library's default
 for c in tunnel["cases"]:
     steps = []
     for st in c["steps"]:
         if st[0] in ("route", "lose"):
             steps.append('{%s, 0, 0, NULL, 0}' % c_str(st[0]))
-        elif st[0] == "timeout":
-            steps.append('{"timeout", %d, 0, NULL, 0}' % sides.index(st[1]))
+        elif st[0] in ("timeout", "deliver", "restart"):
+            steps.append('{%s, %d, 0, NULL, 0}' % (c_str(st[0]), sides.index(st[1])))
+        elif st[0] == "state":
+            # The state's code where an error would be; 0: no tunnel.
+            state = code("tunnel state", st[3]) if st[3] is not None else 0
+            steps.append('{"state", %d, %d, NULL, %d}' % (sides.index(st[1]), sides.index(st[2]), state))
         else:
             err = st[4]["error"] if len(st) > 4 else 0
             steps.append("{%s, %d, %d, %s, %d}" % (c_str(st[0]), sides.index(st[1]), sides.index(st[2]),
@@ -117,16 +123,23 @@ for c in tunnel["cases"]:
     for i, who in enumerate(sides):
         for e in c["expect"][who]:
             kind = code("event kind", e[0])
+            # The role (e[4]) is not in C's event (README, the parity table:
+            # C's ESTABLISHED carries the report, not the tunnel's info).
             if e[0] == "established":
-                events.append("{%d, %d, %s, %s, %d, 0, 0, 0}" % (i, kind, c_str(e[1]), c_str(e[2]), int(e[3])))
+                events.append("{%d, %d, %s, %s, %d, 0, 0, 0, %s, 0}" % (i, kind, c_str(e[1]), c_str(e[2]), int(e[3]), c_str(e[5])))
             elif e[0] == "stanza":
-                events.append("{%d, %d, %s, %s, 0, 0, 0, 0}" % (i, kind, c_str(e[1]), c_str(e[2])))
+                events.append("{%d, %d, %s, %s, 0, 0, 0, 0, NULL, 0}" % (i, kind, c_str(e[1]), c_str(e[2])))
             elif e[0] == "stanza-rejected":
-                events.append("{%d, %d, %s, NULL, 0, 0, 0, %d}" % (i, kind, c_str(e[1]), e[2]))
+                events.append("{%d, %d, %s, NULL, 0, 0, 0, %d, NULL, 0}" % (i, kind, c_str(e[1]), e[2]))
             else:
-                events.append("{%d, %d, %s, NULL, 0, %d, %d, %d}" % (i, kind, c_str(e[1]), code("close reason", e[2]), e[3], e[4]))
-    out.append("  {%s, {%d, %d}, {%s}, %d, {%s}, %d}," % (
+                waited = code("wait", e[5]) if e[5] is not None else 0
+                events.append("{%d, %d, %s, NULL, 0, %d, %d, %d, NULL, %d}" % (i, kind, c_str(e[1]), code("close reason", e[2]), e[3], e[4], waited))
+    settings = c.get("settings", {})
+    def setting(what, key):
+        return ", ".join(str(code(what, settings[w][key]) if key in settings.get(w, {}) else UNSET) for w in sides)
+    out.append("  {%s, {%d, %d}, {%s}, {%s}, {%s}, %d, {%s}, %d}," % (
         c_str(c["name"]), code("trust mode", c["trust"]["romeo"]), code("trust mode", c["trust"]["juliet"]),
+        setting("TLS versions", "versions"), setting("key exchange", "key_exchange"),
         ", ".join(steps), len(steps), ", ".join(events) or "{0}", len(events)))
 out.append("};")
 
@@ -147,13 +160,16 @@ for c in ct["cases"]:
     findings = e.get("findings", [])
     ct_expect = e.get("ct")
     scts = (ct_expect or {}).get("scts", [])
-    out.append("  {%s, %s, %s, {%s}, %d, {%s}, {%s}, %dULL, %s, {%s}, %d, %d, {%s}, %d, %d}," % (
+    # The pins as the store's JSON (C loads a store with
+    # xmpptls_pin_store_from_json), and the expected status (NULL: null).
+    pins = json.dumps({"version": 1, "pins": c["pins"]}) if "pins" in c else None
+    out.append("  {%s, %s, %s, {%s}, %d, {%s}, {%s}, %dULL, %s, {%s}, %d, %d, {%s}, %d, %d, %s, %s}," % (
         c_str(c["name"]), c_str(c["log_list"]), c_str(c.get("domain", "cryptography.io")),
         ", ".join("{%s}" % x for x in chain), len(chain),
         c_bytes(c.get("sct_list")), c_bytes(c.get("ocsp_response")), c.get("time") or 0,
         c_str(e.get("verdict")), ", ".join(c_str(f) for f in findings) or "NULL", len(findings),
         -1 if ct_expect is None else int(ct_expect["compliant"]),
         ", ".join("{%s, %s}" % (c_str(s[0]), c_str(s[1])) for s in scts) or "{0}", len(scts),
-        e.get("error", 0)))
+        e.get("error", 0), c_str(pins), c_str(e.get("pin"))))
 out.append("};")
 print("\n".join(out))

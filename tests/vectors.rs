@@ -118,9 +118,16 @@ fn evaluate(case: &Value) -> Result<Value, Error> {
     );
     let mut findings: Vec<&str> = report.evaluation.findings.iter().map(|f| f.code).collect();
     findings.sort_unstable();
+    let severities: serde_json::Map<String, Value> = report
+        .evaluation
+        .findings
+        .iter()
+        .map(|f| (f.code.to_owned(), Value::from(f.severity.name())))
+        .collect();
     Ok(serde_json::json!({
         "verdict": report.evaluation.verdict.name(),
         "findings": findings,
+        "severities": severities,
     }))
 }
 
@@ -128,6 +135,10 @@ fn evaluate(case: &Value) -> Result<Value, Error> {
 fn policy_vectors() {
     for case in vectors("policy")["cases"].as_array().unwrap() {
         let got = evaluate(case).unwrap_or_else(|e| error(e.code()));
+        if std::env::var("DUMP").is_ok() {
+            println!("{} => {got}", case["name"].as_str().unwrap());
+            continue;
+        }
         assert_eq!(got, case["expect"], "{}", case["name"]);
     }
 }
@@ -184,17 +195,26 @@ fn error_vectors() {
     }
 }
 
-/// One side of a scripted tunnel: an endpoint with a fixed identity.
-fn endpoint(v: &Value, who: &str, trust: &str) -> xmpptls::Endpoint {
+/// One side of a scripted tunnel: an endpoint with a fixed identity, and
+/// the case's settings for it (`versions`, `key_exchange`).
+fn endpoint(v: &Value, case: &Value, who: &str) -> xmpptls::Endpoint {
     use xmpptls::api::{EndpointSettings, IdentityPem, TrustKind};
+    use xmpptls::xtls::{KeyExchange, TlsVersions};
     let id = &v["identities"][who];
     let mut s = EndpointSettings::new(id["jid"].as_str().unwrap());
-    s.trust = Some(TrustKind::parse_or_err(trust).unwrap());
+    s.trust = Some(TrustKind::parse_or_err(case["trust"][who].as_str().unwrap()).unwrap());
     s.identity = Some(IdentityPem {
         chain_pem: id["chain_pem"].as_str().unwrap().into(),
         key_pem: id["key_pem"].as_str().unwrap().into(),
         pin: String::new(),
     });
+    let settings = &case["settings"][who];
+    if let Some(name) = settings["versions"].as_str() {
+        s.versions = Some(TlsVersions::parse_or_err(name).unwrap());
+    }
+    if let Some(name) = settings["key_exchange"].as_str() {
+        s.key_exchange = Some(KeyExchange::parse_or_err(name).unwrap());
+    }
     s.build().unwrap()
 }
 
@@ -204,7 +224,14 @@ fn event_value(e: xmpptls::api::FlatEvent) -> Value {
     match e.kind {
         EventKind::Established => {
             let s = e.summary.unwrap();
-            serde_json::json!(["established", e.peer, s.authentication.name(), s.first_use])
+            serde_json::json!([
+                "established",
+                e.peer,
+                s.authentication.name(),
+                s.first_use,
+                s.role.name(),
+                s.tls_version
+            ])
         }
         EventKind::Stanza => serde_json::json!(["stanza", e.peer, e.text]),
         EventKind::StanzaRejected => serde_json::json!(["stanza-rejected", e.peer, e.error_code]),
@@ -213,9 +240,26 @@ fn event_value(e: xmpptls::api::FlatEvent) -> Value {
             e.peer,
             e.close.unwrap().name(),
             e.returned.len(),
-            e.error_code
+            e.error_code,
+            e.waited.map(|w| w.name())
         ]),
     }
+}
+
+/// Moves every transmit of `from` to `to` once; whether there was any.
+fn deliver(
+    eps: &mut std::collections::BTreeMap<&str, xmpptls::Endpoint>,
+    from: &str,
+    to: &str,
+    now: UnixTime,
+) -> bool {
+    let mut moved = false;
+    while let Some(s) = eps.get_mut(from).unwrap().poll_transmit() {
+        // Refusals show in the events; the route goes on.
+        let _ = eps.get_mut(to).unwrap().handle_incoming(s.as_bytes(), now);
+        moved = true;
+    }
+    moved
 }
 
 #[test]
@@ -223,43 +267,53 @@ fn tunnel_vectors() {
     use xmpptls::api::FlatEvent;
     let v = vectors("tunnel");
     let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_800_000_000));
+    let other = |who: &str| if who == "romeo" { "juliet" } else { "romeo" };
     for case in v["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let mut eps = std::collections::BTreeMap::new();
         for who in ["romeo", "juliet"] {
-            eps.insert(who, endpoint(&v, who, case["trust"][who].as_str().unwrap()));
+            eps.insert(who, endpoint(&v, case, who));
         }
         let jid =
             |who: &str| xmpptls::Jid::parse(v["identities"][who]["jid"].as_str().unwrap()).unwrap();
         for step in case["steps"].as_array().unwrap() {
             let op = step[0].as_str().unwrap();
-            if op == "route" {
-                loop {
-                    let mut moved = false;
-                    for (from, to) in [("romeo", "juliet"), ("juliet", "romeo")] {
-                        while let Some(s) = eps.get_mut(from).unwrap().poll_transmit() {
-                            // Refusals show in the events; the route goes on.
-                            let _ = eps.get_mut(to).unwrap().handle_incoming(s.as_bytes(), now);
-                            moved = true;
-                        }
-                    }
-                    if !moved {
-                        break;
-                    }
+            match op {
+                "route" => {
+                    while deliver(&mut eps, "romeo", "juliet", now)
+                        | deliver(&mut eps, "juliet", "romeo", now)
+                    {}
+                    continue;
                 }
-                continue;
-            }
-            if op == "lose" {
-                for ep in eps.values_mut() {
-                    while ep.poll_transmit().is_some() {}
+                "deliver" => {
+                    let from = step[1].as_str().unwrap();
+                    deliver(&mut eps, from, other(from), now);
+                    continue;
                 }
-                continue;
-            }
-            if op == "timeout" {
-                let ep = eps.get_mut(step[1].as_str().unwrap()).unwrap();
-                let at = ep.poll_timeout().expect("a deadline");
-                ep.handle_timeout(at);
-                continue;
+                "lose" => {
+                    for ep in eps.values_mut() {
+                        while ep.poll_transmit().is_some() {}
+                    }
+                    continue;
+                }
+                "timeout" => {
+                    let ep = eps.get_mut(step[1].as_str().unwrap()).unwrap();
+                    let at = ep.poll_timeout().expect("a deadline");
+                    ep.handle_timeout(at);
+                    continue;
+                }
+                "restart" => {
+                    let who = step[1].as_str().unwrap();
+                    eps.insert(who, endpoint(&v, case, who));
+                    continue;
+                }
+                "state" => {
+                    let (who, peer) = (step[1].as_str().unwrap(), step[2].as_str().unwrap());
+                    let state = eps[who].tunnel_state(&jid(peer)).map(|s| s.name());
+                    assert_eq!(Value::from(state), step[3], "{name}: {step}");
+                    continue;
+                }
+                _ => {}
             }
             let (from, to) = (step[1].as_str().unwrap(), step[2].as_str().unwrap());
             let peer = jid(to);
@@ -322,13 +376,22 @@ fn check_with_ct(v: &Value, case: &Value) -> Result<Value, Error> {
         ..Negotiation::default()
     };
     let (negotiated, evidence) = names.parts()?;
+    let mut pins = case["pins"].as_object().map(|given| {
+        let mut store = xmpptls::PinStore::new();
+        for (key, list) in given {
+            for pin in list.as_array().unwrap() {
+                store.add(key, pin.as_str().unwrap());
+            }
+        }
+        store
+    });
     let report = xmpptls::server_check::check_server(
         case["domain"].as_str().unwrap_or("cryptography.io"),
         Service::XmppClient,
         &policy,
         negotiated,
         &evidence,
-        None,
+        pins.as_mut().map(|p| p as &mut dyn xmpptls::PinStorage),
     )?;
     let summary = xmpptls::api::ReportSummary::from(&report);
     let mut findings: Vec<&str> = summary.findings.iter().map(|f| f.code.as_str()).collect();
@@ -336,6 +399,7 @@ fn check_with_ct(v: &Value, case: &Value) -> Result<Value, Error> {
     Ok(serde_json::json!({
         "findings": findings,
         "verdict": summary.verdict.name(),
+        "pin": summary.pin.as_ref().map(|p| xmpptls::pins::PinKind::from(p).name()),
         "ct": summary.ct.map(|ct| serde_json::json!({
             "compliant": ct.compliant,
             "scts": ct.scts.iter().map(|s| [&s.source, &s.status]).collect::<Vec<_>>(),
@@ -350,4 +414,71 @@ fn ct_vectors() {
         let got = check_with_ct(&v, case).unwrap_or_else(|e| error(e.code()));
         assert_eq!(got, case["expect"], "{}", case["name"]);
     }
+}
+
+/// Every name of every enum of the model appears in the vectors (as a value
+/// a case gives or expects, not in a case's name), so that each of the six
+/// runners meets each value at least once, in its own types. Names the
+/// vectors cannot produce are listed with the reason.
+#[test]
+fn the_vectors_exercise_every_name_of_the_model() {
+    use xmpptls::api::{CloseKind, EventKind, MatchKind, PeerAuthKind, PinKind, TrustKind};
+    use xmpptls::identity::Service;
+    use xmpptls::policy::{Severity, Verdict};
+    use xmpptls::xtls::{KeyExchange, Role, TlsVersions, TunnelState, Wait};
+
+    // Two endpoints that follow the spec cannot make one: the sender
+    // refuses what the receiver would (the tunnel's unit test
+    // `received_routing_is_restored_or_rejected` plays a sender that does not).
+    const NOT_PRODUCIBLE: &[(&str, &str)] = &[("event kind", "stanza-rejected")];
+
+    fn strings(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            Value::String(s) => {
+                out.insert(s.clone());
+            }
+            Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+            Value::Object(m) => m
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "name" | "about"))
+                .for_each(|(_, x)| strings(x, out)),
+            _ => {}
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for file in ["ct", "errors", "identity", "policy", "posh", "tunnel"] {
+        strings(&vectors(file), &mut seen);
+    }
+    fn names<T: Named>() -> (&'static str, Vec<&'static str>) {
+        (T::WHAT, T::ALL.iter().map(|v| v.name()).collect())
+    }
+    let tables = [
+        names::<TrustKind>(),
+        names::<TlsVersions>(),
+        names::<KeyExchange>(),
+        names::<Role>(),
+        names::<TunnelState>(),
+        names::<EventKind>(),
+        names::<CloseKind>(),
+        names::<Wait>(),
+        names::<AuthMethod>(),
+        names::<Service>(),
+        names::<Verdict>(),
+        names::<Severity>(),
+        names::<MatchKind>(),
+        names::<PinKind>(),
+        names::<PoshOutcome>(),
+        names::<PolicyPreset>(),
+        names::<TlsVersion>(),
+        names::<PeerAuthKind>(),
+    ];
+    let mut missing = Vec::new();
+    for (what, values) in tables {
+        for name in values {
+            if !seen.contains(name) && !NOT_PRODUCIBLE.contains(&(what, name)) {
+                missing.push(format!("{what}: {name}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not in any vector: {missing:?}");
 }

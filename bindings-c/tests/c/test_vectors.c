@@ -67,11 +67,19 @@ struct expected_event {
   uint32_t close_reason;
   size_t returned;
   uint32_t error;
+  /* established: the TLS version the report names. */
+  const char *tls_version;
+  /* closed by a timeout: what it waited for (XMPPTLS_WAIT_*), else 0. */
+  uint32_t waited;
 };
+/* A setting a case leaves at the library's default. */
+#define UNSET 0xFFFFFFFFu
 struct tunnel_case {
   const char *name;
   uint32_t trust[2];
-  struct step steps[8];
+  /* Per side: XMPPTLS_VERSIONS_* and XMPPTLS_KEY_EXCHANGE_*, or UNSET. */
+  uint32_t versions[2], key_exchange[2];
+  struct step steps[16];
   size_t n_steps;
   struct expected_event events[8];
   size_t n_events;
@@ -97,6 +105,9 @@ struct ct_case {
   struct expected_sct scts[8];
   size_t n_scts;
   uint32_t expect_error;
+  /* A pin store's JSON to check against (NULL: no pins), and the report's
+   * expected pin status (NULL: none). */
+  const char *pins_json, *pin;
 };
 
 #include "vectors.h"
@@ -179,8 +190,11 @@ static uint32_t grade(const struct policy_case *c, const char **verdict_out, con
       uint32_t sev;
       const char *code, *message;
       xmpptls_report_finding(rep, i, &sev, &code, &message);
-      char *copy = malloc(strlen(code) + 1);
-      if (copy) strcpy(copy, code);
+      /* "code:severity", as the vectors' header writes each finding. */
+      static const char *severities[] = {"info", "warning", "error"};
+      size_t size = strlen(code) + 10;
+      char *copy = malloc(size);
+      if (copy) snprintf(copy, size, "%s:%s", code, sev < 3 ? severities[sev] : "?");
       codes[i] = copy;
     }
     qsort(codes, *n, sizeof *codes, cmp);
@@ -244,36 +258,43 @@ static void error_vectors(void) {
   }
 }
 
-static xmpptls_endpoint *tunnel_endpoint(const char *jid, const char *chain, const char *key, uint32_t trust) {
+static xmpptls_endpoint *tunnel_endpoint(const struct tunnel_case *c, int side) {
+  const char *jid = side ? tunnel_jid_1 : tunnel_jid_0, *chain = side ? tunnel_chain_1 : tunnel_chain_0;
+  const char *key = side ? tunnel_key_1 : tunnel_key_0;
   xmpptls_endpoint_config *cfg = NULL;
   xmpptls_identity *id = NULL;
   xmpptls_endpoint *ep = NULL;
-  if (xmpptls_endpoint_config_new(jid, &cfg) == XMPPTLS_OK && xmpptls_endpoint_config_set_trust(cfg, trust) == XMPPTLS_OK &&
+  if (xmpptls_endpoint_config_new(jid, &cfg) == XMPPTLS_OK && xmpptls_endpoint_config_set_trust(cfg, c->trust[side]) == XMPPTLS_OK &&
       xmpptls_identity_from_pem(chain, strlen(chain), key, strlen(key), &id) == XMPPTLS_OK &&
-      xmpptls_endpoint_config_set_identity(cfg, id) == XMPPTLS_OK)
+      xmpptls_endpoint_config_set_identity(cfg, id) == XMPPTLS_OK &&
+      (c->versions[side] == UNSET || xmpptls_endpoint_config_set_versions(cfg, c->versions[side]) == XMPPTLS_OK) &&
+      (c->key_exchange[side] == UNSET || xmpptls_endpoint_config_set_key_exchange(cfg, c->key_exchange[side]) == XMPPTLS_OK))
     xmpptls_endpoint_new_with_config(cfg, NULL, NULL, &ep);
   xmpptls_identity_free(id);
   xmpptls_endpoint_config_free(cfg);
   return ep;
 }
 
-/* Moves every stanza to the other side until both are quiet; refusals show
- * in the events. */
+/* Moves every transmit of `side` to the other side once; whether there was
+ * any. Refusals show in the events. */
+static int deliver(xmpptls_endpoint *eps[2], int side) {
+  int moved = 0;
+  size_t len;
+  while (xmpptls_endpoint_transmit_len(eps[side], &len) == XMPPTLS_OK) {
+    char *buf = malloc(len + 1);
+    size_t w = 0;
+    int handled;
+    if (buf && xmpptls_endpoint_poll_transmit(eps[side], buf, len + 1, &w) == XMPPTLS_OK)
+      xmpptls_endpoint_handle_incoming(eps[1 - side], buf, w, 1800000000u, &handled);
+    free(buf);
+    moved = 1;
+  }
+  return moved;
+}
+
+/* Moves every stanza to the other side until both are quiet. */
 static void route(xmpptls_endpoint *eps[2]) {
-  for (int moved = 1; moved;) {
-    moved = 0;
-    for (int side = 0; side < 2; side++) {
-      size_t len;
-      while (xmpptls_endpoint_transmit_len(eps[side], &len) == XMPPTLS_OK) {
-        char *buf = malloc(len + 1);
-        size_t w = 0;
-        int handled;
-        if (buf && xmpptls_endpoint_poll_transmit(eps[side], buf, len + 1, &w) == XMPPTLS_OK)
-          xmpptls_endpoint_handle_incoming(eps[1 - side], buf, w, 1800000000u, &handled);
-        free(buf);
-        moved = 1;
-      }
-    }
+  while (deliver(eps, 0) | deliver(eps, 1)) {
   }
 }
 
@@ -303,17 +324,20 @@ static int next_event_is(xmpptls_endpoint *ep, const struct expected_event *want
   ok = ok && peer && text && xmpptls_event_peer(ev, peer, plen + 1, &w) == XMPPTLS_OK &&
        xmpptls_event_text(ev, text, tlen + 1, &w) == XMPPTLS_OK && !strcmp(peer, want->peer);
   if (ok && want->kind == XMPPTLS_EVENT_ESTABLISHED) {
-    /* The text is the report JSON: its authentication, and a pin just made. */
-    char auth[64];
+    /* The text is the report JSON: its authentication, its TLS version,
+     * and a pin just made. */
+    char auth[64], version[64];
     snprintf(auth, sizeof auth, "\"authentication\":\"%s\"", want->text);
-    ok = strstr(text, auth) != NULL && (strstr(text, "\"status\":\"new\"") != NULL) == want->first_use;
+    snprintf(version, sizeof version, "\"tls_version\":\"%s\"", want->tls_version);
+    ok = strstr(text, auth) != NULL && strstr(text, version) != NULL &&
+         (strstr(text, "\"status\":\"new\"") != NULL) == want->first_use;
   } else if (ok && want->kind == XMPPTLS_EVENT_STANZA) {
     ok = !strcmp(text, want->text);
   } else if (ok && want->kind == XMPPTLS_EVENT_STANZA_REJECTED) {
     ok = xmpptls_event_error_code(ev) == want->error;
   } else if (ok) {
     ok = xmpptls_event_close_reason(ev) == want->close_reason && xmpptls_event_returned_count(ev) == want->returned &&
-         xmpptls_event_error_code(ev) == want->error;
+         xmpptls_event_error_code(ev) == want->error && xmpptls_event_waited(ev) == want->waited;
   }
   free(peer);
   free(text);
@@ -325,8 +349,7 @@ static void tunnel_vectors(void) {
   const char *jids[2] = {tunnel_jid_0, tunnel_jid_1};
   for (size_t i = 0; i < COUNT(tunnel_cases); i++) {
     const struct tunnel_case *c = &tunnel_cases[i];
-    xmpptls_endpoint *eps[2] = {tunnel_endpoint(tunnel_jid_0, tunnel_chain_0, tunnel_key_0, c->trust[0]),
-                                tunnel_endpoint(tunnel_jid_1, tunnel_chain_1, tunnel_key_1, c->trust[1])};
+    xmpptls_endpoint *eps[2] = {tunnel_endpoint(c, 0), tunnel_endpoint(c, 1)};
     int ok = eps[0] && eps[1];
     for (size_t s = 0; ok && s < c->n_steps; s++) {
       const struct step *st = &c->steps[s];
@@ -335,7 +358,20 @@ static void tunnel_vectors(void) {
       xmpptls_result r = XMPPTLS_OK;
       uint64_t at = 0;
       if (!strcmp(st->op, "route")) route(eps);
+      else if (!strcmp(st->op, "deliver")) deliver(eps, st->from);
       else if (!strcmp(st->op, "lose")) lose(eps);
+      else if (!strcmp(st->op, "restart")) {
+        xmpptls_endpoint_free(eps[st->from]);
+        eps[st->from] = tunnel_endpoint(c, st->from);
+        ok = eps[st->from] != NULL;
+        continue;
+      } else if (!strcmp(st->op, "state")) {
+        /* The expected state's code, 0 for no tunnel. */
+        uint32_t state = 0;
+        r = xmpptls_endpoint_tunnel_state(ep, peer, &state);
+        ok = (r == XMPPTLS_OK || r == XMPPTLS_EMPTY) && state == st->expect_error;
+        continue;
+      }
       else if (!strcmp(st->op, "timeout")) {
         /* The clock moves to the endpoint's deadline, which must be set. */
         ok = xmpptls_endpoint_poll_timeout(ep, &at) == XMPPTLS_OK;
@@ -388,7 +424,10 @@ static int ct_case_ok(const struct ct_case *c) {
   if (r == XMPPTLS_OK) r = xmpptls_tls_version_code("TLSv1.3", &n.version);
   if (r == XMPPTLS_OK) r = xmpptls_suite_code("TLS_AES_256_GCM_SHA384", &n.suite);
   xmpptls_report *rep = NULL;
-  if (r == XMPPTLS_OK) r = xmpptls_check_server(p, c->domain, XMPPTLS_SERVICE_CLIENT, &n, NULL, &rep);
+  xmpptls_pin_store *pins = NULL;
+  if (r == XMPPTLS_OK && c->pins_json) r = xmpptls_pin_store_from_json(c->pins_json, strlen(c->pins_json), &pins);
+  if (r == XMPPTLS_OK) r = xmpptls_check_server(p, c->domain, XMPPTLS_SERVICE_CLIENT, &n, pins, &rep);
+  xmpptls_pin_store_free(pins);
   int ok;
   if (c->expect_error) {
     ok = (uint32_t)r == c->expect_error;
@@ -411,6 +450,16 @@ static int ct_case_ok(const struct ct_case *c) {
       ok = xmpptls_report_sct(rep, i, &source, &status, &log) == XMPPTLS_OK && !strcmp(source, c->scts[i].source) &&
            !strcmp(status, c->scts[i].status);
     }
+    /* The pin status, from the report's JSON: "pin":null, or an object
+     * (keys in any order) whose status is the expected one. */
+    char json[16384], want[64];
+    size_t w = 0;
+    ok = ok && xmpptls_report_json(rep, json, sizeof json, &w) == XMPPTLS_OK;
+    char *pin = ok ? strstr(json, "\"pin\":") : NULL, *end = pin ? strchr(pin, '}') : NULL;
+    snprintf(want, sizeof want, "\"status\":\"%s\"", c->pin ? c->pin : "");
+    if (end) *end = '\0'; /* the pin object alone */
+    if (!c->pin) ok = ok && pin && !strncmp(pin + 6, "null", 4);
+    else ok = ok && pin && pin[6] == '{' && end && strstr(pin, want) != NULL;
   }
   xmpptls_report_free(rep);
   xmpptls_policy_free(p);

@@ -113,7 +113,8 @@ fun policyVectors() {
                 compression = n["compression"] as Boolean? ?: false, resumed = n["resumed"] as Boolean? ?: false,
                 ticket = n["ticket"] as Boolean? ?: false, extendedMasterSecret = n["extended_master_secret"] as Boolean?,
                 authentication = (n["authentication"] as String?)?.let { auth.getValue(it) }))
-            mapOf("findings" to r.findings.map { it.code }.sorted(), "verdict" to stableName(r.verdict))
+            mapOf("findings" to r.findings.map { it.code }.sorted(),
+                "severities" to r.findings.associate { it.code to stableName(it.severity) }, "verdict" to stableName(r.verdict))
         }
         assertEquals(c["expect"], got, c["name"] as String)
     }
@@ -134,8 +135,13 @@ fun ctVectors() {
                 peerChain = (c["chain"] as List<String>).map { bytes(certificates.getValue(it)) },
                 sctList = (c["sct_list"] as String?)?.let(bytes),
                 ocspResponse = (c["ocsp_response"] as String?)?.let(bytes),
-                time = (c["time"] as Long?)?.toULong()), null)
-            mapOf("findings" to r.findings.map { it.code }.sorted(), "verdict" to stableName(r.verdict),
+                time = (c["time"] as Long?)?.toULong()),
+                (c["pins"] as Map<String, List<String>>?)?.let { given ->
+                    PinStore().also { s -> given.forEach { (key, list) -> list.forEach { s.add(key, it) } } }
+                })
+            val pin = when (r.pin) { null -> null; is PinStatus.New -> "new"; is PinStatus.Match -> "match"
+                is PinStatus.Changed -> "changed" }
+            mapOf("findings" to r.findings.map { it.code }.sorted(), "verdict" to stableName(r.verdict), "pin" to pin,
                 "ct" to r.ct?.let { ct -> mapOf("compliant" to ct.compliant,
                     "scts" to ct.scts.map { listOf(it.source, it.status) }) })
         }
@@ -174,7 +180,8 @@ fun errorVectors() {
 }
 
 private fun eventValue(e: TunnelEvent): List<Any?> = when (e) {
-    is TunnelEvent.Established -> listOf("established", e.peer, e.info.report.authentication, e.info.firstUse)
+    is TunnelEvent.Established -> listOf("established", e.peer, e.info.report.authentication, e.info.firstUse,
+        stableName(e.info.role), e.info.tlsVersion)
     is TunnelEvent.Stanza -> listOf("stanza", e.peer, e.stanza)
     is TunnelEvent.StanzaRejected -> listOf("stanza-rejected", e.peer, e.code.toLong())
     is TunnelEvent.Closed -> {
@@ -186,46 +193,64 @@ private fun eventValue(e: TunnelEvent): List<Any?> = when (e) {
             is CloseReason.Timeout -> "timeout" to 0L
             is CloseReason.Error -> "error" to r.code.toLong()
         }
-        listOf("closed", e.peer, reason, e.returned.size.toLong(), code)
+        val waited = (e.reason as? CloseReason.Timeout)?.let { stableName(it.waited) }
+        listOf("closed", e.peer, reason, e.returned.size.toLong(), code, waited)
     }
+}
+
+/** A name of the vectors as the enum value it names; uniffi writes
+ * `tls12-and-13` as TLS12_AND13, so hyphens are not compared. */
+private fun <E : Enum<E>> named(entries: List<E>, name: String?): E? =
+    name?.let { n -> entries.first { stableName(it).replace("-", "") == n.replace("-", "") } }
+
+@Suppress("UNCHECKED_CAST")
+private fun tunnelEndpoint(v: Map<String, Any?>, c: Map<String, Any?>, who: String): Endpoint {
+    val id = (v["identities"] as Map<String, Map<String, String>>).getValue(who)
+    val s = (c["settings"] as Map<String, Map<String, String>>?)?.get(who) ?: emptyMap()
+    return Endpoint(EndpointSettings(jid = id.getValue("jid"),
+        trust = named(TrustMode.entries, (c["trust"] as Map<String, String>).getValue(who)),
+        identity = IdentityPem(id.getValue("chain_pem"), id.getValue("key_pem")),
+        versions = named(TlsVersions.entries, s["versions"]),
+        keyExchange = named(KeyExchange.entries, s["key_exchange"])), null)
 }
 
 @Suppress("UNCHECKED_CAST")
 fun tunnelVectors() {
     val v = vectors("tunnel")
     val ids = v["identities"] as Map<String, Map<String, String>>
-    val trust = TrustMode.entries.associateBy { stableName(it) }
     for (c in v["cases"] as List<Map<String, Any?>>) {
         val name = c["name"] as String
-        val caseTrust = c["trust"] as Map<String, String>
-        val eps = listOf("romeo", "juliet").associateWith { who ->
-            val id = ids.getValue(who)
-            Endpoint(EndpointSettings(jid = id.getValue("jid"), trust = trust.getValue(caseTrust.getValue(who)),
-                identity = IdentityPem(id.getValue("chain_pem"), id.getValue("key_pem"))), null)
-        }
+        val eps = listOf("romeo", "juliet").associateWith { who -> tunnelEndpoint(v, c, who) }.toMutableMap()
         val other = mapOf("romeo" to "juliet", "juliet" to "romeo")
+        fun deliver(who: String): Boolean {
+            var moved = false
+            for (s in eps.getValue(who).pollTransmits()) {
+                errorOf { eps.getValue(other.getValue(who)).handleIncoming(s) }
+                moved = true
+            }
+            return moved
+        }
         for (step in c["steps"] as List<List<Any?>>) {
-            if (step[0] == "route") {
-                var moved = true
-                while (moved) {
-                    moved = false
-                    for (who in listOf("romeo", "juliet")) {
-                        for (s in eps.getValue(who).pollTransmits()) {
-                            errorOf { eps.getValue(other.getValue(who)).handleIncoming(s) }
-                            moved = true
-                        }
-                    }
+            when (step[0]) {
+                "route" -> { while (deliver("romeo") or deliver("juliet")) { }; continue }
+                "deliver" -> { deliver(step[1] as String); continue }
+                "lose" -> { eps.values.forEach { it.pollTransmits() }; continue }
+                "restart" -> {
+                    val who = step[1] as String
+                    eps.getValue(who).close()
+                    eps[who] = tunnelEndpoint(v, c, who)
+                    continue
                 }
-                continue
-            }
-            if (step[0] == "lose") {
-                eps.values.forEach { it.pollTransmits() }
-                continue
-            }
-            if (step[0] == "timeout") {
-                val ep = eps.getValue(step[1] as String)
-                ep.handleTimeout(nowSecs = assertNotNull(ep.pollTimeout(), "$name: a deadline"))
-                continue
+                "state" -> {
+                    val state = eps.getValue(step[1] as String).tunnelState(ids.getValue(step[2] as String).getValue("jid"))
+                    assertEquals(step[3], state?.let { stableName(it) }, "$name: $step")
+                    continue
+                }
+                "timeout" -> {
+                    val ep = eps.getValue(step[1] as String)
+                    ep.handleTimeout(nowSecs = assertNotNull(ep.pollTimeout(), "$name: a deadline"))
+                    continue
+                }
             }
             val ep = eps.getValue(step[1] as String)
             val peer = ids.getValue(step[2] as String).getValue("jid")

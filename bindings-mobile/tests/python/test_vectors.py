@@ -80,7 +80,8 @@ def test_policy_vector(case):
             resumed=n.get("resumed", False), ticket=n.get("ticket", False),
             extended_master_secret=n.get("extended_master_secret"),
             authentication=AUTH[n["authentication"]] if "authentication" in n else None))
-        return {"findings": sorted(f.code for f in r.findings), "verdict": name_of(r.verdict)}
+        return {"findings": sorted(f.code for f in r.findings),
+                "severities": {f.code: name_of(f.severity) for f in r.findings}, "verdict": name_of(r.verdict)}
 
     assert outcome(run) == case["expect"]
 
@@ -93,6 +94,12 @@ def test_ct_vector(case):
     b64 = lambda s: base64.b64decode(s) if s is not None else None  # noqa: E731
 
     def run():
+        pins = None
+        if "pins" in case:
+            pins = xmpptls.PinStore()
+            for key, given in case["pins"].items():
+                for pin in given:
+                    pins.add(key, pin)
         policy = xmpptls.Policy(xmpptls.PolicyPreset.STRICT)
         if case["log_list"]:
             policy.set_ct_log_list((ROOT.parent / case["log_list"]).read_text())
@@ -101,10 +108,12 @@ def test_ct_vector(case):
             authentication=xmpptls.AuthMethod.PKIX,
             peer_chain=[b64(CT["certificates"][name]) for name in case["chain"]],
             sct_list=b64(case.get("sct_list")), ocsp_response=b64(case.get("ocsp_response")),
-            time=case["time"]), None)
+            time=case["time"]), pins)
         ct = None if r.ct is None else {
             "compliant": r.ct.compliant, "scts": [[s.source, s.status] for s in r.ct.scts]}
-        return {"findings": sorted(f.code for f in r.findings), "verdict": name_of(r.verdict), "ct": ct}
+        pin = None if r.pin is None else next(
+            n.lower() for n in ("NEW", "MATCH", "CHANGED") if getattr(r.pin, f"is_{n}")())
+        return {"findings": sorted(f.code for f in r.findings), "verdict": name_of(r.verdict), "pin": pin, "ct": ct}
 
     assert outcome(run) == case["expect"]
 
@@ -140,14 +149,16 @@ TUNNEL = vectors("tunnel")
 
 def event_value(e):
     if e.is_ESTABLISHED():
-        return ["established", e.peer, e.info.report.authentication, e.info.first_use]
+        return ["established", e.peer, e.info.report.authentication, e.info.first_use,
+                name_of(e.info.role), e.info.tls_version]
     if e.is_STANZA():
         return ["stanza", e.peer, e.stanza]
     if e.is_STANZA_REJECTED():
         return ["stanza-rejected", e.peer, e.code]
     r = e.reason
     code = r.code if r.is_ERROR() else 0
-    return ["closed", e.peer, name_of_variant(r), len(e.returned), code]
+    waited = name_of(r.waited) if r.is_TIMEOUT() else None
+    return ["closed", e.peer, name_of_variant(r), len(e.returned), code, waited]
 
 
 def name_of_variant(r):
@@ -157,29 +168,49 @@ def name_of_variant(r):
     raise AssertionError(r)
 
 
+def tunnel_endpoint(case, who):
+    """One side: its identity, trust and the case's settings for it."""
+    trust = {name_of(t): t for t in xmpptls.TrustMode}
+    versions = {name_of(t): t for t in xmpptls.TlsVersions}
+    key_exchange = {name_of(k): k for k in xmpptls.KeyExchange}
+    ident = TUNNEL["identities"][who]
+    s = case.get("settings", {}).get(who, {})
+    return xmpptls.Endpoint(xmpptls.EndpointSettings(
+        jid=ident["jid"], trust=trust[case["trust"][who]],
+        identity=xmpptls.IdentityPem(chain_pem=ident["chain_pem"], key_pem=ident["key_pem"]),
+        versions=versions.get(s.get("versions")), key_exchange=key_exchange.get(s.get("key_exchange"))), None)
+
+
 @pytest.mark.parametrize("case", TUNNEL["cases"], ids=lambda c: c["name"])
 def test_tunnel_vector(case):
-    trust = {name_of(t): t for t in xmpptls.TrustMode}
-    eps = {}
-    for who in ("romeo", "juliet"):
-        ident = TUNNEL["identities"][who]
-        eps[who] = xmpptls.Endpoint(xmpptls.EndpointSettings(
-            jid=ident["jid"], trust=trust[case["trust"][who]],
-            identity=xmpptls.IdentityPem(chain_pem=ident["chain_pem"], key_pem=ident["key_pem"])), None)
+    eps = {who: tunnel_endpoint(case, who) for who in ("romeo", "juliet")}
     other = {"romeo": "juliet", "juliet": "romeo"}
+
+    def deliver(who):
+        moved = False
+        for s in eps[who].poll_transmits():
+            outcome(lambda: eps[other[who]].handle_incoming(s))
+            moved = True
+        return moved
+
     for step in case["steps"]:
         if step[0] == "route":
-            moved = True
-            while moved:
-                moved = False
-                for who in ("romeo", "juliet"):
-                    for s in eps[who].poll_transmits():
-                        outcome(lambda: eps[other[who]].handle_incoming(s))
-                        moved = True
+            while deliver("romeo") | deliver("juliet"):
+                pass
+            continue
+        if step[0] == "deliver":
+            deliver(step[1])
             continue
         if step[0] == "lose":
             for ep in eps.values():
                 ep.poll_transmits()
+            continue
+        if step[0] == "restart":
+            eps[step[1]] = tunnel_endpoint(case, step[1])
+            continue
+        if step[0] == "state":
+            state = eps[step[1]].tunnel_state(TUNNEL["identities"][step[2]]["jid"])
+            assert (name_of(state) if state is not None else None) == step[3], f"{step}"
             continue
         if step[0] == "timeout":
             ep = eps[step[1]]

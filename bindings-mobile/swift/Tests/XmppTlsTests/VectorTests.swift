@@ -99,6 +99,8 @@ final class VectorTests: XCTestCase {
                     ticket: n["ticket"] as? Bool ?? false, extendedMasterSecret: n["extended_master_secret"] as? Bool,
                     authentication: (n["authentication"] as? String).map { auth[$0]! }))
                 XCTAssertEqual(r.findings.map { $0.code }.sorted(), expect["findings"] as? [String], name)
+                XCTAssertEqual(Dictionary(uniqueKeysWithValues: r.findings.map { ($0.code, stableName($0.severity)) }),
+                               expect["severities"] as? [String: String], name)
                 XCTAssertEqual(stableName(r.verdict), expect["verdict"] as? String, name)
             } catch {
                 XCTAssertEqual(errorCode(error), expect["error"] as? Int, name)
@@ -128,8 +130,20 @@ final class VectorTests: XCTestCase {
                         sctList: (c["sct_list"] as? String).map(bytes),
                         ocspResponse: (c["ocsp_response"] as? String).map(bytes),
                         time: (c["time"] as? Int).map { UInt64($0) }),
-                    pins: nil)
+                    pins: (c["pins"] as? [String: [String]]).map { given in
+                        let store = PinStore()
+                        for (key, list) in given { for pin in list { store.add(key: key, spkiSha256: pin) } }
+                        return store
+                    })
                 XCTAssertEqual(r.findings.map { $0.code }.sorted(), expect["findings"] as? [String], name)
+                let pin: String? = r.pin.map {
+                    switch $0 {
+                    case .new: return "new"
+                    case .match: return "match"
+                    case .changed: return "changed"
+                    }
+                }
+                XCTAssertEqual(pin, expect["pin"] as? String, name)
                 XCTAssertEqual(stableName(r.verdict), expect["verdict"] as? String, name)
                 let ct = expect["ct"] as? [String: Any]
                 XCTAssertEqual(r.ct?.compliant, ct?["compliant"] as? Bool, name)
@@ -175,23 +189,24 @@ final class VectorTests: XCTestCase {
 private func eventValue(_ e: TunnelEvent) -> [Any] {
     switch e {
     case let .established(peer, info):
-        return ["established", peer, info.report.authentication, info.firstUse]
+        return ["established", peer, info.report.authentication, info.firstUse,
+                stableName(info.role), info.tlsVersion]
     case let .stanza(peer, stanza):
         return ["stanza", peer, stanza]
     case let .stanzaRejected(peer, code, _):
         return ["stanza-rejected", peer, Int(code)]
     case let .closed(peer, reason, returned):
-        let (name, code): (String, Int) = {
+        let (name, code, waited): (String, Int, Any) = {
             switch reason {
-            case .local: return ("local", 0)
-            case .peer: return ("peer", 0)
-            case .peerUnavailable: return ("peer-unavailable", 0)
-            case .peerRestarted: return ("peer-restarted", 0)
-            case .timeout: return ("timeout", 0)
-            case let .error(code, _): return ("error", Int(code))
+            case .local: return ("local", 0, NSNull())
+            case .peer: return ("peer", 0, NSNull())
+            case .peerUnavailable: return ("peer-unavailable", 0, NSNull())
+            case .peerRestarted: return ("peer-restarted", 0, NSNull())
+            case let .timeout(waited): return ("timeout", 0, stableName(waited))
+            case let .error(code, _): return ("error", Int(code), NSNull())
             }
         }()
-        return ["closed", peer, name, returned.count, code]
+        return ["closed", peer, name, returned.count, code, waited]
     }
 }
 
@@ -202,47 +217,67 @@ private func json(_ v: Any) throws -> String {
 }
 
 final class TunnelVectorTests: XCTestCase {
+    /// One side: its identity, trust and the case's settings for it.
+    private func endpoint(_ v: [String: Any], _ c: [String: Any], _ who: String) throws -> Endpoint {
+        let trust: [String: TrustMode] = ["offer": .offer, "trust-on-first-use": .trustOnFirstUse,
+                                          "pkix": .pkix, "pinned": .pinned]
+        let versions: [String: TlsVersions] = ["tls12-and-13": .tls12And13, "tls13-only": .tls13Only,
+                                               "tls12-only": .tls12Only]
+        let keyExchange: [String: KeyExchange] = ["post-quantum": .postQuantum,
+                                                  "post-quantum-required": .postQuantumRequired,
+                                                  "classical": .classical]
+        let id = (v["identities"] as! [String: [String: String]])[who]!
+        let s = (c["settings"] as? [String: [String: String]])?[who] ?? [:]
+        return try Endpoint(settings: EndpointSettings(
+            jid: id["jid"]!, trust: trust[(c["trust"] as! [String: String])[who]!]!,
+            identity: IdentityPem(chainPem: id["chain_pem"]!, keyPem: id["key_pem"]!),
+            versions: s["versions"].map { versions[$0]! }, keyExchange: s["key_exchange"].map { keyExchange[$0]! }),
+            pins: nil)
+    }
+
     func testTunnelVectors() throws {
         let v = try vectors("tunnel")
         let ids = v["identities"] as! [String: [String: String]]
-        let trust: [String: TrustMode] = ["offer": .offer, "trust-on-first-use": .trustOnFirstUse,
-                                          "pkix": .pkix, "pinned": .pinned]
         for c in v["cases"] as! [[String: Any]] {
             let name = c["name"] as! String
-            let caseTrust = c["trust"] as! [String: String]
             var eps: [String: Endpoint] = [:]
-            for who in ["romeo", "juliet"] {
-                let id = ids[who]!
-                eps[who] = try Endpoint(settings: EndpointSettings(
-                    jid: id["jid"]!, trust: trust[caseTrust[who]!]!,
-                    identity: IdentityPem(chainPem: id["chain_pem"]!, keyPem: id["key_pem"]!)), pins: nil)
-            }
+            for who in ["romeo", "juliet"] { eps[who] = try endpoint(v, c, who) }
             let other = ["romeo": "juliet", "juliet": "romeo"]
+            func deliver(_ who: String) -> Bool {
+                var moved = false
+                for s in eps[who]!.pollTransmits() {
+                    _ = try? eps[other[who]!]!.handleIncoming(stanza: s)
+                    moved = true
+                }
+                return moved
+            }
             for step in c["steps"] as! [[Any]] {
                 let op = step[0] as! String
-                if op == "route" {
-                    var moved = true
-                    while moved {
-                        moved = false
-                        for who in ["romeo", "juliet"] {
-                            for s in eps[who]!.pollTransmits() {
-                                _ = try? eps[other[who]!]!.handleIncoming(stanza: s)
-                                moved = true
-                            }
-                        }
-                    }
+                switch op {
+                case "route":
+                    // Until both are quiet (|| tries juliet whenever romeo is).
+                    while deliver("romeo") || deliver("juliet") {}
                     continue
-                }
-                if op == "lose" {
+                case "deliver":
+                    _ = deliver(step[1] as! String)
+                    continue
+                case "lose":
                     for ep in eps.values { _ = ep.pollTransmits() }
                     continue
-                }
-                if op == "timeout" {
+                case "restart":
+                    eps[step[1] as! String] = try endpoint(v, c, step[1] as! String)
+                    continue
+                case "state":
+                    let state = try eps[step[1] as! String]!.tunnelState(peer: ids[step[2] as! String]!["jid"]!)
+                    XCTAssertEqual(state.map { stableName($0) }, step[3] as? String, "\(name): \(step)")
+                    continue
+                case "timeout":
                     let ep = eps[step[1] as! String]!
                     let at = ep.pollTimeout()
                     XCTAssertNotNil(at, "\(name): a deadline")
                     ep.handleTimeout(nowSecs: at)
                     continue
+                default: break
                 }
                 let ep = eps[step[1] as! String]!
                 let peer = ids[step[2] as! String]!["jid"]!
