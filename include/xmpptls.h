@@ -140,6 +140,13 @@
 // `<closed/>`, the answer to our close.
 #define XMPPTLS_WAIT_CLOSED 4
 
+// Roles in a tunnel (`xmpptls_event_role`, XTLS §4.1): we sent the
+// `<start/>` and are the TLS client.
+#define XMPPTLS_ROLE_INITIATOR 1
+
+// The peer started; we are the TLS server.
+#define XMPPTLS_ROLE_RESPONDER 2
+
 // Which text of an identity `xmpptls_identity_text` copies: the
 // certificate chain (PEM, leaf first).
 #define XMPPTLS_IDENTITY_CHAIN_PEM 1
@@ -994,6 +1001,14 @@ xmpptls_result xmpptls_endpoint_forget_pin(struct xmpptls_endpoint *ep, const ch
 // # Safety
 // `ev` is NULL or a live event.
 uint32_t xmpptls_event_waited(const struct xmpptls_event *ev);
+
+// Our role in the tunnel an `ESTABLISHED` event announces
+// (`XMPPTLS_ROLE_*`); 0 for other events and NULL. (The report JSON the
+// event carries describes the connection, not which side started it.)
+//
+// # Safety
+// `ev` is NULL or a live event.
+uint32_t xmpptls_event_role(const struct xmpptls_event *ev);
 
 // Our public key's pin (lowercase hex SHA-256 of our SubjectPublicKeyInfo,
 // 64 characters) into `buf`, NUL-terminated (`len` at least 65): what

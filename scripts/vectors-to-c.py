@@ -123,17 +123,15 @@ for c in tunnel["cases"]:
     for i, who in enumerate(sides):
         for e in c["expect"][who]:
             kind = code("event kind", e[0])
-            # The role (e[4]) is not in C's event (README, the parity table:
-            # C's ESTABLISHED carries the report, not the tunnel's info).
             if e[0] == "established":
-                events.append("{%d, %d, %s, %s, %d, 0, 0, 0, %s, 0}" % (i, kind, c_str(e[1]), c_str(e[2]), int(e[3]), c_str(e[5])))
+                events.append("{%d, %d, %s, %s, %d, 0, 0, 0, %s, 0, %d}" % (i, kind, c_str(e[1]), c_str(e[2]), int(e[3]), c_str(e[5]), code("role", e[4])))
             elif e[0] == "stanza":
-                events.append("{%d, %d, %s, %s, 0, 0, 0, 0, NULL, 0}" % (i, kind, c_str(e[1]), c_str(e[2])))
+                events.append("{%d, %d, %s, %s, 0, 0, 0, 0, NULL, 0, 0}" % (i, kind, c_str(e[1]), c_str(e[2])))
             elif e[0] == "stanza-rejected":
-                events.append("{%d, %d, %s, NULL, 0, 0, 0, %d, NULL, 0}" % (i, kind, c_str(e[1]), e[2]))
+                events.append("{%d, %d, %s, NULL, 0, 0, 0, %d, NULL, 0, 0}" % (i, kind, c_str(e[1]), e[2]))
             else:
                 waited = code("wait", e[5]) if e[5] is not None else 0
-                events.append("{%d, %d, %s, NULL, 0, %d, %d, %d, NULL, %d}" % (i, kind, c_str(e[1]), code("close reason", e[2]), e[3], e[4], waited))
+                events.append("{%d, %d, %s, NULL, 0, %d, %d, %d, NULL, %d, 0}" % (i, kind, c_str(e[1]), code("close reason", e[2]), e[3], e[4], waited))
     settings = c.get("settings", {})
     def setting(what, key):
         return ", ".join(str(code(what, settings[w][key]) if key in settings.get(w, {}) else UNSET) for w in sides)

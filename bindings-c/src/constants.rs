@@ -5,7 +5,7 @@ use xmpptls::api::{CloseKind, EventKind, MatchKind, Named, PolicyPreset, PoshOut
 use xmpptls::identity::Service;
 use xmpptls::policy::{AuthMethod, Severity, Verdict};
 use xmpptls::xtls::TunnelState;
-use xmpptls::{KeyExchange, TlsVersions, Wait};
+use xmpptls::{KeyExchange, Role, TlsVersions, Wait};
 
 use crate::*;
 
@@ -61,6 +61,10 @@ fn c_constants_are_the_core_codes() {
         (TunnelState::Handshaking, XMPPTLS_STATE_HANDSHAKING),
         (TunnelState::Established, XMPPTLS_STATE_ESTABLISHED),
         (TunnelState::Closing, XMPPTLS_STATE_CLOSING),
+    ]);
+    same(&[
+        (Role::Initiator, XMPPTLS_ROLE_INITIATOR),
+        (Role::Responder, XMPPTLS_ROLE_RESPONDER),
     ]);
     same(&[
         (Wait::Proceed, XMPPTLS_WAIT_PROCEED),

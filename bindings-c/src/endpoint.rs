@@ -60,6 +60,12 @@ pub const XMPPTLS_WAIT_ACK: u32 = 3;
 /// `<closed/>`, the answer to our close.
 pub const XMPPTLS_WAIT_CLOSED: u32 = 4;
 
+/// Roles in a tunnel (`xmpptls_event_role`, XTLS §4.1): we sent the
+/// `<start/>` and are the TLS client.
+pub const XMPPTLS_ROLE_INITIATOR: u32 = 1;
+/// The peer started; we are the TLS server.
+pub const XMPPTLS_ROLE_RESPONDER: u32 = 2;
+
 /// An XTLS endpoint for one local full JID (opaque). Used by one thread at
 /// a time (it may move between threads); the pin callback runs on the
 /// thread that polls events.
@@ -129,6 +135,8 @@ pub struct xmpptls_event {
     error_code: u32,
     /// `XMPPTLS_WAIT_*` for a close by timeout, 0 otherwise.
     waited: u32,
+    /// `XMPPTLS_ROLE_*` for `ESTABLISHED`, 0 otherwise.
+    role: u32,
     /// The stanzas a closed tunnel hands back.
     returned: Vec<ReturnedStanza>,
 }
@@ -587,6 +595,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_event(
                 e.pinned(bare, pin);
             }
             let ev = FlatEvent::from(ev);
+            let role = ev.summary.as_ref().map_or(0, |s| s.role.code());
             let mut text = match ev.summary {
                 Some(s) => s.report.json,
                 None => ev.text,
@@ -601,6 +610,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_event(
                 close_reason: ev.close.map_or(0, Named::code),
                 error_code: ev.error_code,
                 waited: ev.waited.map_or(0, Named::code),
+                role,
                 returned: ev.returned,
             };
             set(out, Box::into_raw(Box::new(event)))
@@ -895,6 +905,18 @@ pub unsafe extern "C" fn xmpptls_endpoint_forget_pin(
 pub unsafe extern "C" fn xmpptls_event_waited(ev: *const xmpptls_event) -> u32 {
     // SAFETY: per the function's contract.
     unsafe { event_field(ev, 0, |e| e.waited) }
+}
+
+/// Our role in the tunnel an `ESTABLISHED` event announces
+/// (`XMPPTLS_ROLE_*`); 0 for other events and NULL. (The report JSON the
+/// event carries describes the connection, not which side started it.)
+///
+/// # Safety
+/// `ev` is NULL or a live event.
+#[no_mangle]
+pub unsafe extern "C" fn xmpptls_event_role(ev: *const xmpptls_event) -> u32 {
+    // SAFETY: per the function's contract.
+    unsafe { event_field(ev, 0, |e| e.role) }
 }
 
 /// Our public key's pin (lowercase hex SHA-256 of our SubjectPublicKeyInfo,

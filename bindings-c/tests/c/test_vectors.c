@@ -71,6 +71,8 @@ struct expected_event {
   const char *tls_version;
   /* closed by a timeout: what it waited for (XMPPTLS_WAIT_*), else 0. */
   uint32_t waited;
+  /* established: our role (XMPPTLS_ROLE_*), else 0. */
+  uint32_t role;
 };
 /* A setting a case leaves at the library's default. */
 #define UNSET 0xFFFFFFFFu
@@ -330,7 +332,7 @@ static int next_event_is(xmpptls_endpoint *ep, const struct expected_event *want
     snprintf(auth, sizeof auth, "\"authentication\":\"%s\"", want->text);
     snprintf(version, sizeof version, "\"tls_version\":\"%s\"", want->tls_version);
     ok = strstr(text, auth) != NULL && strstr(text, version) != NULL &&
-         (strstr(text, "\"status\":\"new\"") != NULL) == want->first_use;
+         (strstr(text, "\"status\":\"new\"") != NULL) == want->first_use && xmpptls_event_role(ev) == want->role;
   } else if (ok && want->kind == XMPPTLS_EVENT_STANZA) {
     ok = !strcmp(text, want->text);
   } else if (ok && want->kind == XMPPTLS_EVENT_STANZA_REJECTED) {
