@@ -1,6 +1,7 @@
 //! The XTLS endpoint and its events for C (see the core's `Endpoint`).
 
 use std::ffi::{c_char, c_void, CString};
+use std::sync::Arc;
 
 use xmpptls::api::{FlatEvent, Named, TunnelEvent};
 use xmpptls::{Endpoint, ReturnedStanza};
@@ -82,6 +83,10 @@ pub struct xmpptls_endpoint {
     /// peer many times, and parsing its JID each time cost a few percent of
     /// a small stanza's time (`cargo bench -p xmpptls-c --bench overhead`).
     last_peer: Option<xmpptls::Jid>,
+    /// The NUL-terminated JID of the last event's peer, shared by the
+    /// events that name it: a stream of stanzas from one peer then copies
+    /// no JID per event.
+    event_peer: Option<Arc<str>>,
 }
 
 impl xmpptls_endpoint {
@@ -104,6 +109,7 @@ impl xmpptls_endpoint {
             next: None,
             write: None,
             last_peer: None,
+            event_peer: None,
             callback,
             userdata,
         }
@@ -126,7 +132,7 @@ impl xmpptls_endpoint {
 pub struct xmpptls_event {
     kind: u32,
     /// The peer's JID, followed by a NUL (lent by `xmpptls_event_view`).
-    peer: String,
+    peer: Arc<str>,
     /// The text, followed by a NUL (lent by `xmpptls_event_view`).
     text: String,
     /// `XMPPTLS_CLOSE_*` for a closed tunnel, 0 otherwise.
@@ -601,8 +607,16 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_event(
                 None => ev.text,
             };
             text.push('\0');
-            let mut peer = ev.peer;
-            peer.push('\0');
+            let peer = match &e.event_peer {
+                Some(p) if p.strip_suffix('\0') == Some(ev.peer.as_str()) => Arc::clone(p),
+                _ => {
+                    let mut p = ev.peer;
+                    p.push('\0');
+                    let p: Arc<str> = p.into();
+                    e.event_peer = Some(Arc::clone(&p));
+                    p
+                }
+            };
             let event = xmpptls_event {
                 kind: ev.kind.code(),
                 text,
