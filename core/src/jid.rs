@@ -15,9 +15,10 @@ pub const MAX_JID_PART: usize = 1023;
 
 /// A parsed JID, `[local@]domain[/resource]`.
 ///
-/// Equality and ordering are on the octets of the full JID, which is exactly the
-/// "i;octet" collation the XTLS spec uses for conflict resolution.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// Equality, ordering and hashing are on the octets of the full JID, which
+/// is exactly the "i;octet" collation the XTLS spec uses for conflict
+/// resolution, so a JID is found in a map by its text (`Borrow<str>`).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Jid {
     full: String,
     /// Octet offset where the domain starts (after `@`, or 0).
@@ -142,6 +143,20 @@ impl PartialOrd for Jid {
     }
 }
 
+impl std::hash::Hash for Jid {
+    /// As the text hashes (the parts' offsets follow from it), so that
+    /// hashing agrees with `Borrow<str>`.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.full.hash(state)
+    }
+}
+
+impl std::borrow::Borrow<str> for Jid {
+    fn borrow(&self) -> &str {
+        &self.full
+    }
+}
+
 impl fmt::Display for Jid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.full)
@@ -164,6 +179,24 @@ impl std::str::FromStr for Jid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A JID is found in ordered and hashed maps by its text, as the
+    /// endpoint finds a known peer's tunnel without parsing its `from`.
+    #[test]
+    fn maps_find_a_jid_by_its_text() {
+        let romeo = Jid::parse("romeo@montague.lit/orchard").unwrap();
+        let ordered = std::collections::BTreeMap::from([(romeo.clone(), 1)]);
+        let hashed = std::collections::HashMap::from([(romeo.clone(), 2)]);
+        assert_eq!(ordered.get("romeo@montague.lit/orchard"), Some(&1));
+        assert_eq!(hashed.get("romeo@montague.lit/orchard"), Some(&2));
+        assert_eq!(hashed.get("romeo@montague.lit"), None);
+        assert_eq!(
+            ordered
+                .get_key_value("romeo@montague.lit/orchard")
+                .map(|(k, _)| k),
+            Some(&romeo)
+        );
+    }
 
     #[test]
     fn parts() {

@@ -146,7 +146,11 @@ impl Endpoint {
         now: UnixTime,
     ) -> Result<Incoming, Error> {
         let from = from.ok_or_else(|| Error::BadRequest("XTLS request without 'from'".into()))?;
-        let peer = Jid::parse(from)?;
+        // A peer with a tunnel is known: its JID is shared, not parsed again.
+        let peer = match self.tunnels.get_key_value(from) {
+            Some((known, _)) => known.clone(),
+            None => Jid::parse(from)?,
+        };
         if let Some(to) = to {
             if to != self.local.as_str() {
                 return Err(Error::WrongRecipient(to.to_owned()));
