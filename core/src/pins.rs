@@ -285,8 +285,16 @@ impl PinStorage for SharedPins {
 }
 
 impl std::fmt::Debug for SharedPins {
+    /// Where the pins are kept. Never waits for the lock: printing the
+    /// store from inside [`SharedPins::with`] must not hang.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kept = self.memory(|_| "memory").unwrap_or("application storage");
+        let kept = match self.0.try_lock() {
+            Ok(backing) => match &*backing {
+                PinBacking::Memory(_) => "memory",
+                PinBacking::App(_) => "application storage",
+            },
+            Err(_) => "in use",
+        };
         write!(f, "SharedPins({kept})")
     }
 }
@@ -405,6 +413,11 @@ mod tests {
         assert_eq!(app.pins("romeo@montague.lit"), ["cc"]);
         assert_eq!(app.memory(|m| m.to_json()), None);
         assert_eq!(format!("{app:?}"), "SharedPins(application storage)");
+        let inside = app.with(|_| format!("{app:?}"));
+        assert_eq!(
+            inside, "SharedPins(in use)",
+            "printing inside `with` does not hang"
+        );
     }
 
     #[test]
