@@ -40,13 +40,6 @@ pub struct PinStore {
     pub(crate) shared: SharedPins,
 }
 
-impl PinStore {
-    /// Runs `f` on the pins.
-    fn with<R>(&self, f: impl FnOnce(&mut dyn xmpptls::PinStorage) -> R) -> R {
-        self.shared.with(f)
-    }
-}
-
 #[uniffi::export]
 impl PinStore {
     /// A store kept in memory (lost when the app exits).
@@ -67,28 +60,31 @@ impl PinStore {
 
     /// The pins of `key`.
     pub fn pins(&self, key: String) -> Vec<String> {
-        self.with(|s| s.pins(&key))
+        self.shared.with(|s| s.pins(&key))
     }
 
     /// Adds a pin to `key` (e.g. a key the user confirmed out of band).
     pub fn add(&self, key: String, spki_sha256: String) {
-        self.with(|s| xmpptls::pins::add_pin(s, &key, &spki_sha256))
+        self.shared
+            .with(|s| xmpptls::pins::add_pin(s, &key, &spki_sha256))
     }
 
     /// Forgets the pins of `key` (after the user accepted a changed key).
     pub fn remove(&self, key: String) {
-        self.with(|s| s.set_pins(&key, Vec::new()))
+        self.shared.with(|s| s.set_pins(&key, Vec::new()))
     }
 
     /// What the pins of `key` say about `spki_sha256`, changing nothing.
     pub fn check(&self, key: String, spki_sha256: String) -> PinStatus {
-        self.with(|s| xmpptls::pins::status(&s.pins(&key), &spki_sha256))
+        self.shared
+            .with(|s| xmpptls::pins::status(&s.pins(&key), &spki_sha256))
     }
 
     /// Trust on first use: like `check`, and pins the key when it is the
     /// first for `key`. A changed key is not pinned.
     pub fn check_and_pin(&self, key: String, spki_sha256: String) -> PinStatus {
-        self.with(|s| xmpptls::pins::check_and_pin(s, &key, &spki_sha256))
+        self.shared
+            .with(|s| xmpptls::pins::check_and_pin(s, &key, &spki_sha256))
     }
 }
 
