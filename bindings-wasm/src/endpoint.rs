@@ -4,7 +4,7 @@
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 use xmpptls::api::{
-    EndpointSettings, IdentityPem, LimitSettings, Named, TunnelEvent, TunnelSummary,
+    EndpointSettings, IdentityPem, LimitSettings, Named, ToJson, TunnelEvent, TunnelSummary,
 };
 use xmpptls::{Incoming, UnixTime};
 

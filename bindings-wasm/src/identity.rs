@@ -2,7 +2,7 @@
 //! identity check, certificate facts, PEM.
 
 use wasm_bindgen::prelude::*;
-use xmpptls::api::{IdentityMatch, IdentityPem};
+use xmpptls::api::{IdentityMatch, IdentityPem, ToJson};
 
 use crate::error::core_error;
 use crate::js::{bytes_list, service, to_js};

@@ -5,6 +5,8 @@ use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
+use xmpptls::api::ToJson;
+
 use crate::error::core_error;
 use crate::js::to_js;
 

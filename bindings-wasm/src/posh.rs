@@ -3,7 +3,7 @@
 //! them in; the core's `PoshResult` says what they show.
 
 use wasm_bindgen::prelude::*;
-use xmpptls::api::PoshResult;
+use xmpptls::api::{PoshResult, ToJson};
 use xmpptls::UnixTime;
 
 use crate::js::to_js;

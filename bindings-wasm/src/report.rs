@@ -1,6 +1,7 @@
 //! The RFC 7590 §3.6 report as a JavaScript object: the core's report JSON
 //! (stable field names, README) plus `text` for people.
 
+use xmpptls::api::ToJson;
 use xmpptls::ConnectionReport;
 
 #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]

@@ -65,6 +65,13 @@ macro_rules! named {
                 match self { $($ty::$variant => $code,)+ }
             }
         }
+
+        /// Serialized by its stable name, as every binding shows it.
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str($crate::names::Named::name(*self))
+            }
+        }
     };
 }
 

@@ -18,8 +18,12 @@ pub const PIN_STORE_VERSION: u64 = 1;
 /// Largest pin store JSON accepted by [`PinStore::from_json`], in octets.
 pub const MAX_PIN_STORE_BYTES: usize = 16 * 1024 * 1024;
 
-/// What the store says about a presented key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the store says about a presented key; as JSON (the report's `pin`,
+/// README "Report JSON") `{"status": "new" | "match" | "changed", "old"?,
+/// "new"?}`, the status named as [`PinKind`] names it (a test holds the two
+/// together).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(feature = "uniffi", uniffi::export(Display))]
 #[non_exhaustive]
@@ -48,21 +52,6 @@ impl std::fmt::Display for PinStatus {
             write!(f, " (old {old} \u{2192} new {new})")?;
         }
         Ok(())
-    }
-}
-
-impl PinStatus {
-    /// The report JSON's `pin` object (README "Report JSON"):
-    /// `{"status": "new" | "match" | "changed", "old"?, "new"?}`, the status
-    /// named as [`PinKind`] names it.
-    pub fn to_json_value(&self) -> serde_json::Value {
-        use crate::names::Named;
-        let mut v = serde_json::json!({ "status": PinKind::from(self).name() });
-        if let PinStatus::Changed { old, new } = self {
-            v["old"] = old.as_str().into();
-            v["new"] = new.as_str().into();
-        }
-        v
     }
 }
 
@@ -347,6 +336,40 @@ mod tests {
             self.writes += 1;
             self.map.insert(key.to_owned(), pins);
         }
+    }
+
+    /// The derived JSON names each status as `PinKind` does, and carries
+    /// the two keys of a change beside it (README "Report JSON").
+    #[test]
+    fn the_json_status_is_the_kind_name() {
+        use crate::api::ToJson;
+        use crate::names::Named;
+        let changed = PinStatus::Changed {
+            old: "aa".into(),
+            new: "bb".into(),
+        };
+        for s in [PinStatus::New, PinStatus::Match, changed] {
+            let v = s.to_json_value();
+            assert_eq!(v["status"], PinKind::from(&s).name(), "{s}");
+            let keys = v.as_object().map_or(0, |m| m.len());
+            assert_eq!(
+                keys,
+                if PinKind::from(&s) == PinKind::Changed {
+                    3
+                } else {
+                    1
+                }
+            );
+        }
+        let v = PinStatus::Changed {
+            old: "aa".into(),
+            new: "bb".into(),
+        }
+        .to_json_value();
+        assert_eq!(
+            (v["old"].as_str(), v["new"].as_str()),
+            (Some("aa"), Some("bb"))
+        );
     }
 
     #[test]

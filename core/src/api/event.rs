@@ -15,7 +15,8 @@ use crate::xtls::{self, Event, PeerAuth, ReturnedStanza, Role, TunnelInfo, Wait}
 
 /// What a tunnel negotiated and how its peer was authenticated: the one
 /// shape of tunnel information in every runtime (`TunnelInfo` there).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[cfg_attr(
     feature = "uniffi",
     derive(uniffi::Record),

@@ -1,45 +1,29 @@
-//! The facade's records as JSON, in JavaScript's casing (camelCase): what
-//! the npm package hands out, written once here from the core's types so
-//! that the binding only moves the value across (`JSON.parse`). Each
-//! function matches its type exhaustively or names every field, so a new
-//! variant fails to build here and a new field is one line here, not in a
-//! binding. The report inside stays the report JSON (README, "Report
-//! JSON": snake_case, stable field names), with `text` added.
+//! The facade's records as JSON: serialized from the core's types (serde),
+//! so that a binding only moves the value across (`JSON.parse`) and a new
+//! field reaches every JSON form without a line here. The npm package's
+//! records are camelCase; the report inside stays the report JSON (README,
+//! "Report JSON": snake_case, stable field names), with `text` added. Events
+//! are flattened into one object per kind below, matched exhaustively so
+//! that a new kind fails to build here.
 
 use serde_json::{json, Map, Value};
 
-use super::event::{CloseReason, TunnelEvent, TunnelSummary};
+use super::event::{CloseReason, TunnelEvent};
 use super::names::Named;
-use super::posh::PoshResult;
-use super::report::ReportSummary;
-use super::settings::IdentityPem;
 
-impl ReportSummary {
-    /// The report JSON with `text` added (`Report` in the npm package).
-    pub fn to_json_value(&self) -> Value {
-        let mut v = self.report_json();
-        v["text"] = Value::from(self.text.as_str());
-        v
-    }
+/// A record of the model as a JSON value, serialized from its type (serde):
+/// the report JSON (snake_case, README "Report JSON"), and the npm
+/// package's `TunnelInfo`, `IdentityPem` and `PoshResult` (camelCase, the
+/// report inside them staying the report JSON).
+pub trait ToJson {
+    /// The value; `null` where the type cannot be written as JSON (a map
+    /// with keys other than strings, which no record of the model has).
+    fn to_json_value(&self) -> Value;
 }
 
-impl TunnelSummary {
-    /// `TunnelInfo` in the npm package.
-    pub fn to_json_value(&self) -> Value {
-        json!({
-            "role": self.role.name(),
-            "tlsVersion": self.tls_version,
-            "cipherSuite": self.cipher_suite,
-            "kxGroup": self.kx_group,
-            "resumed": self.resumed,
-            "peerAuth": self.peer_auth,
-            "authentication": self.authentication.name(),
-            "firstUse": self.first_use,
-            "peerCertificateSha256": self.peer_certificate_sha256,
-            "peerSpkiSha256": self.peer_spki_sha256,
-            "offerVerified": self.offer_verified,
-            "report": self.report.to_json_value(),
-        })
+impl<T: serde::Serialize> ToJson for T {
+    fn to_json_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or_default()
     }
 }
 
@@ -84,19 +68,5 @@ impl TunnelEvent {
             }
         };
         Value::Object(m)
-    }
-}
-
-impl IdentityPem {
-    /// `IdentityPem` in the npm package.
-    pub fn to_json_value(&self) -> Value {
-        json!({"chainPem": self.chain_pem, "keyPem": self.key_pem, "pin": self.pin})
-    }
-}
-
-impl PoshResult {
-    /// `PoshResult` in the npm package.
-    pub fn to_json_value(&self) -> Value {
-        json!({"outcome": self.outcome.name(), "algorithm": self.algorithm, "detail": self.detail})
     }
 }

@@ -21,6 +21,7 @@ mod settings;
 pub use certificate::{certificate_info, check_identity};
 pub use event::{CloseReason, FlatEvent, TunnelEvent, TunnelSummary};
 pub use field::FieldValue;
+pub use json::ToJson;
 pub use limits::{LimitSettings, LIMIT_NAMES};
 pub use names::{
     CloseKind, EventKind, MatchKind, Named, PeerAuthKind, PinKind, PolicyPreset, PoshOutcome,

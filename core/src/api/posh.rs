@@ -12,7 +12,7 @@ use crate::UnixTime;
 
 /// What a POSH check found; only [`PoshOutcome::Match`] authenticates the
 /// server (RFC 7711 §4).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PoshResult {
     /// A match, or why not.

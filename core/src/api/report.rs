@@ -3,9 +3,11 @@
 //! Swift and Python (as `Report`, `Finding`, `CertificateInfo`,
 //! `IdentityMatch`).
 
-use serde_json::{json, Value};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+use serde::Serialize as DeriveSerialize;
+use serde_json::Value;
 
-use super::names::{MatchKind, Named};
+use super::names::MatchKind;
 use crate::ct::CtReport;
 use crate::identity::{CertificateInfo, Matched};
 use crate::pins::PinStatus;
@@ -13,7 +15,7 @@ use crate::policy::{suites, Severity, Verdict};
 use crate::report::ConnectionReport;
 
 /// One thing the policy check found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, DeriveSerialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "Finding"))]
 pub struct FindingSummary {
     /// Stable identifier, e.g. `suite-forbidden`, `pin-changed` (README).
@@ -46,7 +48,7 @@ impl From<&Matched> for IdentityMatch {
 }
 
 /// The facts of a certificate a person checks.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, DeriveSerialize)]
 #[cfg_attr(
     feature = "uniffi",
     derive(uniffi::Record),
@@ -83,7 +85,7 @@ pub struct CertificateSummary {
 
 /// A certificate's subject alternative names (RFC 5280 §4.2.1.6), by the
 /// kinds RFC 6125 and RFC 6120 §13.7.1.4 read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, DeriveSerialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SubjectAltNames {
     /// dNSName SANs.
@@ -126,7 +128,7 @@ impl From<&CertificateInfo> for CertificateSummary {
 }
 
 /// One SCT of a certificate transparency check (RFC 6962 §3.2).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, DeriveSerialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "Sct"))]
 pub struct SctSummary {
     /// Where it came from: `embedded`, `tls-extension`, `ocsp`.
@@ -146,7 +148,7 @@ pub struct SctSummary {
 }
 
 /// A certificate transparency check (RFC 6962, Chrome's CT policy).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, DeriveSerialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "CtResult"))]
 pub struct CtSummary {
     /// The certificate's SCTs satisfy the policy.
@@ -180,7 +182,7 @@ impl From<&CtReport> for CtSummary {
 }
 
 /// Everything a person needs about one TLS connection (RFC 7590 §3.6).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, DeriveSerialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "Report"))]
 pub struct ReportSummary {
     /// The domain or JID the report is about.
@@ -215,17 +217,20 @@ pub struct ReportSummary {
     pub verdict: Verdict,
     /// What the check found.
     pub findings: Vec<FindingSummary>,
-    /// The report for people, one fact per line.
+    /// The report for people, one fact per line (in the JSON only where a
+    /// binding adds it: the npm package's `Report.text`).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub text: String,
     /// The report as JSON (stable field names, README).
+    #[serde(skip)]
     pub json: String,
 }
 
 impl From<&ConnectionReport> for ReportSummary {
     fn from(r: &ConnectionReport) -> Self {
         let mut s = ReportSummary::facts(r);
-        s.text = r.to_text();
         s.json = s.report_json().to_string();
+        s.text = r.to_text();
         s
     }
 }
@@ -272,65 +277,23 @@ impl ReportSummary {
     /// types in every runtime, plus `identity.type`, the RFC 6125 label
     /// people read.
     pub fn report_json(&self) -> Value {
-        json!({
-            "peer": self.peer,
-            "encrypted": self.encrypted,
-            "tls_version": self.tls_version,
-            "cipher_suite": self.cipher_suite,
-            "cipher_suite_code": self.cipher_suite_code,
-            "cipher_suite_class": self.cipher_suite_class,
-            "key_exchange": self.key_exchange,
-            "resumed": self.resumed,
-            "authentication": self.authentication,
-            "identity": self.identity.as_ref().map(IdentityMatch::to_json_value),
-            "certificate": self.certificate.as_ref().map(CertificateSummary::to_json_value),
-            "pin": self.pin.as_ref().map(PinStatus::to_json_value),
-            "ct": self.ct.as_ref().map(CtSummary::to_json_value),
-            "policy": self.policy,
-            "verdict": self.verdict.name(),
-            "findings": self.findings.iter().map(|f| json!({
-                "code": f.code, "severity": f.severity.name(), "rfc": f.rfc, "message": f.message,
-            })).collect::<Vec<_>>(),
-        })
+        // The records hold strings, numbers, lists and records only: the
+        // derived serialization cannot fail (a map with non-string keys
+        // would be the one way).
+        serde_json::to_value(self).unwrap_or_default()
     }
 }
 
-impl IdentityMatch {
-    /// The report JSON's `identity` object (and the npm package's
-    /// `checkIdentity`): `kind`, `type` (the RFC 6125 label), `presented`.
-    pub fn to_json_value(&self) -> Value {
-        json!({"kind": self.kind.name(), "type": self.kind.label(), "presented": self.presented})
-    }
-}
-
-impl CtSummary {
-    /// The report JSON's `ct` object: `compliant`, `scts`, `errors`.
-    pub fn to_json_value(&self) -> Value {
-        json!({
-            "compliant": self.compliant,
-            "scts": self.scts.iter().map(|s| json!({
-                "source": s.source, "log_id": s.log_id, "log": s.log, "operator": s.operator,
-                "timestamp_ms": s.timestamp_ms, "status": s.status, "detail": s.detail,
-            })).collect::<Vec<_>>(),
-            "errors": self.errors,
-        })
-    }
-}
-
-impl CertificateSummary {
-    /// The report JSON's `certificate` object (and the npm package's
-    /// `certificateInfo`).
-    pub fn to_json_value(&self) -> Value {
-        let san = &self.san;
-        json!({
-            "subject": self.subject, "issuer": self.issuer, "serial": self.serial,
-            "not_before": self.not_before, "not_after": self.not_after,
-            "not_before_unix": self.not_before_unix, "not_after_unix": self.not_after_unix,
-            "sha256": self.sha256, "spki_sha256": self.spki_sha256,
-            "key_type": self.key_type, "key_bits": self.key_bits,
-            "san": {"dns": san.dns, "srv": san.srv, "xmpp_addr": san.xmpp_addr, "uri": san.uri, "ip": san.ip},
-            "cn": self.cn,
-        })
+/// The report JSON's `identity` object (and the npm package's
+/// `checkIdentity`): `kind`, `type` (the RFC 6125 label people read),
+/// `presented`. Written out because `type` is computed from `kind`.
+impl Serialize for IdentityMatch {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_struct("IdentityMatch", 3)?;
+        m.serialize_field("kind", &self.kind)?;
+        m.serialize_field("type", self.kind.label())?;
+        m.serialize_field("presented", &self.presented)?;
+        m.end()
     }
 }
 
@@ -349,8 +312,10 @@ impl ConnectionReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::names::Named;
     use crate::policy::{AuthMethod, Negotiated, Policy, TlsVersion};
     use crate::{Identity, Jid};
+    use serde_json::json;
 
     /// The report JSON is written from the record: every fact in both, by
     /// the same name, with the same value and type.

@@ -11,7 +11,8 @@ use crate::xtls::{Endpoint, EndpointConfig, KeyExchange, TlsVersions, TrustMode}
 
 /// An identity as PEM text (RFC 7468), and its pin: what an application
 /// stores to keep its key, and so its pin at its peers, across restarts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct IdentityPem {
     /// The certificate chain, leaf first.

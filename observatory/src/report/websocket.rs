@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 use xmpptls::policy::{Finding, FindingCode, Severity};
 
+use xmpptls::api::ToJson;
 use xmpptls::ct::CtReport;
 
 use super::Features;
