@@ -182,7 +182,7 @@ impl ConnectionReport {
         }
     }
 
-    fn suite(&self) -> Option<&'static suites::Suite> {
+    fn suite(&self) -> Option<suites::Suite> {
         self.negotiated.suite.and_then(suites::by_code)
     }
 
@@ -199,7 +199,7 @@ impl ConnectionReport {
                 n.version.map_or("TLS (version unknown)", |v| v.as_str()),
                 suite.map_or("(suite unknown)", |s| s.name),
                 suite.map_or(String::new(), |s| {
-                    let c = suites::classify(s).class;
+                    let c = suites::classify(&s).class;
                     if c == Class::Preferred || c == Class::Recommended {
                         format!(" ({c})")
                     } else {

@@ -162,7 +162,7 @@ fn likely_suite(best: &VersionProfile) -> Option<u16> {
     }
     let rank = |code: &u16| {
         suites::by_code(*code).map_or((0, false, 0), |s| {
-            let class = match suites::classify(s).class {
+            let class = match suites::classify(&s).class {
                 Class::Preferred => 4,
                 Class::Recommended => 3,
                 Class::NotRecommended => 2,

@@ -234,7 +234,7 @@ pub fn grade(profile: &Profile, report: &ConnectionReport) -> GradeReport {
     if !profile.versions.is_empty() && !profile.accepts(TLS12) && !profile.accepts(TLS13) {
         caps.push((Grade::C, "neither TLS 1.2 nor TLS 1.3 is accepted".into()));
     }
-    let accepted: Vec<&suites::Suite> = profile
+    let accepted: Vec<suites::Suite> = profile
         .suites()
         .iter()
         .filter_map(|(c, _)| suites::by_code(*c))

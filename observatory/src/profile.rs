@@ -163,7 +163,7 @@ impl Profile {
                 );
                 continue;
             };
-            let c = suites::classify(s);
+            let c = suites::classify(&s);
             let (finding_code, severity) = match c.class {
                 Class::Forbidden => (FindingCode::SuiteForbidden, Severity::Error),
                 Class::NotRecommended => (FindingCode::SuiteNotRecommended, Severity::Warning),
@@ -299,7 +299,7 @@ impl Profile {
             json!({
                 "name": known.map_or_else(|| format!("0x{s:04x}"), |x| x.name.to_owned()),
                 "code": s,
-                "class": known.map_or("unknown", |x| suites::classify(x).class.as_str()),
+                "class": known.map_or("unknown", |x| suites::classify(&x).class.as_str()),
             })
         };
         json!({

@@ -246,7 +246,7 @@ impl ReportSummary {
             tls_version: n.version.map(|v| v.as_str().to_owned()),
             cipher_suite: suite.map(|s| s.name.to_owned()),
             cipher_suite_code: n.suite.map(|c| format!("0x{c:04x}")),
-            cipher_suite_class: suite.map(|s| suites::classify(s).class.as_str().to_owned()),
+            cipher_suite_class: suite.map(|s| suites::classify(&s).class.as_str().to_owned()),
             key_exchange: n.kx_group.clone(),
             resumed: n.resumed,
             authentication: n.authentication.map_or("none", |a| a.as_str()).to_owned(),

@@ -265,7 +265,7 @@ fn suite_findings(policy: &Policy, n: &Negotiated, out: &mut Out) {
         );
         return;
     }
-    let c = suites::classify(s);
+    let c = suites::classify(&s);
     let allowed = policy.allowed_suites.contains(&code);
     match c.class {
         Class::Forbidden | Class::Signalling => out.add(

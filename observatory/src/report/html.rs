@@ -89,7 +89,7 @@ pub fn target_html(o: &TargetReport) -> String {
                     |x| {
                         (
                             x.name.to_owned(),
-                            xmpptls::policy::suites::classify(x).class.as_str(),
+                            xmpptls::policy::suites::classify(&x).class.as_str(),
                         )
                     },
                 );

@@ -70,7 +70,7 @@ pub fn target_text(o: &TargetReport) -> String {
                     |x| {
                         (
                             x.name.to_owned(),
-                            xmpptls::policy::suites::classify(x)
+                            xmpptls::policy::suites::classify(&x)
                                 .class
                                 .as_str()
                                 .to_owned(),

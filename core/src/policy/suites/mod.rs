@@ -14,12 +14,13 @@
 //! use xmpptls::policy::suites::{self, Class};
 //! let s = suites::by_name("TLS_RSA_WITH_3DES_EDE_CBC_SHA").unwrap();
 //! assert_eq!(s.code, 0x000a);
-//! assert_eq!(suites::classify(s).class, Class::Forbidden);
+//! assert_eq!(suites::classify(&s).class, Class::Forbidden);
 //! let good = suites::by_code(0xc030).unwrap();
 //! assert_eq!(good.name, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
-//! assert_eq!(suites::classify(good).class, Class::Preferred);
+//! assert_eq!(suites::classify(&good).class, Class::Preferred);
 //! ```
 
+mod row;
 mod table;
 
 use std::fmt;
@@ -60,29 +61,57 @@ pub struct Suite {
     pub signalling: bool,
 }
 
+/// The suite in row `i` of the generated table, its facts read from the
+/// row's indexes (`None` past the end; the table's own test reads every row).
+fn at(i: usize) -> Option<Suite> {
+    use row::*;
+    let r = table::ROWS.get(i)?;
+    let start = match i.checked_sub(1) {
+        Some(p) => table::ROWS.get(p)?.name_end,
+        None => 0,
+    };
+    let &(cipher, key_bits, block_bits) = table::CIPHER.get(usize::from(r.cipher))?;
+    let flag = |f: u8| r.flags & f != 0;
+    Some(Suite {
+        code: r.code,
+        name: table::NAMES.get(usize::from(start)..usize::from(r.name_end))?,
+        iana: flag(IANA),
+        tls13: flag(TLS13),
+        kx: table::KX.get(usize::from(r.kx))?,
+        auth: table::AUTH.get(usize::from(r.auth))?,
+        cipher,
+        key_bits,
+        security_bits: r.security_bits,
+        block_bits,
+        mac: table::MAC.get(usize::from(r.mac))?,
+        aead: flag(AEAD),
+        forward_secrecy: flag(FORWARD_SECRECY),
+        export: flag(EXPORT),
+        signalling: flag(SIGNALLING),
+    })
+}
+
 /// Every known suite, sorted by code point.
-pub fn all() -> &'static [Suite] {
-    table::SUITES
+pub fn all() -> Vec<Suite> {
+    (0..table::ROWS.len()).filter_map(at).collect()
 }
 
 /// The suite with this code point.
-pub fn by_code(code: u16) -> Option<&'static Suite> {
-    let t = table::SUITES;
-    t.binary_search_by_key(&code, |s| s.code)
-        .ok()
-        .and_then(|i| t.get(i))
+pub fn by_code(code: u16) -> Option<Suite> {
+    let i = table::ROWS.binary_search_by_key(&code, |r| r.code).ok()?;
+    at(i)
 }
 
 /// The suite with this name: the IANA name, or rustls's `TLS13_…` spelling,
 /// case-insensitively.
-pub fn by_name(name: &str) -> Option<&'static Suite> {
+pub fn by_name(name: &str) -> Option<Suite> {
     let name = name.trim();
     let iana = match name.get(..6) {
         Some(p) if p.eq_ignore_ascii_case("TLS13_") => format!("TLS_{}", &name[6..]),
         _ => name.to_owned(),
     };
-    table::SUITES
-        .iter()
+    (0..table::ROWS.len())
+        .filter_map(at)
         .find(|s| s.name.eq_ignore_ascii_case(&iana))
 }
 
@@ -103,7 +132,7 @@ pub fn code_by_any_name(name: &str) -> Result<u16, crate::Error> {
 /// `AES256-SHA`, `DHE-RSA-CHACHA20-POLY1305`), for stacks that report
 /// OpenSSL's names. Covers the naming scheme of OpenSSL's TLS 1.2 suites
 /// with RSA/ECDSA/DHE/ECDHE/PSK key exchange; TLS 1.3 names are IANA's.
-pub fn by_openssl_name(name: &str) -> Option<&'static Suite> {
+pub fn by_openssl_name(name: &str) -> Option<Suite> {
     let n = name.trim().to_ascii_uppercase();
     if n.starts_with("TLS_") || n.starts_with("TLS13_") {
         return by_name(&n);

@@ -2,405 +2,865 @@
 // 0.23.46 (the IANA TLS Cipher Suites registry plus pre-IANA entries,
 // marked `iana: false`). Do not edit: run the script.
 
-use super::Suite;
+use super::row::{Row, AEAD, EXPORT, FORWARD_SECRECY, IANA, SIGNALLING, TLS13};
 
-/// Every known cipher suite, sorted by code point.
+/// Key exchanges, by a row's index.
 #[rustfmt::skip]
-pub(super) static SUITES: &[Suite] = &[
-    Suite { code: 0x0000, name: "TLS_NULL_WITH_NULL_NULL", iana: true, tls13: false, kx: "NULL", auth: "anon", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "NULL", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0001, name: "TLS_RSA_WITH_NULL_MD5", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "MD5", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0002, name: "TLS_RSA_WITH_NULL_SHA", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0003, name: "TLS_RSA_EXPORT_WITH_RC4_40_MD5", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "RC4_40", key_bits: 40, security_bits: 40, block_bits: 0, mac: "MD5", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x0004, name: "TLS_RSA_WITH_RC4_128_MD5", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "MD5", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0005, name: "TLS_RSA_WITH_RC4_128_SHA", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0006, name: "TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "RC2_CBC_40", key_bits: 40, security_bits: 40, block_bits: 64, mac: "MD5", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x0007, name: "TLS_RSA_WITH_IDEA_CBC_SHA", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "IDEA_CBC", key_bits: 128, security_bits: 128, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0008, name: "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "DES40_CBC", key_bits: 40, security_bits: 40, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x0009, name: "TLS_RSA_WITH_DES_CBC_SHA", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x000a, name: "TLS_RSA_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x000b, name: "TLS_DH_DSS_EXPORT_WITH_DES40_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "DES40_CBC", key_bits: 40, security_bits: 40, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x000c, name: "TLS_DH_DSS_WITH_DES_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x000d, name: "TLS_DH_DSS_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x000e, name: "TLS_DH_RSA_EXPORT_WITH_DES40_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "DES40_CBC", key_bits: 40, security_bits: 40, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x000f, name: "TLS_DH_RSA_WITH_DES_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0010, name: "TLS_DH_RSA_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0011, name: "TLS_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "DES40_CBC", key_bits: 40, security_bits: 40, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: true, signalling: false },
-    Suite { code: 0x0012, name: "TLS_DHE_DSS_WITH_DES_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0013, name: "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0014, name: "TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "DES40_CBC", key_bits: 40, security_bits: 40, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: true, signalling: false },
-    Suite { code: 0x0015, name: "TLS_DHE_RSA_WITH_DES_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0016, name: "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0017, name: "TLS_DH_anon_EXPORT_WITH_RC4_40_MD5", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "RC4_40", key_bits: 40, security_bits: 40, block_bits: 0, mac: "MD5", aead: false, forward_secrecy: true, export: true, signalling: false },
-    Suite { code: 0x0018, name: "TLS_DH_anon_WITH_RC4_128_MD5", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "MD5", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0019, name: "TLS_DH_anon_EXPORT_WITH_DES40_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "DES40_CBC", key_bits: 40, security_bits: 40, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: true, signalling: false },
-    Suite { code: 0x001a, name: "TLS_DH_anon_WITH_DES_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x001b, name: "TLS_DH_anon_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x001c, name: "SSL_FORTEZZA_KEA_WITH_NULL_SHA", iana: false, tls13: false, kx: "KEA", auth: "KEA", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x001d, name: "SSL_FORTEZZA_KEA_WITH_FORTEZZA_CBC_SHA", iana: false, tls13: false, kx: "KEA", auth: "KEA", cipher: "FORTEZZA_CBC", key_bits: 80, security_bits: 80, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x001e, name: "TLS_KRB5_WITH_DES_CBC_SHA", iana: true, tls13: false, kx: "KRB5", auth: "KRB5", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x001f, name: "TLS_KRB5_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "KRB5", auth: "KRB5", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0020, name: "TLS_KRB5_WITH_RC4_128_SHA", iana: true, tls13: false, kx: "KRB5", auth: "KRB5", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0021, name: "TLS_KRB5_WITH_IDEA_CBC_SHA", iana: true, tls13: false, kx: "KRB5", auth: "KRB5", cipher: "IDEA_CBC", key_bits: 128, security_bits: 128, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0022, name: "TLS_KRB5_WITH_DES_CBC_MD5", iana: true, tls13: false, kx: "KRB5", auth: "KRB5", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "MD5", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0023, name: "TLS_KRB5_WITH_3DES_EDE_CBC_MD5", iana: true, tls13: false, kx: "KRB5", auth: "KRB5", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "MD5", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0024, name: "TLS_KRB5_WITH_RC4_128_MD5", iana: true, tls13: false, kx: "KRB5", auth: "KRB5", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "MD5", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0025, name: "TLS_KRB5_WITH_IDEA_CBC_MD5", iana: true, tls13: false, kx: "KRB5", auth: "KRB5", cipher: "IDEA_CBC", key_bits: 128, security_bits: 128, block_bits: 64, mac: "MD5", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0026, name: "TLS_KRB5_EXPORT_WITH_DES_CBC_40_SHA", iana: true, tls13: false, kx: "KRB5", auth: "KRB5", cipher: "DES_CBC_40", key_bits: 40, security_bits: 40, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x0027, name: "TLS_KRB5_EXPORT_WITH_RC2_CBC_40_SHA", iana: true, tls13: false, kx: "KRB5", auth: "KRB5", cipher: "RC2_CBC_40", key_bits: 40, security_bits: 40, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x0028, name: "TLS_KRB5_EXPORT_WITH_RC4_40_SHA", iana: true, tls13: false, kx: "KRB5", auth: "KRB5", cipher: "RC4_40", key_bits: 40, security_bits: 40, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x0029, name: "TLS_KRB5_EXPORT_WITH_DES_CBC_40_MD5", iana: true, tls13: false, kx: "KRB5", auth: "KRB5", cipher: "DES_CBC_40", key_bits: 40, security_bits: 40, block_bits: 64, mac: "MD5", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x002a, name: "TLS_KRB5_EXPORT_WITH_RC2_CBC_40_MD5", iana: true, tls13: false, kx: "KRB5", auth: "KRB5", cipher: "RC2_CBC_40", key_bits: 40, security_bits: 40, block_bits: 64, mac: "MD5", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x002b, name: "TLS_KRB5_EXPORT_WITH_RC4_40_MD5", iana: true, tls13: false, kx: "KRB5", auth: "KRB5", cipher: "RC4_40", key_bits: 40, security_bits: 40, block_bits: 0, mac: "MD5", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x002c, name: "TLS_PSK_WITH_NULL_SHA", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x002d, name: "TLS_DHE_PSK_WITH_NULL_SHA", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x002e, name: "TLS_RSA_PSK_WITH_NULL_SHA", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x002f, name: "TLS_RSA_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0030, name: "TLS_DH_DSS_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0031, name: "TLS_DH_RSA_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0032, name: "TLS_DHE_DSS_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0033, name: "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0034, name: "TLS_DH_anon_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0035, name: "TLS_RSA_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0036, name: "TLS_DH_DSS_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0037, name: "TLS_DH_RSA_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0038, name: "TLS_DHE_DSS_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0039, name: "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x003a, name: "TLS_DH_anon_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x003b, name: "TLS_RSA_WITH_NULL_SHA256", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x003c, name: "TLS_RSA_WITH_AES_128_CBC_SHA256", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x003d, name: "TLS_RSA_WITH_AES_256_CBC_SHA256", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x003e, name: "TLS_DH_DSS_WITH_AES_128_CBC_SHA256", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x003f, name: "TLS_DH_RSA_WITH_AES_128_CBC_SHA256", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0040, name: "TLS_DHE_DSS_WITH_AES_128_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0041, name: "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0042, name: "TLS_DH_DSS_WITH_CAMELLIA_128_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0043, name: "TLS_DH_RSA_WITH_CAMELLIA_128_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0044, name: "TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0045, name: "TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0046, name: "TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0047, name: "TLS_ECDH_ECDSA_WITH_NULL_SHA_draft", iana: false, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0048, name: "TLS_ECDH_ECDSA_WITH_RC4_128_SHA_draft", iana: false, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0049, name: "TLS_ECDH_ECDSA_WITH_DES_CBC_SHA_draft", iana: false, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x004a, name: "TLS_ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA_draft", iana: false, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x004b, name: "TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA_draft", iana: false, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x004c, name: "TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA_draft", iana: false, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x004d, name: "TLS_ECDH_ECNRA_WITH_DES_CBC_SHA_draft", iana: false, tls13: false, kx: "ECDH", auth: "ECNRA", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x004e, name: "TLS_ECDH_ECNRA_WITH_3DES_EDE_CBC_SHA_draft", iana: false, tls13: false, kx: "ECDH", auth: "ECNRA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x004f, name: "TLS_ECMQV_ECDSA_NULL_SHA_draft", iana: false, tls13: false, kx: "ECMQV", auth: "ECDSA", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0050, name: "TLS_ECMQV_ECDSA_WITH_RC4_128_SHA_draft", iana: false, tls13: false, kx: "ECMQV", auth: "ECDSA", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0051, name: "TLS_ECMQV_ECDSA_WITH_DES_CBC_SHA_draft", iana: false, tls13: false, kx: "ECMQV", auth: "ECDSA", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0052, name: "TLS_ECMQV_ECDSA_WITH_3DES_EDE_CBC_SHA_draft", iana: false, tls13: false, kx: "ECMQV", auth: "ECDSA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0053, name: "TLS_ECMQV_ECNRA_NULL_SHA_draft", iana: false, tls13: false, kx: "ECMQV", auth: "ECNRA", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0054, name: "TLS_ECMQV_ECNRA_WITH_RC4_128_SHA_draft", iana: false, tls13: false, kx: "ECMQV", auth: "ECNRA", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0055, name: "TLS_ECMQV_ECNRA_WITH_DES_CBC_SHA_draft", iana: false, tls13: false, kx: "ECMQV", auth: "ECNRA", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0056, name: "TLS_ECMQV_ECNRA_WITH_3DES_EDE_CBC_SHA_draft", iana: false, tls13: false, kx: "ECMQV", auth: "ECNRA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0057, name: "TLS_ECDH_anon_NULL_WITH_SHA_draft", iana: false, tls13: false, kx: "ECDHE", auth: "anon", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0058, name: "TLS_ECDH_anon_WITH_RC4_128_SHA_draft", iana: false, tls13: false, kx: "ECDHE", auth: "anon", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0059, name: "TLS_ECDH_anon_WITH_DES_CBC_SHA_draft", iana: false, tls13: false, kx: "ECDHE", auth: "anon", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x005a, name: "TLS_ECDH_anon_WITH_3DES_EDE_CBC_SHA_draft", iana: false, tls13: false, kx: "ECDHE", auth: "anon", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x005b, name: "TLS_ECDH_anon_EXPORT_WITH_DES40_CBC_SHA_draft", iana: false, tls13: false, kx: "ECDHE", auth: "anon", cipher: "DES40_CBC", key_bits: 40, security_bits: 40, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: true, signalling: false },
-    Suite { code: 0x005c, name: "TLS_ECDH_anon_EXPORT_WITH_RC4_40_SHA_draft", iana: false, tls13: false, kx: "ECDHE", auth: "anon", cipher: "RC4_40", key_bits: 40, security_bits: 40, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: true, signalling: false },
-    Suite { code: 0x0060, name: "TLS_RSA_EXPORT1024_WITH_RC4_56_MD5", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "RC4_56", key_bits: 56, security_bits: 56, block_bits: 0, mac: "MD5", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x0061, name: "TLS_RSA_EXPORT1024_WITH_RC2_CBC_56_MD5", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "RC2_CBC_56", key_bits: 56, security_bits: 56, block_bits: 64, mac: "MD5", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x0062, name: "TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x0063, name: "TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: true, signalling: false },
-    Suite { code: 0x0064, name: "TLS_RSA_EXPORT1024_WITH_RC4_56_SHA", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "RC4_56", key_bits: 56, security_bits: 56, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: true, signalling: false },
-    Suite { code: 0x0065, name: "TLS_DHE_DSS_EXPORT1024_WITH_RC4_56_SHA", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "RC4_56", key_bits: 56, security_bits: 56, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: true, signalling: false },
-    Suite { code: 0x0066, name: "TLS_DHE_DSS_WITH_RC4_128_SHA", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0067, name: "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0068, name: "TLS_DH_DSS_WITH_AES_256_CBC_SHA256", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0069, name: "TLS_DH_RSA_WITH_AES_256_CBC_SHA256", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x006a, name: "TLS_DHE_DSS_WITH_AES_256_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x006b, name: "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x006c, name: "TLS_DH_anon_WITH_AES_128_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x006d, name: "TLS_DH_anon_WITH_AES_256_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0072, name: "TLS_DHE_DSS_WITH_3DES_EDE_CBC_RMD", iana: false, tls13: false, kx: "DHE", auth: "DSS", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "RMD", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0073, name: "TLS_DHE_DSS_WITH_AES_128_CBC_RMD", iana: false, tls13: false, kx: "DHE", auth: "DSS", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "RMD", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0074, name: "TLS_DHE_DSS_WITH_AES_256_CBC_RMD", iana: false, tls13: false, kx: "DHE", auth: "DSS", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "RMD", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0077, name: "TLS_DHE_RSA_WITH_3DES_EDE_CBC_RMD", iana: false, tls13: false, kx: "DHE", auth: "RSA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "RMD", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0078, name: "TLS_DHE_RSA_WITH_AES_128_CBC_RMD", iana: false, tls13: false, kx: "DHE", auth: "RSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "RMD", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0079, name: "TLS_DHE_RSA_WITH_AES_256_CBC_RMD", iana: false, tls13: false, kx: "DHE", auth: "RSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "RMD", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x007c, name: "TLS_RSA_WITH_3DES_EDE_CBC_RMD", iana: false, tls13: false, kx: "RSA", auth: "RSA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "RMD", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x007d, name: "TLS_RSA_WITH_AES_128_CBC_RMD", iana: false, tls13: false, kx: "RSA", auth: "RSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "RMD", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x007e, name: "TLS_RSA_WITH_AES_256_CBC_RMD", iana: false, tls13: false, kx: "RSA", auth: "RSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "RMD", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0080, name: "TLS_GOSTR341094_WITH_28147_CNT_IMIT", iana: false, tls13: false, kx: "GOSTR341094", auth: "GOSTR341094", cipher: "28147_CNT", key_bits: 256, security_bits: 256, block_bits: 64, mac: "GOST28147", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0081, name: "TLS_GOSTR341001_WITH_28147_CNT_IMIT", iana: false, tls13: false, kx: "GOSTR341001", auth: "GOSTR341001", cipher: "28147_CNT", key_bits: 256, security_bits: 256, block_bits: 64, mac: "GOST28147", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0082, name: "TLS_GOSTR341094_WITH_NULL_GOSTR3411", iana: false, tls13: false, kx: "GOSTR341094", auth: "GOSTR341094", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "GOSTR3411", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0083, name: "TLS_GOSTR341001_WITH_NULL_GOSTR3411", iana: false, tls13: false, kx: "GOSTR341001", auth: "GOSTR341001", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "GOSTR3411", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0084, name: "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0085, name: "TLS_DH_DSS_WITH_CAMELLIA_256_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0086, name: "TLS_DH_RSA_WITH_CAMELLIA_256_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0087, name: "TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0088, name: "TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0089, name: "TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x008a, name: "TLS_PSK_WITH_RC4_128_SHA", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x008b, name: "TLS_PSK_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x008c, name: "TLS_PSK_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x008d, name: "TLS_PSK_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x008e, name: "TLS_DHE_PSK_WITH_RC4_128_SHA", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x008f, name: "TLS_DHE_PSK_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0090, name: "TLS_DHE_PSK_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0091, name: "TLS_DHE_PSK_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x0092, name: "TLS_RSA_PSK_WITH_RC4_128_SHA", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0093, name: "TLS_RSA_PSK_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0094, name: "TLS_RSA_PSK_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0095, name: "TLS_RSA_PSK_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0096, name: "TLS_RSA_WITH_SEED_CBC_SHA", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "SEED_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0097, name: "TLS_DH_DSS_WITH_SEED_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "SEED_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0098, name: "TLS_DH_RSA_WITH_SEED_CBC_SHA", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "SEED_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x0099, name: "TLS_DHE_DSS_WITH_SEED_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "SEED_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x009a, name: "TLS_DHE_RSA_WITH_SEED_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "SEED_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x009b, name: "TLS_DH_anon_WITH_SEED_CBC_SHA", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "SEED_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x009c, name: "TLS_RSA_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x009d, name: "TLS_RSA_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x009e, name: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x009f, name: "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00a0, name: "TLS_DH_RSA_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00a1, name: "TLS_DH_RSA_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00a2, name: "TLS_DHE_DSS_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00a3, name: "TLS_DHE_DSS_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00a4, name: "TLS_DH_DSS_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00a5, name: "TLS_DH_DSS_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00a6, name: "TLS_DH_anon_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00a7, name: "TLS_DH_anon_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00a8, name: "TLS_PSK_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00a9, name: "TLS_PSK_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00aa, name: "TLS_DHE_PSK_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00ab, name: "TLS_DHE_PSK_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00ac, name: "TLS_RSA_PSK_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00ad, name: "TLS_RSA_PSK_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00ae, name: "TLS_PSK_WITH_AES_128_CBC_SHA256", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00af, name: "TLS_PSK_WITH_AES_256_CBC_SHA384", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00b0, name: "TLS_PSK_WITH_NULL_SHA256", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00b1, name: "TLS_PSK_WITH_NULL_SHA384", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00b2, name: "TLS_DHE_PSK_WITH_AES_128_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00b3, name: "TLS_DHE_PSK_WITH_AES_256_CBC_SHA384", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00b4, name: "TLS_DHE_PSK_WITH_NULL_SHA256", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00b5, name: "TLS_DHE_PSK_WITH_NULL_SHA384", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00b6, name: "TLS_RSA_PSK_WITH_AES_128_CBC_SHA256", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00b7, name: "TLS_RSA_PSK_WITH_AES_256_CBC_SHA384", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00b8, name: "TLS_RSA_PSK_WITH_NULL_SHA256", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00b9, name: "TLS_RSA_PSK_WITH_NULL_SHA384", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00ba, name: "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA256", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00bb, name: "TLS_DH_DSS_WITH_CAMELLIA_128_CBC_SHA256", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00bc, name: "TLS_DH_RSA_WITH_CAMELLIA_128_CBC_SHA256", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00bd, name: "TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00be, name: "TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00bf, name: "TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00c0, name: "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA256", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00c1, name: "TLS_DH_DSS_WITH_CAMELLIA_256_CBC_SHA256", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00c2, name: "TLS_DH_RSA_WITH_CAMELLIA_256_CBC_SHA256", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0x00c3, name: "TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00c4, name: "TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00c5, name: "TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00c6, name: "TLS_SM4_GCM_SM3", iana: true, tls13: true, kx: "any", auth: "any", cipher: "SM4_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00c7, name: "TLS_SM4_CCM_SM3", iana: true, tls13: true, kx: "any", auth: "any", cipher: "SM4_CCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x00ff, name: "TLS_EMPTY_RENEGOTIATION_INFO_SCSV", iana: true, tls13: false, kx: "none", auth: "none", cipher: "none", key_bits: 0, security_bits: 0, block_bits: 0, mac: "none", aead: false, forward_secrecy: false, export: false, signalling: true },
-    Suite { code: 0x1301, name: "TLS_AES_128_GCM_SHA256", iana: true, tls13: true, kx: "any", auth: "any", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x1302, name: "TLS_AES_256_GCM_SHA384", iana: true, tls13: true, kx: "any", auth: "any", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x1303, name: "TLS_CHACHA20_POLY1305_SHA256", iana: true, tls13: true, kx: "any", auth: "any", cipher: "CHACHA20_POLY1305", key_bits: 256, security_bits: 256, block_bits: 0, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x1304, name: "TLS_AES_128_CCM_SHA256", iana: true, tls13: true, kx: "any", auth: "any", cipher: "AES_128_CCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x1305, name: "TLS_AES_128_CCM_8_SHA256", iana: true, tls13: true, kx: "any", auth: "any", cipher: "AES_128_CCM_8", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0x5600, name: "TLS_FALLBACK_SCSV", iana: true, tls13: false, kx: "none", auth: "none", cipher: "none", key_bits: 0, security_bits: 0, block_bits: 0, mac: "none", aead: false, forward_secrecy: false, export: false, signalling: true },
-    Suite { code: 0xc001, name: "TLS_ECDH_ECDSA_WITH_NULL_SHA", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc002, name: "TLS_ECDH_ECDSA_WITH_RC4_128_SHA", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc003, name: "TLS_ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc004, name: "TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc005, name: "TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc006, name: "TLS_ECDHE_ECDSA_WITH_NULL_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc007, name: "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc008, name: "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc009, name: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc00a, name: "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc00b, name: "TLS_ECDH_RSA_WITH_NULL_SHA", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc00c, name: "TLS_ECDH_RSA_WITH_RC4_128_SHA", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc00d, name: "TLS_ECDH_RSA_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc00e, name: "TLS_ECDH_RSA_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc00f, name: "TLS_ECDH_RSA_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc010, name: "TLS_ECDHE_RSA_WITH_NULL_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc011, name: "TLS_ECDHE_RSA_WITH_RC4_128_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc012, name: "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc013, name: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc014, name: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc015, name: "TLS_ECDH_anon_WITH_NULL_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "anon", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc016, name: "TLS_ECDH_anon_WITH_RC4_128_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "anon", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc017, name: "TLS_ECDH_anon_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "anon", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc018, name: "TLS_ECDH_anon_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "anon", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc019, name: "TLS_ECDH_anon_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "anon", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc01a, name: "TLS_SRP_SHA_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "SRP", auth: "SRP", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc01b, name: "TLS_SRP_SHA_RSA_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "SRP", auth: "RSA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc01c, name: "TLS_SRP_SHA_DSS_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "SRP", auth: "DSS", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc01d, name: "TLS_SRP_SHA_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "SRP", auth: "SRP", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc01e, name: "TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "SRP", auth: "RSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc01f, name: "TLS_SRP_SHA_DSS_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "SRP", auth: "DSS", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc020, name: "TLS_SRP_SHA_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "SRP", auth: "SRP", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc021, name: "TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "SRP", auth: "RSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc022, name: "TLS_SRP_SHA_DSS_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "SRP", auth: "DSS", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc023, name: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc024, name: "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc025, name: "TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc026, name: "TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc027, name: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc028, name: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc029, name: "TLS_ECDH_RSA_WITH_AES_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc02a, name: "TLS_ECDH_RSA_WITH_AES_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc02b, name: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc02c, name: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc02d, name: "TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc02e, name: "TLS_ECDH_ECDSA_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc02f, name: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc030, name: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc031, name: "TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc032, name: "TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc033, name: "TLS_ECDHE_PSK_WITH_RC4_128_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "RC4_128", key_bits: 128, security_bits: 128, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc034, name: "TLS_ECDHE_PSK_WITH_3DES_EDE_CBC_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc035, name: "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc036, name: "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc037, name: "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "AES_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc038, name: "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "AES_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc039, name: "TLS_ECDHE_PSK_WITH_NULL_SHA", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc03a, name: "TLS_ECDHE_PSK_WITH_NULL_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc03b, name: "TLS_ECDHE_PSK_WITH_NULL_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc03c, name: "TLS_RSA_WITH_ARIA_128_CBC_SHA256", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "ARIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc03d, name: "TLS_RSA_WITH_ARIA_256_CBC_SHA384", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "ARIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc03e, name: "TLS_DH_DSS_WITH_ARIA_128_CBC_SHA256", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "ARIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc03f, name: "TLS_DH_DSS_WITH_ARIA_256_CBC_SHA384", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "ARIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc040, name: "TLS_DH_RSA_WITH_ARIA_128_CBC_SHA256", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "ARIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc041, name: "TLS_DH_RSA_WITH_ARIA_256_CBC_SHA384", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "ARIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc042, name: "TLS_DHE_DSS_WITH_ARIA_128_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "ARIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc043, name: "TLS_DHE_DSS_WITH_ARIA_256_CBC_SHA384", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "ARIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc044, name: "TLS_DHE_RSA_WITH_ARIA_128_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "ARIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc045, name: "TLS_DHE_RSA_WITH_ARIA_256_CBC_SHA384", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "ARIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc046, name: "TLS_DH_anon_WITH_ARIA_128_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "ARIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc047, name: "TLS_DH_anon_WITH_ARIA_256_CBC_SHA384", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "ARIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc048, name: "TLS_ECDHE_ECDSA_WITH_ARIA_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "ARIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc049, name: "TLS_ECDHE_ECDSA_WITH_ARIA_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "ARIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc04a, name: "TLS_ECDH_ECDSA_WITH_ARIA_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "ARIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc04b, name: "TLS_ECDH_ECDSA_WITH_ARIA_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "ARIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc04c, name: "TLS_ECDHE_RSA_WITH_ARIA_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "ARIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc04d, name: "TLS_ECDHE_RSA_WITH_ARIA_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "ARIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc04e, name: "TLS_ECDH_RSA_WITH_ARIA_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "ARIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc04f, name: "TLS_ECDH_RSA_WITH_ARIA_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "ARIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc050, name: "TLS_RSA_WITH_ARIA_128_GCM_SHA256", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "ARIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc051, name: "TLS_RSA_WITH_ARIA_256_GCM_SHA384", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "ARIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc052, name: "TLS_DHE_RSA_WITH_ARIA_128_GCM_SHA256", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "ARIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc053, name: "TLS_DHE_RSA_WITH_ARIA_256_GCM_SHA384", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "ARIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc054, name: "TLS_DH_RSA_WITH_ARIA_128_GCM_SHA256", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "ARIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc055, name: "TLS_DH_RSA_WITH_ARIA_256_GCM_SHA384", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "ARIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc056, name: "TLS_DHE_DSS_WITH_ARIA_128_GCM_SHA256", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "ARIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc057, name: "TLS_DHE_DSS_WITH_ARIA_256_GCM_SHA384", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "ARIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc058, name: "TLS_DH_DSS_WITH_ARIA_128_GCM_SHA256", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "ARIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc059, name: "TLS_DH_DSS_WITH_ARIA_256_GCM_SHA384", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "ARIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc05a, name: "TLS_DH_anon_WITH_ARIA_128_GCM_SHA256", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "ARIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc05b, name: "TLS_DH_anon_WITH_ARIA_256_GCM_SHA384", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "ARIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc05c, name: "TLS_ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "ARIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc05d, name: "TLS_ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "ARIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc05e, name: "TLS_ECDH_ECDSA_WITH_ARIA_128_GCM_SHA256", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "ARIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc05f, name: "TLS_ECDH_ECDSA_WITH_ARIA_256_GCM_SHA384", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "ARIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc060, name: "TLS_ECDHE_RSA_WITH_ARIA_128_GCM_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "ARIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc061, name: "TLS_ECDHE_RSA_WITH_ARIA_256_GCM_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "ARIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc062, name: "TLS_ECDH_RSA_WITH_ARIA_128_GCM_SHA256", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "ARIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc063, name: "TLS_ECDH_RSA_WITH_ARIA_256_GCM_SHA384", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "ARIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc064, name: "TLS_PSK_WITH_ARIA_128_CBC_SHA256", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "ARIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc065, name: "TLS_PSK_WITH_ARIA_256_CBC_SHA384", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "ARIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc066, name: "TLS_DHE_PSK_WITH_ARIA_128_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "ARIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc067, name: "TLS_DHE_PSK_WITH_ARIA_256_CBC_SHA384", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "ARIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc068, name: "TLS_RSA_PSK_WITH_ARIA_128_CBC_SHA256", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "ARIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc069, name: "TLS_RSA_PSK_WITH_ARIA_256_CBC_SHA384", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "ARIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc06a, name: "TLS_PSK_WITH_ARIA_128_GCM_SHA256", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "ARIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc06b, name: "TLS_PSK_WITH_ARIA_256_GCM_SHA384", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "ARIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc06c, name: "TLS_DHE_PSK_WITH_ARIA_128_GCM_SHA256", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "ARIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc06d, name: "TLS_DHE_PSK_WITH_ARIA_256_GCM_SHA384", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "ARIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc06e, name: "TLS_RSA_PSK_WITH_ARIA_128_GCM_SHA256", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "ARIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc06f, name: "TLS_RSA_PSK_WITH_ARIA_256_GCM_SHA384", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "ARIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc070, name: "TLS_ECDHE_PSK_WITH_ARIA_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "ARIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc071, name: "TLS_ECDHE_PSK_WITH_ARIA_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "ARIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc072, name: "TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc073, name: "TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc074, name: "TLS_ECDH_ECDSA_WITH_CAMELLIA_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc075, name: "TLS_ECDH_ECDSA_WITH_CAMELLIA_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc076, name: "TLS_ECDHE_RSA_WITH_CAMELLIA_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc077, name: "TLS_ECDHE_RSA_WITH_CAMELLIA_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc078, name: "TLS_ECDH_RSA_WITH_CAMELLIA_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc079, name: "TLS_ECDH_RSA_WITH_CAMELLIA_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc07a, name: "TLS_RSA_WITH_CAMELLIA_128_GCM_SHA256", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "CAMELLIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc07b, name: "TLS_RSA_WITH_CAMELLIA_256_GCM_SHA384", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "CAMELLIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc07c, name: "TLS_DHE_RSA_WITH_CAMELLIA_128_GCM_SHA256", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "CAMELLIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc07d, name: "TLS_DHE_RSA_WITH_CAMELLIA_256_GCM_SHA384", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "CAMELLIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc07e, name: "TLS_DH_RSA_WITH_CAMELLIA_128_GCM_SHA256", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "CAMELLIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc07f, name: "TLS_DH_RSA_WITH_CAMELLIA_256_GCM_SHA384", iana: true, tls13: false, kx: "DH", auth: "RSA", cipher: "CAMELLIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc080, name: "TLS_DHE_DSS_WITH_CAMELLIA_128_GCM_SHA256", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "CAMELLIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc081, name: "TLS_DHE_DSS_WITH_CAMELLIA_256_GCM_SHA384", iana: true, tls13: false, kx: "DHE", auth: "DSS", cipher: "CAMELLIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc082, name: "TLS_DH_DSS_WITH_CAMELLIA_128_GCM_SHA256", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "CAMELLIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc083, name: "TLS_DH_DSS_WITH_CAMELLIA_256_GCM_SHA384", iana: true, tls13: false, kx: "DH", auth: "DSS", cipher: "CAMELLIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc084, name: "TLS_DH_anon_WITH_CAMELLIA_128_GCM_SHA256", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "CAMELLIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc085, name: "TLS_DH_anon_WITH_CAMELLIA_256_GCM_SHA384", iana: true, tls13: false, kx: "DHE", auth: "anon", cipher: "CAMELLIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc086, name: "TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_GCM_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "CAMELLIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc087, name: "TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_GCM_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "CAMELLIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc088, name: "TLS_ECDH_ECDSA_WITH_CAMELLIA_128_GCM_SHA256", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "CAMELLIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc089, name: "TLS_ECDH_ECDSA_WITH_CAMELLIA_256_GCM_SHA384", iana: true, tls13: false, kx: "ECDH", auth: "ECDSA", cipher: "CAMELLIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc08a, name: "TLS_ECDHE_RSA_WITH_CAMELLIA_128_GCM_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "CAMELLIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc08b, name: "TLS_ECDHE_RSA_WITH_CAMELLIA_256_GCM_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "CAMELLIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc08c, name: "TLS_ECDH_RSA_WITH_CAMELLIA_128_GCM_SHA256", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "CAMELLIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc08d, name: "TLS_ECDH_RSA_WITH_CAMELLIA_256_GCM_SHA384", iana: true, tls13: false, kx: "ECDH", auth: "RSA", cipher: "CAMELLIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc08e, name: "TLS_PSK_WITH_CAMELLIA_128_GCM_SHA256", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "CAMELLIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc08f, name: "TLS_PSK_WITH_CAMELLIA_256_GCM_SHA384", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "CAMELLIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc090, name: "TLS_DHE_PSK_WITH_CAMELLIA_128_GCM_SHA256", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "CAMELLIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc091, name: "TLS_DHE_PSK_WITH_CAMELLIA_256_GCM_SHA384", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "CAMELLIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc092, name: "TLS_RSA_PSK_WITH_CAMELLIA_128_GCM_SHA256", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "CAMELLIA_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc093, name: "TLS_RSA_PSK_WITH_CAMELLIA_256_GCM_SHA384", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "CAMELLIA_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc094, name: "TLS_PSK_WITH_CAMELLIA_128_CBC_SHA256", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc095, name: "TLS_PSK_WITH_CAMELLIA_256_CBC_SHA384", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc096, name: "TLS_DHE_PSK_WITH_CAMELLIA_128_CBC_SHA256", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc097, name: "TLS_DHE_PSK_WITH_CAMELLIA_256_CBC_SHA384", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc098, name: "TLS_RSA_PSK_WITH_CAMELLIA_128_CBC_SHA256", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc099, name: "TLS_RSA_PSK_WITH_CAMELLIA_256_CBC_SHA384", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc09a, name: "TLS_ECDHE_PSK_WITH_CAMELLIA_128_CBC_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "CAMELLIA_128_CBC", key_bits: 128, security_bits: 128, block_bits: 128, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc09b, name: "TLS_ECDHE_PSK_WITH_CAMELLIA_256_CBC_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "CAMELLIA_256_CBC", key_bits: 256, security_bits: 256, block_bits: 128, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc09c, name: "TLS_RSA_WITH_AES_128_CCM", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "AES_128_CCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc09d, name: "TLS_RSA_WITH_AES_256_CCM", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "AES_256_CCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc09e, name: "TLS_DHE_RSA_WITH_AES_128_CCM", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "AES_128_CCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc09f, name: "TLS_DHE_RSA_WITH_AES_256_CCM", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "AES_256_CCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0a0, name: "TLS_RSA_WITH_AES_128_CCM_8", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "AES_128_CCM_8", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc0a1, name: "TLS_RSA_WITH_AES_256_CCM_8", iana: true, tls13: false, kx: "RSA", auth: "RSA", cipher: "AES_256_CCM_8", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc0a2, name: "TLS_DHE_RSA_WITH_AES_128_CCM_8", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "AES_128_CCM_8", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0a3, name: "TLS_DHE_RSA_WITH_AES_256_CCM_8", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "AES_256_CCM_8", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0a4, name: "TLS_PSK_WITH_AES_128_CCM", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "AES_128_CCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc0a5, name: "TLS_PSK_WITH_AES_256_CCM", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "AES_256_CCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc0a6, name: "TLS_DHE_PSK_WITH_AES_128_CCM", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "AES_128_CCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0a7, name: "TLS_DHE_PSK_WITH_AES_256_CCM", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "AES_256_CCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0a8, name: "TLS_PSK_WITH_AES_128_CCM_8", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "AES_128_CCM_8", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc0a9, name: "TLS_PSK_WITH_AES_256_CCM_8", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "AES_256_CCM_8", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xc0aa, name: "TLS_PSK_DHE_WITH_AES_128_CCM_8", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "AES_128_CCM_8", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0ab, name: "TLS_PSK_DHE_WITH_AES_256_CCM_8", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "AES_256_CCM_8", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0ac, name: "TLS_ECDHE_ECDSA_WITH_AES_128_CCM", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "AES_128_CCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0ad, name: "TLS_ECDHE_ECDSA_WITH_AES_256_CCM", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "AES_256_CCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0ae, name: "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "AES_128_CCM_8", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0af, name: "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "AES_256_CCM_8", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0b0, name: "TLS_ECCPWD_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "ECCPWD", auth: "password", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0b1, name: "TLS_ECCPWD_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "ECCPWD", auth: "password", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0b2, name: "TLS_ECCPWD_WITH_AES_128_CCM_SHA256", iana: true, tls13: false, kx: "ECCPWD", auth: "password", cipher: "AES_128_CCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0b3, name: "TLS_ECCPWD_WITH_AES_256_CCM_SHA384", iana: true, tls13: false, kx: "ECCPWD", auth: "password", cipher: "AES_256_CCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0b4, name: "TLS_SHA256_SHA256", iana: true, tls13: true, kx: "any", auth: "any", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA256", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc0b5, name: "TLS_SHA384_SHA384", iana: true, tls13: true, kx: "any", auth: "any", cipher: "NULL", key_bits: 0, security_bits: 0, block_bits: 0, mac: "SHA384", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc100, name: "TLS_GOSTR341112_256_WITH_KUZNYECHIK_CTR_OMAC", iana: true, tls13: false, kx: "GOSTR341112_256", auth: "GOSTR341112_256", cipher: "KUZNYECHIK_CTR", key_bits: 256, security_bits: 256, block_bits: 128, mac: "OMAC", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc101, name: "TLS_GOSTR341112_256_WITH_MAGMA_CTR_OMAC", iana: true, tls13: false, kx: "GOSTR341112_256", auth: "GOSTR341112_256", cipher: "MAGMA_CTR", key_bits: 256, security_bits: 256, block_bits: 64, mac: "OMAC", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc102, name: "TLS_GOSTR341112_256_WITH_28147_CNT_IMIT", iana: true, tls13: false, kx: "GOSTR341112_256", auth: "GOSTR341112_256", cipher: "28147_CNT", key_bits: 256, security_bits: 256, block_bits: 64, mac: "GOST28147", aead: false, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc103, name: "TLS_GOSTR341112_256_WITH_KUZNYECHIK_MGM_L", iana: true, tls13: true, kx: "any", auth: "any", cipher: "KUZNYECHIK_MGM_L", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc104, name: "TLS_GOSTR341112_256_WITH_MAGMA_MGM_L", iana: true, tls13: true, kx: "any", auth: "any", cipher: "MAGMA_MGM_L", key_bits: 256, security_bits: 256, block_bits: 64, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc105, name: "TLS_GOSTR341112_256_WITH_KUZNYECHIK_MGM_S", iana: true, tls13: true, kx: "any", auth: "any", cipher: "KUZNYECHIK_MGM_S", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xc106, name: "TLS_GOSTR341112_256_WITH_MAGMA_MGM_S", iana: true, tls13: true, kx: "any", auth: "any", cipher: "MAGMA_MGM_S", key_bits: 256, security_bits: 256, block_bits: 64, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xcca8, name: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "RSA", cipher: "CHACHA20_POLY1305", key_bits: 256, security_bits: 256, block_bits: 0, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xcca9, name: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "ECDSA", cipher: "CHACHA20_POLY1305", key_bits: 256, security_bits: 256, block_bits: 0, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xccaa, name: "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", iana: true, tls13: false, kx: "DHE", auth: "RSA", cipher: "CHACHA20_POLY1305", key_bits: 256, security_bits: 256, block_bits: 0, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xccab, name: "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256", iana: true, tls13: false, kx: "PSK", auth: "PSK", cipher: "CHACHA20_POLY1305", key_bits: 256, security_bits: 256, block_bits: 0, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xccac, name: "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "CHACHA20_POLY1305", key_bits: 256, security_bits: 256, block_bits: 0, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xccad, name: "TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256", iana: true, tls13: false, kx: "DHE", auth: "PSK", cipher: "CHACHA20_POLY1305", key_bits: 256, security_bits: 256, block_bits: 0, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xccae, name: "TLS_RSA_PSK_WITH_CHACHA20_POLY1305_SHA256", iana: true, tls13: false, kx: "RSA", auth: "PSK", cipher: "CHACHA20_POLY1305", key_bits: 256, security_bits: 256, block_bits: 0, mac: "AEAD", aead: true, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xd001, name: "TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "AES_128_GCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xd002, name: "TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "AES_256_GCM", key_bits: 256, security_bits: 256, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xd003, name: "TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "AES_128_CCM_8", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xd005, name: "TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256", iana: true, tls13: false, kx: "ECDHE", auth: "PSK", cipher: "AES_128_CCM", key_bits: 128, security_bits: 128, block_bits: 128, mac: "AEAD", aead: true, forward_secrecy: true, export: false, signalling: false },
-    Suite { code: 0xfefe, name: "SSL_RSA_FIPS_WITH_DES_CBC_SHA", iana: false, tls13: false, kx: "RSA", auth: "RSA", cipher: "DES_CBC", key_bits: 56, security_bits: 56, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
-    Suite { code: 0xfeff, name: "SSL_RSA_FIPS_WITH_3DES_EDE_CBC_SHA", iana: false, tls13: false, kx: "RSA", auth: "RSA", cipher: "3DES_EDE_CBC", key_bits: 168, security_bits: 112, block_bits: 64, mac: "SHA", aead: false, forward_secrecy: false, export: false, signalling: false },
+pub(super) static KX: &[&str] = &["DH", "DHE", "ECCPWD", "ECDH", "ECDHE", "ECMQV", "GOSTR341001", "GOSTR341094", "GOSTR341112_256", "KEA", "KRB5", "NULL", "PSK", "RSA", "SRP", "any", "none"];
+
+/// Authentications, by a row's index.
+#[rustfmt::skip]
+pub(super) static AUTH: &[&str] = &["DSS", "ECDSA", "ECNRA", "GOSTR341001", "GOSTR341094", "GOSTR341112_256", "KEA", "KRB5", "PSK", "RSA", "SRP", "anon", "any", "none", "password"];
+
+/// MACs (`AEAD` for AEAD ciphers), by a row's index.
+#[rustfmt::skip]
+pub(super) static MAC: &[&str] = &["AEAD", "GOST28147", "GOSTR3411", "MD5", "NULL", "OMAC", "RMD", "SHA", "SHA256", "SHA384", "none"];
+
+/// Ciphers with their key and block sizes in bits, by a row's index.
+#[rustfmt::skip]
+pub(super) static CIPHER: &[(&str, u16, u8)] = &[
+    ("28147_CNT", 256, 64),
+    ("3DES_EDE_CBC", 168, 64),
+    ("AES_128_CBC", 128, 128),
+    ("AES_128_CCM", 128, 128),
+    ("AES_128_CCM_8", 128, 128),
+    ("AES_128_GCM", 128, 128),
+    ("AES_256_CBC", 256, 128),
+    ("AES_256_CCM", 256, 128),
+    ("AES_256_CCM_8", 256, 128),
+    ("AES_256_GCM", 256, 128),
+    ("ARIA_128_CBC", 128, 128),
+    ("ARIA_128_GCM", 128, 128),
+    ("ARIA_256_CBC", 256, 128),
+    ("ARIA_256_GCM", 256, 128),
+    ("CAMELLIA_128_CBC", 128, 128),
+    ("CAMELLIA_128_GCM", 128, 128),
+    ("CAMELLIA_256_CBC", 256, 128),
+    ("CAMELLIA_256_GCM", 256, 128),
+    ("CHACHA20_POLY1305", 256, 0),
+    ("DES40_CBC", 40, 64),
+    ("DES_CBC", 56, 64),
+    ("DES_CBC_40", 40, 64),
+    ("FORTEZZA_CBC", 80, 64),
+    ("IDEA_CBC", 128, 64),
+    ("KUZNYECHIK_CTR", 256, 128),
+    ("KUZNYECHIK_MGM_L", 256, 128),
+    ("KUZNYECHIK_MGM_S", 256, 128),
+    ("MAGMA_CTR", 256, 64),
+    ("MAGMA_MGM_L", 256, 64),
+    ("MAGMA_MGM_S", 256, 64),
+    ("NULL", 0, 0),
+    ("RC2_CBC_40", 40, 64),
+    ("RC2_CBC_56", 56, 64),
+    ("RC4_128", 128, 0),
+    ("RC4_40", 40, 0),
+    ("RC4_56", 56, 0),
+    ("SEED_CBC", 128, 128),
+    ("SM4_CCM", 128, 128),
+    ("SM4_GCM", 128, 128),
+    ("none", 0, 0),
+];
+
+/// Every suite's name, one after another in code order; a row holds where
+/// its name ends.
+#[rustfmt::skip]
+pub(super) static NAMES: &str = concat!(
+    "TLS_NULL_WITH_NULL_NULL",
+    "TLS_RSA_WITH_NULL_MD5",
+    "TLS_RSA_WITH_NULL_SHA",
+    "TLS_RSA_EXPORT_WITH_RC4_40_MD5",
+    "TLS_RSA_WITH_RC4_128_MD5",
+    "TLS_RSA_WITH_RC4_128_SHA",
+    "TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5",
+    "TLS_RSA_WITH_IDEA_CBC_SHA",
+    "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA",
+    "TLS_RSA_WITH_DES_CBC_SHA",
+    "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_DH_DSS_EXPORT_WITH_DES40_CBC_SHA",
+    "TLS_DH_DSS_WITH_DES_CBC_SHA",
+    "TLS_DH_DSS_WITH_3DES_EDE_CBC_SHA",
+    "TLS_DH_RSA_EXPORT_WITH_DES40_CBC_SHA",
+    "TLS_DH_RSA_WITH_DES_CBC_SHA",
+    "TLS_DH_RSA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA",
+    "TLS_DHE_DSS_WITH_DES_CBC_SHA",
+    "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA",
+    "TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA",
+    "TLS_DHE_RSA_WITH_DES_CBC_SHA",
+    "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_DH_anon_EXPORT_WITH_RC4_40_MD5",
+    "TLS_DH_anon_WITH_RC4_128_MD5",
+    "TLS_DH_anon_EXPORT_WITH_DES40_CBC_SHA",
+    "TLS_DH_anon_WITH_DES_CBC_SHA",
+    "TLS_DH_anon_WITH_3DES_EDE_CBC_SHA",
+    "SSL_FORTEZZA_KEA_WITH_NULL_SHA",
+    "SSL_FORTEZZA_KEA_WITH_FORTEZZA_CBC_SHA",
+    "TLS_KRB5_WITH_DES_CBC_SHA",
+    "TLS_KRB5_WITH_3DES_EDE_CBC_SHA",
+    "TLS_KRB5_WITH_RC4_128_SHA",
+    "TLS_KRB5_WITH_IDEA_CBC_SHA",
+    "TLS_KRB5_WITH_DES_CBC_MD5",
+    "TLS_KRB5_WITH_3DES_EDE_CBC_MD5",
+    "TLS_KRB5_WITH_RC4_128_MD5",
+    "TLS_KRB5_WITH_IDEA_CBC_MD5",
+    "TLS_KRB5_EXPORT_WITH_DES_CBC_40_SHA",
+    "TLS_KRB5_EXPORT_WITH_RC2_CBC_40_SHA",
+    "TLS_KRB5_EXPORT_WITH_RC4_40_SHA",
+    "TLS_KRB5_EXPORT_WITH_DES_CBC_40_MD5",
+    "TLS_KRB5_EXPORT_WITH_RC2_CBC_40_MD5",
+    "TLS_KRB5_EXPORT_WITH_RC4_40_MD5",
+    "TLS_PSK_WITH_NULL_SHA",
+    "TLS_DHE_PSK_WITH_NULL_SHA",
+    "TLS_RSA_PSK_WITH_NULL_SHA",
+    "TLS_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_DH_DSS_WITH_AES_128_CBC_SHA",
+    "TLS_DH_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_DHE_DSS_WITH_AES_128_CBC_SHA",
+    "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_DH_anon_WITH_AES_128_CBC_SHA",
+    "TLS_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_DH_DSS_WITH_AES_256_CBC_SHA",
+    "TLS_DH_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_DHE_DSS_WITH_AES_256_CBC_SHA",
+    "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_DH_anon_WITH_AES_256_CBC_SHA",
+    "TLS_RSA_WITH_NULL_SHA256",
+    "TLS_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_RSA_WITH_AES_256_CBC_SHA256",
+    "TLS_DH_DSS_WITH_AES_128_CBC_SHA256",
+    "TLS_DH_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_DHE_DSS_WITH_AES_128_CBC_SHA256",
+    "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA",
+    "TLS_DH_DSS_WITH_CAMELLIA_128_CBC_SHA",
+    "TLS_DH_RSA_WITH_CAMELLIA_128_CBC_SHA",
+    "TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA",
+    "TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA",
+    "TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA",
+    "TLS_ECDH_ECDSA_WITH_NULL_SHA_draft",
+    "TLS_ECDH_ECDSA_WITH_RC4_128_SHA_draft",
+    "TLS_ECDH_ECDSA_WITH_DES_CBC_SHA_draft",
+    "TLS_ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA_draft",
+    "TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA_draft",
+    "TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA_draft",
+    "TLS_ECDH_ECNRA_WITH_DES_CBC_SHA_draft",
+    "TLS_ECDH_ECNRA_WITH_3DES_EDE_CBC_SHA_draft",
+    "TLS_ECMQV_ECDSA_NULL_SHA_draft",
+    "TLS_ECMQV_ECDSA_WITH_RC4_128_SHA_draft",
+    "TLS_ECMQV_ECDSA_WITH_DES_CBC_SHA_draft",
+    "TLS_ECMQV_ECDSA_WITH_3DES_EDE_CBC_SHA_draft",
+    "TLS_ECMQV_ECNRA_NULL_SHA_draft",
+    "TLS_ECMQV_ECNRA_WITH_RC4_128_SHA_draft",
+    "TLS_ECMQV_ECNRA_WITH_DES_CBC_SHA_draft",
+    "TLS_ECMQV_ECNRA_WITH_3DES_EDE_CBC_SHA_draft",
+    "TLS_ECDH_anon_NULL_WITH_SHA_draft",
+    "TLS_ECDH_anon_WITH_RC4_128_SHA_draft",
+    "TLS_ECDH_anon_WITH_DES_CBC_SHA_draft",
+    "TLS_ECDH_anon_WITH_3DES_EDE_CBC_SHA_draft",
+    "TLS_ECDH_anon_EXPORT_WITH_DES40_CBC_SHA_draft",
+    "TLS_ECDH_anon_EXPORT_WITH_RC4_40_SHA_draft",
+    "TLS_RSA_EXPORT1024_WITH_RC4_56_MD5",
+    "TLS_RSA_EXPORT1024_WITH_RC2_CBC_56_MD5",
+    "TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA",
+    "TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA",
+    "TLS_RSA_EXPORT1024_WITH_RC4_56_SHA",
+    "TLS_DHE_DSS_EXPORT1024_WITH_RC4_56_SHA",
+    "TLS_DHE_DSS_WITH_RC4_128_SHA",
+    "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_DH_DSS_WITH_AES_256_CBC_SHA256",
+    "TLS_DH_RSA_WITH_AES_256_CBC_SHA256",
+    "TLS_DHE_DSS_WITH_AES_256_CBC_SHA256",
+    "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
+    "TLS_DH_anon_WITH_AES_128_CBC_SHA256",
+    "TLS_DH_anon_WITH_AES_256_CBC_SHA256",
+    "TLS_DHE_DSS_WITH_3DES_EDE_CBC_RMD",
+    "TLS_DHE_DSS_WITH_AES_128_CBC_RMD",
+    "TLS_DHE_DSS_WITH_AES_256_CBC_RMD",
+    "TLS_DHE_RSA_WITH_3DES_EDE_CBC_RMD",
+    "TLS_DHE_RSA_WITH_AES_128_CBC_RMD",
+    "TLS_DHE_RSA_WITH_AES_256_CBC_RMD",
+    "TLS_RSA_WITH_3DES_EDE_CBC_RMD",
+    "TLS_RSA_WITH_AES_128_CBC_RMD",
+    "TLS_RSA_WITH_AES_256_CBC_RMD",
+    "TLS_GOSTR341094_WITH_28147_CNT_IMIT",
+    "TLS_GOSTR341001_WITH_28147_CNT_IMIT",
+    "TLS_GOSTR341094_WITH_NULL_GOSTR3411",
+    "TLS_GOSTR341001_WITH_NULL_GOSTR3411",
+    "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA",
+    "TLS_DH_DSS_WITH_CAMELLIA_256_CBC_SHA",
+    "TLS_DH_RSA_WITH_CAMELLIA_256_CBC_SHA",
+    "TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA",
+    "TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA",
+    "TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA",
+    "TLS_PSK_WITH_RC4_128_SHA",
+    "TLS_PSK_WITH_3DES_EDE_CBC_SHA",
+    "TLS_PSK_WITH_AES_128_CBC_SHA",
+    "TLS_PSK_WITH_AES_256_CBC_SHA",
+    "TLS_DHE_PSK_WITH_RC4_128_SHA",
+    "TLS_DHE_PSK_WITH_3DES_EDE_CBC_SHA",
+    "TLS_DHE_PSK_WITH_AES_128_CBC_SHA",
+    "TLS_DHE_PSK_WITH_AES_256_CBC_SHA",
+    "TLS_RSA_PSK_WITH_RC4_128_SHA",
+    "TLS_RSA_PSK_WITH_3DES_EDE_CBC_SHA",
+    "TLS_RSA_PSK_WITH_AES_128_CBC_SHA",
+    "TLS_RSA_PSK_WITH_AES_256_CBC_SHA",
+    "TLS_RSA_WITH_SEED_CBC_SHA",
+    "TLS_DH_DSS_WITH_SEED_CBC_SHA",
+    "TLS_DH_RSA_WITH_SEED_CBC_SHA",
+    "TLS_DHE_DSS_WITH_SEED_CBC_SHA",
+    "TLS_DHE_RSA_WITH_SEED_CBC_SHA",
+    "TLS_DH_anon_WITH_SEED_CBC_SHA",
+    "TLS_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_DH_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_DH_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_DHE_DSS_WITH_AES_128_GCM_SHA256",
+    "TLS_DHE_DSS_WITH_AES_256_GCM_SHA384",
+    "TLS_DH_DSS_WITH_AES_128_GCM_SHA256",
+    "TLS_DH_DSS_WITH_AES_256_GCM_SHA384",
+    "TLS_DH_anon_WITH_AES_128_GCM_SHA256",
+    "TLS_DH_anon_WITH_AES_256_GCM_SHA384",
+    "TLS_PSK_WITH_AES_128_GCM_SHA256",
+    "TLS_PSK_WITH_AES_256_GCM_SHA384",
+    "TLS_DHE_PSK_WITH_AES_128_GCM_SHA256",
+    "TLS_DHE_PSK_WITH_AES_256_GCM_SHA384",
+    "TLS_RSA_PSK_WITH_AES_128_GCM_SHA256",
+    "TLS_RSA_PSK_WITH_AES_256_GCM_SHA384",
+    "TLS_PSK_WITH_AES_128_CBC_SHA256",
+    "TLS_PSK_WITH_AES_256_CBC_SHA384",
+    "TLS_PSK_WITH_NULL_SHA256",
+    "TLS_PSK_WITH_NULL_SHA384",
+    "TLS_DHE_PSK_WITH_AES_128_CBC_SHA256",
+    "TLS_DHE_PSK_WITH_AES_256_CBC_SHA384",
+    "TLS_DHE_PSK_WITH_NULL_SHA256",
+    "TLS_DHE_PSK_WITH_NULL_SHA384",
+    "TLS_RSA_PSK_WITH_AES_128_CBC_SHA256",
+    "TLS_RSA_PSK_WITH_AES_256_CBC_SHA384",
+    "TLS_RSA_PSK_WITH_NULL_SHA256",
+    "TLS_RSA_PSK_WITH_NULL_SHA384",
+    "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA256",
+    "TLS_DH_DSS_WITH_CAMELLIA_128_CBC_SHA256",
+    "TLS_DH_RSA_WITH_CAMELLIA_128_CBC_SHA256",
+    "TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA256",
+    "TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA256",
+    "TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA256",
+    "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA256",
+    "TLS_DH_DSS_WITH_CAMELLIA_256_CBC_SHA256",
+    "TLS_DH_RSA_WITH_CAMELLIA_256_CBC_SHA256",
+    "TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA256",
+    "TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA256",
+    "TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA256",
+    "TLS_SM4_GCM_SM3",
+    "TLS_SM4_CCM_SM3",
+    "TLS_EMPTY_RENEGOTIATION_INFO_SCSV",
+    "TLS_AES_128_GCM_SHA256",
+    "TLS_AES_256_GCM_SHA384",
+    "TLS_CHACHA20_POLY1305_SHA256",
+    "TLS_AES_128_CCM_SHA256",
+    "TLS_AES_128_CCM_8_SHA256",
+    "TLS_FALLBACK_SCSV",
+    "TLS_ECDH_ECDSA_WITH_NULL_SHA",
+    "TLS_ECDH_ECDSA_WITH_RC4_128_SHA",
+    "TLS_ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA",
+    "TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_NULL_SHA",
+    "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+    "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDH_RSA_WITH_NULL_SHA",
+    "TLS_ECDH_RSA_WITH_RC4_128_SHA",
+    "TLS_ECDH_RSA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_ECDH_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_ECDH_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_NULL_SHA",
+    "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+    "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDH_anon_WITH_NULL_SHA",
+    "TLS_ECDH_anon_WITH_RC4_128_SHA",
+    "TLS_ECDH_anon_WITH_3DES_EDE_CBC_SHA",
+    "TLS_ECDH_anon_WITH_AES_128_CBC_SHA",
+    "TLS_ECDH_anon_WITH_AES_256_CBC_SHA",
+    "TLS_SRP_SHA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_SRP_SHA_RSA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_SRP_SHA_DSS_WITH_3DES_EDE_CBC_SHA",
+    "TLS_SRP_SHA_WITH_AES_128_CBC_SHA",
+    "TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_SRP_SHA_DSS_WITH_AES_128_CBC_SHA",
+    "TLS_SRP_SHA_WITH_AES_256_CBC_SHA",
+    "TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_SRP_SHA_DSS_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+    "TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA384",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+    "TLS_ECDH_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDH_RSA_WITH_AES_256_CBC_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDH_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_PSK_WITH_RC4_128_SHA",
+    "TLS_ECDHE_PSK_WITH_3DES_EDE_CBC_SHA",
+    "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA",
+    "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384",
+    "TLS_ECDHE_PSK_WITH_NULL_SHA",
+    "TLS_ECDHE_PSK_WITH_NULL_SHA256",
+    "TLS_ECDHE_PSK_WITH_NULL_SHA384",
+    "TLS_RSA_WITH_ARIA_128_CBC_SHA256",
+    "TLS_RSA_WITH_ARIA_256_CBC_SHA384",
+    "TLS_DH_DSS_WITH_ARIA_128_CBC_SHA256",
+    "TLS_DH_DSS_WITH_ARIA_256_CBC_SHA384",
+    "TLS_DH_RSA_WITH_ARIA_128_CBC_SHA256",
+    "TLS_DH_RSA_WITH_ARIA_256_CBC_SHA384",
+    "TLS_DHE_DSS_WITH_ARIA_128_CBC_SHA256",
+    "TLS_DHE_DSS_WITH_ARIA_256_CBC_SHA384",
+    "TLS_DHE_RSA_WITH_ARIA_128_CBC_SHA256",
+    "TLS_DHE_RSA_WITH_ARIA_256_CBC_SHA384",
+    "TLS_DH_anon_WITH_ARIA_128_CBC_SHA256",
+    "TLS_DH_anon_WITH_ARIA_256_CBC_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_ARIA_128_CBC_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_ARIA_256_CBC_SHA384",
+    "TLS_ECDH_ECDSA_WITH_ARIA_128_CBC_SHA256",
+    "TLS_ECDH_ECDSA_WITH_ARIA_256_CBC_SHA384",
+    "TLS_ECDHE_RSA_WITH_ARIA_128_CBC_SHA256",
+    "TLS_ECDHE_RSA_WITH_ARIA_256_CBC_SHA384",
+    "TLS_ECDH_RSA_WITH_ARIA_128_CBC_SHA256",
+    "TLS_ECDH_RSA_WITH_ARIA_256_CBC_SHA384",
+    "TLS_RSA_WITH_ARIA_128_GCM_SHA256",
+    "TLS_RSA_WITH_ARIA_256_GCM_SHA384",
+    "TLS_DHE_RSA_WITH_ARIA_128_GCM_SHA256",
+    "TLS_DHE_RSA_WITH_ARIA_256_GCM_SHA384",
+    "TLS_DH_RSA_WITH_ARIA_128_GCM_SHA256",
+    "TLS_DH_RSA_WITH_ARIA_256_GCM_SHA384",
+    "TLS_DHE_DSS_WITH_ARIA_128_GCM_SHA256",
+    "TLS_DHE_DSS_WITH_ARIA_256_GCM_SHA384",
+    "TLS_DH_DSS_WITH_ARIA_128_GCM_SHA256",
+    "TLS_DH_DSS_WITH_ARIA_256_GCM_SHA384",
+    "TLS_DH_anon_WITH_ARIA_128_GCM_SHA256",
+    "TLS_DH_anon_WITH_ARIA_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384",
+    "TLS_ECDH_ECDSA_WITH_ARIA_128_GCM_SHA256",
+    "TLS_ECDH_ECDSA_WITH_ARIA_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_ARIA_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_ARIA_256_GCM_SHA384",
+    "TLS_ECDH_RSA_WITH_ARIA_128_GCM_SHA256",
+    "TLS_ECDH_RSA_WITH_ARIA_256_GCM_SHA384",
+    "TLS_PSK_WITH_ARIA_128_CBC_SHA256",
+    "TLS_PSK_WITH_ARIA_256_CBC_SHA384",
+    "TLS_DHE_PSK_WITH_ARIA_128_CBC_SHA256",
+    "TLS_DHE_PSK_WITH_ARIA_256_CBC_SHA384",
+    "TLS_RSA_PSK_WITH_ARIA_128_CBC_SHA256",
+    "TLS_RSA_PSK_WITH_ARIA_256_CBC_SHA384",
+    "TLS_PSK_WITH_ARIA_128_GCM_SHA256",
+    "TLS_PSK_WITH_ARIA_256_GCM_SHA384",
+    "TLS_DHE_PSK_WITH_ARIA_128_GCM_SHA256",
+    "TLS_DHE_PSK_WITH_ARIA_256_GCM_SHA384",
+    "TLS_RSA_PSK_WITH_ARIA_128_GCM_SHA256",
+    "TLS_RSA_PSK_WITH_ARIA_256_GCM_SHA384",
+    "TLS_ECDHE_PSK_WITH_ARIA_128_CBC_SHA256",
+    "TLS_ECDHE_PSK_WITH_ARIA_256_CBC_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_CBC_SHA384",
+    "TLS_ECDH_ECDSA_WITH_CAMELLIA_128_CBC_SHA256",
+    "TLS_ECDH_ECDSA_WITH_CAMELLIA_256_CBC_SHA384",
+    "TLS_ECDHE_RSA_WITH_CAMELLIA_128_CBC_SHA256",
+    "TLS_ECDHE_RSA_WITH_CAMELLIA_256_CBC_SHA384",
+    "TLS_ECDH_RSA_WITH_CAMELLIA_128_CBC_SHA256",
+    "TLS_ECDH_RSA_WITH_CAMELLIA_256_CBC_SHA384",
+    "TLS_RSA_WITH_CAMELLIA_128_GCM_SHA256",
+    "TLS_RSA_WITH_CAMELLIA_256_GCM_SHA384",
+    "TLS_DHE_RSA_WITH_CAMELLIA_128_GCM_SHA256",
+    "TLS_DHE_RSA_WITH_CAMELLIA_256_GCM_SHA384",
+    "TLS_DH_RSA_WITH_CAMELLIA_128_GCM_SHA256",
+    "TLS_DH_RSA_WITH_CAMELLIA_256_GCM_SHA384",
+    "TLS_DHE_DSS_WITH_CAMELLIA_128_GCM_SHA256",
+    "TLS_DHE_DSS_WITH_CAMELLIA_256_GCM_SHA384",
+    "TLS_DH_DSS_WITH_CAMELLIA_128_GCM_SHA256",
+    "TLS_DH_DSS_WITH_CAMELLIA_256_GCM_SHA384",
+    "TLS_DH_anon_WITH_CAMELLIA_128_GCM_SHA256",
+    "TLS_DH_anon_WITH_CAMELLIA_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_GCM_SHA384",
+    "TLS_ECDH_ECDSA_WITH_CAMELLIA_128_GCM_SHA256",
+    "TLS_ECDH_ECDSA_WITH_CAMELLIA_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_CAMELLIA_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_CAMELLIA_256_GCM_SHA384",
+    "TLS_ECDH_RSA_WITH_CAMELLIA_128_GCM_SHA256",
+    "TLS_ECDH_RSA_WITH_CAMELLIA_256_GCM_SHA384",
+    "TLS_PSK_WITH_CAMELLIA_128_GCM_SHA256",
+    "TLS_PSK_WITH_CAMELLIA_256_GCM_SHA384",
+    "TLS_DHE_PSK_WITH_CAMELLIA_128_GCM_SHA256",
+    "TLS_DHE_PSK_WITH_CAMELLIA_256_GCM_SHA384",
+    "TLS_RSA_PSK_WITH_CAMELLIA_128_GCM_SHA256",
+    "TLS_RSA_PSK_WITH_CAMELLIA_256_GCM_SHA384",
+    "TLS_PSK_WITH_CAMELLIA_128_CBC_SHA256",
+    "TLS_PSK_WITH_CAMELLIA_256_CBC_SHA384",
+    "TLS_DHE_PSK_WITH_CAMELLIA_128_CBC_SHA256",
+    "TLS_DHE_PSK_WITH_CAMELLIA_256_CBC_SHA384",
+    "TLS_RSA_PSK_WITH_CAMELLIA_128_CBC_SHA256",
+    "TLS_RSA_PSK_WITH_CAMELLIA_256_CBC_SHA384",
+    "TLS_ECDHE_PSK_WITH_CAMELLIA_128_CBC_SHA256",
+    "TLS_ECDHE_PSK_WITH_CAMELLIA_256_CBC_SHA384",
+    "TLS_RSA_WITH_AES_128_CCM",
+    "TLS_RSA_WITH_AES_256_CCM",
+    "TLS_DHE_RSA_WITH_AES_128_CCM",
+    "TLS_DHE_RSA_WITH_AES_256_CCM",
+    "TLS_RSA_WITH_AES_128_CCM_8",
+    "TLS_RSA_WITH_AES_256_CCM_8",
+    "TLS_DHE_RSA_WITH_AES_128_CCM_8",
+    "TLS_DHE_RSA_WITH_AES_256_CCM_8",
+    "TLS_PSK_WITH_AES_128_CCM",
+    "TLS_PSK_WITH_AES_256_CCM",
+    "TLS_DHE_PSK_WITH_AES_128_CCM",
+    "TLS_DHE_PSK_WITH_AES_256_CCM",
+    "TLS_PSK_WITH_AES_128_CCM_8",
+    "TLS_PSK_WITH_AES_256_CCM_8",
+    "TLS_PSK_DHE_WITH_AES_128_CCM_8",
+    "TLS_PSK_DHE_WITH_AES_256_CCM_8",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CCM",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CCM",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8",
+    "TLS_ECCPWD_WITH_AES_128_GCM_SHA256",
+    "TLS_ECCPWD_WITH_AES_256_GCM_SHA384",
+    "TLS_ECCPWD_WITH_AES_128_CCM_SHA256",
+    "TLS_ECCPWD_WITH_AES_256_CCM_SHA384",
+    "TLS_SHA256_SHA256",
+    "TLS_SHA384_SHA384",
+    "TLS_GOSTR341112_256_WITH_KUZNYECHIK_CTR_OMAC",
+    "TLS_GOSTR341112_256_WITH_MAGMA_CTR_OMAC",
+    "TLS_GOSTR341112_256_WITH_28147_CNT_IMIT",
+    "TLS_GOSTR341112_256_WITH_KUZNYECHIK_MGM_L",
+    "TLS_GOSTR341112_256_WITH_MAGMA_MGM_L",
+    "TLS_GOSTR341112_256_WITH_KUZNYECHIK_MGM_S",
+    "TLS_GOSTR341112_256_WITH_MAGMA_MGM_S",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_RSA_PSK_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256",
+    "TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256",
+    "SSL_RSA_FIPS_WITH_DES_CBC_SHA",
+    "SSL_RSA_FIPS_WITH_3DES_EDE_CBC_SHA",
+);
+
+/// Every known cipher suite, sorted by code point: code, end of the name,
+/// key exchange, authentication, cipher, MAC, security bits, flags.
+#[rustfmt::skip]
+pub(super) static ROWS: &[Row] = &[
+    Row::new(0x0000, 23, 11, 11, 30, 4, 0, IANA), // TLS_NULL_WITH_NULL_NULL
+    Row::new(0x0001, 44, 13, 9, 30, 3, 0, IANA), // TLS_RSA_WITH_NULL_MD5
+    Row::new(0x0002, 65, 13, 9, 30, 7, 0, IANA), // TLS_RSA_WITH_NULL_SHA
+    Row::new(0x0003, 95, 13, 9, 34, 3, 40, IANA | EXPORT), // TLS_RSA_EXPORT_WITH_RC4_40_MD5
+    Row::new(0x0004, 119, 13, 9, 33, 3, 128, IANA), // TLS_RSA_WITH_RC4_128_MD5
+    Row::new(0x0005, 143, 13, 9, 33, 7, 128, IANA), // TLS_RSA_WITH_RC4_128_SHA
+    Row::new(0x0006, 177, 13, 9, 31, 3, 40, IANA | EXPORT), // TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5
+    Row::new(0x0007, 202, 13, 9, 23, 7, 128, IANA), // TLS_RSA_WITH_IDEA_CBC_SHA
+    Row::new(0x0008, 235, 13, 9, 19, 7, 40, IANA | EXPORT), // TLS_RSA_EXPORT_WITH_DES40_CBC_SHA
+    Row::new(0x0009, 259, 13, 9, 20, 7, 56, IANA), // TLS_RSA_WITH_DES_CBC_SHA
+    Row::new(0x000a, 288, 13, 9, 1, 7, 112, IANA), // TLS_RSA_WITH_3DES_EDE_CBC_SHA
+    Row::new(0x000b, 324, 0, 0, 19, 7, 40, IANA | EXPORT), // TLS_DH_DSS_EXPORT_WITH_DES40_CBC_SHA
+    Row::new(0x000c, 351, 0, 0, 20, 7, 56, IANA), // TLS_DH_DSS_WITH_DES_CBC_SHA
+    Row::new(0x000d, 383, 0, 0, 1, 7, 112, IANA), // TLS_DH_DSS_WITH_3DES_EDE_CBC_SHA
+    Row::new(0x000e, 419, 0, 9, 19, 7, 40, IANA | EXPORT), // TLS_DH_RSA_EXPORT_WITH_DES40_CBC_SHA
+    Row::new(0x000f, 446, 0, 9, 20, 7, 56, IANA), // TLS_DH_RSA_WITH_DES_CBC_SHA
+    Row::new(0x0010, 478, 0, 9, 1, 7, 112, IANA), // TLS_DH_RSA_WITH_3DES_EDE_CBC_SHA
+    Row::new(0x0011, 515, 1, 0, 19, 7, 40, IANA | FORWARD_SECRECY | EXPORT), // TLS_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA
+    Row::new(0x0012, 543, 1, 0, 20, 7, 56, IANA | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_DES_CBC_SHA
+    Row::new(0x0013, 576, 1, 0, 1, 7, 112, IANA | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA
+    Row::new(0x0014, 613, 1, 9, 19, 7, 40, IANA | FORWARD_SECRECY | EXPORT), // TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA
+    Row::new(0x0015, 641, 1, 9, 20, 7, 56, IANA | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_DES_CBC_SHA
+    Row::new(0x0016, 674, 1, 9, 1, 7, 112, IANA | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA
+    Row::new(0x0017, 708, 1, 11, 34, 3, 40, IANA | FORWARD_SECRECY | EXPORT), // TLS_DH_anon_EXPORT_WITH_RC4_40_MD5
+    Row::new(0x0018, 736, 1, 11, 33, 3, 128, IANA | FORWARD_SECRECY), // TLS_DH_anon_WITH_RC4_128_MD5
+    Row::new(0x0019, 773, 1, 11, 19, 7, 40, IANA | FORWARD_SECRECY | EXPORT), // TLS_DH_anon_EXPORT_WITH_DES40_CBC_SHA
+    Row::new(0x001a, 801, 1, 11, 20, 7, 56, IANA | FORWARD_SECRECY), // TLS_DH_anon_WITH_DES_CBC_SHA
+    Row::new(0x001b, 834, 1, 11, 1, 7, 112, IANA | FORWARD_SECRECY), // TLS_DH_anon_WITH_3DES_EDE_CBC_SHA
+    Row::new(0x001c, 864, 9, 6, 30, 7, 0, 0), // SSL_FORTEZZA_KEA_WITH_NULL_SHA
+    Row::new(0x001d, 902, 9, 6, 22, 7, 80, 0), // SSL_FORTEZZA_KEA_WITH_FORTEZZA_CBC_SHA
+    Row::new(0x001e, 927, 10, 7, 20, 7, 56, IANA), // TLS_KRB5_WITH_DES_CBC_SHA
+    Row::new(0x001f, 957, 10, 7, 1, 7, 112, IANA), // TLS_KRB5_WITH_3DES_EDE_CBC_SHA
+    Row::new(0x0020, 982, 10, 7, 33, 7, 128, IANA), // TLS_KRB5_WITH_RC4_128_SHA
+    Row::new(0x0021, 1008, 10, 7, 23, 7, 128, IANA), // TLS_KRB5_WITH_IDEA_CBC_SHA
+    Row::new(0x0022, 1033, 10, 7, 20, 3, 56, IANA), // TLS_KRB5_WITH_DES_CBC_MD5
+    Row::new(0x0023, 1063, 10, 7, 1, 3, 112, IANA), // TLS_KRB5_WITH_3DES_EDE_CBC_MD5
+    Row::new(0x0024, 1088, 10, 7, 33, 3, 128, IANA), // TLS_KRB5_WITH_RC4_128_MD5
+    Row::new(0x0025, 1114, 10, 7, 23, 3, 128, IANA), // TLS_KRB5_WITH_IDEA_CBC_MD5
+    Row::new(0x0026, 1149, 10, 7, 21, 7, 40, IANA | EXPORT), // TLS_KRB5_EXPORT_WITH_DES_CBC_40_SHA
+    Row::new(0x0027, 1184, 10, 7, 31, 7, 40, IANA | EXPORT), // TLS_KRB5_EXPORT_WITH_RC2_CBC_40_SHA
+    Row::new(0x0028, 1215, 10, 7, 34, 7, 40, IANA | EXPORT), // TLS_KRB5_EXPORT_WITH_RC4_40_SHA
+    Row::new(0x0029, 1250, 10, 7, 21, 3, 40, IANA | EXPORT), // TLS_KRB5_EXPORT_WITH_DES_CBC_40_MD5
+    Row::new(0x002a, 1285, 10, 7, 31, 3, 40, IANA | EXPORT), // TLS_KRB5_EXPORT_WITH_RC2_CBC_40_MD5
+    Row::new(0x002b, 1316, 10, 7, 34, 3, 40, IANA | EXPORT), // TLS_KRB5_EXPORT_WITH_RC4_40_MD5
+    Row::new(0x002c, 1337, 12, 8, 30, 7, 0, IANA), // TLS_PSK_WITH_NULL_SHA
+    Row::new(0x002d, 1362, 1, 8, 30, 7, 0, IANA | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_NULL_SHA
+    Row::new(0x002e, 1387, 13, 8, 30, 7, 0, IANA), // TLS_RSA_PSK_WITH_NULL_SHA
+    Row::new(0x002f, 1415, 13, 9, 2, 7, 128, IANA), // TLS_RSA_WITH_AES_128_CBC_SHA
+    Row::new(0x0030, 1446, 0, 0, 2, 7, 128, IANA), // TLS_DH_DSS_WITH_AES_128_CBC_SHA
+    Row::new(0x0031, 1477, 0, 9, 2, 7, 128, IANA), // TLS_DH_RSA_WITH_AES_128_CBC_SHA
+    Row::new(0x0032, 1509, 1, 0, 2, 7, 128, IANA | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_AES_128_CBC_SHA
+    Row::new(0x0033, 1541, 1, 9, 2, 7, 128, IANA | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_AES_128_CBC_SHA
+    Row::new(0x0034, 1573, 1, 11, 2, 7, 128, IANA | FORWARD_SECRECY), // TLS_DH_anon_WITH_AES_128_CBC_SHA
+    Row::new(0x0035, 1601, 13, 9, 6, 7, 256, IANA), // TLS_RSA_WITH_AES_256_CBC_SHA
+    Row::new(0x0036, 1632, 0, 0, 6, 7, 256, IANA), // TLS_DH_DSS_WITH_AES_256_CBC_SHA
+    Row::new(0x0037, 1663, 0, 9, 6, 7, 256, IANA), // TLS_DH_RSA_WITH_AES_256_CBC_SHA
+    Row::new(0x0038, 1695, 1, 0, 6, 7, 256, IANA | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_AES_256_CBC_SHA
+    Row::new(0x0039, 1727, 1, 9, 6, 7, 256, IANA | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_AES_256_CBC_SHA
+    Row::new(0x003a, 1759, 1, 11, 6, 7, 256, IANA | FORWARD_SECRECY), // TLS_DH_anon_WITH_AES_256_CBC_SHA
+    Row::new(0x003b, 1783, 13, 9, 30, 8, 0, IANA), // TLS_RSA_WITH_NULL_SHA256
+    Row::new(0x003c, 1814, 13, 9, 2, 8, 128, IANA), // TLS_RSA_WITH_AES_128_CBC_SHA256
+    Row::new(0x003d, 1845, 13, 9, 6, 8, 256, IANA), // TLS_RSA_WITH_AES_256_CBC_SHA256
+    Row::new(0x003e, 1879, 0, 0, 2, 8, 128, IANA), // TLS_DH_DSS_WITH_AES_128_CBC_SHA256
+    Row::new(0x003f, 1913, 0, 9, 2, 8, 128, IANA), // TLS_DH_RSA_WITH_AES_128_CBC_SHA256
+    Row::new(0x0040, 1948, 1, 0, 2, 8, 128, IANA | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_AES_128_CBC_SHA256
+    Row::new(0x0041, 1981, 13, 9, 14, 7, 128, IANA), // TLS_RSA_WITH_CAMELLIA_128_CBC_SHA
+    Row::new(0x0042, 2017, 0, 0, 14, 7, 128, IANA), // TLS_DH_DSS_WITH_CAMELLIA_128_CBC_SHA
+    Row::new(0x0043, 2053, 0, 9, 14, 7, 128, IANA), // TLS_DH_RSA_WITH_CAMELLIA_128_CBC_SHA
+    Row::new(0x0044, 2090, 1, 0, 14, 7, 128, IANA | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA
+    Row::new(0x0045, 2127, 1, 9, 14, 7, 128, IANA | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA
+    Row::new(0x0046, 2164, 1, 11, 14, 7, 128, IANA | FORWARD_SECRECY), // TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA
+    Row::new(0x0047, 2198, 3, 1, 30, 7, 0, 0), // TLS_ECDH_ECDSA_WITH_NULL_SHA_draft
+    Row::new(0x0048, 2235, 3, 1, 33, 7, 128, 0), // TLS_ECDH_ECDSA_WITH_RC4_128_SHA_draft
+    Row::new(0x0049, 2272, 3, 1, 20, 7, 56, 0), // TLS_ECDH_ECDSA_WITH_DES_CBC_SHA_draft
+    Row::new(0x004a, 2314, 3, 1, 1, 7, 112, 0), // TLS_ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA_draft
+    Row::new(0x004b, 2355, 3, 1, 2, 7, 128, 0), // TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA_draft
+    Row::new(0x004c, 2396, 3, 1, 6, 7, 256, 0), // TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA_draft
+    Row::new(0x004d, 2433, 3, 2, 20, 7, 56, 0), // TLS_ECDH_ECNRA_WITH_DES_CBC_SHA_draft
+    Row::new(0x004e, 2475, 3, 2, 1, 7, 112, 0), // TLS_ECDH_ECNRA_WITH_3DES_EDE_CBC_SHA_draft
+    Row::new(0x004f, 2505, 5, 1, 30, 7, 0, FORWARD_SECRECY), // TLS_ECMQV_ECDSA_NULL_SHA_draft
+    Row::new(0x0050, 2543, 5, 1, 33, 7, 128, FORWARD_SECRECY), // TLS_ECMQV_ECDSA_WITH_RC4_128_SHA_draft
+    Row::new(0x0051, 2581, 5, 1, 20, 7, 56, FORWARD_SECRECY), // TLS_ECMQV_ECDSA_WITH_DES_CBC_SHA_draft
+    Row::new(0x0052, 2624, 5, 1, 1, 7, 112, FORWARD_SECRECY), // TLS_ECMQV_ECDSA_WITH_3DES_EDE_CBC_SHA_draft
+    Row::new(0x0053, 2654, 5, 2, 30, 7, 0, FORWARD_SECRECY), // TLS_ECMQV_ECNRA_NULL_SHA_draft
+    Row::new(0x0054, 2692, 5, 2, 33, 7, 128, FORWARD_SECRECY), // TLS_ECMQV_ECNRA_WITH_RC4_128_SHA_draft
+    Row::new(0x0055, 2730, 5, 2, 20, 7, 56, FORWARD_SECRECY), // TLS_ECMQV_ECNRA_WITH_DES_CBC_SHA_draft
+    Row::new(0x0056, 2773, 5, 2, 1, 7, 112, FORWARD_SECRECY), // TLS_ECMQV_ECNRA_WITH_3DES_EDE_CBC_SHA_draft
+    Row::new(0x0057, 2806, 4, 11, 30, 7, 0, FORWARD_SECRECY), // TLS_ECDH_anon_NULL_WITH_SHA_draft
+    Row::new(0x0058, 2842, 4, 11, 33, 7, 128, FORWARD_SECRECY), // TLS_ECDH_anon_WITH_RC4_128_SHA_draft
+    Row::new(0x0059, 2878, 4, 11, 20, 7, 56, FORWARD_SECRECY), // TLS_ECDH_anon_WITH_DES_CBC_SHA_draft
+    Row::new(0x005a, 2919, 4, 11, 1, 7, 112, FORWARD_SECRECY), // TLS_ECDH_anon_WITH_3DES_EDE_CBC_SHA_draft
+    Row::new(0x005b, 2964, 4, 11, 19, 7, 40, FORWARD_SECRECY | EXPORT), // TLS_ECDH_anon_EXPORT_WITH_DES40_CBC_SHA_draft
+    Row::new(0x005c, 3006, 4, 11, 34, 7, 40, FORWARD_SECRECY | EXPORT), // TLS_ECDH_anon_EXPORT_WITH_RC4_40_SHA_draft
+    Row::new(0x0060, 3040, 13, 9, 35, 3, 56, IANA | EXPORT), // TLS_RSA_EXPORT1024_WITH_RC4_56_MD5
+    Row::new(0x0061, 3078, 13, 9, 32, 3, 56, IANA | EXPORT), // TLS_RSA_EXPORT1024_WITH_RC2_CBC_56_MD5
+    Row::new(0x0062, 3113, 13, 9, 20, 7, 56, IANA | EXPORT), // TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA
+    Row::new(0x0063, 3152, 1, 0, 20, 7, 56, IANA | FORWARD_SECRECY | EXPORT), // TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA
+    Row::new(0x0064, 3186, 13, 9, 35, 7, 56, IANA | EXPORT), // TLS_RSA_EXPORT1024_WITH_RC4_56_SHA
+    Row::new(0x0065, 3224, 1, 0, 35, 7, 56, IANA | FORWARD_SECRECY | EXPORT), // TLS_DHE_DSS_EXPORT1024_WITH_RC4_56_SHA
+    Row::new(0x0066, 3252, 1, 0, 33, 7, 128, IANA | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_RC4_128_SHA
+    Row::new(0x0067, 3287, 1, 9, 2, 8, 128, IANA | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_AES_128_CBC_SHA256
+    Row::new(0x0068, 3321, 0, 0, 6, 8, 256, IANA), // TLS_DH_DSS_WITH_AES_256_CBC_SHA256
+    Row::new(0x0069, 3355, 0, 9, 6, 8, 256, IANA), // TLS_DH_RSA_WITH_AES_256_CBC_SHA256
+    Row::new(0x006a, 3390, 1, 0, 6, 8, 256, IANA | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_AES_256_CBC_SHA256
+    Row::new(0x006b, 3425, 1, 9, 6, 8, 256, IANA | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_AES_256_CBC_SHA256
+    Row::new(0x006c, 3460, 1, 11, 2, 8, 128, IANA | FORWARD_SECRECY), // TLS_DH_anon_WITH_AES_128_CBC_SHA256
+    Row::new(0x006d, 3495, 1, 11, 6, 8, 256, IANA | FORWARD_SECRECY), // TLS_DH_anon_WITH_AES_256_CBC_SHA256
+    Row::new(0x0072, 3528, 1, 0, 1, 6, 112, FORWARD_SECRECY), // TLS_DHE_DSS_WITH_3DES_EDE_CBC_RMD
+    Row::new(0x0073, 3560, 1, 0, 2, 6, 128, FORWARD_SECRECY), // TLS_DHE_DSS_WITH_AES_128_CBC_RMD
+    Row::new(0x0074, 3592, 1, 0, 6, 6, 256, FORWARD_SECRECY), // TLS_DHE_DSS_WITH_AES_256_CBC_RMD
+    Row::new(0x0077, 3625, 1, 9, 1, 6, 112, FORWARD_SECRECY), // TLS_DHE_RSA_WITH_3DES_EDE_CBC_RMD
+    Row::new(0x0078, 3657, 1, 9, 2, 6, 128, FORWARD_SECRECY), // TLS_DHE_RSA_WITH_AES_128_CBC_RMD
+    Row::new(0x0079, 3689, 1, 9, 6, 6, 256, FORWARD_SECRECY), // TLS_DHE_RSA_WITH_AES_256_CBC_RMD
+    Row::new(0x007c, 3718, 13, 9, 1, 6, 112, 0), // TLS_RSA_WITH_3DES_EDE_CBC_RMD
+    Row::new(0x007d, 3746, 13, 9, 2, 6, 128, 0), // TLS_RSA_WITH_AES_128_CBC_RMD
+    Row::new(0x007e, 3774, 13, 9, 6, 6, 256, 0), // TLS_RSA_WITH_AES_256_CBC_RMD
+    Row::new(0x0080, 3809, 7, 4, 0, 1, 256, FORWARD_SECRECY), // TLS_GOSTR341094_WITH_28147_CNT_IMIT
+    Row::new(0x0081, 3844, 6, 3, 0, 1, 256, FORWARD_SECRECY), // TLS_GOSTR341001_WITH_28147_CNT_IMIT
+    Row::new(0x0082, 3879, 7, 4, 30, 2, 0, FORWARD_SECRECY), // TLS_GOSTR341094_WITH_NULL_GOSTR3411
+    Row::new(0x0083, 3914, 6, 3, 30, 2, 0, FORWARD_SECRECY), // TLS_GOSTR341001_WITH_NULL_GOSTR3411
+    Row::new(0x0084, 3947, 13, 9, 16, 7, 256, IANA), // TLS_RSA_WITH_CAMELLIA_256_CBC_SHA
+    Row::new(0x0085, 3983, 0, 0, 16, 7, 256, IANA), // TLS_DH_DSS_WITH_CAMELLIA_256_CBC_SHA
+    Row::new(0x0086, 4019, 0, 9, 16, 7, 256, IANA), // TLS_DH_RSA_WITH_CAMELLIA_256_CBC_SHA
+    Row::new(0x0087, 4056, 1, 0, 16, 7, 256, IANA | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA
+    Row::new(0x0088, 4093, 1, 9, 16, 7, 256, IANA | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA
+    Row::new(0x0089, 4130, 1, 11, 16, 7, 256, IANA | FORWARD_SECRECY), // TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA
+    Row::new(0x008a, 4154, 12, 8, 33, 7, 128, IANA), // TLS_PSK_WITH_RC4_128_SHA
+    Row::new(0x008b, 4183, 12, 8, 1, 7, 112, IANA), // TLS_PSK_WITH_3DES_EDE_CBC_SHA
+    Row::new(0x008c, 4211, 12, 8, 2, 7, 128, IANA), // TLS_PSK_WITH_AES_128_CBC_SHA
+    Row::new(0x008d, 4239, 12, 8, 6, 7, 256, IANA), // TLS_PSK_WITH_AES_256_CBC_SHA
+    Row::new(0x008e, 4267, 1, 8, 33, 7, 128, IANA | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_RC4_128_SHA
+    Row::new(0x008f, 4300, 1, 8, 1, 7, 112, IANA | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_3DES_EDE_CBC_SHA
+    Row::new(0x0090, 4332, 1, 8, 2, 7, 128, IANA | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_AES_128_CBC_SHA
+    Row::new(0x0091, 4364, 1, 8, 6, 7, 256, IANA | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_AES_256_CBC_SHA
+    Row::new(0x0092, 4392, 13, 8, 33, 7, 128, IANA), // TLS_RSA_PSK_WITH_RC4_128_SHA
+    Row::new(0x0093, 4425, 13, 8, 1, 7, 112, IANA), // TLS_RSA_PSK_WITH_3DES_EDE_CBC_SHA
+    Row::new(0x0094, 4457, 13, 8, 2, 7, 128, IANA), // TLS_RSA_PSK_WITH_AES_128_CBC_SHA
+    Row::new(0x0095, 4489, 13, 8, 6, 7, 256, IANA), // TLS_RSA_PSK_WITH_AES_256_CBC_SHA
+    Row::new(0x0096, 4514, 13, 9, 36, 7, 128, IANA), // TLS_RSA_WITH_SEED_CBC_SHA
+    Row::new(0x0097, 4542, 0, 0, 36, 7, 128, IANA), // TLS_DH_DSS_WITH_SEED_CBC_SHA
+    Row::new(0x0098, 4570, 0, 9, 36, 7, 128, IANA), // TLS_DH_RSA_WITH_SEED_CBC_SHA
+    Row::new(0x0099, 4599, 1, 0, 36, 7, 128, IANA | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_SEED_CBC_SHA
+    Row::new(0x009a, 4628, 1, 9, 36, 7, 128, IANA | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_SEED_CBC_SHA
+    Row::new(0x009b, 4657, 1, 11, 36, 7, 128, IANA | FORWARD_SECRECY), // TLS_DH_anon_WITH_SEED_CBC_SHA
+    Row::new(0x009c, 4688, 13, 9, 5, 0, 128, IANA | AEAD), // TLS_RSA_WITH_AES_128_GCM_SHA256
+    Row::new(0x009d, 4719, 13, 9, 9, 0, 256, IANA | AEAD), // TLS_RSA_WITH_AES_256_GCM_SHA384
+    Row::new(0x009e, 4754, 1, 9, 5, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_AES_128_GCM_SHA256
+    Row::new(0x009f, 4789, 1, 9, 9, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_AES_256_GCM_SHA384
+    Row::new(0x00a0, 4823, 0, 9, 5, 0, 128, IANA | AEAD), // TLS_DH_RSA_WITH_AES_128_GCM_SHA256
+    Row::new(0x00a1, 4857, 0, 9, 9, 0, 256, IANA | AEAD), // TLS_DH_RSA_WITH_AES_256_GCM_SHA384
+    Row::new(0x00a2, 4892, 1, 0, 5, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_AES_128_GCM_SHA256
+    Row::new(0x00a3, 4927, 1, 0, 9, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_AES_256_GCM_SHA384
+    Row::new(0x00a4, 4961, 0, 0, 5, 0, 128, IANA | AEAD), // TLS_DH_DSS_WITH_AES_128_GCM_SHA256
+    Row::new(0x00a5, 4995, 0, 0, 9, 0, 256, IANA | AEAD), // TLS_DH_DSS_WITH_AES_256_GCM_SHA384
+    Row::new(0x00a6, 5030, 1, 11, 5, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DH_anon_WITH_AES_128_GCM_SHA256
+    Row::new(0x00a7, 5065, 1, 11, 9, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DH_anon_WITH_AES_256_GCM_SHA384
+    Row::new(0x00a8, 5096, 12, 8, 5, 0, 128, IANA | AEAD), // TLS_PSK_WITH_AES_128_GCM_SHA256
+    Row::new(0x00a9, 5127, 12, 8, 9, 0, 256, IANA | AEAD), // TLS_PSK_WITH_AES_256_GCM_SHA384
+    Row::new(0x00aa, 5162, 1, 8, 5, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_AES_128_GCM_SHA256
+    Row::new(0x00ab, 5197, 1, 8, 9, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_AES_256_GCM_SHA384
+    Row::new(0x00ac, 5232, 13, 8, 5, 0, 128, IANA | AEAD), // TLS_RSA_PSK_WITH_AES_128_GCM_SHA256
+    Row::new(0x00ad, 5267, 13, 8, 9, 0, 256, IANA | AEAD), // TLS_RSA_PSK_WITH_AES_256_GCM_SHA384
+    Row::new(0x00ae, 5298, 12, 8, 2, 8, 128, IANA), // TLS_PSK_WITH_AES_128_CBC_SHA256
+    Row::new(0x00af, 5329, 12, 8, 6, 9, 256, IANA), // TLS_PSK_WITH_AES_256_CBC_SHA384
+    Row::new(0x00b0, 5353, 12, 8, 30, 8, 0, IANA), // TLS_PSK_WITH_NULL_SHA256
+    Row::new(0x00b1, 5377, 12, 8, 30, 9, 0, IANA), // TLS_PSK_WITH_NULL_SHA384
+    Row::new(0x00b2, 5412, 1, 8, 2, 8, 128, IANA | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_AES_128_CBC_SHA256
+    Row::new(0x00b3, 5447, 1, 8, 6, 9, 256, IANA | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_AES_256_CBC_SHA384
+    Row::new(0x00b4, 5475, 1, 8, 30, 8, 0, IANA | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_NULL_SHA256
+    Row::new(0x00b5, 5503, 1, 8, 30, 9, 0, IANA | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_NULL_SHA384
+    Row::new(0x00b6, 5538, 13, 8, 2, 8, 128, IANA), // TLS_RSA_PSK_WITH_AES_128_CBC_SHA256
+    Row::new(0x00b7, 5573, 13, 8, 6, 9, 256, IANA), // TLS_RSA_PSK_WITH_AES_256_CBC_SHA384
+    Row::new(0x00b8, 5601, 13, 8, 30, 8, 0, IANA), // TLS_RSA_PSK_WITH_NULL_SHA256
+    Row::new(0x00b9, 5629, 13, 8, 30, 9, 0, IANA), // TLS_RSA_PSK_WITH_NULL_SHA384
+    Row::new(0x00ba, 5665, 13, 9, 14, 8, 128, IANA), // TLS_RSA_WITH_CAMELLIA_128_CBC_SHA256
+    Row::new(0x00bb, 5704, 0, 0, 14, 8, 128, IANA), // TLS_DH_DSS_WITH_CAMELLIA_128_CBC_SHA256
+    Row::new(0x00bc, 5743, 0, 9, 14, 8, 128, IANA), // TLS_DH_RSA_WITH_CAMELLIA_128_CBC_SHA256
+    Row::new(0x00bd, 5783, 1, 0, 14, 8, 128, IANA | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA256
+    Row::new(0x00be, 5823, 1, 9, 14, 8, 128, IANA | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA256
+    Row::new(0x00bf, 5863, 1, 11, 14, 8, 128, IANA | FORWARD_SECRECY), // TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA256
+    Row::new(0x00c0, 5899, 13, 9, 16, 8, 256, IANA), // TLS_RSA_WITH_CAMELLIA_256_CBC_SHA256
+    Row::new(0x00c1, 5938, 0, 0, 16, 8, 256, IANA), // TLS_DH_DSS_WITH_CAMELLIA_256_CBC_SHA256
+    Row::new(0x00c2, 5977, 0, 9, 16, 8, 256, IANA), // TLS_DH_RSA_WITH_CAMELLIA_256_CBC_SHA256
+    Row::new(0x00c3, 6017, 1, 0, 16, 8, 256, IANA | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA256
+    Row::new(0x00c4, 6057, 1, 9, 16, 8, 256, IANA | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA256
+    Row::new(0x00c5, 6097, 1, 11, 16, 8, 256, IANA | FORWARD_SECRECY), // TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA256
+    Row::new(0x00c6, 6112, 15, 12, 38, 0, 128, IANA | TLS13 | AEAD | FORWARD_SECRECY), // TLS_SM4_GCM_SM3
+    Row::new(0x00c7, 6127, 15, 12, 37, 0, 128, IANA | TLS13 | AEAD | FORWARD_SECRECY), // TLS_SM4_CCM_SM3
+    Row::new(0x00ff, 6160, 16, 13, 39, 10, 0, IANA | SIGNALLING), // TLS_EMPTY_RENEGOTIATION_INFO_SCSV
+    Row::new(0x1301, 6182, 15, 12, 5, 0, 128, IANA | TLS13 | AEAD | FORWARD_SECRECY), // TLS_AES_128_GCM_SHA256
+    Row::new(0x1302, 6204, 15, 12, 9, 0, 256, IANA | TLS13 | AEAD | FORWARD_SECRECY), // TLS_AES_256_GCM_SHA384
+    Row::new(0x1303, 6232, 15, 12, 18, 0, 256, IANA | TLS13 | AEAD | FORWARD_SECRECY), // TLS_CHACHA20_POLY1305_SHA256
+    Row::new(0x1304, 6254, 15, 12, 3, 0, 128, IANA | TLS13 | AEAD | FORWARD_SECRECY), // TLS_AES_128_CCM_SHA256
+    Row::new(0x1305, 6278, 15, 12, 4, 0, 128, IANA | TLS13 | AEAD | FORWARD_SECRECY), // TLS_AES_128_CCM_8_SHA256
+    Row::new(0x5600, 6295, 16, 13, 39, 10, 0, IANA | SIGNALLING), // TLS_FALLBACK_SCSV
+    Row::new(0xc001, 6323, 3, 1, 30, 7, 0, IANA), // TLS_ECDH_ECDSA_WITH_NULL_SHA
+    Row::new(0xc002, 6354, 3, 1, 33, 7, 128, IANA), // TLS_ECDH_ECDSA_WITH_RC4_128_SHA
+    Row::new(0xc003, 6390, 3, 1, 1, 7, 112, IANA), // TLS_ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA
+    Row::new(0xc004, 6425, 3, 1, 2, 7, 128, IANA), // TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA
+    Row::new(0xc005, 6460, 3, 1, 6, 7, 256, IANA), // TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA
+    Row::new(0xc006, 6489, 4, 1, 30, 7, 0, IANA | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_NULL_SHA
+    Row::new(0xc007, 6521, 4, 1, 33, 7, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_RC4_128_SHA
+    Row::new(0xc008, 6558, 4, 1, 1, 7, 112, IANA | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA
+    Row::new(0xc009, 6594, 4, 1, 2, 7, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA
+    Row::new(0xc00a, 6630, 4, 1, 6, 7, 256, IANA | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA
+    Row::new(0xc00b, 6656, 3, 9, 30, 7, 0, IANA), // TLS_ECDH_RSA_WITH_NULL_SHA
+    Row::new(0xc00c, 6685, 3, 9, 33, 7, 128, IANA), // TLS_ECDH_RSA_WITH_RC4_128_SHA
+    Row::new(0xc00d, 6719, 3, 9, 1, 7, 112, IANA), // TLS_ECDH_RSA_WITH_3DES_EDE_CBC_SHA
+    Row::new(0xc00e, 6752, 3, 9, 2, 7, 128, IANA), // TLS_ECDH_RSA_WITH_AES_128_CBC_SHA
+    Row::new(0xc00f, 6785, 3, 9, 6, 7, 256, IANA), // TLS_ECDH_RSA_WITH_AES_256_CBC_SHA
+    Row::new(0xc010, 6812, 4, 9, 30, 7, 0, IANA | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_NULL_SHA
+    Row::new(0xc011, 6842, 4, 9, 33, 7, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_RC4_128_SHA
+    Row::new(0xc012, 6877, 4, 9, 1, 7, 112, IANA | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA
+    Row::new(0xc013, 6911, 4, 9, 2, 7, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
+    Row::new(0xc014, 6945, 4, 9, 6, 7, 256, IANA | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA
+    Row::new(0xc015, 6972, 4, 11, 30, 7, 0, IANA | FORWARD_SECRECY), // TLS_ECDH_anon_WITH_NULL_SHA
+    Row::new(0xc016, 7002, 4, 11, 33, 7, 128, IANA | FORWARD_SECRECY), // TLS_ECDH_anon_WITH_RC4_128_SHA
+    Row::new(0xc017, 7037, 4, 11, 1, 7, 112, IANA | FORWARD_SECRECY), // TLS_ECDH_anon_WITH_3DES_EDE_CBC_SHA
+    Row::new(0xc018, 7071, 4, 11, 2, 7, 128, IANA | FORWARD_SECRECY), // TLS_ECDH_anon_WITH_AES_128_CBC_SHA
+    Row::new(0xc019, 7105, 4, 11, 6, 7, 256, IANA | FORWARD_SECRECY), // TLS_ECDH_anon_WITH_AES_256_CBC_SHA
+    Row::new(0xc01a, 7138, 14, 10, 1, 7, 112, IANA | FORWARD_SECRECY), // TLS_SRP_SHA_WITH_3DES_EDE_CBC_SHA
+    Row::new(0xc01b, 7175, 14, 9, 1, 7, 112, IANA | FORWARD_SECRECY), // TLS_SRP_SHA_RSA_WITH_3DES_EDE_CBC_SHA
+    Row::new(0xc01c, 7212, 14, 0, 1, 7, 112, IANA | FORWARD_SECRECY), // TLS_SRP_SHA_DSS_WITH_3DES_EDE_CBC_SHA
+    Row::new(0xc01d, 7244, 14, 10, 2, 7, 128, IANA | FORWARD_SECRECY), // TLS_SRP_SHA_WITH_AES_128_CBC_SHA
+    Row::new(0xc01e, 7280, 14, 9, 2, 7, 128, IANA | FORWARD_SECRECY), // TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA
+    Row::new(0xc01f, 7316, 14, 0, 2, 7, 128, IANA | FORWARD_SECRECY), // TLS_SRP_SHA_DSS_WITH_AES_128_CBC_SHA
+    Row::new(0xc020, 7348, 14, 10, 6, 7, 256, IANA | FORWARD_SECRECY), // TLS_SRP_SHA_WITH_AES_256_CBC_SHA
+    Row::new(0xc021, 7384, 14, 9, 6, 7, 256, IANA | FORWARD_SECRECY), // TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA
+    Row::new(0xc022, 7420, 14, 0, 6, 7, 256, IANA | FORWARD_SECRECY), // TLS_SRP_SHA_DSS_WITH_AES_256_CBC_SHA
+    Row::new(0xc023, 7459, 4, 1, 2, 8, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256
+    Row::new(0xc024, 7498, 4, 1, 6, 9, 256, IANA | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384
+    Row::new(0xc025, 7536, 3, 1, 2, 8, 128, IANA), // TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256
+    Row::new(0xc026, 7574, 3, 1, 6, 9, 256, IANA), // TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA384
+    Row::new(0xc027, 7611, 4, 9, 2, 8, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256
+    Row::new(0xc028, 7648, 4, 9, 6, 9, 256, IANA | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384
+    Row::new(0xc029, 7684, 3, 9, 2, 8, 128, IANA), // TLS_ECDH_RSA_WITH_AES_128_CBC_SHA256
+    Row::new(0xc02a, 7720, 3, 9, 6, 9, 256, IANA), // TLS_ECDH_RSA_WITH_AES_256_CBC_SHA384
+    Row::new(0xc02b, 7759, 4, 1, 5, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+    Row::new(0xc02c, 7798, 4, 1, 9, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+    Row::new(0xc02d, 7836, 3, 1, 5, 0, 128, IANA | AEAD), // TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256
+    Row::new(0xc02e, 7874, 3, 1, 9, 0, 256, IANA | AEAD), // TLS_ECDH_ECDSA_WITH_AES_256_GCM_SHA384
+    Row::new(0xc02f, 7911, 4, 9, 5, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+    Row::new(0xc030, 7948, 4, 9, 9, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+    Row::new(0xc031, 7984, 3, 9, 5, 0, 128, IANA | AEAD), // TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256
+    Row::new(0xc032, 8020, 3, 9, 9, 0, 256, IANA | AEAD), // TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384
+    Row::new(0xc033, 8050, 4, 8, 33, 7, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_RC4_128_SHA
+    Row::new(0xc034, 8085, 4, 8, 1, 7, 112, IANA | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_3DES_EDE_CBC_SHA
+    Row::new(0xc035, 8119, 4, 8, 2, 7, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA
+    Row::new(0xc036, 8153, 4, 8, 6, 7, 256, IANA | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA
+    Row::new(0xc037, 8190, 4, 8, 2, 8, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256
+    Row::new(0xc038, 8227, 4, 8, 6, 9, 256, IANA | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384
+    Row::new(0xc039, 8254, 4, 8, 30, 7, 0, IANA | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_NULL_SHA
+    Row::new(0xc03a, 8284, 4, 8, 30, 8, 0, IANA | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_NULL_SHA256
+    Row::new(0xc03b, 8314, 4, 8, 30, 9, 0, IANA | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_NULL_SHA384
+    Row::new(0xc03c, 8346, 13, 9, 10, 8, 128, IANA), // TLS_RSA_WITH_ARIA_128_CBC_SHA256
+    Row::new(0xc03d, 8378, 13, 9, 12, 9, 256, IANA), // TLS_RSA_WITH_ARIA_256_CBC_SHA384
+    Row::new(0xc03e, 8413, 0, 0, 10, 8, 128, IANA), // TLS_DH_DSS_WITH_ARIA_128_CBC_SHA256
+    Row::new(0xc03f, 8448, 0, 0, 12, 9, 256, IANA), // TLS_DH_DSS_WITH_ARIA_256_CBC_SHA384
+    Row::new(0xc040, 8483, 0, 9, 10, 8, 128, IANA), // TLS_DH_RSA_WITH_ARIA_128_CBC_SHA256
+    Row::new(0xc041, 8518, 0, 9, 12, 9, 256, IANA), // TLS_DH_RSA_WITH_ARIA_256_CBC_SHA384
+    Row::new(0xc042, 8554, 1, 0, 10, 8, 128, IANA | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_ARIA_128_CBC_SHA256
+    Row::new(0xc043, 8590, 1, 0, 12, 9, 256, IANA | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_ARIA_256_CBC_SHA384
+    Row::new(0xc044, 8626, 1, 9, 10, 8, 128, IANA | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_ARIA_128_CBC_SHA256
+    Row::new(0xc045, 8662, 1, 9, 12, 9, 256, IANA | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_ARIA_256_CBC_SHA384
+    Row::new(0xc046, 8698, 1, 11, 10, 8, 128, IANA | FORWARD_SECRECY), // TLS_DH_anon_WITH_ARIA_128_CBC_SHA256
+    Row::new(0xc047, 8734, 1, 11, 12, 9, 256, IANA | FORWARD_SECRECY), // TLS_DH_anon_WITH_ARIA_256_CBC_SHA384
+    Row::new(0xc048, 8774, 4, 1, 10, 8, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_ARIA_128_CBC_SHA256
+    Row::new(0xc049, 8814, 4, 1, 12, 9, 256, IANA | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_ARIA_256_CBC_SHA384
+    Row::new(0xc04a, 8853, 3, 1, 10, 8, 128, IANA), // TLS_ECDH_ECDSA_WITH_ARIA_128_CBC_SHA256
+    Row::new(0xc04b, 8892, 3, 1, 12, 9, 256, IANA), // TLS_ECDH_ECDSA_WITH_ARIA_256_CBC_SHA384
+    Row::new(0xc04c, 8930, 4, 9, 10, 8, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_ARIA_128_CBC_SHA256
+    Row::new(0xc04d, 8968, 4, 9, 12, 9, 256, IANA | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_ARIA_256_CBC_SHA384
+    Row::new(0xc04e, 9005, 3, 9, 10, 8, 128, IANA), // TLS_ECDH_RSA_WITH_ARIA_128_CBC_SHA256
+    Row::new(0xc04f, 9042, 3, 9, 12, 9, 256, IANA), // TLS_ECDH_RSA_WITH_ARIA_256_CBC_SHA384
+    Row::new(0xc050, 9074, 13, 9, 11, 0, 128, IANA | AEAD), // TLS_RSA_WITH_ARIA_128_GCM_SHA256
+    Row::new(0xc051, 9106, 13, 9, 13, 0, 256, IANA | AEAD), // TLS_RSA_WITH_ARIA_256_GCM_SHA384
+    Row::new(0xc052, 9142, 1, 9, 11, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_ARIA_128_GCM_SHA256
+    Row::new(0xc053, 9178, 1, 9, 13, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_ARIA_256_GCM_SHA384
+    Row::new(0xc054, 9213, 0, 9, 11, 0, 128, IANA | AEAD), // TLS_DH_RSA_WITH_ARIA_128_GCM_SHA256
+    Row::new(0xc055, 9248, 0, 9, 13, 0, 256, IANA | AEAD), // TLS_DH_RSA_WITH_ARIA_256_GCM_SHA384
+    Row::new(0xc056, 9284, 1, 0, 11, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_ARIA_128_GCM_SHA256
+    Row::new(0xc057, 9320, 1, 0, 13, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_ARIA_256_GCM_SHA384
+    Row::new(0xc058, 9355, 0, 0, 11, 0, 128, IANA | AEAD), // TLS_DH_DSS_WITH_ARIA_128_GCM_SHA256
+    Row::new(0xc059, 9390, 0, 0, 13, 0, 256, IANA | AEAD), // TLS_DH_DSS_WITH_ARIA_256_GCM_SHA384
+    Row::new(0xc05a, 9426, 1, 11, 11, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DH_anon_WITH_ARIA_128_GCM_SHA256
+    Row::new(0xc05b, 9462, 1, 11, 13, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DH_anon_WITH_ARIA_256_GCM_SHA384
+    Row::new(0xc05c, 9502, 4, 1, 11, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256
+    Row::new(0xc05d, 9542, 4, 1, 13, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384
+    Row::new(0xc05e, 9581, 3, 1, 11, 0, 128, IANA | AEAD), // TLS_ECDH_ECDSA_WITH_ARIA_128_GCM_SHA256
+    Row::new(0xc05f, 9620, 3, 1, 13, 0, 256, IANA | AEAD), // TLS_ECDH_ECDSA_WITH_ARIA_256_GCM_SHA384
+    Row::new(0xc060, 9658, 4, 9, 11, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_ARIA_128_GCM_SHA256
+    Row::new(0xc061, 9696, 4, 9, 13, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_ARIA_256_GCM_SHA384
+    Row::new(0xc062, 9733, 3, 9, 11, 0, 128, IANA | AEAD), // TLS_ECDH_RSA_WITH_ARIA_128_GCM_SHA256
+    Row::new(0xc063, 9770, 3, 9, 13, 0, 256, IANA | AEAD), // TLS_ECDH_RSA_WITH_ARIA_256_GCM_SHA384
+    Row::new(0xc064, 9802, 12, 8, 10, 8, 128, IANA), // TLS_PSK_WITH_ARIA_128_CBC_SHA256
+    Row::new(0xc065, 9834, 12, 8, 12, 9, 256, IANA), // TLS_PSK_WITH_ARIA_256_CBC_SHA384
+    Row::new(0xc066, 9870, 1, 8, 10, 8, 128, IANA | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_ARIA_128_CBC_SHA256
+    Row::new(0xc067, 9906, 1, 8, 12, 9, 256, IANA | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_ARIA_256_CBC_SHA384
+    Row::new(0xc068, 9942, 13, 8, 10, 8, 128, IANA), // TLS_RSA_PSK_WITH_ARIA_128_CBC_SHA256
+    Row::new(0xc069, 9978, 13, 8, 12, 9, 256, IANA), // TLS_RSA_PSK_WITH_ARIA_256_CBC_SHA384
+    Row::new(0xc06a, 10010, 12, 8, 11, 0, 128, IANA | AEAD), // TLS_PSK_WITH_ARIA_128_GCM_SHA256
+    Row::new(0xc06b, 10042, 12, 8, 13, 0, 256, IANA | AEAD), // TLS_PSK_WITH_ARIA_256_GCM_SHA384
+    Row::new(0xc06c, 10078, 1, 8, 11, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_ARIA_128_GCM_SHA256
+    Row::new(0xc06d, 10114, 1, 8, 13, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_ARIA_256_GCM_SHA384
+    Row::new(0xc06e, 10150, 13, 8, 11, 0, 128, IANA | AEAD), // TLS_RSA_PSK_WITH_ARIA_128_GCM_SHA256
+    Row::new(0xc06f, 10186, 13, 8, 13, 0, 256, IANA | AEAD), // TLS_RSA_PSK_WITH_ARIA_256_GCM_SHA384
+    Row::new(0xc070, 10224, 4, 8, 10, 8, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_ARIA_128_CBC_SHA256
+    Row::new(0xc071, 10262, 4, 8, 12, 9, 256, IANA | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_ARIA_256_CBC_SHA384
+    Row::new(0xc072, 10306, 4, 1, 14, 8, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256
+    Row::new(0xc073, 10350, 4, 1, 16, 9, 256, IANA | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_CBC_SHA384
+    Row::new(0xc074, 10393, 3, 1, 14, 8, 128, IANA), // TLS_ECDH_ECDSA_WITH_CAMELLIA_128_CBC_SHA256
+    Row::new(0xc075, 10436, 3, 1, 16, 9, 256, IANA), // TLS_ECDH_ECDSA_WITH_CAMELLIA_256_CBC_SHA384
+    Row::new(0xc076, 10478, 4, 9, 14, 8, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_CAMELLIA_128_CBC_SHA256
+    Row::new(0xc077, 10520, 4, 9, 16, 9, 256, IANA | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_CAMELLIA_256_CBC_SHA384
+    Row::new(0xc078, 10561, 3, 9, 14, 8, 128, IANA), // TLS_ECDH_RSA_WITH_CAMELLIA_128_CBC_SHA256
+    Row::new(0xc079, 10602, 3, 9, 16, 9, 256, IANA), // TLS_ECDH_RSA_WITH_CAMELLIA_256_CBC_SHA384
+    Row::new(0xc07a, 10638, 13, 9, 15, 0, 128, IANA | AEAD), // TLS_RSA_WITH_CAMELLIA_128_GCM_SHA256
+    Row::new(0xc07b, 10674, 13, 9, 17, 0, 256, IANA | AEAD), // TLS_RSA_WITH_CAMELLIA_256_GCM_SHA384
+    Row::new(0xc07c, 10714, 1, 9, 15, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_CAMELLIA_128_GCM_SHA256
+    Row::new(0xc07d, 10754, 1, 9, 17, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_CAMELLIA_256_GCM_SHA384
+    Row::new(0xc07e, 10793, 0, 9, 15, 0, 128, IANA | AEAD), // TLS_DH_RSA_WITH_CAMELLIA_128_GCM_SHA256
+    Row::new(0xc07f, 10832, 0, 9, 17, 0, 256, IANA | AEAD), // TLS_DH_RSA_WITH_CAMELLIA_256_GCM_SHA384
+    Row::new(0xc080, 10872, 1, 0, 15, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_CAMELLIA_128_GCM_SHA256
+    Row::new(0xc081, 10912, 1, 0, 17, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_DSS_WITH_CAMELLIA_256_GCM_SHA384
+    Row::new(0xc082, 10951, 0, 0, 15, 0, 128, IANA | AEAD), // TLS_DH_DSS_WITH_CAMELLIA_128_GCM_SHA256
+    Row::new(0xc083, 10990, 0, 0, 17, 0, 256, IANA | AEAD), // TLS_DH_DSS_WITH_CAMELLIA_256_GCM_SHA384
+    Row::new(0xc084, 11030, 1, 11, 15, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DH_anon_WITH_CAMELLIA_128_GCM_SHA256
+    Row::new(0xc085, 11070, 1, 11, 17, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DH_anon_WITH_CAMELLIA_256_GCM_SHA384
+    Row::new(0xc086, 11114, 4, 1, 15, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_GCM_SHA256
+    Row::new(0xc087, 11158, 4, 1, 17, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_GCM_SHA384
+    Row::new(0xc088, 11201, 3, 1, 15, 0, 128, IANA | AEAD), // TLS_ECDH_ECDSA_WITH_CAMELLIA_128_GCM_SHA256
+    Row::new(0xc089, 11244, 3, 1, 17, 0, 256, IANA | AEAD), // TLS_ECDH_ECDSA_WITH_CAMELLIA_256_GCM_SHA384
+    Row::new(0xc08a, 11286, 4, 9, 15, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_CAMELLIA_128_GCM_SHA256
+    Row::new(0xc08b, 11328, 4, 9, 17, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_CAMELLIA_256_GCM_SHA384
+    Row::new(0xc08c, 11369, 3, 9, 15, 0, 128, IANA | AEAD), // TLS_ECDH_RSA_WITH_CAMELLIA_128_GCM_SHA256
+    Row::new(0xc08d, 11410, 3, 9, 17, 0, 256, IANA | AEAD), // TLS_ECDH_RSA_WITH_CAMELLIA_256_GCM_SHA384
+    Row::new(0xc08e, 11446, 12, 8, 15, 0, 128, IANA | AEAD), // TLS_PSK_WITH_CAMELLIA_128_GCM_SHA256
+    Row::new(0xc08f, 11482, 12, 8, 17, 0, 256, IANA | AEAD), // TLS_PSK_WITH_CAMELLIA_256_GCM_SHA384
+    Row::new(0xc090, 11522, 1, 8, 15, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_CAMELLIA_128_GCM_SHA256
+    Row::new(0xc091, 11562, 1, 8, 17, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_CAMELLIA_256_GCM_SHA384
+    Row::new(0xc092, 11602, 13, 8, 15, 0, 128, IANA | AEAD), // TLS_RSA_PSK_WITH_CAMELLIA_128_GCM_SHA256
+    Row::new(0xc093, 11642, 13, 8, 17, 0, 256, IANA | AEAD), // TLS_RSA_PSK_WITH_CAMELLIA_256_GCM_SHA384
+    Row::new(0xc094, 11678, 12, 8, 14, 8, 128, IANA), // TLS_PSK_WITH_CAMELLIA_128_CBC_SHA256
+    Row::new(0xc095, 11714, 12, 8, 16, 9, 256, IANA), // TLS_PSK_WITH_CAMELLIA_256_CBC_SHA384
+    Row::new(0xc096, 11754, 1, 8, 14, 8, 128, IANA | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_CAMELLIA_128_CBC_SHA256
+    Row::new(0xc097, 11794, 1, 8, 16, 9, 256, IANA | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_CAMELLIA_256_CBC_SHA384
+    Row::new(0xc098, 11834, 13, 8, 14, 8, 128, IANA), // TLS_RSA_PSK_WITH_CAMELLIA_128_CBC_SHA256
+    Row::new(0xc099, 11874, 13, 8, 16, 9, 256, IANA), // TLS_RSA_PSK_WITH_CAMELLIA_256_CBC_SHA384
+    Row::new(0xc09a, 11916, 4, 8, 14, 8, 128, IANA | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_CAMELLIA_128_CBC_SHA256
+    Row::new(0xc09b, 11958, 4, 8, 16, 9, 256, IANA | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_CAMELLIA_256_CBC_SHA384
+    Row::new(0xc09c, 11982, 13, 9, 3, 0, 128, IANA | AEAD), // TLS_RSA_WITH_AES_128_CCM
+    Row::new(0xc09d, 12006, 13, 9, 7, 0, 256, IANA | AEAD), // TLS_RSA_WITH_AES_256_CCM
+    Row::new(0xc09e, 12034, 1, 9, 3, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_AES_128_CCM
+    Row::new(0xc09f, 12062, 1, 9, 7, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_AES_256_CCM
+    Row::new(0xc0a0, 12088, 13, 9, 4, 0, 128, IANA | AEAD), // TLS_RSA_WITH_AES_128_CCM_8
+    Row::new(0xc0a1, 12114, 13, 9, 8, 0, 256, IANA | AEAD), // TLS_RSA_WITH_AES_256_CCM_8
+    Row::new(0xc0a2, 12144, 1, 9, 4, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_AES_128_CCM_8
+    Row::new(0xc0a3, 12174, 1, 9, 8, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_AES_256_CCM_8
+    Row::new(0xc0a4, 12198, 12, 8, 3, 0, 128, IANA | AEAD), // TLS_PSK_WITH_AES_128_CCM
+    Row::new(0xc0a5, 12222, 12, 8, 7, 0, 256, IANA | AEAD), // TLS_PSK_WITH_AES_256_CCM
+    Row::new(0xc0a6, 12250, 1, 8, 3, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_AES_128_CCM
+    Row::new(0xc0a7, 12278, 1, 8, 7, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_AES_256_CCM
+    Row::new(0xc0a8, 12304, 12, 8, 4, 0, 128, IANA | AEAD), // TLS_PSK_WITH_AES_128_CCM_8
+    Row::new(0xc0a9, 12330, 12, 8, 8, 0, 256, IANA | AEAD), // TLS_PSK_WITH_AES_256_CCM_8
+    Row::new(0xc0aa, 12360, 1, 8, 4, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_PSK_DHE_WITH_AES_128_CCM_8
+    Row::new(0xc0ab, 12390, 1, 8, 8, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_PSK_DHE_WITH_AES_256_CCM_8
+    Row::new(0xc0ac, 12422, 4, 1, 3, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_AES_128_CCM
+    Row::new(0xc0ad, 12454, 4, 1, 7, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_AES_256_CCM
+    Row::new(0xc0ae, 12488, 4, 1, 4, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8
+    Row::new(0xc0af, 12522, 4, 1, 8, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8
+    Row::new(0xc0b0, 12556, 2, 14, 5, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_ECCPWD_WITH_AES_128_GCM_SHA256
+    Row::new(0xc0b1, 12590, 2, 14, 9, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_ECCPWD_WITH_AES_256_GCM_SHA384
+    Row::new(0xc0b2, 12624, 2, 14, 3, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_ECCPWD_WITH_AES_128_CCM_SHA256
+    Row::new(0xc0b3, 12658, 2, 14, 7, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_ECCPWD_WITH_AES_256_CCM_SHA384
+    Row::new(0xc0b4, 12675, 15, 12, 30, 8, 0, IANA | TLS13 | FORWARD_SECRECY), // TLS_SHA256_SHA256
+    Row::new(0xc0b5, 12692, 15, 12, 30, 9, 0, IANA | TLS13 | FORWARD_SECRECY), // TLS_SHA384_SHA384
+    Row::new(0xc100, 12736, 8, 5, 24, 5, 256, IANA | FORWARD_SECRECY), // TLS_GOSTR341112_256_WITH_KUZNYECHIK_CTR_OMAC
+    Row::new(0xc101, 12775, 8, 5, 27, 5, 256, IANA | FORWARD_SECRECY), // TLS_GOSTR341112_256_WITH_MAGMA_CTR_OMAC
+    Row::new(0xc102, 12814, 8, 5, 0, 1, 256, IANA | FORWARD_SECRECY), // TLS_GOSTR341112_256_WITH_28147_CNT_IMIT
+    Row::new(0xc103, 12855, 15, 12, 25, 0, 256, IANA | TLS13 | AEAD | FORWARD_SECRECY), // TLS_GOSTR341112_256_WITH_KUZNYECHIK_MGM_L
+    Row::new(0xc104, 12891, 15, 12, 28, 0, 256, IANA | TLS13 | AEAD | FORWARD_SECRECY), // TLS_GOSTR341112_256_WITH_MAGMA_MGM_L
+    Row::new(0xc105, 12932, 15, 12, 26, 0, 256, IANA | TLS13 | AEAD | FORWARD_SECRECY), // TLS_GOSTR341112_256_WITH_KUZNYECHIK_MGM_S
+    Row::new(0xc106, 12968, 15, 12, 29, 0, 256, IANA | TLS13 | AEAD | FORWARD_SECRECY), // TLS_GOSTR341112_256_WITH_MAGMA_MGM_S
+    Row::new(0xcca8, 13011, 4, 9, 18, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+    Row::new(0xcca9, 13056, 4, 1, 18, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+    Row::new(0xccaa, 13097, 1, 9, 18, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+    Row::new(0xccab, 13134, 12, 8, 18, 0, 256, IANA | AEAD), // TLS_PSK_WITH_CHACHA20_POLY1305_SHA256
+    Row::new(0xccac, 13177, 4, 8, 18, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256
+    Row::new(0xccad, 13218, 1, 8, 18, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256
+    Row::new(0xccae, 13259, 13, 8, 18, 0, 256, IANA | AEAD), // TLS_RSA_PSK_WITH_CHACHA20_POLY1305_SHA256
+    Row::new(0xd001, 13296, 4, 8, 5, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256
+    Row::new(0xd002, 13333, 4, 8, 9, 0, 256, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384
+    Row::new(0xd003, 13372, 4, 8, 4, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256
+    Row::new(0xd005, 13409, 4, 8, 3, 0, 128, IANA | AEAD | FORWARD_SECRECY), // TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256
+    Row::new(0xfefe, 13438, 13, 9, 20, 7, 56, 0), // SSL_RSA_FIPS_WITH_DES_CBC_SHA
+    Row::new(0xfeff, 13472, 13, 9, 1, 7, 112, 0), // SSL_RSA_FIPS_WITH_3DES_EDE_CBC_SHA
 ];

@@ -20,7 +20,7 @@ fn every_suite_rustls_can_negotiate_is_in_the_table_with_its_facts() {
         assert!(s.iana && s.aead && s.forward_secrecy, "{}", s.name);
         assert_eq!(by_name(&format!("{:?}", cs.suite())), Some(s));
         assert!(
-            matches!(classify(s).class, Class::Recommended | Class::Preferred),
+            matches!(classify(&s).class, Class::Recommended | Class::Preferred),
             "{}",
             s.name
         );
@@ -64,7 +64,7 @@ fn names_and_facts_from_the_registry() {
 }
 
 fn class_of(name: &str) -> (Class, &'static str) {
-    let c = classify(by_name(name).unwrap_or_else(|| panic!("{name}")));
+    let c = classify(&by_name(name).unwrap_or_else(|| panic!("{name}")));
     (c.class, c.source)
 }
 
@@ -140,7 +140,7 @@ fn classification_follows_rfc_7525_and_the_xmpp_slides() {
 fn every_entry_gets_a_class_with_reason_and_source() {
     let mut counts = std::collections::BTreeMap::new();
     for s in all() {
-        let c = classify(s);
+        let c = classify(&s);
         assert!(!c.reason.is_empty() && !c.source.is_empty());
         *counts.entry(c.class).or_insert(0) += 1;
         if c.class >= Class::Recommended && c.class != Class::Signalling {
