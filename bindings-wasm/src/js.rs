@@ -94,7 +94,7 @@ pub(crate) fn field_value(v: JsValue, key: &str) -> Result<FieldValue, JsValue> 
 
 /// A JSON value as the equal JavaScript value.
 pub(crate) fn to_js(value: &serde_json::Value) -> JsValue {
-    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
+    js_sys::JSON::parse(&xmpptls::json_text::compact(value)).unwrap_or(JsValue::NULL)
 }
 
 /// DER certificates as an array of `Uint8Array`.

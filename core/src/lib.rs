@@ -52,6 +52,7 @@ pub mod dna;
 pub mod error;
 pub mod identity;
 pub mod jid;
+pub mod json_text;
 pub mod names;
 pub mod pins;
 pub mod policy;

@@ -229,7 +229,7 @@ pub struct ReportSummary {
 impl From<&ConnectionReport> for ReportSummary {
     fn from(r: &ConnectionReport) -> Self {
         let mut s = ReportSummary::facts(r);
-        s.json = s.report_json().to_string();
+        s.json = crate::json_text::compact(&s.report_json());
         s.text = r.to_text();
         s
     }
@@ -305,7 +305,7 @@ impl ConnectionReport {
 
     /// The report as a JSON string.
     pub fn to_json(&self) -> String {
-        self.to_json_value().to_string()
+        crate::json_text::compact(&self.to_json_value())
     }
 }
 

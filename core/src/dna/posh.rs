@@ -127,7 +127,7 @@ impl PoshDocument {
                 Value::String(base64_simd::STANDARD.encode_to_string(digest(alg, cert.as_ref()))),
             );
         }
-        json!({ "fingerprints": [fp], "expires": expires }).to_string()
+        crate::json_text::compact(&json!({ "fingerprints": [fp], "expires": expires }))
     }
 }
 
