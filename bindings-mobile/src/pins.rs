@@ -71,7 +71,9 @@ impl PinStore {
 
     /// Forgets the pins of `key` (after the user accepted a changed key).
     pub fn remove(&self, key: String) {
-        self.shared.with(|s| s.set_pins(&key, Vec::new()))
+        self.shared.with(|s| {
+            xmpptls::pins::forget(s, &key);
+        })
     }
 
     /// What the pins of `key` say about `spki_sha256`, changing nothing.

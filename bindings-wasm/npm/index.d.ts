@@ -15,7 +15,7 @@ export {
   Endpoint, PinStore, Policy, certificateInfo, certificatesFromPem, checkIdentity, generateIdentity, poshRedirectUrl, poshVerify, serverPinKey, supportsXtls, version, xtlsFeature,
 } from "./xmpptls_wasm.js";
 export type {
-  AuthMethod, CertificateInfo, CloseReason, EndpointSettings, Finding, IdentityMatch, IdentityPem, KeyExchange, LimitSettings, Negotiation, PinStatus, PolicyPreset, PoshResult, Report, ReturnedStanza, Service, TlsVersions, TrustMode, TunnelEvent, TunnelInfo, TunnelState,
+  AuthMethod, CertificateInfo, CloseReason, EndpointSettings, Finding, IdentityMatch, IdentityPem, KeyExchange, LimitSettings, Negotiation, PinStatus, PinStorage, PolicyPreset, PoshResult, Report, ReturnedStanza, Service, TlsVersions, TrustMode, TunnelEvent, TunnelInfo, TunnelState,
 } from "./xmpptls_wasm.js";
 
 /**

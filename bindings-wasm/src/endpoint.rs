@@ -20,15 +20,17 @@ const TS_ENDPOINT: &str = r#"
 export interface EndpointSettings {
   /** How peers are trusted (default "trust-on-first-use"): the hash in the
    * peer's XEP-0250 offer, trust on first use, PKIX to `rootsPem` (bare JID
-   * as XmppAddr), or only keys in `pinsJson`. */
+   * as XmppAddr), or only pinned keys (`pinsJson` or `usePinStore`). */
   trust?: TrustMode;
   /** Our certificate chain and key (PEM); default: a fresh self-signed one.
    * Keep one from `generateIdentity` to stay recognisable to peers. */
   identity?: IdentityPem;
   /** Root certificates (PEM) for trust "pkix". */
   rootsPem?: string;
-  /** Pins saved earlier with `pinsJson()` (trust "trust-on-first-use" and
-   * "pinned"). */
+  /** Pins to start from, as `PinStore.toJSON()` writes them (trust
+   * "trust-on-first-use" and "pinned"), kept in memory by this endpoint.
+   * To keep first-use pins, give the endpoint a store instead
+   * (`usePinStore`). */
   pinsJson?: string;
   /**
    * TLS versions: the package speaks TLS 1.3 only (XTLS peers are all
@@ -443,16 +445,15 @@ impl Endpoint {
         self.inner.set_enabled(enabled);
     }
 
-    /// The pins as JSON, to save after a first use (an `established`
-    /// event with `info.firstUse`) and pass back as `pinsJson`.
-    #[wasm_bindgen(js_name = pinsJson)]
-    pub fn pins_json(&self) -> String {
-        self.inner.pins().to_json()
-    }
-
-    /// Forgets the pin of a bare JID (after the user accepted a new key).
-    #[wasm_bindgen(js_name = forgetPin)]
-    pub fn forget_pin(&mut self, #[wasm_bindgen(js_name = "bareJid")] bare_jid: &str) -> bool {
-        self.inner.forget_pin(bare_jid)
+    /// Keeps this endpoint's pins in `store`, shared with the server check
+    /// and the app (`PinStore.withStorage` for the app's own storage): the
+    /// pinned and trust-on-first-use modes read a peer's pins from it and
+    /// pin a first key into it. An endpoint made with `pinsJson` is refused
+    /// (code 500): pins come from one place.
+    #[wasm_bindgen(js_name = usePinStore)]
+    pub fn use_pin_store(&mut self, store: &crate::pins::PinStore) -> Result<(), JsValue> {
+        self.inner
+            .share_pins(store.shared.clone())
+            .map_err(core_error)
     }
 }

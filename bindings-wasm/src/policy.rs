@@ -221,14 +221,14 @@ impl Policy {
     ) -> Result<JsReport, JsValue> {
         let (n, evidence) = names(&negotiation.into())?.parts().map_err(core_error)?;
         let service = service(service_name)?;
-        let mut store = pins.inner.borrow_mut();
+        let mut store = pins.shared.clone();
         let report = xmpptls::server_check::check_server(
             domain,
             service,
             &self.inner,
             n,
             &evidence,
-            use_pins.then_some(&mut *store),
+            use_pins.then_some(&mut store as &mut dyn xmpptls::PinStorage),
         )
         .map_err(core_error)?;
         Ok(to_js_report(&report))

@@ -101,6 +101,17 @@ pub fn add_pin(storage: &mut dyn PinStorage, key: &str, spki_hex: &str) {
     }
 }
 
+/// Forgets the pins of `key` over any storage (after the user accepted a
+/// changed key); whether it had any. Storage that holds none is not
+/// written.
+pub fn forget(storage: &mut dyn PinStorage, key: &str) -> bool {
+    let had = !storage.pins(key).is_empty();
+    if had {
+        storage.set_pins(key, Vec::new());
+    }
+    had
+}
+
 /// An in-memory pin store; the application loads and saves it with
 /// [`PinStore::entries`] and [`PinStore::add`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -159,7 +170,7 @@ impl PinStore {
 
     /// The store as JSON: `{"version":1,"pins":{"<key>":["<hex>",…]}}`.
     pub fn to_json(&self) -> String {
-        json!({ "version": PIN_STORE_VERSION, "pins": self.pins }).to_string()
+        crate::json_text::compact(&json!({ "version": PIN_STORE_VERSION, "pins": self.pins }))
     }
 
     /// Reads a store written by [`PinStore::to_json`]. Every pin must be 64

@@ -317,17 +317,32 @@ test("identity: internationalized domains through the platform's UTS 46", () => 
   }
 });
 
-test("pins: a changed key is refused after a restart, the old one still works", () => {
+// The app's storage as a browser app would write it over localStorage.
+function appStorage() {
+  const disk = new Map();
+  return {
+    disk,
+    load: (key) => disk.get(key) ?? [],
+    save: (key, pins) => (pins.length ? disk.set(key, [...pins]) : disk.delete(key)),
+  };
+}
+
+test("pins: one store in the app's storage; a changed key is refused after a restart", () => {
+  const storage = appStorage();
   const romeoId = generateIdentity(ROMEO);
   const first = endpoint(ROMEO, { identity: romeoId });
   const juliet = endpoint(JULIET);
+  juliet.usePinStore(PinStore.withStorage(storage));
   first.openTunnel(JULIET);
   route(first, juliet);
   assert.equal(events(juliet)[0].info.firstUse, true);
-  const saved = juliet.pinsJson();
-  assert.match(saved, new RegExp(first.localPin));
-  // Juliet restarts with her saved pins; Romeo returns with another key.
-  const juliet2 = endpoint(JULIET, { pinsJson: saved });
+  // The first use is pinned in the app's storage, under the bare JID.
+  assert.deepEqual(storage.disk.get("romeo@montague.lit"), [first.localPin]);
+  // Juliet restarts over the same storage; Romeo returns with another key.
+  const pins = PinStore.withStorage(storage);
+  assert.throws(() => pins.toJSON(), (e) => e.code === 500 && /storage/.test(e.message));
+  const juliet2 = endpoint(JULIET);
+  juliet2.usePinStore(pins);
   const impostor = endpoint(ROMEO);
   impostor.openTunnel(JULIET);
   const [refused] = route(impostor, juliet2);
@@ -340,9 +355,43 @@ test("pins: a changed key is refused after a restart, the old one still works", 
   const back = endpoint(ROMEO, { identity: romeoId });
   back.openTunnel(JULIET);
   route(back, juliet2);
-  const est = events(juliet2).find((e) => e.type === "established");
-  assert.equal(est.info.firstUse, false);
-  // The store for server checks, with JSON persistence.
+  assert.equal(events(juliet2).find((e) => e.type === "established").info.firstUse, false);
+  // The server check keeps its pins in the same store and storage.
+  const server = generateIdentity("capulet.lit");
+  const n = { tlsVersion: "TLSv1.3", cipherSuite: "TLS_AES_128_GCM_SHA256",
+    authentication: "pkix", peerChain: certificatesFromPem(server.chainPem) };
+  assert.deepEqual(new Policy().checkServer("capulet.lit", "xmpp-client", n, pins).pin, { status: "new" });
+  assert.deepEqual(storage.disk.get("xmpp-client:capulet.lit"), [server.pin]);
+  // Forgetting (after the user accepted Romeo's new key) reaches the storage.
+  assert.equal(pins.remove("romeo@montague.lit"), true);
+  assert.equal(storage.disk.has("romeo@montague.lit"), false);
+  assert.equal(pins.remove("romeo@montague.lit"), false);
+  // Pins come from one place: an endpoint given pinsJson takes no store.
+  const configured = endpoint(JULIET, { pinsJson: PinStore.fromJSON(JSON.stringify(
+    { version: 1, pins: { "romeo@montague.lit": [first.localPin] } })).toJSON() });
+  assert.throws(() => configured.usePinStore(pins), (e) => e.code === 500 && /both/.test(e.message));
+});
+
+test("pins: storage that throws reads as none and is not saved, and nothing is thrown", () => {
+  const broken = PinStore.withStorage({
+    load() { throw new Error("disk gone"); },
+    save() { throw new Error("disk full"); },
+  });
+  assert.deepEqual(broken.pins("xmpp-client:example.net"), []);
+  assert.deepEqual(broken.checkAndPin("xmpp-client:example.net", "aa".repeat(32)), { status: "new" });
+  broken.add("xmpp-client:example.net", "aa".repeat(32));
+  assert.equal(broken.remove("xmpp-client:example.net"), false);
+  // Stores and their storage objects come and go independently.
+  const kept = appStorage();
+  const a = PinStore.withStorage(kept);
+  broken.free();
+  a.add("k", "AB".repeat(32));
+  assert.deepEqual(kept.disk.get("k"), ["ab".repeat(32)]);
+  a.add("k", "ab".repeat(32));
+  assert.deepEqual(a.pins("k"), ["ab".repeat(32)], "lowercase, no duplicates");
+});
+
+test("pins: in memory, saved and loaded as JSON", () => {
   const store = new PinStore();
   assert.deepEqual(store.checkAndPin("xmpp-client:example.net", "aa".repeat(32)), { status: "new" });
   const reloaded = PinStore.fromJSON(store.toJSON());
@@ -350,6 +399,13 @@ test("pins: a changed key is refused after a restart, the old one still works", 
   assert.deepEqual(reloaded.check("xmpp-client:example.net", "bb".repeat(32)),
     { status: "changed", old: "aa".repeat(32), new: "bb".repeat(32) });
   assert.throws(() => PinStore.fromJSON("{"), (e) => e.code === 105);
+  // An endpoint's first-use pins land in the store it uses, saved with it.
+  const romeo = endpoint(ROMEO);
+  const juliet = endpoint(JULIET);
+  juliet.usePinStore(store);
+  romeo.openTunnel(JULIET);
+  route(romeo, juliet);
+  assert.deepEqual(PinStore.fromJSON(store.toJSON()).pins("romeo@montague.lit"), [romeo.localPin]);
 });
 
 test("POSH: fingerprints, one redirect, expiry, mismatch", () => {

@@ -47,13 +47,7 @@ impl Endpoint {
     /// key), in the application's storage too when set; whether it had any.
     pub fn forget_pin(&mut self, bare_jid: &str) -> bool {
         let stored = match &mut self.storage {
-            Some(s) => {
-                let had = !s.0.pins(bare_jid).is_empty();
-                if had {
-                    s.0.set_pins(bare_jid, Vec::new());
-                }
-                had
-            }
+            Some(s) => crate::pins::forget(s.0.as_mut(), bare_jid),
             None => false,
         };
         self.pins.remove(bare_jid) || stored
