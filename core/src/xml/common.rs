@@ -74,6 +74,7 @@ impl<'a> Tag<'a> {
 /// attributes, more than `max_attributes`).
 /// Shared with the data path's reader
 /// ([`flat`](super::flat)).
+#[inline]
 pub(super) fn start_tag<'a>(b: &'a [u8], at: usize, max_attributes: usize) -> Option<Tag<'a>> {
     let mut tag = Tag::default();
     read_start_tag(b, at, max_attributes, &mut tag)?;

@@ -100,10 +100,21 @@ impl<'a> StartTag<'a> {
         })
     }
 
-    /// A tag read by the common subset's scanner (no references, no
-    /// prefixed names, at most `max_attributes`): its values borrowed.
-    fn from_common(tag: &Tag<'a>, parent_ns: &Cow<'a, str>) -> Option<Self> {
-        let text = |s: &'a [u8]| std::str::from_utf8(s).ok();
+    /// A tag of `input` read by the common subset's scanner (no
+    /// references, no prefixed names, at most `max_attributes`): its values
+    /// borrowed. The tag is checked as UTF-8 once, and its name, keys and
+    /// values are slices of that text (one check per attribute was 2 % of
+    /// a 1 KiB stanza's time in perf).
+    #[inline]
+    fn from_common(input: &'a [u8], tag: &Tag<'a>, parent_ns: &Cow<'a, str>) -> Option<Self> {
+        let base = input.as_ptr() as usize;
+        let start = (tag.name.as_ptr() as usize).checked_sub(base)?;
+        let whole = std::str::from_utf8(input.get(start..tag.end)?).ok()?;
+        // Every part is a slice of the tag, at its offset from the name.
+        let text = |s: &'a [u8]| {
+            let at = (s.as_ptr() as usize).checked_sub(base + start)?;
+            whole.get(at..at.checked_add(s.len())?)
+        };
         let mut ns = None;
         let mut attrs: [(&str, Cow<'_, str>); MAX_FLAT_ATTRIBUTES] =
             std::array::from_fn(|_| ("", Cow::Borrowed("")));
@@ -160,6 +171,7 @@ fn next<'a>(reader: &mut Reader<&'a [u8]>, input: &'a [u8]) -> Option<(Event<'a>
 
 /// Reads `input` if it is one empty element, `<name …/>`, with nothing
 /// around it but whitespace.
+#[inline]
 pub fn read_empty_element<'a>(input: &'a [u8], limits: &XmlLimits) -> Option<StartTag<'a>> {
     if input.len() > limits.max_bytes || limits.max_depth < 1 {
         return None;
@@ -173,7 +185,7 @@ pub fn read_empty_element<'a>(input: &'a [u8], limits: &XmlLimits) -> Option<Sta
         // The common subset, read without quick-xml: its answer is final.
         let whole = tag.empty && tag.end == input.len();
         return whole
-            .then(|| StartTag::from_common(&tag, &Cow::Borrowed("")))
+            .then(|| StartTag::from_common(input, &tag, &Cow::Borrowed("")))
             .flatten();
     }
     let mut reader = Reader::from_reader(input);
@@ -188,6 +200,7 @@ pub fn read_empty_element<'a>(input: &'a [u8], limits: &XmlLimits) -> Option<Sta
 
 /// The root's and first child's start tags when both are in the common
 /// subset, and where the child's content starts.
+#[inline]
 fn common_pair<'a>(
     input: &'a [u8],
     limits: &XmlLimits,
@@ -203,8 +216,8 @@ fn common_pair<'a>(
         return None;
     }
     let child = start_tag(input, at, max).filter(|t| !t.empty)?;
-    let root_tag = StartTag::from_common(&root, &Cow::Borrowed(""))?;
-    let child_tag = StartTag::from_common(&child, &root_tag.ns)?;
+    let root_tag = StartTag::from_common(input, &root, &Cow::Borrowed(""))?;
+    let child_tag = StartTag::from_common(input, &child, &root_tag.ns)?;
     Some((root_tag, child_tag, child.end))
 }
 
@@ -238,6 +251,7 @@ fn general_pair<'a>(
 /// only content is strict (RFC 4648 §4, padded, no whitespace) base64.
 /// Returns the two start tags and appends the decoded octets to `out`;
 /// `out` is unchanged on `None`.
+#[inline]
 pub fn read_base64_leaf<'a>(
     input: &'a [u8],
     limits: &XmlLimits,

@@ -367,6 +367,7 @@ fn stanza_ns(ns: &str) -> bool {
 /// building a tree or copying its text. `None` for every other stanza (and a
 /// `<data/>` with whitespace or references in its base64): [`read_iq`] then
 /// reads it, with the same result for anything that is valid.
+#[inline]
 pub(crate) fn read_data_iq<'a>(
     stanza: &'a [u8],
     limits: &XmlLimits,
@@ -390,6 +391,7 @@ pub(crate) fn read_data_iq<'a>(
 /// The acknowledgement's reader: an empty IQ-result with an id, the answer
 /// to every data IQ (XTLS §4.3), read without building a tree. `None` for
 /// anything else: [`read_iq`] then reads it.
+#[inline]
 pub(crate) fn read_ack<'a>(stanza: &'a [u8], limits: &XmlLimits) -> Option<StartTag<'a>> {
     let iq = read_empty_element(stanza, limits)?;
     let ours = iq.name() == b"iq"
