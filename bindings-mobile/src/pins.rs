@@ -69,11 +69,10 @@ impl PinStore {
             .with(|s| xmpptls::pins::add_pin(s, &key, &spki_sha256))
     }
 
-    /// Forgets the pins of `key` (after the user accepted a changed key).
-    pub fn remove(&self, key: String) {
-        self.shared.with(|s| {
-            xmpptls::pins::forget(s, &key);
-        })
+    /// Forgets the pins of `key` (after the user accepted a changed key);
+    /// whether it had any.
+    pub fn remove(&self, key: String) -> bool {
+        self.shared.with(|s| xmpptls::pins::forget(s, &key))
     }
 
     /// What the pins of `key` say about `spki_sha256`, changing nothing.

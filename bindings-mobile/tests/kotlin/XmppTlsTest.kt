@@ -311,8 +311,9 @@ fun pinsLiveInKotlinStorage() {
     // The store's own API over the same storage.
     assertEquals(PinStatus.Match, pins.check("romeo@montague.lit", romeoPin))
     assertIs<PinStatus.Changed>(pins.check("romeo@montague.lit", other.localPin()))
-    pins.remove("romeo@montague.lit")
+    assertTrue(pins.remove("romeo@montague.lit"))
     assertEquals(emptyList(), storage.map["romeo@montague.lit"])
+    assertFalse(pins.remove("romeo@montague.lit"), "nothing left to forget")
     other.close(); back.close(); juliet2.close()
     // A closed object refuses use instead of touching freed memory.
     assertFailsWith<IllegalStateException> { juliet2.localPin() }

@@ -305,6 +305,10 @@ def test_pins_live_in_python_storage():
     pins = xmpptls.PinStore.with_storage(storage)
     assert pins.check("romeo@montague.lit", romeo_pin) == xmpptls.PinStatus.MATCH()
     assert pins.check("romeo@montague.lit", other.local_pin()).is_CHANGED()
+    # Forgetting reaches the storage, and says whether there was a pin.
+    assert pins.remove("romeo@montague.lit") is True
+    assert storage.map["romeo@montague.lit"] == []
+    assert pins.remove("romeo@montague.lit") is False
 
 
 def test_server_check_and_report_fields():
