@@ -88,11 +88,10 @@ impl PinStorage for Slot {
 /// Public-key pins (hex SHA-256 of a SubjectPublicKeyInfo) per key: a bare
 /// JID, or `xmpp-client:<domain>` / `xmpp-server:<domain>` for servers. One
 /// store serves endpoints (`Endpoint.usePinStore`) and the server check.
-///
-/// The methods use the shared store as storage (`SharedPins` is one), which
-/// locks it once per read or write rather than once per method: the module
-/// has one thread, and each `SharedPins::with` closure was its own copy of
-/// code in the package.
+// The methods use the shared store as storage (`SharedPins` is one), which
+// locks it once per read or write rather than once per method: the module
+// has one thread, and each `SharedPins::with` closure was its own copy of
+// code in the package.
 #[wasm_bindgen]
 pub struct PinStore {
     pub(crate) shared: SharedPins,
