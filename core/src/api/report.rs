@@ -273,14 +273,13 @@ impl ReportSummary {
     }
 
     /// The report JSON (README, "Report JSON": stable field names, absent
-    /// facts `null`), written from this record: the same fields, names and
-    /// types in every runtime, plus `identity.type`, the RFC 6125 label
-    /// people read.
-    pub fn report_json(&self) -> Value {
-        // The records hold strings, numbers, lists and records only: the
-        // derived serialization cannot fail (a map with non-string keys
-        // would be the one way).
-        serde_json::to_value(self).unwrap_or_default()
+    /// facts `null`), serialized from this record: the same fields, names
+    /// and types in every runtime, plus `identity.type`, the RFC 6125 label
+    /// people read. Called on [`facts`](Self::facts) only, whose `text` is
+    /// empty and so left out (the npm package's `Report` is the whole
+    /// record, with it).
+    fn report_json(&self) -> Value {
+        super::ToJson::to_json_value(self)
     }
 }
 
@@ -298,7 +297,8 @@ impl Serialize for IdentityMatch {
 }
 
 impl ConnectionReport {
-    /// The report as JSON (README, "Report JSON"): [`ReportSummary::report_json`].
+    /// The report as JSON (README, "Report JSON"), serialized from its
+    /// [`ReportSummary`].
     pub fn to_json_value(&self) -> Value {
         ReportSummary::facts(self).report_json()
     }
@@ -317,7 +317,7 @@ mod tests {
     use crate::{Identity, Jid};
     use serde_json::json;
 
-    /// The report JSON is written from the record: every fact in both, by
+    /// The report JSON is serialized from the record: every fact in both, by
     /// the same name, with the same value and type.
     #[test]
     fn the_report_json_is_the_record() {
@@ -341,6 +341,12 @@ mod tests {
         let s = ReportSummary::from(&r);
         let v: Value = serde_json::from_str(&s.json).unwrap();
         assert_eq!(v, r.to_json_value());
+        // The report JSON has no `text`; the npm package's object is the
+        // record with it.
+        assert!(v.get("text").is_none() && !s.text.is_empty());
+        let with_text = crate::api::ToJson::to_json_value(&s);
+        assert_eq!(with_text["text"], json!(s.text));
+        assert_eq!(with_text.as_object().map(|m| m.len()), Some(17));
         assert_eq!(v["cipher_suite_code"], "0x1302");
         assert_eq!(v["cipher_suite_code"], json!(s.cipher_suite_code));
         assert_eq!(v["cipher_suite_class"], json!(s.cipher_suite_class));
