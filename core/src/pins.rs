@@ -383,6 +383,21 @@ mod tests {
         );
     }
 
+    /// Forgetting over any storage says whether there was a pin, and does
+    /// not write to storage that holds none for the key.
+    #[test]
+    fn forget_writes_only_what_it_forgets() {
+        let mut db = Recording::default();
+        assert!(!forget(&mut db, "romeo@montague.lit"));
+        assert_eq!(db.writes, 0, "nothing to forget, nothing written");
+        add_pin(&mut db, "romeo@montague.lit", "AA");
+        assert!(forget(&mut db, "romeo@montague.lit"));
+        assert_eq!(db.writes, 2);
+        assert!(db.pins("romeo@montague.lit").is_empty());
+        assert!(!forget(&mut db, "romeo@montague.lit"));
+        assert_eq!(db.writes, 2);
+    }
+
     #[test]
     fn pluggable_storage_gets_first_use_pins_only() {
         let mut db = Recording::default();
