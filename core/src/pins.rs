@@ -359,7 +359,7 @@ mod tests {
             old: "aa".into(),
             new: "bb".into(),
         };
-        for s in [PinStatus::New, PinStatus::Match, changed] {
+        for s in [PinStatus::New, PinStatus::Match, changed.clone()] {
             let v = s.to_json_value();
             assert_eq!(v["status"], PinKind::from(&s).name(), "{s}");
             let keys = v.as_object().map_or(0, |m| m.len());
@@ -372,11 +372,7 @@ mod tests {
                 }
             );
         }
-        let v = PinStatus::Changed {
-            old: "aa".into(),
-            new: "bb".into(),
-        }
-        .to_json_value();
+        let v = changed.to_json_value();
         assert_eq!(
             (v["old"].as_str(), v["new"].as_str()),
             (Some("aa"), Some("bb"))
