@@ -24,7 +24,7 @@ pub use limits::XmlLimits;
 pub use read::{check, parse, read_head};
 pub use splice::splice_root_attrs;
 pub(crate) use stanza_root::{check_root, StanzaRoot};
-pub(crate) use write::escape_into;
+pub(crate) use write::{escape_into, push_decimal};
 
 use std::fmt;
 

@@ -30,6 +30,25 @@ pub(crate) fn escape_into(out: &mut String, s: &str, attr: bool) {
     out.push_str(&s[last..]);
 }
 
+/// Appends `n` in decimal. Ids and `ack` counts are written for every data
+/// IQ, and `format!` took about 900 instructions for each (callgrind).
+pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // `n % 10` is below 10, so the cast keeps it whole.
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+}
+
 impl Element {
     /// Serialises this element. `context_ns` is the default namespace in force
     /// where the element is written (for a stanza in a client stream,
@@ -82,7 +101,17 @@ impl Element {
 
 #[cfg(test)]
 mod tests {
+    use super::push_decimal;
     use crate::xml::{parse, XmlLimits};
+
+    #[test]
+    fn decimals_as_format_writes_them() {
+        for n in [0, 7, 10, 99, 100, 1_795_305_600, u64::MAX - 1, u64::MAX] {
+            let mut out = String::from("id-");
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("id-{n}"));
+        }
+    }
 
     #[test]
     fn round_trip_escapes_and_namespaces() {

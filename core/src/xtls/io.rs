@@ -64,7 +64,10 @@ impl Io {
     /// A fresh IQ id: `xtls-<random>-<n>`.
     pub(crate) fn next_id(&mut self) -> String {
         self.counter += 1;
-        format!("{}{}", self.prefix, self.counter)
+        let mut id = String::with_capacity(self.prefix.len() + 20);
+        id.push_str(&self.prefix);
+        crate::xml::push_decimal(&mut id, self.counter);
+        id
     }
 
     /// True when `id` is in our id space.

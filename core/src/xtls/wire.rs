@@ -1,8 +1,6 @@
 //! The XTLS elements and their IQ envelopes, read from and written to XML
 //! (ProtoXEP "XMPP Transport Layer Security" v0.0.5 §4, §9 schema).
 
-use std::fmt::Write as _;
-
 use crate::error::Error;
 pub use crate::stanza_error::{Condition, StanzaError, NS_STANZAS};
 use crate::xml::{
@@ -581,7 +579,9 @@ fn write_data_open(out: &mut String, method: Option<&str>, ack: Option<u64>) {
     if let Some(a) = ack {
         // Written in place: a String for the number was one more
         // allocation per data IQ.
-        let _ = write!(out, " ack='{a}'");
+        out.push_str(" ack='");
+        crate::xml::push_decimal(out, a);
+        out.push('\'');
     }
     out.push('>');
 }
