@@ -3,12 +3,13 @@
 use std::ffi::{c_char, c_void, CString};
 use std::sync::Arc;
 
-use xmpptls::api::{FlatEvent, Named, TunnelEvent};
+use xmpptls::api::{FlatEvent, Named};
 use xmpptls::{Endpoint, ReturnedStanza};
 
 use crate::config::{xmpptls_endpoint_config, xmpptls_pin_callback};
 use crate::ffi::{
-    free_box, guard, jid, named, seconds, set, str_arg, text_arg, with_mut, with_ref, write_out,
+    cstr_arg, free_box, guard, jid, named, seconds, set, str_arg, text_arg, with_mut, with_ref,
+    write_out,
 };
 use crate::result::*;
 
@@ -90,11 +91,19 @@ pub struct xmpptls_endpoint {
 }
 
 impl xmpptls_endpoint {
-    /// Makes `last_peer` the JID `peer`, parsing it only when it is not
-    /// the last send's already.
-    fn peer_jid(&mut self, peer: &str) -> Result<(), xmpptls_result> {
-        if self.last_peer.as_ref().map(xmpptls::Jid::as_str) != Some(peer) {
-            self.last_peer = Some(jid(peer)?);
+    /// Makes `last_peer` the JID at `peer`, checking and parsing it only
+    /// when its octets are not the last send's: a repeated peer costs one
+    /// comparison.
+    ///
+    /// # Safety
+    /// `peer` is NULL or a NUL-terminated string.
+    unsafe fn peer_jid(&mut self, peer: *const c_char) -> Result<(), xmpptls_result> {
+        // SAFETY: per the function's contract.
+        let octets = unsafe { cstr_arg(peer) }?;
+        let last = self.last_peer.as_ref().map(|j| j.as_str().as_bytes());
+        if last != Some(octets) {
+            let text = std::str::from_utf8(octets).map_err(|_| XMPPTLS_INVALID_PARAMETER)?;
+            self.last_peer = Some(jid(text)?);
         }
         Ok(())
     }
@@ -265,7 +274,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_send(
     // SAFETY: per the function's contract.
     unsafe {
         with_mut(ep, |e| {
-            let p = match str_arg(peer).and_then(|s| e.peer_jid(s)) {
+            let p = match e.peer_jid(peer) {
                 Ok(()) => e.last_peer.as_ref(),
                 Err(c) => return c,
             };
@@ -594,13 +603,12 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_event(
             if out.is_null() {
                 return XMPPTLS_NULL_PARAMETER;
             }
-            let Some(ev) = e.inner.poll_event().map(TunnelEvent::from) else {
+            let Some(ev) = e.inner.poll_event().map(FlatEvent::from) else {
                 return XMPPTLS_EMPTY;
             };
             if let Some((bare, pin)) = ev.pinned_on_first_use() {
                 e.pinned(bare, pin);
             }
-            let ev = FlatEvent::from(ev);
             let role = ev.summary.as_ref().map_or(0, |s| s.role.code());
             let mut text = match ev.summary {
                 Some(s) => s.report.json,

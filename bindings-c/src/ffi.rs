@@ -17,6 +17,7 @@ pub(crate) fn named<T: xmpptls::api::Named>(value: u32) -> Result<T, xmpptls_res
 }
 
 /// Runs `f`, turning a panic into `XMPPTLS_PANIC`.
+#[inline(always)]
 pub(crate) fn guard(f: impl FnOnce() -> xmpptls_result) -> xmpptls_result {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(XMPPTLS_PANIC)
 }
@@ -26,13 +27,20 @@ pub(crate) fn guard(f: impl FnOnce() -> xmpptls_result) -> xmpptls_result {
 /// # Safety
 /// `p` is NULL or points to a NUL-terminated string that outlives the use.
 pub(crate) unsafe fn str_arg<'a>(p: *const c_char) -> Result<&'a str, xmpptls_result> {
+    // SAFETY: per the function's contract.
+    std::str::from_utf8(unsafe { cstr_arg(p) }?).map_err(|_| XMPPTLS_INVALID_PARAMETER)
+}
+
+/// The octets of a NUL-terminated string from C, not yet checked as UTF-8.
+///
+/// # Safety
+/// `p` is NULL or points to a NUL-terminated string that outlives the use.
+pub(crate) unsafe fn cstr_arg<'a>(p: *const c_char) -> Result<&'a [u8], xmpptls_result> {
     if p.is_null() {
         return Err(XMPPTLS_NULL_PARAMETER);
     }
     // SAFETY: non-NULL and NUL-terminated per the caller's contract.
-    unsafe { CStr::from_ptr(p) }
-        .to_str()
-        .map_err(|_| XMPPTLS_INVALID_PARAMETER)
+    Ok(unsafe { CStr::from_ptr(p) }.to_bytes())
 }
 
 /// `len` octets from C (NULL is allowed only with `len == 0`).
@@ -109,6 +117,7 @@ pub(crate) unsafe fn set<T>(out: *mut T, v: T) -> xmpptls_result {
 ///
 /// # Safety
 /// `p` is NULL or points to a live handle not used elsewhere during the call.
+#[inline(always)]
 pub(crate) unsafe fn with_mut<T>(
     p: *mut T,
     f: impl FnOnce(&mut T) -> xmpptls_result,
@@ -128,6 +137,7 @@ pub(crate) unsafe fn with_mut<T>(
 ///
 /// # Safety
 /// `p` is NULL or points to a live `T`.
+#[inline(always)]
 pub(crate) unsafe fn with_ref<T>(
     p: *const T,
     f: impl FnOnce(&T) -> xmpptls_result,
