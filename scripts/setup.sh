@@ -72,6 +72,10 @@ command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing="$missing gcc-aarch6
 command -v qemu-aarch64 >/dev/null 2>&1 || missing="$missing qemu-user"
 # libstrophe: the real C client of the C host test (scripts/test-hosts.sh).
 [ -f /usr/include/strophe.h ] || missing="$missing libstrophe-dev"
+# valgrind: scripts/bench.sh counts the C layer's instructions with
+# callgrind (scripts/count-c-layer.sh), the figure the machine's noise
+# does not move.
+command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
 if [ -n "$missing" ]; then
   say "installing$missing"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
