@@ -215,14 +215,20 @@ fn interleaved<A, B>(rounds: usize, mut a: Side<A>, mut b: Side<B>) -> (Duration
     (best_a, best_b, ratios[ratios.len() / 2])
 }
 
-/// `XMPPTLS_BENCH_COUNT=core:N` (or `c:N`) sends N 1 KiB stanzas through
-/// one side only and exits: run it under `valgrind --tool=callgrind` with
-/// N = 0 and N = 10,000, and the difference over 10,000 is each side's
-/// instructions per stanza, free of the machine's noise.
+/// `XMPPTLS_BENCH_COUNT=core:N` (or `c:N`; `core:N:SIZE` for stanzas of
+/// SIZE octets instead of 1 KiB) sends N stanzas through one side only and
+/// exits: run under `valgrind --tool=callgrind` with N = 0 and N = 10,000,
+/// the difference over 10,000 is the side's instructions per stanza, free
+/// of the machine's noise.
 fn count_only(spec: &str) {
-    let (side, n) = spec.split_once(':').expect("side:count");
-    let n: usize = n.parse().expect("a count");
-    let payload = stanza(1024);
+    let mut parts = spec.split(':');
+    let side = parts.next().unwrap_or("core");
+    let n: usize = parts
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("side:count");
+    let size = parts.next().map_or(1024, |s| s.parse().expect("a size"));
+    let payload = stanza(size);
     let (mut r, mut j, jj) = core_pair();
     let mut c = CPair::new();
     for _ in 0..n {
