@@ -25,6 +25,7 @@ mod ffi;
 mod gate;
 mod identity;
 mod messages;
+mod nul_text;
 mod pin_store;
 mod policy;
 mod policy_settings;
