@@ -80,6 +80,17 @@ fn server_files(name: &str) -> (Identity, String, String) {
     (id, cert, keyf)
 }
 
+/// Held while an OpenSSL peer runs. `free_port` releases the port it
+/// found before s_server binds it, so two tests running at once could be
+/// given the same one, and a client then reached the other test's server
+/// (seen once: s_server found its key removed by the test whose client had
+/// connected to the wrong server).
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -118,6 +129,7 @@ fn client_config(kx: KeyExchange) -> Arc<ClientConfig> {
 /// Our rustls client against `openssl s_server -groups GROUPS`: the group
 /// rustls negotiated and what OpenSSL printed, or the handshake's error.
 fn our_client(kx: KeyExchange, groups: &str) -> Result<(NamedGroup, String), (String, String)> {
+    let _alone = one_at_a_time();
     let (_, cert, key) = server_files("server");
     let port = free_port();
     let accept = format!("127.0.0.1:{port}");
@@ -165,6 +177,7 @@ fn our_client(kx: KeyExchange, groups: &str) -> Result<(NamedGroup, String), (St
 /// `openssl s_client -groups GROUPS` against our rustls server: the group
 /// rustls negotiated and what OpenSSL printed, or the handshake's error.
 fn our_server(kx: KeyExchange, groups: &str) -> Result<(NamedGroup, String), (String, String)> {
+    let _alone = one_at_a_time();
     let id = Identity::self_signed(&jid("openssl.test")).unwrap();
     let config = Arc::new(
         ServerConfig::builder_with_provider(Arc::new(crypto_provider(kx)))
