@@ -97,6 +97,15 @@ fn certificates(dir: &Path) {
     ]);
 }
 
+/// Held for a whole test: `free_port` releases the port it found before
+/// Prosody binds it, so two tests running at once could be given the same
+/// port and one would talk to the other's server.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -214,6 +223,7 @@ fn check(p: &Prosody, port: u16, direct: bool) -> serde_json::Value {
 
 #[test]
 fn check_grades_a_real_prosody_over_starttls_and_direct_tls() {
+    let _alone = one_at_a_time();
     let (starttls_port, direct_port) = (free_port(), free_port());
     let p = start(starttls_port, direct_port);
     for (port, direct) in [(starttls_port, false), (direct_port, true)] {
@@ -263,6 +273,7 @@ fn lines_of(r: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver
 /// host (keepalives, timers, one write per read).
 #[test]
 fn two_cli_clients_tunnel_through_a_real_prosody() {
+    let _alone = one_at_a_time();
     let (port, direct) = (free_port(), free_port());
     let p = start(port, direct);
     let ca = p.dir.join("ca.pem");
