@@ -420,10 +420,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_transmit_len(
     // SAFETY: per the function's contract.
     unsafe {
         with_mut(ep, |e| {
-            if e.next.is_none() {
-                e.next = e.inner.poll_transmit();
-            }
-            match &e.next {
+            match e.next_transmit() {
                 Some(s) => set(len, s.len()),
                 None => XMPPTLS_EMPTY,
             }
@@ -447,10 +444,7 @@ pub unsafe extern "C" fn xmpptls_endpoint_poll_transmit(
     // SAFETY: per the function's contract.
     unsafe {
         with_mut(ep, |e| {
-            if e.next.is_none() {
-                e.next = e.inner.poll_transmit();
-            }
-            let Some(s) = &e.next else {
+            let Some(s) = e.next_transmit() else {
                 return XMPPTLS_EMPTY;
             };
             let r = write_out(s.as_bytes(), buf.cast(), buf_len, written);
