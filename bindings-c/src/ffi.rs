@@ -17,6 +17,12 @@ pub(crate) fn named<T: xmpptls::api::Named>(value: u32) -> Result<T, xmpptls_res
 }
 
 /// Runs `f`, turning a panic into `XMPPTLS_PANIC`.
+///
+/// Always inlined, with [`with_mut`] and [`with_ref`]: every C call goes
+/// through them, and as calls they were about 220 of the 1,779
+/// instructions the C layer added to a 1 KiB stanza
+/// (`scripts/count-c-layer.sh`); inlined, `catch_unwind` also compiles to
+/// nothing where the body cannot unwind.
 #[inline(always)]
 pub(crate) fn guard(f: impl FnOnce() -> xmpptls_result) -> xmpptls_result {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(XMPPTLS_PANIC)
