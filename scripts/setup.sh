@@ -47,7 +47,8 @@ command -v testssl >/dev/null 2>&1 || missing="$missing testssl.sh"
 # knotd and kdig: the DNSSEC-signed zone of the SRV and DANE tests.
 command -v knotd >/dev/null 2>&1 || missing="$missing knot"
 command -v kdig >/dev/null 2>&1 || missing="$missing knot-dnsutils"
-# The C library's tests: the system C compiler, pkg-config, valgrind.
+# The C library's tests: the system C compiler, pkg-config, valgrind (also
+# scripts/count-c-layer.sh's callgrind, part of scripts/bench.sh).
 command -v cc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
@@ -72,10 +73,6 @@ command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing="$missing gcc-aarch6
 command -v qemu-aarch64 >/dev/null 2>&1 || missing="$missing qemu-user"
 # libstrophe: the real C client of the C host test (scripts/test-hosts.sh).
 [ -f /usr/include/strophe.h ] || missing="$missing libstrophe-dev"
-# valgrind: scripts/bench.sh counts the C layer's instructions with
-# callgrind (scripts/count-c-layer.sh), the figure the machine's noise
-# does not move.
-command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
 if [ -n "$missing" ]; then
   say "installing$missing"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
