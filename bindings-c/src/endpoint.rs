@@ -419,11 +419,9 @@ pub unsafe extern "C" fn xmpptls_endpoint_transmit_len(
 ) -> xmpptls_result {
     // SAFETY: per the function's contract.
     unsafe {
-        with_mut(ep, |e| {
-            match e.next_transmit() {
-                Some(s) => set(len, s.len()),
-                None => XMPPTLS_EMPTY,
-            }
+        with_mut(ep, |e| match e.next_transmit() {
+            Some(s) => set(len, s.len()),
+            None => XMPPTLS_EMPTY,
         })
     }
 }
