@@ -345,6 +345,9 @@ impl From<TunnelEvent> for FlatEvent {
 }
 
 impl From<Event> for FlatEvent {
+    /// Inline: the C library makes one per event, and returned from a call
+    /// the record went through memory only to be taken apart at once.
+    #[inline]
     fn from(e: Event) -> Self {
         match e {
             // The common event, made in place: through `TunnelEvent` each
